@@ -1,0 +1,39 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.accounts.models import ApiToken, Department, User
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "kind", "parent", "active"]
+    list_filter = ["kind", "active"]
+    search_fields = ["code", "name"]
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["id"]
+    list_display = ["phone", "real_name", "role", "department", "is_active"]
+    list_filter = ["role", "is_active", "department"]
+    search_fields = ["phone", "real_name"]
+    autocomplete_fields = ["department"]
+    fieldsets = (
+        (None, {"fields": ("phone", "password")}),
+        (_("身份 Identity"), {"fields": ("real_name", "role", "department")}),
+        (_("权限 Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("时间 Dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("phone", "role", "department", "password1", "password2")}),)
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    readonly_fields = ["prefix", "created_at", "last_used_at"]
+    search_fields = ["name", "user__phone"]
+
+    def has_add_permission(self, request):  # tokens are issued by `civicgrid issue_token` (raw value shown once)
+        return False

@@ -1,0 +1,154 @@
+"""People and organisations: users (phone login, role), departments and API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.accounts.roles import Role
+from civicgrid.core.masking import mask_name, mask_phone
+
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+
+
+def validate_phone(value: str) -> None:
+    if not PHONE_RE.match(value or ""):
+        raise ValidationError(
+            _("请输入 11 位中国大陆手机号码 (Enter an 11-digit mainland China mobile number)."), code="phone"
+        )
+
+
+class DepartmentKind(models.TextChoices):
+    BUREAU = "bureau", _("委办局 Bureau")
+    SECTION = "section", _("科室/中队 Section")
+    STREET_OFFICE = "street_office", _("街道办事处 Street office")
+    ENTERPRISE = "enterprise", _("公用企业 Public utility")
+    CENTRE = "centre", _("指挥中心 Command centre")
+
+
+class Department(models.Model):
+    """A 部门: a bureau, its sections, a street office or a utility that handles cases."""
+
+    code = models.CharField(_("编码 code"), max_length=32, unique=True)
+    name = models.CharField(_("名称 name"), max_length=100)
+    kind = models.CharField(_("类型 kind"), max_length=20, choices=DepartmentKind.choices,
+                            default=DepartmentKind.BUREAU)
+    parent = models.ForeignKey("self", verbose_name=_("上级 parent"), null=True, blank=True,
+                               on_delete=models.PROTECT, related_name="children")
+    credit_code = models.CharField(_("统一社会信用代码 credit code"), max_length=18, blank=True)
+    phone = models.CharField(_("联系电话 phone"), max_length=30, blank=True)
+    active = models.BooleanField(_("启用 active"), default=True)
+
+    class Meta:
+        verbose_name = _("部门 department")
+        verbose_name_plural = _("部门 departments")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        node, seen = self.parent, {self.pk}
+        while node is not None:
+            if node.pk in seen:
+                raise ValidationError({"parent": _("上级部门不能形成循环 (a department cannot be its own ancestor).")})
+            seen.add(node.pk)
+            node = node.parent
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, phone: str, password: str | None = None, **extra: object) -> User:
+        validate_phone(phone)
+        user = self.model(phone=phone, **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, phone: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("role", Role.ADMIN)
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(phone, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """Anyone who signs in: a citizen by phone number, or staff with a role and a department."""
+
+    phone = models.CharField(_("手机号 phone"), max_length=11, unique=True, validators=[validate_phone])
+    real_name = models.CharField(_("姓名 real name"), max_length=40, blank=True)
+    role = models.CharField(_("角色 role"), max_length=20, choices=Role.choices, default=Role.CITIZEN)
+    department = models.ForeignKey(Department, verbose_name=_("部门 department"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="staff")
+    is_active = models.BooleanField(_("启用 active"), default=True)
+    is_staff = models.BooleanField(_("可登录管理后台 admin site access"), default=False)
+    date_joined = models.DateTimeField(_("注册时间 joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "phone"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("用户 user")
+        verbose_name_plural = _("用户 users")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def clean(self) -> None:
+        from civicgrid.accounts.roles import DEPARTMENT_ROLES
+
+        if self.role in DEPARTMENT_ROLES and self.department_id is None:
+            raise ValidationError({"department": _("部门人员必须属于一个部门 (department staff need a department).")})
+
+    @property
+    def display_name(self) -> str:
+        """The masked name shown to anyone who does not need the person's identity (王*)."""
+        return mask_name(self.real_name) if self.real_name else mask_phone(self.phone)
+
+    @property
+    def full_display_name(self) -> str:
+        return self.real_name or self.phone
+
+    def get_full_name(self) -> str:
+        return self.full_display_name
+
+    def get_short_name(self) -> str:
+        return self.display_name
+
+
+class ApiToken(models.Model):
+    """A bearer token for a machine client (a bureau's system). Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, verbose_name=_("所属用户 user"), on_delete=models.CASCADE,
+                             related_name="api_tokens")
+    name = models.CharField(_("用途 name"), max_length=100)
+    prefix = models.CharField(_("前缀 prefix"), max_length=12, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间 created"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用 last used"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("吊销时间 revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 令牌 API token")
+        verbose_name_plural = _("API 令牌 API tokens")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()

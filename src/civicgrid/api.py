@@ -1,0 +1,63 @@
+"""The REST API: one NinjaAPI at /api/, one Router per app, OpenAPI docs at /api/docs."""
+
+from __future__ import annotations
+
+from django.db import connection
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from civicgrid import __version__
+from civicgrid.accounts.api import router as accounts_router
+from civicgrid.core.errors import DomainError
+from civicgrid.grids.api import router as grids_router
+from civicgrid.taxonomy.api import router as taxonomy_router
+
+api = NinjaAPI(
+    title="civicgrid API",
+    version=__version__,
+    description="城市精细化治理平台 REST API. Authenticate with a session (browser, CSRF) or `Authorization: Bearer <token>`.",
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(DomainError)
+def on_domain_error(request, exc: DomainError):
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc: NinjaValidationError):
+    first = exc.errors[0] if exc.errors else {}
+    loc = [str(p) for p in first.get("loc", []) if p not in ("body", "query", "path", "form", "payload")]
+    field = ".".join(loc) or None
+    reason = first.get("msg", "invalid input")
+    body = {
+        "error": "invalid_input",
+        "field": field,
+        "message": reason,
+        "message_zh": f"输入有误：{field or '请求'} — {reason}",
+        "message_en": f"invalid input: {field or 'request'} — {reason}",
+        "detail": exc.errors,
+    }
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(AuthenticationError)
+def on_auth_error(request, exc):
+    body = {"error": "unauthenticated", "field": None, "message": "请先登录 / please sign in",
+            "message_zh": "请先登录或提供有效的 API 令牌", "message_en": "sign in or send a valid API token"}
+    return api.create_response(request, body, status=401)
+
+
+@api.get("/health", tags=["system"])
+def health(request):
+    """Liveness and database reachability (the cheapest endpoint; the server's own ceiling)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return {"status": "ok", "version": __version__, "database": connection.vendor}
+
+
+api.add_router("/accounts", accounts_router)
+api.add_router("/grids", grids_router)
+api.add_router("/taxonomy", taxonomy_router)

@@ -1,0 +1,49 @@
+"""Taxonomy API: the category tree (for the report form) and the departments."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from ninja import Router, Schema
+
+from civicgrid.accounts.models import Department
+from civicgrid.taxonomy.models import Category
+
+router = Router(tags=["taxonomy"])
+
+
+class CategoryOut(Schema):
+    kind: str
+    code: str
+    major_code: str
+    major_name: str
+    name: str
+    legacy_code: str
+    is_local: bool
+    default_urgency: str
+
+
+class DepartmentOut(Schema):
+    code: str
+    name: str
+    kind: str
+    parent: str | None
+
+
+@router.get("/categories", response=list[CategoryOut])
+def categories(request, kind: str | None = None, q: str | None = None):
+    """Active categories, optionally of one kind, optionally matching `q` in code, name or keywords."""
+    qs = Category.objects.active()
+    if kind:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(Q(code__startswith=q) | Q(name__contains=q) | Q(keywords__contains=q)
+                       | Q(major_name__contains=q))
+    return list(qs)
+
+
+@router.get("/departments", response=list[DepartmentOut])
+def departments(request):
+    return [
+        DepartmentOut(code=d.code, name=d.name, kind=d.kind, parent=d.parent.code if d.parent_id else None)
+        for d in Department.objects.filter(active=True).select_related("parent")
+    ]

@@ -1,0 +1,20 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from civicgrid.api import api
+from civicgrid.core import views as core_views
+
+admin.site.site_header = "civicgrid 城市精细化治理平台"
+admin.site.site_title = "civicgrid"
+admin.site.index_title = "配置 Configuration"
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("civicgrid.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
