@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import connection
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
+from ninja.renderers import JSONRenderer as BaseJSONRenderer
 from ninja.errors import ValidationError as NinjaValidationError
 
 from civicgrid import __version__
@@ -13,7 +14,12 @@ from civicgrid.core.errors import DomainError
 from civicgrid.grids.api import router as grids_router
 from civicgrid.taxonomy.api import router as taxonomy_router
 
+class JSONRenderer(BaseJSONRenderer):
+    json_dumps_params = {"ensure_ascii": False}  # Chinese as text, not \uXXXX escapes
+
+
 api = NinjaAPI(
+    renderer=JSONRenderer(),
     title="civicgrid API",
     version=__version__,
     description="城市精细化治理平台 REST API. Authenticate with a session (browser, CSRF) or `Authorization: Bearer <token>`.",

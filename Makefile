@@ -1,0 +1,39 @@
+# civicgrid — the two commands: `make demo` (the demo city) and `make test` (the whole suite).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-dev
+
+.PHONY: demo test lint serve screenshots clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+## demo: install, migrate the SQLite database, load the demo city and serve it on http://127.0.0.1:8000
+demo: $(STAMP)
+	$(BIN)/civicgrid migrate --noinput
+	$(BIN)/civicgrid demo
+	$(BIN)/civicgrid serve
+
+## test: ruff, migrations check and the whole pytest suite (SQLite, and PostgreSQL when configured)
+test: $(STAMP)
+	$(BIN)/ruff check src bench
+	$(BIN)/civicgrid makemigrations --check --dry-run
+	@echo "=== the suite on SQLite ==="
+	DATABASE_URL= $(BIN)/pytest src
+	@if [ -n "$$DATABASE_URL" ] || [ "$$CIVICGRID_TEST_POSTGRES" = "1" ]; then \
+		url="$${DATABASE_URL:-postgres:///civicgrid}"; \
+		echo "=== the suite again on PostgreSQL ($$url) ==="; \
+		DATABASE_URL="$$url" $(BIN)/pytest src; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check src bench
+
+clean:
+	rm -rf $(VENV) var
