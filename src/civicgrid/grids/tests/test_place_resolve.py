@@ -7,7 +7,7 @@ import pytest
 from civicgrid.core.errors import DomainError
 from civicgrid.grids.coords import from_wgs84
 from civicgrid.grids.services import place_resolve
-from civicgrid.testing import NORTH, SOUTH
+from civicgrid.testing import NORTH
 
 
 def test_a_wgs84_point_in_the_city_is_placed_in_its_cell(world):
@@ -43,7 +43,7 @@ def test_gcj02_input_is_converted_before_it_is_placed(world):
 
 
 def test_bd09_input_is_converted_before_it_is_placed(world):
-    wgs = (39.605, 109.765)  # south 001
+    wgs = (39.615, 109.775)  # north 002
     bd = from_wgs84(*wgs, "bd09")
     # Unconverted, the BD-09 point would be north of the city.
     with pytest.raises(DomainError):
@@ -51,7 +51,7 @@ def test_bd09_input_is_converted_before_it_is_placed(world):
     place = place_resolve(lat=bd[0], lon=bd[1], crs="bd09")
     assert place.lat == pytest.approx(wgs[0], abs=1e-6)
     assert place.lon == pytest.approx(wgs[1], abs=1e-6)
-    assert place.cell.code == SOUTH + "001"
+    assert place.cell.code == NORTH + "002"
 
 
 @pytest.mark.parametrize(
