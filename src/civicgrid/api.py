@@ -5,14 +5,18 @@ from __future__ import annotations
 from django.db import connection
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
-from ninja.renderers import JSONRenderer as BaseJSONRenderer
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import JSONRenderer as BaseJSONRenderer
 
 from civicgrid import __version__
 from civicgrid.accounts.api import router as accounts_router
+from civicgrid.cases.api import public_router as public_cases_router
+from civicgrid.cases.api import router as cases_router
 from civicgrid.core.errors import DomainError
 from civicgrid.grids.api import router as grids_router
+from civicgrid.notifications.api import router as notifications_router
 from civicgrid.taxonomy.api import router as taxonomy_router
+
 
 class JSONRenderer(BaseJSONRenderer):
     json_dumps_params = {"ensure_ascii": False}  # Chinese as text, not \uXXXX escapes
@@ -67,3 +71,6 @@ def health(request):
 api.add_router("/accounts", accounts_router)
 api.add_router("/grids", grids_router)
 api.add_router("/taxonomy", taxonomy_router)
+api.add_router("/cases", cases_router)
+api.add_router("/public", public_cases_router)
+api.add_router("/notifications", notifications_router)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from civicgrid.grids import index
+from civicgrid.worktime import calendar
 
 
 @pytest.fixture(autouse=True)
@@ -13,8 +14,10 @@ def _fast_and_isolated(settings):
     # from one test's (rolled back) database into the next.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     index.invalidate()
+    calendar.invalidate()
     yield
     index.invalidate()
+    calendar.invalidate()
 
 
 @pytest.fixture

@@ -89,6 +89,9 @@ INSTALLED_APPS = [
     "civicgrid.accounts",
     "civicgrid.grids",
     "civicgrid.taxonomy",
+    "civicgrid.worktime",
+    "civicgrid.notifications",
+    "civicgrid.cases",
     "civicgrid.demo",
 ]
 
@@ -133,6 +136,8 @@ SQLITE_PATH = Path(env_str("SQLITE_PATH", str(VAR_DIR / "civicgrid.sqlite3")))
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
+    # An acknowledged report must be on disk before the 201 goes out, whatever the server default.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=on"
 else:
     DATABASES = {
         "default": {
@@ -148,6 +153,9 @@ else:
                     "PRAGMA busy_timeout=20000;"
                 ),
             },
+            # Tests use a file too: concurrency tests need real locking, not shared-cache memory.
+            # One file per test process, so that two test runs on one machine never share it.
+            "TEST": {"NAME": str(VAR_DIR / f"test-civicgrid-{os.getpid()}.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -178,6 +186,11 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Originals of photos (with their EXIF) are kept out of the public media folder.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")), "base_url": None},
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
@@ -210,3 +223,23 @@ CIVICGRID_TILE_URL = env_str("CIVICGRID_TILE_URL", "")
 CIVICGRID_TILE_ATTRIBUTION = env_str("CIVICGRID_TILE_ATTRIBUTION", "")
 # How often (seconds) a process checks whether another process changed the grid cells.
 CIVICGRID_GRID_RECHECK_SECONDS = env_float("CIVICGRID_GRID_RECHECK_SECONDS", 2.0)
+
+# --- Case loop ------------------------------------------------------------------------------
+# The working day over which working-hour time limits run (Chinese holiday calendar on top).
+CIVICGRID_WORKING_PERIODS = env_str("CIVICGRID_WORKING_PERIODS", "08:30-12:00,14:30-18:00")
+# Duplicate detection: same category, open, within this radius and window.
+CIVICGRID_DUPLICATE_RADIUS_M = env_float("CIVICGRID_DUPLICATE_RADIUS_M", 50.0)
+CIVICGRID_DUPLICATE_WINDOW_HOURS = env_float("CIVICGRID_DUPLICATE_WINDOW_HOURS", 72.0)
+# How many times an unsatisfied rating may reopen a case.
+CIVICGRID_REOPEN_LIMIT = env_int("CIVICGRID_REOPEN_LIMIT", 1)
+# Photos
+CIVICGRID_PHOTO_MAX_BYTES = env_int("CIVICGRID_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+CIVICGRID_PHOTO_MAX_PIXELS = env_int("CIVICGRID_PHOTO_MAX_PIXELS", 40_000_000)
+CIVICGRID_PHOTO_MAX_COUNT = env_int("CIVICGRID_PHOTO_MAX_COUNT", 9)
+# Notification senders (dotted paths); the default writes to the log.
+CIVICGRID_NOTIFICATION_SENDERS = env_list(
+    "CIVICGRID_NOTIFICATION_SENDERS", ["civicgrid.notifications.senders.LogSender"]
+)
+CIVICGRID_WEBHOOK_URL = env_str("CIVICGRID_WEBHOOK_URL", "")
+# Periodic tasks run by `civicgrid worker` on every loop.
+CIVICGRID_WORKER_TASKS = env_list("CIVICGRID_WORKER_TASKS", ["civicgrid.cases.tasks.scan_overdue"])

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from civicgrid.grids.services import grid_revision_bump
 from civicgrid.grids.models import Cell, CellMember, Community, District, Street
+from civicgrid.grids.services import grid_revision_bump
 
 
 class AreaAdmin(admin.ModelAdmin):

@@ -74,6 +74,8 @@ def _parse_feature(i: int, feature: object, crs: str) -> tuple[str, str, str, sh
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise DomainError("not_a_feature", "不是 GeoJSON Feature", "not a GeoJSON Feature")
     props = feature.get("properties") or {}
+    if not isinstance(props, dict):
+        raise DomainError("properties_invalid", "properties 必须是对象", "properties must be an object")
     level = str(props.get("level", "cell")).lower()
     code = str(props.get("code", "")).strip()
     name = str(props.get("name", "")).strip() or code
@@ -83,9 +85,10 @@ def _parse_feature(i: int, feature: object, crs: str) -> tuple[str, str, str, sh
         if level == "cell":
             raise DomainError("geometry_missing", "单元网格必须有边界多边形", "a unit grid cell needs a polygon")
         return level, code, name, None, props
-    if geometry.get("type") not in ("Polygon", "MultiPolygon"):
-        raise DomainError("geometry_type", f"只接受 Polygon 或 MultiPolygon，收到 {geometry.get('type')}",
-                          f"only Polygon or MultiPolygon are accepted, got {geometry.get('type')}")
+    if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        got = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
+        raise DomainError("geometry_type", f"只接受 Polygon 或 MultiPolygon，收到 {got}",
+                          f"only Polygon or MultiPolygon are accepted, got {got}")
     try:
         geom = shape(geometry)
     except Exception as exc:  # shapely raises several types for malformed rings
@@ -112,7 +115,8 @@ def import_geojson(data: object, *, crs: str = CoordSystem.WGS84) -> ImportResul
     parsed: list[tuple[int, str, str, str, shapely.Geometry | None, dict]] = []
     seen: dict[str, int] = {}
     for i, feature in enumerate(data["features"]):
-        code = str(((feature or {}).get("properties") or {}).get("code", "")) if isinstance(feature, dict) else ""
+        props = feature.get("properties") if isinstance(feature, dict) else None
+        code = str(props.get("code", "")) if isinstance(props, dict) else ""
         try:
             level, code, name, geom, props = _parse_feature(i, feature, crs)
         except DomainError as err:

@@ -46,7 +46,7 @@ class CellIndex:
         if len(hits) == 0:
             return None
         # On an edge shared by two cells the point belongs to both; the lowest code wins, always.
-        return self.cells[int(np.min(hits))]
+        return self.cells[min(hits.tolist())]
 
     def locate_many(self, lats: np.ndarray, lons: np.ndarray) -> list[Cell | None]:
         """Bulk lookup (demo and imports): one vectorised query for all points."""

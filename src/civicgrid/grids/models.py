@@ -144,3 +144,6 @@ class GridRevision(models.Model):
 
     class Meta:
         verbose_name = _("网格版本 grid revision")
+
+    def __str__(self) -> str:
+        return f"grid revision {self.revision}"

@@ -34,8 +34,9 @@ class CsvAdminMixin:
         return response
 
     def get_urls(self):
-        info = self.model._meta.app_label, self.model._meta.model_name
-        return [path("import-csv/", self.admin_site.admin_view(self.import_view), name="%s_%s_import" % info),
+        opts = self.model._meta
+        return [path("import-csv/", self.admin_site.admin_view(self.import_view),
+                     name=f"{opts.app_label}_{opts.model_name}_import"),
                 *super().get_urls()]
 
     def import_view(self, request):

@@ -82,7 +82,10 @@ def routing_export(rules: Iterable[RoutingRule]) -> str:
     writer = csv.writer(out)
     writer.writerow(ROUTING_COLUMNS)
     for r in rules:
-        writer.writerow([r.kind, r.category.code if r.category_id else "", r.major_code, r.area_code,
+        # A category rule may leave its kind blank, but the file needs it to find the category again
+        # (components and matters share codes).
+        kind = r.kind or (r.category.kind if r.category_id else "")
+        writer.writerow([kind, r.category.code if r.category_id else "", r.major_code, r.area_code,
                          r.department.code, int(r.active), r.note])
     return out.getvalue()
 

@@ -54,14 +54,14 @@ class Category(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
-    def clean(self) -> None:
-        if not CODE_RE.match(self.code or ""):
-            raise ValidationError({"code": _("编码应为 5 位数字 (the code must be 5 digits).")})
-
     def save(self, *args, **kwargs) -> None:
         # The major class is the code's first two digits by definition, never entered separately.
         self.major_code = (self.code or "")[:2]
         super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        if not CODE_RE.match(self.code or ""):
+            raise ValidationError({"code": _("编码应为 5 位数字 (the code must be 5 digits).")})
 
 
 class TimeLimit(models.Model):

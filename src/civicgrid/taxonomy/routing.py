@@ -78,7 +78,9 @@ def routing_ambiguities(rules: Iterable[RoutingRule]) -> list[tuple[RoutingRule,
     seen: dict[tuple, RoutingRule] = {}
     clashes = []
     for rule in sorted((r for r in rules if r.active), key=lambda r: r.id):
-        scope = (rule.category_id, rule.major_code, rule.kind, rule.area_code)
+        # A rule naming a category covers exactly that category, whatever it says about kind or class.
+        what = (rule.category_id, "", "") if rule.category_id else (None, rule.major_code, rule.kind)
+        scope = (*what, rule.area_code)
         if scope in seen and seen[scope].department_id != rule.department_id:
             clashes.append((seen[scope], rule))
         seen.setdefault(scope, rule)

@@ -1,0 +1,77 @@
+"""GET /api/accounts/me: a session or a bearer token, otherwise 401."""
+
+from __future__ import annotations
+
+from civicgrid.accounts.models import ApiToken
+from civicgrid.accounts.services import api_token_authenticate, api_token_create, api_token_revoke
+
+URL = "/api/accounts/me"
+
+
+def test_anonymous_is_401_with_a_json_error(client, world):
+    response = client.get(URL)
+    assert response.status_code == 401
+    body = response.json()
+    assert body["error"] == "unauthenticated"
+    assert body["message_zh"] and body["message_en"]
+
+
+def test_a_session_is_enough(client, world):
+    client.force_login(world.roads_handler)
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert response.json() == {
+        "id": world.roads_handler.id,
+        "display_name": "刘*",
+        "role": "handler",
+        "department": "ZJJ-SZ",
+        "capabilities": ["handle", "report"],
+    }
+
+
+def test_a_bearer_token_is_enough(client, world):
+    _, raw = api_token_create(user=world.dispatcher, name="12345 热线")
+    response = client.get(URL, headers={"Authorization": f"Bearer {raw}"})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == world.dispatcher.id
+    assert "dispatch" in body["capabilities"]
+
+
+def test_a_revoked_token_is_401(client, world):
+    token, raw = api_token_create(user=world.dispatcher, name="12345 热线")
+    assert client.get(URL, headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+    api_token_revoke(token=token)
+    assert client.get(URL, headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+
+
+def test_an_unknown_token_is_401(client, world):
+    assert client.get(URL, headers={"Authorization": "Bearer cg_not-a-token"}).status_code == 401
+
+
+def test_a_token_of_an_inactive_user_is_401(client, world):
+    _, raw = api_token_create(user=world.dispatcher, name="12345 热线")
+    world.dispatcher.is_active = False
+    world.dispatcher.save()
+    assert client.get(URL, headers={"Authorization": f"Bearer {raw}"}).status_code == 401
+
+
+def test_only_the_digest_is_stored(world):
+    token, raw = api_token_create(user=world.dispatcher, name="12345 热线")
+    stored = ApiToken.objects.get(pk=token.pk)
+    assert raw not in (stored.digest, stored.prefix)
+    assert stored.digest == ApiToken.digest_of(raw)
+    assert raw.startswith(stored.prefix)
+    assert api_token_authenticate(raw) == world.dispatcher
+    assert ApiToken.objects.get(pk=token.pk).last_used_at is not None
+
+
+def test_issue_token_command_prints_a_working_token(client, world):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("issue_token", world.leader.phone, "大屏", stdout=out)
+    raw = out.getvalue().strip()
+    assert client.get(URL, headers={"Authorization": f"Bearer {raw}"}).json()["id"] == world.leader.id

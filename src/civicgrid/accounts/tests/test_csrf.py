@@ -1,0 +1,47 @@
+"""A browser session must send its CSRF token on a POST; a bearer-token client needs none."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from civicgrid.accounts.services import api_token_create
+
+pytestmark = pytest.mark.urls("civicgrid.accounts.tests.csrf_probe_urls")
+PROBE = "/probe/echo"
+
+
+@pytest.fixture
+def csrf_client():
+    return Client(enforce_csrf_checks=True)
+
+
+def test_a_session_post_to_the_api_without_a_csrf_token_is_refused(csrf_client, world):
+    csrf_client.force_login(world.dispatcher)
+    response = csrf_client.post(PROBE)
+    assert response.status_code == 403
+
+
+def test_a_session_post_to_the_api_with_the_csrf_token_is_accepted(csrf_client, world):
+    csrf_client.force_login(world.dispatcher)
+    csrf_client.get("/")  # any page with a form sets the CSRF cookie
+    token = csrf_client.cookies["csrftoken"].value
+    response = csrf_client.post(PROBE, headers={"X-CSRFToken": token})
+    assert response.status_code == 200
+    assert response.json() == {"user": world.dispatcher.phone}
+
+
+def test_a_bearer_token_post_needs_no_csrf_token(csrf_client, world):
+    _, raw = api_token_create(user=world.dispatcher, name="12345 热线")
+    response = csrf_client.post(PROBE, headers={"Authorization": f"Bearer {raw}"})
+    assert response.status_code == 200
+
+
+def test_an_anonymous_api_post_is_refused(csrf_client, world):
+    assert csrf_client.post(PROBE).status_code in (401, 403)
+
+
+def test_logout_without_a_csrf_token_is_refused(csrf_client, world):
+    csrf_client.force_login(world.citizen)
+    assert csrf_client.post("/accounts/logout/").status_code == 403
+    assert "_auth_user_id" in csrf_client.session

@@ -1,0 +1,77 @@
+"""Who may see and do what with a case — the one place every page and endpoint asks."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from civicgrid.accounts.models import Department, User
+from civicgrid.accounts.roles import Capability, Role, user_can
+from civicgrid.cases.choices import Action
+from civicgrid.cases.models import Case, ExtensionStatus
+from civicgrid.cases.workflow import MOVES, check_actor, check_state
+from civicgrid.core.errors import DomainError, NotFound
+
+
+def department_subtree(department_id: int) -> list[int]:
+    """The department and every department below it (a bureau admin sees its sections' cases)."""
+    ids, frontier = [department_id], [department_id]
+    while frontier:
+        frontier = list(Department.objects.filter(parent_id__in=frontier).values_list("id", flat=True))
+        ids.extend(frontier)
+    return ids
+
+
+def visible_cases(user: User) -> QuerySet[Case]:
+    """The cases a user may open: all for the centre and leaders, their department's, their cells', their own."""
+    qs = Case.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user_can(user, Capability.VIEW_CITY):
+        return qs
+    mine = Q(reporter=user) | Q(followers__user=user)
+    if user.role in (Role.HANDLER, Role.DEPARTMENT_ADMIN) and user.department_id:
+        depts = department_subtree(user.department_id) if user.role == Role.DEPARTMENT_ADMIN else [user.department_id]
+        return qs.filter(Q(department_id__in=depts) | mine).distinct()
+    if user.role == Role.GRID_MEMBER:
+        return qs.filter(Q(cell__assignments__user=user) | mine).distinct()
+    return qs.filter(mine).distinct()
+
+
+def access_case(user: User, number: str, *, for_update: bool = False) -> Case:
+    """The case with this number if the user may see it; 404 otherwise (existence is not revealed)."""
+    qs = visible_cases(user).select_related("category", "cell", "street", "community", "department",
+                                            "routed_department", "reporter", "duplicate_of")
+    if for_update:
+        qs = qs.select_for_update()
+    case = qs.filter(number=number).first()
+    if case is None:
+        raise NotFound("case_not_found", f"案件 {number} 不存在或无权查看", f"case {number} not found", field="number")
+    return case
+
+
+def sees_personal_data(user: User, case: Case) -> bool:
+    """Reporter identity and phone: the reporter themself and the dispatch centre only."""
+    return user.is_authenticated and (case.reporter_id == user.pk or user_can(user, Capability.VIEW_PERSONAL_DATA))
+
+
+def allowed_actions(user: User, case: Case) -> list[str]:
+    """Exactly the moves this user may make on this case now (the buttons a page shows)."""
+    out = []
+    pending = None
+    for action, move in MOVES.items():
+        try:
+            check_state(move, action, case)
+            check_actor(move, action, case, user)
+        except DomainError:
+            continue
+        if action in (Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION):
+            if pending is None:
+                pending = case.extension_requests.filter(status=ExtensionStatus.PENDING).exists()
+            if not pending:
+                continue
+        if action == Action.SUPERVISE and case.supervised:
+            continue
+        if action == Action.RATE and case.rated_at and case.closed_at and case.rated_at >= case.closed_at:
+            continue
+        out.append(str(action))
+    return out

@@ -1,0 +1,377 @@
+"""Cases API: intake, lists, detail, moves, nearby cases and the public (masked) view.
+
+Endpoints stay thin: parse → access → service → output schema.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, time
+from decimal import Decimal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from pydantic import ValidationError as PydanticValidationError
+
+from civicgrid.accounts.roles import Capability, user_can
+from civicgrid.cases import indicators, selectors
+from civicgrid.cases.access import access_case, allowed_actions, sees_personal_data, visible_cases
+from civicgrid.cases.choices import Action, CaseKind, Channel
+from civicgrid.cases.intake import Submission, case_submit, nearby_open_cases
+from civicgrid.cases.models import Case
+from civicgrid.cases.photos import process_photo
+from civicgrid.cases.workflow import MoveInput, case_transition
+from civicgrid.core import clock
+from civicgrid.core.auth import AUTH
+from civicgrid.core.errors import DomainError, PermissionDenied
+from civicgrid.grids.coords import CoordSystem
+from civicgrid.grids.models import Street
+from civicgrid.grids.services import place_resolve
+from civicgrid.taxonomy.models import Category
+
+router = Router(tags=["cases"])
+public_router = Router(tags=["public"])
+
+
+# --- schemas ---------------------------------------------------------------------------------------
+
+
+class CaseIn(Schema):
+    """A report. Send JSON, or multipart/form-data with the same fields plus up to 9 `photos` files."""
+
+    description: str
+    lat: float | None = None
+    lon: float | None = None
+    crs: CoordSystem = CoordSystem.WGS84
+    kind: CaseKind = CaseKind.COMPLAINT
+    channel: Channel = Channel.APP
+    category: str | None = None  # "06010" or "matter:06010"
+    urgency: str | None = None
+    address: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    is_public: bool = True
+
+
+class MoveIn(Schema):
+    note: str = ""
+    department: str | None = None  # department code (dispatch)
+    category: str | None = None  # category code (register)
+    urgency: str | None = None
+    hours: Decimal | None = None  # extension request
+    rating: str | None = None  # satisfied / basically / unsatisfied
+
+
+class DeadlineOut(Schema):
+    step: str
+    started_at: datetime
+    due_at: datetime
+    limit_hours: Decimal
+    extended_hours: Decimal
+    unit: str
+    completed_at: datetime | None
+    on_time: bool | None
+
+
+class EventOut(Schema):
+    action: str
+    action_label: str
+    from_status: str
+    to_status: str
+    actor: str
+    department: str | None
+    note: str
+    data: dict
+    on_time: bool | None
+    created_at: datetime
+    photos: list[str]
+
+
+class CaseSummaryOut(Schema):
+    number: str
+    status: str
+    status_label: str
+    kind: str
+    channel: str
+    category: str | None
+    category_name: str | None
+    urgency: str
+    description: str
+    address: str
+    lat: float
+    lon: float
+    cell: str | None
+    street: str | None
+    department: str | None
+    department_name: str | None
+    light: str
+    step: str
+    due_at: datetime | None
+    supervised: bool
+    me_too_count: int
+    created_at: datetime
+
+
+class CaseOut(CaseSummaryOut):
+    routed_department: str | None
+    duplicate_of: str | None
+    reporter: str | None
+    contact_phone: str
+    rework_count: int
+    return_count: int
+    reopen_count: int
+    rating: str
+    rating_comment: str
+    registered_at: datetime | None
+    dispatched_at: datetime | None
+    handled_at: datetime | None
+    closed_at: datetime | None
+    deadlines: list[DeadlineOut]
+    events: list[EventOut]
+    photos: list[dict]
+    duplicates: list[str]
+    allowed_actions: list[str]
+
+
+class PublicCaseOut(Schema):
+    number: str
+    status: str
+    status_label: str
+    category_name: str | None
+    description: str
+    address: str
+    lat: float
+    lon: float
+    street: str | None
+    me_too_count: int
+    created_at: datetime
+    closed_at: datetime | None
+    timeline: list[dict]
+    result_photos: list[str]
+
+
+class NearbyOut(Schema):
+    number: str
+    status_label: str
+    category_name: str | None
+    description: str
+    distance_m: float
+    me_too_count: int
+    created_at: datetime
+
+
+# --- helpers ---------------------------------------------------------------------------------------
+
+
+def category_from_code(raw: str | None) -> Category | None:
+    """`06010`, `matter:06010` or `component:01003`; an unknown code is a 422, not a silent None."""
+    if not raw:
+        return None
+    kind, _, code = raw.rpartition(":")
+    qs = Category.objects.filter(code=code, active=True)
+    if kind:
+        qs = qs.filter(kind=kind)
+    matches = list(qs[:2])
+    if len(matches) == 1:
+        return matches[0]
+    if len(matches) > 1:
+        raise DomainError("category_ambiguous", f"编码 {code} 同时是部件和事项，请写成 matter:{code} 或 component:{code}",
+                          f"{code} is both a component and a matter: send matter:{code} or component:{code}",
+                          field="category")
+    raise DomainError("category_unknown", f"未知的分类 {raw!r}", f"unknown category {raw!r}", field="category")
+
+
+def _request_data(request: HttpRequest) -> tuple[dict, list]:
+    """The fields and uploaded photos of a JSON or multipart request."""
+    content_type = request.content_type or ""
+    if content_type.startswith("multipart/") or content_type == "application/x-www-form-urlencoded":
+        data = {k: v for k, v in request.POST.items()}
+        return data, request.FILES.getlist("photos")
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError as exc:
+        raise DomainError("json_invalid", "请求体不是有效的 JSON", "the request body is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise DomainError("json_invalid", "请求体应为 JSON 对象", "the request body must be a JSON object")
+    return data, []
+
+
+def _parse(schema: type[Schema], data: dict) -> Schema:
+    try:
+        return schema.model_validate(data)
+    except PydanticValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first.get("loc", ())) or None
+        raise DomainError("invalid_input", f"输入有误：{field} — {first.get('msg')}",
+                          f"invalid input: {field} — {first.get('msg')}", field=field) from exc
+
+
+def _photos(files: list) -> list:
+    from django.conf import settings
+
+    if len(files) > settings.CIVICGRID_PHOTO_MAX_COUNT:
+        raise DomainError("photo_too_many", f"最多上传 {settings.CIVICGRID_PHOTO_MAX_COUNT} 张照片",
+                          f"at most {settings.CIVICGRID_PHOTO_MAX_COUNT} photos", field="photos")
+    out = []
+    for upload in files:
+        if upload.size > settings.CIVICGRID_PHOTO_MAX_BYTES:
+            raise DomainError("photo_too_large", "照片文件过大", "the photo file is too large", field="photos")
+        out.append(process_photo(upload.read(), filename=upload.name or ""))
+    return out
+
+
+def summary_out(case: Case, now: datetime) -> dict:
+    from civicgrid.cases.deadlines import light_of
+
+    return {
+        "number": case.number, "status": case.status, "status_label": case.get_status_display(), "kind": case.kind,
+        "channel": case.channel, "category": case.category.code if case.category_id else None,
+        "category_name": case.category.name if case.category_id else None, "urgency": case.urgency,
+        "description": case.description, "address": case.address, "lat": case.lat, "lon": case.lon,
+        "cell": case.cell.code if case.cell_id else None, "street": case.street.name if case.street_id else None,
+        "department": case.department.code if case.department_id else None,
+        "department_name": case.department.name if case.department_id else None,
+        "light": light_of(case, now), "step": case.step, "due_at": case.due_at, "supervised": case.supervised,
+        "me_too_count": case.me_too_count, "created_at": case.created_at,
+    }
+
+
+def case_out(case: Case, user) -> dict:
+    detail = selectors.case_detail(case)
+    personal = sees_personal_data(user, case)
+    reporter = case.reporter
+    return {
+        **summary_out(case, clock.now()),
+        "routed_department": case.routed_department.code if case.routed_department_id else None,
+        "duplicate_of": case.duplicate_of.number if case.duplicate_of_id else None,
+        "reporter": (reporter.full_display_name if personal else reporter.display_name) if reporter else None,
+        "contact_phone": case.contact_phone if personal else ("*" * len(case.contact_phone)),
+        "rework_count": case.rework_count, "return_count": case.return_count, "reopen_count": case.reopen_count,
+        "rating": case.rating, "rating_comment": case.rating_comment, "registered_at": case.registered_at,
+        "dispatched_at": case.dispatched_at, "handled_at": case.handled_at, "closed_at": case.closed_at,
+        "deadlines": detail.deadlines, "photos": detail.photos, "duplicates": detail.duplicates,
+        "events": [
+            {"action": e.action, "action_label": e.get_action_display(), "from_status": e.from_status,
+             "to_status": e.to_status,
+             "actor": (e.actor.full_display_name if personal or e.actor_id != case.reporter_id else
+                       e.actor.display_name) if e.actor_id else "系统",
+             "department": e.department.name if e.department_id else None, "note": e.note, "data": e.data,
+             "on_time": e.on_time, "created_at": e.created_at, "photos": detail.event_photos.get(e.pk, [])}
+            for e in detail.events
+        ],
+        "allowed_actions": allowed_actions(user, case),
+    }
+
+
+# --- endpoints -------------------------------------------------------------------------------------
+
+
+@router.post("", response={201: CaseOut}, auth=AUTH, openapi_extra={
+    "requestBody": {"content": {"application/json": {"schema": CaseIn.model_json_schema()},
+                                "multipart/form-data": {"schema": CaseIn.model_json_schema()}}}})
+def case_create(request):
+    """Report a problem (随手拍). `Idempotency-Key` makes a retry return the same case."""
+    data, files = _request_data(request)
+    payload = _parse(CaseIn, data)
+    submission = Submission(
+        description=payload.description, lat=payload.lat, lon=payload.lon, crs=payload.crs, kind=payload.kind,
+        channel=payload.channel, category=category_from_code(payload.category), urgency=payload.urgency,
+        address=payload.address, contact_name=payload.contact_name, contact_phone=payload.contact_phone,
+        is_public=payload.is_public, photos=_photos(files),
+    )
+    case, created = case_submit(reporter=request.auth, submission=submission,
+                                idempotency_key=request.headers.get("Idempotency-Key"))
+    case = access_case(request.auth, case.number)
+    return 201, case_out(case, request.auth)
+
+
+@router.get("", response=list[CaseSummaryOut], auth=AUTH)
+def case_list(request, filters: Query[selectors.CaseFilter]):
+    """Cases the caller may see, filtered, sorted and paged (`limit` ≤ 200)."""
+    cases = selectors.case_list(visible_cases(request.auth), filters, now=clock.now())
+    now = clock.now()
+    return [summary_out(c, now) for c in cases]
+
+
+@router.get("/nearby", response=list[NearbyOut], auth=AUTH)
+def case_nearby(request, lat: float, lon: float, category: str, crs: CoordSystem = CoordSystem.WGS84,
+                radius_m: float = 50):
+    """Up to 5 open cases of the same category near a point, to join ("me too") instead of reporting again."""
+    from civicgrid.grids.coords import distance_m
+
+    place = place_resolve(lat=lat, lon=lon, crs=crs)
+    cat = category_from_code(category)
+    radius = min(max(radius_m, 1), 500)
+    cases = nearby_open_cases(category=cat, lat=place.lat, lon=place.lon, radius_m=radius)
+    return [NearbyOut(number=c.number, status_label=c.get_status_display(), category_name=cat.name,
+                      description=c.description[:140], distance_m=round(distance_m(place.lat, place.lon, c.lat, c.lon), 1),
+                      me_too_count=c.me_too_count, created_at=c.created_at) for c in cases if c.number]
+
+
+class IndicatorsIn(Schema):
+    group: str = "department"
+    start: date
+    end: date
+    street: str | None = None
+
+
+@router.get("/indicators", auth=AUTH)
+def case_indicators(request, params: Query[IndicatorsIn]):
+    """Performance indicators per department, street or cell over [start, end) (local dates), ranked."""
+    if not user_can(request.auth, Capability.VIEW_CITY):
+        raise PermissionDenied("forbidden_role", "无权查看绩效评价", "your role may not see the indicators")
+    street_id = None
+    if params.street:
+        street_id = Street.objects.filter(code=params.street).values_list("pk", flat=True).first()
+    tz = timezone.get_current_timezone()
+    start = datetime.combine(params.start, time.min, tzinfo=tz)
+    end = datetime.combine(params.end, time.min, tzinfo=tz)
+    rows = indicators.compute(group=params.group, start=start, end=end, street_id=street_id)
+    return {"group": params.group, "start": start, "end": end, "rows": [r.as_dict() for r in rows]}
+
+
+@router.get("/{number}", response=CaseOut, auth=AUTH)
+def case_detail(request, number: str):
+    return case_out(access_case(request.auth, number), request.auth)
+
+
+@router.post("/{number}/me-too", response=CaseSummaryOut, auth=AUTH)
+def case_me_too(request, number: str):
+    """Join an open case ("me too", 附议): follow it and count one more report."""
+    from civicgrid.cases.services import case_me_too as me_too
+
+    case = selectors.public_case(number)
+    me_too(case=case, user=request.auth)
+    return summary_out(access_case(request.auth, number), clock.now())
+
+
+@router.post("/{number}/actions/{action}", response=CaseOut, auth=AUTH, openapi_extra={
+    "requestBody": {"content": {"application/json": {"schema": MoveIn.model_json_schema()},
+                                "multipart/form-data": {"schema": MoveIn.model_json_schema()}}}})
+def case_move(request, number: str, action: Action):
+    """Perform a move of the case loop (register, dispatch, accept, return, feedback, verify, close, …)."""
+    data, files = _request_data(request)
+    payload = _parse(MoveIn, data)
+    case = access_case(request.auth, number)
+    move = MoveInput(
+        department=selectors.department_from_code(payload.department),
+        category=category_from_code(payload.category), urgency=payload.urgency, hours=payload.hours,
+        rating=payload.rating, photos=_photos(files),
+    )
+    case_transition(case=case, action=action, actor=request.auth, note=payload.note, payload=move)
+    return case_out(access_case(request.auth, number), request.auth)
+
+
+# --- public, masked ---------------------------------------------------------------------------------
+
+
+@public_router.get("/cases", response=list[PublicCaseOut])
+def public_case_list(request, filters: Query[selectors.PublicCaseFilter]):
+    """Public cases (no reporter identity), by bbox, status and category, newest first."""
+    return [selectors.public_out(c, timeline=False) for c in selectors.public_case_list(filters)]
+
+
+@public_router.get("/cases/{number}", response=PublicCaseOut)
+def public_case_detail(request, number: str):
+    return selectors.public_out(selectors.public_case(number), timeline=True)

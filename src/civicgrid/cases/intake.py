@@ -1,0 +1,207 @@
+"""Intake (上报): turning a submission from any channel into a durable, numbered case.
+
+One transaction writes the case, its REPORT event, its first deadline, the follow-up moves
+(auto-registration of a grid member's report, auto-dispatch), the duplicate link and the
+outbox row; it commits before the 201 goes out, so an acknowledged report is on disk. A retried
+submission with the same Idempotency-Key returns the case it created the first time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from civicgrid.accounts.models import User
+from civicgrid.accounts.roles import Capability, Role, user_can
+from civicgrid.cases import deadlines
+from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseKind, CaseStatus, Channel
+from civicgrid.cases.models import Case, CaseCounter, CaseEvent, CaseFollower, PhotoStage
+from civicgrid.cases.photostore import photos_store
+from civicgrid.cases.workflow import MoveInput, case_transition
+from civicgrid.core import clock
+from civicgrid.core.errors import DomainError
+from civicgrid.grids.coords import CoordSystem, distance_m
+from civicgrid.grids.services import place_resolve
+from civicgrid.notifications.services import notify
+from civicgrid.taxonomy.choices import Step, Urgency
+from civicgrid.taxonomy.models import Category
+
+# Which roles may submit through which channel (everyone else: the app, or a code scan).
+STAFF_CHANNELS = {Channel.HOTLINE, Channel.MAILBOX}
+
+
+@dataclass
+class Submission:
+    """A report as it arrives, before it is a case."""
+
+    description: str
+    lat: float | None = None
+    lon: float | None = None
+    crs: str = CoordSystem.WGS84
+    kind: str = CaseKind.COMPLAINT
+    channel: str = Channel.APP
+    category: Category | None = None
+    urgency: str | None = None
+    address: str = ""
+    contact_name: str = ""
+    contact_phone: str = ""
+    is_public: bool = True
+    source_ref: str = ""
+    photos: Sequence = field(default_factory=tuple)  # ProcessedPhoto objects
+
+
+def _check(submission: Submission, reporter: User) -> None:
+    description = (submission.description or "").strip()
+    if not description:
+        raise DomainError("description_required", "请描述问题", "describe the problem", field="description")
+    if len(description) > 2000:
+        raise DomainError("description_too_long", "问题描述不能超过 2000 字", "the description is limited to 2000 "
+                          "characters", field="description")
+    if submission.kind not in CaseKind.values:
+        raise DomainError("kind_invalid", f"未知的诉求类型 {submission.kind!r}", f"unknown kind {submission.kind!r}",
+                          field="kind")
+    if submission.channel not in Channel.values:
+        raise DomainError("channel_invalid", f"未知的来源 {submission.channel!r}",
+                          f"unknown channel {submission.channel!r}", field="channel")
+    if submission.channel in STAFF_CHANNELS and not user_can(reporter, Capability.REGISTER):
+        raise DomainError("channel_forbidden", "只有受理员可以录入热线和信箱来件",
+                          "only dispatchers may enter hotline calls and mailbox letters", field="channel", status=403)
+    if submission.channel == Channel.GRID and reporter.role != Role.GRID_MEMBER:
+        raise DomainError("channel_forbidden", "只有网格员可以使用网格员上报渠道",
+                          "only grid members may use the grid channel", field="channel", status=403)
+    if submission.urgency is not None and submission.urgency not in Urgency.values:
+        raise DomainError("urgency_invalid", "紧急程度应为 normal 或 urgent", "urgency must be normal or urgent",
+                          field="urgency")
+    if len(submission.photos) > settings.CIVICGRID_PHOTO_MAX_COUNT:
+        raise DomainError("photo_too_many", f"最多上传 {settings.CIVICGRID_PHOTO_MAX_COUNT} 张照片",
+                          f"at most {settings.CIVICGRID_PHOTO_MAX_COUNT} photos", field="photos")
+    if submission.lat is None or submission.lon is None:
+        raise DomainError("location_required", "请在地图上选择位置", "a location (lat, lon) is required", field="lat")
+
+
+def find_original(*, category: Category, lat: float, lon: float, at) -> Case | None:
+    """The open case of the same category within the radius and window, nearest first."""
+    radius = settings.CIVICGRID_DUPLICATE_RADIUS_M
+    since = at - timedelta(hours=settings.CIVICGRID_DUPLICATE_WINDOW_HOURS)
+    candidates = nearby_open_cases(category=category, lat=lat, lon=lon, radius_m=radius, since=since, limit=1)
+    return candidates[0] if candidates else None
+
+
+def nearby_open_cases(*, category: Category, lat: float, lon: float, radius_m: float, since=None,
+                      limit: int = 5) -> list[Case]:
+    """Open, non-duplicate cases of a category within `radius_m` of a point, nearest first."""
+    dlat = radius_m / 111_320.0
+    dlon = radius_m / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
+    qs = Case.objects.filter(category=category, status__in=OPEN_STATUSES, duplicate_of__isnull=True).in_bbox(
+        lon - dlon, lat - dlat, lon + dlon, lat + dlat)
+    if since is not None:
+        qs = qs.filter(created_at__gte=since)
+    near = [(distance_m(lat, lon, c.lat, c.lon), c.pk, c) for c in qs.order_by("created_at")[:200]]
+    return [c for d, _, c in sorted(near, key=lambda t: (t[0], t[1])) if d <= radius_m][:limit]
+
+
+def next_case_number(at) -> str:
+    """YYYYMMDD + 5-digit sequence of that (local) day, unique under concurrency.
+
+    The counter row is locked by the UPDATE until the transaction commits, so two intakes can
+    never read the same value; it is taken last in the intake transaction to hold the lock briefly.
+    """
+    day = clock_local_day(at)
+    table = CaseCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last", [day])  # noqa: S608
+        row = cursor.fetchone()
+        if row is None:
+            CaseCounter.objects.bulk_create([CaseCounter(day=day, last=0)], ignore_conflicts=True)
+            cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last", [day])  # noqa: S608
+            row = cursor.fetchone()
+    return f"{day}{row[0]:05d}"
+
+
+def clock_local_day(at) -> str:
+    return timezone.localtime(at).strftime("%Y%m%d")
+
+
+def case_submit(*, reporter: User, submission: Submission, idempotency_key: str | None = None) -> tuple[Case, bool]:
+    """Create the case for a submission. Returns (case, created); created is False for a replay."""
+    if idempotency_key is not None:
+        idempotency_key = idempotency_key.strip()
+        if not 8 <= len(idempotency_key) <= 80:
+            raise DomainError("idempotency_key_invalid", "Idempotency-Key 长度应为 8–80 个字符",
+                              "Idempotency-Key must be 8 to 80 characters", field="Idempotency-Key")
+        replay = _replay(reporter, idempotency_key)
+        if replay is not None:
+            return replay, False
+    _check(submission, reporter)
+    place = place_resolve(lat=submission.lat, lon=submission.lon, crs=submission.crs)
+    try:
+        return _create(reporter, submission, place, idempotency_key), True
+    except IntegrityError:
+        # Two submissions with the same key raced; the other one won and its case is the answer.
+        replay = _replay(reporter, idempotency_key) if idempotency_key else None
+        if replay is None:
+            raise
+        return replay, False
+
+
+def _replay(reporter: User, key: str) -> Case | None:
+    case = Case.objects.filter(idempotency_key=key).first()
+    if case is not None and case.reporter_id != reporter.pk:
+        raise DomainError("idempotency_key_reused", "该 Idempotency-Key 已被其他用户使用",
+                          "this Idempotency-Key belongs to another submission", field="Idempotency-Key")
+    return case
+
+
+@transaction.atomic
+def _create(reporter: User, s: Submission, place, idempotency_key: str | None) -> Case:
+    at = clock.now()
+    category = s.category
+    original = find_original(category=category, lat=place.lat, lon=place.lon, at=at) if category else None
+    cell = place.cell
+    case = Case(
+        kind=s.kind, channel=s.channel, category=category,
+        urgency=s.urgency or (category.default_urgency if category else Urgency.NORMAL),
+        description=s.description.strip(), address=(s.address or "").strip()[:200], lat=place.lat, lon=place.lon,
+        cell=cell, community_id=cell.community_id if cell else None, street_id=cell.street_id if cell else None,
+        reporter=reporter, contact_name=(s.contact_name or "")[:40], contact_phone=(s.contact_phone or "")[:20],
+        is_public=s.is_public, source_ref=s.source_ref[:80], created_at=at, idempotency_key=idempotency_key,
+        status=CaseStatus.MERGED if original else CaseStatus.REPORTED, duplicate_of=original,
+    )
+    case.save()
+    events = [CaseEvent(case=case, action=Action.REPORT, from_status="", to_status=CaseStatus.REPORTED,
+                        actor=reporter, actor_role=reporter.role, created_at=at,
+                        data={"channel": s.channel, "crs": s.crs})]
+    if original is not None:
+        events.append(CaseEvent(case=case, action=Action.MERGE, from_status=CaseStatus.REPORTED,
+                                to_status=CaseStatus.MERGED, actor=None, actor_role="system", created_at=at,
+                                data={"original": original.number}))
+        events.append(CaseEvent(case=original, action=Action.ME_TOO, from_status=original.status,
+                                to_status=original.status, actor=reporter, actor_role=reporter.role, created_at=at,
+                                data={"duplicate": case.pk}))
+        Case.objects.filter(pk=original.pk).update(me_too_count=F("me_too_count") + 1)
+        CaseFollower.objects.bulk_create([CaseFollower(case=original, user=reporter, created_at=at)],
+                                         ignore_conflicts=True)
+    CaseEvent.objects.bulk_create(events)
+    if s.photos:
+        photos_store(case=case, event=events[0], photos=s.photos, stage=PhotoStage.REPORT)
+    if original is None:
+        deadlines.deadline_start(case=case, step=Step.REGISTER, at=at)
+    # The number last: its counter row stays locked until commit (see next_case_number).
+    case.number = next_case_number(at)
+    case.save(update_fields=["number", "step", "due_at", "warn_at"])
+    if original is None and category is not None and user_can(reporter, Capability.REPORT_TRUSTED):
+        # 网格员上报自动立案: a grid member's report is trusted and registered at once.
+        case_transition(case=case, action=Action.REGISTER, actor=reporter, note="网格员上报，自动立案",
+                        payload=MoveInput(), system=True)
+        case.refresh_from_db()
+    notify(recipient=reporter, kind="case_progress", title=f"已收到您的上报 {case.number}",
+           body="我们会尽快核实处理。" if original is None else f"附近已有相同问题 {original.number}，已为您关注该案件。",
+           case_id=(original or case).pk, link=f"/m/cases/{(original or case).number}/")
+    return case

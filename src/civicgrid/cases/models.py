@@ -1,0 +1,262 @@
+"""Cases (案件), their immutable event log, deadlines, photos, followers and extension requests."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.files.storage import storages
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.accounts.models import Department
+from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseKind, CaseStatus, Channel, Rating
+from civicgrid.grids.models import Cell, Community, Street
+from civicgrid.taxonomy.choices import ClockUnit, Step, Urgency
+from civicgrid.taxonomy.models import Category
+
+
+class CaseQuerySet(models.QuerySet):
+    def open(self) -> CaseQuerySet:
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def public(self) -> CaseQuerySet:
+        return self.filter(is_public=True).exclude(status__in=[CaseStatus.REJECTED, CaseStatus.MERGED])
+
+    def in_bbox(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> CaseQuerySet:
+        return self.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
+
+
+class Case(models.Model):
+    """One report followed from intake (上报) to closing (结案) and the reporter's rating (评价).
+
+    `status`, the current step's clock (`step`, `due_at`, `warn_at`) and the counters are
+    changed only by `cases.workflow.case_transition`, which appends a CaseEvent for every move.
+    """
+
+    number = models.CharField(_("案件编号 number"), max_length=20, unique=True, null=True, blank=True)
+    kind = models.CharField(_("类型 kind"), max_length=12, choices=CaseKind.choices, default=CaseKind.COMPLAINT)
+    channel = models.CharField(_("来源 channel"), max_length=12, choices=Channel.choices, default=Channel.APP)
+    category = models.ForeignKey(Category, verbose_name=_("分类 category"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="cases")
+    urgency = models.CharField(_("紧急程度 urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    description = models.TextField(_("问题描述 description"), max_length=2000)
+    address = models.CharField(_("地址 address"), max_length=200, blank=True)
+    lat = models.FloatField(_("纬度 latitude (WGS-84)"))
+    lon = models.FloatField(_("经度 longitude (WGS-84)"))
+    cell = models.ForeignKey(Cell, verbose_name=_("单元网格 cell"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="cases")
+    community = models.ForeignKey(Community, verbose_name=_("社区 community"), null=True, blank=True,
+                                  on_delete=models.PROTECT, related_name="cases")
+    street = models.ForeignKey(Street, verbose_name=_("街道 street"), null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="cases")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上报人 reporter"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="reported_cases")
+    contact_name = models.CharField(_("联系人 contact name"), max_length=40, blank=True)
+    contact_phone = models.CharField(_("联系电话 contact phone"), max_length=20, blank=True)
+    is_public = models.BooleanField(_("公开 public"), default=True)
+    source_ref = models.CharField(_("来源对象 source"), max_length=80, blank=True,
+                                  help_text=_("扫码上报时的码等 (e.g. the scanned code)."))
+
+    status = models.CharField(_("状态 status"), max_length=12, choices=CaseStatus.choices,
+                              default=CaseStatus.REPORTED, db_index=True)
+    department = models.ForeignKey(Department, verbose_name=_("处置部门 department"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="cases")
+    routed_department = models.ForeignKey(Department, verbose_name=_("规则推荐部门 routed department"), null=True,
+                                          blank=True, on_delete=models.PROTECT, related_name="+")
+    duplicate_of = models.ForeignKey("self", verbose_name=_("并入案件 duplicate of"), null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="duplicates")
+    me_too_count = models.PositiveIntegerField(_("附议数 me-too reports"), default=0)
+    supervised = models.BooleanField(_("督办 supervised"), default=False)
+    rework_count = models.PositiveSmallIntegerField(_("返工次数 reworks"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("退回次数 returns"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数 reopens"), default=0)
+    rating = models.CharField(_("评价 rating"), max_length=12, choices=Rating.choices, blank=True)
+    rating_comment = models.CharField(_("评价意见 comment"), max_length=500, blank=True)
+
+    created_at = models.DateTimeField(_("上报时间 reported"), db_index=True)
+    registered_at = models.DateTimeField(_("立案时间 registered"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("派遣时间 dispatched"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("处置时间 handled"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间 closed"), null=True, blank=True)
+    rated_at = models.DateTimeField(_("评价时间 rated"), null=True, blank=True)
+
+    # The clock of the current step (empty when no limit runs: final or 挂账).
+    step = models.CharField(_("当前环节 step"), max_length=10, choices=Step.choices, blank=True)
+    due_at = models.DateTimeField(_("时限 due"), null=True, blank=True)
+    warn_at = models.DateTimeField(_("黄灯时刻 yellow from"), null=True, blank=True)
+
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True, editable=False)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("案件 case")
+        verbose_name_plural = _("案件 cases")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["category", "created_at"], name="case_dup_idx"),
+            models.Index(fields=["status", "due_at"], name="case_light_idx"),
+            models.Index(fields=["department", "status"], name="case_dept_idx"),
+            models.Index(fields=["cell", "status"], name="case_cell_idx"),
+            models.Index(fields=["lon", "lat"], name="case_lonlat_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number or f"#{self.pk}"
+
+
+class CaseEvent(models.Model):
+    """An immutable line of a case's history: who did what, when, from which status to which."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("动作 action"), max_length=20, choices=Action.choices)
+    from_status = models.CharField(_("原状态 from"), max_length=12, choices=CaseStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态 to"), max_length=12, choices=CaseStatus.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人 actor"), null=True, blank=True,
+                              on_delete=models.PROTECT, related_name="+")
+    actor_role = models.CharField(_("角色 role"), max_length=20, blank=True)
+    department = models.ForeignKey(Department, verbose_name=_("部门 department"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    note = models.TextField(_("说明 note"), blank=True)
+    data = models.JSONField(_("数据 data"), default=dict, blank=True)
+    # For a move that ends a timed step: was it within the limit (the indicators count these).
+    on_time = models.BooleanField(_("按时 on time"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间 time"), db_index=True)
+
+    class Meta:
+        verbose_name = _("案件事件 case event")
+        verbose_name_plural = _("案件事件 case events")
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["action", "created_at"], name="event_action_idx"),
+            models.Index(fields=["department", "action", "created_at"], name="event_dept_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.from_status}→{self.to_status}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("case events are immutable")  # the audit trail is append-only
+        super().save(*args, **kwargs)
+
+
+class CaseDeadline(models.Model):
+    """The time limit of one step of one case, as it was set; extensions move `due_at` (and say so)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
+    step = models.CharField(_("环节 step"), max_length=10, choices=Step.choices)
+    started_at = models.DateTimeField(_("开始 started"))
+    limit_hours = models.DecimalField(_("时限 (小时) limit"), max_digits=7, decimal_places=2)
+    unit = models.CharField(_("计时方式 clock"), max_length=10, choices=ClockUnit.choices)
+    extended_hours = models.DecimalField(_("延期 (小时) extended"), max_digits=7, decimal_places=2, default=0)
+    due_at = models.DateTimeField(_("时限 due"))
+    warn_at = models.DateTimeField(_("黄灯时刻 yellow from"))
+    completed_at = models.DateTimeField(_("完成 completed"), null=True, blank=True)
+    on_time = models.BooleanField(_("按时 on time"), null=True, blank=True)
+    overdue_notified = models.BooleanField(default=False)
+
+    class Meta:
+        verbose_name = _("环节时限 step deadline")
+        verbose_name_plural = _("环节时限 step deadlines")
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["completed_at", "due_at"], name="deadline_open_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.step} due {self.due_at:%Y-%m-%d %H:%M}"
+
+
+class ExtensionStatus(models.TextChoices):
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("已驳回")
+
+
+class ExtensionRequest(models.Model):
+    """延期申请: a department asks for more time on the current step."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extension_requests")
+    deadline = models.ForeignKey(CaseDeadline, on_delete=models.CASCADE, related_name="extension_requests")
+    hours = models.DecimalField(_("延长 (小时) hours"), max_digits=7, decimal_places=2)
+    reason = models.CharField(_("理由 reason"), max_length=500)
+    status = models.CharField(_("状态 status"), max_length=10, choices=ExtensionStatus.choices,
+                              default=ExtensionStatus.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请 extension request")
+        verbose_name_plural = _("延期申请 extension requests")
+        constraints = [
+            models.UniqueConstraint(fields=["case"], condition=models.Q(status="pending"),
+                                    name="one_pending_extension_per_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} +{self.hours}h {self.status}"
+
+
+def private_storage():
+    """Originals keep their EXIF (location): they live outside the public media folder."""
+    return storages["private"]
+
+
+class PhotoStage(models.TextChoices):
+    REPORT = "report", _("上报照片")
+    FEEDBACK = "feedback", _("处置照片")
+    VERIFY = "verify", _("核查照片")
+
+
+class CasePhoto(models.Model):
+    """A photo of a case: the original kept privately, a public copy without EXIF, a thumbnail."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
+    event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="photos")
+    stage = models.CharField(_("阶段 stage"), max_length=10, choices=PhotoStage.choices)
+    original = models.FileField(_("原图 original"), storage=private_storage, upload_to="cases/originals/%Y/%m/")
+    public = models.FileField(_("公开图 public copy"), upload_to="cases/photos/%Y/%m/")
+    thumbnail = models.FileField(_("缩略图 thumbnail"), upload_to="cases/thumbs/%Y/%m/")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    content_type = models.CharField(max_length=40)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("案件照片 case photo")
+        verbose_name_plural = _("案件照片 case photos")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.stage} {self.sha256[:8]}"
+
+
+class CaseFollower(models.Model):
+    """Someone who follows a case: the reporter of a merged duplicate, or a "me too" (附议)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_cases")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("关注 follower")
+        verbose_name_plural = _("关注 followers")
+        constraints = [models.UniqueConstraint(fields=["case", "user"], name="casefollower_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.case_id}"
+
+
+class CaseCounter(models.Model):
+    """The last sequence number given out on a day (case numbers are YYYYMMDD + 5 digits)."""
+
+    day = models.CharField(max_length=8, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("案件编号计数 case counter")
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"

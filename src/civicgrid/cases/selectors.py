@@ -1,0 +1,176 @@
+"""Reads over cases that span models or depend on the viewer: lists, detail, public view."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from django.db.models import Q, QuerySet
+from ninja import Schema
+
+from civicgrid.accounts.models import Department
+from civicgrid.cases.choices import Action, CaseStatus, Light
+from civicgrid.cases.models import Case, CaseDeadline, CaseEvent, CasePhoto, PhotoStage
+from civicgrid.core.errors import DomainError, NotFound
+from civicgrid.grids.selectors import parse_bbox
+
+SORTS = {"created": "created_at", "-created": "-created_at", "due": "due_at", "-due": "-due_at",
+         "number": "number", "-number": "-number"}
+
+
+class CaseFilter(Schema):
+    status: list[CaseStatus] | None = None
+    category: str | None = None
+    department: str | None = None
+    street: str | None = None  # street code
+    cell: str | None = None  # cell code (or any code prefix: community, street)
+    light: Light | None = None
+    supervised: bool | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str | None = None
+    sort: str = "-created"
+    limit: int = 50
+    offset: int = 0
+
+
+class PublicCaseFilter(Schema):
+    bbox: str | None = None
+    status: list[CaseStatus] | None = None
+    category: str | None = None
+    limit: int = 50
+    offset: int = 0
+
+
+def department_from_code(code: str | None) -> Department | None:
+    if not code:
+        return None
+    department = Department.objects.filter(code=code).first()
+    if department is None:
+        raise DomainError("department_unknown", f"未知的部门 {code!r}", f"unknown department {code!r}",
+                          field="department")
+    return department
+
+
+def filter_cases(qs: QuerySet[Case], f: CaseFilter, *, now: datetime) -> QuerySet[Case]:
+    if f.status:
+        qs = qs.filter(status__in=f.status)
+    if f.category:
+        qs = qs.filter(category__code=f.category.rpartition(":")[2])
+    if f.department:
+        qs = qs.filter(department__code=f.department)
+    if f.street:
+        qs = qs.filter(street__code=f.street)
+    if f.cell:
+        qs = qs.filter(cell__code__startswith=f.cell)
+    if f.supervised is not None:
+        qs = qs.filter(supervised=f.supervised)
+    if f.date_from:
+        qs = qs.filter(created_at__date__gte=f.date_from)
+    if f.date_to:
+        qs = qs.filter(created_at__date__lte=f.date_to)
+    if f.q:
+        qs = qs.filter(Q(number__startswith=f.q) | Q(description__contains=f.q) | Q(address__contains=f.q))
+    if f.light == Light.RED:
+        qs = qs.filter(due_at__lt=now)
+    elif f.light == Light.YELLOW:
+        qs = qs.filter(due_at__gte=now, warn_at__lte=now)
+    elif f.light == Light.GREEN:
+        qs = qs.filter(warn_at__gt=now)
+    elif f.light == Light.NONE:
+        qs = qs.filter(due_at__isnull=True)
+    return qs
+
+
+def case_list(qs: QuerySet[Case], f: CaseFilter, *, now: datetime) -> list[Case]:
+    if f.sort not in SORTS:
+        raise DomainError("sort_invalid", f"排序只能是 {', '.join(SORTS)}", f"sort must be one of {', '.join(SORTS)}",
+                          field="sort")
+    limit = min(max(f.limit, 1), 200)
+    qs = filter_cases(qs, f, now=now).select_related("category", "cell", "street", "department")
+    return list(qs.order_by(SORTS[f.sort], "-id")[max(f.offset, 0): max(f.offset, 0) + limit])
+
+
+@dataclass
+class CaseDetail:
+    events: list[CaseEvent]
+    deadlines: list[dict]
+    photos: list[dict]
+    event_photos: dict[int, list[str]]
+    duplicates: list[str]
+
+
+def _photo_dict(p: CasePhoto) -> dict:
+    return {"stage": p.stage, "url": p.public.url, "thumbnail": p.thumbnail.url, "width": p.width,
+            "height": p.height}
+
+
+def case_detail(case: Case) -> CaseDetail:
+    """Events (with actors and departments), deadlines, photos and duplicates in four queries."""
+    events = list(case.events.select_related("actor", "department").order_by("created_at", "id"))
+    photos = list(case.photos.all())
+    by_event: dict[int, list[str]] = defaultdict(list)
+    for p in photos:
+        if p.event_id:
+            by_event[p.event_id].append(p.public.url)
+    deadlines = [
+        {"step": d.step, "started_at": d.started_at, "due_at": d.due_at, "limit_hours": d.limit_hours,
+         "extended_hours": d.extended_hours, "unit": d.unit, "completed_at": d.completed_at, "on_time": d.on_time}
+        for d in CaseDeadline.objects.filter(case=case).order_by("started_at", "id")
+    ]
+    duplicates = list(case.duplicates.exclude(number=None).values_list("number", flat=True))
+    return CaseDetail(events=events, deadlines=deadlines, photos=[_photo_dict(p) for p in photos],
+                      event_photos=dict(by_event), duplicates=duplicates)
+
+
+# --- public (masked) ---------------------------------------------------------------------------------
+
+PUBLIC_ACTIONS = {Action.REPORT, Action.REGISTER, Action.DISPATCH, Action.FEEDBACK, Action.CLOSE, Action.REWORK,
+                  Action.REJECT}
+
+
+def public_case(number: str) -> Case:
+    case = Case.objects.public().select_related("category", "street").filter(number=number).first()
+    if case is None:
+        raise NotFound("case_not_found", f"案件 {number} 不存在或未公开", f"case {number} not found", field="number")
+    return case
+
+
+def public_case_list(f: PublicCaseFilter) -> list[Case]:
+    qs = Case.objects.public().select_related("category", "street")
+    if f.bbox:
+        qs = qs.in_bbox(*parse_bbox(f.bbox))
+    if f.status:
+        qs = qs.filter(status__in=f.status)
+    if f.category:
+        qs = qs.filter(category__code=f.category.rpartition(":")[2])
+    limit = min(max(f.limit, 1), 200)
+    return list(qs.order_by("-created_at", "-id")[max(f.offset, 0): max(f.offset, 0) + limit])
+
+
+def public_out(case: Case, *, timeline: bool) -> dict:
+    """What anyone may see: no reporter, no phone, no actor names, only result photos."""
+    steps, photos = [], []
+    if timeline:
+        steps = [
+            {"action": e.action, "label": e.get_action_display(), "status": e.to_status, "at": e.created_at,
+             "department": e.department.name if e.department_id else None}
+            for e in case.events.filter(action__in=PUBLIC_ACTIONS).select_related("department")
+            .order_by("created_at", "id")
+        ]
+        photos = [p.public.url for p in case.photos.filter(stage=PhotoStage.FEEDBACK)]
+    # The public sees the place to about 10 m, enough to recognise it, not to pin a doorway.
+    return {
+        "number": case.number, "status": case.status, "status_label": case.get_status_display(),
+        "category_name": case.category.name if case.category_id else None, "description": case.description,
+        "address": case.address, "lat": round(case.lat, 4), "lon": round(case.lon, 4),
+        "street": case.street.name if case.street_id else None, "me_too_count": case.me_too_count,
+        "created_at": case.created_at, "closed_at": case.closed_at, "timeline": steps, "result_photos": photos,
+    }
+
+
+def overdue_open_deadlines(now: datetime, limit: int = 500) -> QuerySet[CaseDeadline]:
+    return (CaseDeadline.objects.filter(completed_at__isnull=True, due_at__lt=now, overdue_notified=False)
+            .select_related("case")[:limit])
+

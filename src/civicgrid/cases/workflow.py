@@ -1,0 +1,430 @@
+"""The case loop as data plus one choke point.
+
+`MOVES` says, for every action, from which statuses it may start, which status it leads to,
+which capability (accounts/roles.py) the actor needs and how the actor must relate to the case
+(its department, its reporter, a grid member of its cell). `case_transition` is the only code
+that changes a case's status: it locks the case, checks the move and the actor, applies the
+action's effect (deadlines, department, counters), appends the immutable CaseEvent and queues
+notifications — all in one transaction, so a refused move changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+
+from civicgrid.accounts.models import Department, User
+from civicgrid.accounts.roles import Capability, Role, user_can
+from civicgrid.cases import deadlines
+from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseStatus, Rating
+from civicgrid.cases.models import Case, CaseEvent, ExtensionRequest, ExtensionStatus, PhotoStage
+from civicgrid.core import clock
+from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
+from civicgrid.notifications.services import notify
+from civicgrid.taxonomy.choices import Step
+from civicgrid.taxonomy.models import Category
+from civicgrid.taxonomy.routing import route_case
+
+S = CaseStatus
+TIMED_OPEN = frozenset(OPEN_STATUSES - {S.LONG_TERM})
+
+
+class Scope:
+    ANY = "any"  # the capability is enough
+    DEPARTMENT = "department"  # the actor works for the case's current department
+    REPORTER = "reporter"  # the actor reported the case
+    CELL_OR_ANY = "cell_or_any"  # the capability, or a grid member of the case's cell (on-site check)
+
+
+@dataclass(frozen=True)
+class Move:
+    sources: frozenset[str]
+    target: str | None  # None: the status does not change
+    capability: str | None
+    scope: str = Scope.ANY
+    note_required: bool = False
+
+
+MOVES: dict[str, Move] = {
+    Action.REGISTER: Move(frozenset({S.REPORTED}), S.REGISTERED, Capability.REGISTER),
+    Action.REJECT: Move(frozenset({S.REPORTED}), S.REJECTED, Capability.REGISTER, note_required=True),
+    Action.DISPATCH: Move(frozenset({S.REGISTERED, S.RETURNED}), S.DISPATCHED, Capability.DISPATCH),
+    Action.ACCEPT: Move(frozenset({S.DISPATCHED}), S.ACCEPTED, Capability.HANDLE, Scope.DEPARTMENT),
+    Action.RETURN: Move(frozenset({S.DISPATCHED, S.ACCEPTED}), S.RETURNED, Capability.HANDLE, Scope.DEPARTMENT,
+                        note_required=True),
+    Action.REQUEST_EXTENSION: Move(frozenset({S.DISPATCHED, S.ACCEPTED}), None, Capability.HANDLE,
+                                   Scope.DEPARTMENT, note_required=True),
+    Action.APPROVE_EXTENSION: Move(TIMED_OPEN, None, Capability.APPROVE_EXTENSION),
+    Action.REFUSE_EXTENSION: Move(TIMED_OPEN, None, Capability.APPROVE_EXTENSION, note_required=True),
+    Action.FEEDBACK: Move(frozenset({S.ACCEPTED}), S.HANDLED, Capability.HANDLE, Scope.DEPARTMENT,
+                          note_required=True),
+    Action.VERIFY: Move(frozenset({S.HANDLED}), S.VERIFIED, Capability.CLOSE, Scope.CELL_OR_ANY),
+    Action.REWORK: Move(frozenset({S.HANDLED, S.VERIFIED}), S.ACCEPTED, Capability.CLOSE, Scope.CELL_OR_ANY,
+                        note_required=True),
+    Action.CLOSE: Move(frozenset({S.VERIFIED}), S.CLOSED, Capability.CLOSE),
+    Action.HANG: Move(frozenset({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.RETURNED}), S.LONG_TERM,
+                      Capability.DISPATCH, note_required=True),
+    Action.RESUME: Move(frozenset({S.LONG_TERM}), S.REGISTERED, Capability.DISPATCH),
+    Action.SUPERVISE: Move(frozenset(OPEN_STATUSES), None, Capability.SUPERVISE),
+    Action.RATE: Move(frozenset({S.CLOSED}), None, None, Scope.REPORTER),
+}
+
+ACTION_LABELS_EN = {
+    Action.REGISTER: "register", Action.REJECT: "reject", Action.DISPATCH: "dispatch", Action.ACCEPT: "accept",
+    Action.RETURN: "return", Action.REQUEST_EXTENSION: "request an extension",
+    Action.APPROVE_EXTENSION: "approve the extension", Action.REFUSE_EXTENSION: "refuse the extension",
+    Action.FEEDBACK: "feed back", Action.VERIFY: "verify", Action.REWORK: "send back for rework",
+    Action.CLOSE: "close", Action.HANG: "put on the long-term list", Action.RESUME: "resume",
+    Action.SUPERVISE: "supervise", Action.RATE: "rate",
+}
+
+
+@dataclass
+class MoveInput:
+    """What a move may carry besides the actor and the note."""
+
+    department: Department | None = None
+    category: Category | None = None
+    urgency: str | None = None
+    hours: Decimal | None = None
+    rating: str | None = None
+    photos: Sequence = ()  # ProcessedPhoto objects (cases/photos.py), stored with the event
+    data: dict = field(default_factory=dict)
+
+
+# --- authorisation --------------------------------------------------------------------------------
+
+
+def acts_for_department(user: User, department_id: int | None) -> bool:
+    """Staff of the department itself, or the admin of a department above it (bureau → section)."""
+    if department_id is None or user.department_id is None:
+        return False
+    if user.department_id == department_id:
+        return True
+    if user.role != Role.DEPARTMENT_ADMIN:
+        return False
+    node = Department.objects.filter(pk=department_id).values_list("parent_id", flat=True).first()
+    seen = set()
+    while node is not None and node not in seen:
+        if node == user.department_id:
+            return True
+        seen.add(node)
+        node = Department.objects.filter(pk=node).values_list("parent_id", flat=True).first()
+    return False
+
+
+def is_cell_member(user: User, case: Case) -> bool:
+    return (
+        user.role == Role.GRID_MEMBER
+        and case.cell_id is not None
+        and user.cell_assignments.filter(cell_id=case.cell_id).exists()
+    )
+
+
+def check_actor(move: Move, action: str, case: Case, actor: User | None) -> None:
+    """Raise PermissionDenied unless `actor` may perform `move` on `case`."""
+    label_en = ACTION_LABELS_EN.get(action, action)
+    label_zh = Action(action).label
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        raise PermissionDenied("forbidden_role", f"需要登录才能{label_zh}", f"sign in to {label_en}")
+    if move.scope == Scope.REPORTER:
+        if case.reporter_id != actor.pk:
+            raise PermissionDenied("forbidden_reporter", f"只有上报人可以{label_zh}",
+                                   f"only the reporter may {label_en} this case")
+        return
+    if move.scope == Scope.CELL_OR_ANY and is_cell_member(actor, case):
+        return
+    if move.capability and not user_can(actor, move.capability):
+        raise PermissionDenied("forbidden_role", f"您的角色不能{label_zh}", f"your role may not {label_en}")
+    if move.scope == Scope.DEPARTMENT and not acts_for_department(actor, case.department_id):
+        raise PermissionDenied("forbidden_department", f"该案件不属于您的部门，不能{label_zh}",
+                               f"this case is not your department's: you may not {label_en} it")
+
+
+def check_state(move: Move, action: str, case: Case) -> None:
+    if case.status not in move.sources:
+        raise Conflict(
+            "illegal_transition",
+            f"案件当前状态为“{CaseStatus(case.status).label}”，不能{Action(action).label}",
+            f"a case in status '{case.status}' cannot be moved by '{action}'",
+            field="action",
+        )
+
+
+# --- the choke point --------------------------------------------------------------------------------
+
+
+def case_transition(*, case: Case, action: str, actor: User | None, note: str = "",
+                    payload: MoveInput | None = None, system: bool = False) -> CaseEvent:
+    """Perform one move on a case (see MOVES); refused moves raise and change nothing.
+
+    `system=True` is for moves the platform makes itself (auto-registration of a grid member's
+    report, auto-dispatch): the state is still checked, the role is not.
+    """
+    if action not in MOVES:
+        raise DomainError("unknown_action", f"未知的操作 {action!r}", f"unknown action {action!r}", field="action")
+    move = MOVES[action]
+    payload = payload or MoveInput()
+    note = (note or "").strip()
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        check_state(move, action, case)
+        if not system:
+            check_actor(move, action, case, actor)
+        if move.note_required and not note:
+            raise DomainError("note_required", f"{Action(action).label}需要填写说明/理由",
+                              f"a note (reason) is required to {ACTION_LABELS_EN.get(action, action)}",
+                              field="note")
+        at = clock.now()
+        from_status = case.status
+        effect = EFFECTS.get(action)
+        extra = effect(case, actor, note, payload, at) if effect else {}
+        if move.target is not None and extra.get("status") is None:
+            case.status = move.target
+        elif extra.get("status"):
+            case.status = extra["status"]
+        case.save()
+        event = CaseEvent.objects.create(
+            case=case, action=action, from_status=from_status, to_status=case.status, actor=actor,
+            actor_role=(actor.role if actor else "system"), department=extra.get("department"),
+            note=note, data={**payload.data, **extra.get("data", {})}, on_time=extra.get("on_time"), created_at=at,
+        )
+        if payload.photos:
+            from civicgrid.cases.photostore import photos_store
+
+            photos_store(case=case, event=event, photos=payload.photos, stage=extra.get("photo_stage",
+                                                                                       PhotoStage.FEEDBACK))
+        for follow_up in extra.get("then", ()):
+            follow_up(case)
+        _notify(case, action, event)
+    return event
+
+
+# --- the effect of each action (called inside the transaction, case locked) --------------------------
+
+Effect = Callable[[Case, "User | None", str, MoveInput, object], dict]
+
+
+def _register(case: Case, actor, note, p: MoveInput, at) -> dict:
+    category = p.category or case.category
+    if category is None:
+        raise DomainError("category_required", "立案前必须确定问题分类", "choose a category before registering",
+                          field="category")
+    if p.category is not None:
+        case.category = p.category
+        case.urgency = p.urgency or p.category.default_urgency
+    elif p.urgency:
+        case.urgency = p.urgency
+    on_time = deadlines.deadline_finish(case=case, at=at)
+    case.registered_at = at
+    routed = route_case(category, case.cell.code if case.cell_id else None)
+    case.routed_department = routed
+    deadlines.deadline_start(case=case, step=Step.DISPATCH, at=at)
+    then = []
+    if routed is not None and category.auto_dispatch:
+        then.append(lambda c: case_transition(case=c, action=Action.DISPATCH, actor=None,
+                                              note="自动派遣 auto-dispatch", payload=MoveInput(department=routed),
+                                              system=True))
+    return {"on_time": on_time, "department": routed, "then": then,
+            "data": {"category": category.code, "routed_department": routed.code if routed else None}}
+
+
+def _reject(case: Case, actor, note, p, at) -> dict:
+    return {"on_time": deadlines.deadline_finish(case=case, at=at)}
+
+
+def _dispatch(case: Case, actor, note, p: MoveInput, at) -> dict:
+    department = p.department or case.routed_department
+    if department is None:
+        raise DomainError("department_required", "请选择处置部门", "choose the department to dispatch to",
+                          field="department")
+    if not department.active:
+        raise DomainError("department_inactive", f"部门“{department.name}”已停用", f"{department.name} is inactive",
+                          field="department")
+    on_time = deadlines.deadline_finish(case=case, at=at)
+    case.department = department
+    case.dispatched_at = at
+    deadlines.deadline_start(case=case, step=Step.HANDLE, at=at)
+    return {"on_time": on_time, "department": department,
+            "data": {"department": department.code,
+                     "routed": case.routed_department_id == department.pk if case.routed_department_id else None}}
+
+
+def _accept(case: Case, actor, note, p, at) -> dict:
+    return {"department": case.department}
+
+
+def _return(case: Case, actor, note, p, at) -> dict:
+    department = case.department
+    on_time = deadlines.deadline_finish(case=case, at=at)
+    case.department = None
+    case.return_count = F("return_count") + 1
+    deadlines.deadline_start(case=case, step=Step.DISPATCH, at=at)
+    return {"on_time": on_time, "department": department}
+
+
+def _request_extension(case: Case, actor, note, p: MoveInput, at) -> dict:
+    hours = _positive_hours(p.hours)
+    deadline = deadlines.current_deadline(case)
+    if deadline is None:
+        raise Conflict("no_deadline", "当前环节没有时限", "the current step has no time limit")
+    if case.extension_requests.filter(status=ExtensionStatus.PENDING).exists():
+        raise Conflict("extension_pending", "已有待审批的延期申请", "an extension request is already pending")
+    ExtensionRequest.objects.create(case=case, deadline=deadline, hours=hours, reason=note, requested_by=actor,
+                                    created_at=at)
+    return {"department": case.department, "data": {"hours": str(hours), "due_at": deadline.due_at.isoformat()}}
+
+
+def _decide_extension(approve: bool) -> Effect:
+    def effect(case: Case, actor, note, p, at) -> dict:
+        request = case.extension_requests.select_related("deadline").filter(status=ExtensionStatus.PENDING).first()
+        if request is None:
+            raise Conflict("no_extension_pending", "没有待审批的延期申请", "no extension request is pending")
+        request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
+        request.decided_by, request.decided_at = actor, at
+        request.save(update_fields=["status", "decided_by", "decided_at"])
+        data = {"hours": str(request.hours), "request": request.pk}
+        if approve:
+            if request.deadline.completed_at is not None:
+                raise Conflict("extension_stale", "申请延期的环节已经结束", "the step the extension was for has ended")
+            old_due, new_due = deadlines.deadline_extend(case=case, deadline=request.deadline, hours=request.hours)
+            data.update(old_due=old_due.isoformat(), new_due=new_due.isoformat(), deadline=request.deadline_id)
+        return {"department": case.department, "data": data}
+
+    return effect
+
+
+def _feedback(case: Case, actor, note, p, at) -> dict:
+    on_time = deadlines.deadline_finish(case=case, at=at)
+    case.handled_at = at
+    deadlines.deadline_start(case=case, step=Step.VERIFY, at=at)
+    return {"on_time": on_time, "department": case.department, "photo_stage": PhotoStage.FEEDBACK}
+
+
+def _verify(case: Case, actor, note, p, at) -> dict:
+    on_time = deadlines.deadline_finish(case=case, at=at)
+    deadlines.deadline_start(case=case, step=Step.CLOSE, at=at)
+    return {"on_time": on_time, "department": case.department, "photo_stage": PhotoStage.VERIFY}
+
+
+def _rework(case: Case, actor, note, p, at) -> dict:
+    on_time = deadlines.deadline_finish(case=case, at=at)
+    case.rework_count = F("rework_count") + 1
+    case.handled_at = None
+    deadlines.deadline_start(case=case, step=Step.HANDLE, at=at)
+    return {"on_time": on_time, "department": case.department, "photo_stage": PhotoStage.VERIFY}
+
+
+def _close(case: Case, actor, note, p, at) -> dict:
+    on_time = deadlines.deadline_finish(case=case, at=at)
+    case.closed_at = at
+    return {"on_time": on_time, "department": case.department}
+
+
+def _hang(case: Case, actor, note, p, at) -> dict:
+    deadlines.deadline_finish(case=case, at=at)
+    return {"department": case.department}
+
+
+def _resume(case: Case, actor, note, p, at) -> dict:
+    case.department = None
+    deadlines.deadline_start(case=case, step=Step.DISPATCH, at=at)
+    return {}
+
+
+def _supervise(case: Case, actor, note, p, at) -> dict:
+    if case.supervised:
+        raise Conflict("already_supervised", "该案件已在督办中", "the case is already supervised")
+    case.supervised = True
+    return {"department": case.department}
+
+
+def _rate(case: Case, actor, note, p: MoveInput, at) -> dict:
+    if p.rating not in Rating.values:
+        raise DomainError("rating_invalid", "请选择满意、基本满意或不满意", "rating must be satisfied, basically or "
+                          "unsatisfied", field="rating")
+    if case.rated_at is not None and case.closed_at is not None and case.rated_at >= case.closed_at:
+        raise Conflict("already_rated", "您已评价过本次办理结果", "you have already rated this result")
+    case.rating, case.rating_comment, case.rated_at = p.rating, note[:500], at
+    data = {"rating": p.rating}
+    if p.rating == Rating.UNSATISFIED and case.reopen_count < settings.CIVICGRID_REOPEN_LIMIT and case.department_id:
+        # 不满意 → 重办: back to the same department with a fresh handling limit.
+        case.reopen_count = F("reopen_count") + 1
+        case.closed_at = None
+        deadlines.deadline_start(case=case, step=Step.HANDLE, at=at)
+        data["reopened"] = True
+        return {"status": S.DISPATCHED, "department": case.department, "data": data}
+    return {"department": case.department, "data": data}
+
+
+def _positive_hours(value) -> Decimal:
+    try:
+        hours = Decimal(str(value))
+    except (InvalidOperation, TypeError, ValueError):
+        hours = Decimal(0)
+    if not hours.is_finite() or hours <= 0 or hours > 2000:
+        raise DomainError("hours_invalid", "延期时长应为 0–2000 之间的小时数", "hours must be between 0 and 2000",
+                          field="hours")
+    return hours
+
+
+EFFECTS: dict[str, Effect] = {
+    Action.REGISTER: _register,
+    Action.REJECT: _reject,
+    Action.DISPATCH: _dispatch,
+    Action.ACCEPT: _accept,
+    Action.RETURN: _return,
+    Action.REQUEST_EXTENSION: _request_extension,
+    Action.APPROVE_EXTENSION: _decide_extension(True),
+    Action.REFUSE_EXTENSION: _decide_extension(False),
+    Action.FEEDBACK: _feedback,
+    Action.VERIFY: _verify,
+    Action.REWORK: _rework,
+    Action.CLOSE: _close,
+    Action.HANG: _hang,
+    Action.RESUME: _resume,
+    Action.SUPERVISE: _supervise,
+    Action.RATE: _rate,
+}
+
+
+# --- notifications (outbox rows in the same transaction) ---------------------------------------------
+
+REPORTER_UPDATES = {
+    Action.REGISTER: ("您的上报已立案", "Your report has been registered"),
+    Action.REJECT: ("您的上报未予立案", "Your report was not registered"),
+    Action.FEEDBACK: ("您上报的问题已处置", "Your reported problem has been handled"),
+    Action.CLOSE: ("您上报的问题已结案，请评价", "Your case is closed: please rate the result"),
+}
+
+
+def _department_staff(department_id: int | None) -> list[User]:
+    if department_id is None:
+        return []
+    return list(User.objects.filter(department_id=department_id, is_active=True,
+                                    role__in=[Role.HANDLER, Role.DEPARTMENT_ADMIN]))
+
+
+def _notify(case: Case, action: str, event: CaseEvent) -> None:
+    case.refresh_from_db(fields=["number", "department", "status", "reporter"])
+    link = f"/console/cases/{case.number}/"
+    number = case.number or f"#{case.pk}"
+    if action == Action.DISPATCH or (action == Action.RATE and event.to_status == S.DISPATCHED) or \
+            action == Action.REWORK:
+        title = {Action.DISPATCH: "新派遣案件", Action.RATE: "群众不满意，案件重办", Action.REWORK: "案件返工"}[action]
+        for user in _department_staff(case.department_id):
+            notify(recipient=user, kind="case_dispatched", title=f"{title} {number}",
+                   body=event.note or title, case_id=case.pk, link=link)
+    if action == Action.SUPERVISE:
+        for user in _department_staff(case.department_id):
+            notify(recipient=user, kind="case_supervised", title=f"督办 {number}", body=event.note or "领导督办",
+                   case_id=case.pk, link=link)
+    if action in REPORTER_UPDATES and case.reporter_id:
+        zh, en = REPORTER_UPDATES[action]
+        notify(recipient=case.reporter, kind="case_progress", title=f"{zh} {number}", body=event.note or zh,
+               case_id=case.pk, link=f"/m/cases/{case.number}/")

@@ -1,0 +1,23 @@
+"""Kinds of notification the platform knows about, and the delivery states of the outbox."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class NotificationKind(models.TextChoices):
+    """The kinds the case loop sends. `Notification.kind` is free text: later apps add their own."""
+
+    CASE_DISPATCHED = "case_dispatched", _("案件派遣 Case dispatched")
+    CASE_PROGRESS = "case_progress", _("案件进展 Case progress")
+    CASE_SUPERVISED = "case_supervised", _("案件督办 Case supervised")
+    CASE_OVERDUE = "case_overdue", _("案件超期 Case overdue")
+
+
+class DeliveryStatus(models.TextChoices):
+    """Where a row is in the outbox (derived from processed_at and last_error, not stored)."""
+
+    PENDING = "pending", _("待投递 Pending")  # waiting for the worker, possibly after failed attempts
+    SENT = "sent", _("已投递 Sent")  # every channel accepted it (or there was no channel: in-app only)
+    FAILED = "failed", _("投递失败 Failed")  # given up after the last attempt; last_error says why

@@ -1,0 +1,272 @@
+"""Writes for notifications: queue one (`notify`), read one, and the worker's outbox loop.
+
+The outbox needs no broker. `notify` writes a row in the caller's transaction; `civicgrid worker`
+calls `run_once` every few seconds, which claims due rows with a conditional UPDATE (one worker
+per row, on SQLite and PostgreSQL alike), hands each to its senders and records the outcome:
+sent, or retried later with exponential backoff, or given up after MAX_ATTEMPTS.
+
+Delivery is at least once: a worker killed between a sender's success and the row update sends
+that channel again after the lease. The webhook carries the row id so a receiver can drop repeats.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.db import IntegrityError, transaction
+from django.utils.module_loading import import_string
+
+from civicgrid.accounts.models import User
+from civicgrid.core import clock
+from civicgrid.core.errors import NotFound
+from civicgrid.notifications.models import Notification
+from civicgrid.notifications.senders import Sender, default_channels, get_senders
+
+logger = logging.getLogger("civicgrid.notifications")
+
+MAX_ATTEMPTS = 8
+BACKOFF_FIRST = timedelta(minutes=1)
+BACKOFF_CAP = timedelta(hours=1)
+BATCH_SIZE = 100
+DEFAULT_LEASE_SECONDS = 300
+TITLE_MAX = Notification._meta.get_field("title").max_length
+ERROR_MAX = 4000
+
+
+# --- queueing and reading --------------------------------------------------------------------
+
+
+def notify(
+    *,
+    recipient: User | None,
+    kind: str,
+    title: str,
+    body: str,
+    case_id: int | None = None,
+    link: str = "",
+    channels: Sequence[str] | None = None,
+    dedupe_key: str | None = None,
+) -> Notification | None:
+    """Queue a notification; call it inside the transaction of the change it announces.
+
+    `channels=None` delivers through every configured sender; `[]` is in-app only (the row is
+    processed at once and the worker never sees it). A `dedupe_key` that is already queued (e.g.
+    "overdue:<case>:<step>") makes this a no-op returning None.
+    """
+    if dedupe_key is not None and Notification.objects.filter(dedupe_key=dedupe_key).exists():
+        return None
+    now = clock.now()
+    channels = default_channels() if channels is None else list(channels)
+    if len(title) > TITLE_MAX:
+        title = title[: TITLE_MAX - 1] + "…"
+    notification = Notification(
+        recipient=recipient,
+        kind=kind,
+        title=title,
+        body=body,
+        case_id=case_id,
+        link=link,
+        channels=channels,
+        dedupe_key=dedupe_key,
+        created_at=now,
+        next_attempt_at=now,
+        processed_at=None if channels else now,
+    )
+    if dedupe_key is None:
+        notification.save(force_insert=True)
+        return notification
+    # A concurrent transaction may queue the same key between the check above and this insert;
+    # the savepoint keeps the caller's transaction usable when the unique index refuses ours.
+    try:
+        with transaction.atomic():
+            notification.save(force_insert=True)
+    except IntegrityError:
+        if Notification.objects.filter(dedupe_key=dedupe_key).exists():
+            return None
+        raise
+    return notification
+
+
+@transaction.atomic
+def notification_mark_read(*, notification: Notification, user: User) -> Notification:
+    """Mark a notification read for its recipient (idempotent: the first read time is kept).
+
+    Anyone else gets 404, not 403: another person's notifications do not exist for them.
+    """
+    if notification.recipient_id is None or notification.recipient_id != user.pk:
+        raise NotFound("notification_not_found", "通知不存在", "no such notification")
+    if notification.read_at is None:
+        now = clock.now()
+        if Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now):
+            notification.read_at = now
+        else:  # read a moment ago in another tab
+            notification.refresh_from_db(fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def notification_mark_all_read(*, user: User) -> int:
+    """Mark every unread notification of `user` read; returns how many changed."""
+    return Notification.objects.for_user(user).unread().update(read_at=clock.now())
+
+
+# --- the worker ------------------------------------------------------------------------------
+
+
+def lease() -> timedelta:
+    """How long a claim holds; after that a row claimed by a dead worker is claimable again."""
+    return timedelta(seconds=getattr(settings, "CIVICGRID_WORKER_LEASE_SECONDS", DEFAULT_LEASE_SECONDS))
+
+
+def backoff(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed attempt: 1 min, 2, 4, … capped at 1 h."""
+    return min(BACKOFF_FIRST * 2 ** min(max(attempts - 1, 0), 16), BACKOFF_CAP)
+
+
+def claim_due(limit: int = BATCH_SIZE, now: datetime | None = None) -> list[Notification]:
+    """Claim up to `limit` due rows for this worker; no other worker gets the same row.
+
+    Each row is taken by `UPDATE … SET claimed_at = now WHERE id = ? AND processed_at IS NULL
+    AND next_attempt_at <= now AND (claimed_at IS NULL OR claimed_at < now - lease)`; a row
+    counts as ours only when that UPDATE changed it. On SQLite the transaction takes the write
+    lock up front (BEGIN IMMEDIATE), so a second worker waits and then sees our claims; on
+    PostgreSQL its UPDATE waits for our row lock and re-checks the WHERE, which then fails.
+    """
+    now = now or clock.now()
+    stale_before = now - lease()
+    with transaction.atomic():
+        candidates = list(
+            Notification.objects.due(now)
+            .claimable(stale_before)
+            .order_by("next_attempt_at", "id")
+            .values_list("pk", flat=True)[:limit]
+        )
+        claimed = [pk for pk in candidates if _try_claim(pk, now=now, stale_before=stale_before)]
+    if not claimed:
+        return []
+    return list(
+        Notification.objects.filter(pk__in=claimed)
+        .select_related("recipient")
+        .order_by("next_attempt_at", "id")
+    )
+
+
+def _try_claim(pk: int, *, now: datetime, stale_before: datetime) -> bool:
+    """The conditional UPDATE: true only if this call changed the row (nobody else holds it)."""
+    return bool(Notification.objects.filter(pk=pk).due(now).claimable(stale_before).update(claimed_at=now))
+
+
+def release(notifications: Iterable[Notification]) -> int:
+    """Give back claimed rows this worker will not deliver (stopping, or its lease running out)."""
+    released = 0
+    for notification in notifications:
+        released += Notification.objects.filter(
+            pk=notification.pk, claimed_at=notification.claimed_at, processed_at__isnull=True
+        ).update(claimed_at=None)
+        notification.claimed_at = None
+    return released
+
+
+def deliver(
+    notification: Notification, *, now: datetime | None = None, senders: dict[str, Sender] | None = None
+) -> bool:
+    """Send a claimed row through each of its channels not yet sent, and record the outcome.
+
+    All channels accepted → processed. Otherwise attempts+1, the errors in `last_error`, the
+    next try after `backoff(attempts)` and the claim released; the MAX_ATTEMPTS-th failure gives
+    up (processed, error kept). Channels that succeeded are remembered and not sent again.
+    Returns whether the notification is now fully delivered.
+    """
+    senders = get_senders() if senders is None else senders
+    sent = list(notification.sent_channels)
+    errors: list[str] = []
+    for name in notification.channels:
+        if name in sent:
+            continue
+        sender = senders.get(name)
+        try:
+            if sender is None:
+                raise LookupError(f"no sender named {name!r} in CIVICGRID_NOTIFICATION_SENDERS")
+            sender.send(notification)
+        except Exception as exc:  # a channel's failure of any kind is retried; the others go on
+            logger.warning("notification %s: %s failed: %s", notification.pk, name, exc)
+            errors.append(f"{name}: {type(exc).__name__}: {exc}")
+        else:
+            sent.append(name)
+
+    now = now or clock.now()
+    attempts = notification.attempts + 1
+    fields: dict[str, object] = {"attempts": attempts, "sent_channels": sent, "claimed_at": None}
+    if not errors:
+        fields.update(processed_at=now, last_error="")
+    else:
+        last_error = "\n".join(errors)[:ERROR_MAX]
+        fields["last_error"] = last_error
+        if attempts >= MAX_ATTEMPTS:
+            fields["processed_at"] = now
+            logger.error(
+                "notification %s: giving up after %s attempts: %s", notification.pk, attempts, last_error
+            )
+        else:
+            fields["next_attempt_at"] = now + backoff(attempts)
+    Notification.objects.filter(pk=notification.pk, processed_at__isnull=True).update(**fields)
+    for field, value in fields.items():
+        setattr(notification, field, value)
+    return not errors
+
+
+_last_task_errors: dict[str, str] = {}
+
+
+def run_periodic_tasks() -> None:
+    """Call each dotted path in CIVICGRID_WORKER_TASKS (e.g. the overdue-case scanner).
+
+    A task that raises is logged and does not stop the others or the delivery; a path that does
+    not import is a configuration error and fails loudly. Tasks own their transactions and run
+    on every pass of the worker (every few seconds), so they must be cheap and idempotent.
+    """
+    for path in getattr(settings, "CIVICGRID_WORKER_TASKS", []):
+        try:
+            task = import_string(path)
+        except ImportError as exc:
+            raise ImproperlyConfigured(f"CIVICGRID_WORKER_TASKS: cannot import {path!r}") from exc
+        try:
+            task()
+        except Exception as exc:
+            # The traceback once, then one line per pass while the same error repeats.
+            message = f"{type(exc).__name__}: {exc}"
+            if _last_task_errors.get(path) == message:
+                logger.warning("worker task %s failed again: %s", path, message)
+            else:
+                logger.exception("worker task %s failed", path)
+            _last_task_errors[path] = message
+        else:
+            _last_task_errors.pop(path, None)
+
+
+def run_once(
+    now: datetime | None = None, *, limit: int = BATCH_SIZE, should_stop: Callable[[], bool] | None = None
+) -> int:
+    """One pass of the worker: the periodic tasks, then one batch of due notifications.
+
+    Returns how many notifications it tried to deliver. A batch stops early, giving the rest of
+    its claims back, when `should_stop()` says so (SIGTERM) or half the lease has gone by, so a
+    slow channel never lets a claim expire under a worker that is still using it.
+    """
+    run_periodic_tasks()
+    senders = get_senders()  # before claiming: a bad configuration must not strand claimed rows
+    batch = claim_due(limit=limit, now=now)
+    deadline = time.monotonic() + lease().total_seconds() / 2
+    done = 0
+    for index, notification in enumerate(batch):
+        if (should_stop is not None and should_stop()) or time.monotonic() > deadline:
+            release(batch[index:])
+            break
+        deliver(notification, now=now, senders=senders)
+        done += 1
+    return done
