@@ -9,9 +9,9 @@ import json
 from datetime import date, datetime, time
 from decimal import Decimal
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
 from civicgrid.accounts.roles import Capability, user_can
@@ -267,11 +267,15 @@ def case_out(case: Case, user) -> dict:
 # --- endpoints -------------------------------------------------------------------------------------
 
 
-@router.post("", response={201: CaseOut}, auth=AUTH, openapi_extra={
+@router.post("", response={200: CaseOut, 201: CaseOut}, auth=AUTH, openapi_extra={
     "requestBody": {"content": {"application/json": {"schema": CaseIn.model_json_schema()},
                                 "multipart/form-data": {"schema": CaseIn.model_json_schema()}}}})
-def case_create(request):
-    """Report a problem (随手拍). `Idempotency-Key` makes a retry return the same case."""
+def case_create(request, response: HttpResponse):
+    """Report a problem (随手拍): 201 with the new case.
+
+    With an `Idempotency-Key` header, a retry returns the case the first attempt created (200, header
+    `Idempotency-Replayed: true`) instead of creating a second one.
+    """
     data, files = _request_data(request)
     payload = _parse(CaseIn, data)
     submission = Submission(
@@ -283,7 +287,9 @@ def case_create(request):
     case, created = case_submit(reporter=request.auth, submission=submission,
                                 idempotency_key=request.headers.get("Idempotency-Key"))
     case = access_case(request.auth, case.number)
-    return 201, case_out(case, request.auth)
+    if not created:
+        response["Idempotency-Replayed"] = "true"
+    return Status(201 if created else 200, case_out(case, request.auth))
 
 
 @router.get("", response=list[CaseSummaryOut], auth=AUTH)

@@ -153,6 +153,8 @@ def compute(*, group: str, start: datetime, end: datetime, street_id: int | None
             rated=r.get("rated", 0), satisfaction_rate=_rate(r.get("satisfied", 0), r.get("rated", 0)),
             grid_report_rate=_rate(r.get("cases_by_grid", 0), r.get("due", 0)),
         )
+        if not (item.registered or item.dispatched or item.handled or item.due_to_close or item.rated):
+            continue  # only reports or notes in the period: nothing to evaluate
         item.composite = round(composite(group, item), 2)
         out.append(item)
     out.sort(key=lambda row: (-row.composite, row.code))
