@@ -16,7 +16,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 
 from civicgrid.accounts.models import Department, User
 from civicgrid.accounts.roles import Capability, Role, user_can
@@ -263,7 +262,7 @@ def _return(case: Case, actor, note, p, at) -> dict:
     department = case.department
     on_time = deadlines.deadline_finish(case=case, at=at)
     case.department = None
-    case.return_count = F("return_count") + 1
+    case.return_count += 1  # the row is locked (select_for_update): plain arithmetic is safe
     deadlines.deadline_start(case=case, step=Step.DISPATCH, at=at)
     return {"on_time": on_time, "department": department}
 
@@ -314,7 +313,7 @@ def _verify(case: Case, actor, note, p, at) -> dict:
 
 def _rework(case: Case, actor, note, p, at) -> dict:
     on_time = deadlines.deadline_finish(case=case, at=at)
-    case.rework_count = F("rework_count") + 1
+    case.rework_count += 1
     case.handled_at = None
     deadlines.deadline_start(case=case, step=Step.HANDLE, at=at)
     return {"on_time": on_time, "department": case.department, "photo_stage": PhotoStage.VERIFY}
@@ -354,7 +353,7 @@ def _rate(case: Case, actor, note, p: MoveInput, at) -> dict:
     data = {"rating": p.rating}
     if p.rating == Rating.UNSATISFIED and case.reopen_count < settings.CIVICGRID_REOPEN_LIMIT and case.department_id:
         # 不满意 → 重办: back to the same department with a fresh handling limit.
-        case.reopen_count = F("reopen_count") + 1
+        case.reopen_count += 1
         case.closed_at = None
         deadlines.deadline_start(case=case, step=Step.HANDLE, at=at)
         data["reopened"] = True
@@ -411,7 +410,6 @@ def _department_staff(department_id: int | None) -> list[User]:
 
 
 def _notify(case: Case, action: str, event: CaseEvent) -> None:
-    case.refresh_from_db(fields=["number", "department", "status", "reporter"])
     link = f"/console/cases/{case.number}/"
     number = case.number or f"#{case.pk}"
     if action == Action.DISPATCH or (action == Action.RATE and event.to_status == S.DISPATCHED) or \

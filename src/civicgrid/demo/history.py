@@ -1,0 +1,189 @@
+"""A year of case history for the demo city, produced by the real service layer.
+
+Every case is submitted with `case_submit` and moved with `case_transition` at the moment it
+would have happened (`core.clock.at`), so the rows, events, deadlines, on-time flags and
+notifications are exactly those the platform writes in production. Cases are tagged with
+`source_ref = "demo:<n>"`, which makes the build idempotent: an existing tag is skipped.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from civicgrid.accounts.models import User
+from civicgrid.accounts.roles import Role
+from civicgrid.cases.choices import Action, CaseKind, CaseStatus, Channel, Rating
+from civicgrid.cases.intake import Submission, case_submit
+from civicgrid.cases.models import Case
+from civicgrid.cases.workflow import MoveInput, case_transition
+from civicgrid.core import clock
+from civicgrid.core.errors import DomainError
+from civicgrid.grids.models import Cell
+from civicgrid.notifications.models import Notification
+from civicgrid.taxonomy.models import Category
+
+# The matters and components people report most, with relative weights and a sample text.
+COMMON = [
+    ("matter", "06010", 14, "小区门口有暴露垃圾，气味很大"),
+    ("matter", "06042", 10, "垃圾箱满溢，垃圾散落一地"),
+    ("matter", "06013", 9, "人行道地砖破损，容易绊倒"),
+    ("matter", "09006", 9, "早市摊贩占道经营，影响通行"),
+    ("matter", "09009", 8, "机动车长期占用人行道停放"),
+    ("matter", "09010", 6, "共享单车、电动车乱停乱放"),
+    ("matter", "07001", 6, "电线杆上贴满非法小广告"),
+    ("matter", "06028", 4, "夜间噪声扰民，影响休息"),
+    ("matter", "06027", 3, "餐馆油烟直排，楼上住户受影响"),
+    ("matter", "08004", 3, "工地扬尘严重，未覆盖"),
+    ("matter", "10001", 3, "道路积雪结冰，行人易滑倒"),
+    ("matter", "06001", 2, "小区绿地内有人私搭乱建"),
+    ("component", "01003", 5, "雨水井盖缺失，存在安全隐患"),
+    ("component", "01001", 3, "供水井盖破损下沉"),
+    ("component", "01050", 3, "路灯不亮，夜间行走不便"),
+    ("component", "04002", 3, "行道树倒伏，枝条挡住人行道"),
+    ("component", "03001", 2, "公共厕所卫生差，洗手池损坏"),
+    ("component", "02014", 2, "交通标志牌被撞歪"),
+]
+STOPPABLE = [Action.REGISTER, Action.DISPATCH, Action.ACCEPT, Action.FEEDBACK, Action.VERIFY, Action.CLOSE,
+             Action.RATE]
+ADDRESSES = ["康巴什大街", "鄂尔多斯大街", "北区三路", "哈巴格希街", "乌兰木伦河畔", "青春山路", "康和路", "滨河路",
+             "市府广场", "文化中心东侧", "第一中学门口", "新区客运站"]
+
+
+@dataclass
+class Cast:
+    dispatcher: User
+    leader: User
+    citizens: list[User]
+    grid_members: list[User]
+    handlers_by_department: dict[int, list[User]]
+
+
+def _cast() -> Cast:
+    handlers: dict[int, list[User]] = {}
+    for user in User.objects.filter(role=Role.HANDLER).order_by("id"):
+        handlers.setdefault(user.department_id, []).append(user)
+    return Cast(
+        dispatcher=User.objects.get(phone="13800000001"),
+        leader=User.objects.get(phone="13800000006"),
+        citizens=list(User.objects.filter(role=Role.CITIZEN).order_by("id")),
+        grid_members=list(User.objects.filter(role=Role.GRID_MEMBER).order_by("id")),
+        handlers_by_department=handlers,
+    )
+
+
+def build_history(count: int, *, seed: int = 2026, now: datetime | None = None) -> int:
+    """Make sure `count` demo cases exist (spread over the past year); returns how many were added."""
+    rng = random.Random(seed)
+    now = now or timezone.now()
+    existing = set(Case.objects.filter(source_ref__startswith="demo:").values_list("source_ref", flat=True))
+    categories = {(c.kind, c.code): c for c in Category.objects.filter(active=True)}
+    common = [(categories[(k, code)], w, text) for k, code, w, text in COMMON if (k, code) in categories]
+    cells = list(Cell.objects.order_by("code").only("id", "code", "min_lon", "min_lat", "max_lon", "max_lat"))
+    busy = rng.sample(cells, k=max(1, len(cells) // 6))  # some places see far more trouble
+    cast = _cast()
+    added = 0
+    for n in range(count):
+        # Every case draws the same random numbers whether or not it is skipped: stable output.
+        plan = rng.random()
+        moment = now - timedelta(days=rng.random() ** 0.8 * 365, hours=rng.uniform(-6, 6))
+        moment = moment.replace(hour=rng.choice(range(7, 22)), minute=rng.randrange(60))
+        category, _w, text = rng.choices(common, weights=[w for _, w, _ in common])[0]
+        cell = rng.choice(busy) if rng.random() < 0.5 else rng.choice(cells)
+        lat = rng.uniform(cell.min_lat + 1e-5, cell.max_lat - 1e-5)
+        lon = rng.uniform(cell.min_lon + 1e-5, cell.max_lon - 1e-5)
+        by_grid_member = rng.random() < 0.3
+        reporter = rng.choice(cast.grid_members if by_grid_member else cast.citizens)
+        fate = rng.random()
+        delays = [rng.lognormvariate(0.3, 1.0) for _ in range(8)]  # hours between steps; a few are late
+        # Recent cases are still under way: some stop before one of the steps (every state appears).
+        stop_roll, stop_choice = rng.random(), rng.choice(STOPPABLE)
+        stop = stop_choice if (now - moment).days < 45 and stop_roll < 0.5 else None
+        tag = f"demo:{n}"
+        if tag in existing or moment > now:
+            continue
+        submission = Submission(
+            description=text, lat=lat, lon=lon, kind=CaseKind.HELP if plan < 0.1 else CaseKind.COMPLAINT,
+            channel=Channel.GRID if by_grid_member else (Channel.HOTLINE if plan > 0.9 else Channel.APP),
+            category=category, address=rng.choice(ADDRESSES), source_ref=tag,
+        )
+        if submission.channel == Channel.HOTLINE:
+            reporter = cast.dispatcher
+        with transaction.atomic(), clock.at(moment):
+            # One transaction per case: a demo build is not the place to pay one fsync per move.
+            case, _ = case_submit(reporter=reporter, submission=submission)
+            _play(case, moment, now, fate, delays, cast, rng, stop)
+        added += 1
+    # Historical notifications were delivered long ago; only today's are left for the worker.
+    Notification.objects.filter(processed_at__isnull=True, created_at__lt=now - timedelta(days=1)).update(
+        processed_at=F("created_at"))
+    return added
+
+
+def _play(case: Case, moment: datetime, now: datetime, fate: float, delays: list[float], cast: Cast,
+          rng: random.Random, stop: str | None) -> None:
+    """Walk the case through the loop as far as its fate and the present allow."""
+    t = moment
+    step = iter(delays)
+
+    def move(action: str, actor: User | None, note: str = "", **payload) -> bool:
+        nonlocal t
+        t = t + timedelta(hours=next(step, 1.0))
+        if t > now or action == stop:
+            return False
+        try:
+            with clock.at(t):
+                case_transition(case=case, action=action, actor=actor, note=note, payload=MoveInput(**payload))
+        except DomainError:
+            return False
+        case.refresh_from_db()
+        return True
+
+    if case.status == CaseStatus.MERGED:
+        return
+    dispatcher = cast.dispatcher
+    if case.status == CaseStatus.REPORTED:
+        if fate < 0.05:
+            move(Action.REJECT, dispatcher, "经核实不属于城市管理范围")
+            return
+        if not move(Action.REGISTER, dispatcher):
+            return
+    if fate > 0.98:
+        move(Action.HANG, dispatcher, "涉及规划调整，暂无法解决，列入挂账")
+        return
+    if case.status in (CaseStatus.REGISTERED, CaseStatus.RETURNED):
+        if case.routed_department_id is None or not move(Action.DISPATCH, dispatcher):
+            return
+    handlers = cast.handlers_by_department.get(case.department_id) or [None]
+    handler = rng.choice(handlers)
+    if handler is None:
+        return
+    if fate > 0.95 and move(Action.RETURN, handler, "不属于本部门职责，请重新派遣"):
+        if not move(Action.DISPATCH, dispatcher):
+            return
+        handler = rng.choice(cast.handlers_by_department.get(case.department_id) or [handler])
+    if case.status == CaseStatus.DISPATCHED and not move(Action.ACCEPT, handler):
+        return
+    if 0.90 < fate <= 0.93:
+        move(Action.SUPERVISE, cast.leader, "请加快处置")
+    if 0.85 < fate <= 0.90 and move(Action.REQUEST_EXTENSION, handler, "需协调施工队", hours="7"):
+        move(Action.APPROVE_EXTENSION, dispatcher, "同意延期")
+    if not move(Action.FEEDBACK, handler, "已处置完毕，现场已恢复"):
+        return
+    if 0.80 < fate <= 0.85:
+        if not move(Action.REWORK, dispatcher, "现场核查未处置到位"):
+            return
+        if not move(Action.FEEDBACK, handler, "已重新处置"):
+            return
+    if not move(Action.VERIFY, dispatcher) or not move(Action.CLOSE, dispatcher):
+        return
+    if case.reporter_id and case.reporter.role == Role.CITIZEN and rng.random() < 0.7:
+        roll = rng.random()
+        rating = Rating.SATISFIED if roll < 0.75 else Rating.BASICALLY if roll < 0.9 else Rating.UNSATISFIED
+        move(Action.RATE, case.reporter, "处理及时" if rating != Rating.UNSATISFIED else "问题没有彻底解决",
+             rating=rating)
