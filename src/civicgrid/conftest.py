@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from civicgrid.grids import index
@@ -40,3 +42,55 @@ def routed_world(world, categories):
 
     load_test_routing(world, categories)
     return world
+
+
+# --- browser tests: Playwright driving Debian's Chromium against pytest-django's live server ----------
+
+CHROMIUM = os.environ.get("CIVICGRID_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CIVICGRID_REQUIRE_BROWSER") == "1":
+            pytest.fail(f"Chromium not found at {CHROMIUM} (CI must install the chromium package)")
+        pytest.skip(f"Chromium not found at {CHROMIUM}")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
+    # page steps are ordinary synchronous code, so Django's async-safety guard is lifted for them.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """Open a fresh browser context (its own cookies) — call it once per person in a test."""
+    contexts = []
+
+    def make(*, width: int = 1280, height: int = 900, locale: str = "zh-CN", mobile: bool = False):
+        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
+                                      is_mobile=mobile, has_touch=mobile, base_url=live_server.url)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def login_page(page, user, password: str | None = None) -> None:
+    """Sign in through the real login form."""
+    from civicgrid.testing import PASSWORD
+
+    page.goto("/accounts/login/")
+    page.fill("#id_username", user.phone)
+    page.fill("#id_password", password or PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from civicgrid.console import views
+
+app_name = "console"
+urlpatterns = [
+    path("", views.home, name="home"),
+]
