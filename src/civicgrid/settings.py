@@ -108,6 +108,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "civicgrid.core.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "civicgrid.urls"

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("civicgrid.accounts.urls")),
+    path("reports/", include("civicgrid.cases.urls")),
     path("m/", include("civicgrid.mobile.urls")),
     path("console/", include("civicgrid.console.urls")),
     path("admin/", admin.site.urls),
