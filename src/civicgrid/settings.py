@@ -141,6 +141,8 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
     # An acknowledged report must be on disk before the 201 goes out, whatever the server default.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=on"
+    # One test database per test process, so that two test runs on one server never collide.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 else:
     DATABASES = {
         "default": {
