@@ -209,6 +209,10 @@ SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+if env_bool("BEHIND_TLS_PROXY", False):  # nginx in front terminates TLS and sets X-Forwarded-Proto
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 LOGGING = {
     "version": 1,
@@ -248,3 +252,8 @@ CIVICGRID_NOTIFICATION_SENDERS = env_list(
 CIVICGRID_WEBHOOK_URL = env_str("CIVICGRID_WEBHOOK_URL", "")
 # Periodic tasks run by `civicgrid worker` on every loop.
 CIVICGRID_WORKER_TASKS = env_list("CIVICGRID_WORKER_TASKS", ["civicgrid.cases.tasks.scan_overdue"])
+
+# --- SMS login codes (accounts) -------------------------------------------------------------
+# The class (dotted path) that sends login codes by SMS: it has send_text(phone, text). The
+# default writes "登录验证码 123456…" to the logger civicgrid.sms (no gateway needed).
+CIVICGRID_SMS_SENDER = env_str("CIVICGRID_SMS_SENDER", "civicgrid.accounts.sms.LogSmsSender")
