@@ -158,6 +158,9 @@ else:
                     "PRAGMA busy_timeout=20000;"
                 ),
             },
+            # Keep the connection across requests, as for PostgreSQL: opening one and running the
+            # PRAGMAs above cost more than the whole of a cheap request (measured: bench/intake.py).
+            "CONN_MAX_AGE": 600,
             # Tests use a file too: concurrency tests need real locking, not shared-cache memory.
             # One file per test process, so that two test runs on one machine never share it.
             "TEST": {"NAME": str(VAR_DIR / f"test-civicgrid-{os.getpid()}.sqlite3")},

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.accounts.models import ApiToken, Department, User
+from civicgrid.accounts.models import ApiToken, Department, LoginCode, User
+from civicgrid.core.masking import mask_phone
 
 
 @admin.register(Department)
@@ -36,4 +37,24 @@ class ApiTokenAdmin(admin.ModelAdmin):
     search_fields = ["name", "user__phone"]
 
     def has_add_permission(self, request):  # tokens are issued by `civicgrid issue_token` (raw value shown once)
+        return False
+
+
+@admin.register(LoginCode)
+class LoginCodeAdmin(admin.ModelAdmin):
+    """Read-only: support staff see whether a code was sent, tried and used (never the code itself)."""
+
+    list_display = ["masked_phone", "created_at", "expires_at", "attempts", "used_at"]
+    search_fields = ["phone"]
+    exclude = ["code_hash"]
+    readonly_fields = ["phone", "created_at", "expires_at", "attempts", "used_at"]
+
+    @admin.display(description=_("手机号 phone"))
+    def masked_phone(self, obj: LoginCode) -> str:
+        return mask_phone(obj.phone)
+
+    def has_add_permission(self, request):  # codes are sent from the login page only
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

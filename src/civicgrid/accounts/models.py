@@ -1,4 +1,4 @@
-"""People and organisations: users (phone login, role), departments and API tokens."""
+"""People and organisations: users (phone login, role), departments, API tokens and login codes."""
 
 from __future__ import annotations
 
@@ -152,3 +152,27 @@ class ApiToken(models.Model):
     @staticmethod
     def digest_of(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class LoginCode(models.Model):
+    """A one-time SMS login code (短信验证码). Only a keyed hash of the code is stored.
+
+    The newest unused code of a phone is the only one that counts; it expires after a few minutes
+    and dies after too many wrong tries (see `services.login_code_verify`).
+    """
+
+    phone = models.CharField(_("手机号 phone"), max_length=11)
+    code_hash = models.CharField(max_length=64, editable=False)
+    created_at = models.DateTimeField(_("发送时间 sent"))
+    expires_at = models.DateTimeField(_("过期时间 expires"))
+    attempts = models.PositiveSmallIntegerField(_("错误次数 wrong tries"), default=0)
+    used_at = models.DateTimeField(_("使用时间 used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("登录验证码 login code")
+        verbose_name_plural = _("登录验证码 login codes")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["phone", "-created_at"], name="logincode_phone_idx")]
+
+    def __str__(self) -> str:
+        return f"{mask_phone(self.phone)} {self.created_at:%Y-%m-%d %H:%M:%S}"

@@ -1,14 +1,25 @@
-"""Writes for accounts: users, departments and API tokens."""
+"""Writes for accounts: users, departments, API tokens and SMS login codes."""
 
 from __future__ import annotations
 
+import logging
 import secrets
+from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 
-from civicgrid.accounts.models import ApiToken, Department, User
+from civicgrid.accounts.models import ApiToken, Department, LoginCode, User, validate_phone
 from civicgrid.accounts.roles import STAFF_ROLES, Role
+from civicgrid.accounts.sms import get_sms_sender
+from civicgrid.core import clock
+from civicgrid.core.errors import DomainError, PermissionDenied
+from civicgrid.core.masking import mask_phone
+
+logger = logging.getLogger("civicgrid.accounts")
 
 
 @transaction.atomic
@@ -49,3 +60,111 @@ def api_token_authenticate(raw: str) -> User | None:
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken) -> None:
     ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+# --- SMS login codes (短信验证码登录; the first login with a new number is the sign-up) ----------------
+
+LOGIN_CODE_LENGTH = 6
+LOGIN_CODE_TTL = timedelta(minutes=5)
+LOGIN_CODE_RESEND_AFTER = timedelta(seconds=60)
+LOGIN_CODE_MAX_ATTEMPTS = 5
+# SMS cost money and every code is another five guesses: a phone gets at most this many a day.
+LOGIN_CODE_DAILY_LIMIT = 10
+
+
+def _code_hash(phone: str, code: str) -> str:
+    # Keyed with SECRET_KEY and bound to the phone: a leaked table does not give the codes away.
+    return salted_hmac("civicgrid.accounts.LoginCode", f"{phone}:{code}", algorithm="sha256").hexdigest()
+
+
+def _clean_phone(phone: str) -> str:
+    phone = (phone or "").strip().replace(" ", "").replace("-", "")
+    if phone.startswith("+86"):
+        phone = phone[3:]
+    try:
+        validate_phone(phone)
+    except ValidationError as exc:
+        raise DomainError("phone_invalid", "请输入 11 位中国大陆手机号码", "enter an 11-digit mainland China mobile "
+                          "number", field="phone") from exc
+    return phone
+
+
+def login_code_send(*, phone: str) -> LoginCode:
+    """Send a new login code to `phone` (one a minute, LOGIN_CODE_DAILY_LIMIT a day).
+
+    Whether the number has an account is not revealed: every valid number gets a code.
+    The row is committed before the gateway is called (no database lock is held over the
+    network); a gateway failure deletes it again so that the person may retry at once.
+    """
+    phone = _clean_phone(phone)
+    now = clock.now()
+    with transaction.atomic():
+        recent = list(LoginCode.objects.filter(phone=phone, created_at__gt=now - timedelta(days=1))
+                      .order_by("-created_at").values_list("created_at", flat=True)[:LOGIN_CODE_DAILY_LIMIT])
+        if recent and now - recent[0] < LOGIN_CODE_RESEND_AFTER:
+            wait = int((LOGIN_CODE_RESEND_AFTER - (now - recent[0])).total_seconds()) + 1
+            raise DomainError("code_too_soon", f"验证码已发送，请 {wait} 秒后再重新获取",
+                              f"a code was just sent: wait {wait} seconds before asking again", field="phone",
+                              status=429)
+        if len(recent) >= LOGIN_CODE_DAILY_LIMIT:
+            raise DomainError("code_daily_limit", "今天获取验证码的次数已达上限，请明天再试或使用密码登录",
+                              "too many codes for this number today: try tomorrow or sign in with a password",
+                              field="phone", status=429)
+        code = f"{secrets.randbelow(10 ** LOGIN_CODE_LENGTH):0{LOGIN_CODE_LENGTH}d}"
+        row = LoginCode.objects.create(phone=phone, code_hash=_code_hash(phone, code), created_at=now,
+                                       expires_at=now + LOGIN_CODE_TTL)
+    minutes = int(LOGIN_CODE_TTL.total_seconds() // 60)
+    try:
+        get_sms_sender().send_text(phone, f"登录验证码 {code}，{minutes} 分钟内有效，请勿告诉他人。")
+    except Exception as exc:
+        logger.warning("login code to %s not sent: %s", mask_phone(phone), exc)
+        LoginCode.objects.filter(pk=row.pk).delete()
+        raise DomainError("sms_failed", "短信发送失败，请稍后再试", "the text message could not be sent: try again "
+                          "later", field="phone", status=503) from exc
+    return row
+
+
+def login_code_verify(*, phone: str, code: str) -> User:
+    """The user who owns `phone`, if `code` is its newest unused, unexpired code; a new citizen on first login.
+
+    A wrong code counts against the code (LOGIN_CODE_MAX_ATTEMPTS tries); that count is committed
+    even though the call raises.
+    """
+    phone = _clean_phone(phone)
+    code = (code or "").strip()
+    if not (len(code) == LOGIN_CODE_LENGTH and code.isdigit()):
+        raise DomainError("code_invalid", f"请输入 {LOGIN_CODE_LENGTH} 位数字验证码",
+                          f"enter the {LOGIN_CODE_LENGTH}-digit code", field="code")
+    now = clock.now()
+    wrong: DomainError | None = None
+    with transaction.atomic():
+        row = (LoginCode.objects.select_for_update().filter(phone=phone, used_at__isnull=True)
+               .order_by("-created_at", "-id").first())
+        if row is None or row.expires_at <= now:
+            raise DomainError("code_expired", "验证码已过期或未获取，请重新获取", "the code has expired or was never "
+                              "sent: ask for a new one", field="code")
+        if row.attempts >= LOGIN_CODE_MAX_ATTEMPTS:
+            raise DomainError("code_locked", "验证码错误次数过多，请重新获取", "too many wrong tries: ask for a new "
+                              "code", field="code")
+        if not constant_time_compare(row.code_hash, _code_hash(phone, code)):
+            LoginCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+            left = LOGIN_CODE_MAX_ATTEMPTS - row.attempts - 1
+            if left > 0:
+                wrong = DomainError("code_wrong", f"验证码不正确，还可以再试 {left} 次",
+                                    f"wrong code: {left} more tries", field="code")
+            else:
+                wrong = DomainError("code_locked", "验证码错误次数过多，请重新获取",
+                                    "too many wrong tries: ask for a new code", field="code")
+        else:
+            # Conditional: of two requests racing with the right code, only one logs in with it.
+            if not LoginCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
+                raise DomainError("code_expired", "验证码已使用，请重新获取", "the code was already used: ask for a "
+                                  "new one", field="code")
+            user = User.objects.filter(phone=phone).first()
+            if user is None:
+                user = user_create(phone=phone, role=Role.CITIZEN)  # sign-up: no password until one is set
+            elif not user.is_active:
+                raise PermissionDenied("account_disabled", "该账号已停用", "this account is disabled", field="phone")
+    if wrong is not None:
+        raise wrong  # outside the transaction: the wrong try stays counted
+    return user

@@ -64,10 +64,15 @@ def allowed_actions(user: User, case: Case) -> list[str]:
             check_actor(move, action, case, user)
         except DomainError:
             continue
-        if action in (Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION):
+        if action in (Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION, Action.REQUEST_EXTENSION):
             if pending is None:
-                pending = case.extension_requests.filter(status=ExtensionStatus.PENDING).exists()
-            if not pending:
+                pending = (case.extension_requests.filter(status=ExtensionStatus.PENDING)
+                           .select_related("deadline").first() or False)
+            # Deciding needs a pending request; asking again while one is pending is refused.
+            if bool(pending) == (action == Action.REQUEST_EXTENSION):
+                continue
+            # A request for a step that has ended can only be refused (approving it is extension_stale).
+            if action == Action.APPROVE_EXTENSION and pending.deadline.completed_at is not None:
                 continue
         if action == Action.SUPERVISE and case.supervised:
             continue

@@ -5,10 +5,12 @@ Endpoints stay thin: parse → access → service → output schema.
 
 from __future__ import annotations
 
+import enum
 import json
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
@@ -169,7 +171,7 @@ def category_from_code(raw: str | None) -> Category | None:
     if not raw:
         return None
     kind, _, code = raw.rpartition(":")
-    qs = Category.objects.filter(code=code, active=True)
+    qs = Category.objects.filter(code=code, active=True).order_by()  # 0, 1 or 2 rows: no sort needed
     if kind:
         qs = qs.filter(kind=kind)
     matches = list(qs[:2])
@@ -237,9 +239,10 @@ def summary_out(case: Case, now: datetime) -> dict:
     }
 
 
-def case_out(case: Case, user) -> dict:
-    detail = selectors.case_detail(case)
+def case_out(case: Case, user, detail: selectors.CaseDetail | None = None) -> dict:
+    detail = detail or selectors.case_detail(case)
     personal = sees_personal_data(user, case)
+    centre = user_can(user, Capability.VIEW_PERSONAL_DATA)
     reporter = case.reporter
     return {
         **summary_out(case, clock.now()),
@@ -254,8 +257,10 @@ def case_out(case: Case, user) -> dict:
         "events": [
             {"action": e.action, "action_label": e.get_action_display(), "from_status": e.from_status,
              "to_status": e.to_status,
-             "actor": (e.actor.full_display_name if personal or e.actor_id != case.reporter_id else
-                       e.actor.display_name) if e.actor_id else "系统",
+             # Citizens who reported or joined ("me too") are named only to the centre and themselves.
+             "actor": (e.actor.full_display_name if centre or e.actor_id == user.pk
+                       or (e.actor_id != case.reporter_id and e.action != Action.ME_TOO)
+                       else e.actor.display_name) if e.actor_id else "系统",
              "department": e.department.name if e.department_id else None, "note": e.note, "data": e.data,
              "on_time": e.on_time, "created_at": e.created_at, "photos": detail.event_photos.get(e.pk, [])}
             for e in detail.events
@@ -286,10 +291,52 @@ def case_create(request, response: HttpResponse):
     )
     case, created = case_submit(reporter=request.auth, submission=submission,
                                 idempotency_key=request.headers.get("Idempotency-Key"))
-    case = access_case(request.auth, case.number)
+    detail = _fresh_detail(case) if created else None
+    if detail is None:
+        case = access_case(request.auth, case.number)
     if not created:
         response["Idempotency-Replayed"] = "true"
-    return Status(201 if created else 200, case_out(case, request.auth))
+    return Status(201 if created else 200, case_out(case, request.auth, detail))
+
+
+def _fresh_detail(case: Case) -> selectors.CaseDetail | None:
+    """The detail of a case this request has just created, from the rows it wrote (see IntakeRecord).
+
+    Saves reading back the case and its events and deadlines (five queries, a third of an intake).
+    The reporter may always see their own case, so access_case would find it; its relations are
+    the objects the intake used (category, cell, reporter, original), and the street loads lazily.
+    Values are given as the database gives them back: datetimes in UTC, decimals at their scale,
+    JSON through its encoder, choices as plain strings.
+    """
+    record = getattr(case, "intake_record", None)
+    if record is None:
+        return None
+    for obj in (case, *record.events, *record.deadlines):
+        _as_read_back(obj)
+    deadlines = [
+        {"step": d.step, "started_at": d.started_at, "due_at": d.due_at, "limit_hours": d.limit_hours,
+         "extended_hours": d.extended_hours, "unit": d.unit, "completed_at": d.completed_at, "on_time": d.on_time}
+        for d in sorted(record.deadlines, key=lambda d: (d.started_at, d.pk))
+    ]
+    events = sorted(record.events, key=lambda e: (e.created_at, e.pk))
+    # A brand-new case has no photos (else there is no record) and nothing merged into it yet.
+    return selectors.CaseDetail(events=events, deadlines=deadlines, photos=[], event_photos={}, duplicates=[])
+
+
+def _as_read_back(obj) -> None:
+    for f in obj._meta.concrete_fields:
+        value = getattr(obj, f.attname)
+        if value is None:
+            continue
+        if isinstance(f, models.DateTimeField):
+            value = value.astimezone(UTC)
+        elif isinstance(f, models.DecimalField):
+            value = Decimal(value).quantize(Decimal(1).scaleb(-f.decimal_places))
+        elif isinstance(f, models.JSONField):
+            value = json.loads(json.dumps(value, cls=f.encoder), cls=f.decoder)
+        elif isinstance(value, enum.Enum):
+            value = value.value
+        setattr(obj, f.attname, value)
 
 
 @router.get("", response=list[CaseSummaryOut], auth=AUTH)
@@ -308,6 +355,8 @@ def case_nearby(request, lat: float, lon: float, category: str, crs: CoordSystem
 
     place = place_resolve(lat=lat, lon=lon, crs=crs)
     cat = category_from_code(category)
+    if cat is None:  # an empty code would otherwise list uncategorised cases and then fail on cat.name
+        raise DomainError("category_required", "请选择问题分类", "choose a category", field="category")
     radius = min(max(radius_m, 1), 500)
     cases = nearby_open_cases(category=cat, lat=place.lat, lon=place.lon, radius_m=radius)
     return [NearbyOut(number=c.number, status_label=c.get_status_display(), category_name=cat.name,
@@ -330,6 +379,9 @@ def case_indicators(request, params: Query[IndicatorsIn]):
     street_id = None
     if params.street:
         street_id = Street.objects.filter(code=params.street).values_list("pk", flat=True).first()
+        if street_id is None:  # not the whole city's figures under an unknown street's name
+            raise DomainError("street_unknown", f"未知的街道 {params.street!r}", f"unknown street {params.street!r}",
+                              field="street")
     tz = timezone.get_current_timezone()
     start = datetime.combine(params.start, time.min, tzinfo=tz)
     end = datetime.combine(params.end, time.min, tzinfo=tz)
@@ -366,7 +418,10 @@ def case_move(request, number: str, action: Action):
         rating=payload.rating, photos=_photos(files),
     )
     case_transition(case=case, action=action, actor=request.auth, note=payload.note, payload=move)
-    return case_out(access_case(request.auth, number), request.auth)
+    # Not access_case again: a move may take the case out of the actor's sight (a department
+    # returns it), and the answer to a move that succeeded must not be a 404.
+    case.refresh_from_db()
+    return case_out(case, request.auth)
 
 
 # --- public, masked ---------------------------------------------------------------------------------

@@ -44,10 +44,12 @@ FALLBACK_LIMITS = {
 def limit_for(category: Category | None, step: str, urgency: str) -> tuple[Decimal, str]:
     """(hours, unit) for a step: the category's own limit, else the default row, else built-in."""
     scope = Q(category__isnull=True) | Q(category=category) if category else Q(category__isnull=True)
-    rows = {row.category_id: row for row in TimeLimit.objects.filter(scope, step=step, urgency=urgency)}
+    # At most two rows (the category's, the default); no ordering (the model's joins the categories).
+    rows = {category_id: (hours, unit) for category_id, hours, unit in TimeLimit.objects.filter(
+        scope, step=step, urgency=urgency).order_by().values_list("category_id", "hours", "unit")}
     row = rows.get(category.pk if category else None) or rows.get(None)
     if row is not None:
-        return Decimal(row.hours), row.unit
+        return Decimal(row[0]), row[1]
     hours, unit = FALLBACK_LIMITS[Urgency(urgency)]
     return Decimal(hours[step]), unit
 

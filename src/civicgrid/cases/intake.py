@@ -22,7 +22,7 @@ from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Capability, Role, user_can
 from civicgrid.cases import deadlines
 from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseKind, CaseStatus, Channel
-from civicgrid.cases.models import Case, CaseCounter, CaseEvent, CaseFollower, PhotoStage
+from civicgrid.cases.models import Case, CaseCounter, CaseDeadline, CaseEvent, CaseFollower, PhotoStage
 from civicgrid.cases.photostore import photos_store
 from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.core import clock
@@ -55,6 +55,18 @@ class Submission:
     is_public: bool = True
     source_ref: str = ""
     photos: Sequence = field(default_factory=tuple)  # ProcessedPhoto objects
+
+
+@dataclass
+class IntakeRecord:
+    """The rows the intake transaction wrote for a new case (attached as `case.intake_record`).
+
+    Set only when nothing else touched the case in that transaction (no photos, no automatic
+    registration), so the case as saved plus these rows are exactly what reading it back would give.
+    """
+
+    events: list[CaseEvent]
+    deadlines: list[CaseDeadline]
 
 
 def _check(submission: Submission, reporter: User) -> None:
@@ -90,19 +102,29 @@ def find_original(*, category: Category, lat: float, lon: float, at) -> Case | N
     """The open case of the same category within the radius and window, nearest first."""
     radius = settings.CIVICGRID_DUPLICATE_RADIUS_M
     since = at - timedelta(hours=settings.CIVICGRID_DUPLICATE_WINDOW_HOURS)
-    candidates = nearby_open_cases(category=category, lat=lat, lon=lon, radius_m=radius, since=since, limit=1)
-    return candidates[0] if candidates else None
+    # The same candidates and the same choice as nearby_open_cases(limit=1), but only (pk, lat, lon)
+    # are read for them: most reports have no original, and the one that is found is loaded alone.
+    candidates = _nearby_qs(category=category, lat=lat, lon=lon, radius_m=radius, since=since)
+    near = [(distance_m(lat, lon, c_lat, c_lon), pk)
+            for pk, c_lat, c_lon in candidates.order_by("created_at").values_list("pk", "lat", "lon")[:200]]
+    best = min(((d, pk) for d, pk in near if d <= radius), default=None)
+    return Case.objects.filter(pk=best[1]).first() if best is not None else None
 
 
-def nearby_open_cases(*, category: Category, lat: float, lon: float, radius_m: float, since=None,
-                      limit: int = 5) -> list[Case]:
-    """Open, non-duplicate cases of a category within `radius_m` of a point, nearest first."""
+def _nearby_qs(*, category: Category, lat: float, lon: float, radius_m: float, since=None):
     dlat = radius_m / 111_320.0
     dlon = radius_m / (111_320.0 * max(math.cos(math.radians(lat)), 0.01))
     qs = Case.objects.filter(category=category, status__in=OPEN_STATUSES, duplicate_of__isnull=True).in_bbox(
         lon - dlon, lat - dlat, lon + dlon, lat + dlat)
     if since is not None:
         qs = qs.filter(created_at__gte=since)
+    return qs
+
+
+def nearby_open_cases(*, category: Category, lat: float, lon: float, radius_m: float, since=None,
+                      limit: int = 5) -> list[Case]:
+    """Open, non-duplicate cases of a category within `radius_m` of a point, nearest first."""
+    qs = _nearby_qs(category=category, lat=lat, lon=lon, radius_m=radius_m, since=since)
     near = [(distance_m(lat, lon, c.lat, c.lon), c.pk, c) for c in qs.order_by("created_at")[:200]]
     return [c for d, _, c in sorted(near, key=lambda t: (t[0], t[1])) if d <= radius_m][:limit]
 
@@ -152,6 +174,9 @@ def case_submit(*, reporter: User, submission: Submission, idempotency_key: str 
 
 
 def _replay(reporter: User, key: str) -> Case | None:
+    # Nearly every key is new: a bare EXISTS answers that, and only a real replay loads the case.
+    if not Case.objects.filter(idempotency_key=key).exists():
+        return None
     case = Case.objects.filter(idempotency_key=key).first()
     if case is not None and case.reporter_id != reporter.pk:
         raise DomainError("idempotency_key_reused", "该 Idempotency-Key 已被其他用户使用",
@@ -191,8 +216,7 @@ def _create(reporter: User, s: Submission, place, idempotency_key: str | None) -
     CaseEvent.objects.bulk_create(events)
     if s.photos:
         photos_store(case=case, event=events[0], photos=s.photos, stage=PhotoStage.REPORT)
-    if original is None:
-        deadlines.deadline_start(case=case, step=Step.REGISTER, at=at)
+    deadline = deadlines.deadline_start(case=case, step=Step.REGISTER, at=at) if original is None else None
     # The number last: its counter row stays locked until commit (see next_case_number).
     case.number = next_case_number(at)
     case.save(update_fields=["number", "step", "due_at", "warn_at"])
@@ -201,6 +225,10 @@ def _create(reporter: User, s: Submission, place, idempotency_key: str | None) -
         case_transition(case=case, action=Action.REGISTER, actor=reporter, note="网格员上报，自动立案",
                         payload=MoveInput(), system=True)
         case.refresh_from_db()
+    elif not s.photos:
+        # Nothing but this transaction wrote the case: the answer may show these rows without reading back.
+        case.intake_record = IntakeRecord(events=[e for e in events if e.case is case],
+                                          deadlines=[deadline] if deadline is not None else [])
     notify(recipient=reporter, kind="case_progress", title=f"已收到您的上报 {case.number}",
            body="我们会尽快核实处理。" if original is None else f"附近已有相同问题 {original.number}，已为您关注该案件。",
            case_id=(original or case).pk, link=f"/m/cases/{(original or case).number}/")

@@ -5,4 +5,11 @@ from civicgrid.console import views
 app_name = "console"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("queue/<slug:name>/", views.queue, name="queue"),
+    path("cases/<str:number>/", views.case_detail, name="case"),
+    path("cases/<str:number>/actions/<slug:action>/", views.case_action, name="case_action"),
+    path("intake/", views.intake, name="intake"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
 ]

@@ -1,5 +1,281 @@
-from django.shortcuts import render
+"""The staff console (工作台): queues by role, the case page with its actions, hotline entry, notices.
+
+Views stay thin: parse → access (cases/access.py) → service (case_transition, case_submit) →
+render. A refused move re-renders the case page with the message next to the field (422); a
+done move redirects back (POST/redirect/GET). An htmx request gets the queue table partial.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from civicgrid.accounts.roles import STAFF_ROLES, Capability, user_can
+from civicgrid.cases.access import access_case, visible_cases
+from civicgrid.cases.choices import Action, CaseStatus, Light
+from civicgrid.cases.intake import Submission, case_submit
+from civicgrid.cases.models import PhotoStage
+from civicgrid.cases.workflow import case_transition
+from civicgrid.console import forms, selectors
+from civicgrid.console.queues import QUEUES, Queue, default_queue, may_open, queues_for
+from civicgrid.core import clock
+from civicgrid.core.errors import DomainError, NotFound
+from civicgrid.notifications.models import Notification
+from civicgrid.notifications.services import notification_mark_all_read, notification_mark_read
+
+POLL_SECONDS_DEFAULT = 15
 
 
-def home(request):
-    return render(request, "console/home.html")
+def is_console_user(user) -> bool:
+    return user.is_authenticated and user.is_active and (user.is_superuser or user.role in STAFF_ROLES)
+
+
+def staff_required(view):
+    """Anonymous → the login page; a citizen → 403. Everything finer is the access functions' job."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_console_user(request.user):
+            return render(request, "console/denied.html", {"reason": _("工作台仅供工作人员使用。")}, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _visible(request: HttpRequest):
+    """visible_cases(user), built once per request (a department admin's costs a walk of the tree)."""
+    if not hasattr(request, "_console_visible"):
+        request._console_visible = visible_cases(request.user)
+    return request._console_visible
+
+
+def _chrome(request: HttpRequest, current: Queue | None) -> dict:
+    """What every console page shows around its content: the queue sidebar and the unread count."""
+    queues = queues_for(request.user)
+    return {
+        "queues": queues,
+        "queue_counts": selectors.queue_counts(_visible(request), request.user, queues, clock.now()),
+        "current_queue": current,
+        "unread_count": selectors.unread_count(request.user),
+        "may_enter_calls": user_can(request.user, Capability.REGISTER),
+    }
+
+
+def _page(request: HttpRequest, template: str, context: dict, *, status: int = 200,
+          current: Queue | None = None) -> HttpResponse:
+    return render(request, template, {**_chrome(request, current), **context}, status=status)
+
+
+def _queue_from(request: HttpRequest, case=None) -> Queue:
+    """The way back: the queue the page was opened from (`?from=`), else the viewer's queue for the
+    case's status (a link from a notification), else the viewer's default queue."""
+    name = request.GET.get("from") or request.POST.get("from") or ""
+    queue = QUEUES.get(name)
+    if queue is not None and may_open(request.user, queue):
+        return queue
+    if case is not None:
+        for queue in queues_for(request.user):
+            if case.status in queue.statuses:
+                return queue
+    return default_queue(request.user)
+
+
+def case_url(number: str, queue: Queue | None = None) -> str:
+    url = reverse("console:case", args=[number])
+    return f"{url}?{urlencode({'from': queue.name})}" if queue else url
+
+
+# --- queues ----------------------------------------------------------------------------------------
+
+
+@require_GET
+@staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect("console:queue", name=default_queue(request.user).name)
+
+
+@require_GET
+@staff_required
+def queue(request: HttpRequest, name: str) -> HttpResponse:
+    q = QUEUES.get(name)
+    if q is None:
+        raise Http404("no such queue")
+    if not may_open(request.user, q):
+        return _page(request, "console/denied.html", {"reason": _("您的角色不能查看这个队列。")}, status=403)
+    query = forms.parse_queue_query(request.GET, q)
+    now = clock.now()
+    result = selectors.queue_page(_visible(request), request.user, q, query.filters, query.page, now=now)
+    context = {
+        "queue": q, "query": query, "result": result, "now": now, "light_labels": dict(Light.choices),
+        "poll_seconds": getattr(settings, "CIVICGRID_CONSOLE_POLL_SECONDS", POLL_SECONDS_DEFAULT),
+        "base_params": _params_without(request, "page", "sort"),
+        "page_params": _params_without(request, "page"),
+    }
+    if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
+        # The table, plus the sidebar counts and the unread count swapped out of band.
+        response = render(request, "console/partials/_queue_table.html", {**_chrome(request, q), **context, "oob": True})
+    else:
+        context.update(
+            options=selectors.filter_options(with_departments=user_can(request.user, Capability.VIEW_CITY)),
+            statuses=CaseStatus.choices, lights=forms.LIGHT_CHOICES,
+        )
+        response = _page(request, "console/queue.html", context, current=q)
+    # One URL, two bodies: a cache (or the back button) must not serve the partial as the page.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _params_without(request: HttpRequest, *names: str) -> str:
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    params = {k: [v for v in params.getlist(k) if v] for k in params}
+    return urlencode({k: v for k, v in params.items() if v}, doseq=True)
+
+
+# --- the case page ---------------------------------------------------------------------------------
+
+
+def _case_or_404(request: HttpRequest, number: str):
+    try:
+        return access_case(request.user, number)
+    except NotFound:
+        return None
+
+
+def _not_found(request: HttpRequest, number: str) -> HttpResponse:
+    return _page(request, "console/not_found.html", {"number": number, "back": _queue_from(request)}, status=404)
+
+
+def _case_page(request: HttpRequest, case, *, status: int = 200, error: DomainError | None = None,
+               failed_action: str = "") -> HttpResponse:
+    back = _queue_from(request, case)
+    page = selectors.case_page(request.user, case, now=clock.now())
+    context = {
+        "page": page, "case": case, "back": back, "error": error, "failed_action": failed_action,
+        "forms": forms.action_forms(page.actions, failed=failed_action, error=error,
+                                    submitted=request.POST if failed_action else None),
+        "action_labels": dict(Action.choices), "light_labels": dict(Light.choices),
+        "stage_labels": dict(PhotoStage.choices),
+        "tile_url": settings.CIVICGRID_TILE_URL, "tile_attribution": settings.CIVICGRID_TILE_ATTRIBUTION,
+    }
+    return _page(request, "console/case.html", context, status=status, current=back)
+
+
+@require_GET
+@staff_required
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    case = _case_or_404(request, number)
+    if case is None:
+        return _not_found(request, number)
+    return _case_page(request, case)
+
+
+@require_POST
+@staff_required
+def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
+    if action not in Action.values:
+        raise Http404("no such action")
+    case = _case_or_404(request, number)
+    if case is None:
+        return _not_found(request, number)
+    try:
+        note, payload = forms.move_input(request.POST, request.FILES)
+        case_transition(case=case, action=action, actor=request.user, note=note, payload=payload)
+    except DomainError as exc:
+        # Nothing was written (the move runs in one transaction); show why, next to the field.
+        return _case_page(request, case, status=422, error=exc, failed_action=action)
+    label = Action(action).label
+    messages.success(request, _("“%(action)s”已完成：案件 %(number)s") % {"action": label, "number": number})
+    back = _queue_from(request)
+    if _visible(request).filter(number=number).exists():
+        return HttpResponseRedirect(case_url(number, back))
+    # E.g. a handler who returned a case no longer sees it: back to their queue.
+    return redirect("console:queue", name=back.name)
+
+
+# --- hotline and mailbox entry ---------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def intake(request: HttpRequest) -> HttpResponse:
+    if not user_can(request.user, Capability.REGISTER):
+        return _page(request, "console/denied.html", {"reason": _("只有受理员可以录入热线和信箱来件。")}, status=403)
+    form = forms.IntakeForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                submission = Submission(
+                    description=data["description"], lat=data["lat"], lon=data["lon"], kind=data["kind"],
+                    channel=data["channel"], category=data["category"], urgency=data["urgency"] or None,
+                    address=data["address"], contact_name=data["contact_name"],
+                    contact_phone=data["contact_phone"], is_public=data["is_public"],
+                    photos=forms.photos_from_files(request.FILES),
+                )
+                case, _created = case_submit(reporter=request.user, submission=submission,
+                                             idempotency_key=data["idempotency_key"])
+            except DomainError as exc:
+                form.add_domain_error(exc)
+            else:
+                if case.duplicate_of_id:
+                    messages.info(request, _("已录入 %(number)s：附近已有相同问题 %(original)s，已并案。")
+                                  % {"number": case.number, "original": case.duplicate_of.number})
+                else:
+                    messages.success(request, _("已录入来件 %(number)s") % {"number": case.number})
+                return HttpResponseRedirect(case_url(case.number, QUEUES["new"]))
+        status = 422
+    context = {"form": form, "categories": selectors.filter_options(with_departments=False).categories,
+               "tile_url": settings.CIVICGRID_TILE_URL, "tile_attribution": settings.CIVICGRID_TILE_ATTRIBUTION}
+    return _page(request, "console/intake.html", context, status=status)
+
+
+# --- notifications ---------------------------------------------------------------------------------
+
+NOTIFICATIONS_SHOWN = 50
+
+
+@require_GET
+@staff_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    items = list(Notification.objects.for_user(request.user).order_by("-created_at", "-id")[:NOTIFICATIONS_SHOWN])
+    return _page(request, "console/notifications.html", {"items": items, "back": default_queue(request.user)})
+
+
+@require_POST
+@staff_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    notification = Notification.objects.filter(pk=pk).first()
+    if notification is None:
+        raise Http404("no such notification")
+    try:
+        notification_mark_read(notification=notification, user=request.user)
+    except NotFound as exc:
+        raise Http404("no such notification") from exc
+    link = notification.link or ""
+    # Only links inside the platform are followed (a notification is not an open redirect).
+    if link.startswith("/") and not link.startswith("//"):
+        return HttpResponseRedirect(link)
+    return redirect("console:notifications")
+
+
+@require_POST
+@staff_required
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    count = notification_mark_all_read(user=request.user)
+    messages.success(request, _("已将 %(count)s 条通知标为已读") % {"count": count})
+    return redirect("console:notifications")

@@ -15,7 +15,6 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.test import Client
@@ -188,7 +187,3 @@ def run_to(case: Case, status: str, world, *, department=None) -> Case:
         case = move(case, action, actor, note, **payload)
         assert case.status == target, (action, case.status)
     return case
-
-
-def hours(value) -> Decimal:
-    return Decimal(str(value))

@@ -1,0 +1,148 @@
+"""Benchmark: database queries and CPU time per report intake, in process (no HTTP, no load generator).
+
+    .venv/bin/python bench/intake_queries.py [--reports 400] [--databases sqlite,postgresql]
+
+For each database: a fresh database with the demo city (as bench/intake.py makes it), then, in a
+child process with the production settings, `POST /api/cases` through django.test.Client with a
+bearer token — the same view, middleware and transaction as behind gunicorn. First it counts the
+SQL statements of each intake (CaptureQueriesContext; BEGIN/COMMIT included, the statements grouped
+by kind and by table), then, without capturing, it times the same intakes: CPU ms per report
+(process_time, which other processes on the machine barely disturb) and wall ms. A few reports are
+sent first to warm the caches (grid index, calendar). The last line of output is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from serverkit import BBOX, CATEGORIES, ROOT, Target, log  # noqa: E402
+
+
+def statement_kind(sql: str) -> str:
+    """'SELECT cases_case', 'INSERT cases_caseevent', 'BEGIN', … for the per-intake breakdown."""
+    head = sql.lstrip().split(None, 1)[0].upper()
+    if head in ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"):
+        return head
+    if head == "SELECT":
+        m = re.search(r'\bFROM\s+"?(\w+)"?', sql, re.IGNORECASE)
+    elif head == "INSERT":
+        m = re.search(r'\bINTO\s+"?(\w+)"?', sql, re.IGNORECASE)
+    else:
+        m = re.search(r'^\s*\w+\s+"?(\w+)"?', sql)
+    return f"{head} {m.group(1) if m else '?'}"
+
+
+def child(reports: int, seed: int) -> None:
+    """Runs inside the target's environment (DJANGO settings from env) and prints one JSON line."""
+    sys.path.insert(0, str(ROOT / "src"))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "civicgrid.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from civicgrid.accounts.models import User
+    from civicgrid.accounts.services import api_token_create
+
+    users = list(User.objects.filter(phone__startswith="1590000").order_by("phone")[:4])
+    tokens = [api_token_create(user=u, name="queries")[1] for u in users]
+    client = Client()
+    rng = random.Random(seed)
+    min_lon, min_lat, max_lon, max_lat = BBOX
+
+    def post(i: int) -> None:
+        body = {"description": f"bench report {i}", "lat": rng.uniform(min_lat, max_lat),
+                "lon": rng.uniform(min_lon, max_lon), "category": rng.choice(CATEGORIES)}
+        r = client.post("/api/cases", data=json.dumps(body), content_type="application/json",
+                        HTTP_AUTHORIZATION=f"Bearer {tokens[i % len(tokens)]}",
+                        HTTP_IDEMPOTENCY_KEY=f"q-{uuid.uuid4()}")
+        if r.status_code != 201:
+            raise SystemExit(f"intake answered {r.status_code}: {r.content[:300]!r}")
+
+    for i in range(20):  # warm-up: grid index, calendar, senders, first connection
+        post(i)
+
+    counts, kinds, example = [], collections.Counter(), None
+    for i in range(reports):
+        with CaptureQueriesContext(connection) as ctx:
+            post(i)
+        counts.append(len(ctx.captured_queries))
+        kinds.update(statement_kind(q["sql"]) for q in ctx.captured_queries)
+        if example is None or len(ctx.captured_queries) < len(example):
+            example = [statement_kind(q["sql"]) for q in ctx.captured_queries]
+
+    cpu, wall = [], []
+    for _ in range(3):
+        c0, w0 = time.process_time(), time.perf_counter()
+        for i in range(reports):
+            post(i)
+        cpu.append((time.process_time() - c0) / reports * 1000)
+        wall.append((time.perf_counter() - w0) / reports * 1000)
+    print(json.dumps({
+        "vendor": connection.vendor,
+        "queries_median": statistics.median(counts), "queries_min": min(counts), "queries_max": max(counts),
+        "per_intake": {k: round(v / reports, 2) for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])},
+        "fewest": example,
+        "cpu_ms": round(statistics.median(cpu), 2), "wall_ms": round(statistics.median(wall), 2),
+    }))
+
+
+def run_database(vendor: str, args) -> dict:
+    target = Target.create(vendor)
+    try:
+        target.prepare(args.history)
+        env = dict(target.env, ALLOWED_HOSTS="testserver,127.0.0.1,localhost")
+        done = subprocess.run([sys.executable, __file__, "--child", "--reports", str(args.reports),
+                               "--seed", str(args.seed)], env=env, cwd=target.home, capture_output=True, text=True)
+        line = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
+        if done.returncode != 0 or not line.startswith("{"):
+            raise SystemExit(f"[{vendor}] child failed ({done.returncode}):\n{done.stdout[-2000:]}\n"
+                             f"{done.stderr[-3000:]}")
+        result = json.loads(line)
+        log(f"[{vendor}] {result['queries_median']} queries, {result['cpu_ms']} CPU ms per intake")
+        return result
+    finally:
+        if not args.keep:
+            target.cleanup()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--reports", type=int, default=400, help="intakes counted, then timed 3× (default 400)")
+    parser.add_argument("--history", type=int, default=300, help="past cases the demo replays first (default 300)")
+    parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated (default both)")
+    parser.add_argument("--seed", type=int, default=20260101)
+    parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.reports, args.seed)
+        return
+
+    results = {v.strip(): run_database(v.strip(), args) for v in args.databases.split(",") if v.strip()}
+    print(f"intake_queries: {args.reports} reports through django.test.Client, in process; CPU/wall: median of 3")
+    for vendor, r in results.items():
+        print(f"{vendor}: {r['queries_median']} statements per intake (min {r['queries_min']}, max "
+              f"{r['queries_max']}), {r['cpu_ms']} CPU ms, {r['wall_ms']} wall ms")
+        for kind, n in r["per_intake"].items():
+            print(f"    {n:>5.2f}  {kind}")
+    print(json.dumps({"bench": "intake_queries", **{
+        v: {"queries": r["queries_median"], "cpu_ms": r["cpu_ms"], "wall_ms": r["wall_ms"]} for v, r in results.items()}}))
+
+
+if __name__ == "__main__":
+    main()

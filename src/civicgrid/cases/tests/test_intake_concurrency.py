@@ -1,0 +1,109 @@
+"""Intake under concurrent submissions, and the database settings that make a 201 durable."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+import time_machine
+from django.db import connection, connections
+from django.test import Client
+
+from civicgrid.cases.models import Case, CaseEvent
+from civicgrid.cases.tests.helpers import NORTH_1, NORTH_2, east_of, local, post_json, report_body
+
+THREADS = 20
+
+
+@pytest.mark.django_db(transaction=True)
+def test_twenty_concurrent_reports_get_twenty_distinct_numbers(routed_world):
+    w = routed_world
+    reporters = [w.citizen, w.grid_member, w.dispatcher, w.roads_handler, w.parks_handler]
+    start = threading.Barrier(THREADS)
+    results: list[tuple[int, dict | str]] = []
+    lock = threading.Lock()
+
+    def submit(i: int) -> None:
+        try:
+            client = Client()
+            client.force_login(reporters[i % len(reporters)])
+            base = NORTH_1 if i % 2 else NORTH_2
+            # No category: nothing is merged as a duplicate, every submission is its own case.
+            body = report_body(east_of(base, 15 * i), description=f"并发上报 {i}")
+            start.wait(timeout=30)
+            r = post_json(client, "/api/cases", body, **{"Idempotency-Key": f"concurrent-{i:04d}"})
+            outcome = (r.status_code, r.json() if r.status_code < 500 else r.content.decode())
+        except Exception as exc:  # reported below, with the thread's number
+            outcome = (0, repr(exc))
+        finally:
+            connections.close_all()  # this thread's own connection
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(THREADS)]
+    # Mid-morning (clock running): all twenty numbers belong to one day, whatever the real time.
+    with time_machine.travel(local(2026, 11, 23, 10, 0), tick=True):
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
+
+    assert [status for status, _ in results] == [201] * THREADS, results
+    numbers = [body["number"] for _, body in results]
+    assert len(set(numbers)) == THREADS
+    assert sorted(numbers) == [f"20261123{i:05d}" for i in range(1, THREADS + 1)]
+    assert Case.objects.count() == THREADS
+    assert set(Case.objects.values_list("number", flat=True)) == set(numbers)
+    assert CaseEvent.objects.filter(action="report").count() == THREADS
+
+
+@pytest.mark.django_db
+def test_commits_are_durable_on_the_real_connection():
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA synchronous")
+            assert cursor.fetchone()[0] == 2  # FULL: the commit is on disk before the 201
+            cursor.execute("PRAGMA journal_mode")
+            assert cursor.fetchone()[0].lower() == "wal"
+            assert connection.settings_dict["NAME"] != ":memory:"
+        elif connection.vendor == "postgresql":
+            cursor.execute("SHOW synchronous_commit")
+            assert cursor.fetchone()[0] == "on"
+        else:
+            pytest.skip(f"no durability check for {connection.vendor}")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_with_one_idempotency_key_make_one_case(routed_world):
+    n = 8
+    start = threading.Barrier(n)
+    results: list[tuple[int, str, str | None]] = []
+    lock = threading.Lock()
+
+    def retry() -> None:
+        try:
+            client = Client()
+            client.force_login(routed_world.citizen)
+            start.wait(timeout=30)
+            r = post_json(client, "/api/cases", report_body(NORTH_1), **{"Idempotency-Key": "flaky-network-01"})
+            outcome = (r.status_code, r.json().get("number", r.content.decode()), r.headers.get("Idempotency-Replayed"))
+        except Exception as exc:
+            outcome = (0, repr(exc), None)
+        finally:
+            connections.close_all()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=retry) for _ in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+
+    statuses = sorted(status for status, _, _ in results)
+    assert statuses == [200] * (n - 1) + [201], results
+    assert len({number for _, number, _ in results}) == 1
+    assert all(replayed == "true" for status, _, replayed in results if status == 200)
+    assert Case.objects.count() == 1
+    assert CaseEvent.objects.count() == 1

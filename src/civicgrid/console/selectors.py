@@ -1,0 +1,161 @@
+"""Reads of the console pages: a queue page, the sidebar counts, the case page, the header count.
+
+Every function here issues a fixed number of queries whatever the number of cases, events or
+photos involved (pinned in tests/test_query_counts.py).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, QuerySet
+
+from civicgrid.accounts.models import Department, User
+from civicgrid.cases import selectors as case_selectors
+from civicgrid.cases.access import allowed_actions, sees_personal_data
+from civicgrid.cases.choices import Action
+from civicgrid.cases.deadlines import light_of
+from civicgrid.cases.models import Case, CaseEvent, ExtensionRequest, ExtensionStatus, PhotoStage
+from civicgrid.cases.selectors import CaseFilter
+from civicgrid.console.queues import Queue
+from civicgrid.grids.models import Street
+from civicgrid.notifications.models import Notification
+from civicgrid.taxonomy.choices import Step
+from civicgrid.taxonomy.models import Category
+
+PAGE_SIZE = 50
+
+
+# --- queues ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    case: Case
+    light: str
+
+
+@dataclass
+class QueuePage:
+    rows: list[Row]
+    total: int
+    page: int
+    pages: int
+
+    @property
+    def first(self) -> int:
+        return (self.page - 1) * PAGE_SIZE + 1 if self.total else 0
+
+    @property
+    def last(self) -> int:
+        return min(self.page * PAGE_SIZE, self.total)
+
+
+def queue_page(visible: QuerySet[Case], user: User, queue: Queue, filters: CaseFilter, page: int, *,
+               now: datetime) -> QueuePage:
+    """One page of a queue (`visible` = visible_cases(user)): the rows (one query) and the total (one query)."""
+    qs = visible.filter(queue.condition(user, now))
+    total = case_selectors.filter_cases(qs, filters, now=now).count()
+    pages = max(1, math.ceil(total / PAGE_SIZE))
+    page = min(max(page, 1), pages)
+    filters = filters.model_copy(update={"limit": PAGE_SIZE, "offset": (page - 1) * PAGE_SIZE})
+    cases = case_selectors.case_list(qs, filters, now=now)
+    return QueuePage(rows=[Row(c, light_of(c, now)) for c in cases], total=total, page=page, pages=pages)
+
+
+def queue_counts(visible: QuerySet[Case], user: User, queues: list[Queue], now: datetime) -> dict[str, int]:
+    """How many cases wait in each of the viewer's queues, in one query."""
+    if not queues:
+        return {}
+    totals = visible.aggregate(
+        **{q.name: Count("pk", filter=q.condition(user, now)) for q in queues}
+    )
+    return {name: value or 0 for name, value in totals.items()}
+
+
+@dataclass
+class FilterOptions:
+    categories: list[Category]
+    streets: list[Street]
+    departments: list[Department]
+
+
+def filter_options(*, with_departments: bool) -> FilterOptions:
+    categories = list(Category.objects.active().only("kind", "code", "name", "major_name").order_by("code", "kind"))
+    streets = list(Street.objects.only("code", "name").order_by("code"))
+    departments = list(Department.objects.filter(active=True).only("code", "name")) if with_departments else []
+    return FilterOptions(categories=categories, streets=streets, departments=departments)
+
+
+def unread_count(user: User) -> int:
+    return Notification.objects.for_user(user).unread().count()
+
+
+# --- the case page ---------------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    event: CaseEvent
+    actor: str
+    photos: list[str]
+
+
+@dataclass
+class CasePage:
+    case: Case
+    personal: bool
+    reporter: str | None
+    contact_phone: str
+    timeline: list[TimelineEntry]
+    deadlines: list[dict]
+    photos: dict[str, list[dict]]
+    duplicates: list[str]
+    actions: list[str]
+    pending_extension: ExtensionRequest | None = None
+    departments: list[Department] = field(default_factory=list)
+    categories: list[Category] = field(default_factory=list)
+    light: str = ""
+
+
+PHOTO_STAGES = [PhotoStage.REPORT, PhotoStage.FEEDBACK, PhotoStage.VERIFY]
+
+
+def case_page(user: User, case: Case, *, now: datetime) -> CasePage:
+    """What the case page shows to this viewer: masked where they need no identity."""
+    detail = case_selectors.case_detail(case)
+    personal = sees_personal_data(user, case)
+    reporter = None
+    if case.reporter_id:
+        reporter = case.reporter.full_display_name if personal else case.reporter.display_name
+
+    def actor_name(e: CaseEvent) -> str:
+        # As in the API: only the reporter's own name is masked (staff act under their names).
+        if not e.actor_id:
+            return "系统"
+        if personal or e.actor_id != case.reporter_id:
+            return e.actor.full_display_name
+        return e.actor.display_name
+
+    timeline = [TimelineEntry(e, actor_name(e), detail.event_photos.get(e.pk, [])) for e in detail.events]
+    photos: dict[str, list[dict]] = {stage: [] for stage in PHOTO_STAGES}
+    for p in detail.photos:
+        photos.setdefault(p["stage"], []).append(p)
+    step_labels = dict(Step.choices)
+    deadlines = [{**d, "step_label": step_labels.get(d["step"], d["step"])} for d in detail.deadlines]
+    actions = allowed_actions(user, case)
+    out = CasePage(
+        case=case, personal=personal, reporter=reporter,
+        contact_phone=case.contact_phone if personal else "*" * len(case.contact_phone),
+        timeline=timeline, deadlines=deadlines, photos={k: v for k, v in photos.items() if v},
+        duplicates=detail.duplicates, actions=actions, light=light_of(case, now),
+    )
+    if Action.APPROVE_EXTENSION in actions or Action.REFUSE_EXTENSION in actions:
+        out.pending_extension = case.extension_requests.filter(status=ExtensionStatus.PENDING).first()
+    if Action.DISPATCH in actions:
+        out.departments = list(Department.objects.filter(active=True).order_by("code"))
+    if Action.REGISTER in actions:
+        out.categories = list(Category.objects.active().order_by("code", "kind"))
+    return out

@@ -1,0 +1,39 @@
+"""Small template helpers of the console: dictionary look-ups and status colours."""
+
+from __future__ import annotations
+
+from django import template
+
+from civicgrid.cases.choices import STATUS_COLOURS
+
+register = template.Library()
+
+
+@register.filter
+def get_item(mapping, key):
+    if not mapping:
+        return None
+    return mapping.get(key)
+
+
+@register.filter
+def status_colour(status: str) -> str:
+    return STATUS_COLOURS.get(status, "grey")
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context, key: str, label: str):
+    """A column header that sorts by `key`, ascending first, then descending; marked for screen readers."""
+    from django.utils.html import format_html
+
+    current = context["query"].filters.sort
+    params = context.get("base_params") or ""
+    target = f"-{key}" if current == key else key
+    arrow, state = ("", "none")
+    if current == key:
+        arrow, state = "▲", "ascending"
+    elif current == f"-{key}":
+        arrow, state = "▼", "descending"
+    href = f"?{params}&sort={target}" if params else f"?sort={target}"
+    return format_html('<a href="{}" class="sort" data-sort="{}" aria-sort="{}">{} <span aria-hidden="true">{}</span></a>',
+                       href, key, state, label, arrow)

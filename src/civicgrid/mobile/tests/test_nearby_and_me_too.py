@@ -1,0 +1,91 @@
+"""Nearby open cases of the same category on the report page, and joining one ("me too", 附议)."""
+
+from __future__ import annotations
+
+import pytest
+
+from civicgrid.accounts.services import user_create
+from civicgrid.cases.models import Case, CaseFollower
+from civicgrid.mobile.tests.helpers import NORTH_1, NORTH_2, report, run_to_closed
+
+HX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def neighbour(routed_world):
+    return user_create(phone="13911112222", real_name="赵六")
+
+
+def nearby(client, category: str = "matter:06013", point=NORTH_1) -> str:
+    return client.get("/m/report/nearby/", {"lat": point[0], "lon": point[1], "category": category},
+                      headers=HX).content.decode()
+
+
+def test_nearby_open_cases_of_the_same_category_are_offered(client, routed_world, categories, neighbour):
+    original = report(routed_world.citizen, category=categories["06013"], description="路面塌陷一个大坑")
+    report(routed_world.citizen, category=categories["06010"], description="垃圾没人清")  # another category
+    report(routed_world.citizen, category=categories["06013"], point=NORTH_2, description="很远的坑")  # 860 m
+    client.force_login(neighbour)
+    html = nearby(client)
+    assert "路面塌陷一个大坑" in html and f"/m/cases/{original.number}/me-too/" in html
+    assert "垃圾没人清" not in html and "很远的坑" not in html
+    assert "0 米" in html
+
+
+def test_nothing_is_offered_without_a_place_or_category(client, routed_world, categories, neighbour):
+    report(routed_world.citizen, category=categories["06013"])
+    client.force_login(neighbour)
+    assert client.get("/m/report/nearby/", headers=HX).content.decode().strip() == ""
+    assert nearby(client, category="").strip() == ""
+    assert nearby(client, point=(39.5, 109.7)).strip() == ""  # outside the city: no error, no list
+
+
+def test_closed_and_private_cases_are_not_offered(client, routed_world, categories, neighbour):
+    closed = report(routed_world.citizen, category=categories["06013"], description="早已修好的坑")
+    run_to_closed(closed, routed_world)
+    private = report(routed_world.citizen, category=categories["06013"], description="私密的坑")
+    Case.objects.filter(pk=private.pk).update(is_public=False)
+    client.force_login(neighbour)
+    html = nearby(client)
+    assert "早已修好的坑" not in html and "私密的坑" not in html
+
+
+def test_me_too_joins_the_case(client, routed_world, categories, neighbour):
+    original = report(routed_world.citizen, category=categories["06013"])
+    client.force_login(neighbour)
+    response = client.post(f"/m/cases/{original.number}/me-too/", headers=HX)
+    assert response.status_code == 200 and response["HX-Trigger"] == "cg:joined"
+    assert "已附议" in response.content.decode()
+    original.refresh_from_db()
+    assert original.me_too_count == 1
+    assert CaseFollower.objects.filter(case=original, user=neighbour).exists()
+    assert Case.objects.count() == 1  # joined, not reported again
+    # It is now among my cases, and the list offers it as mine.
+    assert original.number in client.get("/m/cases/").content.decode()
+    assert "您已关注此案件" in nearby(client)
+    # A second "me too" counts nothing.
+    client.post(f"/m/cases/{original.number}/me-too/", headers=HX)
+    original.refresh_from_db()
+    assert original.me_too_count == 1
+
+
+def test_me_too_without_javascript_goes_to_the_case(client, routed_world, categories, neighbour):
+    original = report(routed_world.citizen, category=categories["06013"])
+    client.force_login(neighbour)
+    response = client.post(f"/m/cases/{original.number}/me-too/")
+    assert response.status_code == 302 and response["Location"] == f"/m/cases/{original.number}/"
+
+
+def test_me_too_on_a_closed_case_says_why(client, routed_world, categories, neighbour):
+    case = run_to_closed(report(routed_world.citizen, category=categories["06013"]), routed_world)
+    client.force_login(neighbour)
+    response = client.post(f"/m/cases/{case.number}/me-too/", headers=HX)
+    assert "已办结，不能附议" in response.content.decode()
+
+
+def test_me_too_needs_a_post_and_a_public_case(client, routed_world, categories, neighbour):
+    case = report(routed_world.citizen, category=categories["06013"])
+    client.force_login(neighbour)
+    assert client.get(f"/m/cases/{case.number}/me-too/").status_code == 405
+    Case.objects.filter(pk=case.pk).update(is_public=False)
+    assert client.post(f"/m/cases/{case.number}/me-too/").status_code == 404

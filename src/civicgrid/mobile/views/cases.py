@@ -1,0 +1,134 @@
+"""我的上报: the cases I reported or joined, one case with its timeline and photos, rating, "me too"."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.views.decorators.http import require_POST
+
+from civicgrid.accounts.roles import Role
+from civicgrid.cases import selectors as case_selectors
+from civicgrid.cases.access import access_case, allowed_actions
+from civicgrid.cases.choices import Action, Rating
+from civicgrid.cases.models import Case
+from civicgrid.cases.services import case_me_too as me_too
+from civicgrid.cases.workflow import MoveInput, case_transition
+from civicgrid.core.errors import DomainError
+from civicgrid.mobile import selectors
+from civicgrid.mobile.forms import RatingForm, add_domain_error
+from civicgrid.mobile.views.common import http_error, mobile_login_required, page_number
+
+
+@mobile_login_required
+def my_cases(request: HttpRequest) -> HttpResponse:
+    """My reports and the cases I joined, newest first; htmx asks for the next page's items only."""
+    page = page_number(request)
+    cases, more = selectors.my_cases(request.user, offset=(page - 1) * selectors.PAGE_SIZE)
+    context = {"cases": cases, "more": more, "next_page": page + 1, "tab": "cases"}
+    if request.htmx:
+        return render(request, "mobile/partials/_case_items.html", context)
+    return render(request, "mobile/my_cases.html", context)
+
+
+# Who did a step, as a reporter should read it: staff by their unit, never by name.
+ROLE_AS_SEEN = {
+    Role.CITIZEN: _lazy("市民"), Role.GRID_MEMBER: _lazy("网格员"), Role.DISPATCHER: _lazy("指挥中心"),
+    Role.ADMIN: _lazy("指挥中心"), Role.LEADER: _lazy("领导"), Role.INSPECTOR: _lazy("督查员"), "system": _lazy("系统"),
+}
+DEPARTMENT_ROLES_SEEN = {Role.HANDLER, Role.DEPARTMENT_ADMIN}
+
+
+def timeline(case: Case, detail: case_selectors.CaseDetail, viewer) -> list[dict]:
+    """The steps a reporter sees, each with when, who ("me", a unit or a role), the note and its photos."""
+    thumbnails = {p["url"]: p["thumbnail"] for p in detail.photos}
+    rows = []
+    for event in detail.events:
+        if event.action not in selectors.CITIZEN_TIMELINE_ACTIONS:
+            continue
+        if event.actor_id and event.actor_id == viewer.pk:
+            who = _("我")
+        elif event.actor_role in DEPARTMENT_ROLES_SEEN and event.department_id:
+            who = event.department.name
+        else:
+            who = str(ROLE_AS_SEEN.get(event.actor_role, ""))
+        target = event.department.name if event.action == Action.DISPATCH and event.department_id else ""
+        rating = (event.data or {}).get("rating") if event.action == Action.RATE else None
+        rows.append({"event": event, "label": event.get_action_display(), "who": who, "target": target,
+                     "photos": [(url, thumbnails.get(url, url)) for url in detail.event_photos.get(event.pk, [])],
+                     "rating_label": Rating(rating).label if rating in Rating.values else ""})
+    return rows
+
+
+def case_page(request: HttpRequest, case: Case, *, rating_form: RatingForm | None = None,
+              status: int = 200) -> HttpResponse:
+    detail = case_selectors.case_detail(case)
+    actions = allowed_actions(request.user, case)
+    context = {
+        "case": case,
+        "timeline": timeline(case, detail, request.user),
+        "photos": selectors.case_photos_by_stage(detail.photos),
+        "can_rate": Action.RATE in actions,
+        "rating_form": rating_form or RatingForm(),
+        "is_reporter": case.reporter_id == request.user.pk,
+        "tab": "cases",
+        "tile_url": settings.CIVICGRID_TILE_URL,
+        "tile_attribution": settings.CIVICGRID_TILE_ATTRIBUTION,
+    }
+    return render(request, "mobile/case_detail.html", context, status=status)
+
+
+@mobile_login_required
+def case_detail(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        case = access_case(request.user, number)
+    except DomainError as err:
+        return http_error(err, request)
+    return case_page(request, case)
+
+
+@require_POST
+@mobile_login_required
+def case_rate(request: HttpRequest, number: str) -> HttpResponse:
+    """评价: satisfied / basically / unsatisfied and a comment, once the case is closed (the RATE move)."""
+    try:
+        case = access_case(request.user, number)
+    except DomainError as err:
+        return http_error(err, request)
+    form = RatingForm(request.POST)
+    if form.is_valid():
+        try:
+            case_transition(case=case, action=Action.RATE, actor=request.user, note=form.cleaned_data["comment"],
+                            payload=MoveInput(rating=form.cleaned_data["rating"]))
+        except DomainError as err:
+            add_domain_error(form, err)
+        else:
+            messages.success(request, _("感谢您的评价"))
+            return redirect("mobile:case_detail", number=number)
+    return case_page(request, case, rating_form=form, status=422)
+
+
+@require_POST
+@mobile_login_required
+def case_me_too(request: HttpRequest, number: str) -> HttpResponse:
+    """附议 ("me too"): follow an open public case instead of reporting it again."""
+    try:
+        case = case_selectors.public_case(number)
+        me_too(case=case, user=request.user)
+    except DomainError as err:
+        if request.htmx:
+            return render(request, "mobile/partials/_me_too_done.html", {"case_number": number,
+                                                                         "error": err.message}, status=200)
+        if err.status == 404:
+            return http_error(err, request)
+        messages.error(request, err.message)
+        return redirect("mobile:report")
+    if request.htmx:
+        response = render(request, "mobile/partials/_me_too_done.html", {"case_number": number})
+        response["HX-Trigger"] = "cg:joined"
+        return response
+    messages.success(request, _("已附议，可在“我的上报”中查看办理进度"))
+    return redirect("mobile:case_detail", number=number)

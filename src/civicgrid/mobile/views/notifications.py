@@ -1,0 +1,53 @@
+"""消息: my notifications, newest first; opening one marks it read and follows its link."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from civicgrid.core.errors import DomainError
+from civicgrid.mobile import selectors
+from civicgrid.mobile.views.common import http_error, mobile_login_required, page_number
+from civicgrid.notifications.models import Notification
+from civicgrid.notifications.services import notification_mark_all_read, notification_mark_read
+
+
+@mobile_login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    page = page_number(request)
+    items, more = selectors.my_notifications(request.user, offset=(page - 1) * selectors.PAGE_SIZE)
+    context = {"items": items, "more": more, "next_page": page + 1, "tab": "notifications"}
+    if request.htmx:
+        return render(request, "mobile/partials/_notification_items.html", context)
+    return render(request, "mobile/notifications.html", context)
+
+
+@mobile_login_required
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one of my notifications read and go where it points (only within this site)."""
+    notification = Notification.objects.filter(pk=pk).first()
+    try:
+        if notification is None:
+            from civicgrid.core.errors import NotFound
+
+            raise NotFound("notification_not_found", "通知不存在", "no such notification")
+        notification_mark_read(notification=notification, user=request.user)
+    except DomainError as err:
+        return http_error(err, request)
+    link = notification.link
+    if link and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()}):
+        return redirect(link)
+    return redirect("mobile:notifications")
+
+
+@require_POST
+@mobile_login_required
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    marked = notification_mark_all_read(user=request.user)
+    if marked:
+        messages.success(request, _("已全部标为已读"))
+    return redirect("mobile:notifications")
