@@ -7,9 +7,10 @@ from django.db.models import Q, QuerySet
 from civicgrid.accounts.models import Department, User
 from civicgrid.accounts.roles import Capability, Role, user_can
 from civicgrid.cases.choices import Action
-from civicgrid.cases.models import Case, ExtensionStatus
+from civicgrid.cases.models import Case, CaseEvent, ExtensionStatus
 from civicgrid.cases.workflow import MOVES, check_actor, check_state
 from civicgrid.core.errors import DomainError, NotFound
+from civicgrid.core.masking import mask_phone
 
 
 def department_subtree(department_id: int) -> list[int]:
@@ -66,13 +67,10 @@ def allowed_actions(user: User, case: Case) -> list[str]:
             continue
         if action in (Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION, Action.REQUEST_EXTENSION):
             if pending is None:
-                pending = (case.extension_requests.filter(status=ExtensionStatus.PENDING)
-                           .select_related("deadline").first() or False)
+                pending = case.extension_requests.filter(status=ExtensionStatus.PENDING).exists()
             # Deciding needs a pending request; asking again while one is pending is refused.
-            if bool(pending) == (action == Action.REQUEST_EXTENSION):
-                continue
-            # A request for a step that has ended can only be refused (approving it is extension_stale).
-            if action == Action.APPROVE_EXTENSION and pending.deadline.completed_at is not None:
+            # (A request lapses when its step ends — deadlines.deadline_finish — so a pending one is current.)
+            if pending == (action == Action.REQUEST_EXTENSION):
                 continue
         if action == Action.SUPERVISE and case.supervised:
             continue
@@ -80,3 +78,28 @@ def allowed_actions(user: User, case: Case) -> list[str]:
             continue
         out.append(str(action))
     return out
+
+
+def actor_name(viewer: User, case: Case, event: CaseEvent) -> str:
+    """The name of whoever made a move, as this viewer may see it.
+
+    Staff act under their names. Citizens who reported or joined a case ("me too") are named in
+    full only to the dispatch centre and to themselves; everyone else sees 王*.
+    """
+    if not event.actor_id:
+        return "系统"
+    actor = event.actor
+    if (user_can(viewer, Capability.VIEW_PERSONAL_DATA) or event.actor_id == viewer.pk
+            or (event.actor_id != case.reporter_id and event.action != Action.ME_TOO)):
+        return actor.full_display_name
+    return actor.display_name
+
+
+def reporter_name(viewer: User, case: Case) -> str | None:
+    if not case.reporter_id:
+        return None
+    return case.reporter.full_display_name if sees_personal_data(viewer, case) else case.reporter.display_name
+
+
+def contact_phone_for(viewer: User, case: Case) -> str:
+    return case.contact_phone if sees_personal_data(viewer, case) else mask_phone(case.contact_phone)

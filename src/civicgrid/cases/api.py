@@ -18,7 +18,14 @@ from pydantic import ValidationError as PydanticValidationError
 
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.cases import indicators, selectors
-from civicgrid.cases.access import access_case, allowed_actions, sees_personal_data, visible_cases
+from civicgrid.cases.access import (
+    access_case,
+    actor_name,
+    allowed_actions,
+    contact_phone_for,
+    reporter_name,
+    visible_cases,
+)
 from civicgrid.cases.choices import Action, CaseKind, Channel
 from civicgrid.cases.intake import Submission, case_submit, nearby_open_cases
 from civicgrid.cases.models import Case
@@ -241,15 +248,12 @@ def summary_out(case: Case, now: datetime) -> dict:
 
 def case_out(case: Case, user, detail: selectors.CaseDetail | None = None) -> dict:
     detail = detail or selectors.case_detail(case)
-    personal = sees_personal_data(user, case)
-    centre = user_can(user, Capability.VIEW_PERSONAL_DATA)
-    reporter = case.reporter
     return {
         **summary_out(case, clock.now()),
         "routed_department": case.routed_department.code if case.routed_department_id else None,
         "duplicate_of": case.duplicate_of.number if case.duplicate_of_id else None,
-        "reporter": (reporter.full_display_name if personal else reporter.display_name) if reporter else None,
-        "contact_phone": case.contact_phone if personal else ("*" * len(case.contact_phone)),
+        "reporter": reporter_name(user, case),
+        "contact_phone": contact_phone_for(user, case),
         "rework_count": case.rework_count, "return_count": case.return_count, "reopen_count": case.reopen_count,
         "rating": case.rating, "rating_comment": case.rating_comment, "registered_at": case.registered_at,
         "dispatched_at": case.dispatched_at, "handled_at": case.handled_at, "closed_at": case.closed_at,
@@ -257,10 +261,7 @@ def case_out(case: Case, user, detail: selectors.CaseDetail | None = None) -> di
         "events": [
             {"action": e.action, "action_label": e.get_action_display(), "from_status": e.from_status,
              "to_status": e.to_status,
-             # Citizens who reported or joined ("me too") are named only to the centre and themselves.
-             "actor": (e.actor.full_display_name if centre or e.actor_id == user.pk
-                       or (e.actor_id != case.reporter_id and e.action != Action.ME_TOO)
-                       else e.actor.display_name) if e.actor_id else "系统",
+             "actor": actor_name(user, case, e),
              "department": e.department.name if e.department_id else None, "note": e.note, "data": e.data,
              "on_time": e.on_time, "created_at": e.created_at, "photos": detail.event_photos.get(e.pk, [])}
             for e in detail.events
@@ -358,7 +359,9 @@ def case_nearby(request, lat: float, lon: float, category: str, crs: CoordSystem
     if cat is None:  # an empty code would otherwise list uncategorised cases and then fail on cat.name
         raise DomainError("category_required", "请选择问题分类", "choose a category", field="category")
     radius = min(max(radius_m, 1), 500)
-    cases = nearby_open_cases(category=cat, lat=place.lat, lon=place.lon, radius_m=radius)
+    # Private cases count as duplicates, but their text is not shown to other people.
+    cases = [c for c in nearby_open_cases(category=cat, lat=place.lat, lon=place.lon, radius_m=radius, limit=50)
+             if c.is_public][:5]
     return [NearbyOut(number=c.number, status_label=c.get_status_display(), category_name=cat.name,
                       description=c.description[:140], distance_m=round(distance_m(place.lat, place.lon, c.lat, c.lon), 1),
                       me_too_count=c.me_too_count, created_at=c.created_at) for c in cases if c.number]

@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from civicgrid.cases.choices import CaseStatus, Light
-from civicgrid.cases.models import Case, CaseDeadline
+from civicgrid.cases.models import Case, CaseDeadline, ExtensionStatus
 from civicgrid.taxonomy.choices import ClockUnit, Step, Urgency
 from civicgrid.taxonomy.models import Category, TimeLimit
 from civicgrid.worktime.calendar import get_calendar
@@ -76,6 +76,9 @@ def deadline_finish(*, case: Case, at: datetime) -> bool | None:
         return None
     on_time = at <= deadline.due_at
     CaseDeadline.objects.filter(pk=deadline.pk).update(completed_at=at, on_time=on_time)
+    # An extension asked for a step that has ended can no longer be granted, nor block a new one.
+    deadline.extension_requests.filter(status=ExtensionStatus.PENDING).update(status=ExtensionStatus.LAPSED,
+                                                                              decided_at=at)
     return on_time
 
 

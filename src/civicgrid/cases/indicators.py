@@ -35,6 +35,7 @@ from datetime import datetime
 from django.db.models import Count, Exists, OuterRef, Q
 
 from civicgrid.accounts.models import Department
+from civicgrid.accounts.roles import Role
 from civicgrid.cases.choices import Action, CaseStatus, Channel, Rating
 from civicgrid.cases.models import Case, CaseDeadline, CaseEvent
 from civicgrid.core.errors import DomainError
@@ -45,6 +46,8 @@ GROUPS = {
     "street": ("case__street_id", "street_id"),
     "cell": ("case__cell_id", "cell_id"),
 }
+UNKNOWN_LABELS = {"department": "未派遣 (not dispatched)", "street": "网格外 (outside the grid)",
+                  "cell": "网格外 (outside the grid)"}
 # (upper bound inclusive, score): a department with ≤ 50 cases to handle in the period scores 100 …
 COUNT_BANDS = [(50, 100), (100, 90), (300, 75), (600, 60), (1000, 40)]
 
@@ -106,7 +109,6 @@ def compute(*, group: str, start: datetime, end: datetime, street_id: int | None
     counts = events.values(event_key).annotate(
         registered=Count("id", filter=Q(action=Action.REGISTER)),
         registered_on_time=Count("id", filter=Q(action=Action.REGISTER) & on_time),
-        registered_by_grid=Count("id", filter=Q(action=Action.REGISTER, case__channel=Channel.GRID)),
         dispatched=Count("id", filter=Q(action=Action.DISPATCH)),
         returned=Count("id", filter=Q(action=Action.RETURN)),
         handled=Count("id", filter=Q(action=Action.FEEDBACK)),
@@ -122,7 +124,8 @@ def compute(*, group: str, start: datetime, end: datetime, street_id: int | None
     late = CaseDeadline.objects.filter(case=OuterRef("pk"), on_time=False)
     closing = registered_cases.values(case_key).annotate(
         due=Count("id"),
-        registered_by_grid=Count("id", filter=Q(channel=Channel.GRID)),
+        # 监督举报: reported by a grid member, through the grid channel or the app alike.
+        registered_by_grid=Count("id", filter=Q(channel=Channel.GRID) | Q(reporter__role=Role.GRID_MEMBER)),
         closed=Count("id", filter=Q(status=CaseStatus.CLOSED)),
         closed_on_time=Count("id", filter=Q(status=CaseStatus.CLOSED) & ~Q(Exists(late))),
     )
@@ -136,7 +139,7 @@ def compute(*, group: str, start: datetime, end: datetime, street_id: int | None
     names = _names(group, [k for k in rows if k is not None])
     out = []
     for key, r in rows.items():
-        code, name = names.get(key, ("", "未派遣 (unassigned)" if key is None else str(key)))
+        code, name = names.get(key, ("", UNKNOWN_LABELS[group] if key is None else str(key)))
         registered = r.get("registered", 0)
         item = IndicatorRow(
             key=key, code=code, name=name, registered=registered,

@@ -169,6 +169,7 @@ class ExtensionStatus(models.TextChoices):
     PENDING = "pending", _("待审批")
     APPROVED = "approved", _("已批准")
     REFUSED = "refused", _("已驳回")
+    LAPSED = "lapsed", _("已失效")  # the step ended before anyone decided
 
 
 class ExtensionRequest(models.Model):

@@ -43,6 +43,12 @@ class PublicCaseFilter(Schema):
     offset: int = 0
 
 
+def category_q(raw: str) -> Q:
+    """`06010` (either kind) or `matter:06010` / `component:01003` (that kind only)."""
+    kind, _, code = raw.rpartition(":")
+    return Q(category__code=code, category__kind=kind) if kind else Q(category__code=code)
+
+
 def department_from_code(code: str | None) -> Department | None:
     if not code:
         return None
@@ -57,7 +63,7 @@ def filter_cases(qs: QuerySet[Case], f: CaseFilter, *, now: datetime) -> QuerySe
     if f.status:
         qs = qs.filter(status__in=f.status)
     if f.category:
-        qs = qs.filter(category__code=f.category.rpartition(":")[2])
+        qs = qs.filter(category_q(f.category))
     if f.department:
         qs = qs.filter(department__code=f.department)
     if f.street:
@@ -144,7 +150,7 @@ def public_case_list(f: PublicCaseFilter) -> list[Case]:
     if f.status:
         qs = qs.filter(status__in=f.status)
     if f.category:
-        qs = qs.filter(category__code=f.category.rpartition(":")[2])
+        qs = qs.filter(category_q(f.category))
     limit = min(max(f.limit, 1), 200)
     return list(qs.order_by("-created_at", "-id")[max(f.offset, 0): max(f.offset, 0) + limit])
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from civicgrid.accounts.models import Department, User
 from civicgrid.accounts.roles import Capability, Role, user_can
@@ -276,7 +277,7 @@ def _request_extension(case: Case, actor, note, p: MoveInput, at) -> dict:
         raise Conflict("extension_pending", "已有待审批的延期申请", "an extension request is already pending")
     ExtensionRequest.objects.create(case=case, deadline=deadline, hours=hours, reason=note, requested_by=actor,
                                     created_at=at)
-    return {"department": case.department, "data": {"hours": str(hours), "due_at": deadline.due_at.isoformat()}}
+    return {"department": case.department, "data": {"hours": str(hours), "due_at": _local(deadline.due_at)}}
 
 
 def _decide_extension(approve: bool) -> Effect:
@@ -288,11 +289,9 @@ def _decide_extension(approve: bool) -> Effect:
         request.decided_by, request.decided_at = actor, at
         request.save(update_fields=["status", "decided_by", "decided_at"])
         data = {"hours": str(request.hours), "request": request.pk}
-        if approve:
-            if request.deadline.completed_at is not None:
-                raise Conflict("extension_stale", "申请延期的环节已经结束", "the step the extension was for has ended")
+        if approve:  # pending requests always belong to the running step: they lapse when it ends
             old_due, new_due = deadlines.deadline_extend(case=case, deadline=request.deadline, hours=request.hours)
-            data.update(old_due=old_due.isoformat(), new_due=new_due.isoformat(), deadline=request.deadline_id)
+            data.update(old_due=_local(old_due), new_due=_local(new_due), deadline=request.deadline_id)
         return {"department": case.department, "data": data}
 
     return effect
@@ -361,15 +360,19 @@ def _rate(case: Case, actor, note, p: MoveInput, at) -> dict:
     return {"department": case.department, "data": data}
 
 
+def _local(moment) -> str:
+    return timezone.localtime(moment).isoformat()
+
+
 def _positive_hours(value) -> Decimal:
     try:
         hours = Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
         hours = Decimal(0)
-    if not hours.is_finite() or hours <= 0 or hours > 2000:
-        raise DomainError("hours_invalid", "延期时长应为 0–2000 之间的小时数", "hours must be between 0 and 2000",
+    if not hours.is_finite() or not Decimal("0.01") <= hours <= 2000:
+        raise DomainError("hours_invalid", "延期时长应为 0.01–2000 之间的小时数", "hours must be between 0.01 and 2000",
                           field="hours")
-    return hours
+    return hours.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # what is stored is what was approved
 
 
 EFFECTS: dict[str, Effect] = {
@@ -422,7 +425,12 @@ def _notify(case: Case, action: str, event: CaseEvent) -> None:
         for user in _department_staff(case.department_id):
             notify(recipient=user, kind="case_supervised", title=f"督办 {number}", body=event.note or "领导督办",
                    case_id=case.pk, link=link)
-    if action in REPORTER_UPDATES and case.reporter_id:
+    if action in REPORTER_UPDATES:
+        # The reporter, and everyone who follows the case (merged duplicates, "me too").
         zh, en = REPORTER_UPDATES[action]
-        notify(recipient=case.reporter, kind="case_progress", title=f"{zh} {number}", body=event.note or zh,
-               case_id=case.pk, link=f"/m/cases/{case.number}/")
+        people = {f.user_id: f.user for f in case.followers.select_related("user")}
+        if case.reporter_id:
+            people[case.reporter_id] = case.reporter
+        for user in people.values():
+            notify(recipient=user, kind="case_progress", title=f"{zh} {number}", body=event.note or zh,
+                   case_id=case.pk, link=f"/m/cases/{case.number}/")

@@ -14,7 +14,13 @@ from django.db.models import Count, QuerySet
 
 from civicgrid.accounts.models import Department, User
 from civicgrid.cases import selectors as case_selectors
-from civicgrid.cases.access import allowed_actions, sees_personal_data
+from civicgrid.cases.access import (
+    actor_name,
+    allowed_actions,
+    contact_phone_for,
+    reporter_name,
+    sees_personal_data,
+)
 from civicgrid.cases.choices import Action
 from civicgrid.cases.deadlines import light_of
 from civicgrid.cases.models import Case, CaseEvent, ExtensionRequest, ExtensionStatus, PhotoStage
@@ -127,19 +133,8 @@ def case_page(user: User, case: Case, *, now: datetime) -> CasePage:
     """What the case page shows to this viewer: masked where they need no identity."""
     detail = case_selectors.case_detail(case)
     personal = sees_personal_data(user, case)
-    reporter = None
-    if case.reporter_id:
-        reporter = case.reporter.full_display_name if personal else case.reporter.display_name
-
-    def actor_name(e: CaseEvent) -> str:
-        # As in the API: only the reporter's own name is masked (staff act under their names).
-        if not e.actor_id:
-            return "系统"
-        if personal or e.actor_id != case.reporter_id:
-            return e.actor.full_display_name
-        return e.actor.display_name
-
-    timeline = [TimelineEntry(e, actor_name(e), detail.event_photos.get(e.pk, [])) for e in detail.events]
+    reporter = reporter_name(user, case)
+    timeline = [TimelineEntry(e, actor_name(user, case, e), detail.event_photos.get(e.pk, [])) for e in detail.events]
     photos: dict[str, list[dict]] = {stage: [] for stage in PHOTO_STAGES}
     for p in detail.photos:
         photos.setdefault(p["stage"], []).append(p)
@@ -148,7 +143,7 @@ def case_page(user: User, case: Case, *, now: datetime) -> CasePage:
     actions = allowed_actions(user, case)
     out = CasePage(
         case=case, personal=personal, reporter=reporter,
-        contact_phone=case.contact_phone if personal else "*" * len(case.contact_phone),
+        contact_phone=contact_phone_for(user, case),
         timeline=timeline, deadlines=deadlines, photos={k: v for k, v in photos.items() if v},
         duplicates=detail.duplicates, actions=actions, light=light_of(case, now),
     )

@@ -71,13 +71,16 @@ def test_extension_decisions_appear_only_while_a_request_is_pending(client, rout
     assert shown(client, w.roads_handler, roads_case) == {"return", "request_extension", "feedback"}
 
 
-def test_a_stale_extension_request_can_be_refused_but_not_approved(client, routed_world, roads_case):
+def test_a_stale_extension_request_lapses_and_is_not_offered(client, routed_world, roads_case):
+    from civicgrid.cases.models import ExtensionStatus
+
     w = routed_world
     run_to(roads_case, "accepted", w)
     move(roads_case, "request_extension", w.roads_handler, "材料未到", hours=7)
     move(roads_case, "feedback", w.roads_handler, "提前修好了")
-    # The 处置 step it was for has ended: approving would be refused (extension_stale).
-    assert shown(client, w.dispatcher, roads_case) == {"verify", "rework", "refuse_extension"}
+    # The 处置 step it was for has ended: the request lapsed, so neither approve nor refuse is offered.
+    assert shown(client, w.dispatcher, roads_case) == {"verify", "rework"}
+    assert list(roads_case.extension_requests.values_list("status", flat=True)) == [ExtensionStatus.LAPSED]
 
 
 def test_supervise_disappears_once_supervised(client, routed_world, roads_case):

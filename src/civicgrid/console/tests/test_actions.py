@@ -146,7 +146,7 @@ def test_extension_request_needs_valid_hours_then_is_approved(client, city, repo
     assert 'id="request_extension-hours-error"' in response.content.decode()
     response = client.post(url(reported, "request_extension"), {"hours": "-3", "note": "需要协调"})
     assert response.status_code == 422
-    assert "延期时长应为 0–2000 之间的小时数" in response.content.decode()
+    assert "延期时长应为 0.01–2000 之间的小时数" in response.content.decode()
     due = Case.objects.get(pk=reported.pk).due_at
     assert client.post(url(reported, "request_extension"), {"hours": "8", "note": "需要协调"}).status_code == 302
     as_user(client, city.dispatcher)
