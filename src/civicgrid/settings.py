@@ -260,3 +260,6 @@ CIVICGRID_WORKER_TASKS = env_list("CIVICGRID_WORKER_TASKS", ["civicgrid.cases.ta
 # The class (dotted path) that sends login codes by SMS: it has send_text(phone, text). The
 # default writes "登录验证码 123456…" to the logger civicgrid.sms (no gateway needed).
 CIVICGRID_SMS_SENDER = env_str("CIVICGRID_SMS_SENDER", "civicgrid.accounts.sms.LogSmsSender")
+# Signing keys for QR codes and vouchers ("k1:secret,k2:secret"); empty: derived from SECRET_KEY.
+CIVICGRID_TOKEN_KEYS = env_secret("CIVICGRID_TOKEN_KEYS", "")
+CIVICGRID_TOKEN_KEY_ID = env_str("CIVICGRID_TOKEN_KEY_ID", "")
