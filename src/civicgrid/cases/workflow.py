@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from civicgrid.accounts.models import Department, User
 from civicgrid.accounts.roles import Capability, Role, user_can
-from civicgrid.cases import deadlines
+from civicgrid.cases import deadlines, hooks
 from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseStatus, Rating
 from civicgrid.cases.models import Case, CaseEvent, ExtensionRequest, ExtensionStatus, PhotoStage
 from civicgrid.core import clock
@@ -199,6 +199,7 @@ def case_transition(*, case: Case, action: str, actor: User | None, note: str = 
 
             photos_store(case=case, event=event, photos=payload.photos, stage=extra.get("photo_stage",
                                                                                        PhotoStage.FEEDBACK))
+        hooks.run(action, case, event)
         for follow_up in extra.get("then", ()):
             follow_up(case)
         _notify(case, action, event)
