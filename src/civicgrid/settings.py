@@ -92,6 +92,8 @@ INSTALLED_APPS = [
     "civicgrid.worktime",
     "civicgrid.notifications",
     "civicgrid.cases",
+    "civicgrid.points",
+    "civicgrid.codes",
     "civicgrid.mobile",
     "civicgrid.console",
     "civicgrid.demo",

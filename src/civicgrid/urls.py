@@ -2,19 +2,22 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from civicgrid.api import api
 from civicgrid.core import views as core_views
 
-admin.site.site_header = "civicgrid 城市精细化治理平台"
+admin.site.site_header = _("civicgrid 城市精细化治理平台")
 admin.site.site_title = "civicgrid"
-admin.site.index_title = "配置 Configuration"
+admin.site.index_title = _("配置 Configuration")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("civicgrid.accounts.urls")),
     path("reports/", include("civicgrid.cases.urls")),
+    path("m/points/", include("civicgrid.points.urls")),
+    path("c/", include("civicgrid.codes.urls")),
     path("m/", include("civicgrid.mobile.urls")),
     path("console/", include("civicgrid.console.urls")),
     path("admin/", admin.site.urls),

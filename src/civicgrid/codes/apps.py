@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CodesConfig(AppConfig):
+    name = "civicgrid.codes"
+    label = "codes"
+    verbose_name = "码上生活 Codes"
