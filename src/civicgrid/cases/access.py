@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext
 
 from civicgrid.accounts.models import Department, User
 from civicgrid.accounts.roles import Capability, Role, user_can
@@ -87,7 +88,7 @@ def actor_name(viewer: User, case: Case, event: CaseEvent) -> str:
     full only to the dispatch centre and to themselves; everyone else sees 王*.
     """
     if not event.actor_id:
-        return "系统"
+        return gettext("系统")
     actor = event.actor
     if (user_can(viewer, Capability.VIEW_PERSONAL_DATA) or event.actor_id == viewer.pk
             or (event.actor_id != case.reporter_id and event.action != Action.ME_TOO)):

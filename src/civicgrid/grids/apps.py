@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class GridsConfig(AppConfig):
     name = "civicgrid.grids"
     label = "grids"
-    verbose_name = "网格 Grids"
+    verbose_name = _("网格 Grids")

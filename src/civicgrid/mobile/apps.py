@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class MobileConfig(AppConfig):
     name = "civicgrid.mobile"
     label = "mobile"
-    verbose_name = "市民与网格员 H5 Citizen and grid-member pages"
+    verbose_name = _("市民与网格员 H5 Citizen and grid-member pages")

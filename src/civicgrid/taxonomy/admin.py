@@ -99,5 +99,6 @@ class RoutingRuleAdmin(CsvAdminMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         rules = RoutingRule.objects.filter(active=True)
         for first, second in routing_ambiguities(rules):
-            self.message_user(request, f"规则冲突 (ambiguous rules): #{first.pk} / #{second.pk}", messages.WARNING)
+            self.message_user(request, _("规则冲突 (ambiguous rules): #%(first)s / #%(second)s")
+                              % {"first": first.pk, "second": second.pk}, messages.WARNING)
         return super().changelist_view(request, extra_context)

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TaxonomyConfig(AppConfig):
     name = "civicgrid.taxonomy"
     label = "taxonomy"
-    verbose_name = "分类与派遣规则 Taxonomy and routing"
+    verbose_name = _("分类与派遣规则 Taxonomy and routing")

@@ -12,7 +12,7 @@ from civicgrid.worktime.calendar import library_covers, unconfirmed_message, unc
 from civicgrid.worktime.models import CalendarDay
 from civicgrid.worktime.services import calendar_day_delete, calendar_day_set
 
-WEEKDAYS = ["周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun"]
+WEEKDAYS = [_("周一 Mon"), _("周二 Tue"), _("周三 Wed"), _("周四 Thu"), _("周五 Fri"), _("周六 Sat"), _("周日 Sun")]
 
 
 @admin.register(CalendarDay)
@@ -30,8 +30,8 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def library_says(self, obj: CalendarDay) -> str:
         # Shows whether the entry still differs from the published schedule once the library knows the year.
         if not library_covers(obj.date.year):
-            return "未覆盖 not covered"
-        return "工作日 workday" if chinese_calendar.is_workday(obj.date) else "休息日 day off"
+            return _("未覆盖 not covered")
+        return _("工作日 workday") if chinese_calendar.is_workday(obj.date) else _("休息日 day off")
 
     def get_readonly_fields(self, request: HttpRequest, obj: CalendarDay | None = None) -> list[str]:
         # The date is the key: moving an entry to another day is a delete plus an add.

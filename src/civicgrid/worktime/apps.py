@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class WorktimeConfig(AppConfig):
     name = "civicgrid.worktime"
     label = "worktime"
-    verbose_name = "工作日历 Working calendar"
+    verbose_name = _("工作日历 Working calendar")
 
     def ready(self) -> None:
         from django.core import checks

@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from civicgrid.accounts.roles import Role
@@ -35,9 +35,11 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 
 
 # Who did a step, as a reporter should read it: staff by their unit, never by name.
+# (gettext_lazy spelled out: makemessages does not know an alias such as _lazy.)
 ROLE_AS_SEEN = {
-    Role.CITIZEN: _lazy("市民"), Role.GRID_MEMBER: _lazy("网格员"), Role.DISPATCHER: _lazy("指挥中心"),
-    Role.ADMIN: _lazy("指挥中心"), Role.LEADER: _lazy("领导"), Role.INSPECTOR: _lazy("督查员"), "system": _lazy("系统"),
+    Role.CITIZEN: gettext_lazy("市民"), Role.GRID_MEMBER: gettext_lazy("网格员"),
+    Role.DISPATCHER: gettext_lazy("指挥中心"), Role.ADMIN: gettext_lazy("指挥中心"), Role.LEADER: gettext_lazy("领导"),
+    Role.INSPECTOR: gettext_lazy("督查员"), "system": gettext_lazy("系统"),
 }
 DEPARTMENT_ROLES_SEEN = {Role.HANDLER, Role.DEPARTMENT_ADMIN}
 
