@@ -35,5 +35,9 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src bench
 
+## screenshots: build a throwaway demo city, serve it and save the main pages to docs/screenshots/
+screenshots: $(STAMP)
+	$(BIN)/python tools/screenshots.py
+
 clean:
 	rm -rf $(VENV) var

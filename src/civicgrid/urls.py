@@ -1,7 +1,6 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.api import api
@@ -23,4 +22,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]
-urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+if settings.CIVICGRID_SERVE_MEDIA:
+    # Only the media folder (EXIF-free public copies and thumbnails); originals live elsewhere.
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", core_views.media)]

@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.shortcuts import render
+from django.views.static import serve
 
 from civicgrid.grids.models import Cell, Street
 from civicgrid.taxonomy.models import Category
@@ -12,3 +14,8 @@ def home(request):
         "category_count": Category.objects.active().count(),
     }
     return render(request, "core/home.html", context)
+
+
+def media(request, path: str):
+    """Public photos for the embedded deployment (behind nginx, CIVICGRID_SERVE_MEDIA=0)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
