@@ -22,7 +22,7 @@ demo: $(STAMP)
 
 ## test: ruff, migrations check and the whole pytest suite (SQLite, and PostgreSQL when configured)
 test: $(STAMP)
-	$(BIN)/ruff check src bench
+	$(BIN)/ruff check src bench tools
 	$(BIN)/civicgrid makemigrations --check --dry-run
 	@echo "=== the suite on SQLite ==="
 	DATABASE_URL= $(BIN)/pytest src
@@ -33,7 +33,7 @@ test: $(STAMP)
 	fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check src bench
+	$(BIN)/ruff check src bench tools
 
 ## screenshots: build a throwaway demo city, serve it and save the main pages to docs/screenshots/
 screenshots: $(STAMP)
