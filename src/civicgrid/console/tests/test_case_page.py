@@ -77,7 +77,7 @@ def test_page_shows_photos_map_timeline_deadlines_and_duplicates(client, city, d
     for step in ["上报", "立案", "派遣", "附议"]:
         assert f"<strong>{step}</strong>" in page, step
     assert "住建局市政科" in page
-    assert "立案 Register" in page and "处置 Handle" in page  # the deadlines table
+    assert "<tr><td>立案</td>" in page and "<tr><td>处置</td>" in page  # the deadlines table
     assert f'href="/console/cases/{duplicate.number}/' in page
     assert "返回" in page and 'href="/console/queue/' in page
 
