@@ -15,6 +15,7 @@ from civicgrid.cases.api import router as cases_router
 from civicgrid.core.errors import DomainError
 from civicgrid.grids.api import router as grids_router
 from civicgrid.notifications.api import router as notifications_router
+from civicgrid.points.api import router as points_router
 from civicgrid.taxonomy.api import router as taxonomy_router
 
 
@@ -74,3 +75,4 @@ api.add_router("/taxonomy", taxonomy_router)
 api.add_router("/cases", cases_router)
 api.add_router("/public", public_cases_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/points", points_router)

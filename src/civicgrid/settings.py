@@ -259,7 +259,12 @@ CIVICGRID_NOTIFICATION_SENDERS = env_list(
 )
 CIVICGRID_WEBHOOK_URL = env_str("CIVICGRID_WEBHOOK_URL", "")
 # Periodic tasks run by `civicgrid worker` on every loop.
-CIVICGRID_WORKER_TASKS = env_list("CIVICGRID_WORKER_TASKS", ["civicgrid.cases.tasks.scan_overdue"])
+CIVICGRID_WORKER_TASKS = env_list(
+    "CIVICGRID_WORKER_TASKS",
+    ["civicgrid.cases.tasks.scan_overdue", "civicgrid.points.services.uncivil_confirm_due"],
+)
+# Days a person has to appeal an uncivil-behaviour deduction before it is shown publicly (晾晒).
+CIVICGRID_APPEAL_WINDOW_DAYS = env_int("CIVICGRID_APPEAL_WINDOW_DAYS", 7)
 
 # --- SMS login codes (accounts) -------------------------------------------------------------
 # The class (dotted path) that sends login codes by SMS: it has send_text(phone, text). The
