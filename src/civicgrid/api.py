@@ -12,6 +12,7 @@ from civicgrid import __version__
 from civicgrid.accounts.api import router as accounts_router
 from civicgrid.cases.api import public_router as public_cases_router
 from civicgrid.cases.api import router as cases_router
+from civicgrid.codes.api import router as codes_router
 from civicgrid.core.errors import DomainError
 from civicgrid.grids.api import router as grids_router
 from civicgrid.notifications.api import router as notifications_router
@@ -76,3 +77,4 @@ api.add_router("/cases", cases_router)
 api.add_router("/public", public_cases_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/points", points_router)
+api.add_router("/codes", codes_router)
