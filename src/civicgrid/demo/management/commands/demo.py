@@ -2,7 +2,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from civicgrid.cases.models import Case
+from civicgrid.codes.models import Code
 from civicgrid.demo.city import DEMO_PASSWORD, build_city
+from civicgrid.demo.codes import build_codes
 from civicgrid.demo.history import build_history
 
 
@@ -15,11 +17,13 @@ class Command(BaseCommand):
 
     def handle(self, *args, cases: int, **options):
         summary = build_city()
+        codes_added = build_codes()
         added = build_history(cases)
         out = self.stdout
         out.write(self.style.SUCCESS("Demo city ready: 鄂尔多斯市康巴什区"))
         out.write(f"  {summary.streets} streets, {summary.communities} communities, {summary.cells} unit grid cells")
-        out.write(f"  {Case.objects.count()} cases ({added} added now) over the past year")
+        out.write(f"  {Case.objects.count()} cases ({added} added now) over the past year, "
+                  f"{Code.objects.count()} QR codes ({codes_added} added now)")
         out.write(f"  {summary.departments} departments, {summary.categories} categories, "
                   f"{summary.routing_rules} routing rules, {summary.users} users")
         out.write("")
