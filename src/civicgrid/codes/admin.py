@@ -100,7 +100,7 @@ class CodeAdmin(admin.ModelAdmin):
                 text = form.cleaned_data["file"].read().decode("utf-8-sig")
                 codes = codes_import(kind=form.cleaned_data["kind"], text=text, actor=request.user)
             except UnicodeDecodeError:
-                errors = ["文件应为 UTF-8 编码 (the file must be UTF-8)"]
+                errors = [_("文件应为 UTF-8 编码 (the file must be UTF-8)")]
             except DomainError as err:
                 errors = err.message_zh.splitlines()
             else:

@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CodesConfig(AppConfig):
     name = "civicgrid.codes"
     label = "codes"
-    verbose_name = "码上生活 Codes"
+    verbose_name = _("码上生活 Codes")
 
     def ready(self) -> None:
         from civicgrid.codes import actions

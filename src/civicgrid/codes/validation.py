@@ -8,6 +8,7 @@ from datetime import time
 
 import shapely
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from shapely.geometry import shape as to_shape
 
 from civicgrid.core.errors import DomainError
@@ -23,16 +24,18 @@ def check_component_code(code: str, category) -> None:
     """
     m = COMPONENT_CODE.match(code or "")
     if not m:
-        raise ValidationError({"component_code": "部件标识码应为 17 位数字 (the component code has 17 digits)."})
+        raise ValidationError({"component_code": _("部件标识码应为 17 位数字 (the component code has 17 digits).")})
     district, cat, _seq = m.groups()
     if not District.objects.filter(code=district).exists():
-        raise ValidationError({"component_code": f"前 6 位 {district} 不是本系统的区县代码 "
-                                                 f"(the first 6 digits are not a known district)."})
+        raise ValidationError({"component_code": _("前 6 位 %(district)s 不是本系统的区县代码 "
+                                                   "(the first 6 digits are not a known district).")
+                                                 % {"district": district}})
     if category is not None and cat != category.code:
-        raise ValidationError({"component_code": f"第 7–11 位 {cat} 应与部件类别 {category.code} 一致 "
-                                                 f"(digits 7–11 must be the category code)."})
+        raise ValidationError({"component_code": _("第 7–11 位 %(cat)s 应与部件类别 %(category)s 一致 "
+                                                   "(digits 7–11 must be the category code).")
+                                                 % {"cat": cat, "category": category.code}})
     if category is not None and category.kind != "component":
-        raise ValidationError({"category": "只能选择管理部件类别 (choose a component category)."})
+        raise ValidationError({"category": _("只能选择管理部件类别 (choose a component category).")})
 
 
 def as_domain_error(err: ValidationError) -> DomainError:

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, IntegerField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from civicgrid.accounts.models import User
 from civicgrid.core import clock
@@ -41,11 +42,11 @@ DEDUCTION_WEIGHT = 2
 SCORED_REASONS = (Reason.REPORT, Reason.VOLUNTEER, Reason.HONOUR, Reason.UNCIVIL)
 # (threshold, name, badge colour) from the top: the first threshold the score reaches is the level.
 LEVELS = [
-    (1000, "钻石", "cyan"),
-    (500, "金牌", "amber"),
-    (200, "银牌", "grey"),
-    (50, "铜牌", "brown"),
-    (0, "新手", "green"),
+    (1000, gettext_noop("钻石"), "cyan"),
+    (500, gettext_noop("金牌"), "amber"),
+    (200, gettext_noop("银牌"), "grey"),
+    (50, gettext_noop("铜牌"), "brown"),
+    (0, gettext_noop("新手"), "green"),
 ]
 
 
@@ -77,8 +78,8 @@ def level_for(score: int) -> Level:
     for index, (threshold, name, colour) in enumerate(LEVELS):
         if score >= threshold:
             next_at = LEVELS[index - 1][0] if index > 0 else None
-            return Level(name=name, colour=colour, floor=threshold, next_at=next_at)
-    return Level(name=LEVELS[-1][1], colour=LEVELS[-1][2], floor=0, next_at=LEVELS[-2][0])
+            return Level(name=gettext(name), colour=colour, floor=threshold, next_at=next_at)
+    return Level(name=gettext(LEVELS[-1][1]), colour=LEVELS[-1][2], floor=0, next_at=LEVELS[-2][0])
 
 
 @dataclass(frozen=True)
