@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import secrets
 import shutil
 import statistics
@@ -32,7 +34,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serverkit import BBOX, CATEGORIES, Server, Target, log  # noqa: E402
+from serverkit import BBOX, CATEGORIES, Server, Target, log, machine_busy_seconds, process_cpu_seconds  # noqa: E402
 
 TARGETS = {"intake": 400, "sqlite": 400, "postgresql": 500}  # reports/s, and p99 < 100 ms
 P99_TARGET_MS = 100
@@ -110,11 +112,26 @@ def write_lua(path: Path, mode: str, tokens: list[str]) -> Path:
     return path
 
 
-def wrk(url: str, lua: tuple[Path, str, list[str]], seconds: float, connections: int, threads: int) -> dict:
-    """One wrk run; the Lua script is written afresh so every run has its own Idempotency-Key prefix."""
+def wrk(url: str, lua: tuple[Path, str, list[str]], seconds: float, connections: int, threads: int,
+        server: Server | None = None) -> dict:
+    """One wrk run; the Lua script is written afresh so every run has its own Idempotency-Key prefix.
+
+    With `server`, also the CPU seconds that the server (gunicorn master and workers, plus the
+    PostgreSQL backends of the bench database) and wrk used, and the machine's busy CPU seconds,
+    so that what other processes took from the two cores is visible next to the rates.
+    """
     lua = write_lua(*lua)
     cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "-s", str(lua), url]
+    if server is not None:
+        pids = server.pids() + server.target.backend_pids()
+        cpu0, busy0 = process_cpu_seconds(pids), machine_busy_seconds()
+        kids0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=seconds + 60)
+    if server is not None:
+        pids += [p for p in server.target.backend_pids() if p not in pids]  # connections opened meanwhile
+        server_cpu, busy = process_cpu_seconds(pids) - cpu0, machine_busy_seconds() - busy0
+        kids1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        wrk_cpu = (kids1.ru_utime + kids1.ru_stime) - (kids0.ru_utime + kids0.ru_stime)
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
     if done.returncode != 0 or line is None:
         raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
@@ -126,6 +143,10 @@ def wrk(url: str, lua: tuple[Path, str, list[str]], seconds: float, connections:
     r["p99_ms"] = r["p99_us"] / 1000
     r["bad"] = {k: v for k, v in r["statuses"].items() if k not in ("200", "201")}
     r["socket_errors"] = r["connect_errors"] + r["read_errors"] + r["write_errors"] + r["timeouts"]
+    if server is not None:
+        r["server_cpu_ms"] = server_cpu / ok * 1000 if ok else None  # per successful request
+        r["wrk_cpu_ms"] = wrk_cpu / ok * 1000 if ok else None
+        r["others_cores"] = max(0.0, busy - server_cpu - wrk_cpu) / secs  # cores other processes kept busy
     return r
 
 
@@ -144,14 +165,17 @@ def bench_database(vendor: str, args) -> dict:
             wrk(url, intake_lua, args.warmup, args.connections, args.threads)
             wrk(url, health_lua, args.warmup, args.connections, args.threads)
         runs = []
+        load_before = os.getloadavg()[0]
         for n in range(args.runs):
-            intake = wrk(url, intake_lua, args.duration, args.connections, args.threads)
-            health = wrk(url, health_lua, args.duration, args.connections, args.threads)
+            intake = wrk(url, intake_lua, args.duration, args.connections, args.threads, server)
+            health = wrk(url, health_lua, args.duration, args.connections, args.threads, server)
             runs.append((intake, health))
             log(f"[{vendor}] run {n + 1}: intake {intake['ok_per_s']:.0f}/s p50 {intake['p50_ms']:.1f} ms "
                 f"p99 {intake['p99_ms']:.1f} ms statuses {intake['statuses']} socket errors "
-                f"{intake['socket_errors']} | health {health['ok_per_s']:.0f}/s p50 {health['p50_ms']:.1f} ms "
-                f"p99 {health['p99_ms']:.1f} ms")
+                f"{intake['socket_errors']}, server CPU {intake['server_cpu_ms']:.1f} ms/report, others kept "
+                f"{intake['others_cores']:.2f} cores busy | health {health['ok_per_s']:.0f}/s p50 "
+                f"{health['p50_ms']:.1f} ms p99 {health['p99_ms']:.1f} ms, server CPU {health['server_cpu_ms']:.2f} "
+                f"ms/request")
         rows = target.count_rows()
         merged = target.query("SELECT count(*) FROM cases_case WHERE duplicate_of_id IS NOT NULL")[0][0]
     finally:
@@ -172,6 +196,11 @@ def bench_database(vendor: str, args) -> dict:
         "_health_runs": [round(r[1]["ok_per_s"], 1) for r in runs],
         "_non_2xx": sum(sum(r[0]["bad"].values()) for r in runs),
         "_socket_errors": sum(r[0]["socket_errors"] for r in runs),
+        "_load": round(load_before, 1),
+        "_server_cpu_ms": round(statistics.median(r[0]["server_cpu_ms"] for r in runs), 2),
+        "_wrk_cpu_ms": round(statistics.median(r[0]["wrk_cpu_ms"] for r in runs), 2),
+        "_health_server_cpu_ms": round(statistics.median(r[1]["server_cpu_ms"] for r in runs), 3),
+        "_others_cores": round(statistics.median(r[0]["others_cores"] for r in runs), 2),
         "_cases": rows,
         "_merged": merged,
     }
@@ -213,7 +242,11 @@ def main() -> None:
         print(f"{vendor:<11} {r['req_per_s']:>9.1f} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} "
               f"{r['health_req_per_s']:>9.1f} {r['ratio']:>6.3f} {goal:>5}{'':>2}  {r['_runs']} {met}")
         print(f"{'':<11} cases in the database {r['_cases']} (merged as duplicates {r['_merged']}), "
-              f"non-2xx {r['_non_2xx']}, socket errors {r['_socket_errors']}")
+              f"non-2xx {r['_non_2xx']}, socket errors {r['_socket_errors']}, health runs {r['_health_runs']}, "
+              f"1-min load average before the runs {r['_load']}")
+        print(f"{'':<11} CPU per report: server (gunicorn + database backends) {r['_server_cpu_ms']} ms, wrk "
+              f"{r['_wrk_cpu_ms']} ms; per health request {r['_health_server_cpu_ms']} ms; other processes kept "
+              f"{r['_others_cores']} of the cores busy during intake")
     print(json.dumps({"bench": "intake", **{v: {k: x for k, x in r.items() if not k.startswith("_")}
                                            for v, r in results.items()}}))
 

@@ -40,6 +40,28 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu_seconds(pids) -> float:
+    """user + system CPU seconds of these processes so far (/proc/PID/stat); vanished ones count 0."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / CLK_TCK
+
+
+def machine_busy_seconds() -> float:
+    """CPU seconds all cores together spent busy since boot (/proc/stat), for the share of others."""
+    user, nice, system, _idle, _iowait, irq, softirq, steal, *_ = map(int, Path("/proc/stat").read_text()
+                                                                      .splitlines()[0].split()[1:])
+    return (user + nice + system + irq + softirq + steal) / CLK_TCK
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -115,6 +137,14 @@ class Target:
     def idempotency_keys(self) -> list[str]:
         return [r[0] for r in self.query("SELECT idempotency_key FROM cases_case WHERE idempotency_key IS NOT NULL")]
 
+    def backend_pids(self) -> list[int]:
+        """PostgreSQL backends serving the bench database (the app's persistent connections)."""
+        if self.vendor != "postgresql":
+            return []
+        rows = self.query("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+                          (self.pg_name,))
+        return [r[0] for r in rows]
+
     def cleanup(self) -> None:
         shutil.rmtree(self.home, ignore_errors=True)
         if self.pg_name:
@@ -162,6 +192,11 @@ class Server:
                 pass
             time.sleep(0.1)
         raise SystemExit(f"the server did not answer /api/health within {timeout} s; see {self.log_path}")
+
+    def pids(self) -> list[int]:
+        """The gunicorn master and its workers."""
+        children = subprocess.run(["pgrep", "-P", str(self.proc.pid)], capture_output=True, text=True).stdout
+        return [self.proc.pid, *map(int, children.split())]
 
     def kill(self) -> None:
         """SIGKILL the whole process group (master and workers) at once: no graceful anything."""
