@@ -8,6 +8,7 @@ this installation uses; a city plugs in its SMS gateway by subclassing `SmsSende
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import urllib.request
@@ -152,8 +153,14 @@ def _build(path: str) -> Sender:
 
 def get_senders() -> dict[str, Sender]:
     """The configured senders by name, in the order of CIVICGRID_NOTIFICATION_SENDERS."""
+    return dict(_senders_for(tuple(getattr(settings, "CIVICGRID_NOTIFICATION_SENDERS", []))))
+
+
+@functools.lru_cache(maxsize=8)
+def _senders_for(paths: tuple[str, ...]) -> dict[str, Sender]:
+    # Built once per configuration: notify() runs inside every move and must not import classes each time.
     senders: dict[str, Sender] = {}
-    for path in getattr(settings, "CIVICGRID_NOTIFICATION_SENDERS", []):
+    for path in paths:
         sender = _build(path)
         if sender.name in senders:
             raise ImproperlyConfigured(

@@ -132,3 +132,19 @@ def test_names_of_neighbours_who_said_me_too_are_masked(client, routed_world, ma
     assert me_too_actors(routed_world.roads_handler) == ["赵*"]
     assert me_too_actors(routed_world.grid_member) == ["赵*"]
     assert me_too_actors(routed_world.citizen) == ["赵*"]  # the reporter sees her own data, not her neighbour's
+
+
+PERSONAS = ["citizen", "grid_member", "dispatcher", "roads_handler", "parks_handler", "department_admin",
+            "inspector", "leader", "admin"]
+
+
+def test_can_view_agrees_with_visible_cases_for_every_persona_and_case(routed_world, matrix):
+    """The single-case check (access_case) and the list (visible_cases) must never disagree."""
+    from civicgrid.cases.access import can_view, visible_cases
+
+    zhao, cases = matrix
+    for name in [*PERSONAS, "zhao"]:
+        user = zhao if name == "zhao" else getattr(routed_world, name)
+        listed = set(visible_cases(user).values_list("pk", flat=True))
+        for key, case in cases.items():
+            assert can_view(user, case) == (case.pk in listed), (name, key)
