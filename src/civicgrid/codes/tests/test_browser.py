@@ -4,6 +4,7 @@ reports with the place prefilled, the report is registered and the points appear
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,63 @@ def test_citizen_scans_a_place_reports_it_and_earns_points(new_page, codes, rout
     before = balance_of(world.citizen)
     case_transition(case=case, action=Action.REGISTER, actor=world.dispatcher, payload=MoveInput())
     assert balance_of(world.citizen) > before
+
+
+def test_violation_from_a_merchant_scan_is_appealed_upheld_reversed_and_never_shown(new_page, codes, world):
+    """The whole story of a deduction that started with a QR scan, through the pages only."""
+    import time_machine
+    from django.utils import timezone
+
+    from civicgrid.points.choices import UncivilStatus
+    from civicgrid.points.models import PointsEntry
+    from civicgrid.points.tests.helpers import second_inspector
+
+    reviewer_user = second_inspector()
+    inspector = new_page(**PHONE)
+    login_page(inspector, world.inspector)
+    inspector.goto(codes.merchant.path)
+    inspector.click("[data-action=inspect]")
+    inspector.wait_for_url("**/a/inspect/")
+    inspector.click("label[for=id_grade_3]")
+    inspector.select_option("#id_violation", "other")
+    inspector.fill("#id_note", "店外经营")
+    inspector.click("#inspect-form button[type=submit]")
+    inspector.wait_for_url(f"**{codes.merchant.path}")
+    record = UncivilRecord.objects.get(person=codes.owner)
+    assert balance_of(codes.owner) == -record.points
+
+    # The owner sees it and appeals.
+    owner = new_page(**PHONE)
+    login_page(owner, codes.owner)
+    owner.goto("/m/points/")
+    expect(owner.locator("#balance")).to_have_text(str(-record.points))
+    owner.click(f"a[href='/m/points/uncivil/{record.pk}/appeal/']")
+    owner.fill("#id_reason", "当时是在店内经营，门前只是临时放货")
+    owner.click("#appeal-form button[type=submit]")
+    owner.wait_for_url("**/m/points/")
+    expect(owner.locator("#records")).to_contain_text("申诉中")
+
+    # Another inspector upholds the appeal.
+    reviewer = new_page(**PHONE)
+    login_page(reviewer, reviewer_user)
+    reviewer.goto("/m/points/inspect/appeals/")
+    reviewer.click("#appeals a")
+    reviewer.click("label[for=id_decision_0]")
+    reviewer.fill("#id_note", "核实为临时放货")
+    reviewer.click("#review-form button[type=submit]")
+    reviewer.wait_for_url("**/m/points/inspect/appeals/")
+
+    record.refresh_from_db()
+    assert record.status == UncivilStatus.WITHDRAWN
+    assert PointsEntry.objects.get(reverses=record.entry).delta == record.points
+    assert balance_of(codes.owner) == 0
+    owner.goto("/m/points/")
+    expect(owner.locator("#balance")).to_have_text("0")
+
+    # Long after the appeal window, the public display still never shows it.
+    with time_machine.travel(timezone.now() + timedelta(days=30)):
+        visitor = new_page(**PHONE)
+        visitor.goto("/m/points/display/")
+        body = visitor.content()
+    assert codes.owner.real_name not in body and codes.owner.phone not in body
+    assert "李*" not in visitor.locator("body").inner_text()
