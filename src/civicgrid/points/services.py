@@ -263,17 +263,10 @@ def _check_inspector(user: User | None) -> None:
 
 
 def _store_photos(record: UncivilRecord, photos) -> None:
-    from django.core.files.base import ContentFile
+    from civicgrid.cases.photostore import photo_save
 
     for photo in photos:
-        name = photo.sha256[:32]
-        ext = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp", "GIF": "gif"}.get(photo.format, "bin")
-        row = UncivilPhoto(record=record, width=photo.width, height=photo.height, content_type=photo.content_type,
-                           sha256=photo.sha256, created_at=clock.now())
-        row.original.save(f"{name}.{ext}", ContentFile(photo.original), save=False)
-        row.public.save(f"{name}.jpg", ContentFile(photo.public), save=False)
-        row.thumbnail.save(f"{name}-t.jpg", ContentFile(photo.thumbnail), save=False)
-        row.save()
+        photo_save(UncivilPhoto(record=record), photo)
 
 
 def uncivil_record_create(*, inspector: User, person: User, behaviour: str, lat: float | None, lon: float | None,
