@@ -37,7 +37,7 @@ from civicgrid.core.errors import DomainError, PermissionDenied
 from civicgrid.grids.coords import CoordSystem
 from civicgrid.grids.models import Street
 from civicgrid.grids.services import place_resolve
-from civicgrid.taxonomy.models import Category
+from civicgrid.taxonomy.selectors import category_by_code
 
 router = Router(tags=["cases"])
 public_router = Router(tags=["public"])
@@ -173,24 +173,6 @@ class NearbyOut(Schema):
 # --- helpers ---------------------------------------------------------------------------------------
 
 
-def category_from_code(raw: str | None) -> Category | None:
-    """`06010`, `matter:06010` or `component:01003`; an unknown code is a 422, not a silent None."""
-    if not raw:
-        return None
-    kind, _, code = raw.rpartition(":")
-    qs = Category.objects.filter(code=code, active=True).order_by()  # 0, 1 or 2 rows: no sort needed
-    if kind:
-        qs = qs.filter(kind=kind)
-    matches = list(qs[:2])
-    if len(matches) == 1:
-        return matches[0]
-    if len(matches) > 1:
-        raise DomainError("category_ambiguous", f"编码 {code} 同时是部件和事项，请写成 matter:{code} 或 component:{code}",
-                          f"{code} is both a component and a matter: send matter:{code} or component:{code}",
-                          field="category")
-    raise DomainError("category_unknown", f"未知的分类 {raw!r}", f"unknown category {raw!r}", field="category")
-
-
 def _request_data(request: HttpRequest) -> tuple[dict, list]:
     """The fields and uploaded photos of a JSON or multipart request."""
     content_type = request.content_type or ""
@@ -286,7 +268,7 @@ def case_create(request, response: HttpResponse):
     payload = _parse(CaseIn, data)
     submission = Submission(
         description=payload.description, lat=payload.lat, lon=payload.lon, crs=payload.crs, kind=payload.kind,
-        channel=payload.channel, category=category_from_code(payload.category), urgency=payload.urgency,
+        channel=payload.channel, category=category_by_code(payload.category), urgency=payload.urgency,
         address=payload.address, contact_name=payload.contact_name, contact_phone=payload.contact_phone,
         is_public=payload.is_public, photos=_photos(files),
     )
@@ -355,7 +337,7 @@ def case_nearby(request, lat: float, lon: float, category: str, crs: CoordSystem
     from civicgrid.grids.coords import distance_m
 
     place = place_resolve(lat=lat, lon=lon, crs=crs)
-    cat = category_from_code(category)
+    cat = category_by_code(category)
     if cat is None:  # an empty code would otherwise list uncategorised cases and then fail on cat.name
         raise DomainError("category_required", "请选择问题分类", "choose a category", field="category")
     radius = min(max(radius_m, 1), 500)
@@ -417,7 +399,7 @@ def case_move(request, number: str, action: Action):
     case = access_case(request.auth, number)
     move = MoveInput(
         department=selectors.department_from_code(payload.department),
-        category=category_from_code(payload.category), urgency=payload.urgency, hours=payload.hours,
+        category=category_by_code(payload.category), urgency=payload.urgency, hours=payload.hours,
         rating=payload.rating, photos=_photos(files),
     )
     case_transition(case=case, action=action, actor=request.auth, note=payload.note, payload=move)

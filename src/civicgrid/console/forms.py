@@ -25,6 +25,7 @@ from civicgrid.console.queues import Queue
 from civicgrid.core.errors import DomainError
 from civicgrid.taxonomy.choices import Urgency
 from civicgrid.taxonomy.models import Category
+from civicgrid.taxonomy.selectors import category_by_code
 
 FILTER_FIELDS = ("category", "department", "street", "cell", "light", "date_from", "date_to", "q", "sort")
 
@@ -97,17 +98,11 @@ LIGHT_CHOICES = [(Light.RED, _("红灯（超时）")), (Light.YELLOW, _("黄灯�
 
 def category_from_value(value: str) -> Category | None:
     """`kind:code` as the console's pickers send it (`code` alone when it is unambiguous)."""
-    if not value:
-        return None
-    kind, _sep, code = value.rpartition(":")
-    qs = Category.objects.active().filter(code=code)
-    if kind:
-        qs = qs.filter(kind=kind)
-    matches = list(qs[:2])
-    if len(matches) != 1:
-        raise DomainError("category_unknown", f"请从列表中选择分类（{value}）", f"choose a category from the list "
-                          f"({value})", field="category")
-    return matches[0]
+    try:
+        return category_by_code(value)
+    except DomainError as err:
+        raise DomainError("category_unknown", f"请从列表中选择分类（{value}）",
+                          f"choose a category from the list ({value})", field="category") from err
 
 
 def department_from_value(value: str) -> Department | None:

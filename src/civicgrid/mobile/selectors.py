@@ -22,8 +22,10 @@ from civicgrid.grids.coords import distance_m
 from civicgrid.grids.models import Cell
 from civicgrid.grids.services import place_resolve
 from civicgrid.notifications.models import Notification
+from civicgrid.taxonomy import selectors as taxonomy_selectors
 from civicgrid.taxonomy.choices import CategoryKind
 from civicgrid.taxonomy.models import Category
+from civicgrid.taxonomy.selectors import category_by_code
 
 KIND_SHORT = {CategoryKind.COMPONENT: _("部件"), CategoryKind.MATTER: _("事项")}
 PAGE_SIZE = 20
@@ -49,15 +51,11 @@ def category_value(category: Category) -> str:
 
 
 def category_lookup(raw: str | None) -> Category | None:
-    """`06010`, `matter:06010` → the active category, or None when empty or unknown."""
-    if not raw:
+    """`06010`, `matter:06010` → the active category, or None when empty, unknown or ambiguous."""
+    try:
+        return category_by_code(raw)
+    except DomainError:
         return None
-    kind, _, code = raw.strip().rpartition(":")
-    qs = Category.objects.active().filter(code=code)
-    if kind:
-        qs = qs.filter(kind=kind)
-    matches = list(qs[:2])
-    return matches[0] if len(matches) == 1 else None
 
 
 @dataclass
@@ -78,12 +76,9 @@ def category_tree() -> list[CategoryGroup]:
 
 
 def category_search(q: str) -> list[Category]:
-    q = (q or "").strip()
-    if not q:
+    if not (q or "").strip():
         return []
-    qs = Category.objects.active().filter(
-        Q(code__startswith=q) | Q(name__contains=q) | Q(keywords__contains=q) | Q(major_name__contains=q))
-    return list(qs.order_by("kind", "code")[:CATEGORY_SEARCH_LIMIT])
+    return taxonomy_selectors.category_search(q, limit=CATEGORY_SEARCH_LIMIT)
 
 
 # --- nearby cases (附议 instead of reporting again) -------------------------------------------------

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Q
 from ninja import Router, Schema
 
 from civicgrid.accounts.models import Department
-from civicgrid.taxonomy.models import Category
+from civicgrid.taxonomy.selectors import category_search
 
 router = Router(tags=["taxonomy"])
 
@@ -32,13 +31,7 @@ class DepartmentOut(Schema):
 @router.get("/categories", response=list[CategoryOut])
 def categories(request, kind: str | None = None, q: str | None = None):
     """Active categories, optionally of one kind, optionally matching `q` in code, name or keywords."""
-    qs = Category.objects.active()
-    if kind:
-        qs = qs.filter(kind=kind)
-    if q:
-        qs = qs.filter(Q(code__startswith=q) | Q(name__contains=q) | Q(keywords__contains=q)
-                       | Q(major_name__contains=q))
-    return list(qs)
+    return category_search(q, kind=kind)
 
 
 @router.get("/departments", response=list[DepartmentOut])
