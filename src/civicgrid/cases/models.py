@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import Department
@@ -204,21 +205,33 @@ def private_storage():
     return storages["private"]
 
 
-class PhotoStage(models.TextChoices):
-    REPORT = "report", _("上报照片")
-    FEEDBACK = "feedback", _("处置照片")
-    VERIFY = "verify", _("核查照片")
+def _photo_path(instance: StoredPhoto, kind: str, filename: str) -> str:
+    return f"{instance.FOLDER}/{kind}/{timezone.now():%Y/%m}/{filename}"
 
 
-class CasePhoto(models.Model):
-    """A photo of a case: the original kept privately, a public copy without EXIF, a thumbnail."""
+def upload_original(instance: StoredPhoto, filename: str) -> str:
+    return _photo_path(instance, "originals", filename)
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
-    event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="photos")
-    stage = models.CharField(_("阶段 stage"), max_length=10, choices=PhotoStage.choices)
-    original = models.FileField(_("原图 original"), storage=private_storage, upload_to="cases/originals/%Y/%m/")
-    public = models.FileField(_("公开图 public copy"), upload_to="cases/photos/%Y/%m/")
-    thumbnail = models.FileField(_("缩略图 thumbnail"), upload_to="cases/thumbs/%Y/%m/")
+
+def upload_public(instance: StoredPhoto, filename: str) -> str:
+    return _photo_path(instance, "photos", filename)
+
+
+def upload_thumbnail(instance: StoredPhoto, filename: str) -> str:
+    return _photo_path(instance, "thumbs", filename)
+
+
+class StoredPhoto(models.Model):
+    """A stored photo: the original kept privately, a public copy without EXIF, a thumbnail.
+
+    Filled by `cases.photostore.photo_save` from a ProcessedPhoto; subclasses add what it belongs to
+    and the folder (`FOLDER`) their files go into.
+    """
+
+    FOLDER = "photos"
+    original = models.FileField(_("原图 original"), storage=private_storage, upload_to=upload_original)
+    public = models.FileField(_("公开图 public copy"), upload_to=upload_public)
+    thumbnail = models.FileField(_("缩略图 thumbnail"), upload_to=upload_thumbnail)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     content_type = models.CharField(max_length=40)
@@ -226,9 +239,27 @@ class CasePhoto(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
+        abstract = True
+        ordering = ["id"]
+
+
+class PhotoStage(models.TextChoices):
+    REPORT = "report", _("上报照片")
+    FEEDBACK = "feedback", _("处置照片")
+    VERIFY = "verify", _("核查照片")
+
+
+class CasePhoto(StoredPhoto):
+    """A photo of a case, taken at report, feedback or verification."""
+
+    FOLDER = "cases"
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
+    event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="photos")
+    stage = models.CharField(_("阶段 stage"), max_length=10, choices=PhotoStage.choices)
+
+    class Meta(StoredPhoto.Meta):
         verbose_name = _("案件照片 case photo")
         verbose_name_plural = _("案件照片 case photos")
-        ordering = ["id"]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.stage} {self.sha256[:8]}"

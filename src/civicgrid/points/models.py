@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.cases.models import private_storage
+from civicgrid.cases.models import StoredPhoto
 from civicgrid.grids.models import Community
 from civicgrid.points.choices import AppealStatus, HonourStatus, Reason, UncivilBehaviour, UncivilStatus
 
@@ -146,23 +146,15 @@ class UncivilRecord(models.Model):
         return f"#{self.pk} {self.get_behaviour_display()} {self.status}"
 
 
-class UncivilPhoto(models.Model):
-    """Evidence: the original kept privately, a public copy without EXIF, a thumbnail (as cases do)."""
+class UncivilPhoto(StoredPhoto):
+    """Evidence of uncivil behaviour (stored like case photos: private original, EXIF-free copy)."""
 
+    FOLDER = "points"
     record = models.ForeignKey(UncivilRecord, on_delete=models.CASCADE, related_name="photos")
-    original = models.FileField(storage=private_storage, upload_to="points/originals/%Y/%m/")
-    public = models.FileField(upload_to="points/photos/%Y/%m/")
-    thumbnail = models.FileField(upload_to="points/thumbs/%Y/%m/")
-    width = models.PositiveIntegerField(default=0)
-    height = models.PositiveIntegerField(default=0)
-    content_type = models.CharField(max_length=40)
-    sha256 = models.CharField(max_length=64)
-    created_at = models.DateTimeField()
 
-    class Meta:
+    class Meta(StoredPhoto.Meta):
         verbose_name = _("取证照片 evidence photo")
         verbose_name_plural = _("取证照片 evidence photos")
-        ordering = ["id"]
 
     def __str__(self) -> str:
         return f"{self.record_id} {self.sha256[:8]}"
