@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "civicgrid.worktime",
     "civicgrid.notifications",
     "civicgrid.cases",
+    "civicgrid.analytics",
     "civicgrid.points",
     "civicgrid.codes",
     "civicgrid.mobile",

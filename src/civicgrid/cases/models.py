@@ -99,6 +99,11 @@ class Case(models.Model):
             models.Index(fields=["department", "status"], name="case_dept_idx"),
             models.Index(fields=["cell", "status"], name="case_cell_idx"),
             models.Index(fields=["lon", "lat"], name="case_lonlat_idx"),
+            # The open cases are a few thousand among millions: the "now" figures of the dashboard
+            # (open, lights, supervised, long-term by street/department/category) read only this index.
+            models.Index(fields=["status", "due_at", "warn_at", "street", "department", "category", "supervised"],
+                         condition=models.Q(status__in=sorted(OPEN_STATUSES)), name="case_open_idx"),
+            models.Index(fields=["registered_at"], name="case_registered_idx"),
         ]
 
     def __str__(self) -> str:
@@ -122,6 +127,8 @@ class CaseEvent(models.Model):
     # For a move that ends a timed step: was it within the limit (the indicators count these).
     on_time = models.BooleanField(_("按时 on time"), null=True, blank=True)
     created_at = models.DateTimeField(_("时间 time"), db_index=True)
+    # Counted into the rollups (analytics.rollups.apply_pending claims uncounted rows).
+    counted = models.BooleanField(_("已汇总 counted"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("案件事件 case event")
@@ -130,6 +137,7 @@ class CaseEvent(models.Model):
         indexes = [
             models.Index(fields=["action", "created_at"], name="event_action_idx"),
             models.Index(fields=["department", "action", "created_at"], name="event_dept_idx"),
+            models.Index(fields=["id"], condition=models.Q(counted=False), name="event_uncounted_idx"),
         ]
 
     def __str__(self) -> str:
