@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "civicgrid.codes",
     "civicgrid.mobile",
     "civicgrid.console",
+    "civicgrid.dashboard",
     "civicgrid.demo",
 ]
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.api import api
 from civicgrid.core import views as core_views
+from civicgrid.dashboard import views as dashboard_views
 
 admin.site.site_header = _("civicgrid 城市精细化治理平台")
 admin.site.site_title = "civicgrid"
@@ -19,6 +20,8 @@ urlpatterns = [
     path("c/", include("civicgrid.codes.urls")),
     path("m/", include("civicgrid.mobile.urls")),
     path("console/", include("civicgrid.console.urls")),
+    path("dashboard/", include("civicgrid.dashboard.urls")),
+    path("screen/", dashboard_views.screen, name="screen"),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

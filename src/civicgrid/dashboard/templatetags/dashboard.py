@@ -1,0 +1,27 @@
+"""Small filters of the dashboard's templates: rates as percentages, fields by name."""
+
+from __future__ import annotations
+
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """0.9234 → 92.3%; no data → —."""
+    if value is None or value == "":
+        return "—"
+    return f"{float(value) * 100:.1f}%"
+
+
+@register.filter
+def get_field(obj: object, name: str) -> object:
+    if isinstance(obj, dict):
+        return obj.get(name)
+    return getattr(obj, name, None)
+
+
+@register.filter
+def columns_for(columns: list[dict], group: str) -> list[dict]:
+    return [c for c in columns if group in c["groups"]]
