@@ -10,6 +10,7 @@ from ninja.renderers import JSONRenderer as BaseJSONRenderer
 
 from civicgrid import __version__
 from civicgrid.accounts.api import router as accounts_router
+from civicgrid.analytics.api import router as stats_router
 from civicgrid.cases.api import public_router as public_cases_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.codes.api import router as codes_router
@@ -78,3 +79,4 @@ api.add_router("/public", public_cases_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/points", points_router)
 api.add_router("/codes", codes_router)
+api.add_router("/stats", stats_router)

@@ -263,7 +263,8 @@ CIVICGRID_WEBHOOK_URL = env_str("CIVICGRID_WEBHOOK_URL", "")
 # Periodic tasks run by `civicgrid worker` on every loop.
 CIVICGRID_WORKER_TASKS = env_list(
     "CIVICGRID_WORKER_TASKS",
-    ["civicgrid.cases.tasks.scan_overdue", "civicgrid.points.services.uncivil_confirm_due"],
+    ["civicgrid.cases.tasks.scan_overdue", "civicgrid.points.services.uncivil_confirm_due",
+     "civicgrid.analytics.rollups.apply_pending"],
 )
 # Days a person has to appeal an uncivil-behaviour deduction before it is shown publicly (晾晒).
 CIVICGRID_APPEAL_WINDOW_DAYS = env_int("CIVICGRID_APPEAL_WINDOW_DAYS", 7)

@@ -174,7 +174,7 @@ class CaseTally(models.Model):
     registration-cohort contribution. `rollups.apply_pending` compares it with the case as it is now
     and moves the difference (a reclassified case moves its counted events to the new category)."""
 
-    case = models.OneToOneField(Case, primary_key=True, on_delete=models.CASCADE, related_name="+")
+    case = models.OneToOneField(Case, primary_key=True, on_delete=models.CASCADE, related_name="tally")
     street_id = models.IntegerField(null=True)
     cell_id = models.IntegerField(null=True)
     category_id = models.IntegerField(null=True)

@@ -19,7 +19,7 @@ class Migration(migrations.Migration):
         migrations.CreateModel(
             name='CaseTally',
             fields=[
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='cases.case')),
+                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='tally', serialize=False, to='cases.case')),
                 ('street_id', models.IntegerField(null=True)),
                 ('cell_id', models.IntegerField(null=True)),
                 ('category_id', models.IntegerField(null=True)),

@@ -1,0 +1,162 @@
+"""Statistics API (/api/stats/): the figures of the dashboard and the big screen, and the cases
+behind each figure. Whole-city figures: only roles with VIEW_CITY (dispatcher, leader, admin).
+
+Filters shared by every endpoint: `start`, `end` (YYYY-MM-DD local days, end inclusive; default
+this month to today), `street` (street code), `department` (department code), `category`
+(category code as in the cases API). Metric names: see `analytics.selectors` (METRICS).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+
+from civicgrid.accounts.models import Department
+from civicgrid.accounts.roles import Capability, user_can
+from civicgrid.analytics import selectors
+from civicgrid.analytics.selectors import StatsFilter
+from civicgrid.cases.choices import CaseStatus
+from civicgrid.cases.deadlines import light_of
+from civicgrid.core import clock
+from civicgrid.core.auth import AUTH
+from civicgrid.core.errors import DomainError, PermissionDenied
+from civicgrid.grids.models import Street
+from civicgrid.taxonomy.selectors import category_by_code
+
+router = Router(tags=["stats"])
+
+
+class FilterIn(Schema):
+    start: date | None = None
+    end: date | None = None
+    street: str | None = None
+    department: str | None = None
+    category: str | None = None
+
+
+class TrendIn(FilterIn):
+    metric: str = "reported"
+    granularity: str = "day"
+
+
+class BreakdownIn(FilterIn):
+    metric: str = "reported"
+    by: str = "category"
+    limit: int = 10
+
+
+class IndicatorsIn(FilterIn):
+    group: str = "department"
+
+
+class CasesIn(FilterIn):
+    metric: str = "reported"
+    by: str | None = None
+    key: str | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+def _viewer(request: HttpRequest) -> None:
+    if not user_can(request.auth, Capability.VIEW_CITY):
+        raise PermissionDenied("forbidden_role", "无权查看全市统计", "your role may not see the city's statistics")
+
+
+def _id_of(model, code: str | None, field: str, zh: str) -> int | None:
+    if not code:
+        return None
+    pk = model.objects.filter(code=code).values_list("pk", flat=True).first()
+    if pk is None:  # never the whole city's figures under an unknown name
+        raise DomainError(f"{field}_unknown", f"未知的{zh} {code!r}", f"unknown {field} {code!r}", field=field)
+    return pk
+
+
+def stats_filter(params: FilterIn) -> StatsFilter:
+    """Parse the shared filters (codes → ids); unknown codes and bad periods are refused."""
+    start, end = selectors.default_period()
+    category = category_by_code(params.category) if params.category else None
+    return StatsFilter(
+        start=params.start or (params.end.replace(day=1) if params.end else start),
+        end=params.end or end,
+        street_id=_id_of(Street, params.street, "street", "街道"),
+        department_id=_id_of(Department, params.department, "department", "部门"),
+        category_id=category.pk if category else None,
+    )
+
+
+@router.get("/summary", auth=AUTH)
+def stats_summary(request, params: Query[FilterIn]):
+    """Flows of the period, their rates, and what is open now."""
+    _viewer(request)
+    return selectors.summary(stats_filter(params))
+
+
+@router.get("/trend", auth=AUTH)
+def stats_trend(request, params: Query[TrendIn]):
+    """A metric per day, week or month, with the same days a year earlier (`last_year`)."""
+    _viewer(request)
+    return selectors.trend(params.metric, stats_filter(params), params.granularity)
+
+
+@router.get("/breakdown", auth=AUTH)
+def stats_breakdown(request, params: Query[BreakdownIn]):
+    """A metric per category, department, street, cell or channel, largest first (top `limit`)."""
+    _viewer(request)
+    return selectors.breakdown(params.metric, stats_filter(params), params.by, params.limit)
+
+
+@router.get("/indicators", auth=AUTH)
+def stats_indicators(request, params: Query[IndicatorsIn]):
+    """The performance indicators (绩效评价) per department, street or cell, ranked by composite."""
+    _viewer(request)
+    f = stats_filter(params)
+    rows = selectors.indicators(params.group, f)
+    return {"group": params.group, "period": {"start": f.start.isoformat(), "end": f.end.isoformat()},
+            "rows": [r.as_dict() for r in rows]}
+
+
+def _key(by: str | None, raw: str | None):
+    """A breakdown row's key: an id (or a channel); empty or "none" = the none row."""
+    if by is None:
+        if raw:
+            raise DomainError("by_required", "指定 key 时必须指定 by", "send by= together with key=", field="by")
+        return None
+    if raw is None or raw in ("", "none", "null"):
+        return None
+    if by == "channel":
+        return raw
+    try:
+        return int(raw)
+    except ValueError:
+        raise DomainError("key_invalid", f"无效的 key {raw!r}", f"key must be an id, got {raw!r}", field="key") \
+            from None
+
+
+@router.get("/cases", auth=AUTH)
+def stats_cases(request, params: Query[CasesIn]):
+    """The cases behind a figure (drill-down), newest first; `count` equals the figure."""
+    _viewer(request)
+    f = stats_filter(params)
+    if params.page < 1 or not 1 <= params.page_size <= 200:
+        raise DomainError("page_invalid", "页码从 1 开始，每页 1–200 条", "page ≥ 1 and page_size 1–200",
+                          field="page")
+    qs = selectors.drilldown(params.metric, f, by=params.by, key=_key(params.by, params.key))
+    count = qs.count()
+    offset = (params.page - 1) * params.page_size
+    page = list(qs.select_related("category", "street", "department")
+                .order_by("-created_at", "-id")[offset:offset + params.page_size])
+    now = clock.now()
+    rows = [{
+        "number": c.number,
+        "category": c.category.name if c.category_id else "",
+        "status": c.status,
+        "status_label": str(CaseStatus(c.status).label),
+        "light": light_of(c, now) if c.status in selectors.OPEN else "none",
+        "street": c.street.name if c.street_id else "",
+        "department": c.department.name if c.department_id else "",
+        "created_at": c.created_at,
+        "url": f"/console/cases/{c.number}/",
+    } for c in page]
+    return {"count": count, "page": params.page, "rows": rows}
