@@ -16,6 +16,7 @@ from civicgrid.cases.api import router as cases_router
 from civicgrid.codes.api import router as codes_router
 from civicgrid.core.errors import DomainError
 from civicgrid.grids.api import router as grids_router
+from civicgrid.maps.api import router as maps_router
 from civicgrid.notifications.api import router as notifications_router
 from civicgrid.points.api import router as points_router
 from civicgrid.taxonomy.api import router as taxonomy_router
@@ -79,4 +80,5 @@ api.add_router("/public", public_cases_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/points", points_router)
 api.add_router("/codes", codes_router)
+api.add_router("/map", maps_router)
 api.add_router("/stats", stats_router)

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "civicgrid.mobile",
     "civicgrid.console",
     "civicgrid.dashboard",
+    "civicgrid.maps",
     "civicgrid.demo",
 ]
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("console/", include("civicgrid.console.urls")),
     path("dashboard/", include("civicgrid.dashboard.urls")),
     path("screen/", dashboard_views.screen, name="screen"),
+    path("map/", include("civicgrid.maps.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -1,0 +1,604 @@
+"""The city map (一张图): the layer catalogue, and each layer as GeoJSON for a bbox, a zoom and filters.
+
+Every layer is bounded: the cells and boundaries of the view (at most `grids.selectors.MAX_BBOX_CELLS`),
+case points up to `POINT_LIMIT` — beyond that the cases of the view are counted in SQL on a grid
+finer than the hexagons and the groups are merged into h3 hexagons (`MAX_BINS` at most), so the
+browser never receives more than a few thousand features whatever the city's history holds.
+
+Who sees what: staff who may see the whole city (Capability.VIEW_CITY) see every case and every
+layer; everybody else sees the public layers and only public cases, masked by
+`cases.selectors.public_out` exactly as on /reports/.
+
+Each answer carries a version (`layer_version`) from which the API derives its ETag: the latest
+CaseEvent id for case layers (every change of a case appends one), the grid revision for cells
+and boundaries, the rows of the codes tables for places, merchants and stalls.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import h3
+import shapely
+from django.apps import apps
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Floor
+from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import gettext as _
+
+from civicgrid.accounts.roles import Capability, user_can
+from civicgrid.cases.choices import STATUS_COLOURS, TIMED_STATUSES, CaseStatus
+from civicgrid.cases.models import Case, CaseEvent
+from civicgrid.cases.selectors import public_out
+from civicgrid.codes.choices import GRADE_COLOURS, CodeStatus, Grade
+from civicgrid.codes.models import Code, Merchant, MerchantInspection, Place, Stall
+from civicgrid.core.errors import DomainError, NotFound, PermissionDenied
+from civicgrid.grids.models import Cell, Community, GridRevision, Street
+from civicgrid.grids.selectors import cells_in_bbox
+from civicgrid.taxonomy.models import Category
+
+# Bump when the shape of an answer changes, so that no browser keeps an old one under the same ETag.
+CODE_VERSION = "1"
+POINT_LIMIT = 2000  # case points in view beyond which the view is binned into hexagons
+MAX_BINS = 1500  # at most this many SQL groups (and so hexagons) per binned answer
+HOTSPOT_LIMIT = 500
+PLACE_LIMIT = 3000
+STALL_LIMIT = 1000
+DEFAULT_DAYS = 30
+MAX_DAYS = 3 * 366
+MAX_AGE = 60  # seconds a browser may reuse an answer without asking (Cache-Control: private)
+
+HEX = {"blue": "#1e88e5", "grey": "#9e9e9e", "indigo": "#3949ab", "orange": "#fb8c00", "amber": "#ffb300",
+       "purple": "#8e24aa", "teal": "#00897b", "cyan": "#00acc1", "green": "#43a047", "brown": "#6d4c41",
+       "red": "#e53935"}
+DENSITY_RAMP = ["#fff3c4", "#fed976", "#fd8d3c", "#e31a1c", "#800026"]
+OVERDUE_RAMP = ["#fde0dd", "#fa9fb5", "#f768a1", "#c51b8a", "#7a0177"]
+BIN_RAMP = ["#c6dbef", "#6baed6", "#3182bd", "#08519c", "#08306b"]
+
+PUBLIC, STAFF = "public", "staff"
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    id: str
+    name: object  # lazy translation
+    kind: str  # choropleth | points | polygons | boundaries
+    audience: str  # public | staff
+    description: object
+    # which data changes make the answer stale: "cases", "grid", "places", "merchants", "stalls"
+    sources: tuple[str, ...]
+    live: bool = False  # depends on the clock (overdue): the version includes the current minute
+
+
+LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in [
+    LayerSpec("boundaries", gettext_lazy("街道社区边界"), "boundaries", PUBLIC,
+              gettext_lazy("街道与社区的边界"), ("grid",)),
+    LayerSpec("cell_density", gettext_lazy("网格案件密度"), "choropleth", STAFF,
+              gettext_lazy("时段内每个单元网格上报的案件数"), ("cases", "grid")),
+    LayerSpec("cell_overdue", gettext_lazy("网格超期案件"), "choropleth", STAFF,
+              gettext_lazy("时段内上报、现已超过时限仍未办结的案件数"), ("cases", "grid"), live=True),
+    LayerSpec("cases", gettext_lazy("案件（按状态）"), "points", PUBLIC,
+              gettext_lazy("案件点位；视野内案件过多时按六边形汇总"), ("cases",), live=True),
+    LayerSpec("duplicates", gettext_lazy("重复/附议热点"), "points", PUBLIC,
+              gettext_lazy("有附议或被并案的案件，按热度排列"), ("cases",)),
+    LayerSpec("places", gettext_lazy("部件与场所"), "points", PUBLIC,
+              gettext_lazy("带部件标识码的部件和场所，是否已赋码"), ("places",)),
+    LayerSpec("merchants", gettext_lazy("商户（按创城等级）"), "points", PUBLIC,
+              gettext_lazy("商户点位，颜色为最近一次检查的等级"), ("merchants",)),
+    LayerSpec("stalls", gettext_lazy("流动摊位经营区"), "polygons", STAFF,
+              gettext_lazy("流动摊位允许经营的区域和时段"), ("stalls",)),
+]}
+
+
+def is_staff_viewer(user) -> bool:
+    return user_can(user, Capability.VIEW_CITY)
+
+
+def _legend(spec: LayerSpec) -> list[dict]:
+    if spec.id == "cell_density":
+        return [{"colour": c, "label": ""} for c in DENSITY_RAMP]
+    if spec.id == "cell_overdue":
+        return [{"colour": c, "label": ""} for c in OVERDUE_RAMP]
+    if spec.id in ("cases", "duplicates"):
+        return [{"colour": HEX[STATUS_COLOURS[s]], "label": str(s.label), "value": s.value} for s in CaseStatus]
+    if spec.id == "merchants":
+        return ([{"colour": HEX[GRADE_COLOURS[g.value]], "label": str(g.label), "value": g.value} for g in Grade]
+                + [{"colour": HEX["grey"], "label": _("未评级"), "value": ""}])
+    if spec.id == "places":
+        return [{"colour": HEX["teal"], "label": _("已赋码")}, {"colour": HEX["grey"], "label": _("未赋码")}]
+    if spec.id == "stalls":
+        return [{"colour": HEX["purple"], "label": _("允许经营区域")}]
+    return [{"colour": "#37474f", "label": _("街道")}, {"colour": "#78909c", "label": _("社区")}]
+
+
+def catalogue(user) -> list[dict]:
+    """Every layer with its name, kind, legend and audience, and whether this viewer may load it."""
+    staff = is_staff_viewer(user)
+    return [
+        {"id": spec.id, "name": str(spec.name), "kind": spec.kind, "audience": spec.audience,
+         "description": str(spec.description), "available": staff or spec.audience == PUBLIC,
+         "legend": _legend(spec)}
+        for spec in LAYERS.values()
+    ]
+
+
+def layer_spec(layer_id: str, user) -> LayerSpec:
+    spec = LAYERS.get(layer_id)
+    if spec is None:
+        raise NotFound("layer_unknown", f"没有图层 {layer_id!r}", f"no layer {layer_id!r}", field="layer")
+    if spec.audience == STAFF and not is_staff_viewer(user):
+        raise PermissionDenied("layer_forbidden", f"图层 {layer_id} 仅对指挥中心和领导开放",
+                               f"layer {layer_id} is for the command centre and leaders only", field="layer")
+    return spec
+
+
+# --- parameters -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class MapParams:
+    """The parsed, checked request: view, period (local days, inclusive) and filters."""
+
+    box: tuple[float, float, float, float]
+    zoom: int
+    start: date
+    end: date
+    statuses: tuple[str, ...] = ()
+    category_ids: tuple[int, ...] = ()
+    street_id: int | None = None
+    raw: dict = field(default_factory=dict, compare=False)
+
+    @property
+    def start_at(self) -> datetime:
+        return timezone.make_aware(datetime.combine(self.start, time.min))
+
+    @property
+    def end_at(self) -> datetime:
+        """Exclusive: midnight after the last day."""
+        return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
+
+    def key(self) -> str:
+        return json.dumps([self.box, self.zoom, self.start.isoformat(), self.end.isoformat(), self.statuses,
+                           self.category_ids, self.street_id])
+
+
+def _bad(code: str, zh: str, en: str, field: str) -> DomainError:
+    return DomainError(code, zh, en, field=field)
+
+
+def parse_params(*, bbox: str, zoom: int, start: date | None, end: date | None, statuses: list[str] | None,
+                 category: str | None, street: str | None, now: datetime) -> MapParams:
+    """Check the request; every refusal names its field (nothing is half-applied)."""
+    from civicgrid.grids.selectors import parse_bbox
+
+    box = parse_bbox(bbox)
+    if box[0] < -180 or box[2] > 180 or box[1] < -90 or box[3] > 90:
+        raise _bad("bbox_invalid", "bbox 超出经纬度范围", "bbox is outside longitude/latitude range", "bbox")
+    if not 0 <= zoom <= 22:
+        raise _bad("zoom_invalid", "zoom 应在 0 到 22 之间", "zoom must be between 0 and 22", "zoom")
+    today = timezone.localdate(now)
+    if end is None:
+        end = today if start is None or start > today else min(today, start + timedelta(days=DEFAULT_DAYS - 1))
+    if start is None:
+        start = end - timedelta(days=DEFAULT_DAYS - 1)
+    if start > end:
+        raise _bad("period_invalid", "开始日期晚于结束日期", "start is after end", "start")
+    if (end - start).days + 1 > MAX_DAYS:
+        raise _bad("period_too_long", f"时段最长 {MAX_DAYS} 天", f"the period is at most {MAX_DAYS} days", "start")
+    category_ids: tuple[int, ...] = ()
+    if category:
+        kind, _sep, code = category.strip().rpartition(":")
+        qs = Category.objects.filter(code=code)
+        if kind:
+            qs = qs.filter(kind=kind)
+        category_ids = tuple(sorted(qs.values_list("id", flat=True)))
+        if not category_ids:
+            raise _bad("category_unknown", f"未知的分类 {category!r}", f"unknown category {category!r}", "category")
+    street_id = None
+    if street:
+        street_id = Street.objects.filter(code=street).values_list("id", flat=True).first()
+        if street_id is None:
+            raise _bad("street_unknown", f"未知的街道 {street!r}", f"unknown street {street!r}", "street")
+    return MapParams(box=box, zoom=zoom, start=start, end=end, statuses=tuple(sorted(set(statuses or ()))),
+                     category_ids=category_ids, street_id=street_id)
+
+
+# --- versions and ETags -----------------------------------------------------------------------------
+
+def _source_version(source: str) -> object:
+    if source == "cases":
+        return CaseEvent.objects.aggregate(m=Max("id"))["m"]
+    if source == "grid":
+        return GridRevision.objects.values_list("revision", flat=True).first()
+    if source == "places":
+        return list(Place.objects.aggregate(m=Max("id"), n=Count("id"),
+                                            c=Max("codes__id", filter=Q(codes__status=CodeStatus.ACTIVE))).values())
+    if source == "merchants":
+        return [*Merchant.objects.aggregate(m=Max("id"), n=Count("id")).values(),
+                MerchantInspection.objects.aggregate(m=Max("id"))["m"]]
+    if source == "stalls":
+        return list(Stall.objects.aggregate(m=Max("id"), n=Count("id")).values())
+    raise ValueError(source)
+
+
+def layer_version(spec: LayerSpec, now: datetime) -> str:
+    """What the layer's data looks like now, in a few indexed aggregate queries (one per source)."""
+    parts = [CODE_VERSION, *(_source_version(s) for s in spec.sources)]
+    if spec.live:
+        parts.append(now.strftime("%Y%m%d%H%M"))  # overdue and lights change with the clock
+    return json.dumps(parts, default=str)
+
+
+def etag_for(spec: LayerSpec, params: MapParams, *, version: str, staff: bool) -> str:
+    digest = hashlib.sha256("|".join([spec.id, version, params.key(), STAFF if staff else PUBLIC,
+                                      get_language() or ""]).encode()).hexdigest()[:32]
+    return f'W/"{digest}"'
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+
+def _feature(geometry: dict | None, properties: dict, fid: str | int | None = None) -> dict:
+    out = {"type": "Feature", "geometry": geometry, "properties": properties}
+    if fid is not None:
+        out["id"] = fid
+    return out
+
+
+def _point(lon: float, lat: float) -> dict:
+    return {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]}
+
+
+def _tolerance(zoom: int) -> float:
+    """About one screen pixel in degrees at this zoom: finer detail is never seen."""
+    return 360.0 / (256 * 2 ** zoom)
+
+
+_shape_cache: dict[tuple, dict] = {}
+
+
+def _area_geojson(area, zoom: int, revision: object) -> dict | None:
+    """The simplified outline of a cell/community/street, cached per grid revision and zoom."""
+    key = (area._meta.model_name, area.pk, revision, zoom)
+    hit = _shape_cache.get(key)
+    if hit is None:
+        shape = area.shape
+        if shape is None:
+            return None
+        if len(_shape_cache) > 50_000:
+            _shape_cache.clear()
+        hit = shapely.geometry.mapping(shapely.simplify(shape, _tolerance(zoom), preserve_topology=True))
+        _shape_cache[key] = hit
+    return hit
+
+
+def classes(values: list[int]) -> list[int]:
+    """Up to five lower bounds (≥ 1) splitting the non-zero values; the first is always 1."""
+    top = max(values, default=0)
+    if top <= 5:
+        return list(range(1, max(top, 1) + 1))
+    bounds = sorted({1, *(max(1, math.ceil(top * q)) for q in (0.1, 0.25, 0.5, 0.75))})
+    return bounds[:5]
+
+
+def _class_of(value: int, bounds: list[int]) -> int:
+    out = 0
+    for i, b in enumerate(bounds):
+        if value >= b:
+            out = i
+    return out
+
+
+def _ramp_legend(bounds: list[int], ramp: list[str], top: int) -> list[dict]:
+    out = []
+    for i, low in enumerate(bounds):
+        high = bounds[i + 1] - 1 if i + 1 < len(bounds) else top
+        colour = ramp[min(len(ramp) - 1, round(i * (len(ramp) - 1) / max(len(bounds) - 1, 1)))]
+        out.append({"colour": colour, "label": str(low) if high <= low else f"{low}–{high}", "min": low})
+    return out
+
+
+def _colour_for(value: int, bounds: list[int], ramp: list[str]) -> str:
+    i = _class_of(value, bounds)
+    return ramp[min(len(ramp) - 1, round(i * (len(ramp) - 1) / max(len(bounds) - 1, 1)))]
+
+
+def case_queryset(params: MapParams, *, staff: bool) -> QuerySet[Case]:
+    """Cases reported in the period that pass the filters and that this viewer may see on the map."""
+    qs = Case.objects.all() if staff else Case.objects.public()
+    qs = qs.filter(created_at__gte=params.start_at, created_at__lt=params.end_at)
+    if params.statuses:
+        qs = qs.filter(status__in=params.statuses)
+    if params.category_ids:
+        qs = qs.filter(category_id__in=params.category_ids)
+    if params.street_id:
+        qs = qs.filter(street_id=params.street_id)
+    return qs
+
+
+def case_url(number: str, *, staff: bool) -> str:
+    """Staff open the console page of a case, everybody else its public page."""
+    return f"/console/cases/{number}/" if staff else f"/reports/{number}/"
+
+
+def _light(case: Case, now: datetime) -> str:
+    if case.due_at is None or case.status not in TIMED_STATUSES:
+        return _("不计时")
+    if case.due_at < now:
+        return _("红灯（超期）")
+    if case.warn_at and case.warn_at <= now:
+        return _("黄灯")
+    return _("绿灯")
+
+
+def _case_feature(case: Case, *, staff: bool, now: datetime, heat: int | None = None) -> dict:
+    """A case as a point with its card; the public see exactly what /reports/ shows them."""
+    pub = public_out(case, timeline=False)
+    colour = HEX[STATUS_COLOURS[case.status]]
+    rows = [[_("状态"), pub["status_label"]], [_("分类"), pub["category_name"] or "—"],
+            [_("地址"), pub["address"] or "—"], [_("上报时间"), timezone.localtime(case.created_at)
+                                                .strftime("%Y-%m-%d %H:%M")]]
+    props = {"number": case.number, "status": case.status, "colour": colour}
+    if staff:
+        lon, lat = case.lon, case.lat
+        rows += [[_("处置部门"), case.department.name if case.department_id else "—"], [_("时限"), _light(case, now)]]
+    else:
+        lon, lat = pub["lon"], pub["lat"]  # rounded to ~10 m as on /reports/
+    if heat is not None:
+        rows.insert(1, [_("附议/并案"), str(heat)])
+        props["heat"] = heat
+    if case.me_too_count and heat is None:
+        rows.append([_("附议"), str(case.me_too_count)])
+    props["card"] = {"title": f"{pub['category_name'] or _('案件')} · {case.number}", "text": pub["description"],
+                     "rows": rows, "url": case_url(case.number, staff=staff) if case.number else None,
+                     "link": _("打开案件")}
+    return _feature(_point(lon, lat), props, fid=case.number)
+
+
+def _case_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
+    return qs.select_related("category", "street", "department").only(
+        "id", "number", "status", "category__name", "street__name", "description", "address", "lat", "lon",
+        "me_too_count", "created_at", "closed_at", "due_at", "warn_at", "department__name", "is_public",
+        "category_id", "street_id", "department_id")
+
+
+# --- layers -----------------------------------------------------------------------------------------
+
+@dataclass
+class LayerAnswer:
+    features: list[dict]
+    mode: str
+    legend: list[dict] = field(default_factory=list)
+    total: int | None = None
+    truncated: bool = False
+
+
+def _cells(params: MapParams) -> list[Cell]:
+    cells = list(cells_in_bbox(params.box))
+    if params.street_id:
+        cells = [c for c in cells if c.street_id == params.street_id]
+    return cells
+
+
+def _rollup_counts(params: MapParams) -> dict[int, int] | None:
+    """Reported cases per cell from the analytics rollup, when it exists and no case filter is set."""
+    if params.statuses or params.category_ids or not apps.is_installed("civicgrid.analytics"):
+        return None
+    try:
+        model = apps.get_model("analytics", "CellDay")
+    except LookupError:
+        return None
+    names = {f.name for f in model._meta.get_fields()}
+    if not {"day", "cell", "reported"} <= names:
+        return None
+    qs = model.objects.filter(day__gte=params.start, day__lte=params.end)
+    if params.street_id:
+        qs = qs.filter(cell__street_id=params.street_id)
+    return {cell_id: n or 0 for cell_id, n in qs.values("cell_id").annotate(n=Sum("reported"))
+            .order_by().values_list("cell_id", "n")}
+
+
+def _choropleth(params: MapParams, counts: dict[int, int], *, ramp: list[str], what: str, revision: object) -> LayerAnswer:
+    cells = _cells(params)
+    values = [counts.get(c.pk, 0) for c in cells]
+    bounds = classes([v for v in values if v])
+    top = max(values, default=0)
+    features = []
+    for cell, value in zip(cells, values, strict=True):
+        geometry = _area_geojson(cell, params.zoom, revision)
+        fill = _colour_for(value, bounds, ramp) if value else None
+        card = {"title": f"{cell.name} {cell.code}", "text": "",
+                "rows": [[what, str(value)], [_("社区"), cell.community.name], [_("街道"), cell.street.name],
+                         [_("时段"), f"{params.start:%Y-%m-%d} — {params.end:%Y-%m-%d}"]]}
+        features.append(_feature(geometry, {"code": cell.code, "name": cell.name, "value": value, "fill": fill,
+                                            "card": card}, fid=cell.code))
+    legend = _ramp_legend(bounds, ramp, top) if top else []
+    return LayerAnswer(features=features, mode="choropleth", legend=legend, total=sum(values))
+
+
+def layer_cell_density(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
+    counts = _rollup_counts(params)
+    if counts is None:
+        counts = dict(case_queryset(params, staff=True).exclude(cell_id=None).values("cell_id")
+                      .annotate(n=Count("id")).order_by().values_list("cell_id", "n"))
+    return _choropleth(params, counts, ramp=DENSITY_RAMP, what=_("上报案件"), revision=revision)
+
+
+def layer_cell_overdue(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
+    qs = case_queryset(params, staff=True).filter(status__in=TIMED_STATUSES, due_at__lt=now).exclude(cell_id=None)
+    counts = dict(qs.values("cell_id").annotate(n=Count("id")).order_by().values_list("cell_id", "n"))
+    return _choropleth(params, counts, ramp=OVERDUE_RAMP, what=_("超期案件"), revision=revision)
+
+
+def h3_resolution(zoom: int) -> int:
+    """Hexagons of roughly 40–80 screen pixels: zoom 10 → res 7, 12 → 8, 14 → 9, 16 → 10."""
+    return max(0, min(12, zoom // 2 + 2))
+
+
+def _bin_step(params: MapParams) -> tuple[int, float]:
+    """The h3 resolution and the SQL grid step (degrees), coarsened until the grid has ≤ MAX_BINS cells."""
+    min_lon, min_lat, max_lon, max_lat = params.box
+    res = h3_resolution(params.zoom)
+    while True:
+        step = h3.average_hexagon_edge_length(res, unit="km") / 111.32 / 2
+        groups = math.ceil(max(max_lon - min_lon, 1e-9) / step) * math.ceil(max(max_lat - min_lat, 1e-9) / step)
+        if groups <= MAX_BINS or res == 0:
+            return res, step
+        res -= 1
+
+
+def _hexagons(qs: QuerySet[Case], params: MapParams, *, staff: bool) -> LayerAnswer:
+    res, step = _bin_step(params)
+    min_lon, min_lat = params.box[0], params.box[1]
+    groups = (qs.annotate(gx=Floor((F("lon") - min_lon) / step), gy=Floor((F("lat") - min_lat) / step))
+              .values("gx", "gy").annotate(n=Count("id")).order_by())
+    bins: dict[str, int] = defaultdict(int)
+    for g in groups:
+        lon = min_lon + (g["gx"] + 0.5) * step
+        lat = min_lat + (g["gy"] + 0.5) * step
+        bins[h3.latlng_to_cell(lat, lon, res)] += g["n"]
+    bounds = classes(list(bins.values()))
+    top = max(bins.values(), default=0)
+    features = []
+    for index, n in sorted(bins.items()):
+        ring = [[round(lon, 6), round(lat, 6)] for lat, lon in h3.cell_to_boundary(index)]
+        ring.append(ring[0])
+        card = {"title": _("%(n)d 件案件") % {"n": n}, "text": _("放大地图可查看每个案件"),
+                "rows": [[_("汇总方式"), _("六边形 (h3 分辨率 %(r)d)") % {"r": res}]]}
+        features.append(_feature({"type": "Polygon", "coordinates": [ring]},
+                                 {"h3": index, "count": n, "fill": _colour_for(n, bounds, BIN_RAMP), "card": card},
+                                 fid=index))
+    return LayerAnswer(features=features, mode="binned", legend=_ramp_legend(bounds, BIN_RAMP, top) if top else [],
+                       total=sum(bins.values()))
+
+
+def layer_cases(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
+    """Points when at most POINT_LIMIT cases are in view, else hexagons counted in SQL."""
+    qs = case_queryset(params, staff=staff).in_bbox(*params.box)
+    rows = list(_case_rows(qs).order_by("-created_at", "-id")[:POINT_LIMIT + 1])
+    if len(rows) > POINT_LIMIT:
+        return _hexagons(qs, params, staff=staff)
+    legend = [item for item in _legend(LAYERS["cases"]) if any(c.status == item["value"] for c in rows)]
+    return LayerAnswer(features=[_case_feature(c, staff=staff, now=now) for c in rows], mode="points",
+                       legend=legend, total=len(rows))
+
+
+def layer_duplicates(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
+    """Originals with me-too reports (附议) or merged duplicates (并案), hottest first."""
+    merged = Case.objects.filter(duplicate_of__isnull=False).values("duplicate_of_id")
+    qs = case_queryset(params, staff=staff).in_bbox(*params.box).filter(Q(me_too_count__gt=0) | Q(pk__in=merged))
+    rows = list(_case_rows(qs).annotate(merged=Count("duplicates"))
+                .order_by(F("me_too_count").desc(), "-created_at")[:HOTSPOT_LIMIT + 1])
+    truncated = len(rows) > HOTSPOT_LIMIT
+    rows = rows[:HOTSPOT_LIMIT]
+    rows.sort(key=lambda c: -(c.me_too_count + c.merged))
+    features = []
+    for case in rows:
+        heat = case.me_too_count + case.merged
+        f = _case_feature(case, staff=staff, now=now, heat=heat)
+        f["properties"]["radius"] = min(18, 5 + 2 * heat)
+        features.append(f)
+    return LayerAnswer(features=features, mode="points", total=len(features), truncated=truncated,
+                       legend=[{"colour": HEX["red"], "label": _("圈越大，附议和并案越多")}])
+
+
+def layer_boundaries(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
+    min_lon, min_lat, max_lon, max_lat = params.box
+    inside = Q(min_lon__lte=max_lon, max_lon__gte=min_lon, min_lat__lte=max_lat, max_lat__gte=min_lat)
+    streets = Street.objects.filter(inside).order_by("code")
+    communities = Community.objects.filter(inside).select_related("street").order_by("code")
+    if params.street_id:
+        streets = streets.filter(pk=params.street_id)
+        communities = communities.filter(street_id=params.street_id)
+    features = []
+    for level, rows in (("street", list(streets)), ("community", list(communities))):
+        for area in rows:
+            geometry = _area_geojson(area, params.zoom, revision)
+            if geometry is None:
+                continue
+            rows_ = [[_("编码"), area.code]]
+            if level == "community":
+                rows_.append([_("街道"), area.street.name])
+            features.append(_feature(geometry, {"level": level, "code": area.code, "name": area.name,
+                                                "colour": "#37474f" if level == "street" else "#78909c",
+                                                "card": {"title": area.name, "text": "", "rows": rows_}},
+                                     fid=area.code))
+    return LayerAnswer(features=features, mode="boundaries", legend=_legend(LAYERS["boundaries"]))
+
+
+def layer_places(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
+    min_lon, min_lat, max_lon, max_lat = params.box
+    qs = (Place.objects.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
+          .select_related("category")
+          .annotate(coded=Exists(Code.objects.filter(place=OuterRef("pk"), status=CodeStatus.ACTIVE))))
+    if params.category_ids:
+        qs = qs.filter(category_id__in=params.category_ids)
+    if params.street_id:
+        qs = qs.filter(cell__street_id=params.street_id)
+    rows = list(qs.order_by("component_code")[:PLACE_LIMIT + 1])
+    features = []
+    for p in rows[:PLACE_LIMIT]:
+        colour = HEX["teal"] if p.coded else HEX["grey"]
+        card = {"title": p.name, "text": p.address,
+                "rows": [[_("部件标识码"), p.component_code], [_("类别"), f"{p.category.code} {p.category.name}"],
+                         [_("二维码"), _("已赋码") if p.coded else _("未赋码")]]}
+        features.append(_feature(_point(p.lon, p.lat), {"code": p.component_code, "colour": colour, "card": card},
+                                 fid=p.component_code))
+    return LayerAnswer(features=features, mode="points", legend=_legend(LAYERS["places"]),
+                       truncated=len(rows) > PLACE_LIMIT, total=len(features))
+
+
+def layer_merchants(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
+    min_lon, min_lat, max_lon, max_lat = params.box
+    rows = list(Merchant.objects.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
+                .only("id", "name", "address", "lat", "lon", "grade").order_by("name")[:PLACE_LIMIT + 1])
+    features = []
+    for m in rows[:PLACE_LIMIT]:
+        grade = m.get_grade_display() if m.grade else _("未评级")
+        card = {"title": m.name, "text": m.address, "rows": [[_("创城等级"), grade]]}
+        features.append(_feature(_point(m.lon, m.lat), {"grade": m.grade, "colour": HEX[GRADE_COLOURS[m.grade]],
+                                                        "card": card}, fid=f"merchant-{m.pk}"))
+    return LayerAnswer(features=features, mode="points", legend=_legend(LAYERS["merchants"]),
+                       truncated=len(rows) > PLACE_LIMIT, total=len(features))
+
+
+def layer_stalls(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
+    view = shapely.box(*params.box)
+    features = []
+    for s in Stall.objects.only("id", "goods", "zone", "hours_start", "hours_end").order_by("id"):
+        if s.shape is None or not s.shape.intersects(view):
+            continue
+        hours = f"{s.hours_start:%H:%M}–{s.hours_end:%H:%M}"
+        card = {"title": _("流动摊位 %(id)s") % {"id": s.pk}, "text": s.goods,
+                "rows": [[_("经营品类"), s.goods], [_("允许时段"), hours]]}
+        features.append(_feature(shapely.geometry.mapping(s.shape),
+                                 {"goods": s.goods, "hours": hours, "fill": HEX["purple"], "card": card},
+                                 fid=f"stall-{s.pk}"))
+        if len(features) >= STALL_LIMIT:
+            break
+    return LayerAnswer(features=features, mode="polygons", legend=_legend(LAYERS["stalls"]), total=len(features))
+
+
+BUILDERS = {
+    "boundaries": layer_boundaries,
+    "cell_density": layer_cell_density,
+    "cell_overdue": layer_cell_overdue,
+    "cases": layer_cases,
+    "duplicates": layer_duplicates,
+    "places": layer_places,
+    "merchants": layer_merchants,
+    "stalls": layer_stalls,
+}
+
+
+def layer_geojson(spec: LayerSpec, params: MapParams, *, staff: bool, now: datetime, version: str) -> dict:
+    """The layer as a GeoJSON FeatureCollection with what the page needs beside the features."""
+    revision = json.loads(version)[1 + spec.sources.index("grid")] if "grid" in spec.sources else None
+    answer = BUILDERS[spec.id](params, staff=staff, now=now, revision=revision)
+    return {"type": "FeatureCollection", "layer": spec.id, "mode": answer.mode, "features": answer.features,
+            "legend": answer.legend, "total": answer.total, "truncated": answer.truncated,
+            "period": {"start": params.start.isoformat(), "end": params.end.isoformat()}}

@@ -1,0 +1,205 @@
+"""The map layers through the API: what each layer holds for a bbox, a period and filters, checked
+against direct counts over the known fixture (conftest.bulk_cases)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from django.db.models import Count
+from django.utils import timezone
+
+from civicgrid.analytics import rollups
+from civicgrid.cases.choices import TIMED_STATUSES, CaseStatus
+from civicgrid.cases.models import Case
+from civicgrid.maps import selectors
+from civicgrid.maps.tests.conftest import CITY_BOX, NORTH_BOX, NOW, bulk_cases
+
+pytestmark = pytest.mark.django_db
+
+
+def get(client, layer: str, **params):
+    params.setdefault("bbox", CITY_BOX)
+    params.setdefault("zoom", 14)
+    r = client.get(f"/api/map/layers/{layer}", params)
+    assert r.status_code == 200, r.content
+    assert r["Content-Type"].startswith("application/geo+json")
+    body = r.json()
+    assert body["type"] == "FeatureCollection" and body["layer"] == layer
+    return body
+
+
+def numbers(body) -> set[str]:
+    return {f["properties"]["number"] for f in body["features"]}
+
+
+def in_period(case: Case, days: int = 30) -> bool:
+    return timezone.localdate(case.created_at) >= timezone.localdate(NOW) - timedelta(days=days - 1)
+
+
+# --- catalogue --------------------------------------------------------------------------------------
+
+def test_catalogue_lists_every_layer_and_who_may_load_it(client, world):
+    layers = {row["id"]: row for row in client.get("/api/map/layers").json()["layers"]}
+    assert set(layers) == set(selectors.LAYERS)
+    assert {i for i, row in layers.items() if row["available"]} == {"boundaries", "cases", "duplicates", "places",
+                                                                     "merchants"}
+    assert layers["cell_overdue"]["audience"] == "staff" and layers["cell_overdue"]["kind"] == "choropleth"
+    assert {item["value"] for item in layers["cases"]["legend"]} == set(CaseStatus.values)
+    client.force_login(world.leader)
+    assert all(row["available"] for row in client.get("/api/map/layers").json()["layers"])
+
+
+# --- cases ------------------------------------------------------------------------------------------
+
+def test_staff_see_every_case_of_the_period_in_the_bbox_with_console_links(client, routed_world, spread):
+    client.force_login(routed_world.dispatcher)
+    body = get(client, "cases")
+    assert body["mode"] == "points"
+    assert numbers(body) == {c.number for c in spread.cases if in_period(c)}
+    card = body["features"][0]["properties"]["card"]
+    assert card["url"] == f"/console/cases/{body['features'][0]['properties']['number']}/"
+    assert any(row[0] == "时限" for row in card["rows"])  # staff see the light
+
+    west = get(client, "cases", bbox="109.76,39.61,109.77,39.62")
+    assert numbers(west) == {c.number for c in spread.cases if in_period(c) and c.lon <= 109.77}
+    assert 0 < len(west["features"]) < len(body["features"])
+
+
+def test_citizens_and_visitors_see_only_public_cases_masked(client, routed_world, spread):
+    expected = {c.number for c in spread.cases if in_period(c) and c.is_public}
+    assert expected and expected != {c.number for c in spread.cases if in_period(c)}
+    anonymous = get(client, "cases")
+    client.force_login(routed_world.citizen)
+    citizen = get(client, "cases")
+    for body in (anonymous, citizen):
+        assert numbers(body) == expected
+        for f in body["features"]:
+            lon, lat = f["geometry"]["coordinates"]
+            assert round(lon, 4) == lon and round(lat, 4) == lat  # rounded as on /reports/
+            card = f["properties"]["card"]
+            assert card["url"] == f"/reports/{f['properties']['number']}/"
+            assert not any(row[0] in ("处置部门", "时限") for row in card["rows"])
+            assert "王芳" not in str(f)  # the reporter is never named
+
+
+def test_period_status_category_and_street_filters(client, routed_world, categories, spread):
+    client.force_login(routed_world.leader)
+    today = timezone.localdate(NOW)
+    week = get(client, "cases", start=str(today - timedelta(days=6)), end=str(today))
+    assert numbers(week) == {c.number for c in spread.cases if in_period(c, 7)}
+    assert 0 < len(week["features"]) < len(spread.cases)
+    assert week["period"] == {"start": str(today - timedelta(days=6)), "end": str(today)}
+
+    accepted = get(client, "cases", status=["accepted", "closed"])
+    assert numbers(accepted) == {c.number for c in spread.cases
+                                 if in_period(c) and c.status in ("accepted", "closed")}
+    garbage = get(client, "cases", category="matter:06010")
+    assert numbers(garbage) == {c.number for c in spread.cases if in_period(c) and c.category.code == "06010"}
+    street = get(client, "cases", street=routed_world.street.code)
+    assert numbers(street) == {c.number for c in spread.cases if in_period(c)}
+
+
+def test_beyond_the_threshold_cases_are_binned_into_bounded_hexagons(client, routed_world, spread, monkeypatch):
+    client.force_login(routed_world.dispatcher)
+    visible = [c for c in spread.cases if in_period(c)]
+    monkeypatch.setattr(selectors, "POINT_LIMIT", len(visible))
+    assert get(client, "cases")["mode"] == "points"  # exactly at the threshold: still points
+
+    monkeypatch.setattr(selectors, "POINT_LIMIT", len(visible) - 1)
+    body = get(client, "cases")
+    assert body["mode"] == "binned"
+    assert sum(f["properties"]["count"] for f in body["features"]) == len(visible) == body["total"]
+    assert all(f["geometry"]["type"] == "Polygon" and "h3" in f["properties"] for f in body["features"])
+    assert body["legend"] and all("number" not in f["properties"] for f in body["features"])
+
+    # A huge view at a close zoom is coarsened: never more than MAX_BINS groups.
+    wide = get(client, "cases", bbox="100,30,120,45", zoom=18)
+    assert wide["mode"] == "binned" and 0 < len(wide["features"]) <= selectors.MAX_BINS
+    assert sum(f["properties"]["count"] for f in wide["features"]) == len(visible)
+
+
+def test_the_public_binning_counts_public_cases_only(client, routed_world, spread, monkeypatch):
+    monkeypatch.setattr(selectors, "POINT_LIMIT", 5)
+    body = get(client, "cases")
+    assert body["mode"] == "binned"
+    assert body["total"] == len([c for c in spread.cases if in_period(c) and c.is_public])
+
+
+# --- choropleths ------------------------------------------------------------------------------------
+
+def test_density_from_the_rollup_agrees_with_a_direct_count(client, routed_world, spread):
+    rollups.rebuild()
+    client.force_login(routed_world.dispatcher)
+    body = get(client, "cell_density")
+    assert body["mode"] == "choropleth"
+    direct = Counter(c.cell.code for c in spread.cases if in_period(c))
+    got = {f["properties"]["code"]: f["properties"]["value"] for f in body["features"]}
+    assert set(got) == set(routed_world.cells)  # every cell of the view, zero or not
+    assert got == {code: direct.get(code, 0) for code in routed_world.cells}
+    assert body["legend"] and body["legend"][0]["min"] == 1
+    # With a case filter the rollup cannot answer: the same figure comes from Case, and agrees with it.
+    filtered = get(client, "cell_density", category="matter:06013")
+    direct = Counter(c.cell.code for c in spread.cases if in_period(c) and c.category.code == "06013")
+    assert {f["properties"]["code"]: f["properties"]["value"] for f in filtered["features"]} == {
+        code: direct.get(code, 0) for code in routed_world.cells}
+
+
+def test_the_rollup_path_and_the_case_path_give_the_same_density(routed_world, spread):
+    rollups.rebuild()
+    params = selectors.parse_params(bbox=CITY_BOX, zoom=14, start=None, end=None, statuses=None, category=None,
+                                    street=None, now=NOW)
+    from_rollup = selectors._rollup_counts(params)
+    assert from_rollup is not None
+    direct = dict(selectors.case_queryset(params, staff=True).values_list("cell_id").annotate(n=Count("id"))
+                  .order_by())
+    assert {k: v for k, v in from_rollup.items() if v} == direct
+
+
+def test_overdue_counts_open_cases_past_their_limit(client, routed_world, spread):
+    client.force_login(routed_world.leader)
+    body = get(client, "cell_overdue", bbox=NORTH_BOX)
+    direct = Counter(c.cell.code for c in spread.cases
+                     if in_period(c) and c.status in TIMED_STATUSES and c.due_at and c.due_at < NOW)
+    assert sum(direct.values()) > 0
+    got = {f["properties"]["code"]: f["properties"]["value"] for f in body["features"]}
+    assert {k: v for k, v in got.items() if v} == dict(direct)
+    assert all(f["properties"]["fill"] for f in body["features"] if f["properties"]["value"])
+
+
+# --- hot spots, boundaries, codes --------------------------------------------------------------------
+
+def test_duplicate_hot_spots_rank_me_too_and_merged_reports(client, routed_world, categories, spread):
+    hot, warm = spread.cases[1], spread.cases[2]
+    Case.objects.filter(pk=hot.pk).update(me_too_count=3)
+    dup = bulk_cases(routed_world, categories, 2, start=500)
+    Case.objects.filter(pk__in=[d.pk for d in dup]).update(status=CaseStatus.MERGED, duplicate_of=warm)
+    client.force_login(routed_world.dispatcher)
+    body = get(client, "duplicates")
+    heat = {f["properties"]["number"]: f["properties"]["heat"] for f in body["features"]}
+    assert heat == {hot.number: 3, warm.number: 2}
+    assert body["features"][0]["properties"]["number"] == hot.number  # hottest first
+
+
+def test_boundaries_give_the_street_and_its_communities(client, world):
+    body = get(client, "boundaries")
+    assert {(f["properties"]["level"], f["properties"]["code"]) for f in body["features"]} == {
+        ("street", world.street.code), ("community", world.north.code), ("community", world.south.code)}
+    far = get(client, "boundaries", bbox="100,30,100.1,30.1")
+    assert far["features"] == []
+
+
+def test_places_merchants_and_stalls_from_the_codes_app(client, routed_world, codes):
+    places = get(client, "places")
+    assert [f["properties"]["code"] for f in places["features"]] == [codes.place.place.component_code]
+    assert "已赋码" in str(places["features"][0]["properties"]["card"]["rows"])
+    merchants = get(client, "merchants")
+    assert [f["properties"]["card"]["title"] for f in merchants["features"]] == ["老李烧烤"]
+    assert "李老板" not in str(merchants)  # the owner is not on the map
+    assert client.get("/api/map/layers/stalls", {"bbox": CITY_BOX}).status_code == 403
+    client.force_login(routed_world.leader)
+    stalls = get(client, "stalls")
+    assert len(stalls["features"]) == 1 and stalls["features"][0]["geometry"]["type"] == "Polygon"
+    assert "张小贩" not in str(stalls)
+    assert get(client, "stalls", bbox="109.78,39.60,109.79,39.605")["features"] == []
