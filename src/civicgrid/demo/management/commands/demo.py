@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand
 
 from civicgrid.cases.models import Case
 from civicgrid.codes.models import Code
+from civicgrid.demo.bulk import build_bulk
 from civicgrid.demo.city import DEMO_PASSWORD, build_city
 from civicgrid.demo.codes import build_codes
 from civicgrid.demo.history import build_history
@@ -14,11 +15,22 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=3000,
                             help="historical cases to replay through the case loop (default 3000)")
+        parser.add_argument("--bulk", action="store_true",
+                            help="write the cases in bulk (COPY / executemany) instead of replaying them: for "
+                                 "millions of cases. Each run APPENDS --cases more cases (no skipping).")
+        parser.add_argument("--days", type=int, default=365, help="with --bulk: the period the cases span")
+        parser.add_argument("--seed", type=int, default=2026, help="with --bulk: the random seed")
 
-    def handle(self, *args, cases: int, **options):
+    def handle(self, *args, cases: int, bulk: bool, days: int, seed: int, **options):
         summary = build_city()
         codes_added = build_codes()
-        added = build_history(cases)
+        if bulk:
+            result = build_bulk(cases, seed=seed, days=days, progress=self.stderr.write)
+            added = result.cases
+            self.stdout.write(f"Bulk: {result.cases} cases, {result.events} events, {result.deadlines} deadlines "
+                              f"in {result.seconds:.1f} s ({result.open} open, {result.merged} merged)")
+        else:
+            added = build_history(cases)
         out = self.stdout
         out.write(self.style.SUCCESS("Demo city ready: 鄂尔多斯市康巴什区"))
         out.write(f"  {summary.streets} streets, {summary.communities} communities, {summary.cells} unit grid cells")

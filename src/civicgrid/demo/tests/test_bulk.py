@@ -1,0 +1,246 @@
+"""`civicgrid demo --cases N --bulk`: the rows written in bulk are those the service layer writes.
+
+One demo city with 300 bulk cases (ending Monday 2026-11-23 10:00, Asia/Shanghai) is built once
+for the module and rolled back at the end. Every case is checked against the rules of the case
+loop: its events replay through `cases.workflow.MOVES` to its status, its counters match its
+events, its deadlines are due where `cases.deadlines` and the working calendar put them, its
+number is unique and continues the day's counter, its point lies in its cell.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.db.models import Max
+
+from civicgrid.cases.choices import FINAL_STATUSES, OPEN_STATUSES, TIMED_STATUSES, Action, CaseStatus, Light
+from civicgrid.cases.deadlines import STEP_FOR_STATUS, YELLOW_SHARE, light_of, limit_for
+from civicgrid.cases.indicators import compute
+from civicgrid.cases.models import Case, CaseCounter, CaseDeadline, CaseEvent, CaseFollower, ExtensionRequest
+from civicgrid.cases.workflow import MOVES
+from civicgrid.demo.bulk import SOURCE_REF, FastCalendar, build_bulk, hours_us, to_us
+from civicgrid.demo.city import build_city
+from civicgrid.grids.services import place_resolve
+from civicgrid.taxonomy.routing import route_case
+from civicgrid.worktime.calendar import NATURAL, WORKING, get_calendar, invalidate
+
+SH = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
+N = 300
+ON_TIME_ACTIONS = {Action.REGISTER, Action.REJECT, Action.DISPATCH, Action.RETURN, Action.FEEDBACK, Action.VERIFY,
+                   Action.REWORK, Action.CLOSE}
+
+
+@pytest.fixture(scope="module")
+def bulk_city(django_db_setup, django_db_blocker):
+    """The demo city and N bulk cases, in a transaction rolled back after the module's tests."""
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            invalidate()
+            build_city()
+            summary = build_bulk(N, now=NOW, seed=7)
+            yield summary
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+
+
+@pytest.fixture
+def bulk(bulk_city, db):
+    return bulk_city
+
+
+def _events_by_case() -> dict[int, list[CaseEvent]]:
+    out: dict[int, list[CaseEvent]] = defaultdict(list)
+    for event in CaseEvent.objects.order_by("created_at", "id"):
+        out[event.case_id].append(event)
+    return out
+
+
+def test_the_summary_counts_what_was_written(bulk):
+    assert bulk.cases == N == Case.objects.filter(source_ref=SOURCE_REF).count()
+    assert bulk.events == CaseEvent.objects.count()
+    assert bulk.deadlines == CaseDeadline.objects.count()
+    assert bulk.open == Case.objects.open().count()
+    assert bulk.by_status == dict(Counter(Case.objects.values_list("status", flat=True)))
+
+
+def test_every_case_replays_through_the_moves_to_its_status(bulk):
+    events = _events_by_case()
+    for case in Case.objects.all():
+        chain = events[case.pk]
+        assert chain[0].action == Action.REPORT and chain[0].from_status == ""
+        assert chain[0].to_status == CaseStatus.REPORTED and chain[0].created_at == case.created_at
+        status = CaseStatus.REPORTED
+        for event in chain[1:]:
+            assert event.from_status == status, (case.number, event)
+            assert event.created_at >= chain[0].created_at
+            if event.action == Action.MERGE:
+                assert (event.from_status, event.to_status) == (CaseStatus.REPORTED, CaseStatus.MERGED)
+            elif event.action == Action.ME_TOO:
+                assert event.to_status == event.from_status and event.from_status in OPEN_STATUSES
+            else:
+                move = MOVES[event.action]
+                assert event.from_status in move.sources, (case.number, event)
+                if event.action == Action.RATE and event.data.get("reopened"):
+                    assert event.to_status == CaseStatus.DISPATCHED  # 不满意 → 重办
+                else:
+                    assert event.to_status == (move.target or event.from_status), (case.number, event)
+            status = event.to_status
+        assert status == case.status, case.number
+        actions = Counter(e.action for e in chain)
+        assert case.return_count == actions[Action.RETURN]
+        assert case.rework_count == actions[Action.REWORK]
+        assert case.reopen_count == sum(1 for e in chain if e.action == Action.RATE and e.data.get("reopened"))
+        assert case.me_too_count == actions[Action.ME_TOO] == case.followers.count()
+        assert case.supervised == (actions[Action.SUPERVISE] > 0)
+        if case.status == CaseStatus.CLOSED:
+            assert {Action.REGISTER, Action.DISPATCH, Action.FEEDBACK, Action.VERIFY, Action.CLOSE} <= set(actions)
+            assert case.closed_at == max(e.created_at for e in chain if e.action == Action.CLOSE)
+        if case.status in FINAL_STATUSES or case.status == CaseStatus.LONG_TERM:
+            assert case.step == "" and case.due_at is None and case.warn_at is None
+
+
+def test_merged_cases_follow_an_open_original_nearby(bulk):
+    merged = list(Case.objects.filter(status=CaseStatus.MERGED).select_related("duplicate_of"))
+    assert merged, "a few reports are duplicates"
+    for case in merged:
+        original = case.duplicate_of
+        assert original.category_id == case.category_id and original.duplicate_of_id is None
+        assert timedelta(0) <= case.created_at - original.created_at <= timedelta(hours=72)
+        assert abs(case.lat - original.lat) < 2e-4 and abs(case.lon - original.lon) < 2e-4
+        assert not case.deadlines.exists()
+        merge = case.events.get(action=Action.MERGE)
+        assert merge.data == {"original": original.number} and merge.actor_id is None
+        me_too = original.events.get(action=Action.ME_TOO, data__duplicate=case.pk)
+        assert me_too.created_at == case.created_at and me_too.actor_id == case.reporter_id
+        assert CaseFollower.objects.filter(case=original, user_id=case.reporter_id).exists()
+
+
+def test_deadlines_are_where_cases_deadlines_puts_them(bulk):
+    calendar = get_calendar()
+    events = _events_by_case()
+    cases = Case.objects.in_bulk()
+    approved = Counter()
+    for event in CaseEvent.objects.filter(action=Action.APPROVE_EXTENSION):
+        approved[event.data["deadline"]] += 1
+    for deadline in CaseDeadline.objects.all():
+        case = cases[deadline.case_id]
+        hours, unit = limit_for(case.category, deadline.step, case.urgency)
+        assert (deadline.limit_hours, deadline.unit) == (hours, unit)
+        assert deadline.extended_hours == Decimal("7.00") * approved[deadline.pk]
+        total = deadline.limit_hours + deadline.extended_hours
+        assert deadline.due_at == calendar.add(deadline.started_at, total, unit)
+        assert deadline.warn_at == calendar.add(deadline.started_at, total * YELLOW_SHARE, unit)
+        if deadline.completed_at is not None:
+            assert deadline.on_time == (deadline.completed_at <= deadline.due_at)
+        else:
+            assert deadline.on_time is None
+    for case in cases.values():
+        running = [d for d in case.deadlines.all() if d.completed_at is None]
+        if case.status in TIMED_STATUSES:
+            assert len(running) == 1, case.number
+            assert running[0].step == STEP_FOR_STATUS[case.status] == case.step
+            assert (case.due_at, case.warn_at) == (running[0].due_at, running[0].warn_at)
+        else:
+            assert running == [], case.number
+        # The on-time flag of each move that ends a step is the flag of the deadline it completed.
+        finished = {(d.completed_at, d.on_time) for d in case.deadlines.all() if d.completed_at}
+        for event in events[case.pk]:
+            if event.action in ON_TIME_ACTIONS and event.on_time is not None:
+                assert (event.created_at, event.on_time) in finished, (case.number, event)
+
+
+def test_extension_requests_match_their_events(bulk):
+    requests = list(ExtensionRequest.objects.select_related("deadline"))
+    assert requests, "some handlers ask for more time"
+    for request in requests:
+        assert request.deadline.case_id == request.case_id and request.deadline.step == "handle"
+        asked = request.case.events.get(action=Action.REQUEST_EXTENSION)
+        assert asked.created_at == request.created_at and asked.actor_id == request.requested_by_id
+        if request.status == "approved":
+            approval = request.case.events.get(action=Action.APPROVE_EXTENSION)
+            assert approval.data["request"] == request.pk and approval.created_at == request.decided_at
+
+
+def test_fast_calendar_adds_exactly_like_the_working_calendar(bulk):
+    calendar = get_calendar()
+    fast = FastCalendar(calendar, NOW.date() - timedelta(days=400), NOW.date() + timedelta(days=60))
+    start = NOW - timedelta(days=380)
+    moments = [start + timedelta(minutes=37 * i + i * i % 11, microseconds=i) for i in range(0, 14000, 7)]
+    moments += [datetime(2026, 10, 9, 12, 0, tzinfo=SH), datetime(2026, 10, 1, 9, 0, tzinfo=SH),
+                datetime(2026, 11, 20, 18, 0, tzinfo=SH), datetime(2026, 11, 21, 3, 0, tzinfo=SH)]
+    for hours in (Decimal("0.4"), Decimal("1.6"), Decimal("2"), Decimal("3.5"), Decimal("7"), Decimal("16.8"),
+                  Decimal("21"), Decimal("105")):
+        for moment in moments:
+            for unit in (WORKING, NATURAL):
+                assert fast.add(to_us(moment), hours_us(hours), unit) == to_us(calendar.add(moment, hours, unit))
+
+
+def test_numbers_are_unique_and_continue_the_day_counters(bulk):
+    numbers = list(Case.objects.values_list("number", "created_at"))
+    assert len({n for n, _ in numbers}) == len(numbers) == N
+    last: dict[str, int] = defaultdict(int)
+    for number, created in numbers:
+        assert len(number) == 13 and number[:8] == created.astimezone(SH).strftime("%Y%m%d")
+        last[number[:8]] = max(last[number[:8]], int(number[8:]))
+    assert dict(CaseCounter.objects.values_list("day", "last")) == dict(last)
+
+
+def test_places_departments_and_lights(bulk):
+    for case in Case.objects.select_related("cell", "category")[:120]:
+        assert place_resolve(lat=case.lat, lon=case.lon).cell == case.cell
+        assert (case.community_id, case.street_id) == (case.cell.community_id, case.cell.street_id)
+        assert case.urgency == case.category.default_urgency
+        if case.registered_at is not None:
+            routed = route_case(case.category, case.cell.code)
+            assert case.routed_department_id == (routed.pk if routed else None)
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert {CaseStatus.CLOSED, CaseStatus.REPORTED, CaseStatus.REGISTERED, CaseStatus.DISPATCHED,
+            CaseStatus.ACCEPTED, CaseStatus.HANDLED, CaseStatus.VERIFIED} <= statuses
+    closed_share = Case.objects.filter(status=CaseStatus.CLOSED).count() / N
+    assert closed_share > 0.5
+    lights = Counter(light_of(case, NOW) for case in Case.objects.open())
+    assert lights[Light.RED] and lights[Light.GREEN], lights
+    created = list(Case.objects.values_list("created_at", flat=True))
+    assert max(created) <= NOW and min(created) >= NOW - timedelta(days=366)
+    hours = Counter(moment.astimezone(SH).hour for moment in created)
+    assert sum(hours[h] for h in range(8, 19)) > 2 * sum(hours[h] for h in [*range(0, 7), 22, 23])
+
+
+def test_indicators_and_rollups_agree_on_the_bulk_cases(bulk):
+    from civicgrid.analytics.selectors import StatsFilter, indicators
+
+    f = StatsFilter(start=(NOW - timedelta(days=370)).date(), end=NOW.date())
+    for group in ("department", "street", "cell"):
+        expected = [row.as_dict() for row in compute(group=group, start=f.start_at, end=f.end_before)]
+        assert expected, group
+        assert [row.as_dict() for row in indicators(group, f)] == expected, group
+
+
+def test_a_second_run_appends_with_new_numbers(bulk):
+    before = Case.objects.count()
+    top = Case.objects.aggregate(top=Max("pk"))["top"]
+    second = build_bulk(40, now=NOW, seed=8)
+    assert second.cases == 40 and Case.objects.count() == before + 40
+    assert Case.objects.filter(pk__gt=top).count() == 40
+    numbers = list(Case.objects.values_list("number", flat=True))
+    assert len(set(numbers)) == len(numbers)
+    for day, last in CaseCounter.objects.values_list("day", "last"):
+        assert last == max(int(n[8:]) for n in numbers if n.startswith(day))
+
+
+def test_the_demo_command_appends_bulk_cases(bulk, capsys):
+    before = Case.objects.filter(source_ref=SOURCE_REF).count()
+    call_command("demo", cases=60, bulk=True, days=30)
+    assert "Bulk: 60 cases" in capsys.readouterr().out
+    assert Case.objects.filter(source_ref=SOURCE_REF).count() == before + 60
+    assert not CaseEvent.objects.filter(counted=False).exists()  # written counted, then the rollups rebuilt
