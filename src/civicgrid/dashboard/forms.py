@@ -7,7 +7,7 @@ Bad input is a DomainError (a clear 400 page), never a silently different figure
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import Department
+from civicgrid.analytics.selectors import MAX_DAYS, StatsFilter
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
 from civicgrid.grids.models import Street
@@ -31,7 +32,6 @@ PRESETS = {
     "year": _("本年"),
 }
 DEFAULT_PRESET = "month"
-MAX_DAYS = 3 * 366  # a period longer than three years is a typo, not a question
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,16 @@ class Filters:
     street: str = ""
     department: str = ""
     category: str = ""
+    # The same, resolved (the analytics selectors filter by id).
+    street_id: int | None = None
+    department_id: int | None = None
+    category_id: int | None = None
+
+    def stats(self, *, dimensions: bool = True) -> StatsFilter:
+        """The analytics filter; without `dimensions` only the street applies (as the indicators allow)."""
+        return StatsFilter(start=self.start, end=self.end, street_id=self.street_id,
+                           department_id=self.department_id if dimensions else None,
+                           category_id=self.category_id if dimensions else None)
 
     def params(self, **extra: object) -> dict[str, str]:
         """The query parameters of the stats API (and of every dashboard link) for these filters."""
@@ -64,8 +74,7 @@ class Filters:
     @property
     def today_only(self) -> Filters:
         today = local_today()
-        return Filters(start=today, end=today, preset="today", street=self.street, department=self.department,
-                       category=self.category)
+        return replace(self, start=today, end=today, preset="today")
 
 
 def preset_range(preset: str, today: date) -> tuple[date, date]:
@@ -119,25 +128,33 @@ def parse_filters(params: QueryDict) -> Filters:
     if start > end:
         raise DomainError("period_invalid", "开始日期不能晚于结束日期", "start must not be after end", field="start",
                           status=400)
-    if (end - start).days > MAX_DAYS:
-        raise DomainError("period_too_long", "时段不能超过三年", "the period must not exceed three years",
+    if (end - start).days >= MAX_DAYS:
+        raise DomainError("period_too_long", "统计区间不能超过 5 年", "the period may not exceed 5 years",
                           field="start", status=400)
     street = (params.get("street") or "").strip()
-    if street and not Street.objects.filter(code=street).exists():
-        raise DomainError("street_unknown", f"未知的街道 {street!r}", f"unknown street {street!r}", field="street",
-                          status=400)
+    street_id = None
+    if street:
+        street_id = Street.objects.filter(code=street).values_list("pk", flat=True).first()
+        if street_id is None:
+            raise DomainError("street_unknown", f"未知的街道 {street!r}", f"unknown street {street!r}", field="street",
+                              status=400)
     department = (params.get("department") or "").strip()
-    if department and not Department.objects.filter(code=department).exists():
-        raise DomainError("department_unknown", f"未知的部门 {department!r}", f"unknown department {department!r}",
-                          field="department", status=400)
+    department_id = None
+    if department:
+        department_id = Department.objects.filter(code=department).values_list("pk", flat=True).first()
+        if department_id is None:
+            raise DomainError("department_unknown", f"未知的部门 {department!r}",
+                              f"unknown department {department!r}", field="department", status=400)
     category = (params.get("category") or "").strip()
+    category_id = None
     if category:
         try:
-            category_by_code(category)
+            category_id = category_by_code(category).pk
         except DomainError as err:
             raise DomainError("category_unknown", f"未知的分类 {category!r}", f"unknown category {category!r}",
                               field="category", status=400) from err
-    return Filters(start=start, end=end, preset=preset, street=street, department=department, category=category)
+    return Filters(start=start, end=end, preset=preset, street=street, department=department, category=category,
+                   street_id=street_id, department_id=department_id, category_id=category_id)
 
 
 def parse_month(raw: str | None) -> date:

@@ -9,13 +9,13 @@ count is the figure. The charts fetch the stats API (/api/stats/…) with the sa
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from functools import wraps
-from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
-from django.db.models import Max, Min
+from django.db.models import Max, Min, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,8 +26,10 @@ from django.views.decorators.http import require_GET
 
 from civicgrid.accounts.models import Department
 from civicgrid.accounts.roles import Capability, user_can
+from civicgrid.analytics import selectors as stats
 from civicgrid.cases.access import department_subtree
 from civicgrid.cases.choices import Light
+from civicgrid.cases.deadlines import light_of
 from civicgrid.cases.models import Case, CaseDeadline
 from civicgrid.console import forms as console_forms
 from civicgrid.console import selectors as console_selectors
@@ -37,18 +39,11 @@ from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
 from civicgrid.dashboard import exports
 from civicgrid.dashboard.forms import PRESETS, Filters, local_today, parse_filters, parse_month
-from civicgrid.grids.models import District
+from civicgrid.dashboard.templatetags.dashboard import percent
+from civicgrid.grids.models import District, Street
 from civicgrid.taxonomy.choices import Step
+from civicgrid.taxonomy.models import Category
 
-
-class _Stats:
-    def __getattr__(self, name: str):
-        from civicgrid.analytics import selectors
-
-        return getattr(selectors, name)
-
-
-stats = _Stats()
 PAGE_SIZE = 50
 REFRESH_DEFAULT = 30
 EXPORT_LIMIT = 100_000  # rows in one export; beyond that, narrow the filters
@@ -69,6 +64,14 @@ BY_LABELS = {
     "category": gettext_lazy("问题分类"), "department": gettext_lazy("处置部门"), "street": gettext_lazy("街道"),
     "cell": gettext_lazy("单元网格"), "channel": gettext_lazy("来源渠道"),
 }
+RATE_NUMERATOR_LABELS = {
+    "registered_on_time": gettext_lazy("按时立案"), "handled_on_time": gettext_lazy("按期处置"),
+    "closed_on_time_now": gettext_lazy("按期结案"), "closed_now": gettext_lazy("已结案（本期立案）"),
+    "due_to_close": gettext_lazy("应结案（本期立案）"), "supervised_open": gettext_lazy("督办在办"),
+}
+NOW_DRILL = {"supervised": "supervised_open"}  # the summary's "supervised" now-figure is this metric
+NOW_TONES = {"red": "red", "yellow": "yellow"}
+STATS_API = "/api/stats/"
 TODAY_METRICS = ("reported", "registered", "dispatched", "closed")
 PERIOD_METRICS = ("reported", "registered", "dispatched", "handled", "closed", "reworked", "rated", "satisfied")
 NOW_METRICS = ("open", "yellow", "red", "supervised", "long_term")
@@ -91,8 +94,8 @@ INDICATOR_COLUMNS = [
     {"field": "handling_rate", "label": gettext_lazy("处置率"), "rate": True, "groups": (D,)},
     {"field": "on_time_handling_rate", "label": gettext_lazy("按期处置率"), "rate": True, "groups": (D, S, C)},
     {"field": "rework_rate", "label": gettext_lazy("返工率"), "rate": True, "groups": (D, S, C)},
-    {"field": "due_to_close", "label": gettext_lazy("应结案数"), "groups": (D, S, C)},
-    {"field": "closed", "label": gettext_lazy("结案数"), "groups": (D, S, C)},
+    {"field": "due_to_close", "label": gettext_lazy("应结案数"), "drill": "due_to_close", "groups": (D, S, C)},
+    {"field": "closed", "label": gettext_lazy("结案数"), "drill": "closed_now", "groups": (D, S, C)},
     {"field": "closing_rate", "label": gettext_lazy("结案率"), "rate": True, "groups": (D, S, C)},
     {"field": "on_time_closing_rate", "label": gettext_lazy("按期结案率"), "rate": True, "groups": (D, S, C)},
     {"field": "satisfaction_rate", "label": gettext_lazy("满意率"), "rate": True, "groups": (D, S, C)},
@@ -122,17 +125,17 @@ def _drill_url(f: Filters, metric: str, **extra: object) -> str:
     return f"{reverse('dashboard:cases')}?{f.query(metric=metric, **extra)}"
 
 
-def _tile(f: Filters, metric: str, value, *, label=None, tone: str = "") -> dict:
-    return {"metric": metric, "label": label or METRIC_LABELS[metric], "raw": value, "display": value,
-            "tone": tone, "url": _drill_url(f, metric)}
+def _tile(f: Filters, metric: str, value, *, drill: str | None = None, tone: str = "") -> dict:
+    return {"metric": drill or metric, "label": METRIC_LABELS[metric], "raw": value, "display": value,
+            "tone": tone, "url": _drill_url(f, drill or metric)}
 
 
-def _rate_tile(f: Filters, name: str, value: float | None, numerator: str | None) -> dict:
-    from civicgrid.dashboard.templatetags.dashboard import percent
-
+def _rate_tile(f: Filters, name: str, value: float | None) -> dict:
+    good = value is not None and ((value >= 0.9) if name != "rework_rate" else (value <= 0.1))
+    numerator = str(METRIC_LABELS.get(stats.RATES[name][0], RATE_NUMERATOR_LABELS.get(stats.RATES[name][0], "")))
     return {"metric": name, "label": RATE_LABELS[name], "raw": value, "display": percent(value),
-            "url": _drill_url(f, numerator) if numerator else None,
-            "tone": "" if value is None else ("green" if (value >= 0.9) != (name == "rework_rate") else "yellow")}
+            "hint": _("点击查看：%(what)s") % {"what": numerator} if numerator else "",
+            "url": _drill_url(f, name), "tone": "" if value is None else ("green" if good else "yellow")}
 
 
 def _options():
@@ -144,23 +147,26 @@ def _options():
 def home(request: HttpRequest) -> HttpResponse:
     f = parse_filters(request.GET)
     today = local_today()
-    period = stats.summary(**_stats_args(f))
-    day = stats.summary(**_stats_args(f.today_only))
-    tones = {"red": "red", "yellow": "yellow"}
+    period = stats.summary(f.stats())
+    day = stats.summary(f.today_only.stats())
+    # The indicators are defined per department / street over all categories: only the street filters them.
+    indicator_filter = f.stats(dimensions=False)
     context = {
         "filters": f, "today": today, "presets": list(PRESETS.items()), "options": _options(),
         "today_tiles": [_tile(f.today_only, m, day["flows"][m]) for m in TODAY_METRICS],
         "period_tiles": [_tile(f, m, period["flows"][m]) for m in PERIOD_METRICS],
-        "now_tiles": [_tile(f, m, period["now"][m], tone=tones.get(m, "")) for m in NOW_METRICS],
-        "rate_tiles": [_rate_tile(f, name, period["rates"][name], RATE_NUMERATORS.get(name))
-                       for name in RATE_LABELS],
+        "now_tiles": [_tile(f, m, period["now"][m], drill=NOW_DRILL.get(m), tone=NOW_TONES.get(m, ""))
+                      for m in NOW_METRICS],
+        "rate_tiles": [_rate_tile(f, name, period["rates"][name]) for name in RATE_LABELS],
         "trend_metrics": [(m, METRIC_LABELS[m]) for m in PERIOD_METRICS],
         "granularities": GRANULARITIES, "default_granularity": _default_granularity(f),
         "breakdowns": [{"by": by, "kind": kind, "limit": limit, "label": BREAKDOWN_TITLES[by]}
                        for by, kind, limit in BREAKDOWNS],
+        "stats_api": STATS_API,
         "indicator_columns": INDICATOR_COLUMNS,
-        "department_rows": stats.indicators(group="department", **_stats_args(f)),
-        "street_rows": stats.indicators(group="street", **_stats_args(f)),
+        "indicators_narrowed": bool(f.department or f.category), "indicator_filters": indicator_filters(f),
+        "department_rows": stats.indicators("department", indicator_filter),
+        "street_rows": stats.indicators("street", indicator_filter),
         "department_title": _("部门绩效与综合排名"), "street_title": _("街道综合排名"),
         "last_month": (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
     }
@@ -175,53 +181,96 @@ def _default_granularity(f: Filters) -> str:
 # --- drill-down ------------------------------------------------------------------------------------
 
 
+def _drill_query(request: HttpRequest, f: Filters) -> tuple[str, str | None, object, QuerySet[Case]]:
+    """metric, by, key → the cases behind that figure (analytics.selectors.drilldown)."""
+    metric = (request.GET.get("metric") or "reported").strip()
+    by = (request.GET.get("by") or "").strip() or None
+    raw_key = request.GET.get("key")
+    key = None if raw_key in (None, "", "none") else raw_key.strip()
+    if by is not None and by != "channel" and key is not None and not key.isdigit():
+        raise DomainError("key_invalid", f"分组键应为数字（{key}）", f"key must be a number ({key})", field="key",
+                          status=400)
+    try:
+        qs = stats.drilldown(metric, f.stats(), by=by, key=key)
+    except DomainError as err:
+        err.status = 400
+        raise
+    return metric, by, key, qs
+
+
 @require_GET
 @city_view_required
 def cases(request: HttpRequest) -> HttpResponse:
+    """案件明细: the cases behind one figure; `count` is the figure (a case counts once per counted event)."""
     f = parse_filters(request.GET)
-    metric = (request.GET.get("metric") or "reported").strip()
-    by = (request.GET.get("by") or "").strip()
-    key = request.GET.get("key")
+    metric, by, key, qs = _drill_query(request, f)
+    now = clock.now()
     fmt = request.GET.get("format")
     if fmt is not None:
         fmt = exports.check_format(fmt)
-        qs = stats.cases_queryset(metric=metric, by=by or None, key=key, **_stats_args(f))
-        qs = qs.select_related(*exports.CASE_RELATED)[:EXPORT_LIMIT]
-        table = exports.Table(title=str(METRIC_LABELS.get(metric, metric)), columns=exports.case_columns(),
-                              rows=exports.case_rows(qs, request.user, now=clock.now()))
+        rows = qs.select_related(*exports.CASE_RELATED).order_by("-created_at", "-id")[:EXPORT_LIMIT]
+        table = exports.Table(title=str(_metric_label(metric)), columns=exports.case_columns(),
+                              rows=exports.case_rows(rows, request.user, now=now),
+                              notes=_notes(f, _metric_label(metric) + (f" · {_group_label(by, key)}" if by else "")))
         return exports.table_response(table, fmt, f"cases-{metric}-{f.start}-{f.end}")
     try:
         page = max(int(request.GET.get("page") or 1), 1)
     except ValueError:
         page = 1
-    result = stats.cases(metric=metric, by=by or None, key=key, page=page, page_size=PAGE_SIZE, **_stats_args(f))
+    count = qs.count()
+    pages = max(1, math.ceil(count / PAGE_SIZE))
+    page = min(page, pages)
+    selected = (qs.select_related("category", "street", "department").order_by("-created_at", "-id")
+                [(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
     light_labels = dict(Light.choices)
-    for row in result["rows"]:
-        row["light_label"] = light_labels.get(row.get("light"), "")
-    extra = {"metric": metric, "by": by, "key": key if by else None}
+    rows = []
+    for case in selected:
+        light = light_of(case, now)
+        rows.append({
+            "number": case.number, "status_label": case.get_status_display(), "light": light,
+            "light_label": light_labels.get(light, ""),
+            "category": f"{case.category.code} {case.category.name}" if case.category_id else "",
+            "street": case.street.name if case.street_id else "",
+            "department": case.department.name if case.department_id else "",
+            "created_at": case.created_at, "url": reverse("console:case", args=[case.number]),
+        })
+    extra = {"metric": metric, "by": by, "key": ("none" if key is None else key) if by else None}
     context = {
-        "filters": f, "result": result, "pages": max(1, math.ceil(result["count"] / PAGE_SIZE)),
-        "metric_label": METRIC_LABELS.get(metric, metric),
-        "group_label": _group_label(by, key) if by else "",
-        "filter_labels": _filter_labels(f),
+        "filters": f, "result": {"count": count, "page": page, "rows": rows}, "pages": pages,
+        "metric_label": _metric_label(metric), "group_label": _group_label(by, key) if by else "",
+        "filter_labels": _filter_labels(f), "is_rate": metric in stats.RATES,
         "export_query": f.query(**extra), "page_query": f.query(**extra),
     }
     return render(request, "dashboard/cases.html", context)
 
 
-def _group_label(by: str, key: str | None) -> str:
-    name = stats.dimension_name(by, key)
+def _metric_label(metric: str) -> str:
+    if metric in RATE_LABELS:
+        numerator = stats.RATES[metric][0]
+        return f"{RATE_LABELS[metric]} · {METRIC_LABELS.get(numerator, RATE_NUMERATOR_LABELS.get(numerator, numerator))}"
+    return str(METRIC_LABELS.get(metric, RATE_NUMERATOR_LABELS.get(metric, metric)))
+
+
+def _group_label(by: str | None, key: object) -> str:
+    if by is None:
+        return ""
+    if key is None:
+        name = stats.NONE_LABELS.get(by, "") or "—"
+    else:
+        lookup = stats._names(by, [key if by == "channel" else int(key)])
+        name = next(iter(lookup.values()), ("", str(key)))[1]
     return f"{BY_LABELS.get(by, by)}：{name}"
 
 
 def _filter_labels(f: Filters) -> list[tuple[str, str]]:
     out = []
-    if f.street:
-        out.append((_("街道"), stats.dimension_name("street_code", f.street)))
-    if f.department:
-        out.append((_("处置部门"), stats.dimension_name("department_code", f.department)))
-    if f.category:
-        out.append((_("问题分类"), f.category))
+    if f.street_id:
+        out.append((_("街道"), Street.objects.get(pk=f.street_id).name))
+    if f.department_id:
+        out.append((_("处置部门"), Department.objects.get(pk=f.department_id).name))
+    if f.category_id:
+        category = Category.objects.get(pk=f.category_id)
+        out.append((_("问题分类"), f"{category.code} {category.name}"))
     return out
 
 
@@ -234,11 +283,12 @@ def breakdown_export(request: HttpRequest, fmt: str) -> HttpResponse:
     f = parse_filters(request.GET)
     metric = (request.GET.get("metric") or "reported").strip()
     by = (request.GET.get("by") or "").strip()
-    limit = _int(request.GET.get("limit"), 1000, field="limit")
-    data = stats.breakdown(metric=metric, by=by, limit=limit, **_stats_args(f))
+    limit = _int(request.GET.get("limit"), 500, field="limit")
+    data = _bad_request(stats.breakdown, metric, f.stats(), by, limit)
+    label = _metric_label(metric)
     table = exports.Table(
-        title=f"{BY_LABELS.get(by, by)}", notes=_notes(f, METRIC_LABELS.get(metric, metric)),
-        columns=[("rank", _("序号")), ("code", _("编码")), ("name", _("名称")), ("value", str(METRIC_LABELS.get(metric, metric)))],
+        title=str(BY_LABELS.get(by, by)), notes=_notes(f, label),
+        columns=[("rank", _("序号")), ("code", _("编码")), ("name", _("名称")), ("value", label)],
         rows=[{"rank": i, **row} for i, row in enumerate(data["rows"], start=1)],
     )
     return exports.table_response(table, fmt, f"breakdown-{by}-{metric}-{f.start}-{f.end}")
@@ -255,7 +305,8 @@ def indicator_table(rows: list, group: str, title: str, notes: list[str]) -> exp
 def indicators_export(request: HttpRequest, fmt: str) -> HttpResponse:
     f = parse_filters(request.GET)
     group = (request.GET.get("group") or "department").strip()
-    rows = stats.indicators(group=group, **_stats_args(f))
+    f = indicator_filters(f)
+    rows = _bad_request(stats.indicators, group, f.stats())
     table = indicator_table(rows, group, str(BY_LABELS.get(group, group)), _notes(f, _("绩效指标")))
     return exports.table_response(table, fmt, f"indicators-{group}-{f.start}-{f.end}")
 
@@ -278,6 +329,20 @@ def _int(raw: str | None, default: int, *, field: str) -> int:
     if value < 1:
         raise DomainError("number_invalid", f"{field} 必须大于 0", f"{field} must be positive", field=field, status=400)
     return value
+
+
+def _bad_request(selector, *args):
+    """A selector's refusal of what the query string asked is the client's error (400)."""
+    try:
+        return selector(*args)
+    except DomainError as err:
+        err.status = 400
+        raise
+
+
+def indicator_filters(f: Filters) -> Filters:
+    """The indicators are defined per department / street over every category: only the street narrows them."""
+    return replace(f, department="", category="", department_id=None, category_id=None)
 
 
 def _as_dict(row) -> dict:
@@ -308,8 +373,8 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     month = f"{first:%Y-%m}"
     notes = [_("月度绩效报表") + f" {month} · {f.start:%Y-%m-%d} – {f.end:%Y-%m-%d}"
              + (f" · {department.name}" if department else "")]
-    departments = stats.indicators(group="department", **_stats_args(f))
-    streets = stats.indicators(group="street", **_stats_args(f))
+    departments = stats.indicators("department", f.stats())
+    streets = stats.indicators("street", f.stats())
     late = late_cases(first, last, department)
     tables = [
         indicator_table(departments, "department", _("部门绩效排名"), notes),
@@ -419,8 +484,8 @@ def screen_data(request: HttpRequest) -> JsonResponse:
     month = Filters(start=today.replace(day=1), end=today, preset="month")
     day = Filters(start=today, end=today, preset="today")
     recent = Filters(start=today - timedelta(days=29), end=today)
-    summary = stats.summary(**_stats_args(month))
-    today_summary = stats.summary(**_stats_args(day))
+    summary = stats.summary(month.stats())
+    today_summary = stats.summary(day.stats())
     keep = ("key", "code", "name", "composite", "rank")
     body = {
         "updated_at": timezone.localtime(now).isoformat(timespec="seconds"),
@@ -430,23 +495,15 @@ def screen_data(request: HttpRequest) -> JsonResponse:
         "month": dict(summary["flows"]),
         "now": dict(summary["now"]),
         "rates": dict(summary["rates"]),
-        "trend": stats.trend(metric="reported", granularity="day", **_stats_args(recent))["points"],
-        "channels": stats.breakdown(metric="reported", by="channel", limit=10, **_stats_args(month))["rows"],
-        "categories": stats.breakdown(metric="reported", by="category", limit=10, **_stats_args(month))["rows"],
-        "cells": stats.breakdown(metric="reported", by="cell", limit=10_000, **_stats_args(month))["rows"],
-        "departments": [{k: _as_dict(r)[k] for k in keep}
-                        for r in stats.indicators(group="department", **_stats_args(month))],
-        "streets": [{k: _as_dict(r)[k] for k in keep} for r in stats.indicators(group="street", **_stats_args(month))],
+        "trend": stats.trend("reported", recent.stats(), "day")["points"],
+        "channels": stats.breakdown("reported", month.stats(), "channel", 10)["rows"],
+        "categories": stats.breakdown("reported", month.stats(), "category", 10)["rows"],
+        "cells": stats.breakdown("reported", month.stats(), "cell", 500)["rows"],
+        "departments": [{k: _as_dict(r)[k] for k in keep} for r in stats.indicators("department", month.stats())],
+        "streets": [{k: _as_dict(r)[k] for k in keep} for r in stats.indicators("street", month.stats())],
     }
     response = JsonResponse(body)
     response["Cache-Control"] = "no-store"
     return response
 
 
-def _stats_args(f: Filters) -> dict:
-    return {"start": f.start, "end": f.end, "street": f.street or None, "department": f.department or None,
-            "category": f.category or None}
-
-
-RATE_NUMERATORS: dict[str, str] = {}
-_unused = (Case, urlencode)

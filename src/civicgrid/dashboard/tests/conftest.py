@@ -65,7 +65,8 @@ def build_history(world, count: int, *, seed: int = 5, days: int = 100, today_sh
             moment = now - timedelta(days=rng.uniform(1, days), hours=rng.uniform(0, 12))
         code = rng.choice(HANDLED if rng.random() < 0.8 else ANY)
         by_grid = rng.random() < 0.3
-        lat, lon = 39.6005 + (n % 19) * 0.001, 109.7605 + (n // 19 % 27) * 0.001
+        spot = n * 37 % 513  # 27 × 19 distinct points ~100 m apart (never taken for duplicates), spread out
+        lat, lon = 39.6005 + spot // 27 * 0.001, 109.7605 + spot % 27 * 0.001
         if 109.783 <= lon <= 109.787 and 39.603 <= lat <= 39.607:
             lon += 0.005
         channel = Channel.GRID if by_grid else (Channel.HOTLINE if rng.random() < 0.15 else Channel.APP)
