@@ -1,6 +1,6 @@
 """The known fixture of the analytics tests: the indicators' week (cases/tests/test_indicators.py)
-plus a reclassified report, a report outside the grid, a merged duplicate, a supervised case and a
-case on the long-term list — all through the real services, counted by the worker as it goes."""
+plus a reclassified report, a report outside the grid, a merged duplicate, a supervised case, a
+case on the long-term list and a fresh report on a yellow light — all through the real services, counted by the worker as it goes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 import time_machine
 
 from civicgrid.analytics import rollups
-from civicgrid.cases.tests.helpers import LAKE, NORTH_2, local, move, north_of, submit
+from civicgrid.cases.tests.helpers import LAKE, NORTH_1, NORTH_2, local, move, north_of, submit
 from civicgrid.cases.tests.test_indicators import week  # noqa: F401  (the fixture)
 
 NOW = local(2026, 11, 30, 12)  # when the figures are read: Monday after the week
@@ -38,6 +38,8 @@ def history(routed_world, categories, week):  # noqa: F811
         cases["d"] = move(cases["d"], "supervise", w.leader, "尽快处理")
         t.move_to(nov(26, 10))
         cases["j"] = move(cases["j"], "hang", w.dispatcher, "需要统一规划")
+        t.move_to(nov(30, 10, 15))
+        cases["l"] = submit(w.citizen, NORTH_1, category=categories["06010"])  # yellow at NOW (立案 due 14:45)
     while rollups.apply_pending(batch=5):
         pass
     return cases
