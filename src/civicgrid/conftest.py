@@ -7,6 +7,7 @@ import os
 import pytest
 
 from civicgrid.grids import index
+from civicgrid.taxonomy import cache as taxonomy_cache
 from civicgrid.worktime import calendar
 
 
@@ -17,9 +18,11 @@ def _fast_and_isolated(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     index.invalidate()
     calendar.invalidate()
+    taxonomy_cache.invalidate()
     yield
     index.invalidate()
     calendar.invalidate()
+    taxonomy_cache.invalidate()
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Q
-
 from civicgrid.cases.choices import CaseStatus, Light
 from civicgrid.cases.models import Case, CaseDeadline, ExtensionStatus
 from civicgrid.taxonomy.choices import ClockUnit, Step, Urgency
-from civicgrid.taxonomy.models import Category, TimeLimit
+from civicgrid.taxonomy.cache import get_snapshot
+from civicgrid.taxonomy.models import Category
 from civicgrid.worktime.calendar import get_calendar
 
 YELLOW_SHARE = Decimal("0.8")
@@ -43,13 +42,10 @@ FALLBACK_LIMITS = {
 
 def limit_for(category: Category | None, step: str, urgency: str) -> tuple[Decimal, str]:
     """(hours, unit) for a step: the category's own limit, else the default row, else built-in."""
-    scope = Q(category__isnull=True) | Q(category=category) if category else Q(category__isnull=True)
-    # At most two rows (the category's, the default); no ordering (the model's joins the categories).
-    rows = {category_id: (hours, unit) for category_id, hours, unit in TimeLimit.objects.filter(
-        scope, step=step, urgency=urgency).order_by().values_list("category_id", "hours", "unit")}
-    row = rows.get(category.pk if category else None) or rows.get(None)
+    # The limits are configuration read on every report: the per-process copy (taxonomy/cache.py).
+    row = get_snapshot().limit(category.pk if category else None, step, urgency)
     if row is not None:
-        return Decimal(row[0]), row[1]
+        return row
     hours, unit = FALLBACK_LIMITS[Urgency(urgency)]
     return Decimal(hours[step]), unit
 

@@ -6,3 +6,6 @@ class TaxonomyConfig(AppConfig):
     name = "civicgrid.taxonomy"
     label = "taxonomy"
     verbose_name = _("分类与派遣规则 Taxonomy and routing")
+
+    def ready(self) -> None:
+        from civicgrid.taxonomy import cache  # noqa: F401  (connects the signals that keep it current)

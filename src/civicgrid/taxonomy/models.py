@@ -126,3 +126,16 @@ class RoutingRule(models.Model):
             raise ValidationError({"major_code": _("大类编码应为 2 位数字 (2 digits).")})
         if self.category_id and self.major_code and self.category.major_code != self.major_code:
             raise ValidationError({"major_code": _("与所选分类的大类不一致 (does not match the category).")})
+
+
+class TaxonomyRevision(models.Model):
+    """One row whose number goes up whenever categories or time limits change (taxonomy/cache.py),
+    so every process reloads the copy it reads on each report."""
+
+    revision = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("分类版本 taxonomy revision")
+
+    def __str__(self) -> str:
+        return f"taxonomy revision {self.revision}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from civicgrid.core.errors import DomainError
+from civicgrid.taxonomy.cache import get_snapshot
 from civicgrid.taxonomy.models import Category
 
 
@@ -17,10 +18,7 @@ def category_by_code(raw: str | None) -> Category | None:
     if not raw or not raw.strip():
         return None
     kind, _, code = raw.strip().rpartition(":")
-    qs = Category.objects.active().filter(code=code)
-    if kind:
-        qs = qs.filter(kind=kind)
-    matches = list(qs[:2])
+    matches = get_snapshot().categories(code, kind)
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
