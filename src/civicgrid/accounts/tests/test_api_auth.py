@@ -75,3 +75,22 @@ def test_issue_token_command_prints_a_working_token(client, world):
     call_command("issue_token", world.leader.phone, "大屏", stdout=out)
     raw = out.getvalue().strip()
     assert client.get(URL, headers={"Authorization": f"Bearer {raw}"}).json()["id"] == world.leader.id
+
+
+def test_the_token_lookup_gives_the_user_exactly_as_the_orm_loads_it(world):
+    # The lookup is a hand-written statement (core/rawsql.py): every field must come back converted
+    # as the ORM converts it — aware datetimes, booleans, foreign keys — on SQLite and PostgreSQL.
+    world.dispatcher.last_login = world.dispatcher.date_joined
+    world.dispatcher.save()
+    _, raw = api_token_create(user=world.dispatcher, name="12345 热线")
+    user = api_token_authenticate(raw)
+    expected = type(world.dispatcher).objects.get(pk=world.dispatcher.pk)
+    for field in expected._meta.concrete_fields:
+        assert getattr(user, field.attname) == getattr(expected, field.attname), field.name
+        assert type(getattr(user, field.attname)) is type(getattr(expected, field.attname)), field.name
+    assert user.last_login.tzinfo is not None
+    assert user._state.db == expected._state.db and not user._state.adding
+
+
+def test_an_unknown_token_finds_nobody(world):
+    assert api_token_authenticate("cg_not-a-token") is None
