@@ -85,6 +85,21 @@ def child(reports: int, seed: int) -> None:
         if example is None or len(ctx.captured_queries) < len(example):
             example = [statement_kind(q["sql"]) for q in ctx.captured_queries]
 
+    if os.environ.get("INTAKE_PROFILE"):
+        # --profile: where the CPU of an intake goes (cProfile, cumulative and own time), on stderr.
+        import cProfile
+        import pstats
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for i in range(reports):
+            post(i)
+        profiler.disable()
+        stats = pstats.Stats(profiler, stream=sys.stderr)
+        stats.sort_stats("cumulative").print_stats(60)
+        stats.sort_stats("tottime").print_stats(40)
+        stats.print_callers("functional.py")
+
     cpu, wall = [], []
     for _ in range(3):
         c0, w0 = time.process_time(), time.perf_counter()
@@ -106,6 +121,8 @@ def run_database(vendor: str, args) -> dict:
     try:
         target.prepare(args.history)
         env = dict(target.env, ALLOWED_HOSTS="testserver,127.0.0.1,localhost")
+        if args.profile:
+            env["INTAKE_PROFILE"] = "1"
         done = subprocess.run([sys.executable, __file__, "--child", "--reports", str(args.reports),
                                "--seed", str(args.seed)], env=env, cwd=target.home, capture_output=True, text=True)
         line = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
@@ -114,6 +131,9 @@ def run_database(vendor: str, args) -> dict:
                              f"{done.stderr[-3000:]}")
         result = json.loads(line)
         log(f"[{vendor}] {result['queries_median']} queries, {result['cpu_ms']} CPU ms per intake")
+        if args.profile:
+            (Path(target.home).parent / f"intake-profile-{vendor}.txt").write_text(done.stderr)
+            log(f"[{vendor}] profile written to {Path(target.home).parent / f'intake-profile-{vendor}.txt'}")
         return result
     finally:
         if not args.keep:
@@ -127,6 +147,7 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated (default both)")
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--keep", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile the intakes; the report goes to a file")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -80,6 +80,8 @@ def allowed_actions(user: User, case: Case) -> list[str]:
     out = []
     pending = None
     for action, move in MOVES.items():
+        if case.status not in move.sources:
+            continue  # what check_state would refuse, without composing its message
         try:
             check_state(move, action, case)
             check_actor(move, action, case, user)

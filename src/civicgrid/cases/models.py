@@ -95,6 +95,9 @@ class Case(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["category", "created_at"], name="case_dup_idx"),
+            # The duplicate search at intake (cases/intake.find_original): category, then a 50 m box.
+            models.Index(fields=["category", "lon", "lat"], condition=models.Q(duplicate_of__isnull=True),
+                         name="case_near_idx"),
             models.Index(fields=["status", "due_at"], name="case_light_idx"),
             models.Index(fields=["department", "status"], name="case_dept_idx"),
             models.Index(fields=["cell", "status"], name="case_cell_idx"),

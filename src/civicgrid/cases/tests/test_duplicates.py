@@ -123,3 +123,33 @@ def test_nearest_open_original_wins(client, routed_world, categories, neighbour,
     assert body["duplicate_of"] == near.number
     far.refresh_from_db()
     assert far.me_too_count == 0
+
+
+def test_the_duplicate_search_picks_what_the_nearby_list_puts_first(routed_world, categories, monday):
+    # find_original runs a hand-written statement on the partial index case_near_idx; the nearby list
+    # (the form's "same problem near you") is the ORM query. They must agree on every point.
+    import random
+
+    from django.conf import settings
+
+    from civicgrid.cases.intake import find_original, nearby_open_cases
+    from civicgrid.core import clock
+
+    rng = random.Random(7)
+    reporters = [routed_world.citizen, routed_world.grid_member, routed_world.dispatcher]
+    for i in range(24):
+        point = north_of(east_of(NORTH_1, rng.uniform(-120, 120)), rng.uniform(-120, 120))
+        category = categories["06013"] if i % 3 else categories["06010"]
+        submit(reporters[i % 3], point, category=category, description=f"第 {i} 处")
+        monday.shift(timedelta(hours=5))
+    since = clock.now() - timedelta(hours=settings.CIVICGRID_DUPLICATE_WINDOW_HOURS)
+    radius = settings.CIVICGRID_DUPLICATE_RADIUS_M
+    found = 0
+    for _ in range(60):
+        lat, lon = north_of(east_of(NORTH_1, rng.uniform(-150, 150)), rng.uniform(-150, 150))
+        for category in (categories["06013"], categories["06010"]):
+            nearest = nearby_open_cases(category=category, lat=lat, lon=lon, radius_m=radius, since=since, limit=1)
+            original = find_original(category=category, lat=lat, lon=lon, at=clock.now())
+            assert original == (nearest[0] if nearest else None)
+            found += original is not None
+    assert 10 < found < 110  # both outcomes were exercised
