@@ -18,8 +18,8 @@ from civicgrid.accounts.roles import STAFF_ROLES, Role
 from civicgrid.accounts.sms import get_sms_sender
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, PermissionDenied
-from civicgrid.core.rawsql import ModelColumns
 from civicgrid.core.masking import mask_phone
+from civicgrid.core.rawsql import ModelColumns
 
 logger = logging.getLogger("civicgrid.accounts")
 

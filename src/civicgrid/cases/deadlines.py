@@ -14,8 +14,8 @@ from decimal import Decimal
 
 from civicgrid.cases.choices import CaseStatus, Light
 from civicgrid.cases.models import Case, CaseDeadline, ExtensionStatus
-from civicgrid.taxonomy.choices import ClockUnit, Step, Urgency
 from civicgrid.taxonomy.cache import get_snapshot
+from civicgrid.taxonomy.choices import ClockUnit, Step, Urgency
 from civicgrid.taxonomy.models import Category
 from civicgrid.worktime.calendar import get_calendar
 
