@@ -277,12 +277,15 @@ def _area_geojson(area, zoom: int, revision: object) -> dict | None:
 
 
 def classes(values: list[int]) -> list[int]:
-    """Up to five lower bounds (≥ 1) splitting the non-zero values; the first is always 1."""
-    top = max(values, default=0)
-    if top <= 5:
-        return list(range(1, max(top, 1) + 1))
-    bounds = sorted({1, *(max(1, math.ceil(top * q)) for q in (0.1, 0.25, 0.5, 0.75))})
-    return bounds[:5]
+    """Up to five lower bounds splitting the non-zero values into classes of about equal size (quantiles);
+    the first is always 1, so that any non-zero value is coloured."""
+    ranked = sorted(v for v in values if v > 0)
+    if not ranked:
+        return [1]
+    if ranked[-1] <= 5:
+        return list(range(1, ranked[-1] + 1))
+    cuts = {ranked[min(len(ranked) - 1, math.floor(len(ranked) * q))] for q in (0.2, 0.4, 0.6, 0.8)}
+    return sorted({1, *cuts})[:5]
 
 
 def _class_of(value: int, bounds: list[int]) -> int:

@@ -203,3 +203,11 @@ def test_places_merchants_and_stalls_from_the_codes_app(client, routed_world, co
     assert len(stalls["features"]) == 1 and stalls["features"][0]["geometry"]["type"] == "Polygon"
     assert "张小贩" not in str(stalls)
     assert get(client, "stalls", bbox="109.78,39.60,109.79,39.605")["features"] == []
+
+
+def test_classes_split_the_non_zero_values_by_quantiles():
+    assert selectors.classes([]) == [1]
+    assert selectors.classes([0, 0, 3]) == [1, 2, 3]
+    assert selectors.classes([40, 80, 85, 90, 95, 0]) == [1, 80, 85, 90, 95]
+    bounds = selectors.classes(list(range(1, 101)))
+    assert bounds[0] == 1 and len(bounds) == 5 and bounds == sorted(bounds)

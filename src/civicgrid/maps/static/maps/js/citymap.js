@@ -4,7 +4,7 @@
  *     layers: [...catalogue entries...],   // from /api/map/layers (id, kind, legend, available)
  *     enabled: ["boundaries", "cases"],    // layers drawn at start
  *     filters: {start: "2026-11-01", end: "2026-11-27", status: ["accepted"], category: "", street: ""},
- *     center: [lat, lon], zoom: 14, dark: false,
+ *     center: [lat, lon], zoom: 14, bounds: [[south, west], [north, east]] (optional, fitted at start), dark: false,
  *     onFeature: function (properties, layerId) {},   // a feature was clicked (properties.card is its card)
  *     onLayer: function (layerId, collection) {},     // a layer was (re)drawn
  *   });
@@ -34,6 +34,7 @@
     const opts = Object.assign({ layers: [], enabled: [], filters: {}, center: [39.605, 109.79], zoom: 14,
       dark: false, api: "/api/map/layers/", debounce: 250, onFeature: null, onLayer: null, onError: null }, options || {});
     const map = window.civicgridMap(el, { center: opts.center, zoom: opts.zoom, cells: false });
+    if (opts.bounds) { map.fitBounds(opts.bounds, { padding: [12, 12] }); }
     Object.keys(PANES).forEach(function (kind) {
       const [name, z] = PANES[kind];
       if (!map.getPane(name)) { map.createPane(name).style.zIndex = z; }
@@ -48,6 +49,8 @@
 
     function style(spec, feature) {
       const p = feature.properties;
+      // Points are styled by pointToLayer; a style here would move them into the polygons' pane.
+      if (feature.geometry && feature.geometry.type === "Point") return {};
       if (spec.kind === "boundaries") {
         const street = p.level === "street";
         return { color: opts.dark ? (street ? "#eceff1" : "#78909c") : p.colour, weight: street ? 3 : 1.5,
@@ -68,7 +71,10 @@
       if (layer.group) { map.removeLayer(layer.group); }
       const className = "citymap-feature citymap-" + id + (collection.mode === "binned" ? " citymap-bin" : "");
       layer.group = L.geoJSON(collection, {
-        style: function (f) { return Object.assign(style(spec, f), { className: className }); },
+        style: function (f) {
+          const s = style(spec, f);
+          return f.geometry && f.geometry.type === "Point" ? s : Object.assign(s, { className: className });
+        },
         pointToLayer: function (f, latlng) {
           return L.circleMarker(latlng, { radius: f.properties.radius || 6, color: opts.dark ? "#263238" : "#ffffff",
             weight: 1.5, fillColor: f.properties.colour, fillOpacity: 0.9, pane: PANES.points[0], className: className });

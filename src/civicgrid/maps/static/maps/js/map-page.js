@@ -100,6 +100,7 @@
     filters: currentFilters(),
     center: config.center,
     zoom: config.zoom,
+    bounds: config.bounds,
     onFeature: showCard,
     onLayer: function (id, collection) {
       const count = document.querySelector('[data-count="' + id + '"]');
