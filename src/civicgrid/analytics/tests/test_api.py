@@ -1,0 +1,158 @@
+"""/api/stats/: who may read it, the contract the dashboard pages code against, refusals, drill-down
+pages and pinned query counts."""
+
+from __future__ import annotations
+
+import pytest
+import time_machine
+
+from civicgrid.accounts.services import api_token_create
+from civicgrid.analytics import selectors
+from civicgrid.analytics.selectors import StatsFilter
+from civicgrid.analytics.tests.conftest import NOW
+from civicgrid.analytics.tests.test_figures import WEEK
+from civicgrid.cases.tests.helpers import as_user
+
+pytestmark = pytest.mark.django_db
+PERIOD = {"start": "2026-11-20", "end": "2026-11-30"}
+
+
+@pytest.fixture
+def leader(client, history, routed_world):
+    with time_machine.travel(NOW, tick=False):
+        yield as_user(client, routed_world.leader)
+
+
+def get(client, path, **params):
+    return client.get(f"/api/stats/{path}", params)
+
+
+def test_only_city_viewers(client, history, routed_world):
+    w = routed_world
+    assert get(client, "summary").status_code == 401
+    for user in (w.citizen, w.grid_member, w.roads_handler, w.department_admin, w.inspector):
+        r = get(as_user(client, user), "summary")
+        assert r.status_code == 403 and r.json()["error"] == "forbidden_role", user.role
+    for user in (w.dispatcher, w.leader, w.admin):
+        assert get(as_user(client, user), "summary").status_code == 200, user.role
+    client.logout()
+    _, raw = api_token_create(user=w.leader, name="大屏")
+    assert client.get("/api/stats/summary", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
+
+
+def test_summary_contract(leader, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):  # session, user, rollup sum, open-case counts
+        body = get(leader, "summary", **PERIOD).json()
+    assert set(body) == {"period", "flows", "rates", "now"}
+    assert body["period"] == {"start": "2026-11-20", "end": "2026-11-30"}
+    assert set(body["flows"]) == {"reported", "registered", "dispatched", "handled", "closed", "rejected", "merged",
+                                  "reworked", "rated", "satisfied"}
+    assert set(body["rates"]) == {"on_time_registration_rate", "on_time_handling_rate", "on_time_closing_rate",
+                                  "closing_rate", "rework_rate", "satisfaction_rate"}
+    assert set(body["now"]) == {"open", "yellow", "red", "supervised", "long_term"}
+    assert body == selectors.summary(StatsFilter(*WEEK))
+    assert body["flows"]["reported"] == 11
+
+
+def test_summary_default_period_is_this_month(leader):
+    body = get(leader, "summary").json()
+    assert body["period"] == {"start": "2026-11-01", "end": "2026-11-30"}
+
+
+def test_filters_by_code(leader, routed_world, categories):
+    body = get(leader, "summary", **PERIOD, street="150603001", department="ZJJ-SZ", category="06013").json()
+    f = StatsFilter(*WEEK, street_id=routed_world.street.pk, department_id=routed_world.departments["ZJJ_SZ"].pk,
+                    category_id=categories["06013"].pk)
+    assert body == selectors.summary(f)
+    assert body["flows"]["dispatched"] == selectors.drilldown("dispatched", f).count() > 0
+
+
+@pytest.mark.parametrize(("params", "status", "error", "field"), [
+    ({"street": "999999999"}, 422, "street_unknown", "street"),
+    ({"department": "NOPE"}, 422, "department_unknown", "department"),
+    ({"category": "99999"}, 422, "category_unknown", "category"),
+    ({"start": "2026-11-30", "end": "2026-11-01"}, 422, "period_invalid", "start"),
+    ({"start": "2026-13-01"}, 422, "invalid_input", "start"),
+])
+def test_bad_filters_are_refused(leader, params, status, error, field):
+    r = get(leader, "summary", **params)
+    assert r.status_code == status
+    assert r.json()["error"] == error and r.json()["field"] == field
+
+
+def test_trend(leader, django_assert_max_num_queries):
+    with django_assert_max_num_queries(4):
+        body = get(leader, "trend", metric="reported", granularity="day", **PERIOD).json()
+    assert body["metric"] == "reported" and body["granularity"] == "day"
+    assert len(body["points"]) == 11
+    assert body["points"][4] == {"period": "2026-11-24", "value": 2, "last_year": 0}
+    weeks = get(leader, "trend", metric="closing_rate", granularity="week", **PERIOD).json()["points"]
+    assert [p["period"] for p in weeks] == ["2026-11-16", "2026-11-23", "2026-11-30"]
+    r = get(leader, "trend", metric="open")
+    assert r.status_code == 422 and r.json()["error"] == "metric_invalid"
+    assert get(leader, "trend", granularity="hour").json()["error"] == "granularity_invalid"
+
+
+def test_breakdown(leader, categories, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):  # + the names of the rows
+        body = get(leader, "breakdown", metric="reported", by="category", limit=2, **PERIOD).json()
+    assert body["metric"] == "reported" and body["by"] == "category"
+    assert [r["code"] for r in body["rows"]] == ["06013", "04002"]
+    assert set(body["rows"][0]) == {"key", "code", "name", "value"}
+    assert body["rows"][0]["key"] == categories["06013"].pk and body["rows"][0]["name"] == "道路破损"
+    red = get(leader, "breakdown", metric="red", by="department").json()["rows"]
+    assert sum(r["value"] for r in red) == get(leader, "summary").json()["now"]["red"]
+    assert get(leader, "breakdown", by="colour").json()["error"] == "by_invalid"
+
+
+def test_indicators(leader, routed_world, django_assert_max_num_queries):
+    with django_assert_max_num_queries(5):
+        body = get(leader, "indicators", group="department", start="2026-11-23", end="2026-11-27").json()
+    roads = next(r for r in body["rows"] if r["code"] == "ZJJ-SZ")
+    assert roads["dispatched"] == 5 and roads["composite"] == 68.0  # as in cases/tests/test_indicators.py
+    assert [r["rank"] for r in body["rows"]] == list(range(1, len(body["rows"]) + 1))
+    assert get(leader, "indicators", group="team").json()["error"] == "group_invalid"
+    r = get(leader, "indicators", department="YLZX")
+    assert r.status_code == 422 and r.json()["field"] == "department"
+
+
+def test_cases_behind_a_figure(leader, history, django_assert_max_num_queries):
+    figure = get(leader, "summary", **PERIOD).json()["flows"]["dispatched"]
+    with django_assert_max_num_queries(5):  # session, user, count, page
+        body = get(leader, "cases", metric="dispatched", page_size=5, **PERIOD).json()
+    assert body["count"] == figure and body["page"] == 1 and len(body["rows"]) == 5
+    row = body["rows"][0]
+    assert set(row) == {"number", "category", "status", "status_label", "light", "street", "department",
+                        "created_at", "url"}
+    assert row["url"] == f"/console/cases/{row['number']}/"
+    assert leader.get(row["url"]).status_code == 200  # the console page of the case opens
+    page2 = get(leader, "cases", metric="dispatched", page_size=5, page=2, **PERIOD).json()
+    assert len(page2["rows"]) == figure - 5
+
+
+def test_cases_behind_a_breakdown_row(leader, history):
+    rows = get(leader, "breakdown", metric="reported", by="cell", limit=50, **PERIOD).json()["rows"]
+    outside = next(r for r in rows if r["key"] is None)
+    body = get(leader, "cases", metric="reported", by="cell", key="none", **PERIOD).json()
+    assert body["count"] == outside["value"] == 1
+    assert body["rows"][0]["number"] == history["h"].number and body["rows"][0]["street"] == ""
+    first = rows[0] if rows[0]["key"] is not None else rows[1]
+    assert get(leader, "cases", metric="reported", by="cell", key=str(first["key"]), **PERIOD).json()["count"] == \
+        first["value"]
+    red = get(leader, "cases", metric="red").json()
+    assert red["count"] == get(leader, "summary").json()["now"]["red"]
+    assert {r["light"] for r in red["rows"]} == {"red"}
+    rate = get(leader, "cases", metric="satisfaction_rate", **PERIOD).json()
+    assert rate["count"] == get(leader, "summary", **PERIOD).json()["flows"]["satisfied"]
+
+
+@pytest.mark.parametrize(("params", "error"), [
+    ({"metric": "nonsense"}, "metric_invalid"),
+    ({"key": "3"}, "by_required"),
+    ({"by": "cell", "key": "x"}, "key_invalid"),
+    ({"page": 0}, "page_invalid"),
+    ({"page_size": 1000}, "page_invalid"),
+])
+def test_cases_refusals(leader, params, error):
+    r = get(leader, "cases", **params)
+    assert r.status_code == 422 and r.json()["error"] == error
