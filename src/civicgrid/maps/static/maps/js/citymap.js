@@ -34,7 +34,10 @@
     const opts = Object.assign({ layers: [], enabled: [], filters: {}, center: [39.605, 109.79], zoom: 14,
       dark: false, api: "/api/map/layers/", debounce: 250, onFeature: null, onLayer: null, onError: null }, options || {});
     const map = window.civicgridMap(el, { center: opts.center, zoom: opts.zoom, cells: false });
-    if (opts.bounds) { map.fitBounds(opts.bounds, { padding: [12, 12] }); }
+    if (opts.bounds) {
+      map.options.zoomSnap = 0.25;  // fit the city closely; the API is asked with the rounded zoom
+      map.fitBounds(opts.bounds, { padding: [12, 12] });
+    }
     Object.keys(PANES).forEach(function (kind) {
       const [name, z] = PANES[kind];
       if (!map.getPane(name)) { map.createPane(name).style.zIndex = z; }
@@ -93,7 +96,7 @@
       const b = map.getBounds();
       const p = new URLSearchParams();
       p.set("bbox", [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); }).join(","));
-      p.set("zoom", String(map.getZoom()));
+      p.set("zoom", String(Math.round(map.getZoom())));
       ["start", "end", "category", "street"].forEach(function (k) { if (filters[k]) p.set(k, filters[k]); });
       (filters.status || []).forEach(function (s) { if (s) p.append("status", s); });
       return opts.api + encodeURIComponent(id) + "?" + p.toString();
