@@ -253,7 +253,7 @@ def apply_pending(batch: int = 5000) -> int:
         # A tally row per case, created with the case's current dimensions if it is new.
         CaseTally.objects.bulk_create(
             [CaseTally(case_id=pk, street_id=s["street_id"], cell_id=s["cell_id"], category_id=s["category_id"],
-                       channel=s["channel"]) for pk, s in state.items()],
+                       channel=s["channel"]) for pk, s in sorted(state.items())],
             ignore_conflicts=True, batch_size=500)
         tallies = {t.case_id: t for t in CaseTally.objects.filter(case_id__in=case_ids)
                    .order_by("case_id").select_for_update()}
