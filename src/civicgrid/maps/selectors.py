@@ -491,21 +491,16 @@ def layer_cases(params: MapParams, *, staff: bool, now: datetime, revision: obje
 
 
 def layer_duplicates(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
-    """Originals with me-too reports (附议) or merged duplicates (并案), hottest first."""
-    merged = Case.objects.filter(duplicate_of__isnull=False).values("duplicate_of_id")
-    qs = case_queryset(params, staff=staff).in_bbox(*params.box).filter(Q(me_too_count__gt=0) | Q(pk__in=merged))
-    rows = list(_case_rows(qs).annotate(merged=Count("duplicates"))
-                .order_by(F("me_too_count").desc(), "-created_at")[:HOTSPOT_LIMIT + 1])
-    truncated = len(rows) > HOTSPOT_LIMIT
-    rows = rows[:HOTSPOT_LIMIT]
-    rows.sort(key=lambda c: -(c.me_too_count + c.merged))
+    """Cases others joined — me-too reports (附议) and merged duplicates (并案), which intake counts in
+    `me_too_count` of the original — hottest first."""
+    qs = case_queryset(params, staff=staff).in_bbox(*params.box).filter(me_too_count__gt=0)
+    rows = list(_case_rows(qs).order_by("-me_too_count", "-created_at", "-id")[:HOTSPOT_LIMIT + 1])
     features = []
-    for case in rows:
-        heat = case.me_too_count + case.merged
-        f = _case_feature(case, staff=staff, now=now, heat=heat)
-        f["properties"]["radius"] = min(18, 5 + 2 * heat)
+    for case in rows[:HOTSPOT_LIMIT]:
+        f = _case_feature(case, staff=staff, now=now, heat=case.me_too_count)
+        f["properties"]["radius"] = min(18, 5 + 2 * case.me_too_count)
         features.append(f)
-    return LayerAnswer(features=features, mode="points", total=len(features), truncated=truncated,
+    return LayerAnswer(features=features, mode="points", total=len(features), truncated=len(rows) > HOTSPOT_LIMIT,
                        legend=[{"colour": HEX["red"], "label": _("圈越大，附议和并案越多")}])
 
 

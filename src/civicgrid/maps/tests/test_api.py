@@ -117,7 +117,7 @@ QUERIES = {
     "cell_density": 2 + 2 + 2,  # events, grid revision; cells, rollup
     "cell_overdue": 2 + 2 + 2,  # events, grid revision; cells, overdue counts
     "cases": 2 + 1 + 1,  # events; the cases (category, street, department joined)
-    "duplicates": 2 + 1 + 1,  # events; the hot spots with their merged counts
+    "duplicates": 2 + 1 + 1,  # events; the hot spots
     "places": 2 + 1 + 1,  # places (+ active codes); places with categories and code flags
     "merchants": 2 + 2 + 1,  # merchants, inspections; merchants
     "stalls": 2 + 1 + 1,  # stalls; stalls

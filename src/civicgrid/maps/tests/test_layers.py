@@ -12,9 +12,10 @@ from django.utils import timezone
 
 from civicgrid.analytics import rollups
 from civicgrid.cases.choices import TIMED_STATUSES, CaseStatus
+from civicgrid.cases.intake import Submission, case_submit
 from civicgrid.cases.models import Case
 from civicgrid.maps import selectors
-from civicgrid.maps.tests.conftest import CITY_BOX, NORTH_BOX, NOW, bulk_cases
+from civicgrid.maps.tests.conftest import CITY_BOX, NORTH_BOX, NOW
 
 pytestmark = pytest.mark.django_db
 
@@ -171,15 +172,20 @@ def test_overdue_counts_open_cases_past_their_limit(client, routed_world, spread
 # --- hot spots, boundaries, codes --------------------------------------------------------------------
 
 def test_duplicate_hot_spots_rank_me_too_and_merged_reports(client, routed_world, categories, spread):
-    hot, warm = spread.cases[1], spread.cases[2]
+    hot = spread.cases[1]
     Case.objects.filter(pk=hot.pk).update(me_too_count=3)
-    dup = bulk_cases(routed_world, categories, 2, start=500)
-    Case.objects.filter(pk__in=[d.pk for d in dup]).update(status=CaseStatus.MERGED, duplicate_of=warm)
+    # A duplicate through intake: the second report at the same place is merged into the first.
+    first, _ = case_submit(reporter=routed_world.citizen, submission=Submission(
+        description="井盖缺失", lat=39.6153, lon=109.7652, category=categories["01003"]))
+    second, _ = case_submit(reporter=routed_world.inspector, submission=Submission(
+        description="这里井盖没了", lat=39.61531, lon=109.76521, category=categories["01003"]))
+    assert second.duplicate_of_id == first.pk
     client.force_login(routed_world.dispatcher)
     body = get(client, "duplicates")
     heat = {f["properties"]["number"]: f["properties"]["heat"] for f in body["features"]}
-    assert heat == {hot.number: 3, warm.number: 2}
+    assert heat == {hot.number: 3, first.number: 1}
     assert body["features"][0]["properties"]["number"] == hot.number  # hottest first
+    assert body["features"][0]["properties"]["radius"] > body["features"][1]["properties"]["radius"]
 
 
 def test_boundaries_give_the_street_and_its_communities(client, world):
