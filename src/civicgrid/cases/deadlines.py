@@ -52,9 +52,17 @@ def limit_for(category: Category | None, step: str, urgency: str) -> tuple[Decim
 
 def deadline_start(*, case: Case, step: str, at: datetime) -> CaseDeadline:
     """Start the clock of `step` for the case and put it on the case (caller saves the case)."""
+    deadline = deadline_plan(case=case, step=step, at=at)
+    deadline.save(force_insert=True)
+    return deadline
+
+
+def deadline_plan(*, case: Case, step: str, at: datetime) -> CaseDeadline:
+    """The deadline `deadline_start` would write, unsaved, and put on the case (which may be unsaved:
+    the intake writes the case with its first clock in one INSERT, then this row)."""
     hours, unit = limit_for(case.category, step, case.urgency)
     calendar = get_calendar()
-    deadline = CaseDeadline.objects.create(
+    deadline = CaseDeadline(
         case=case, step=step, started_at=at, limit_hours=hours, unit=unit,
         due_at=calendar.add(at, hours, unit), warn_at=calendar.add(at, hours * YELLOW_SHARE, unit),
     )

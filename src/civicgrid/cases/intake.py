@@ -226,7 +226,15 @@ def _create(reporter: User, s: Submission, place, idempotency_key: str | None) -
         is_public=s.is_public, source_ref=s.source_ref[:80], created_at=at, idempotency_key=idempotency_key,
         status=CaseStatus.MERGED if original else CaseStatus.REPORTED, duplicate_of=original,
     )
-    case.save()
+    # The 立案 clock goes into the case's INSERT; its CaseDeadline row is written once the case has an id.
+    deadline = deadlines.deadline_plan(case=case, step=Step.REGISTER, at=at) if original is None else None
+    # The number last: its counter row stays locked until commit (see next_case_number) — except on
+    # SQLite, where BEGIN IMMEDIATE has already given this transaction the whole database: there the
+    # number is taken first and written with the case, which saves an UPDATE.
+    number_first = connection.vendor == "sqlite"
+    if number_first:
+        case.number = next_case_number(at)
+    case.save(force_insert=True)
     events = [CaseEvent(case=case, action=Action.REPORT, from_status="", to_status=CaseStatus.REPORTED,
                         actor=reporter, actor_role=reporter.role, created_at=at,
                         data={"channel": s.channel, "crs": s.crs})]
@@ -241,12 +249,14 @@ def _create(reporter: User, s: Submission, place, idempotency_key: str | None) -
         CaseFollower.objects.bulk_create([CaseFollower(case=original, user=reporter, created_at=at)],
                                          ignore_conflicts=True)
     CaseEvent.objects.bulk_create(events)
+    if deadline is not None:
+        deadline.case = case
+        deadline.save(force_insert=True)
     if s.photos:
         photos_store(case=case, event=events[0], photos=s.photos, stage=PhotoStage.REPORT)
-    deadline = deadlines.deadline_start(case=case, step=Step.REGISTER, at=at) if original is None else None
-    # The number last: its counter row stays locked until commit (see next_case_number).
-    case.number = next_case_number(at)
-    case.save(update_fields=["number", "step", "due_at", "warn_at"])
+    if not number_first:
+        case.number = next_case_number(at)
+        case.save(update_fields=["number"])
     if original is None and category is not None and user_can(reporter, Capability.REPORT_TRUSTED):
         # 网格员上报自动立案: a grid member's report is trusted and registered at once.
         case_transition(case=case, action=Action.REGISTER, actor=reporter, note="网格员上报，自动立案",
