@@ -152,7 +152,8 @@ else:
     SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)  # a fresh checkout has no var/ yet
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, with writers queued on a file lock (core/sqlite/base.py).
+            "ENGINE": "civicgrid.core.sqlite",
             "NAME": SQLITE_PATH,
             "OPTIONS": {
                 "transaction_mode": "IMMEDIATE",

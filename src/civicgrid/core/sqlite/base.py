@@ -1,0 +1,95 @@
+"""Django's SQLite backend, with writers queued on a file lock instead of SQLite's busy sleeps.
+
+Every transaction starts with BEGIN IMMEDIATE (settings.py), so writers never deadlock — but a
+writer that finds the database taken waits in SQLite's busy handler, which sleeps 1, 2, 5, 10, 15 …
+ms between attempts whatever happens meanwhile. Under load (two gunicorn workers taking turns
+writing reports) those sleeps, not the work, set the throughput and the p99 latency.
+
+Here each connection first takes an exclusive `flock` on `<database>.writelock` and only then
+sends BEGIN IMMEDIATE; it lets go at commit or rollback. A waiting writer looks again every
+≤ 1 ms (and gives up with "database is locked" after the connection's timeout, like SQLite), so
+it starts within a millisecond of the lock coming free. The lock belongs to the open file, so the kernel frees it when a
+process dies (a killed server never leaves it held), and two connections of one process (threads)
+queue on it like two processes. Statements outside a transaction (autocommit) do not take it;
+they still wait in SQLite's busy handler, as before. In-memory databases have no file to lock.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import time
+
+from django.db import OperationalError
+from django.db.backends.sqlite3 import base
+
+# Waits between two looks at a taken lock (seconds): short at first, then every millisecond.
+RETRY_WAITS = (0.0001, 0.0002, 0.0005)
+RETRY_WAIT_MAX = 0.001
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    _write_lock_fd: int | None = None
+    _write_lock_held = False
+
+    def _write_lock_path(self) -> str | None:
+        if self.is_in_memory_db():
+            return None
+        return f"{self.settings_dict['NAME']}.writelock"
+
+    def _write_lock_acquire(self) -> None:
+        if self._write_lock_fd is None:
+            path = self._write_lock_path()
+            if path is None:
+                return
+            self._write_lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = None
+        attempt = 0
+        while True:
+            try:
+                fcntl.flock(self._write_lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                now = time.monotonic()
+                if deadline is None:
+                    deadline = now + float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+                elif now > deadline:
+                    raise OperationalError("database is locked (another writer held the write lock "
+                                           "longer than the timeout)") from None
+                time.sleep(RETRY_WAITS[attempt] if attempt < len(RETRY_WAITS) else RETRY_WAIT_MAX)
+                attempt += 1
+        self._write_lock_held = True
+
+    def _write_lock_release(self) -> None:
+        if self._write_lock_held:
+            self._write_lock_held = False
+            fcntl.flock(self._write_lock_fd, fcntl.LOCK_UN)
+
+    def _start_transaction_under_autocommit(self):
+        self._write_lock_acquire()
+        try:
+            super()._start_transaction_under_autocommit()
+        except BaseException:
+            self._write_lock_release()
+            raise
+
+    def _commit(self):
+        try:
+            return super()._commit()
+        finally:
+            self._write_lock_release()
+
+    def _rollback(self):
+        try:
+            return super()._rollback()
+        finally:
+            self._write_lock_release()
+
+    def _close(self):
+        try:
+            return super()._close()
+        finally:
+            self._write_lock_release()
+            if self._write_lock_fd is not None:
+                os.close(self._write_lock_fd)
+                self._write_lock_fd = None
