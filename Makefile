@@ -18,7 +18,7 @@ $(STAMP): $(BIN)/python pyproject.toml
 demo: $(STAMP)
 	$(BIN)/civicgrid migrate --noinput
 	$(BIN)/civicgrid demo
-	$(BIN)/civicgrid serve
+	$(BIN)/civicgrid serve --with-worker
 
 ## test: ruff, migrations check and the whole pytest suite (SQLite, and PostgreSQL when configured)
 test: $(STAMP)

@@ -1,0 +1,67 @@
+"""`civicgrid serve --with-worker`: gunicorn and the background worker start together and stop together."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="process handling as on the servers")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _children(pid: int) -> dict[int, str]:
+    out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    return {int(line.split(None, 1)[0]): line.split(None, 1)[1] for line in out.splitlines() if line.strip()}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_serve_with_worker_runs_both_and_stops_both(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
+    env.update(CIVICGRID_HOME=str(tmp_path), DATABASE_URL="", SQLITE_PATH=str(tmp_path / "db.sqlite3"), DEBUG="0",
+               ALLOWED_HOSTS="127.0.0.1", CIVICGRID_LOG_LEVEL="WARNING")
+    civicgrid = [sys.executable, "-m", "civicgrid"]
+    subprocess.run([*civicgrid, "migrate", "-v", "0"], env=env, check=True, cwd=tmp_path, timeout=300)
+    port = _free_port()
+    server = subprocess.Popen([*civicgrid, "serve", "--with-worker", "--no-collectstatic", "--workers", "1",
+                               "--bind", f"127.0.0.1:{port}"], env=env, cwd=tmp_path,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert time.monotonic() < deadline, "the server did not answer"
+                time.sleep(0.2)
+        children = _children(server.pid)
+        assert any("worker" in c and "gunicorn" not in c for c in children.values()), children
+        assert any("gunicorn" in c for c in children.values()), children
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        time.sleep(0.5)
+        assert [pid for pid in children if _alive(pid)] == []
+    finally:
+        if server.poll() is None:
+            server.kill()
