@@ -46,7 +46,7 @@ from civicgrid.taxonomy.models import Category
 # Bump when the shape of an answer changes, so that no browser keeps an old one under the same ETag.
 CODE_VERSION = "1"
 POINT_LIMIT = 2000  # case points in view beyond which the view is binned into hexagons
-MAX_BINS = 1500  # at most this many SQL groups (and so hexagons) per binned answer
+MAX_BINS = 3000  # at most this many SQL groups (and so hexagons) per binned answer
 HOTSPOT_LIMIT = 500
 PLACE_LIMIT = 3000
 STALL_LIMIT = 1000
@@ -447,7 +447,8 @@ def _bin_step(params: MapParams) -> tuple[int, float]:
     min_lon, min_lat, max_lon, max_lat = params.box
     res = h3_resolution(params.zoom)
     while True:
-        step = h3.average_hexagon_edge_length(res, unit="km") / 111.32 / 2
+        # A grid step of ¾ of the hexagon's edge: each hexagon gathers a few groups, whose centres decide.
+        step = h3.average_hexagon_edge_length(res, unit="km") / 111.32 * 0.75
         groups = math.ceil(max(max_lon - min_lon, 1e-9) / step) * math.ceil(max(max_lat - min_lat, 1e-9) / step)
         if groups <= MAX_BINS or res == 0:
             return res, step

@@ -4,6 +4,7 @@ clicked through to its page (console for staff, public page for visitors), the E
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -134,3 +135,21 @@ def test_a_visitor_sees_public_layers_and_reaches_the_public_page_in_english(new
     link.click()
     page.wait_for_url(f"**/reports/{number}/")
     expect(page.locator("body")).to_contain_text(number)
+
+
+def test_many_cases_in_view_come_as_hexagons_that_zoom_in_when_clicked(new_page, city, monkeypatch):
+    from civicgrid.maps import selectors
+
+    world, cases, now = city
+    monkeypatch.setattr(selectors, "POINT_LIMIT", 60)  # the live server runs in this process
+    page = new_page(**SCREEN)
+    login_page(page, world.leader)
+    page.goto("/map/")
+    expect(drawn(page, "cases")).to_have_attribute("data-layer-cases", re.compile(r"^binned:\d+$"))
+    hexagons = page.locator("path.citymap-bin")
+    assert 0 < hexagons.count() < since(cases, now, 30)
+    expect(page.locator("[data-legend=cases]")).to_contain_text("已按六边形汇总")
+    zoom = page.evaluate("window.citymap.map.getZoom()")
+    hexagons.first.click(force=True)
+    expect(page.locator("#card .card-title")).to_contain_text("件案件")
+    page.wait_for_function(f"window.citymap.map.getZoom() > {zoom}")

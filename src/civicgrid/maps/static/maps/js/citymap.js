@@ -18,7 +18,7 @@
 (function () {
   "use strict";
 
-  const PANES = { choropleth: ["citymap-fill", 410], polygons: ["citymap-fill", 410],
+  const PANES = { choropleth: ["citymap-fill", 410], polygons: ["citymap-fill", 410], bins: ["citymap-bins", 415],
     boundaries: ["citymap-lines", 420], points: ["citymap-points", 430] };
   const CACHE_PER_LAYER = 24;
 
@@ -63,8 +63,9 @@
         return { color: lineColour("#78909c"), weight: 0.7, fillColor: p.fill || "#ffffff",
           fillOpacity: p.fill ? 0.7 : 0.05, pane: PANES.choropleth[0] };
       }
+      // Stall zones under the lines; hexagons of a points layer above the choropleths.
       return { color: p.fill || p.colour, weight: 1.2, fillColor: p.fill || p.colour, fillOpacity: 0.5,
-        pane: PANES.choropleth[0] };
+        pane: spec.kind === "points" ? PANES.bins[0] : PANES.polygons[0] };
     }
 
     function draw(id, collection) {
@@ -84,7 +85,11 @@
         },
         onEachFeature: function (f, lyr) {
           if (f.properties.card && f.properties.card.title) { lyr.bindTooltip(f.properties.card.title); }
-          lyr.on("click", function () { if (opts.onFeature) opts.onFeature(f.properties, id); });
+          lyr.on("click", function () {
+            if (opts.onFeature) opts.onFeature(f.properties, id);
+            // A hexagon stands for many cases: zoom into it (points appear below the threshold).
+            if (collection.mode === "binned" && lyr.getBounds) map.setView(lyr.getBounds().getCenter(), map.getZoom() + 2);
+          });
         },
       }).addTo(map);
       layer.shown = collection;
