@@ -28,7 +28,7 @@ from civicgrid.accounts.models import Department
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.analytics import selectors as stats
 from civicgrid.cases.access import department_subtree
-from civicgrid.cases.choices import Light
+from civicgrid.cases.choices import OPEN_STATUSES, Light
 from civicgrid.cases.deadlines import light_of
 from civicgrid.cases.models import Case, CaseDeadline
 from civicgrid.console import forms as console_forms
@@ -41,11 +41,13 @@ from civicgrid.dashboard import exports
 from civicgrid.dashboard.forms import PRESETS, Filters, local_today, parse_filters, parse_month
 from civicgrid.dashboard.templatetags.dashboard import percent
 from civicgrid.grids.models import District, Street
+from civicgrid.maps import selectors as map_selectors
 from civicgrid.taxonomy.choices import Step
 from civicgrid.taxonomy.models import Category
 
 PAGE_SIZE = 50
 REFRESH_DEFAULT = 30
+SCREEN_LAYERS = ["cell_density", "boundaries", "cases"]
 EXPORT_LIMIT = 100_000  # rows in one export; beyond that, narrow the filters
 
 METRIC_LABELS = {
@@ -76,11 +78,13 @@ TODAY_METRICS = ("reported", "registered", "dispatched", "closed")
 PERIOD_METRICS = ("reported", "registered", "dispatched", "handled", "closed", "reworked", "rated", "satisfied")
 NOW_METRICS = ("open", "yellow", "red", "supervised", "long_term")
 # Breakdown cards: (by, chart kind, limit) — top 10 categories and places, every street and channel.
-BREAKDOWNS = (("category", "bar", 10), ("cell", "bar", 10), ("department", "bar", 15), ("street", "bar", 20),
-              ("channel", "pie", 10))
+# Reports per category, cell, street and channel; dispatches per department (a report has no department yet).
+BREAKDOWNS = (("category", "bar", 10, "reported"), ("cell", "bar", 10, "reported"),
+              ("department", "bar", 15, "dispatched"), ("street", "bar", 20, "reported"),
+              ("channel", "pie", 10, "reported"))
 BREAKDOWN_TITLES = {
     "category": gettext_lazy("高发问题 Top 10"), "cell": gettext_lazy("高发网格 Top 10"),
-    "department": gettext_lazy("按处置部门"), "street": gettext_lazy("按街道"), "channel": gettext_lazy("来源渠道"),
+    "department": gettext_lazy("各部门派遣量"), "street": gettext_lazy("各街道上报量"), "channel": gettext_lazy("来源渠道"),
 }
 GRANULARITIES = (("day", gettext_lazy("日")), ("week", gettext_lazy("周")), ("month", gettext_lazy("月")))
 
@@ -160,8 +164,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "rate_tiles": [_rate_tile(f, name, period["rates"][name]) for name in RATE_LABELS],
         "trend_metrics": [(m, METRIC_LABELS[m]) for m in PERIOD_METRICS],
         "granularities": GRANULARITIES, "default_granularity": _default_granularity(f),
-        "breakdowns": [{"by": by, "kind": kind, "limit": limit, "label": BREAKDOWN_TITLES[by]}
-                       for by, kind, limit in BREAKDOWNS],
+        "breakdowns": [{"by": by, "kind": kind, "limit": limit, "metric": metric, "label": BREAKDOWN_TITLES[by]}
+                       for by, kind, limit, metric in BREAKDOWNS],
         "stats_api": STATS_API,
         "indicator_columns": INDICATOR_COLUMNS,
         "indicators_narrowed": bool(f.department or f.category), "indicator_filters": indicator_filters(f),
@@ -464,14 +468,21 @@ def _queue_order(sort: str) -> tuple[str, ...]:
 @require_GET
 @city_view_required
 def screen(request: HttpRequest) -> HttpResponse:
+    """大屏: the page shell; its figures come from `screen_data` every `refresh` seconds (default 30)."""
     refresh = _int(request.GET.get("refresh"), getattr(settings, "CIVICGRID_SCREEN_REFRESH_SECONDS", REFRESH_DEFAULT),
                    field="refresh")
-    box = District.objects.aggregate(a=Min("min_lon"), b=Min("min_lat"), c=Max("max_lon"), d=Max("max_lat"))
-    bbox = ",".join(f"{v:.5f}" for v in box.values()) if None not in box.values() else "-180,-90,180,90"
+    box = District.objects.aggregate(w=Min("min_lon"), s=Min("min_lat"), e=Max("max_lon"), n=Max("max_lat"))
+    bounds = [[box["s"], box["w"]], [box["n"], box["e"]]] if None not in box.values() else None
+    today = local_today()
     labels = {"this_year": _("本期"), "last_year": _("去年同期"), "offline": _("数据暂时无法更新，显示上次结果"),
-              "legend": _("本月上报"), "low": _("少"), "high": _("多")}
-    context = {"refresh_seconds": max(5, refresh), "labels": labels, "bbox": bbox, "map_layers_url": "",
-               "map_js": "", "map_css": ""}
+              "composite": _("综合指标")}
+    # The city map's own layers (maps app): open cases over the month's case density by cell.
+    city_map = {
+        "layers": map_selectors.catalogue(request.user), "enabled": SCREEN_LAYERS, "bounds": bounds,
+        "filters": {"start": today.replace(day=1).isoformat(), "end": today.isoformat(),
+                    "status": sorted(OPEN_STATUSES)},
+    }
+    context = {"refresh_seconds": max(5, refresh), "labels": labels, "city_map": city_map}
     return render(request, "dashboard/screen.html", context)
 
 
@@ -498,8 +509,9 @@ def screen_data(request: HttpRequest) -> JsonResponse:
         "trend": stats.trend("reported", recent.stats(), "day")["points"],
         "channels": stats.breakdown("reported", month.stats(), "channel", 10)["rows"],
         "categories": stats.breakdown("reported", month.stats(), "category", 10)["rows"],
-        "cells": stats.breakdown("reported", month.stats(), "cell", 500)["rows"],
-        "departments": [{k: _as_dict(r)[k] for k in keep} for r in stats.indicators("department", month.stats())],
+        # The ranking of departments proper ("not dispatched" is no department to rank).
+        "departments": [{k: _as_dict(r)[k] for k in keep} for r in stats.indicators("department", month.stats())
+                        if r.key is not None],
         "streets": [{k: _as_dict(r)[k] for k in keep} for r in stats.indicators("street", month.stats())],
     }
     response = JsonResponse(body)

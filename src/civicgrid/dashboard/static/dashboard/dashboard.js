@@ -21,7 +21,13 @@
     location.href = url.pathname + url.search;
   }
   function fail(el, err) { el.dataset.state = "error"; el.dataset.error = String(err.message || err); }
-  function done(el, chart) { el.dataset.state = "drawn"; el.civicgridChart = chart; }
+  // "drawn" once the animation has finished: what a test clicks (or a screenshot shows) is in place.
+  function done(el, chart) {
+    el.civicgridChart = chart;
+    el.dataset.state = "drawing";
+    chart.off("finished");
+    chart.on("finished", function () { el.dataset.state = "drawn"; });
+  }
 
   // --- trend with year-on-year ----------------------------------------------------------------------
   function iso(d) { return d.toISOString().slice(0, 10); }

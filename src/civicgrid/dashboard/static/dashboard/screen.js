@@ -1,5 +1,5 @@
 /* The big screen (大屏): one snapshot from /screen/data every N seconds, drawn without reloading.
- * Numbers, ECharts panels and the map's cell colours are updated in place; the "updated at"
+ * Numbers and ECharts panels are updated in place, the city map's layers reloaded; the "updated at"
  * clock shows the server time of the snapshot. A failed fetch keeps the last figures and says so. */
 (function () {
   "use strict";
@@ -13,10 +13,6 @@
     return charts[id];
   }
   const axis = { axisLine: { lineStyle: { color: GRID } }, axisLabel: { color: TEXT }, splitLine: { lineStyle: { color: GRID } } };
-  function drill(params) {
-    const q = new URLSearchParams(params);
-    return root.dataset.drill + "?" + q.toString();
-  }
 
   function setNumber(key, value, isRate) {
     const li = root.querySelector('[data-k="' + key + '"]');
@@ -65,54 +61,53 @@
     });
   }
 
-  // --- the map: grid cells coloured by this month's reports (or the maps app's layers) ---------------
-  let map = null, cellLayer = null, cellValues = {}, cellKeys = {};
-  function colour(v, max) {
-    if (!v) return "#1b2a44";
-    const t = Math.min(1, v / (max || 1));
-    const stops = [[41, 98, 168], [53, 214, 197], [255, 197, 61], [255, 107, 107]];
-    const i = Math.min(stops.length - 2, Math.floor(t * (stops.length - 1)));
-    const f = t * (stops.length - 1) - i;
-    const c = stops[i].map(function (a, k) { return Math.round(a + (stops[i + 1][k] - a) * f); });
-    return "rgb(" + c.join(",") + ")";
+  // --- the map: the city map's layers (maps app), reloaded with each snapshot ------------------------
+  // Unchanged layers cost a 304 (the layers carry ETags); a new case shows at the next refresh.
+  const mapConfig = JSON.parse(document.getElementById("screen-map").textContent);
+  let cityMap = null;
+  function showCard(p) {
+    const c = p.card || {};
+    const card = document.getElementById("s-card");
+    card.querySelector("h3").textContent = c.title || "";
+    card.querySelector("p").textContent = c.text || "";
+    const link = card.querySelector("a");
+    if (c.url) { link.href = c.url; link.textContent = c.link || "›"; link.hidden = false; } else { link.hidden = true; }
+    card.hidden = false;
   }
-  function restyleCells() {
-    if (!cellLayer) return;
-    const max = Math.max.apply(null, [1].concat(Object.values(cellValues)));
-    cellLayer.eachLayer(function (layer) {
-      const v = cellValues[layer.feature.properties.code] || 0;
-      layer.setStyle({ color: "#4f79b8", weight: 1, fillColor: colour(v, max), fillOpacity: 0.75 });
-      layer.setTooltipContent(layer.feature.properties.name + "：" + v);
-    });
+  function drawLegend() {
     const legend = document.getElementById("s-legend");
-    legend.innerHTML = labels.legend + " <i style='background:" + colour(1, 4) + "'></i>" + labels.low + " <i style='background:" + colour(4, 4) + "'></i>" + labels.high + " (" + max + ")";
+    legend.replaceChildren();
+    mapConfig.layers.filter(function (l) { return mapConfig.enabled.indexOf(l.id) >= 0 && l.id !== "boundaries"; })
+      .forEach(function (l) {
+        const row = document.createElement("div");
+        const name = document.createElement("b");
+        name.textContent = l.name;
+        row.appendChild(name);
+        (l.legend || []).slice(0, 8).forEach(function (item) {
+          const sw = document.createElement("i");
+          sw.style.background = item.colour;
+          sw.title = item.label || "";
+          row.appendChild(sw);
+          if (item.label) { const t = document.createElement("span"); t.textContent = item.label; row.appendChild(t); }
+        });
+        legend.appendChild(row);
+      });
   }
   function initMap() {
-    const el = document.getElementById("s-map");
-    if (window.civicgridMapLayers && root.dataset.mapLayers) {
-      // The city map's own layers, embedded as they are on /map/.
-      map = window.civicgridMapLayers(el, { url: root.dataset.mapLayers, dark: true });
-      return;
-    }
-    map = L.map(el, { zoomControl: false, attributionControl: false, preferCanvas: true });
-    cellLayer = L.geoJSON(null, {
-      onEachFeature: function (f, layer) {
-        layer.bindTooltip(f.properties.name);
-        layer.on("click", function () {
-          const key = cellKeys[f.properties.code];
-          if (key !== undefined) location.href = drill({ metric: "reported", by: "cell", key: key, period: "month" });
-        });
-      },
-    }).addTo(map);
-    fetch("/api/grids/cells.geojson?bbox=" + encodeURIComponent(root.dataset.bbox), { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.json() : null; })
-      .then(function (data) {
-        if (!data) return;
-        cellLayer.addData(data);
-        const b = cellLayer.getBounds();
-        if (b.isValid()) map.fitBounds(b, { padding: [10, 10] });
-        restyleCells();
-      });
+    if (!window.CityMap) return;
+    cityMap = window.CityMap(document.getElementById("s-map"), {
+      layers: mapConfig.layers, enabled: mapConfig.enabled, filters: mapConfig.filters,
+      bounds: mapConfig.bounds, dark: true, onFeature: showCard,
+    });
+    cityMap.map.zoomControl && cityMap.map.zoomControl.remove();
+    drawLegend();
+  }
+  function refreshMap(data) {
+    if (!cityMap) return;
+    const f = cityMap.filters();
+    const start = data.date.slice(0, 8) + "01";
+    if (f.end !== data.date) { cityMap.setFilters(Object.assign(f, { start: start, end: data.date })); }
+    else { cityMap.reload(); }
   }
 
   function draw(data) {
@@ -125,9 +120,6 @@
     drawBars("s-departments", data.departments.slice(0, 10), "composite", ACCENT[1], function (v) { return v.toFixed(1); });
     drawBars("s-categories", data.categories, "value", ACCENT[0]);
     drawBars("s-streets", data.streets.slice(0, 10), "composite", ACCENT[4], function (v) { return v.toFixed(1); });
-    cellValues = {};
-    data.cells.forEach(function (r) { cellValues[r.code] = r.value; cellKeys[r.code] = r.key; });
-    restyleCells();
     document.getElementById("s-date").textContent = data.date;
     const updated = document.getElementById("s-updated");
     updated.textContent = data.updated_label;
@@ -139,7 +131,12 @@
   function load() {
     fetch(root.dataset.url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-      .then(function (data) { document.getElementById("s-status").textContent = ""; draw(data); })
+      .then(function (data) {
+        const first = !root.dataset.updatedAt;
+        document.getElementById("s-status").textContent = "";
+        draw(data);
+        if (!first) refreshMap(data);
+      })
       .catch(function () { document.getElementById("s-status").textContent = labels.offline; })
       .finally(function () { setTimeout(load, refresh); });
   }
