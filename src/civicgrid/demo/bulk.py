@@ -32,11 +32,13 @@ import bisect
 import json
 import random
 import time as pytime
-from collections.abc import Callable
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import numpy
 from django.db import connection, transaction
 from django.db.models import Max
 
@@ -274,6 +276,7 @@ class _Generator:
         self.routes: dict[tuple[int, str], object] = {}
         self.rules_for: dict[int, list] = {}
         self.limits = self._limits()
+        self.hour_cum = _cumulative(HOUR_WEIGHTS)
         self.departments = {}
 
     # --- configuration --------------------------------------------------------------------
@@ -304,10 +307,8 @@ class _Generator:
 
     # --- the moments ----------------------------------------------------------------------
 
-    def moments(self, count: int, *, recent_days: float | None = None) -> list[int]:
-        """`count` report times (UTC µs) with the weekly and daily rhythm, sorted."""
-        rng = self.rng
-        span_days = recent_days if recent_days is not None else (self.now - self.start) / US_DAY
+    def _days(self, span_days: float) -> tuple[list[int], list[float]]:
+        """Local days (days since 1970) of the last `span_days` and their weights (weekly rhythm, growth)."""
         offset = self.calendar.offset if self.calendar.exact else 8 * US_HOUR
         first_day = (self.now - int(span_days * US_DAY) + offset) // US_DAY
         last_day = (self.now + offset) // US_DAY
@@ -315,17 +316,51 @@ class _Generator:
         # A city's reports grow a little over the year (more people use the app).
         weights = [WEEKDAY_WEIGHTS[(d + 3) % 7] * (0.8 + 0.4 * (i / max(1, len(day_list) - 1)))
                    for i, d in enumerate(day_list)]
-        days = rng.choices(day_list, cum_weights=list(_cumulative(weights)), k=count)
-        hours = rng.choices(range(24), cum_weights=list(_cumulative(HOUR_WEIGHTS)), k=count)
+        return day_list, weights
+
+    def _in_day(self, day: int, count: int) -> list[int]:
+        """`count` report times (UTC µs) on a local day, with the daily rhythm, sorted."""
+        rng = self.rng
+        offset = self.calendar.offset if self.calendar.exact else 8 * US_HOUR
+        hours = rng.choices(range(24), cum_weights=self.hour_cum, k=count)
         out = []
-        for d, h in zip(days, hours, strict=True):
-            local = d * US_DAY + h * US_HOUR + rng.randrange(US_HOUR)
-            moment = local - offset
-            if moment > self.now:
-                moment = self.now - rng.randrange(6 * US_HOUR)
+        for h in hours:
+            moment = day * US_DAY + h * US_HOUR + rng.randrange(US_HOUR) - offset
+            if moment > self.now:  # today's reports are all in the past
+                moment = self.now - rng.randrange(min(6 * US_HOUR, max(1, self.now - (day * US_DAY - offset))))
             out.append(moment)
         out.sort()
         return out
+
+    def moments(self, count: int, *, recent_days: float) -> list[int]:
+        """`count` report times over the last `recent_days`, sorted (for the few stopped cases)."""
+        day_list, weights = self._days(recent_days)
+        days = Counter(self.rng.choices(day_list, weights=weights, k=count))
+        return sorted(m for day, n in days.items() for m in self._in_day(day, n))
+
+    def plan(self, count: int, stuck: int) -> Iterator[list[tuple[int, str | None]]]:
+        """(moment, stop) of every case in time order, a round at a time: memory stays flat for 10 M."""
+        rng = self.rng
+        # Stopped cases come from the last weeks: the newest are green or yellow, the older ones red.
+        stopped: dict[int, list[tuple[int, str]]] = defaultdict(list)
+        offset = self.calendar.offset if self.calendar.exact else 8 * US_HOUR
+        for moment in self.moments(stuck // 2, recent_days=2) + self.moments(stuck - stuck // 2, recent_days=30):
+            stopped[(moment + offset) // US_DAY].append((moment, rng.choice(STOPPABLE)))
+        day_list, weights = self._days((self.now - self.start) / US_DAY)
+        total = sum(weights)
+        numbers = numpy.random.default_rng(rng.getrandbits(64)).multinomial(count - stuck, [w / total for w in weights])
+        buffer: list[tuple[int, str | None]] = []
+        for day, n in zip(day_list, numbers.tolist(), strict=True):
+            today = [(m, None) for m in self._in_day(day, n)] + stopped.pop(day, [])
+            today.sort(key=lambda p: p[0])
+            buffer.extend(today)
+            if len(buffer) >= CHUNK:
+                yield buffer
+                buffer = []
+        leftover = [p for day in sorted(stopped) for p in stopped[day]]  # stopped before the period (tiny N)
+        buffer = sorted(leftover + buffer, key=lambda p: p[0])
+        if buffer:
+            yield buffer
 
     # --- one case -------------------------------------------------------------------------
 
@@ -949,18 +984,10 @@ def build_bulk(count: int, *, seed: int = 2026, now: datetime | None = None, day
         ids = _Ids(_start_ids())
         exact = generator.calendar.exact
         numbers = _Numbers(generator.tz, generator.calendar.offset if exact else None)
-        rng = generator.rng
-        open_share = min(0.25, OPEN_TARGET / count)
-        stuck = [i for i in range(count) if rng.random() < open_share * 0.6]
-        regular = generator.moments(count - len(stuck))
-        # Stopped cases come from the last weeks: the newest are green or yellow, the older ones red.
-        stuck_moments = generator.moments(len(stuck) // 2, recent_days=2) + \
-            generator.moments(len(stuck) - len(stuck) // 2, recent_days=30)
-        plan = [(m, None) for m in regular] + [(m, rng.choice(STOPPABLE)) for m in stuck_moments]
-        plan.sort(key=lambda p: p[0])
+        # About OPEN_TARGET cases stop in mid-loop (a quarter of a small N), so every open status is seen.
+        stuck = round(count * min(0.25, OPEN_TARGET / count) * 0.6)
         writer = _Writer()
-        for begin in range(0, count, CHUNK):
-            part = plan[begin:begin + CHUNK]
+        for part in generator.plan(count, stuck):
             cases = generator.round([m for m, _ in part], [s for _, s in part], ids, numbers)
             rows = writer.rows(cases, ids, counted=rollups is not None)
             writer.write(Case, CASE_COLUMNS, rows["case"])
