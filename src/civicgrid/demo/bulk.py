@@ -865,7 +865,7 @@ BIG_LOAD = 100_000  # from this many cases on, PostgreSQL builds the secondary i
 
 
 def _pg_fast_load(count: int) -> list[str]:
-    """Make a big COPY cheap on PostgreSQL; returns the CREATE INDEX statements to run after it.
+    """Make a big load cheap; returns the CREATE INDEX statements to run after it.
 
     Inside the transaction only (SET LOCAL, transactional DDL): foreign-key triggers are skipped
     when the role may (superuser, as pg_restore --disable-triggers does; the ids are handed out
@@ -874,6 +874,8 @@ def _pg_fast_load(count: int) -> list[str]:
     sort per index instead of millions of single inserts. Unique indexes stay, so numbers stay
     unique throughout.
     """
+    if connection.vendor == "sqlite":
+        return _sqlite_drop_indexes() if count >= BIG_LOAD else []
     if connection.vendor != "postgresql":
         return []
     with connection.cursor() as cursor:
@@ -894,10 +896,24 @@ def _pg_fast_load(count: int) -> list[str]:
     return [definition for _name, definition in indexes]
 
 
-def _pg_rebuild_indexes(statements: list[str]) -> None:
+def _sqlite_drop_indexes() -> list[str]:
+    """SQLite: the same for the secondary indexes (unique ones, written with the table, stay)."""
+    tables = [m._meta.db_table for m in (Case, CaseEvent, CaseDeadline)]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND "
+                       f"tbl_name IN ({', '.join('%s' for _ in tables)})", tables)
+        indexes = [(name, sql) for name, sql in cursor.fetchall() if not sql.upper().startswith("CREATE UNIQUE")]
+        for name, _sql in indexes:
+            cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
+    return [sql for _name, sql in indexes]
+
+
+def _rebuild_indexes(statements: list[str]) -> None:
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
+        if connection.vendor != "postgresql":
+            return
         for model in (Case, CaseEvent, CaseDeadline):
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
@@ -1009,7 +1025,7 @@ def build_bulk(count: int, *, seed: int = 2026, now: datetime | None = None, day
         if indexes:
             if progress is not None:
                 progress(f"  building {len(indexes)} indexes …")
-            _pg_rebuild_indexes(indexes)
+            _rebuild_indexes(indexes)
         if rollups is not None:
             # The events were written as counted; one rebuild puts them (and everything else) in the rollups.
             if progress is not None:
