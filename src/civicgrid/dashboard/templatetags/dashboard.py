@@ -25,3 +25,11 @@ def get_field(obj: object, name: str) -> object:
 @register.filter
 def columns_for(columns: list[dict], group: str) -> list[dict]:
     return [c for c in columns if group in c["groups"]]
+
+
+@register.filter
+def can_view_city(user) -> bool:
+    """May this user open the dashboard and the big screen (the console's navigation asks)."""
+    from civicgrid.accounts.roles import Capability, user_can
+
+    return user_can(user, Capability.VIEW_CITY)
