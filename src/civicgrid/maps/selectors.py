@@ -26,7 +26,8 @@ from datetime import date, datetime, time, timedelta
 import h3
 import shapely
 from django.apps import apps
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Case as DbCase
+from django.db.models import CharField, Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum, Value, When
 from django.db.models.functions import Floor
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -35,7 +36,6 @@ from django.utils.translation import gettext as _
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.cases.choices import STATUS_COLOURS, TIMED_STATUSES, CaseStatus
 from civicgrid.cases.models import Case, CaseEvent
-from civicgrid.cases.selectors import public_out
 from civicgrid.codes.choices import GRADE_COLOURS, CodeStatus, Grade
 from civicgrid.codes.models import Code, Merchant, MerchantInspection, Place, Stall
 from civicgrid.core.errors import DomainError, NotFound, PermissionDenied
@@ -328,45 +328,61 @@ def case_url(number: str, *, staff: bool) -> str:
     return f"/console/cases/{number}/" if staff else f"/reports/{number}/"
 
 
-def _light(case: Case, now: datetime) -> str:
-    if case.due_at is None or case.status not in TIMED_STATUSES:
-        return _("不计时")
-    if case.due_at < now:
-        return _("红灯（超期）")
-    if case.warn_at and case.warn_at <= now:
-        return _("黄灯")
-    return _("绿灯")
+CASE_VALUES = ("number", "status", "category__name", "description", "address", "lat", "lon", "me_too_count",
+               "created_at", "department__name", "light")
 
 
-def _case_feature(case: Case, *, staff: bool, now: datetime, heat: int | None = None) -> dict:
-    """A case as a point with its card; the public see exactly what /reports/ shows them."""
-    pub = public_out(case, timeline=False)
-    colour = HEX[STATUS_COLOURS[case.status]]
-    rows = [[_("状态"), pub["status_label"]], [_("分类"), pub["category_name"] or "—"],
-            [_("地址"), pub["address"] or "—"], [_("上报时间"), timezone.localtime(case.created_at)
-                                                .strftime("%Y-%m-%d %H:%M")]]
-    props = {"number": case.number, "status": case.status, "colour": colour}
-    if staff:
-        lon, lat = case.lon, case.lat
-        rows += [[_("处置部门"), case.department.name if case.department_id else "—"], [_("时限"), _light(case, now)]]
-    else:
-        lon, lat = pub["lon"], pub["lat"]  # rounded to ~10 m as on /reports/
-    if heat is not None:
-        rows.insert(1, [_("附议/并案"), str(heat)])
-        props["heat"] = heat
-    if case.me_too_count and heat is None:
-        rows.append([_("附议"), str(case.me_too_count)])
-    props["card"] = {"title": f"{pub['category_name'] or _('案件')} · {case.number}", "text": pub["description"],
-                     "rows": rows, "url": case_url(case.number, staff=staff) if case.number else None,
-                     "link": _("打开案件")}
-    return _feature(_point(lon, lat), props, fid=case.number)
+def case_values(qs: QuerySet[Case], now: datetime):
+    """The rows CaseCards needs; the light (时限) is worked out in SQL, which saves parsing two timestamps a row."""
+    light = DbCase(When(Q(due_at__isnull=True) | ~Q(status__in=TIMED_STATUSES), then=Value("none")),
+                   When(due_at__lt=now, then=Value("red")), When(warn_at__lte=now, then=Value("yellow")),
+                   default=Value("green"), output_field=CharField())
+    return qs.annotate(light=light).values(*CASE_VALUES)
+TEXT_CHARS = 140
 
 
-def _case_rows(qs: QuerySet[Case]) -> QuerySet[Case]:
-    return qs.select_related("category", "street", "department").only(
-        "id", "number", "status", "category__name", "street__name", "description", "address", "lat", "lon",
-        "me_too_count", "created_at", "closed_at", "due_at", "warn_at", "department__name", "is_public",
-        "category_id", "street_id", "department_id")
+class CaseCards:
+    """Case rows (`CASE_VALUES`) → GeoJSON points with their cards.
+
+    Labels are translated once per answer rather than once per case (Django's choice display hashes
+    every lazy label on each call: ~1 ms a case). What the public see is what `cases.selectors.public_out`
+    gives them — status, category, description, address, the place rounded to 4 decimals (~10 m) — and
+    `tests/test_layers.py` checks the two agree case by case.
+    """
+
+    def __init__(self, *, staff: bool, now: datetime) -> None:
+        self.staff, self.now = staff, now
+        self.tz = timezone.get_current_timezone()
+        self.status = {s.value: str(s.label) for s in CaseStatus}
+        self.colour = {s.value: HEX[STATUS_COLOURS[s]] for s in CaseStatus}
+        self.label = {"status": _("状态"), "category": _("分类"), "address": _("地址"), "reported": _("上报时间"),
+                      "department": _("处置部门"), "limit": _("时限"), "heat": _("附议/并案"), "me_too": _("附议"),
+                      "case": _("案件"), "open": _("打开案件")}
+        self.light = {"none": _("不计时"), "red": _("红灯（超期）"), "yellow": _("黄灯"), "green": _("绿灯")}
+
+    def feature(self, row: dict, *, heat: int | None = None) -> dict:
+        t = self.label
+        number, category = row["number"], row["category__name"]
+        rows = [[t["status"], self.status[row["status"]]], [t["category"], category or "—"],
+                [t["address"], row["address"] or "—"],
+                [t["reported"], row["created_at"].astimezone(self.tz).strftime("%Y-%m-%d %H:%M")]]
+        props = {"number": number, "status": row["status"], "colour": self.colour[row["status"]]}
+        if self.staff:
+            lon, lat = row["lon"], row["lat"]
+            rows += [[t["department"], row["department__name"] or "—"], [t["limit"], self.light[row["light"]]]]
+        else:
+            lon, lat = round(row["lon"], 4), round(row["lat"], 4)  # as public_out: ~10 m
+        if heat is not None:
+            rows.insert(1, [t["heat"], str(heat)])
+            props["heat"] = heat
+        elif row["me_too_count"]:
+            rows.append([t["me_too"], str(row["me_too_count"])])
+        text = row["description"]
+        if len(text) > TEXT_CHARS:
+            text = text[:TEXT_CHARS] + "…"
+        props["card"] = {"title": f"{category or t['case']} · {number}", "text": text, "rows": rows,
+                         "url": case_url(number, staff=self.staff) if number else None, "link": t["open"]}
+        return _feature(_point(lon, lat), props, fid=number)
 
 
 # --- layers -----------------------------------------------------------------------------------------
@@ -483,23 +499,26 @@ def _hexagons(qs: QuerySet[Case], params: MapParams, *, staff: bool) -> LayerAns
 def layer_cases(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
     """Points when at most POINT_LIMIT cases are in view, else hexagons counted in SQL."""
     qs = case_queryset(params, staff=staff).in_bbox(*params.box)
-    rows = list(_case_rows(qs).order_by("-created_at", "-id")[:POINT_LIMIT + 1])
-    if len(rows) > POINT_LIMIT:
+    # Count up to the threshold first (SELECT COUNT(*) over a LIMIT: stops early), then fetch or bin.
+    if qs.order_by()[:POINT_LIMIT + 1].count() > POINT_LIMIT:
         return _hexagons(qs, params, staff=staff)
-    legend = [item for item in _legend(LAYERS["cases"]) if any(c.status == item["value"] for c in rows)]
-    return LayerAnswer(features=[_case_feature(c, staff=staff, now=now) for c in rows], mode="points",
-                       legend=legend, total=len(rows))
+    rows = list(case_values(qs.order_by("-created_at", "-id"), now)[:POINT_LIMIT])
+    present = {row["status"] for row in rows}
+    legend = [item for item in _legend(LAYERS["cases"]) if item["value"] in present]
+    cards = CaseCards(staff=staff, now=now)
+    return LayerAnswer(features=[cards.feature(row) for row in rows], mode="points", legend=legend, total=len(rows))
 
 
 def layer_duplicates(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
     """Cases others joined — me-too reports (附议) and merged duplicates (并案), which intake counts in
     `me_too_count` of the original — hottest first."""
     qs = case_queryset(params, staff=staff).in_bbox(*params.box).filter(me_too_count__gt=0)
-    rows = list(_case_rows(qs).order_by("-me_too_count", "-created_at", "-id")[:HOTSPOT_LIMIT + 1])
+    rows = list(case_values(qs.order_by("-me_too_count", "-created_at", "-id"), now)[:HOTSPOT_LIMIT + 1])
+    cards = CaseCards(staff=staff, now=now)
     features = []
-    for case in rows[:HOTSPOT_LIMIT]:
-        f = _case_feature(case, staff=staff, now=now, heat=case.me_too_count)
-        f["properties"]["radius"] = min(18, 5 + 2 * case.me_too_count)
+    for row in rows[:HOTSPOT_LIMIT]:
+        f = cards.feature(row, heat=row["me_too_count"])
+        f["properties"]["radius"] = min(18, 5 + 2 * row["me_too_count"])
         features.append(f)
     return LayerAnswer(features=features, mode="points", total=len(features), truncated=len(rows) > HOTSPOT_LIMIT,
                        legend=[{"colour": HEX["red"], "label": _("圈越大，附议和并案越多")}])

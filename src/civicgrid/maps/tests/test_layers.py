@@ -85,6 +85,21 @@ def test_citizens_and_visitors_see_only_public_cases_masked(client, routed_world
             assert "王芳" not in str(f)  # the reporter is never named
 
 
+def test_the_public_card_agrees_with_public_out_case_by_case(client, routed_world, spread):
+    from civicgrid.cases.selectors import public_out
+
+    body = get(client, "cases")
+    assert body["features"]
+    by_number = {c.number: c for c in Case.objects.select_related("category", "street")}
+    for f in body["features"]:
+        pub = public_out(by_number[f["properties"]["number"]], timeline=False)
+        card = dict(f["properties"]["card"]["rows"])
+        assert f["geometry"]["coordinates"] == [pub["lon"], pub["lat"]]
+        assert card["状态"] == pub["status_label"] and card["分类"] == pub["category_name"]
+        assert card["地址"] == pub["address"] and f["properties"]["card"]["text"] == pub["description"]
+        assert f["properties"]["card"]["title"] == f"{pub['category_name']} · {pub['number']}"
+
+
 def test_period_status_category_and_street_filters(client, routed_world, categories, spread):
     client.force_login(routed_world.leader)
     today = timezone.localdate(NOW)
