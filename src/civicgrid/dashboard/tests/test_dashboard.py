@@ -197,3 +197,12 @@ def test_drill_down_lists_cases_with_console_links(history, client):
     assert f'href="/console/cases/{rows[0]["number"]}/"' in html
     # The list is one page at a time; page 2 of a short list is page 1.
     assert client.get("/dashboard/cases/?period=quarter&metric=red&page=9").context["result"]["page"] == 1
+
+
+def test_english_switch(history, client):
+    client.force_login(history.leader)
+    client.cookies["django_language"] = "en"
+    html = client.get("/dashboard/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Dashboard" in html and "On-time handling rate" in html and "Top 10 problems" in html
+    html = client.get("/screen/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "City Operations Command Centre" in html and "Refreshes every 30 s" in html
