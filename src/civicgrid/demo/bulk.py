@@ -711,26 +711,9 @@ def _same(value):
     return value
 
 
-_DAY_TEXT: dict[int, str] = {}
-
-
-def _sqlite_time(us: int) -> str:
+def _sqlite_time(us: int, _epoch=datetime(1970, 1, 1), _step=timedelta(microseconds=1)) -> str:
     """A UTC moment as Django writes it to SQLite: str() of the naive UTC datetime."""
-    day, rest = divmod(us, US_DAY)
-    prefix = _DAY_TEXT.get(day)
-    if prefix is None:
-        prefix = _DAY_TEXT[day] = (date(1970, 1, 1) + timedelta(days=day)).isoformat()
-    seconds, micro = divmod(rest, 1_000_000)
-    minutes, second = divmod(seconds, 60)
-    hour, minute = divmod(minutes, 60)
-    if micro:
-        return f"{prefix} {hour:02d}:{minute:02d}:{second:02d}.{micro:06d}"
-    return f"{prefix} {hour:02d}:{minute:02d}:{second:02d}"
-
-
-def _pg_time(us: int) -> str:
-    """A UTC moment as PostgreSQL reads it in COPY's text format."""
-    return _sqlite_time(us) + "+00"
+    return str(_epoch + us * _step)
 
 
 def _cumulative(weights) -> list[float]:
@@ -759,7 +742,7 @@ class _Writer:
         self.time_positions = [CASE_COLUMNS.index(c) for c in CASE_TIMES]
         self.flag_positions = [CASE_COLUMNS.index(c) for c in ("is_public", "supervised")]
         if self.vendor == "postgresql":
-            self.ts = _pg_time
+            self.ts = from_us  # psycopg formats datetimes in C
             self.flag = _same  # psycopg writes True, False and None (NULL) as they are
             self.number = lambda d: d
         else:
