@@ -116,7 +116,7 @@ QUERIES = {
     "boundaries": 2 + 1 + 2,  # grid revision; streets, communities
     "cell_density": 2 + 2 + 2,  # events, grid revision; cells, rollup
     "cell_overdue": 2 + 2 + 2,  # events, grid revision; cells, overdue counts
-    "cases": 2 + 1 + 2,  # events; how many in view (up to the threshold), the cases (category, department joined)
+    "cases": 2 + 2 + 2,  # events, grid revision; how many in view (up to the threshold), the cases
     "duplicates": 2 + 1 + 1,  # events; the hot spots
     "places": 2 + 1 + 1,  # places (+ active codes); places with categories and code flags
     "merchants": 2 + 2 + 1,  # merchants, inspections; merchants
@@ -150,8 +150,9 @@ def test_binned_cases_cost_the_same_and_filters_resolve_once(client, routed_worl
     client.force_login(routed_world.dispatcher)
     bulk_cases(routed_world, categories, 40)
     monkeypatch.setattr(selectors, "POINT_LIMIT", 10)
-    assert count(client, "cases") == QUERIES["cases"]  # the capped count, then the grouped count
-    # category and street are each resolved once
+    # the capped count, then the view's cells and their rollup rows
+    assert count(client, "cases") == QUERIES["cases"] + 1
+    # with filters: the capped count, then the hexagons' grouped count; category and street resolved once each
     assert count(client, "cases", category="matter:06010", street=routed_world.street.code) == QUERIES["cases"] + 2
 
 

@@ -117,23 +117,34 @@ def test_period_status_category_and_street_filters(client, routed_world, categor
     assert numbers(street) == {c.number for c in spread.cases if in_period(c)}
 
 
-def test_beyond_the_threshold_cases_are_binned_into_bounded_hexagons(client, routed_world, spread, monkeypatch):
+def test_beyond_the_threshold_cases_are_counted_not_shipped(client, routed_world, spread, monkeypatch):
+    rollups.rebuild()  # as the worker keeps it
     client.force_login(routed_world.dispatcher)
     visible = [c for c in spread.cases if in_period(c)]
     monkeypatch.setattr(selectors, "POINT_LIMIT", len(visible))
     assert get(client, "cases")["mode"] == "points"  # exactly at the threshold: still points
 
     monkeypatch.setattr(selectors, "POINT_LIMIT", len(visible) - 1)
+    # Staff without a case filter: cases per unit grid cell from the rollup.
     body = get(client, "cases")
-    assert body["mode"] == "binned"
-    assert sum(f["properties"]["count"] for f in body["features"]) == len(visible) == body["total"]
-    assert all(f["geometry"]["type"] == "Polygon" and "h3" in f["properties"] for f in body["features"])
+    assert body["mode"] == "binned" and body["total"] == len(visible)
+    assert {f["properties"]["cell"]: f["properties"]["count"] for f in body["features"]} == dict(
+        Counter(c.cell.code for c in visible))
     assert body["legend"] and all("number" not in f["properties"] for f in body["features"])
 
+    # With a case filter: h3 hexagons counted in SQL.
+    monkeypatch.setattr(selectors, "POINT_LIMIT", 5)
+    open_ = [c for c in visible if c.status != "closed"]
+    hexes = get(client, "cases", status=[s for s in CaseStatus.values if s != "closed"])
+    assert hexes["mode"] == "binned" and hexes["total"] == len(open_)
+    assert sum(f["properties"]["count"] for f in hexes["features"]) == len(open_)
+    assert all(f["geometry"]["type"] == "Polygon" and "h3" in f["properties"] for f in hexes["features"])
+
     # A huge view at a close zoom is coarsened: never more than MAX_BINS groups.
-    wide = get(client, "cases", bbox="100,30,120,45", zoom=18)
+    wide = get(client, "cases", bbox="100,30,120,45", zoom=18, status=["accepted"])
     assert wide["mode"] == "binned" and 0 < len(wide["features"]) <= selectors.MAX_BINS
-    assert sum(f["properties"]["count"] for f in wide["features"]) == len(visible)
+    assert sum(f["properties"]["count"] for f in wide["features"]) == len([c for c in visible
+                                                                          if c.status == "accepted"])
 
 
 def test_the_public_binning_counts_public_cases_only(client, routed_world, spread, monkeypatch):
