@@ -13,7 +13,7 @@ from django.utils import timezone
 from civicgrid.analytics import rollups
 from civicgrid.cases.choices import TIMED_STATUSES, CaseStatus
 from civicgrid.cases.intake import Submission, case_submit
-from civicgrid.cases.models import Case
+from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.maps import selectors
 from civicgrid.maps.tests.conftest import CITY_BOX, NORTH_BOX, NOW
 
@@ -197,9 +197,14 @@ def test_overdue_counts_open_cases_past_their_limit(client, routed_world, spread
 
 # --- hot spots, boundaries, codes --------------------------------------------------------------------
 
-def test_duplicate_hot_spots_rank_me_too_and_merged_reports(client, routed_world, categories, spread):
-    hot = spread.cases[1]
-    Case.objects.filter(pk=hot.pk).update(me_too_count=3)
+def test_duplicate_hot_spots_rank_me_too_and_merged_reports_of_the_period(client, routed_world, categories,
+                                                                           spread):
+    hot, old = spread.cases[1], spread.cases[2]
+    # Three me-too reports on one case today, one on another two months ago (outside the period).
+    CaseEvent.objects.bulk_create(
+        [CaseEvent(case=hot, action="me_too", from_status=hot.status, to_status=hot.status, created_at=NOW)] * 3
+        + [CaseEvent(case=old, action="me_too", from_status=old.status, to_status=old.status,
+                     created_at=NOW - timedelta(days=60))])
     # A duplicate through intake: the second report at the same place is merged into the first.
     first, _ = case_submit(reporter=routed_world.citizen, submission=Submission(
         description="井盖缺失", lat=39.6153, lon=109.7652, category=categories["01003"]))
@@ -212,6 +217,13 @@ def test_duplicate_hot_spots_rank_me_too_and_merged_reports(client, routed_world
     assert heat == {hot.number: 3, first.number: 1}
     assert body["features"][0]["properties"]["number"] == hot.number  # hottest first
     assert body["features"][0]["properties"]["radius"] > body["features"][1]["properties"]["radius"]
+    today = timezone.localdate(NOW)
+    earlier = get(client, "duplicates", start=str(today - timedelta(days=90)), end=str(today - timedelta(days=30)))
+    assert {f["properties"]["number"]: f["properties"]["heat"] for f in earlier["features"]} == {old.number: 1}
+    # The public see public cases only.
+    Case.objects.filter(pk=hot.pk).update(is_public=False)
+    client.logout()
+    assert {f["properties"]["number"] for f in get(client, "duplicates")["features"]} == {first.number}
 
 
 def test_boundaries_give_the_street_and_its_communities(client, world):
