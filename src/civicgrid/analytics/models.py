@@ -12,6 +12,9 @@ Every table inherits FlowCounts. Two kinds of counters live side by side:
 `dims` is the key of the grouping set as text ("street|department|category|channel", empty parts
 for "outside the grid" / "not dispatched"), so that the unique constraint holds for missing
 dimensions too on SQLite and PostgreSQL alike. Rows are written only by `analytics.rollups`.
+
+Each daily table has a monthly twin (`…Month`, `day` = the first of the month) holding the same
+counters summed per month, so that a year reads 12 rows per group instead of 365.
 """
 
 from __future__ import annotations
@@ -166,6 +169,96 @@ class CubeDay(FlowCounts):
             models.Index(fields=["street", "day"], name="cubeday_street_idx"),
             models.Index(fields=["department", "day"], name="cubeday_dept_idx"),
             models.Index(fields=["category", "day"], name="cubeday_category_idx"),
+            models.Index(fields=["street", "department", "day"], name="cubeday_street_dept_idx"),
+            models.Index(fields=["street", "category", "day"], name="cubeday_street_category_idx"),
+            models.Index(fields=["department", "category", "day"], name="cubeday_dept_category_idx"),
+        ]
+
+
+class CityMonth(FlowCounts):
+    """全市月汇总: CityDay summed per month (day = the 1st)."""
+
+    class Meta(FlowCounts.Meta):
+        verbose_name = _("全市月汇总 city month")
+        verbose_name_plural = _("全市月汇总 city months")
+        constraints = _unique("citymonth_unique")
+
+
+class StreetMonth(FlowCounts):
+    """街道月汇总."""
+
+    street = _fk(Street, _("街道 street"))
+
+    class Meta(FlowCounts.Meta):
+        verbose_name = _("街道月汇总 street month")
+        verbose_name_plural = _("街道月汇总 street months")
+        constraints = _unique("streetmonth_unique")
+        indexes = [models.Index(fields=["street", "day"], name="streetmonth_street_idx")]
+
+
+class CellMonth(FlowCounts):
+    """网格月汇总."""
+
+    cell = _fk(Cell, _("单元网格 cell"))
+
+    class Meta(FlowCounts.Meta):
+        verbose_name = _("网格月汇总 cell month")
+        verbose_name_plural = _("网格月汇总 cell months")
+        constraints = _unique("cellmonth_unique")
+        indexes = [models.Index(fields=["cell", "day"], name="cellmonth_cell_idx")]
+
+
+class DepartmentMonth(FlowCounts):
+    """部门月汇总."""
+
+    department = _fk(Department, _("部门 department"))
+
+    class Meta(FlowCounts.Meta):
+        verbose_name = _("部门月汇总 department month")
+        verbose_name_plural = _("部门月汇总 department months")
+        constraints = _unique("departmentmonth_unique")
+        indexes = [models.Index(fields=["department", "day"], name="departmentmonth_dept_idx")]
+
+
+class CategoryMonth(FlowCounts):
+    """分类月汇总."""
+
+    category = _fk(Category, _("分类 category"))
+
+    class Meta(FlowCounts.Meta):
+        verbose_name = _("分类月汇总 category month")
+        verbose_name_plural = _("分类月汇总 category months")
+        constraints = _unique("categorymonth_unique")
+        indexes = [models.Index(fields=["category", "day"], name="categorymonth_category_idx")]
+
+
+class ChannelMonth(FlowCounts):
+    """渠道月汇总."""
+
+    channel = models.CharField(_("来源 channel"), max_length=12, choices=Channel.choices)
+
+    class Meta(FlowCounts.Meta):
+        verbose_name = _("渠道月汇总 channel month")
+        verbose_name_plural = _("渠道月汇总 channel months")
+        constraints = _unique("channelmonth_unique")
+
+
+class CubeMonth(FlowCounts):
+    """组合月汇总: street × department × category × channel per month."""
+
+    street = _fk(Street, _("街道 street"))
+    department = _fk(Department, _("部门 department"))
+    category = _fk(Category, _("分类 category"))
+    channel = models.CharField(_("来源 channel"), max_length=12, choices=Channel.choices)
+
+    class Meta(FlowCounts.Meta):
+        verbose_name = _("组合月汇总 cube month")
+        verbose_name_plural = _("组合月汇总 cube months")
+        constraints = _unique("cubemonth_unique")
+        indexes = [
+            models.Index(fields=["street", "day"], name="cubemonth_street_idx"),
+            models.Index(fields=["department", "day"], name="cubemonth_dept_idx"),
+            models.Index(fields=["category", "day"], name="cubemonth_category_idx"),
         ]
 
 

@@ -46,13 +46,20 @@ from civicgrid.analytics.models import (
     EVENT_COUNTERS,
     CaseTally,
     CategoryDay,
+    CategoryMonth,
     CellDay,
+    CellMonth,
     ChannelDay,
+    ChannelMonth,
     CityDay,
+    CityMonth,
     CubeDay,
+    CubeMonth,
     DepartmentDay,
+    DepartmentMonth,
     FlowCounts,
     StreetDay,
+    StreetMonth,
 )
 from civicgrid.cases.choices import Action, CaseStatus, Channel, Rating
 from civicgrid.cases.models import Case, CaseDeadline, CaseEvent
@@ -128,14 +135,23 @@ def by_grid_q() -> Q:
 # --- the tables ----------------------------------------------------------------------------------
 
 DIMENSIONS = ("street", "cell", "department", "category", "channel")
-TABLES: tuple[tuple[type[FlowCounts], tuple[str, ...]], ...] = (
-    (CityDay, ()),
-    (StreetDay, ("street",)),
-    (CellDay, ("cell",)),
-    (DepartmentDay, ("department",)),
-    (CategoryDay, ("category",)),
-    (ChannelDay, ("channel",)),
-    (CubeDay, ("street", "department", "category", "channel")),
+CUBE = ("street", "department", "category", "channel")
+# (model, dimensions, grain): grain "month" rows hold the sums of the month under day = the 1st
+TABLES: tuple[tuple[type[FlowCounts], tuple[str, ...], str], ...] = (
+    (CityDay, (), "day"),
+    (StreetDay, ("street",), "day"),
+    (CellDay, ("cell",), "day"),
+    (DepartmentDay, ("department",), "day"),
+    (CategoryDay, ("category",), "day"),
+    (ChannelDay, ("channel",), "day"),
+    (CubeDay, CUBE, "day"),
+    (CityMonth, (), "month"),
+    (StreetMonth, ("street",), "month"),
+    (CellMonth, ("cell",), "month"),
+    (DepartmentMonth, ("department",), "month"),
+    (CategoryMonth, ("category",), "month"),
+    (ChannelMonth, ("channel",), "month"),
+    (CubeMonth, CUBE, "month"),
 )
 
 
@@ -165,15 +181,15 @@ class _Deltas:
 
     def add(self, day: date, point: Point, counters: Iterable[str], sign: int = 1) -> None:
         values = dict(zip(DIMENSIONS, point, strict=True))
-        for index, (_model, dims) in enumerate(TABLES):
-            key = (day, tuple(values[d] for d in dims))
+        for index, (_model, dims, grain) in enumerate(TABLES):
+            key = (day if grain == "day" else day.replace(day=1), tuple(values[d] for d in dims))
             row = self.rows[index][key]
             for counter in counters:
                 row[counter] += sign
 
     def write(self) -> int:
         written = 0
-        for index, (model, dims) in enumerate(TABLES):
+        for index, (model, dims, _grain) in enumerate(TABLES):
             rows = [(k, v) for k, v in self.rows[index].items() if any(v.values())]
             rows.sort(key=lambda kv: (kv[0][0], dims_key(kv[0][1])))  # one lock order for every worker
             for start in range(0, len(rows), 400):
@@ -313,6 +329,13 @@ def _point(dims: tuple, department_id: int | None) -> Point:
 FINE = "analytics_fine_tmp"
 
 
+def _month_sql() -> str:
+    """The first day of the month of the fine table's `day`, in this database's SQL."""
+    if connection.vendor == "postgresql":
+        return "CAST(date_trunc('month', day) AS date)"
+    return "date(day, 'start of month')"
+
+
 def _subquery_insert(table: str, columns: list[str], queryset) -> None:
     """INSERT INTO table (columns) SELECT k_<column> … FROM (the queryset's SQL)."""
     sql, params = queryset.query.sql_with_params()
@@ -329,7 +352,7 @@ def rebuild() -> dict[str, int]:
     with transaction.atomic():
         _advisory(shared=False)
         CaseEvent.objects.filter(counted=False).update(counted=True)
-        for model, _dims in TABLES:
+        for model, _dims, _grain in TABLES:
             model.objects.all().delete()
         CaseTally.objects.all().delete()
         # 1. tallies: the dimensions and the cohort of every case as it is now
@@ -374,15 +397,17 @@ def rebuild() -> dict[str, int]:
                 f"GROUP BY registered_day, street_id, cell_id, department_id, category_id, channel")
             # 3. every table from the fine rows
             counts = {}
-            for model, dims in TABLES:
+            for model, dims, grain in TABLES:
                 table = q(model._meta.db_table)
                 cols = [column(d) for d in dims]
                 key = " || '|' || ".join(f"COALESCE(CAST({c} AS TEXT), '')" for c in cols) or "''"
                 sums = ", ".join(f"SUM({c})" for c in COUNTERS)
-                group = ", ".join(["day", *cols])
+                day = "day" if grain == "day" else _month_sql()
+                group = ", ".join([day, *cols])
                 cursor.execute(
                     f"INSERT INTO {table} (day, dims, {', '.join([*cols, *COUNTERS])}) "
-                    f"SELECT day, {key}, {', '.join([*cols, sums])} FROM {FINE} GROUP BY {group}")
+                    f"SELECT {day}, {key}, {', '.join([*cols, sums])} FROM {FINE} GROUP BY {group} "
+                    f"ORDER BY {group}")  # in key order: the indexes grow at their end
                 counts[model.__name__] = cursor.rowcount
             cursor.execute(f"DROP TABLE {FINE}")
     return counts

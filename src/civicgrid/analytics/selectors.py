@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from civicgrid.accounts.models import Department
@@ -29,13 +29,20 @@ from civicgrid.analytics.models import (
     COUNTERS,
     EVENT_COUNTERS,
     CategoryDay,
+    CategoryMonth,
     CellDay,
+    CellMonth,
     ChannelDay,
+    ChannelMonth,
     CityDay,
+    CityMonth,
     CubeDay,
+    CubeMonth,
     DepartmentDay,
+    DepartmentMonth,
     FlowCounts,
     StreetDay,
+    StreetMonth,
 )
 from civicgrid.cases import indicators as case_indicators
 from civicgrid.cases.choices import OPEN_STATUSES, CaseStatus, Channel
@@ -127,28 +134,60 @@ def _check_dimension(by: str) -> None:
 
 # --- which table ---------------------------------------------------------------------------------
 
-SINGLE = {"street": StreetDay, "cell": CellDay, "department": DepartmentDay, "category": CategoryDay,
-          "channel": ChannelDay}
+def _models(needed: set[str]) -> tuple[type[FlowCounts], type[FlowCounts]] | None:
+    """(daily, monthly) rollup of the smallest grouping set holding `needed`; None if none does."""
+    if not needed:
+        return CityDay, CityMonth
+    if len(needed) == 1:
+        return SINGLE[next(iter(needed))]
+    if needed == {"cell", "street"}:
+        return CellDay, CellMonth
+    if "cell" in needed:
+        return None
+    return CubeDay, CubeMonth
+
+
+SINGLE = {"street": (StreetDay, StreetMonth), "cell": (CellDay, CellMonth),
+          "department": (DepartmentDay, DepartmentMonth), "category": (CategoryDay, CategoryMonth),
+          "channel": (ChannelDay, ChannelMonth)}
+
+
+def _filtered(qs: QuerySet, f: StatsFilter) -> QuerySet:
+    cell_table = qs.model in (CellDay, CellMonth)
+    for dim, value in f.dims.items():
+        qs = qs.filter(cell__street_id=value) if (cell_table and dim == "street") else qs.filter(
+            **{f"{dim}_id": value})
+    return qs
 
 
 def table_for(f: StatsFilter, by: str | None = None) -> QuerySet[FlowCounts] | None:
-    """The smallest rollup able to answer, filtered to the period and dimensions; None if none can."""
-    needed = set(f.dims) | ({by} if by else set())
-    if not needed:
-        model = CityDay
-    elif len(needed) == 1:
-        model = SINGLE[next(iter(needed))]
-    elif needed == {"cell", "street"}:
-        model = CellDay
-    elif "cell" in needed:
+    """The daily rollup able to answer, filtered to the period and dimensions (trends read days)."""
+    models = _models(set(f.dims) | ({by} if by else set()))
+    if models is None:
         return None
-    else:
-        model = CubeDay
-    qs = model.objects.filter(day__gte=f.start, day__lte=f.end)
-    for dim, value in f.dims.items():
-        qs = qs.filter(cell__street_id=value) if (model is CellDay and dim == "street") else qs.filter(
-            **{f"{dim}_id": value})
-    return qs
+    return _filtered(models[0].objects.filter(day__gte=f.start, day__lte=f.end), f)
+
+
+def _month_after(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def parts_for(f: StatsFilter, by: str | None = None) -> list[QuerySet[FlowCounts]] | None:
+    """The rows covering the period: whole months from the monthly table, the days at either end
+    from the daily one (a year reads ≤ 12 monthly rows per group plus ≤ 60 daily ones)."""
+    models = _models(set(f.dims) | ({by} if by else set()))
+    if models is None:
+        return None
+    day_model, month_model = models
+    first = f.start if f.start.day == 1 else _month_after(f.start)  # first whole month
+    after = _month_after(f.end) if _month_after(f.end) - timedelta(days=1) == f.end else f.end.replace(day=1)
+    if first >= after:  # no whole month inside the period
+        return [_filtered(day_model.objects.filter(day__gte=f.start, day__lte=f.end), f)]
+    parts = [_filtered(month_model.objects.filter(day__gte=first, day__lt=after), f)]
+    edges = Q(day__gte=f.start, day__lt=first) | Q(day__gte=after, day__lte=f.end)
+    if f.start < first or after <= f.end:
+        parts.append(_filtered(day_model.objects.filter(edges), f))
+    return parts
 
 
 def _sums(metrics) -> dict:
@@ -166,12 +205,35 @@ def _counters_of(metric: str) -> tuple[str, ...]:
     return RATES[metric] if metric in RATES else (metric,)
 
 
+def _total(f: StatsFilter, counters) -> dict[str, int]:
+    out = dict.fromkeys(counters, 0)
+    for qs in parts_for(f):
+        for counter, value in qs.aggregate(**_sums(counters)).items():
+            out[counter] += value or 0
+    return out
+
+
+def _grouped(f: StatsFilter, by: str, counters) -> dict | None:
+    """{key of `by`: {counter: n}} over the period, or None when no rollup has that grouping."""
+    parts = parts_for(f, by)
+    if parts is None:
+        return None
+    field = "channel" if by == "channel" else f"{by}_id"
+    out: dict = {}
+    for qs in parts:
+        for row in qs.values(field).annotate(**_sums(counters)).order_by():
+            acc = out.setdefault(row[field], dict.fromkeys(counters, 0))
+            for counter in counters:
+                acc[counter] += row[counter] or 0
+    return out
+
+
 # --- summary ---------------------------------------------------------------------------------------
 
 
 def summary(f: StatsFilter) -> dict:
-    row = table_for(f).aggregate(**_sums(COUNTERS))
-    flows = {m: row[m] or 0 for m in SUMMARY_FLOWS}
+    row = _total(f, COUNTERS)
+    flows = {m: row[m] for m in SUMMARY_FLOWS}
     rates = {r: _value(r, row) for r in RATES}
     return {"period": {"start": f.start.isoformat(), "end": f.end.isoformat()}, "flows": flows, "rates": rates,
             "now": now_figures(f)}
@@ -291,12 +353,10 @@ def breakdown(metric: str, f: StatsFilter, by: str, limit: int = 10) -> dict:
                     .order_by()):
             values[row[field]] = row["n"]
     else:
-        qs = table_for(f, by)
-        field = "channel" if by == "channel" else f"{by}_id"
         counters = _counters_of(metric)
-        if qs is not None:
-            for row in qs.values(field).annotate(**_sums(counters)).order_by():
-                values[row[field]] = _value(metric, row)
+        grouped = _grouped(f, by, counters)
+        if grouped is not None:
+            values = {k: _value(metric, row) for k, row in grouped.items()}
         else:  # a cell under a department/category filter: no rollup has it, count the cases
             per: dict = defaultdict(dict)
             for counter in counters:
@@ -329,9 +389,7 @@ def indicators(group: str, f: StatsFilter) -> list[case_indicators.IndicatorRow]
     if f.department_id is not None or f.category_id is not None:
         raise DomainError("filter_unsupported", "绩效评价只能按街道筛选", "indicators can be filtered by street only",
                           field="department" if f.department_id is not None else "category")
-    qs = table_for(f, group)
-    field = f"{group}_id"
-    rows = {r[field]: r for r in qs.values(field).annotate(**_sums(COUNTERS)).order_by()}
+    rows = _grouped(f, group, COUNTERS)
     names = case_indicators._names(group, [k for k in rows if k is not None])
     rate = case_indicators._rate
     out = []
@@ -408,8 +466,14 @@ def _cohort_q(metric: str) -> Q:
     return rollups.by_grid_q()
 
 
-def figure_of(metric: str, f: StatsFilter) -> int:
-    """One counter over the period from the rollups (what the drill-down's count must equal)."""
-    if metric in NOW_METRICS:
-        return _open_cases(f).filter(_now_q(clock.now())[metric]).count()
-    return table_for(f).aggregate(n=Sum(F(metric)))["n"] or 0
+def figure_of(metric: str, f: StatsFilter, *, by: str | None = None, key=None) -> int:
+    """The figure a drill-down lists (one counter over the period, optionally one breakdown row),
+    from the rollups; counted from the cases when no rollup holds that grouping."""
+    _check_metric(metric)
+    if metric in RATES:
+        metric = RATES[metric][0]
+    if metric in NOW_METRICS or (by is not None and _models(set(f.dims) | {by}) is None):
+        return drilldown(metric, f, by=by, key=key).count()
+    if by is None:
+        return _total(f, (metric,))[metric]
+    return (_grouped(f, by, (metric,)).get(key) or {}).get(metric, 0)

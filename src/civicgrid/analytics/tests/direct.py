@@ -33,21 +33,26 @@ def _event_counts(event: CaseEvent) -> list[str]:
     return out
 
 
-def table(dims: tuple[str, ...]) -> dict:
-    """{(day, (dimension values…)): {counter: n}} without zeros, like `dump(model)`."""
+def _day(moment, grain: str):
+    day = timezone.localtime(moment).date()
+    return day if grain == "day" else day.replace(day=1)
+
+
+def table(dims: tuple[str, ...], grain: str = "day") -> dict:
+    """{(day or month, (dimension values…)): {counter: n}} without zeros, like `dump(model)`."""
     out: dict = defaultdict(lambda: defaultdict(int))
     late = set(CaseDeadline.objects.filter(on_time=False).values_list("case_id", flat=True))
     for event in CaseEvent.objects.select_related("case"):
         c = event.case
         point = {"street": c.street_id, "cell": c.cell_id, "department": event.department_id,
                  "category": c.category_id, "channel": c.channel}
-        key = (timezone.localtime(event.created_at).date(), tuple(point[d] for d in dims))
+        key = (_day(event.created_at, grain), tuple(point[d] for d in dims))
         for counter in _event_counts(event):
             out[key][counter] += 1
     for c in Case.objects.filter(registered_at__isnull=False).select_related("reporter"):
         point = {"street": c.street_id, "cell": c.cell_id, "department": c.department_id,
                  "category": c.category_id, "channel": c.channel}
-        key = (timezone.localtime(c.registered_at).date(), tuple(point[d] for d in dims))
+        key = (_day(c.registered_at, grain), tuple(point[d] for d in dims))
         out[key]["due_to_close"] += 1
         if c.status == "closed":
             out[key]["closed_now"] += 1

@@ -63,5 +63,5 @@ def test_concurrent_workers_count_every_event_once(routed_world, categories):
     while rollups.apply_pending(batch=3):
         pass
     assert not CaseEvent.objects.filter(counted=False).exists()
-    for model, dims in rollups.TABLES:
-        assert direct.dump(model, dims) == direct.table(dims), model.__name__
+    for model, dims, grain in rollups.TABLES:
+        assert direct.dump(model, dims) == direct.table(dims, grain), model.__name__

@@ -43,6 +43,8 @@ def filters(world, categories) -> list[StatsFilter]:
         StatsFilter(*WEEK, street_id=street, category_id=road),
         StatsFilter(*WEEK, department_id=roads, category_id=road),
         StatsFilter(date(2026, 11, 24), date(2026, 11, 24)),
+        StatsFilter(date(2026, 11, 1), date(2026, 11, 30)),  # a whole month: the monthly rollups
+        StatsFilter(date(2026, 10, 15), date(2026, 12, 5), department_id=roads),  # days, a month, days
     ]
 
 
@@ -97,6 +99,7 @@ def test_breakdown_rows_equal_their_drilldown(frozen, routed_world, categories, 
                     assert row["value"] == round(n / d, 4)
                 else:
                     assert row["value"] == selectors.drilldown(metric, f, by=by, key=row["key"]).count()
+                    assert row["value"] == selectors.figure_of(metric, f, by=by, key=row["key"])
             if metric not in RATES:
                 assert sum(r["value"] for r in rows) == selectors.figure_of(metric, f), (metric, by, f)
             assert [r["value"] for r in rows] == sorted((r["value"] for r in rows), reverse=True)

@@ -15,13 +15,13 @@ pytestmark = pytest.mark.django_db
 
 
 def all_tables() -> dict:
-    return {model.__name__: direct.dump(model, dims) for model, dims in rollups.TABLES}
+    return {model.__name__: direct.dump(model, dims) for model, dims, _grain in rollups.TABLES}
 
 
 def test_incremental_equals_direct_count(history):
     assert not CaseEvent.objects.filter(counted=False).exists()
-    for model, dims in rollups.TABLES:
-        assert direct.dump(model, dims) == direct.table(dims), model.__name__
+    for model, dims, grain in rollups.TABLES:
+        assert direct.dump(model, dims) == direct.table(dims, grain), model.__name__
 
 
 def test_rebuild_equals_incremental(history):
@@ -38,15 +38,15 @@ def test_rebuild_from_scratch_then_incremental(history, routed_world):
     # Forget everything: rebuild counts all events; new events after it are counted incrementally.
     CaseEvent.objects.update(counted=False)
     rollups.rebuild()
-    for model, dims in rollups.TABLES:
-        assert direct.dump(model, dims) == direct.table(dims), model.__name__
+    for model, dims, grain in rollups.TABLES:
+        assert direct.dump(model, dims) == direct.table(dims, grain), model.__name__
     from civicgrid.cases.tests.helpers import move
 
     move(history["j"], "resume", routed_world.dispatcher)
     assert rollups.apply_pending() == 1
     assert rollups.apply_pending() == 0
-    for model, dims in rollups.TABLES:
-        assert direct.dump(model, dims) == direct.table(dims), model.__name__
+    for model, dims, grain in rollups.TABLES:
+        assert direct.dump(model, dims) == direct.table(dims, grain), model.__name__
 
 
 def test_reclassified_case_moves_its_counted_report(history, categories):
@@ -72,7 +72,7 @@ def test_worker_task_and_command(history, routed_world):
     move(history["d"], "verify", routed_world.dispatcher)
     run_periodic_tasks()  # CIVICGRID_WORKER_TASKS includes analytics.rollups.apply_pending
     assert not CaseEvent.objects.filter(counted=False).exists()
-    assert all_tables()["CityDay"] == direct.table(())
+    assert all_tables()["CityDay"] == direct.table((), "day")
     call_command("rollups")
     call_command("rollups", "--rebuild")
-    assert all_tables()["CityDay"] == direct.table(())
+    assert all_tables()["CityDay"] == direct.table((), "day")
