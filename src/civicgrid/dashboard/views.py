@@ -51,11 +51,12 @@ SCREEN_LAYERS = ["cell_density", "boundaries", "cases"]
 EXPORT_LIMIT = 100_000  # rows in one export; beyond that, narrow the filters
 
 METRIC_LABELS = {
-    "reported": gettext_lazy("新上报"), "registered": gettext_lazy("立案"), "dispatched": gettext_lazy("派遣"),
-    "handled": gettext_lazy("处置反馈"), "closed": gettext_lazy("结案"), "rejected": gettext_lazy("不予立案"),
-    "merged": gettext_lazy("并案"), "reworked": gettext_lazy("返工"), "rated": gettext_lazy("评价"),
-    "satisfied": gettext_lazy("满意"), "open": gettext_lazy("在办"), "yellow": gettext_lazy("黄灯"),
-    "red": gettext_lazy("红灯"), "supervised": gettext_lazy("督办"), "long_term": gettext_lazy("挂账"),
+    "reported": gettext_lazy("新上报"), "registered": gettext_lazy("立案数"), "dispatched": gettext_lazy("派遣数"),
+    "handled": gettext_lazy("处置数"), "closed": gettext_lazy("结案数"), "rejected": gettext_lazy("不予立案数"),
+    "merged": gettext_lazy("并案数"), "reworked": gettext_lazy("返工数"), "rated": gettext_lazy("评价数"),
+    "satisfied": gettext_lazy("满意数"), "open": gettext_lazy("在办"), "yellow": gettext_lazy("黄灯"),
+    "red": gettext_lazy("红灯"), "supervised": gettext_lazy("督办在办"), "supervised_open": gettext_lazy("督办在办"),
+    "long_term": gettext_lazy("挂账"),
 }
 RATE_LABELS = {
     "on_time_registration_rate": gettext_lazy("按时立案率"), "on_time_handling_rate": gettext_lazy("按期处置率"),

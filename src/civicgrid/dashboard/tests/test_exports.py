@@ -49,7 +49,7 @@ def test_drill_down_list_exports_every_case_behind_the_figure(history, client):
     ws = wb.active
     values = list(ws.values)
     header = values[1]  # a line of notes (period, filters) first
-    assert "处置反馈" in values[0][0] and header[0] == "案件编号"
+    assert "处置数" in values[0][0] and header[0] == "案件编号"
     assert len(values) - 2 == figure and {v[0] for v in values[2:]} == numbers
     created = header.index("上报时间")
     assert all(hasattr(v[created], "year") for v in values[2:])  # real dates, not text
