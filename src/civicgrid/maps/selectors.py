@@ -32,12 +32,10 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
     Max,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -54,7 +52,7 @@ from civicgrid.codes.choices import GRADE_COLOURS, CodeStatus, Grade
 from civicgrid.codes.models import Code, Merchant, MerchantInspection, Place, Stall
 from civicgrid.core.errors import DomainError, NotFound, PermissionDenied
 from civicgrid.grids.models import Cell, Community, GridRevision, Street
-from civicgrid.grids.selectors import cells_in_bbox
+from civicgrid.grids.selectors import MAX_BBOX_CELLS
 from civicgrid.taxonomy.models import Category
 
 # Bump when the shape of an answer changes, so that no browser keeps an old one under the same ETag.
@@ -275,14 +273,14 @@ def _tolerance(zoom: int) -> float:
 _shape_cache: dict[tuple, dict] = {}
 
 
-def _area_geojson(area, zoom: int, revision: object) -> dict | None:
+def _area_geojson(kind: str, pk: int, wkb: bytes | None, zoom: int, revision: object) -> dict | None:
     """The simplified outline of a cell/community/street, cached per grid revision and zoom."""
-    key = (area._meta.model_name, area.pk, revision, zoom)
+    key = (kind, pk, revision, zoom)
     hit = _shape_cache.get(key)
     if hit is None:
-        shape = area.shape
-        if shape is None:
+        if not wkb:
             return None
+        shape = shapely.from_wkb(bytes(wkb))
         if len(_shape_cache) > 50_000:
             _shape_cache.clear()
         hit = shapely.geometry.mapping(shapely.simplify(shape, _tolerance(zoom), preserve_topology=True))
@@ -412,11 +410,24 @@ class LayerAnswer:
     truncated: bool = False
 
 
-def _cells(params: MapParams) -> list[Cell]:
-    cells = list(cells_in_bbox(params.box))
+@dataclass(slots=True)
+class CellRow:
+    pk: int
+    code: str
+    name: str
+    community: str
+    street: str
+    geometry: bytes | None
+
+
+def _cells(params: MapParams) -> list[CellRow]:
+    """The cells meeting the view (as `grids.selectors.cells_in_bbox`), as plain rows: no model instances."""
+    min_lon, min_lat, max_lon, max_lat = params.box
+    qs = Cell.objects.filter(min_lon__lte=max_lon, max_lon__gte=min_lon, min_lat__lte=max_lat, max_lat__gte=min_lat)
     if params.street_id:
-        cells = [c for c in cells if c.street_id == params.street_id]
-    return cells
+        qs = qs.filter(street_id=params.street_id)
+    rows = qs.order_by("code").values_list("id", "code", "name", "community__name", "street__name", "geometry")
+    return [CellRow(*row) for row in rows[:MAX_BBOX_CELLS]]
 
 
 def _rollup_counts(params: MapParams) -> dict[int, int] | None:
@@ -443,12 +454,14 @@ def _choropleth(params: MapParams, counts: dict[int, int], *, ramp: list[str], w
     bounds = classes([v for v in values if v])
     top = max(values, default=0)
     features = []
+    t_community, t_street, t_period = _("社区"), _("街道"), _("时段")
+    period = f"{params.start:%Y-%m-%d} — {params.end:%Y-%m-%d}"
     for cell, value in zip(cells, values, strict=True):
-        geometry = _area_geojson(cell, params.zoom, revision)
+        geometry = _area_geojson("cell", cell.pk, cell.geometry, params.zoom, revision)
         fill = _colour_for(value, bounds, ramp) if value else None
         card = {"title": f"{cell.name} {cell.code}", "text": "",
-                "rows": [[what, str(value)], [_("社区"), cell.community.name], [_("街道"), cell.street.name],
-                         [_("时段"), f"{params.start:%Y-%m-%d} — {params.end:%Y-%m-%d}"]]}
+                "rows": [[what, str(value)], [t_community, cell.community], [t_street, cell.street],
+                         [t_period, period]]}
         features.append(_feature(geometry, {"code": cell.code, "name": cell.name, "value": value, "fill": fill,
                                             "card": card}, fid=cell.code))
     legend = _ramp_legend(bounds, ramp, top) if top else []
@@ -519,11 +532,12 @@ def _cell_aggregates(params: MapParams, counts: dict[int, int], revision: object
     bounds = classes(values)
     top = max(values, default=0)
     features = []
+    title, text, t_by, t_cell, t_community = (_("%(n)d 件案件"), _("放大地图可查看每个案件"), _("汇总方式"),
+                                              _("单元网格"), _("社区"))
     for cell, n in zip(cells, values, strict=True):
-        card = {"title": _("%(n)d 件案件") % {"n": n}, "text": _("放大地图可查看每个案件"),
-                "rows": [[_("汇总方式"), _("单元网格")], [_("单元网格"), f"{cell.name} {cell.code}"],
-                         [_("社区"), cell.community.name]]}
-        features.append(_feature(_area_geojson(cell, params.zoom, revision),
+        card = {"title": title % {"n": n}, "text": text,
+                "rows": [[t_by, t_cell], [t_cell, f"{cell.name} {cell.code}"], [t_community, cell.community]]}
+        features.append(_feature(_area_geojson("cell", cell.pk, cell.geometry, params.zoom, revision),
                                  {"cell": cell.code, "count": n, "fill": _colour_for(n, bounds, BIN_RAMP),
                                   "card": card}, fid=cell.code))
     return LayerAnswer(features=features, mode="binned", legend=_ramp_legend(bounds, BIN_RAMP, top) if top else [],
@@ -553,22 +567,27 @@ def layer_duplicates(params: MapParams, *, staff: bool, now: datetime, revision:
     (并案 — intake writes a ME_TOO event on the original for each) during the period, hottest first.
 
     Driven by the period's ME_TOO events (index on action, created_at), not by a scan of the period's
-    cases: a few thousand events a month against a hundred thousand cases.
+    cases: a few thousand events a month against a hundred thousand cases. Three queries: heat per case,
+    the ids this viewer may see in the view, the hottest rows.
     """
     in_period = CaseEvent.objects.filter(action=Action.ME_TOO, created_at__gte=params.start_at,
                                          created_at__lt=params.end_at)
-    heat = Subquery(in_period.filter(case_id=OuterRef("pk")).order_by().values("case_id")
-                    .annotate(n=Count("*")).values("n")[:1], output_field=IntegerField())
-    qs = (case_queryset(params, staff=staff, period=False).in_bbox(*params.box)
-          .filter(pk__in=in_period.values("case_id")).annotate(heat=heat))
-    rows = list(case_values(qs.order_by("-heat", "-me_too_count", "-id"), now, "heat")[:HOTSPOT_LIMIT + 1])
+    heat = dict(in_period.values("case_id").annotate(n=Count("*")).order_by().values_list("case_id", "n"))
+    # Which of them this viewer may see in the view, then the hottest HOTSPOT_LIMIT in full.
+    candidates = (case_queryset(params, staff=staff, period=False).in_bbox(*params.box)
+                  .filter(pk__in=in_period.values("case_id")).values_list("id", flat=True))
+    ranked = sorted(candidates, key=lambda pk: (-heat[pk], -pk))
+    top = ranked[:HOTSPOT_LIMIT]
+    rows = sorted(case_values(Case.objects.filter(pk__in=top), now, "id"), key=lambda r: (-heat[r["id"]], -r["id"]))
+    for row in rows:
+        row["heat"] = heat[row["id"]]
     cards = CaseCards(staff=staff, now=now)
     features = []
     for row in rows[:HOTSPOT_LIMIT]:
         f = cards.feature(row, heat=row["heat"])
         f["properties"]["radius"] = min(18, 5 + 2 * row["heat"])
         features.append(f)
-    return LayerAnswer(features=features, mode="points", total=len(features), truncated=len(rows) > HOTSPOT_LIMIT,
+    return LayerAnswer(features=features, mode="points", total=len(features), truncated=len(ranked) > HOTSPOT_LIMIT,
                        legend=[{"colour": HEX["red"], "label": _("圈越大，附议和并案越多")}])
 
 
@@ -583,7 +602,7 @@ def layer_boundaries(params: MapParams, *, staff: bool, now: datetime, revision:
     features = []
     for level, rows in (("street", list(streets)), ("community", list(communities))):
         for area in rows:
-            geometry = _area_geojson(area, params.zoom, revision)
+            geometry = _area_geojson(level, area.pk, area.geometry, params.zoom, revision)
             if geometry is None:
                 continue
             rows_ = [[_("编码"), area.code]]
