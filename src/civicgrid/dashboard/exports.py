@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -21,6 +22,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -96,33 +98,41 @@ def csv_bytes(table: Table) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def _write_sheet(ws, table: Table) -> None:
-    ws.title = _sheet_title(table.title)
-    for note in table.notes:
-        ws.append([note])
-    header_row = len(table.notes) + 1
-    ws.append([header for _key, header in table.columns])
-    for cell in ws[header_row]:
-        cell.font = Font(bold=True)
-        cell.fill = HEADER_FILL
-        cell.alignment = Alignment(vertical="center")
+WIDTH_SAMPLE = 200  # rows looked at to size the columns (a write-only sheet is sized before its rows)
+
+
+def _write_sheet(wb: Workbook, table: Table) -> None:
+    """One sheet in write-only mode: rows stream to the file, memory stays flat for long lists."""
+    ws = wb.create_sheet(_sheet_title(table.title))
+    rows = iter(table.rows)
+    sample = [[_cell(row.get(key)) for key, _header in table.columns] for row in itertools.islice(rows, WIDTH_SAMPLE)]
     widths = [max(8, len(header) * 2) for _key, header in table.columns]
-    for row in table.rows:
-        values = [_cell(row.get(key)) for key, _header in table.columns]
-        ws.append(values)
+    for values in sample:
         for i, value in enumerate(values):
             if isinstance(value, str):
                 widths[i] = min(60, max(widths[i], len(value) + 2))
             elif isinstance(value, datetime):
-                widths[i] = max(widths[i], 19)
+                widths[i] = max(widths[i], 17)
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = width
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
-    for i, (_key, _header) in enumerate(table.columns, start=1):
-        # Datetimes: shown to the minute, stored as real dates (sortable, filterable in Excel).
-        for (cell,) in ws.iter_rows(min_row=header_row + 1, min_col=i, max_col=i):
-            if isinstance(cell.value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
+    ws.freeze_panes = f"A{len(table.notes) + 2}"
+    for note in table.notes:
+        ws.append([note])
+    header = []
+    for _key, title in table.columns:
+        cell = WriteOnlyCell(ws, value=title)
+        cell.font, cell.fill, cell.alignment = Font(bold=True), HEADER_FILL, Alignment(vertical="center")
+        header.append(cell)
+    ws.append(header)
+    for values in itertools.chain(sample, ([_cell(row.get(key)) for key, _h in table.columns] for row in rows)):
+        ws.append([_date_cell(ws, v) if isinstance(v, datetime) else v for v in values])
+
+
+def _date_cell(ws, value: datetime) -> WriteOnlyCell:
+    # Shown to the minute, stored as a real date (sortable and filterable in Excel).
+    cell = WriteOnlyCell(ws, value=value)
+    cell.number_format = "yyyy-mm-dd hh:mm"
+    return cell
 
 
 def _sheet_title(title: str) -> str:
@@ -132,12 +142,9 @@ def _sheet_title(title: str) -> str:
 
 
 def xlsx_bytes(tables: Sequence[Table]) -> bytes:
-    wb = Workbook()
-    first = True
+    wb = Workbook(write_only=True)
     for table in tables:
-        ws = wb.active if first else wb.create_sheet()
-        first = False
-        _write_sheet(ws, table)
+        _write_sheet(wb, table)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()

@@ -213,7 +213,8 @@ def cases(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format")
     if fmt is not None:
         fmt = exports.check_format(fmt)
-        rows = qs.select_related(*exports.CASE_RELATED).order_by("-created_at", "-id")[:EXPORT_LIMIT]
+        rows = (qs.select_related(*exports.CASE_RELATED).order_by("-created_at", "-id")[:EXPORT_LIMIT]
+                .iterator(chunk_size=2000))
         table = exports.Table(title=str(_metric_label(metric)), columns=exports.case_columns(),
                               rows=exports.case_rows(rows, request.user, now=now),
                               notes=_notes(f, _metric_label(metric) + (f" · {_group_label(by, key)}" if by else "")))
@@ -451,7 +452,8 @@ def queue_export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
 
     visible = visible_cases(request.user).filter(queue.condition(request.user, now))
     qs = case_selectors.filter_cases(visible, query.filters, now=now)
-    qs = qs.order_by(*_queue_order(query.filters.sort)).select_related(*exports.CASE_RELATED)[:EXPORT_LIMIT]
+    qs = (qs.order_by(*_queue_order(query.filters.sort)).select_related(*exports.CASE_RELATED)[:EXPORT_LIMIT]
+          .iterator(chunk_size=2000))
     table = exports.Table(title=str(queue.label), columns=exports.case_columns(),
                           rows=exports.case_rows(qs, request.user, now=now))
     return exports.table_response(table, fmt, f"queue-{name}-{timezone.localdate(now):%Y%m%d}")
