@@ -132,6 +132,8 @@ def test_filters_narrow_the_figures(history, client):
     assert tiles["handled"]["raw"] == CaseEvent.objects.filter(
         action=Action.FEEDBACK, department=department, created_at__gte=lo, created_at__lt=hi).count() > 0
     assert drill_count(client, tiles["handled"]["url"]) == tiles["handled"]["raw"]
+    # A report has no department yet (the page says so next to the figures).
+    assert tiles["reported"]["raw"] == 0 and "上报时案件尚无部门" in response.content.decode()
     # The filters stay in the URL of every link on the page.
     assert f"department={department.code}" in tiles["handled"]["url"]
 
