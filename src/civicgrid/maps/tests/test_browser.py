@@ -137,7 +137,7 @@ def test_a_visitor_sees_public_layers_and_reaches_the_public_page_in_english(new
     expect(page.locator("body")).to_contain_text(number)
 
 
-def test_many_cases_in_view_come_as_hexagons_that_zoom_in_when_clicked(new_page, city, monkeypatch):
+def test_many_cases_in_view_come_as_counts_that_zoom_in_when_clicked(new_page, city, monkeypatch):
     from civicgrid.maps import selectors
 
     world, cases, now = city
@@ -149,6 +149,8 @@ def test_many_cases_in_view_come_as_hexagons_that_zoom_in_when_clicked(new_page,
     hexagons = page.locator("path.citymap-bin")
     assert 0 < hexagons.count() < since(cases, now, 30)
     expect(page.locator("[data-legend=cases]")).to_contain_text("已按六边形汇总")
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#citymap")).to_have_attribute("data-loading", "0")
     zoom = page.evaluate("window.citymap.map.getZoom()")
     hexagons.first.click(force=True)
     expect(page.locator("#card .card-title")).to_contain_text("件案件")
