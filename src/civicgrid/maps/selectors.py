@@ -85,14 +85,16 @@ class LayerSpec:
     description: object
     # which data changes make the answer stale: "cases", "grid", "places", "merchants", "stalls"
     sources: tuple[str, ...]
-    live: bool = False  # depends on the clock (overdue): the version includes the current minute
+    # Depends on the clock (overdue, lights) or on the rollup, which the worker catches up after the
+    # events: the version includes the current minute.
+    live: bool = False
 
 
 LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in [
     LayerSpec("boundaries", gettext_lazy("街道社区边界"), "boundaries", PUBLIC,
               gettext_lazy("街道与社区的边界"), ("grid",)),
     LayerSpec("cell_density", gettext_lazy("网格案件密度"), "choropleth", STAFF,
-              gettext_lazy("时段内每个单元网格上报的案件数"), ("cases", "grid")),
+              gettext_lazy("时段内每个单元网格上报的案件数"), ("cases", "grid"), live=True),
     LayerSpec("cell_overdue", gettext_lazy("网格超期案件"), "choropleth", STAFF,
               gettext_lazy("时段内上报、现已超过时限仍未办结的案件数"), ("cases", "grid"), live=True),
     LayerSpec("cases", gettext_lazy("案件（按状态）"), "points", PUBLIC,
