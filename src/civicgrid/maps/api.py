@@ -16,7 +16,7 @@ from ninja import Query, Router, Schema
 from civicgrid.accounts.services import api_token_authenticate
 from civicgrid.cases.choices import CaseStatus
 from civicgrid.core import clock
-from civicgrid.maps import selectors
+from civicgrid.maps import layers, selectors
 
 router = Router(tags=["map"])
 
@@ -71,7 +71,7 @@ def layer(request, layer_id: str, q: Query[LayerQuery]):
     etag = selectors.etag_for(spec, params, version=version, staff=staff)
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
         return _cache_headers(HttpResponse(status=304), etag)
-    body = selectors.layer_geojson(spec, params, staff=staff, now=now, version=version)
+    body = layers.layer_geojson(spec, params, staff=staff, now=now, version=version)
     response = HttpResponse(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
                             content_type="application/geo+json; charset=utf-8")
     return _cache_headers(response, etag)

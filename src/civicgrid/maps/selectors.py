@@ -1,9 +1,7 @@
 """The city map (一张图): the layer catalogue, and each layer as GeoJSON for a bbox, a zoom and filters.
 
-Every layer is bounded: the cells and boundaries of the view (at most `grids.selectors.MAX_BBOX_CELLS`),
-case points up to `POINT_LIMIT` — beyond that the cases of the view are counted in SQL on a grid
-finer than the hexagons and the groups are merged into h3 hexagons (`MAX_BINS` at most), so the
-browser never receives more than a few thousand features whatever the city's history holds.
+This module holds the catalogue, the parameters, the versions and what the layers share (case
+filters, the case card); `maps.layers` builds each layer.
 
 Who sees what: staff who may see the whole city (Capability.VIEW_CITY) see every case and every
 layer; everybody else sees the public layers and only public cases, masked by
@@ -19,49 +17,35 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
-import h3
 import shapely
-from django.apps import apps
 from django.db.models import Case as DbCase
 from django.db.models import (
     CharField,
     Count,
-    Exists,
-    F,
     Max,
-    OuterRef,
     Q,
     QuerySet,
-    Sum,
     Value,
     When,
 )
-from django.db.models.functions import Floor
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from civicgrid.accounts.roles import Capability, user_can
-from civicgrid.cases.choices import STATUS_COLOURS, TIMED_STATUSES, Action, CaseStatus
+from civicgrid.cases.choices import STATUS_COLOURS, TIMED_STATUSES, CaseStatus
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.codes.choices import GRADE_COLOURS, CodeStatus, Grade
-from civicgrid.codes.models import Code, Merchant, MerchantInspection, Place, Stall
+from civicgrid.codes.models import Merchant, MerchantInspection, Place, Stall
 from civicgrid.core.errors import DomainError, NotFound, PermissionDenied
-from civicgrid.grids.models import Cell, Community, GridRevision, Street
-from civicgrid.grids.selectors import MAX_BBOX_CELLS
+from civicgrid.grids.models import GridRevision, Street
 from civicgrid.taxonomy.models import Category
 
 # Bump when the shape of an answer changes, so that no browser keeps an old one under the same ETag.
 CODE_VERSION = "1"
-POINT_LIMIT = 2000  # case points in view beyond which the view is binned into hexagons
-MAX_BINS = 3000  # at most this many SQL groups (and so hexagons) per binned answer
-HOTSPOT_LIMIT = 500
-PLACE_LIMIT = 3000
-STALL_LIMIT = 1000
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
 MAX_AGE = 60  # seconds a browser may reuse an answer without asking (Cache-Control: private)
@@ -399,293 +383,3 @@ class CaseCards:
         props["card"] = {"title": f"{category or t['case']} · {number}", "text": text, "rows": rows,
                          "url": case_url(number, staff=self.staff) if number else None, "link": t["open"]}
         return _feature(_point(lon, lat), props, fid=number)
-
-
-# --- layers -----------------------------------------------------------------------------------------
-
-@dataclass
-class LayerAnswer:
-    features: list[dict]
-    mode: str
-    legend: list[dict] = field(default_factory=list)
-    total: int | None = None
-    truncated: bool = False
-
-
-@dataclass(slots=True)
-class CellRow:
-    pk: int
-    code: str
-    name: str
-    community: str
-    street: str
-    geometry: bytes | None
-
-
-def _cells(params: MapParams) -> list[CellRow]:
-    """The cells meeting the view (as `grids.selectors.cells_in_bbox`), as plain rows: no model instances."""
-    min_lon, min_lat, max_lon, max_lat = params.box
-    qs = Cell.objects.filter(min_lon__lte=max_lon, max_lon__gte=min_lon, min_lat__lte=max_lat, max_lat__gte=min_lat)
-    if params.street_id:
-        qs = qs.filter(street_id=params.street_id)
-    rows = qs.order_by("code").values_list("id", "code", "name", "community__name", "street__name", "geometry")
-    return [CellRow(*row) for row in rows[:MAX_BBOX_CELLS]]
-
-
-def _rollup_counts(params: MapParams) -> dict[int, int] | None:
-    """Reported cases per cell from the analytics rollup, when it exists and no case filter is set."""
-    if params.statuses or params.category_ids or not apps.is_installed("civicgrid.analytics"):
-        return None
-    try:
-        model = apps.get_model("analytics", "CellDay")
-    except LookupError:
-        return None
-    names = {f.name for f in model._meta.get_fields()}
-    if not {"day", "cell", "reported"} <= names:
-        return None
-    qs = model.objects.filter(day__gte=params.start, day__lte=params.end)
-    if params.street_id:
-        qs = qs.filter(cell__street_id=params.street_id)
-    return {cell_id: n or 0 for cell_id, n in qs.values("cell_id").annotate(n=Sum("reported"))
-            .order_by().values_list("cell_id", "n")}
-
-
-def _choropleth(params: MapParams, counts: dict[int, int], *, ramp: list[str], what: str, revision: object) -> LayerAnswer:
-    cells = _cells(params)
-    values = [counts.get(c.pk, 0) for c in cells]
-    bounds = classes([v for v in values if v])
-    top = max(values, default=0)
-    features = []
-    t_community, t_street, t_period = _("社区"), _("街道"), _("时段")
-    period = f"{params.start:%Y-%m-%d} — {params.end:%Y-%m-%d}"
-    for cell, value in zip(cells, values, strict=True):
-        geometry = _area_geojson("cell", cell.pk, cell.geometry, params.zoom, revision)
-        fill = _colour_for(value, bounds, ramp) if value else None
-        card = {"title": f"{cell.name} {cell.code}", "text": "",
-                "rows": [[what, str(value)], [t_community, cell.community], [t_street, cell.street],
-                         [t_period, period]]}
-        features.append(_feature(geometry, {"code": cell.code, "name": cell.name, "value": value, "fill": fill,
-                                            "card": card}, fid=cell.code))
-    legend = _ramp_legend(bounds, ramp, top) if top else []
-    return LayerAnswer(features=features, mode="choropleth", legend=legend, total=sum(values))
-
-
-def layer_cell_density(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
-    counts = _rollup_counts(params)
-    if counts is None:
-        counts = dict(case_queryset(params, staff=True).exclude(cell_id=None).values("cell_id")
-                      .annotate(n=Count("id")).order_by().values_list("cell_id", "n"))
-    return _choropleth(params, counts, ramp=DENSITY_RAMP, what=_("上报案件"), revision=revision)
-
-
-def layer_cell_overdue(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
-    qs = case_queryset(params, staff=True).filter(status__in=TIMED_STATUSES, due_at__lt=now).exclude(cell_id=None)
-    counts = dict(qs.values("cell_id").annotate(n=Count("id")).order_by().values_list("cell_id", "n"))
-    return _choropleth(params, counts, ramp=OVERDUE_RAMP, what=_("超期案件"), revision=revision)
-
-
-def h3_resolution(zoom: int) -> int:
-    """Hexagons of roughly 40–80 screen pixels: zoom 10 → res 7, 12 → 8, 14 → 9, 16 → 10."""
-    return max(0, min(12, zoom // 2 + 2))
-
-
-def _bin_step(params: MapParams) -> tuple[int, float]:
-    """The h3 resolution and the SQL grid step (degrees), coarsened until the grid has ≤ MAX_BINS cells."""
-    min_lon, min_lat, max_lon, max_lat = params.box
-    res = h3_resolution(params.zoom)
-    while True:
-        # A grid step of ¾ of the hexagon's edge: each hexagon gathers a few groups, whose centres decide.
-        step = h3.average_hexagon_edge_length(res, unit="km") / 111.32 * 0.75
-        groups = math.ceil(max(max_lon - min_lon, 1e-9) / step) * math.ceil(max(max_lat - min_lat, 1e-9) / step)
-        if groups <= MAX_BINS or res == 0:
-            return res, step
-        res -= 1
-
-
-def _hexagons(qs: QuerySet[Case], params: MapParams, *, staff: bool) -> LayerAnswer:
-    res, step = _bin_step(params)
-    min_lon, min_lat = params.box[0], params.box[1]
-    groups = (qs.annotate(gx=Floor((F("lon") - min_lon) / step), gy=Floor((F("lat") - min_lat) / step))
-              .values("gx", "gy").annotate(n=Count("*")).order_by())  # COUNT(*): an index-only scan can do
-    bins: dict[str, int] = defaultdict(int)
-    for g in groups:
-        lon = min_lon + (g["gx"] + 0.5) * step
-        lat = min_lat + (g["gy"] + 0.5) * step
-        bins[h3.latlng_to_cell(lat, lon, res)] += g["n"]
-    bounds = classes(list(bins.values()))
-    top = max(bins.values(), default=0)
-    features = []
-    for index, n in sorted(bins.items()):
-        ring = [[round(lon, 6), round(lat, 6)] for lat, lon in h3.cell_to_boundary(index)]
-        ring.append(ring[0])
-        card = {"title": _("%(n)d 件案件") % {"n": n}, "text": _("放大地图可查看每个案件"),
-                "rows": [[_("汇总方式"), _("六边形 (h3 分辨率 %(r)d)") % {"r": res}]]}
-        features.append(_feature({"type": "Polygon", "coordinates": [ring]},
-                                 {"h3": index, "count": n, "fill": _colour_for(n, bounds, BIN_RAMP), "card": card},
-                                 fid=index))
-    return LayerAnswer(features=features, mode="binned", legend=_ramp_legend(bounds, BIN_RAMP, top) if top else [],
-                       total=sum(bins.values()))
-
-
-def _cell_aggregates(params: MapParams, counts: dict[int, int], revision: object) -> LayerAnswer:
-    """Cases per unit grid cell of the view, from the rollup: the staff's unfiltered binned view."""
-    cells = [c for c in _cells(params) if counts.get(c.pk)]
-    values = [counts[c.pk] for c in cells]
-    bounds = classes(values)
-    top = max(values, default=0)
-    features = []
-    title, text, t_by, t_cell, t_community = (_("%(n)d 件案件"), _("放大地图可查看每个案件"), _("汇总方式"),
-                                              _("单元网格"), _("社区"))
-    for cell, n in zip(cells, values, strict=True):
-        card = {"title": title % {"n": n}, "text": text,
-                "rows": [[t_by, t_cell], [t_cell, f"{cell.name} {cell.code}"], [t_community, cell.community]]}
-        features.append(_feature(_area_geojson("cell", cell.pk, cell.geometry, params.zoom, revision),
-                                 {"cell": cell.code, "count": n, "fill": _colour_for(n, bounds, BIN_RAMP),
-                                  "card": card}, fid=cell.code))
-    return LayerAnswer(features=features, mode="binned", legend=_ramp_legend(bounds, BIN_RAMP, top) if top else [],
-                       total=sum(values))
-
-
-def layer_cases(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
-    """Points when at most POINT_LIMIT cases are in view; beyond, counts: per unit grid cell from the rollup
-    for staff without a case filter (a few thousand rollup rows instead of the period's cases), else
-    h3 hexagons counted in SQL (public cases only for the public, any filter)."""
-    qs = case_queryset(params, staff=staff).in_bbox(*params.box)
-    # Count up to the threshold first (SELECT COUNT(*) over a LIMIT: stops early), then fetch or bin.
-    if qs.order_by()[:POINT_LIMIT + 1].count() > POINT_LIMIT:
-        counts = _rollup_counts(params) if staff else None
-        if counts is not None:
-            return _cell_aggregates(params, counts, revision)
-        return _hexagons(qs, params, staff=staff)
-    rows = list(case_values(qs.order_by("-created_at", "-id"), now)[:POINT_LIMIT])
-    present = {row["status"] for row in rows}
-    legend = [item for item in _legend(LAYERS["cases"]) if item["value"] in present]
-    cards = CaseCards(staff=staff, now=now)
-    return LayerAnswer(features=[cards.feature(row) for row in rows], mode="points", legend=legend, total=len(rows))
-
-
-def layer_duplicates(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
-    """Where people piled on in the period: cases that received me-too reports (附议) or merged duplicates
-    (并案 — intake writes a ME_TOO event on the original for each) during the period, hottest first.
-
-    Driven by the period's ME_TOO events (index on action, created_at), not by a scan of the period's
-    cases: a few thousand events a month against a hundred thousand cases. Three queries: heat per case,
-    the ids this viewer may see in the view, the hottest rows.
-    """
-    in_period = CaseEvent.objects.filter(action=Action.ME_TOO, created_at__gte=params.start_at,
-                                         created_at__lt=params.end_at)
-    heat = dict(in_period.values("case_id").annotate(n=Count("*")).order_by().values_list("case_id", "n"))
-    # Which of them this viewer may see in the view, then the hottest HOTSPOT_LIMIT in full.
-    candidates = (case_queryset(params, staff=staff, period=False).in_bbox(*params.box)
-                  .filter(pk__in=in_period.values("case_id")).values_list("id", flat=True))
-    ranked = sorted(candidates, key=lambda pk: (-heat[pk], -pk))
-    top = ranked[:HOTSPOT_LIMIT]
-    rows = sorted(case_values(Case.objects.filter(pk__in=top), now, "id"), key=lambda r: (-heat[r["id"]], -r["id"]))
-    for row in rows:
-        row["heat"] = heat[row["id"]]
-    cards = CaseCards(staff=staff, now=now)
-    features = []
-    for row in rows[:HOTSPOT_LIMIT]:
-        f = cards.feature(row, heat=row["heat"])
-        f["properties"]["radius"] = min(18, 5 + 2 * row["heat"])
-        features.append(f)
-    return LayerAnswer(features=features, mode="points", total=len(features), truncated=len(ranked) > HOTSPOT_LIMIT,
-                       legend=[{"colour": HEX["red"], "label": _("圈越大，附议和并案越多")}])
-
-
-def layer_boundaries(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
-    min_lon, min_lat, max_lon, max_lat = params.box
-    inside = Q(min_lon__lte=max_lon, max_lon__gte=min_lon, min_lat__lte=max_lat, max_lat__gte=min_lat)
-    streets = Street.objects.filter(inside).order_by("code")
-    communities = Community.objects.filter(inside).select_related("street").order_by("code")
-    if params.street_id:
-        streets = streets.filter(pk=params.street_id)
-        communities = communities.filter(street_id=params.street_id)
-    features = []
-    for level, rows in (("street", list(streets)), ("community", list(communities))):
-        for area in rows:
-            geometry = _area_geojson(level, area.pk, area.geometry, params.zoom, revision)
-            if geometry is None:
-                continue
-            rows_ = [[_("编码"), area.code]]
-            if level == "community":
-                rows_.append([_("街道"), area.street.name])
-            features.append(_feature(geometry, {"level": level, "code": area.code, "name": area.name,
-                                                "colour": "#37474f" if level == "street" else "#78909c",
-                                                "card": {"title": area.name, "text": "", "rows": rows_}},
-                                     fid=area.code))
-    return LayerAnswer(features=features, mode="boundaries", legend=_legend(LAYERS["boundaries"]))
-
-
-def layer_places(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
-    min_lon, min_lat, max_lon, max_lat = params.box
-    qs = (Place.objects.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
-          .select_related("category")
-          .annotate(coded=Exists(Code.objects.filter(place=OuterRef("pk"), status=CodeStatus.ACTIVE))))
-    if params.category_ids:
-        qs = qs.filter(category_id__in=params.category_ids)
-    if params.street_id:
-        qs = qs.filter(cell__street_id=params.street_id)
-    rows = list(qs.order_by("component_code")[:PLACE_LIMIT + 1])
-    features = []
-    for p in rows[:PLACE_LIMIT]:
-        colour = HEX["teal"] if p.coded else HEX["grey"]
-        card = {"title": p.name, "text": p.address,
-                "rows": [[_("部件标识码"), p.component_code], [_("类别"), f"{p.category.code} {p.category.name}"],
-                         [_("二维码"), _("已赋码") if p.coded else _("未赋码")]]}
-        features.append(_feature(_point(p.lon, p.lat), {"code": p.component_code, "colour": colour, "card": card},
-                                 fid=p.component_code))
-    return LayerAnswer(features=features, mode="points", legend=_legend(LAYERS["places"]),
-                       truncated=len(rows) > PLACE_LIMIT, total=len(features))
-
-
-def layer_merchants(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
-    min_lon, min_lat, max_lon, max_lat = params.box
-    rows = list(Merchant.objects.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
-                .only("id", "name", "address", "lat", "lon", "grade").order_by("name")[:PLACE_LIMIT + 1])
-    features = []
-    for m in rows[:PLACE_LIMIT]:
-        grade = m.get_grade_display() if m.grade else _("未评级")
-        card = {"title": m.name, "text": m.address, "rows": [[_("创城等级"), grade]]}
-        features.append(_feature(_point(m.lon, m.lat), {"grade": m.grade, "colour": HEX[GRADE_COLOURS[m.grade]],
-                                                        "card": card}, fid=f"merchant-{m.pk}"))
-    return LayerAnswer(features=features, mode="points", legend=_legend(LAYERS["merchants"]),
-                       truncated=len(rows) > PLACE_LIMIT, total=len(features))
-
-
-def layer_stalls(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
-    view = shapely.box(*params.box)
-    features = []
-    for s in Stall.objects.only("id", "goods", "zone", "hours_start", "hours_end").order_by("id"):
-        if s.shape is None or not s.shape.intersects(view):
-            continue
-        hours = f"{s.hours_start:%H:%M}–{s.hours_end:%H:%M}"
-        card = {"title": _("流动摊位 %(id)s") % {"id": s.pk}, "text": s.goods,
-                "rows": [[_("经营品类"), s.goods], [_("允许时段"), hours]]}
-        features.append(_feature(shapely.geometry.mapping(s.shape),
-                                 {"goods": s.goods, "hours": hours, "fill": HEX["purple"], "card": card},
-                                 fid=f"stall-{s.pk}"))
-        if len(features) >= STALL_LIMIT:
-            break
-    return LayerAnswer(features=features, mode="polygons", legend=_legend(LAYERS["stalls"]), total=len(features))
-
-
-BUILDERS = {
-    "boundaries": layer_boundaries,
-    "cell_density": layer_cell_density,
-    "cell_overdue": layer_cell_overdue,
-    "cases": layer_cases,
-    "duplicates": layer_duplicates,
-    "places": layer_places,
-    "merchants": layer_merchants,
-    "stalls": layer_stalls,
-}
-
-
-def layer_geojson(spec: LayerSpec, params: MapParams, *, staff: bool, now: datetime, version: str) -> dict:
-    """The layer as a GeoJSON FeatureCollection with what the page needs beside the features."""
-    revision = json.loads(version)[1 + spec.sources.index("grid")] if "grid" in spec.sources else None
-    answer = BUILDERS[spec.id](params, staff=staff, now=now, revision=revision)
-    return {"type": "FeatureCollection", "layer": spec.id, "mode": answer.mode, "features": answer.features,
-            "legend": answer.legend, "total": answer.total, "truncated": answer.truncated,
-            "period": {"start": params.start.isoformat(), "end": params.end.isoformat()}}

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from civicgrid.accounts.services import api_token_create
 from civicgrid.cases.intake import Submission, case_submit
 from civicgrid.cases.models import CaseEvent
-from civicgrid.maps import selectors
+from civicgrid.maps import layers, selectors
 from civicgrid.maps.tests.conftest import CITY_BOX, bulk_cases
 
 pytestmark = pytest.mark.django_db
@@ -157,7 +157,7 @@ def test_binned_cases_cost_the_same_and_filters_resolve_once(client, routed_worl
                                                                    monkeypatch):
     client.force_login(routed_world.dispatcher)
     bulk_cases(routed_world, categories, 40)
-    monkeypatch.setattr(selectors, "POINT_LIMIT", 10)
+    monkeypatch.setattr(layers, "POINT_LIMIT", 10)
     # the capped count, then the view's cells and their rollup rows
     assert count(client, "cases") == QUERIES["cases"] + 1
     # with filters: the capped count, then the hexagons' grouped count; category and street resolved once each

@@ -138,10 +138,10 @@ def test_a_visitor_sees_public_layers_and_reaches_the_public_page_in_english(new
 
 
 def test_many_cases_in_view_come_as_counts_that_zoom_in_when_clicked(new_page, city, monkeypatch):
-    from civicgrid.maps import selectors
+    from civicgrid.maps import layers
 
     world, cases, now = city
-    monkeypatch.setattr(selectors, "POINT_LIMIT", 60)  # the live server runs in this process
+    monkeypatch.setattr(layers, "POINT_LIMIT", 60)  # the live server runs in this process
     page = new_page(**SCREEN)
     login_page(page, world.leader)
     page.goto("/map/")

@@ -14,7 +14,7 @@ from civicgrid.analytics import rollups
 from civicgrid.cases.choices import TIMED_STATUSES, CaseStatus
 from civicgrid.cases.intake import Submission, case_submit
 from civicgrid.cases.models import Case, CaseEvent
-from civicgrid.maps import selectors
+from civicgrid.maps import layers, selectors
 from civicgrid.maps.tests.conftest import CITY_BOX, NORTH_BOX, NOW
 
 pytestmark = pytest.mark.django_db
@@ -121,10 +121,10 @@ def test_beyond_the_threshold_cases_are_counted_not_shipped(client, routed_world
     rollups.rebuild()  # as the worker keeps it
     client.force_login(routed_world.dispatcher)
     visible = [c for c in spread.cases if in_period(c)]
-    monkeypatch.setattr(selectors, "POINT_LIMIT", len(visible))
+    monkeypatch.setattr(layers, "POINT_LIMIT", len(visible))
     assert get(client, "cases")["mode"] == "points"  # exactly at the threshold: still points
 
-    monkeypatch.setattr(selectors, "POINT_LIMIT", len(visible) - 1)
+    monkeypatch.setattr(layers, "POINT_LIMIT", len(visible) - 1)
     # Staff without a case filter: cases per unit grid cell from the rollup.
     body = get(client, "cases")
     assert body["mode"] == "binned" and body["total"] == len(visible)
@@ -133,7 +133,7 @@ def test_beyond_the_threshold_cases_are_counted_not_shipped(client, routed_world
     assert body["legend"] and all("number" not in f["properties"] for f in body["features"])
 
     # With a case filter: h3 hexagons counted in SQL.
-    monkeypatch.setattr(selectors, "POINT_LIMIT", 5)
+    monkeypatch.setattr(layers, "POINT_LIMIT", 5)
     open_ = [c for c in visible if c.status != "closed"]
     hexes = get(client, "cases", status=[s for s in CaseStatus.values if s != "closed"])
     assert hexes["mode"] == "binned" and hexes["total"] == len(open_)
@@ -142,13 +142,13 @@ def test_beyond_the_threshold_cases_are_counted_not_shipped(client, routed_world
 
     # A huge view at a close zoom is coarsened: never more than MAX_BINS groups.
     wide = get(client, "cases", bbox="100,30,120,45", zoom=18, status=["accepted"])
-    assert wide["mode"] == "binned" and 0 < len(wide["features"]) <= selectors.MAX_BINS
+    assert wide["mode"] == "binned" and 0 < len(wide["features"]) <= layers.MAX_BINS
     assert sum(f["properties"]["count"] for f in wide["features"]) == len([c for c in visible
                                                                           if c.status == "accepted"])
 
 
 def test_the_public_binning_counts_public_cases_only(client, routed_world, spread, monkeypatch):
-    monkeypatch.setattr(selectors, "POINT_LIMIT", 5)
+    monkeypatch.setattr(layers, "POINT_LIMIT", 5)
     body = get(client, "cases")
     assert body["mode"] == "binned"
     assert body["total"] == len([c for c in spread.cases if in_period(c) and c.is_public])
@@ -177,7 +177,7 @@ def test_the_rollup_path_and_the_case_path_give_the_same_density(routed_world, s
     rollups.rebuild()
     params = selectors.parse_params(bbox=CITY_BOX, zoom=14, start=None, end=None, statuses=None, category=None,
                                     street=None, now=NOW)
-    from_rollup = selectors._rollup_counts(params)
+    from_rollup = layers._rollup_counts(params)
     assert from_rollup is not None
     direct = dict(selectors.case_queryset(params, staff=True).values_list("cell_id").annotate(n=Count("id"))
                   .order_by())
