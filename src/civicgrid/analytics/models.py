@@ -77,8 +77,10 @@ class FlowCounts(models.Model):
 
 
 def _fk(model, label):
+    # Derived data: no database constraint to check on every one of millions of rebuilt rows
+    # (the events and cases they come from hold the real references; PROTECT still applies).
     return models.ForeignKey(model, verbose_name=label, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+", db_index=False)
+                             related_name="+", db_index=False, db_constraint=False)
 
 
 def _unique(name: str) -> list[models.UniqueConstraint]:

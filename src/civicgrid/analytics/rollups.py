@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 
@@ -329,6 +330,39 @@ def _point(dims: tuple, department_id: int | None) -> Point:
 FINE = "analytics_fine_tmp"
 
 
+# Rebuild: the cube and the cells from the fine rows; the other daily tables from the cube (it has
+# every dimension but the cell); each monthly table from its daily twin.
+REBUILD_SOURCE = {
+    "StreetDay": "CubeDay", "DepartmentDay": "CubeDay", "CategoryDay": "CubeDay", "ChannelDay": "CubeDay",
+    "CityDay": "CubeDay", "CityMonth": "CityDay", "StreetMonth": "StreetDay", "CellMonth": "CellDay",
+    "DepartmentMonth": "DepartmentDay", "CategoryMonth": "CategoryDay", "ChannelMonth": "ChannelDay",
+    "CubeMonth": "CubeDay",
+}
+REBUILD_ORDER = ["CubeDay", "CellDay", "StreetDay", "DepartmentDay", "CategoryDay", "ChannelDay", "CityDay",
+                 "CityMonth", "StreetMonth", "CellMonth", "DepartmentMonth", "CategoryMonth", "ChannelMonth",
+                 "CubeMonth"]
+
+
+def _model_named(name: str) -> type[FlowCounts]:
+    return next(model for model, _dims, _grain in TABLES if model.__name__ == name)
+
+
+@contextmanager
+def _without_indexes(model: type[FlowCounts]):
+    """On PostgreSQL, drop the secondary indexes while a table is filled and build them after
+    (one sort per index instead of millions of index insertions)."""
+    if connection.vendor != "postgresql" or not model._meta.indexes:
+        yield
+        return
+    with connection.schema_editor(atomic=False) as editor:
+        for index in model._meta.indexes:
+            editor.remove_index(model, index)
+    yield
+    with connection.schema_editor(atomic=False) as editor:
+        for index in model._meta.indexes:
+            editor.add_index(model, index)
+
+
 def _month_sql() -> str:
     """The first day of the month of the fine table's `day`, in this database's SQL."""
     if connection.vendor == "postgresql":
@@ -395,19 +429,21 @@ def rebuild() -> dict[str, int]:
                 f"SUM(CASE WHEN by_grid = {true} THEN 1 ELSE 0 END) FROM {tally} "
                 f"WHERE registered_day IS NOT NULL "
                 f"GROUP BY registered_day, street_id, cell_id, department_id, category_id, channel")
-            # 3. every table from the fine rows
+            # 3. the cube and the cells from the fine rows, every other table from a finer rollup
             counts = {}
-            for model, dims, grain in TABLES:
-                table = q(model._meta.db_table)
+            for model, dims, grain in sorted(TABLES, key=lambda t: REBUILD_ORDER.index(t[0].__name__)):
+                source = REBUILD_SOURCE.get(model.__name__)
+                source_table = q(_model_named(source)._meta.db_table) if source else FINE
                 cols = [column(d) for d in dims]
                 key = " || '|' || ".join(f"COALESCE(CAST({c} AS TEXT), '')" for c in cols) or "''"
                 sums = ", ".join(f"SUM({c})" for c in COUNTERS)
                 day = "day" if grain == "day" else _month_sql()
                 group = ", ".join([day, *cols])
-                cursor.execute(
-                    f"INSERT INTO {table} (day, dims, {', '.join([*cols, *COUNTERS])}) "
-                    f"SELECT {day}, {key}, {', '.join([*cols, sums])} FROM {FINE} GROUP BY {group} "
-                    f"ORDER BY {group}")  # in key order: the indexes grow at their end
-                counts[model.__name__] = cursor.rowcount
+                with _without_indexes(model):
+                    cursor.execute(
+                        f"INSERT INTO {q(model._meta.db_table)} (day, dims, {', '.join([*cols, *COUNTERS])}) "
+                        f"SELECT {day}, {key}, {', '.join([*cols, sums])} FROM {source_table} GROUP BY {group} "
+                        f"ORDER BY {group}")  # in key order: the unique index grows at its end
+                    counts[model.__name__] = cursor.rowcount
             cursor.execute(f"DROP TABLE {FINE}")
     return counts
