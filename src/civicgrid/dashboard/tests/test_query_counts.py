@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 PAGES = {
     "/dashboard/?period=quarter": 18,
     "/dashboard/?period=quarter&street=150603001&category=matter:06013": 20,
-    "/dashboard/cases/?period=quarter&metric=reported&by=street&key=none": 4,
+    "/dashboard/cases/?period=quarter&metric=reported&by=street&key=none": 6,
     "/dashboard/screen.json": 20,
     "/screen/": 3,
 }
