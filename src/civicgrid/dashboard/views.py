@@ -143,8 +143,16 @@ def _rate_tile(f: Filters, name: str, value: float | None) -> dict:
             "url": _drill_url(f, name), "tone": "" if value is None else ("green" if good else "yellow")}
 
 
-def _options():
-    return console_selectors.filter_options(with_departments=True)
+def _options(f: Filters) -> dict:
+    """The filter pickers; category options built here (hundreds of them: cheaper than in the template)."""
+    options = console_selectors.filter_options(with_departments=True)
+    groups: list[tuple[str, list[tuple[str, str, bool]]]] = []
+    for c in options.categories:
+        value = f"{c.kind}:{c.code}"
+        if not groups or groups[-1][0] != c.major_name:
+            groups.append((c.major_name, []))
+        groups[-1][1].append((value, f"{c.code} {c.name}", f.category in (value, c.code)))
+    return {"streets": options.streets, "departments": options.departments, "category_groups": groups}
 
 
 @require_GET
@@ -157,7 +165,7 @@ def home(request: HttpRequest) -> HttpResponse:
     # The indicators are defined per department / street over all categories: only the street filters them.
     indicator_filter = f.stats(dimensions=False)
     context = {
-        "filters": f, "today": today, "presets": list(PRESETS.items()), "options": _options(),
+        "filters": f, "today": today, "presets": list(PRESETS.items()), "options": _options(f),
         "today_tiles": [_tile(f.today_only, m, day["flows"][m]) for m in TODAY_METRICS],
         "period_tiles": [_tile(f, m, period["flows"][m]) for m in PERIOD_METRICS],
         "now_tiles": [_tile(f, m, period["now"][m], drill=NOW_DRILL.get(m), tone=NOW_TONES.get(m, ""))
@@ -168,14 +176,34 @@ def home(request: HttpRequest) -> HttpResponse:
         "breakdowns": [{"by": by, "kind": kind, "limit": limit, "metric": metric, "label": BREAKDOWN_TITLES[by]}
                        for by, kind, limit, metric in BREAKDOWNS],
         "stats_api": STATS_API,
-        "indicator_columns": INDICATOR_COLUMNS,
-        "indicators_narrowed": bool(f.department or f.category), "indicator_filters": indicator_filters(f),
-        "department_rows": stats.indicators("department", indicator_filter),
-        "street_rows": stats.indicators("street", indicator_filter),
-        "department_title": _("部门绩效与综合排名"), "street_title": _("街道综合排名"),
+        "indicators_narrowed": bool(f.department or f.category),
+        "department_rows": (department_rows := stats.indicators("department", indicator_filter)),
+        "street_rows": (street_rows := stats.indicators("street", indicator_filter)),
+        "indicator_tables": [
+            indicator_view("department", department_rows, indicator_filters(f), _("部门绩效与综合排名")),
+            indicator_view("street", street_rows, indicator_filters(f), _("街道综合排名")),
+        ],
         "last_month": (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
     }
     return render(request, "dashboard/home.html", context)
+
+
+def indicator_view(group: str, rows: list, f: Filters, title: str) -> dict:
+    """An indicator table as the page shows it: formatted cells, each count a link to its cases."""
+    columns = [c for c in INDICATOR_COLUMNS if group in c["groups"]]
+    base = reverse("dashboard:cases")
+    out = []
+    for row in rows:
+        key = "none" if row.key is None else row.key
+        cells = []
+        for col in columns:
+            value = getattr(row, col["field"])
+            url = (f"{base}?{f.query(metric=col['drill'], by=group, key=key)}"
+                   if col.get("drill") and value else "")
+            display = percent(value) if col.get("rate") else ("—" if value is None else value)
+            cells.append({"field": col["field"], "display": display, "url": url})
+        out.append({"row": row, "cells": cells})
+    return {"group": group, "title": title, "columns": columns, "rows": out, "filters": f}
 
 
 def _default_granularity(f: Filters) -> str:

@@ -1,4 +1,4 @@
-"""Small filters of the dashboard's templates: rates as percentages, fields by name."""
+"""Small filters of the dashboard's templates: rates as percentages, who may open the dashboard."""
 
 from __future__ import annotations
 
@@ -13,18 +13,6 @@ def percent(value: float | None) -> str:
     if value is None or value == "":
         return "—"
     return f"{float(value) * 100:.1f}%"
-
-
-@register.filter
-def get_field(obj: object, name: str) -> object:
-    if isinstance(obj, dict):
-        return obj.get(name)
-    return getattr(obj, name, None)
-
-
-@register.filter
-def columns_for(columns: list[dict], group: str) -> list[dict]:
-    return [c for c in columns if group in c["groups"]]
 
 
 @register.filter
