@@ -270,6 +270,8 @@ CIVICGRID_WORKER_TASKS = env_list(
 )
 # Days a person has to appeal an uncivil-behaviour deduction before it is shown publicly (晾晒).
 CIVICGRID_APPEAL_WINDOW_DAYS = env_int("CIVICGRID_APPEAL_WINDOW_DAYS", 7)
+# Seconds between two refreshes of the big screen (/screen/; ?refresh=N overrides it, at least 5).
+CIVICGRID_SCREEN_REFRESH_SECONDS = env_int("CIVICGRID_SCREEN_REFRESH_SECONDS", 30)
 
 # --- SMS login codes (accounts) -------------------------------------------------------------
 # The class (dotted path) that sends login codes by SMS: it has send_text(phone, text). The

@@ -46,7 +46,6 @@ from civicgrid.taxonomy.choices import Step
 from civicgrid.taxonomy.models import Category
 
 PAGE_SIZE = 50
-REFRESH_DEFAULT = 30
 SCREEN_LAYERS = ["cell_density", "boundaries", "cases"]
 EXPORT_LIMIT = 100_000  # rows in one export; beyond that, narrow the filters
 
@@ -514,7 +513,7 @@ def _queue_order(sort: str) -> tuple[str, ...]:
 @city_view_required
 def screen(request: HttpRequest) -> HttpResponse:
     """大屏: the page shell; its figures come from `screen_data` every `refresh` seconds (default 30)."""
-    refresh = _int(request.GET.get("refresh"), getattr(settings, "CIVICGRID_SCREEN_REFRESH_SECONDS", REFRESH_DEFAULT),
+    refresh = _int(request.GET.get("refresh"), settings.CIVICGRID_SCREEN_REFRESH_SECONDS,
                    field="refresh")
     box = District.objects.aggregate(w=Min("min_lon"), s=Min("min_lat"), e=Max("max_lon"), n=Max("max_lat"))
     bounds = [[box["s"], box["w"]], [box["n"], box["e"]]] if None not in box.values() else None
