@@ -107,6 +107,11 @@ class Case(models.Model):
             models.Index(fields=["status", "due_at", "warn_at", "street", "department", "category", "supervised"],
                          condition=models.Q(status__in=sorted(OPEN_STATUSES)), name="case_open_idx"),
             models.Index(fields=["registered_at"], name="case_registered_idx"),
+            # The city map (maps.layers: case points, hexagon counts, the points-or-bins count): the
+            # period's cases in a box with the map's filters, read from this index alone (index-only on
+            # PostgreSQL, covering on SQLite) instead of fetching every case of the period from the table.
+            models.Index(fields=["created_at", "lon", "lat", "is_public", "status", "category", "street", "id"],
+                         name="case_map_idx"),
         ]
 
     def __str__(self) -> str:
@@ -141,6 +146,9 @@ class CaseEvent(models.Model):
             models.Index(fields=["action", "created_at"], name="event_action_idx"),
             models.Index(fields=["department", "action", "created_at"], name="event_dept_idx"),
             models.Index(fields=["id"], condition=models.Q(counted=False), name="event_uncounted_idx"),
+            # The map's duplicate hot spots (maps.layers.layer_duplicates): the period's me-too events
+            # with their case, from this index alone (no visit of the event rows).
+            models.Index(fields=["action", "created_at", "case"], name="event_map_idx"),
         ]
 
     def __str__(self) -> str:

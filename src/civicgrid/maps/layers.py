@@ -42,6 +42,8 @@ from civicgrid.maps.selectors import (
     _legend,
     _point,
     _ramp_legend,
+    bbox_filter,
+    case_filter,
     case_queryset,
     case_values,
     classes,
@@ -204,13 +206,16 @@ def layer_cases(params: MapParams, *, staff: bool, now: datetime, revision: obje
     for staff without a case filter (a few thousand rollup rows instead of the period's cases), else
     h3 hexagons counted in SQL (public cases only for the public, any filter)."""
     qs = case_queryset(params, staff=staff).in_bbox(*params.box)
-    # Count up to the threshold first (SELECT COUNT(*) over a LIMIT: stops early), then fetch or bin.
-    if qs.order_by()[:POINT_LIMIT + 1].count() > POINT_LIMIT:
+    # The ids in view up to the threshold first, from the index case_map_idx alone (no case row is
+    # read; unordered, so it stops at the threshold), then the rows of those ids by primary key — or,
+    # beyond the threshold, counts.
+    ids = list(qs.order_by().values_list("id", flat=True)[:POINT_LIMIT + 1])
+    if len(ids) > POINT_LIMIT:
         counts = _rollup_counts(params) if staff else None
         if counts is not None:
             return _cell_aggregates(params, counts, revision)
         return _hexagons(qs, params, staff=staff)
-    rows = list(case_values(qs.order_by("-created_at", "-id"), now)[:POINT_LIMIT])
+    rows = list(case_values(Case.objects.filter(pk__in=ids).order_by("-created_at", "-id"), now))
     present = {row["status"] for row in rows}
     legend = [item for item in _legend(LAYERS["cases"]) if item["value"] in present]
     cards = CaseCards(staff=staff, now=now)
@@ -221,19 +226,19 @@ def layer_duplicates(params: MapParams, *, staff: bool, now: datetime, revision:
     """Where people piled on in the period: cases that received me-too reports (附议) or merged duplicates
     (并案 — intake writes a ME_TOO event on the original for each) during the period, hottest first.
 
-    Driven by the period's ME_TOO events (index on action, created_at), not by a scan of the period's
-    cases: a few thousand events a month against a hundred thousand cases. Three queries: heat per case,
-    the ids this viewer may see in the view, the hottest rows.
+    Driven by the period's ME_TOO events (index event_map_idx on action, created_at, case: the events'
+    rows are not read), joined to their case for the view and the filters, grouped and ranked in SQL:
+    one query for the hottest HOTSPOT_LIMIT (+1, to know whether there are more), one for their rows.
     """
-    in_period = CaseEvent.objects.filter(action=Action.ME_TOO, created_at__gte=params.start_at,
-                                         created_at__lt=params.end_at)
-    heat = dict(in_period.values("case_id").annotate(n=Count("*")).order_by().values_list("case_id", "n"))
-    # Which of them this viewer may see in the view, then the hottest HOTSPOT_LIMIT in full.
-    candidates = (case_queryset(params, staff=staff, period=False).in_bbox(*params.box)
-                  .filter(pk__in=in_period.values("case_id")).values_list("id", flat=True))
-    ranked = sorted(candidates, key=lambda pk: (-heat[pk], -pk))
-    top = ranked[:HOTSPOT_LIMIT]
-    rows = sorted(case_values(Case.objects.filter(pk__in=top), now, "id"), key=lambda r: (-heat[r["id"]], -r["id"]))
+    ranked = list(CaseEvent.objects
+                  .filter(action=Action.ME_TOO, created_at__gte=params.start_at, created_at__lt=params.end_at)
+                  .filter(case_filter(params, staff=staff, period=False, prefix="case__"),
+                          bbox_filter(params, prefix="case__"))
+                  .values("case_id").annotate(n=Count("*")).order_by("-n", "-case_id")
+                  .values_list("case_id", "n")[:HOTSPOT_LIMIT + 1])
+    heat = dict(ranked[:HOTSPOT_LIMIT])
+    rows = sorted(case_values(Case.objects.filter(pk__in=heat).order_by(), now, "id"),
+                  key=lambda r: (-heat[r["id"]], -r["id"]))
     for row in rows:
         row["heat"] = heat[row["id"]]
     cards = CaseCards(staff=staff, now=now)

@@ -117,8 +117,8 @@ QUERIES = {
     "boundaries": 2 + 1 + 2,  # grid revision; streets, communities
     "cell_density": 2 + 2 + 2,  # events, grid revision; cells, rollup
     "cell_overdue": 2 + 2 + 2,  # events, grid revision; cells, overdue counts
-    "cases": 2 + 2 + 2,  # events, grid revision; how many in view (up to the threshold), the cases
-    "duplicates": 2 + 1 + 3,  # events; heat per case, visible ids in view, the hottest rows
+    "cases": 2 + 2 + 2,  # events, grid revision; the ids in view (up to the threshold), their cases
+    "duplicates": 2 + 1 + 2,  # events; the hottest cases in view (heat from the period's events), their rows
     "places": 2 + 1 + 1,  # places (+ active codes); places with categories and code flags
     "merchants": 2 + 2 + 1,  # merchants, inspections; merchants
     "stalls": 2 + 1 + 1,  # stalls; stalls
@@ -149,7 +149,7 @@ def test_every_layer_costs_a_fixed_number_of_queries(client, routed_world, categ
     etag = client.get(URL + layer, PARAMS)["ETag"]
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(URL + layer, PARAMS, HTTP_IF_NONE_MATCH=etag).status_code == 304
-    data_queries = {"boundaries": 2, "cell_density": 2, "cell_overdue": 2, "cases": 2, "duplicates": 3}
+    data_queries = {"boundaries": 2, "cell_density": 2, "cell_overdue": 2, "cases": 2, "duplicates": 2}
     assert len(ctx) == QUERIES[layer] - data_queries.get(layer, 1)
 
 
@@ -158,11 +158,12 @@ def test_binned_cases_cost_the_same_and_filters_resolve_once(client, routed_worl
     client.force_login(routed_world.dispatcher)
     bulk_cases(routed_world, categories, 40)
     monkeypatch.setattr(layers, "POINT_LIMIT", 10)
-    # the capped count, then the view's cells and their rollup rows
+    # the capped ids, then the view's cells and their rollup rows
     assert count(client, "cases") == QUERIES["cases"] + 1
-    # with filters: the capped count, then the hexagons' grouped count; category and street resolved once each
+    # with filters: the capped ids, then the hexagons' grouped count; category and street resolved once each
     assert count(client, "cases", category="matter:06010", street=routed_world.street.code) == QUERIES["cases"] + 2
 
 
 def test_visitors_cost_no_session_queries(client, world, frozen):
-    assert count(client, "cases") == QUERIES["cases"] - 2
+    # No case in view: the ids query finds none and no rows are fetched.
+    assert count(client, "cases") == QUERIES["cases"] - 2 - 1
