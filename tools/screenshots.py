@@ -3,11 +3,11 @@
     .venv/bin/python tools/screenshots.py        (or: make screenshots)
 
 Builds the demo in a temporary folder (CIVICGRID_HOME=<tmp>: `civicgrid migrate`, `civicgrid demo
---cases 400`), serves it with `civicgrid serve` on a free local port, and walks one fresh case around
+--cases 400`, `civicgrid rollups`), serves it with `civicgrid serve --with-worker` on a free local port, and walks one fresh case around
 the loop through the pages with Debian's Chromium — the citizen reports it on the phone page, the
 dispatcher registers and dispatches it, the roads section accepts it and feeds back, the grid member
-verifies it on site, the dispatcher closes it — taking the screenshots on the way. They are written
-to docs/screenshots/; the last line printed is {"screenshots": [file names]}.
+verifies it on site, the dispatcher closes it — taking the screenshots on the way; then the leader's
+city map, dashboard and big screen over the demo city's year. They are written to docs/screenshots/; the last line printed is {"screenshots": [file names]}.
 
 The server is stopped and the temporary folder removed at the end, also when a step fails.
 """
@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -39,6 +40,7 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run"]
 PASSWORD = "civicgrid-demo"
 DISPATCHER, ROADS_HANDLER, GRID_MEMBER, CITIZEN = "13800000001", "13800000002", "13800000007", "13800000008"
+LEADER = "13800000006"
 ROADS = "ZJJ-SZ"  # 住建局市政设施管理处: major class 01 (市政公用设施) is routed there in the demo city
 CATEGORY = "component:01003"  # 雨水井盖
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 1}
@@ -103,7 +105,7 @@ def wait_until_up(server: subprocess.Popen, url: str, server_log: Path, timeout:
 
 
 def stop(server: subprocess.Popen) -> None:
-    """SIGTERM to gunicorn's master (it stops its workers), SIGKILL to its process group if it hangs."""
+    """SIGTERM to `serve` (it stops gunicorn and the worker), SIGKILL to its process group if it hangs."""
     if server.poll() is not None:
         return
     server.send_signal(signal.SIGTERM)
@@ -346,6 +348,26 @@ def walk(browser, base_url: str, facts: dict, work: Path, shots: Shots) -> None:
     goto(visitor, "/reports/")
     shots.take(visitor, "public-reports.png")
 
+    # 赵敏 (leader): the city map, the dashboard and the big screen over the demo city's year.
+    leader = context(**DESKTOP).new_page()
+    login(leader, LEADER)
+    goto(leader, "/map/")
+    expect(leader.locator("#citymap")).to_have_attribute("data-layer-cases", re.compile(r"\w+:\d+"))
+    expect(leader.locator("#citymap")).to_have_attribute("data-layer-cell_density", re.compile(r"\w+:\d+"))
+    expect(leader.locator("#citymap")).to_have_attribute("data-layer-boundaries", re.compile(r"\w+:\d+"))
+    leader.wait_for_timeout(500)
+    shots.take(leader, "map.png")
+    goto(leader, "/dashboard/?period=year")
+    for chart in ("chart-trend", "chart-category", "chart-cell", "chart-department", "chart-street", "chart-channel"):
+        expect(leader.locator(f"#{chart}")).to_have_attribute("data-state", "drawn")
+    leader.wait_for_timeout(800)  # the charts' entry animation
+    shots.take(leader, "dashboard.png")
+    goto(leader, "/screen/")
+    expect(leader.locator("#s-map")).to_have_attribute("data-layer-cell_density", re.compile(r"\w+:\d+"))
+    expect(leader.locator("#s-departments canvas")).to_have_count(1)
+    leader.wait_for_timeout(1500)
+    shots.take(leader, "screen.png")
+
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
@@ -360,12 +382,14 @@ def main() -> int:
         log(f"building the demo city in {home}")
         civicgrid(env, "migrate", "--noinput")
         civicgrid(env, "demo", "--cases", "400")
+        civicgrid(env, "rollups")  # the history's events into the statistics (the worker does it while serving)
         facts_line = [line for line in civicgrid(env, "shell", "-c", FACTS).splitlines() if line.startswith("FACTS ")]
         facts = json.loads(facts_line[-1].removeprefix("FACTS "))
 
         server_log = home / "server.log"
         with server_log.open("wb") as out:
-            server = subprocess.Popen([sys.executable, "-m", "civicgrid", "serve", "--bind", f"127.0.0.1:{port}"],
+            server = subprocess.Popen([sys.executable, "-m", "civicgrid", "serve", "--with-worker",
+                                       "--bind", f"127.0.0.1:{port}"],
                                       env=env, cwd=home, stdout=out, stderr=subprocess.STDOUT,
                                       start_new_session=True)
         base_url = f"http://127.0.0.1:{port}"
