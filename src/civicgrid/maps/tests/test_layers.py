@@ -15,7 +15,7 @@ from civicgrid.cases.choices import TIMED_STATUSES, CaseStatus
 from civicgrid.cases.intake import Submission, case_submit
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.maps import layers, selectors
-from civicgrid.maps.tests.conftest import CITY_BOX, NORTH_BOX, NOW
+from civicgrid.maps.tests.conftest import CITY_BOX, NORTH_BOX, NOW, bulk_cases
 
 pytestmark = pytest.mark.django_db
 
@@ -181,6 +181,27 @@ def test_the_rollup_path_and_the_case_path_give_the_same_density(routed_world, s
     assert from_rollup is not None
     direct = dict(selectors.case_queryset(params, staff=True).values_list("cell_id").annotate(n=Count("id"))
                   .order_by())
+    assert {k: v for k, v in from_rollup.items() if v} == direct
+
+
+@pytest.mark.parametrize("start,end", [
+    ("2026-08-01", "2026-11-27"),  # from the 1st: whole months, then the days of November
+    ("2026-08-15", "2026-10-31"),  # to a month's end: the days of August, then whole months
+    ("2026-07-20", "2026-11-27"),  # days at both ends around whole months
+    ("2026-09-01", "2026-09-30"),  # exactly one month
+    ("2026-10-05", "2026-10-20"),  # no whole month: days only
+])
+def test_density_over_months_reads_monthly_and_daily_rollups_and_agrees_with_cases(routed_world, categories,
+                                                                                      frozen, start, end):
+    bulk_cases(routed_world, categories, 450, days_back=130)  # one every 7 hours, mid-July to November
+    rollups.rebuild()
+    params = selectors.parse_params(bbox=CITY_BOX, zoom=14, start=timezone.datetime.fromisoformat(start).date(),
+                                    end=timezone.datetime.fromisoformat(end).date(), statuses=None, category=None,
+                                    street=None, now=NOW)
+    direct = dict(selectors.case_queryset(params, staff=True).values_list("cell_id").annotate(n=Count("id"))
+                  .order_by())
+    assert sum(direct.values()) > 10
+    from_rollup = layers._rollup_counts(params)
     assert {k: v for k, v in from_rollup.items() if v} == direct
 
 
