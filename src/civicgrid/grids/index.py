@@ -2,20 +2,18 @@
 
 `locate()` is on the path of every report, so it must cost about what a bare STRtree query
 costs (~10 µs). The index is built once per process from the cells table and rebuilt when the
-grid revision changes; another process's change is noticed within
+grid revision changes (core/processcopy.py); another process's change is noticed within
 CIVICGRID_GRID_RECHECK_SECONDS (one tiny query at most that often, never per lookup).
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 
 import numpy as np
 import shapely
-from django.conf import settings
 
+from civicgrid.core.processcopy import ProcessCopy
 from civicgrid.grids.models import Cell, District, GridRevision
 
 
@@ -64,11 +62,6 @@ class CellIndex:
         return bool(shapely.intersects_xy(self.boundary, lon, lat))
 
 
-_lock = threading.Lock()
-_index: CellIndex | None = None
-_checked_at = 0.0
-
-
 def current_revision() -> int:
     row = GridRevision.objects.filter(pk=1).values_list("revision", flat=True).first()
     return int(row or 0)
@@ -82,27 +75,11 @@ def _load(revision: int) -> CellIndex:
     return CellIndex.build(cells, districts, revision)
 
 
-def get_index() -> CellIndex:
-    """The process's index, rebuilt if the grid revision moved since it was built."""
-    global _index, _checked_at
-    now = time.monotonic()
-    index = _index
-    if index is not None and now - _checked_at < settings.CIVICGRID_GRID_RECHECK_SECONDS:
-        return index
-    with _lock:
-        revision = current_revision()
-        if _index is None or _index.revision != revision:
-            _index = _load(revision)
-        _checked_at = time.monotonic()
-        return _index
-
-
-def invalidate() -> None:
-    """Forget the index in this process (after this process changed the grid, or in tests)."""
-    global _index, _checked_at
-    with _lock:
-        _index = None
-        _checked_at = 0.0
+_copy: ProcessCopy[CellIndex] = ProcessCopy(load=_load, current_revision=current_revision)
+# The process's index, rebuilt if the grid revision moved since it was built.
+get_index = _copy.get
+# Forget the index in this process (after this process changed the grid, or in tests).
+invalidate = _copy.invalidate
 
 
 def locate(lat: float, lon: float) -> Cell | None:

@@ -2,8 +2,8 @@
 
 An intake needs its category (by code) and the 立案 time limit; reading them from the database
 costs two queries and more Python than the rest of the intake's reads together. The snapshot is
-loaded once per process and reloaded when `TaxonomyRevision` moves; like the grid index
-(grids/index.py) a process looks at the revision at most every CIVICGRID_GRID_RECHECK_SECONDS,
+loaded once per process and reloaded when `TaxonomyRevision` moves (core/processcopy.py, as the
+grid index); a process looks at the revision at most every CIVICGRID_GRID_RECHECK_SECONDS,
 so an admin's change reaches every server within that many seconds, and this process at once.
 
 Every save or delete of a Category or TimeLimit bumps the revision (signals, below); code that
@@ -12,15 +12,13 @@ writes them in bulk calls `taxonomy_changed()` itself.
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 
+from civicgrid.core.processcopy import ProcessCopy
 from civicgrid.taxonomy.models import Category, TaxonomyRevision, TimeLimit
 
 
@@ -43,11 +41,6 @@ class TaxonomySnapshot:
         return self.limits.get((None, step, urgency))
 
 
-_lock = threading.Lock()
-_snapshot: TaxonomySnapshot | None = None
-_checked_at = 0.0
-
-
 def current_revision() -> int:
     return int(TaxonomyRevision.objects.filter(pk=1).values_list("revision", flat=True).first() or 0)
 
@@ -62,26 +55,11 @@ def _load(revision: int) -> TaxonomySnapshot:
     return TaxonomySnapshot(revision=revision, by_code=by_code, limits=limits)
 
 
-def get_snapshot() -> TaxonomySnapshot:
-    """This process's copy, reloaded if the revision moved since it was loaded."""
-    global _snapshot, _checked_at
-    snapshot = _snapshot
-    if snapshot is not None and time.monotonic() - _checked_at < settings.CIVICGRID_GRID_RECHECK_SECONDS:
-        return snapshot
-    with _lock:
-        revision = current_revision()  # first the revision, then the rows: a change in between reloads again
-        if _snapshot is None or _snapshot.revision != revision:
-            _snapshot = _load(revision)
-        _checked_at = time.monotonic()
-        return _snapshot
-
-
-def invalidate() -> None:
-    """Forget the copy in this process (after a change here, and between tests)."""
-    global _snapshot, _checked_at
-    with _lock:
-        _snapshot = None
-        _checked_at = 0.0
+_copy: ProcessCopy[TaxonomySnapshot] = ProcessCopy(load=_load, current_revision=current_revision)
+# This process's copy, reloaded if the revision moved since it was loaded.
+get_snapshot = _copy.get
+# Forget the copy in this process (after a change here, and between tests).
+invalidate = _copy.invalidate
 
 
 def taxonomy_changed() -> None:
