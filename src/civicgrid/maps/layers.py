@@ -31,6 +31,7 @@ from civicgrid.maps.selectors import (
     BIN_RAMP,
     DENSITY_RAMP,
     HEX,
+    HIDDEN_FROM_PUBLIC,
     LAYERS,
     OVERDUE_RAMP,
     CaseCards,
@@ -124,6 +125,18 @@ def _rollup_counts(params: MapParams) -> dict[int, int] | None:
     for cell_id, n in query:
         counts[cell_id] += n or 0
     return dict(counts)
+
+
+def _public_counts(params: MapParams, reported: dict[int, int]) -> dict[int, int]:
+    """What the public may see per cell: the rollup's reported cases less the period's cases hidden from
+    them (not public, rejected, merged — a few in a hundred, read from the partial index case_hidden_idx)."""
+    hidden = (Case.objects.filter(HIDDEN_FROM_PUBLIC, created_at__gte=params.start_at, created_at__lt=params.end_at)
+              .exclude(cell_id=None).values("cell_id").annotate(n=Count("*")).order_by().values_list("cell_id", "n"))
+    out = dict(reported)
+    for cell_id, n in hidden:
+        # never below zero: the rollup is caught up by the worker a moment after the events
+        out[cell_id] = max(0, out.get(cell_id, 0) - n)
+    return out
 
 
 def _choropleth(params: MapParams, counts: dict[int, int], *, ramp: list[str], what: str, revision: object) -> LayerAnswer:
@@ -224,17 +237,17 @@ def _cell_aggregates(params: MapParams, counts: dict[int, int], revision: object
 
 def layer_cases(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
     """Points when at most POINT_LIMIT cases are in view; beyond, counts: per unit grid cell from the rollup
-    for staff without a case filter (a few thousand rollup rows instead of the period's cases), else
-    h3 hexagons counted in SQL (public cases only for the public, any filter)."""
+    without a case filter (a few thousand rollup rows instead of the period's cases; for the public, less
+    the cases hidden from them), else h3 hexagons counted in SQL (public cases only for the public)."""
     qs = case_queryset(params, staff=staff).in_bbox(*params.box)
     # The ids in view up to the threshold first, from the index case_map_idx alone (no case row is
     # read; unordered, so it stops at the threshold), then the rows of those ids by primary key — or,
     # beyond the threshold, counts.
     ids = list(qs.order_by().values_list("id", flat=True)[:POINT_LIMIT + 1])
     if len(ids) > POINT_LIMIT:
-        counts = _rollup_counts(params) if staff else None
+        counts = _rollup_counts(params)
         if counts is not None:
-            return _cell_aggregates(params, counts, revision)
+            return _cell_aggregates(params, counts if staff else _public_counts(params, counts), revision)
         return _hexagons(qs, params, staff=staff)
     rows = list(case_values(Case.objects.filter(pk__in=ids).order_by("-created_at", "-id"), now))
     present = {row["status"] for row in rows}

@@ -326,6 +326,10 @@ def case_filter(params: MapParams, *, staff: bool, period: bool = True, prefix: 
     return q
 
 
+# The complement of CaseQuerySet.public(), exactly as the index case_hidden_idx states it.
+HIDDEN_FROM_PUBLIC = Q(is_public=False) | Q(status__in=sorted([CaseStatus.MERGED, CaseStatus.REJECTED]))
+
+
 def bbox_filter(params: MapParams, *, prefix: str = "") -> Q:
     """Cases whose point lies in the view (as CaseQuerySet.in_bbox)."""
     min_lon, min_lat, max_lon, max_lat = params.box

@@ -164,6 +164,15 @@ def test_binned_cases_cost_the_same_and_filters_resolve_once(client, routed_worl
     assert count(client, "cases", category="matter:06010", street=routed_world.street.code) == QUERIES["cases"] + 2
 
 
+def test_public_binned_cases_cost_a_fixed_number_of_queries(client, routed_world, categories, frozen, monkeypatch):
+    bulk_cases(routed_world, categories, 40)
+    monkeypatch.setattr(layers, "POINT_LIMIT", 10)
+    # No session; the capped ids, then the view's cells, their rollup rows and the cases hidden from the public.
+    few = count(client, "cases")
+    bulk_cases(routed_world, categories, 80, start=40)
+    assert count(client, "cases") == few == QUERIES["cases"] - 2 + 2
+
+
 def test_visitors_cost_no_session_queries(client, world, frozen):
     # No case in view: the ids query finds none and no rows are fetched.
     assert count(client, "cases") == QUERIES["cases"] - 2 - 1
