@@ -1,9 +1,15 @@
 """Each layer of the city map as GeoJSON features, from the parsed parameters (`selectors.MapParams`).
 
 Every layer is bounded: the cells and boundaries of the view (at most `grids.selectors.MAX_BBOX_CELLS`),
-case points up to `POINT_LIMIT` — beyond that counts: per unit grid cell from the rollup (staff, no
-case filter) or h3 hexagons counted in SQL on a grid finer than the hexagons (`MAX_BINS` groups at
-most) — so the browser never receives more than a few thousand features whatever the city's history.
+case points up to `POINT_LIMIT` — beyond that counts: per unit grid cell from the rollup (no case
+filter; for the public less the cases hidden from them) or h3 hexagons counted in SQL on a grid finer
+than the hexagons (`MAX_BINS` groups at most) — so the browser never receives more than a few thousand
+features whatever the city's history.
+
+What keeps them fast at a million cases (see the indexes' comments in `cases.models`): the period's
+cases in a view are read from `case_map_idx` alone (created_at, lon, lat and the filters' columns), the
+hot spots from `event_map_idx` (action, created_at, case), the public's hidden cases from the partial
+`case_hidden_idx`, and a long period's cell counts from the monthly rollup plus the days at its ends.
 """
 
 from __future__ import annotations
