@@ -112,6 +112,11 @@ class Case(models.Model):
             # PostgreSQL, covering on SQLite) instead of fetching every case of the period from the table.
             models.Index(fields=["created_at", "lon", "lat", "is_public", "status", "category", "street", "id"],
                          name="case_map_idx"),
+            # The map's duplicate hot spots (maps.layers.layer_duplicates) join a year's me-too events
+            # (~18 000 at a million cases) to their case for the view and the filters: from this index
+            # alone rather than from ~18 000 scattered rows of the table (on PostgreSQL 114 → 73 ms).
+            models.Index(fields=["id", "lon", "lat", "is_public", "status", "category", "street"],
+                         name="case_spot_idx"),
             # The cases the public do not see (not public, rejected or merged: the complement of
             # CaseQuerySet.public()), a few in a hundred: the public's binned city map subtracts them per
             # cell from the rollup (maps.layers._public_counts) instead of counting the period's cases.

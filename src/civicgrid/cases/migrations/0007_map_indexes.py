@@ -24,6 +24,10 @@ class Migration(migrations.Migration):
             index=models.Index(condition=models.Q(('is_public', False), ('status__in', ['merged', 'rejected']), _connector='OR'), fields=['created_at', 'cell', 'is_public', 'status'], name='case_hidden_idx'),
         ),
         migrations.AddIndex(
+            model_name='case',
+            index=models.Index(fields=['id', 'lon', 'lat', 'is_public', 'status', 'category', 'street'], name='case_spot_idx'),
+        ),
+        migrations.AddIndex(
             model_name='caseevent',
             index=models.Index(fields=['action', 'created_at', 'case'], name='event_map_idx'),
         ),
