@@ -136,8 +136,9 @@ def _key(by: str | None, raw: str | None):
 
 @router.get("/cases", auth=AUTH)
 def stats_cases(request, params: Query[CasesIn]):
-    """The cases behind a figure (drill-down), newest first; `count` is the figure (read from the
-    rollups: counting millions of joined rows for every page would not be fast)."""
+    """The cases behind a figure (drill-down), newest counted event first (`selectors.drill_order`);
+    `count` is the figure (read from the rollups: counting millions of joined rows for every page
+    would not be fast)."""
     _viewer(request)
     f = stats_filter(params)
     if params.page < 1 or not 1 <= params.page_size <= 200:
@@ -148,7 +149,7 @@ def stats_cases(request, params: Query[CasesIn]):
     count = selectors.figure_of(params.metric, f, by=params.by, key=key)  # == qs.count() (tests/test_figures.py)
     offset = (params.page - 1) * params.page_size
     page = list(qs.select_related("category", "street", "department")
-                .order_by("-created_at", "-id")[offset:offset + params.page_size])
+                .order_by(*selectors.drill_order(params.metric))[offset:offset + params.page_size])
     now = clock.now()
     rows = [{
         "number": c.number,

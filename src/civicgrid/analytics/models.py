@@ -177,6 +177,26 @@ class CubeDay(FlowCounts):
         ]
 
 
+class CellCubeDay(FlowCounts):
+    """网格组合: cell × department × category per day, for the cells under a department or category
+    filter (the street follows from the cell)."""
+
+    cell = _fk(Cell, _("单元网格 cell"))
+    department = _fk(Department, _("部门 department"))
+    category = _fk(Category, _("分类 category"))
+
+    class Meta(FlowCounts.Meta):
+        verbose_name = _("网格组合日汇总 cell cube day")
+        verbose_name_plural = _("网格组合日汇总 cell cube days")
+        constraints = _unique("cellcubeday_unique")
+        # filter first (category, department or both, then the days), group by cell after
+        indexes = [
+            models.Index(fields=["category", "day"], name="cellcubeday_category_idx"),
+            models.Index(fields=["department", "day"], name="cellcubeday_dept_idx"),
+            models.Index(fields=["department", "category", "day"], name="cellcubeday_dept_cat_idx"),
+        ]
+
+
 class CityMonth(FlowCounts):
     """全市月汇总: CityDay summed per month (day = the 1st)."""
 
@@ -261,6 +281,24 @@ class CubeMonth(FlowCounts):
             models.Index(fields=["street", "day"], name="cubemonth_street_idx"),
             models.Index(fields=["department", "day"], name="cubemonth_dept_idx"),
             models.Index(fields=["category", "day"], name="cubemonth_category_idx"),
+        ]
+
+
+class CellCubeMonth(FlowCounts):
+    """网格组合月汇总: cell × department × category per month."""
+
+    cell = _fk(Cell, _("单元网格 cell"))
+    department = _fk(Department, _("部门 department"))
+    category = _fk(Category, _("分类 category"))
+
+    class Meta(FlowCounts.Meta):
+        verbose_name = _("网格组合月汇总 cell cube month")
+        verbose_name_plural = _("网格组合月汇总 cell cube months")
+        constraints = _unique("cellcubemonth_unique")
+        indexes = [
+            models.Index(fields=["category", "day"], name="cellcubemonth_category_idx"),
+            models.Index(fields=["department", "day"], name="cellcubemonth_dept_idx"),
+            models.Index(fields=["department", "category", "day"], name="cellcubemonth_dept_cat_idx"),
         ]
 
 

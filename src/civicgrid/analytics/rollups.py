@@ -48,6 +48,8 @@ from civicgrid.analytics.models import (
     CaseTally,
     CategoryDay,
     CategoryMonth,
+    CellCubeDay,
+    CellCubeMonth,
     CellDay,
     CellMonth,
     ChannelDay,
@@ -137,6 +139,7 @@ def by_grid_q() -> Q:
 
 DIMENSIONS = ("street", "cell", "department", "category", "channel")
 CUBE = ("street", "department", "category", "channel")
+CELL_CUBE = ("cell", "department", "category")  # the street follows from the cell
 # (model, dimensions, grain): grain "month" rows hold the sums of the month under day = the 1st
 TABLES: tuple[tuple[type[FlowCounts], tuple[str, ...], str], ...] = (
     (CityDay, (), "day"),
@@ -146,6 +149,7 @@ TABLES: tuple[tuple[type[FlowCounts], tuple[str, ...], str], ...] = (
     (CategoryDay, ("category",), "day"),
     (ChannelDay, ("channel",), "day"),
     (CubeDay, CUBE, "day"),
+    (CellCubeDay, CELL_CUBE, "day"),
     (CityMonth, (), "month"),
     (StreetMonth, ("street",), "month"),
     (CellMonth, ("cell",), "month"),
@@ -153,6 +157,7 @@ TABLES: tuple[tuple[type[FlowCounts], tuple[str, ...], str], ...] = (
     (CategoryMonth, ("category",), "month"),
     (ChannelMonth, ("channel",), "month"),
     (CubeMonth, CUBE, "month"),
+    (CellCubeMonth, CELL_CUBE, "month"),
 )
 
 
@@ -330,17 +335,18 @@ def _point(dims: tuple, department_id: int | None) -> Point:
 FINE = "analytics_fine_tmp"
 
 
-# Rebuild: the cube and the cells from the fine rows; the other daily tables from the cube (it has
-# every dimension but the cell); each monthly table from its daily twin.
+# Rebuild: the two cubes from the fine rows; the cells from the cell cube, the other daily tables
+# from the cube (it has every dimension but the cell); each monthly table from its daily twin.
 REBUILD_SOURCE = {
+    "CellDay": "CellCubeDay",
     "StreetDay": "CubeDay", "DepartmentDay": "CubeDay", "CategoryDay": "CubeDay", "ChannelDay": "CubeDay",
     "CityDay": "CubeDay", "CityMonth": "CityDay", "StreetMonth": "StreetDay", "CellMonth": "CellDay",
     "DepartmentMonth": "DepartmentDay", "CategoryMonth": "CategoryDay", "ChannelMonth": "ChannelDay",
-    "CubeMonth": "CubeDay",
+    "CubeMonth": "CubeDay", "CellCubeMonth": "CellCubeDay",
 }
-REBUILD_ORDER = ["CubeDay", "CellDay", "StreetDay", "DepartmentDay", "CategoryDay", "ChannelDay", "CityDay",
-                 "CityMonth", "StreetMonth", "CellMonth", "DepartmentMonth", "CategoryMonth", "ChannelMonth",
-                 "CubeMonth"]
+REBUILD_ORDER = ["CubeDay", "CellCubeDay", "CellDay", "StreetDay", "DepartmentDay", "CategoryDay", "ChannelDay",
+                 "CityDay", "CityMonth", "StreetMonth", "CellMonth", "DepartmentMonth", "CategoryMonth",
+                 "ChannelMonth", "CubeMonth", "CellCubeMonth"]
 
 
 def _model_named(name: str) -> type[FlowCounts]:
@@ -429,7 +435,7 @@ def rebuild() -> dict[str, int]:
                 f"SUM(CASE WHEN by_grid = {true} THEN 1 ELSE 0 END) FROM {tally} "
                 f"WHERE registered_day IS NOT NULL "
                 f"GROUP BY registered_day, street_id, cell_id, department_id, category_id, channel")
-            # 3. the cube and the cells from the fine rows, every other table from a finer rollup
+            # 3. the cubes from the fine rows, every other table from a finer rollup
             counts = {}
             for model, dims, grain in sorted(TABLES, key=lambda t: REBUILD_ORDER.index(t[0].__name__)):
                 source = REBUILD_SOURCE.get(model.__name__)

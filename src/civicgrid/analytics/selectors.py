@@ -1,8 +1,8 @@
 """Figures of the dashboard (统计分析) read from the rollups, and the cases behind each figure.
 
 Each function picks the smallest rollup table able to answer (`table_for`): no filter → CityDay,
-one dimension → its own table, several → CubeDay; a breakdown by cell under a department,
-category or channel filter (not in any rollup) is counted from the cases behind the figure.
+one dimension → its own table, several → CubeDay, cells under a department or category filter →
+CellCubeDay (and the monthly twins for whole months).
 "Now" figures (open, lights, supervised, long-term) come from the partial index of open cases.
 
 Metrics:
@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum
 from django.utils import timezone
 
 from civicgrid.accounts.models import Department
@@ -30,6 +30,8 @@ from civicgrid.analytics.models import (
     EVENT_COUNTERS,
     CategoryDay,
     CategoryMonth,
+    CellCubeDay,
+    CellCubeMonth,
     CellDay,
     CellMonth,
     ChannelDay,
@@ -134,16 +136,16 @@ def _check_dimension(by: str) -> None:
 
 # --- which table ---------------------------------------------------------------------------------
 
-def _models(needed: set[str]) -> tuple[type[FlowCounts], type[FlowCounts]] | None:
-    """(daily, monthly) rollup of the smallest grouping set holding `needed`; None if none does."""
+def _models(needed: set[str]) -> tuple[type[FlowCounts], type[FlowCounts]]:
+    """(daily, monthly) rollup of the smallest grouping set holding `needed`."""
     if not needed:
         return CityDay, CityMonth
     if len(needed) == 1:
         return SINGLE[next(iter(needed))]
-    if needed == {"cell", "street"}:
-        return CellDay, CellMonth
     if "cell" in needed:
-        return None
+        # the street follows from the cell; channel is never a filter, so never beside a cell
+        assert "channel" not in needed, needed
+        return (CellDay, CellMonth) if needed == {"cell", "street"} else (CellCubeDay, CellCubeMonth)
     return CubeDay, CubeMonth
 
 
@@ -153,18 +155,16 @@ SINGLE = {"street": (StreetDay, StreetMonth), "cell": (CellDay, CellMonth),
 
 
 def _filtered(qs: QuerySet, f: StatsFilter) -> QuerySet:
-    cell_table = qs.model in (CellDay, CellMonth)
+    cell_table = qs.model in (CellDay, CellMonth, CellCubeDay, CellCubeMonth)
     for dim, value in f.dims.items():
         qs = qs.filter(cell__street_id=value) if (cell_table and dim == "street") else qs.filter(
             **{f"{dim}_id": value})
     return qs
 
 
-def table_for(f: StatsFilter, by: str | None = None) -> QuerySet[FlowCounts] | None:
+def table_for(f: StatsFilter, by: str | None = None) -> QuerySet[FlowCounts]:
     """The daily rollup able to answer, filtered to the period and dimensions (trends read days)."""
     models = _models(set(f.dims) | ({by} if by else set()))
-    if models is None:
-        return None
     return _filtered(models[0].objects.filter(day__gte=f.start, day__lte=f.end), f)
 
 
@@ -172,22 +172,26 @@ def _month_after(day: date) -> date:
     return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def parts_for(f: StatsFilter, by: str | None = None) -> list[QuerySet[FlowCounts]] | None:
+def parts_for(f: StatsFilter, by: str | None = None) -> list[QuerySet[FlowCounts]]:
     """The rows covering the period: whole months from the monthly table, the days at either end
     from the daily one (a year reads ≤ 12 monthly rows per group plus ≤ 60 daily ones)."""
-    models = _models(set(f.dims) | ({by} if by else set()))
-    if models is None:
-        return None
-    day_model, month_model = models
+    day_model, month_model = _models(set(f.dims) | ({by} if by else set()))
     first = f.start if f.start.day == 1 else _month_after(f.start)  # first whole month
     after = _month_after(f.end) if _month_after(f.end) - timedelta(days=1) == f.end else f.end.replace(day=1)
     if first >= after:  # no whole month inside the period
         return [_filtered(day_model.objects.filter(day__gte=f.start, day__lte=f.end), f)]
     parts = [_filtered(month_model.objects.filter(day__gte=first, day__lt=after), f)]
-    edges = Q(day__gte=f.start, day__lt=first) | Q(day__gte=after, day__lte=f.end)
-    if f.start < first or after <= f.end:
-        parts.append(_filtered(day_model.objects.filter(edges), f))
+    # The edge days as a list, not as two ranges joined by OR: SQLite seeks (dimension, day) for
+    # each day instead of reading every day of the dimension (indicators by department in a street:
+    # 187 → 10 ms at a million cases).
+    edges = [*_days(f.start, first - timedelta(days=1)), *_days(after, f.end)]
+    if edges:
+        parts.append(_filtered(day_model.objects.filter(day__in=edges), f))
     return parts
+
+
+def _days(first: date, last: date) -> list[date]:
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
 def _sums(metrics) -> dict:
@@ -213,11 +217,9 @@ def _total(f: StatsFilter, counters) -> dict[str, int]:
     return out
 
 
-def _grouped(f: StatsFilter, by: str, counters) -> dict | None:
-    """{key of `by`: {counter: n}} over the period, or None when no rollup has that grouping."""
+def _grouped(f: StatsFilter, by: str, counters) -> dict:
+    """{key of `by`: {counter: n}} over the period."""
     parts = parts_for(f, by)
-    if parts is None:
-        return None
     field = "channel" if by == "channel" else f"{by}_id"
     out: dict = {}
     for qs in parts:
@@ -250,9 +252,15 @@ def _now_q(now: datetime) -> dict[str, Q]:
 
 
 def _open_cases(f: StatsFilter) -> QuerySet[Case]:
+    """The open cases under the filters, read from the partial index `case_open_idx` (it holds the
+    street, department and category of the few thousand open cases). A dimension is compared as the
+    expression `street_id + 0`, which no index of all cases can answer: SQLite without statistics
+    would otherwise seek the street's (or category's) index and read its hundred thousand cases
+    (a street's now-figures at a million cases: 300 → 4 ms)."""
     qs = Case.objects.filter(status__in=OPEN)
     for dim, value in f.dims.items():
-        qs = qs.filter(**{f"{dim}_id": value})
+        qs = qs.alias(**{f"open_{dim}": ExpressionWrapper(F(f"{dim}_id") + 0, output_field=IntegerField())}
+                      ).filter(**{f"open_{dim}": value})
     return qs
 
 
@@ -353,17 +361,7 @@ def breakdown(metric: str, f: StatsFilter, by: str, limit: int = 10) -> dict:
                     .order_by()):
             values[row[field]] = row["n"]
     else:
-        counters = _counters_of(metric)
-        grouped = _grouped(f, by, counters)
-        if grouped is not None:
-            values = {k: _value(metric, row) for k, row in grouped.items()}
-        else:  # a cell under a department/category filter: no rollup has it, count the cases
-            per: dict = defaultdict(dict)
-            for counter in counters:
-                case_field = "cell_id"
-                for row in drilldown(counter, f).values(case_field).annotate(n=Count("id")).order_by():
-                    per[row[case_field]][counter] = row["n"]
-            values = {k: _value(metric, row) for k, row in per.items()}
+        values = {k: _value(metric, row) for k, row in _grouped(f, by, _counters_of(metric)).items()}
     ranked = sorted(((k, v) for k, v in values.items() if v), key=lambda kv: (-kv[1], str(kv[0])))[:limit]
     names = _names(by, [k for k, _v in ranked if k is not None])
     return {"metric": metric, "by": by,
@@ -456,6 +454,19 @@ def drilldown(metric: str, f: StatsFilter, *, by: str | None = None, key=None) -
     return Case.objects.filter(conditions)
 
 
+def drill_order(metric: str) -> tuple[str, ...]:
+    """The order of a drill-down list: newest counted event first for event counters. Ordering by
+    the event the filter already joined lets the database walk the event index (action or
+    department, then time) backwards and stop after a page, instead of walking the cases from the
+    newest and probing each one's events (closed by a department in a year: 40 ms on PostgreSQL,
+    900 ms on SQLite → 1–5 ms)."""
+    if metric in RATES:
+        metric = RATES[metric][0]
+    if metric in EVENT_COUNTERS:
+        return "-events__created_at", "-id"
+    return "-created_at", "-id"
+
+
 def _cohort_q(metric: str) -> Q:
     if metric == "due_to_close":
         return Q()
@@ -468,11 +479,11 @@ def _cohort_q(metric: str) -> Q:
 
 def figure_of(metric: str, f: StatsFilter, *, by: str | None = None, key=None) -> int:
     """The figure a drill-down lists (one counter over the period, optionally one breakdown row),
-    from the rollups; counted from the cases when no rollup holds that grouping."""
+    from the rollups (the now figures from the open cases)."""
     _check_metric(metric)
     if metric in RATES:
         metric = RATES[metric][0]
-    if metric in NOW_METRICS or (by is not None and _models(set(f.dims) | {by}) is None):
+    if metric in NOW_METRICS:
         return drilldown(metric, f, by=by, key=key).count()
     if by is None:
         return _total(f, (metric,))[metric]

@@ -7,10 +7,11 @@ import pytest
 import time_machine
 
 from civicgrid.accounts.services import api_token_create
-from civicgrid.analytics import selectors
+from civicgrid.analytics import rollups, selectors
 from civicgrid.analytics.selectors import StatsFilter
 from civicgrid.analytics.tests.conftest import NOW
 from civicgrid.analytics.tests.test_figures import WEEK
+from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.cases.tests.helpers import as_user
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +157,18 @@ def test_cases_behind_a_breakdown_row(leader, history):
 def test_cases_refusals(leader, params, error):
     r = get(leader, "cases", **params)
     assert r.status_code == 422 and r.json()["error"] == error
+
+
+@pytest.mark.parametrize("metric", ["handled", "closed", "rated"])
+def test_cases_are_listed_newest_counted_event_first(leader, metric):
+    # The order the event index gives without sorting the period's cases (selectors.drill_order).
+    f = StatsFilter(*WEEK)
+    action = rollups.RULES[metric].action
+    events = (CaseEvent.objects.filter(action=action, created_at__gte=f.start_at, created_at__lt=f.end_before)
+              .order_by("-created_at", "-case_id"))
+    expected = [e.case.number for e in events.select_related("case")]
+    body = get(leader, "cases", metric=metric, **PERIOD).json()
+    assert [r["number"] for r in body["rows"]] == expected and body["count"] == len(expected) > 1
+    newest_case_first = list(Case.objects.filter(pk__in=events.values("case_id")).order_by("-created_at", "-id")
+                             .values_list("number", flat=True))
+    assert expected != newest_case_first  # the fixture tells the two orders apart

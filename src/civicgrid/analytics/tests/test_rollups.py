@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from civicgrid.analytics import rollups
-from civicgrid.analytics.models import CaseTally, CategoryDay, CityDay
+from civicgrid.analytics.models import CaseTally, CategoryDay, CellCubeDay, CellCubeMonth, CityDay
 from civicgrid.analytics.tests import direct
 from civicgrid.cases.models import CaseEvent
 from civicgrid.notifications.services import run_periodic_tasks
@@ -22,6 +22,11 @@ def test_incremental_equals_direct_count(history):
     assert not CaseEvent.objects.filter(counted=False).exists()
     for model, dims, grain in rollups.TABLES:
         assert direct.dump(model, dims) == direct.table(dims, grain), model.__name__
+    # the cell cube is among them, and holds rows (cells under several departments and categories)
+    assert (CellCubeDay, ("cell", "department", "category"), "day") in rollups.TABLES
+    assert (CellCubeMonth, ("cell", "department", "category"), "month") in rollups.TABLES
+    cube = direct.dump(CellCubeDay, ("cell", "department", "category"))
+    assert len({key[1][1] for key in cube}) > 1 and len({key[1][2] for key in cube}) > 1
 
 
 def test_rebuild_equals_incremental(history):
