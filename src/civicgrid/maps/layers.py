@@ -247,18 +247,18 @@ def layer_cases(params: MapParams, *, staff: bool, now: datetime, revision: obje
     the cases hidden from them), else h3 hexagons counted in SQL (public cases only for the public)."""
     qs = case_queryset(params, staff=staff).in_bbox(*params.box)
     # The ids in view up to the threshold first, from the index case_map_idx alone (no case row is
-    # read; unordered, so it stops at the threshold), then the rows in view (the same index picks them,
-    # only they are read from the table) — or, beyond the threshold, counts.
+    # read; unordered, so it stops at the threshold), then the rows of those ids — or, beyond the
+    # threshold, counts.
     ids = list(qs.order_by().values_list("id", flat=True)[:POINT_LIMIT + 1])
     if len(ids) > POINT_LIMIT:
         counts = _rollup_counts(params)
         if counts is not None:
             return _cell_aggregates(params, counts if staff else _public_counts(params, counts), revision)
         return _hexagons(qs, params, staff=staff)
-    # Unordered in SQL (an ORDER BY created_at makes PostgreSQL walk the period on the created_at index and
-    # read every case of it); newest first in Python.
-    rows = sorted(case_values(qs.order_by(), now, "id"), key=lambda r: (r["created_at"], r["id"]),
-                  reverse=True)[:POINT_LIMIT] if ids else []
+    # By primary key and unordered in SQL: with the view's conditions instead, or an ORDER BY created_at,
+    # both databases walk the period on the created_at index and read every case of it. Newest first in Python.
+    rows = sorted(case_values(Case.objects.filter(pk__in=ids).order_by(), now, "id"),
+                  key=lambda r: (r["created_at"], r["id"]), reverse=True) if ids else []
     present = {row["status"] for row in rows}
     legend = [item for item in _legend(LAYERS["cases"]) if item["value"] in present]
     cards = CaseCards(staff=staff, now=now)
