@@ -19,7 +19,8 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from civicgrid.accounts.models import Department
@@ -251,13 +252,25 @@ def _now_q(now: datetime) -> dict[str, Q]:
     }
 
 
-def _open_cases(f: StatsFilter) -> QuerySet[Case]:
+def _open_status() -> RawSQL:
+    """`status IN ('accepted', …)` with the statuses written into the SQL (they are constants of the
+    code, never input): SQLite plans a statement before its parameters are bound, so with `IN (?, …)`
+    it cannot tell that the partial index `case_open_idx` applies and reads 12 000 case rows through
+    the status index instead (the city's now-figures at a million cases: 30 ms, 300 under load → 5 ms)."""
+    statuses = ", ".join(f"'{status}'" for status in OPEN)
+    return RawSQL(f"{Case._meta.db_table}.status IN ({statuses})", [], output_field=BooleanField())
+
+
+def _open_cases(f: StatsFilter, *, literal: bool = True) -> QuerySet[Case]:
     """The open cases under the filters, read from the partial index `case_open_idx` (it holds the
     street, department and category of the few thousand open cases). A dimension is compared as the
     expression `street_id + 0`, which no index of all cases can answer: SQLite without statistics
     would otherwise seek the street's (or category's) index and read its hundred thousand cases
-    (a street's now-figures at a million cases: 300 → 4 ms)."""
-    qs = Case.objects.filter(status__in=OPEN)
+    (a street's now-figures at a million cases: 300 → 4 ms).
+
+    `literal=False` for the querysets handed out (drill-down lists), which callers may nest as
+    subqueries: the raw status term names the case table and would not follow an alias."""
+    qs = Case.objects.filter(_open_status()) if literal else Case.objects.filter(status__in=OPEN)
     for dim, value in f.dims.items():
         qs = qs.alias(**{f"open_{dim}": ExpressionWrapper(F(f"{dim}_id") + 0, output_field=IntegerField())}
                       ).filter(**{f"open_{dim}": value})
@@ -432,7 +445,7 @@ def drilldown(metric: str, f: StatsFilter, *, by: str | None = None, key=None) -
     if metric in RATES:
         metric = RATES[metric][0]  # a rate drills down to its numerator
     if metric in NOW_METRICS:
-        qs = _open_cases(f).filter(_now_q(clock.now())[metric])
+        qs = _open_cases(f, literal=False).filter(_now_q(clock.now())[metric])
         if by is not None:
             qs = qs.filter(**{"channel" if by == "channel" else f"{by}_id": key})
         return qs
@@ -484,6 +497,8 @@ def figure_of(metric: str, f: StatsFilter, *, by: str | None = None, key=None) -
     if metric in RATES:
         metric = RATES[metric][0]
     if metric in NOW_METRICS:
+        if by is None:
+            return _open_cases(f).filter(_now_q(clock.now())[metric]).count()
         return drilldown(metric, f, by=by, key=key).count()
     if by is None:
         return _total(f, (metric,))[metric]
