@@ -177,6 +177,21 @@ class CubeDay(FlowCounts):
         ]
 
 
+class StreetDepartmentDay(FlowCounts):
+    """街道 × 部门: per street and department per day (the departments' indicators in a street read
+    a few hundred rows here instead of the street's tens of thousands of cube rows)."""
+
+    street = _fk(Street, _("街道 street"))
+    department = _fk(Department, _("部门 department"))
+
+    class Meta(FlowCounts.Meta):
+        verbose_name = _("街道部门日汇总 street department day")
+        verbose_name_plural = _("街道部门日汇总 street department days")
+        constraints = _unique("streetdeptday_unique")
+        indexes = [models.Index(fields=["street", "day"], name="streetdeptday_street_idx"),
+                   models.Index(fields=["department", "day"], name="streetdeptday_dept_idx")]
+
+
 class CellCubeDay(FlowCounts):
     """网格组合: cell × department × category per day, for the cells under a department or category
     filter (the street follows from the cell)."""
@@ -282,6 +297,20 @@ class CubeMonth(FlowCounts):
             models.Index(fields=["department", "day"], name="cubemonth_dept_idx"),
             models.Index(fields=["category", "day"], name="cubemonth_category_idx"),
         ]
+
+
+class StreetDepartmentMonth(FlowCounts):
+    """街道部门月汇总."""
+
+    street = _fk(Street, _("街道 street"))
+    department = _fk(Department, _("部门 department"))
+
+    class Meta(FlowCounts.Meta):
+        verbose_name = _("街道部门月汇总 street department month")
+        verbose_name_plural = _("街道部门月汇总 street department months")
+        constraints = _unique("streetdeptmonth_unique")
+        indexes = [models.Index(fields=["street", "day"], name="streetdeptmonth_street_idx"),
+                   models.Index(fields=["department", "day"], name="streetdeptmonth_dept_idx")]
 
 
 class CellCubeMonth(FlowCounts):

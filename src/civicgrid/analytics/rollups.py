@@ -62,6 +62,8 @@ from civicgrid.analytics.models import (
     DepartmentMonth,
     FlowCounts,
     StreetDay,
+    StreetDepartmentDay,
+    StreetDepartmentMonth,
     StreetMonth,
 )
 from civicgrid.cases.choices import Action, CaseStatus, Channel, Rating
@@ -150,6 +152,7 @@ TABLES: tuple[tuple[type[FlowCounts], tuple[str, ...], str], ...] = (
     (ChannelDay, ("channel",), "day"),
     (CubeDay, CUBE, "day"),
     (CellCubeDay, CELL_CUBE, "day"),
+    (StreetDepartmentDay, ("street", "department"), "day"),
     (CityMonth, (), "month"),
     (StreetMonth, ("street",), "month"),
     (CellMonth, ("cell",), "month"),
@@ -158,6 +161,7 @@ TABLES: tuple[tuple[type[FlowCounts], tuple[str, ...], str], ...] = (
     (ChannelMonth, ("channel",), "month"),
     (CubeMonth, CUBE, "month"),
     (CellCubeMonth, CELL_CUBE, "month"),
+    (StreetDepartmentMonth, ("street", "department"), "month"),
 )
 
 
@@ -342,11 +346,12 @@ REBUILD_SOURCE = {
     "StreetDay": "CubeDay", "DepartmentDay": "CubeDay", "CategoryDay": "CubeDay", "ChannelDay": "CubeDay",
     "CityDay": "CubeDay", "CityMonth": "CityDay", "StreetMonth": "StreetDay", "CellMonth": "CellDay",
     "DepartmentMonth": "DepartmentDay", "CategoryMonth": "CategoryDay", "ChannelMonth": "ChannelDay",
-    "CubeMonth": "CubeDay", "CellCubeMonth": "CellCubeDay",
+    "CubeMonth": "CubeDay", "CellCubeMonth": "CellCubeDay", "StreetDepartmentDay": "CubeDay",
+    "StreetDepartmentMonth": "StreetDepartmentDay",
 }
 REBUILD_ORDER = ["CubeDay", "CellCubeDay", "CellDay", "StreetDay", "DepartmentDay", "CategoryDay", "ChannelDay",
                  "CityDay", "CityMonth", "StreetMonth", "CellMonth", "DepartmentMonth", "CategoryMonth",
-                 "ChannelMonth", "CubeMonth", "CellCubeMonth"]
+                 "ChannelMonth", "CubeMonth", "CellCubeMonth", "StreetDepartmentDay", "StreetDepartmentMonth"]
 
 
 def _model_named(name: str) -> type[FlowCounts]:
@@ -452,4 +457,7 @@ def rebuild() -> dict[str, int]:
                         f"ORDER BY {group}")  # in key order: the unique index grows at its end
                     counts[model.__name__] = cursor.rowcount
             cursor.execute(f"DROP TABLE {FINE}")
+            if connection.vendor == "postgresql":  # statistics for the planner now, not when autovacuum comes by
+                for model, _dims, _grain in TABLES:
+                    cursor.execute(f"ANALYZE {q(model._meta.db_table)}")
     return counts

@@ -1,8 +1,9 @@
 """Figures of the dashboard (统计分析) read from the rollups, and the cases behind each figure.
 
 Each function picks the smallest rollup table able to answer (`table_for`): no filter → CityDay,
-one dimension → its own table, several → CubeDay, cells under a department or category filter →
-CellCubeDay (and the monthly twins for whole months).
+one dimension → its own table, street and department → StreetDepartmentDay, other pairs →
+CubeDay, cells under a department or category filter → CellCubeDay (and the monthly twins for
+whole months).
 "Now" figures (open, lights, supervised, long-term) come from the partial index of open cases.
 
 Metrics:
@@ -45,6 +46,8 @@ from civicgrid.analytics.models import (
     DepartmentMonth,
     FlowCounts,
     StreetDay,
+    StreetDepartmentDay,
+    StreetDepartmentMonth,
     StreetMonth,
 )
 from civicgrid.cases import indicators as case_indicators
@@ -147,6 +150,8 @@ def _models(needed: set[str]) -> tuple[type[FlowCounts], type[FlowCounts]]:
         # the street follows from the cell; channel is never a filter, so never beside a cell
         assert "channel" not in needed, needed
         return (CellDay, CellMonth) if needed == {"cell", "street"} else (CellCubeDay, CellCubeMonth)
+    if needed == {"street", "department"}:
+        return StreetDepartmentDay, StreetDepartmentMonth
     return CubeDay, CubeMonth
 
 

@@ -43,6 +43,7 @@ def filters(world, categories) -> list[StatsFilter]:
         StatsFilter(*WEEK, department_id=roads),
         StatsFilter(*WEEK, category_id=road),
         StatsFilter(*WEEK, street_id=street, category_id=road),
+        StatsFilter(*WEEK, street_id=street, department_id=roads),  # StreetDepartmentDay
         StatsFilter(*WEEK, department_id=roads, category_id=road),
         StatsFilter(date(2026, 11, 24), date(2026, 11, 24)),
         StatsFilter(date(2026, 11, 1), date(2026, 11, 30)),  # a whole month: the monthly rollups
