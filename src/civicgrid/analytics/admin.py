@@ -6,12 +6,14 @@ from django.contrib import admin
 
 from civicgrid.analytics.models import (
     CategoryDay,
+    CellCubeDay,
     CellDay,
     ChannelDay,
     CityDay,
     CubeDay,
     DepartmentDay,
     StreetDay,
+    StreetDepartmentDay,
 )
 
 
@@ -31,5 +33,6 @@ class RollupAdmin(admin.ModelAdmin):
         return False
 
 
-for model in (CityDay, StreetDay, CellDay, DepartmentDay, CategoryDay, ChannelDay, CubeDay):
+for model in (CityDay, StreetDay, CellDay, DepartmentDay, CategoryDay, ChannelDay, CubeDay, CellCubeDay,
+              StreetDepartmentDay):
     admin.site.register(model, RollupAdmin)

@@ -3,6 +3,9 @@ pages and pinned query counts."""
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 import pytest
 import time_machine
 
@@ -110,6 +113,8 @@ def test_indicators(leader, routed_world, django_assert_max_num_queries):
     with django_assert_max_num_queries(5):
         body = get(leader, "indicators", group="department", start="2026-11-23", end="2026-11-27").json()
     roads = next(r for r in body["rows"] if r["code"] == "ZJJ-SZ")
+    expected = selectors.indicators("department", StatsFilter(date(2026, 11, 23), date(2026, 11, 27)))
+    assert body["rows"] == json.loads(json.dumps([r.as_dict() for r in expected]))
     assert roads["dispatched"] == 5 and roads["composite"] == 68.0  # as in cases/tests/test_indicators.py
     assert [r["rank"] for r in body["rows"]] == list(range(1, len(body["rows"]) + 1))
     assert get(leader, "indicators", group="team").json()["error"] == "group_invalid"
