@@ -242,7 +242,7 @@ def cases(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format")
     if fmt is not None:
         fmt = exports.check_format(fmt)
-        rows = (qs.select_related(*exports.CASE_RELATED).order_by(*_drill_order(metric))[:EXPORT_LIMIT]
+        rows = (qs.select_related(*exports.CASE_RELATED).order_by(*stats.drill_order(metric))[:EXPORT_LIMIT]
                 .iterator(chunk_size=2000))
         table = exports.Table(title=str(_metric_label(metric)), columns=exports.case_columns(),
                               rows=exports.case_rows(rows, request.user, now=now),
@@ -257,7 +257,7 @@ def cases(request: HttpRequest) -> HttpResponse:
     count = stats.figure_of(metric, f.stats(), by=by, key=key)
     pages = max(1, math.ceil(count / PAGE_SIZE))
     page = min(page, pages)
-    selected = (qs.select_related("category", "street", "department").order_by(*_drill_order(metric))
+    selected = (qs.select_related("category", "street", "department").order_by(*stats.drill_order(metric))
                 [(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
     light_labels = dict(Light.choices)
     rows = []
@@ -279,16 +279,6 @@ def cases(request: HttpRequest) -> HttpResponse:
         "export_query": f.query(**extra), "page_query": f.query(**extra),
     }
     return render(request, "dashboard/cases.html", context)
-
-
-def _drill_order(metric: str) -> tuple[str, ...]:
-    """Newest counted event first. Ordering by the event the filter already joined lets the database
-    walk the (action, created_at) index backwards and stop after a page, instead of sorting every case
-    of the period (50 000 cases of a year: 260 ms → 10 ms on SQLite)."""
-    counter = stats.RATES[metric][0] if metric in stats.RATES else metric
-    if counter in stats.EVENT_COUNTERS:
-        return "-events__created_at", "-id"
-    return "-created_at", "-id"
 
 
 def _metric_label(metric: str) -> str:
