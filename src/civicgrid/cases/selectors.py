@@ -6,6 +6,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from ninja import Schema
 
@@ -180,3 +181,12 @@ def overdue_open_deadlines(now: datetime, limit: int = 500) -> QuerySet[CaseDead
     return (CaseDeadline.objects.filter(completed_at__isnull=True, due_at__lt=now, overdue_notified=False)
             .select_related("case")[:limit])
 
+
+def status_in_sql(statuses) -> str:
+    """`"cases_case"."status" IN ('a', 'b', …)` with the statuses written into the SQL text, sorted as in
+    the partial indexes' conditions (case_open_idx, case_hidden_idx). SQLite plans a statement before
+    binding its parameters, so with `IN (?, …)` it cannot tell that a partial index applies; only the
+    same constants let it. They are the code's own statuses (checked here), never input."""
+    quote = connection.ops.quote_name
+    values = ", ".join(f"'{CaseStatus(status).value}'" for status in sorted(statuses))
+    return f"{quote(Case._meta.db_table)}.{quote('status')} IN ({values})"

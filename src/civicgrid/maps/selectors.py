@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.cases.choices import STATUS_COLOURS, TIMED_STATUSES, CaseStatus
 from civicgrid.cases.models import Case, CaseEvent
+from civicgrid.cases.selectors import status_in_sql
 from civicgrid.codes.choices import GRADE_COLOURS, CodeStatus, Grade
 from civicgrid.codes.models import Merchant, MerchantInspection, Place, Stall
 from civicgrid.core.errors import DomainError, NotFound, PermissionDenied
@@ -331,8 +332,7 @@ def case_filter(params: MapParams, *, staff: bool, period: bool = True, prefix: 
 # The complement of CaseQuerySet.public(), written out as the condition of the partial index
 # case_hidden_idx: SQLite uses a partial index only when the query states its condition with the same
 # constants (a status bound as a parameter does not match), so the statuses are in the SQL text.
-assert {CaseStatus.MERGED.value, CaseStatus.REJECTED.value} == {"merged", "rejected"}
-HIDDEN_FROM_PUBLIC = RawSQL("""(NOT "cases_case"."is_public" OR "cases_case"."status" IN ('merged', 'rejected'))""",
+HIDDEN_FROM_PUBLIC = RawSQL(f"""(NOT "cases_case"."is_public" OR {status_in_sql([CaseStatus.MERGED, CaseStatus.REJECTED])})""",
                             (), output_field=BooleanField())
 
 
