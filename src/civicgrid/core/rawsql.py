@@ -22,11 +22,9 @@ class ModelColumns:
         self.attnames = [f.attname for f in self.fields]
         quote = connection.ops.quote_name
         self.sql = ", ".join(f"{quote(alias)}.{quote(f.column)}" for f in self.fields)
-        self._converters = []
-        for f in self.fields:
-            col = f.get_col(alias)
-            self._converters.append([*connection.ops.get_db_converters(col), *f.get_db_converters(connection)])
         self._cols = [f.get_col(alias) for f in self.fields]
+        self._converters = [[*connection.ops.get_db_converters(col), *f.get_db_converters(connection)]
+                            for f, col in zip(self.fields, self._cols, strict=True)]
 
     def __len__(self) -> int:
         return len(self.fields)
