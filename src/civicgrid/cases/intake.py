@@ -28,9 +28,11 @@ from civicgrid.cases.photostore import photos_store
 from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
+from civicgrid.core.rawsql import ModelInsert
 from civicgrid.grids.coords import CoordSystem, distance_m
 from civicgrid.grids.services import place_resolve
-from civicgrid.notifications.services import notify
+from civicgrid.notifications.models import Notification
+from civicgrid.notifications.services import notification_draft
 from civicgrid.taxonomy.choices import Step, Urgency
 from civicgrid.taxonomy.models import Category
 
@@ -211,11 +213,11 @@ def _replay(reporter: User, key: str) -> Case | None:
     return case
 
 
-@transaction.atomic
 def _create(reporter: User, s: Submission, place, idempotency_key: str | None) -> Case:
+    # Everything that needs no lock is prepared first: on SQLite the transaction holds the whole
+    # database from BEGIN IMMEDIATE to COMMIT, so the work inside it sets the reports/s of all writers.
     at = clock.now()
     category = s.category
-    original = find_original(category=category, lat=place.lat, lon=place.lon, at=at) if category else None
     cell = place.cell
     case = Case(
         kind=s.kind, channel=s.channel, category=category,
@@ -224,49 +226,125 @@ def _create(reporter: User, s: Submission, place, idempotency_key: str | None) -
         cell=cell, community_id=cell.community_id if cell else None, street=cell.street if cell else None,
         reporter=reporter, contact_name=(s.contact_name or "")[:40], contact_phone=(s.contact_phone or "")[:20],
         is_public=s.is_public, source_ref=s.source_ref[:80], created_at=at, idempotency_key=idempotency_key,
-        status=CaseStatus.MERGED if original else CaseStatus.REPORTED, duplicate_of=original,
+        status=CaseStatus.REPORTED,
     )
-    # The 立案 clock goes into the case's INSERT; its CaseDeadline row is written once the case has an id.
-    deadline = deadlines.deadline_plan(case=case, step=Step.REGISTER, at=at) if original is None else None
-    # The number last: its counter row stays locked until commit (see next_case_number) — except on
-    # SQLite, where BEGIN IMMEDIATE has already given this transaction the whole database: there the
-    # number is taken first and written with the case, which saves an UPDATE.
-    number_first = connection.vendor == "sqlite"
-    if number_first:
-        case.number = next_case_number(at)
-    case.save(force_insert=True)
+    # The 立案 clock goes into the case's INSERT, its CaseDeadline row beside it.
+    deadline = deadlines.deadline_plan(case=case, step=Step.REGISTER, at=at)
     events = [CaseEvent(case=case, action=Action.REPORT, from_status="", to_status=CaseStatus.REPORTED,
                         actor=reporter, actor_role=reporter.role, created_at=at,
                         data={"channel": s.channel, "crs": s.crs})]
-    if original is not None:
-        events.append(CaseEvent(case=case, action=Action.MERGE, from_status=CaseStatus.REPORTED,
-                                to_status=CaseStatus.MERGED, actor=None, actor_role="system", created_at=at,
-                                data={"original": original.number}))
-        events.append(CaseEvent(case=original, action=Action.ME_TOO, from_status=original.status,
-                                to_status=original.status, actor=reporter, actor_role=reporter.role, created_at=at,
-                                data={"duplicate": case.pk}))
-        Case.objects.filter(pk=original.pk).update(me_too_count=F("me_too_count") + 1)
-        CaseFollower.objects.bulk_create([CaseFollower(case=original, user=reporter, created_at=at)],
-                                         ignore_conflicts=True)
-    CaseEvent.objects.bulk_create(events)
-    if deadline is not None:
-        deadline.case = case
-        deadline.save(force_insert=True)
-    if s.photos:
-        photos_store(case=case, event=events[0], photos=s.photos, stage=PhotoStage.REPORT)
-    if not number_first:
-        case.number = next_case_number(at)
-        case.save(update_fields=["number"])
-    if original is None and category is not None and user_can(reporter, Capability.REPORT_TRUSTED):
-        # 网格员上报自动立案: a grid member's report is trusted and registered at once.
-        case_transition(case=case, action=Action.REGISTER, actor=reporter, note="网格员上报，自动立案",
-                        payload=MoveInput(), system=True)
-        case.refresh_from_db()
-    elif not s.photos:
-        # Nothing but this transaction wrote the case: the answer may show these rows without reading back.
-        case.intake_record = IntakeRecord(events=[e for e in events if e.case is case],
-                                          deadlines=[deadline] if deadline is not None else [])
-    notify(recipient=reporter, kind="case_progress", title=f"已收到您的上报 {case.number}",
-           body="我们会尽快核实处理。" if original is None else f"附近已有相同问题 {original.number}，已为您关注该案件。",
-           case_id=(original or case).pk, link=f"/m/cases/{(original or case).number}/")
+    receipt = notification_draft(recipient=reporter, kind="case_progress", title=RECEIPT_TITLE,
+                                 body="我们会尽快核实处理。")
+    with transaction.atomic():
+        original = find_original(category=category, lat=place.lat, lon=place.lon, at=at) if category else None
+        if original is not None:
+            # A duplicate: merged into the original at once; it has no clock of its own.
+            case.status, case.duplicate_of = CaseStatus.MERGED, original
+            case.step, case.due_at, case.warn_at, deadline = "", None, None, None
+            events.append(CaseEvent(case=case, action=Action.MERGE, from_status=CaseStatus.REPORTED,
+                                    to_status=CaseStatus.MERGED, actor=None, actor_role="system", created_at=at,
+                                    data={"original": original.number}))
+            receipt.body = f"附近已有相同问题 {original.number}，已为您关注该案件。"
+            receipt.case_id, receipt.link = original.pk, f"/m/cases/{original.number}/"
+        _write(case, events, deadline, receipt, at)
+        if original is not None:
+            CaseEvent.objects.bulk_create([CaseEvent(
+                case=original, action=Action.ME_TOO, from_status=original.status, to_status=original.status,
+                actor=reporter, actor_role=reporter.role, created_at=at, data={"duplicate": case.pk})])
+            Case.objects.filter(pk=original.pk).update(me_too_count=F("me_too_count") + 1)
+            CaseFollower.objects.bulk_create([CaseFollower(case=original, user=reporter, created_at=at)],
+                                             ignore_conflicts=True)
+        if s.photos:
+            photos_store(case=case, event=events[0], photos=s.photos, stage=PhotoStage.REPORT)
+        if original is None and category is not None and user_can(reporter, Capability.REPORT_TRUSTED):
+            # 网格员上报自动立案: a grid member's report is trusted and registered at once.
+            case_transition(case=case, action=Action.REGISTER, actor=reporter, note="网格员上报，自动立案",
+                            payload=MoveInput(), system=True)
+            case.refresh_from_db()
+        elif not s.photos:
+            # Nothing but this transaction wrote the case: the answer may show these rows without reading back.
+            case.intake_record = IntakeRecord(events=events, deadlines=[deadline] if deadline is not None else [])
     return case
+
+
+RECEIPT_TITLE = "已收到您的上报 "
+
+
+@functools.cache
+def _inserts() -> dict[type, ModelInsert]:
+    return {model: ModelInsert(model) for model in (Case, CaseEvent, CaseDeadline, Notification)}
+
+
+def _write(case: Case, events: list[CaseEvent], deadline: CaseDeadline | None, receipt: Notification, at) -> None:
+    """Write the case, its events, its deadline and the reporter's receipt (回执), numbered.
+
+    The number comes from the day's counter row, locked by its UPDATE until commit so that no two
+    cases get one number. On PostgreSQL all of it is one statement (the rows refer to the case by
+    the id the same statement gives it), sent last, so the counter row is held for the shortest time;
+    on SQLite, where BEGIN IMMEDIATE has already given this transaction the whole database, it is one
+    short statement per row, none of which waits on the network.
+    """
+    inserts = _inserts()
+    day = clock_local_day(at)
+    if connection.vendor != "postgresql":
+        case.number = next_case_number(at)
+        receipt.title = f"{RECEIPT_TITLE}{case.number}"
+        with connection.cursor() as cursor:
+            inserts[Case].insert(cursor, case)
+            for event in events:
+                event.case = case
+                inserts[CaseEvent].insert(cursor, event)
+            if deadline is not None:
+                deadline.case = case
+                inserts[CaseDeadline].insert(cursor, deadline)
+            if receipt.case_id is None:
+                receipt.case_id, receipt.link = case.pk, f"/m/cases/{case.number}/"
+            inserts[Notification].insert(cursor, receipt)
+        return
+    # PostgreSQL: WITH n (the counter), c (the case), e0…, d, r (rows pointing at c) SELECT their ids.
+    parts, params = [], [day]
+    sql, values = inserts[Case].statement(
+        case, source="n", returning=("number",),
+        expressions={"number": ("%s || lpad(n.last::text, greatest(5, length(n.last::text)), '0')", [day])})
+    parts.append(f"c AS ({sql})")
+    params += values
+    to_case = {"case_id": ("c.id", [])}
+    names = []
+    for i, event in enumerate(events):
+        sql, values = inserts[CaseEvent].statement(event, source="c", expressions=to_case)
+        parts.append(f"e{i} AS ({sql})")
+        params += values
+        names.append(f"e{i}")
+    if deadline is not None:
+        sql, values = inserts[CaseDeadline].statement(deadline, source="c", expressions=to_case)
+        parts.append(f"d AS ({sql})")
+        params += values
+        names.append("d")
+    receipt_links = {"title": ("%s || c.number", [RECEIPT_TITLE])}
+    if receipt.case_id is None:
+        receipt_links |= {**to_case, "link": ("%s || c.number || %s", ["/m/cases/", "/"])}
+    sql, values = inserts[Notification].statement(receipt, source="c", expressions=receipt_links)
+    parts.append(f"r AS ({sql})")
+    params += values
+    names.append("r")
+    counter = CaseCounter._meta.db_table
+    statement = (f"WITH n AS (UPDATE {counter} SET last = last + 1 WHERE day = %s RETURNING last), "  # noqa: S608
+                 + ", ".join(parts)
+                 + f" SELECT c.id, c.number, {', '.join(f'(SELECT id FROM {n})' for n in names)} FROM c")
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        row = cursor.fetchone()
+        if row is None:  # the day's first case: its counter row does not exist yet
+            CaseCounter.objects.bulk_create([CaseCounter(day=day, last=0)], ignore_conflicts=True)
+            cursor.execute(statement, params)
+            row = cursor.fetchone()
+    ModelInsert.saved(case, row[0])
+    case.number = row[1]
+    rows = [*events, *([deadline] if deadline is not None else [])]
+    for obj, pk in zip([*rows, receipt], row[2:], strict=True):
+        ModelInsert.saved(obj, pk)
+    for obj in rows:
+        obj.case = case
+    receipt.title = f"{RECEIPT_TITLE}{case.number}"
+    if receipt.case_id is None:
+        receipt.case_id, receipt.link = case.pk, f"/m/cases/{case.number}/"

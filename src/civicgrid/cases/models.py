@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import Department
+from civicgrid.core.models import ChoiceLabels
 from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseKind, CaseStatus, Channel, Rating
 from civicgrid.grids.models import Cell, Community, Street
 from civicgrid.taxonomy.choices import ClockUnit, Step, Urgency
@@ -26,7 +27,7 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
 
 
-class Case(models.Model):
+class Case(ChoiceLabels, models.Model):
     """One report followed from intake (上报) to closing (结案) and the reporter's rating (评价).
 
     `status`, the current step's clock (`step`, `due_at`, `warn_at`) and the counters are
@@ -129,7 +130,7 @@ class Case(models.Model):
         return self.number or f"#{self.pk}"
 
 
-class CaseEvent(models.Model):
+class CaseEvent(ChoiceLabels, models.Model):
     """An immutable line of a case's history: who did what, when, from which status to which."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
@@ -171,7 +172,7 @@ class CaseEvent(models.Model):
         super().save(*args, **kwargs)
 
 
-class CaseDeadline(models.Model):
+class CaseDeadline(ChoiceLabels, models.Model):
     """The time limit of one step of one case, as it was set; extensions move `due_at` (and say so)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")

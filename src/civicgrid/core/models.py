@@ -1,0 +1,34 @@
+"""Model helpers shared by the apps."""
+
+from __future__ import annotations
+
+import functools
+
+from django.db import models
+from django.utils.encoding import force_str
+
+
+class ChoiceLabels(models.Model):
+    """`get_<field>_display()` from a per-field table of labels built once.
+
+    Django's version rebuilds a dict of every choice on each call and hashes each lazy label, which
+    translates it: a dozen gettext calls for one label. Lists and API answers show many labels
+    (the status of each case, the action of each event), so the models they read use this instead.
+    The label is translated when shown, in the active language, as before.
+    """
+
+    class Meta:
+        abstract = True
+
+    def _get_FIELD_display(self, field):
+        value = getattr(self, field.attname)
+        try:
+            label = _labels(field).get(value, value)
+        except TypeError:  # an unhashable value: Django's own lookup copes with it
+            return super()._get_FIELD_display(field)
+        return force_str(label, strings_only=True)
+
+
+@functools.cache
+def _labels(field) -> dict:
+    return dict(field.flatchoices)

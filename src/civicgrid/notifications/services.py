@@ -60,23 +60,8 @@ def notify(
     """
     if dedupe_key is not None and Notification.objects.filter(dedupe_key=dedupe_key).exists():
         return None
-    now = clock.now()
-    channels = default_channels() if channels is None else list(channels)
-    if len(title) > TITLE_MAX:
-        title = title[: TITLE_MAX - 1] + "…"
-    notification = Notification(
-        recipient=recipient,
-        kind=kind,
-        title=title,
-        body=body,
-        case_id=case_id,
-        link=link,
-        channels=channels,
-        dedupe_key=dedupe_key,
-        created_at=now,
-        next_attempt_at=now,
-        processed_at=None if channels else now,
-    )
+    notification = notification_draft(recipient=recipient, kind=kind, title=title, body=body, case_id=case_id,
+                                      link=link, channels=channels, dedupe_key=dedupe_key)
     if dedupe_key is None:
         notification.save(force_insert=True)
         return notification
@@ -90,6 +75,37 @@ def notify(
             return None
         raise
     return notification
+
+
+def notification_draft(
+    *,
+    recipient: User | None,
+    kind: str,
+    title: str,
+    body: str,
+    case_id: int | None = None,
+    link: str = "",
+    channels: Sequence[str] | None = None,
+    dedupe_key: str | None = None,
+) -> Notification:
+    """The row `notify` writes, unsaved: for a caller that writes it with its own statement (the intake)."""
+    now = clock.now()
+    channels = default_channels() if channels is None else list(channels)
+    if len(title) > TITLE_MAX:
+        title = title[: TITLE_MAX - 1] + "…"
+    return Notification(
+        recipient=recipient,
+        kind=kind,
+        title=title,
+        body=body,
+        case_id=case_id,
+        link=link,
+        channels=channels,
+        dedupe_key=dedupe_key,
+        created_at=now,
+        next_attempt_at=now,
+        processed_at=None if channels else now,
+    )
 
 
 @transaction.atomic

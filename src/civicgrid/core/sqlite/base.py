@@ -8,9 +8,11 @@ writing reports) those sleeps, not the work, set the throughput and the p99 late
 Here each connection first takes an exclusive `flock` on `<database>.writelock` and only then
 sends BEGIN IMMEDIATE; it lets go at commit or rollback. A waiting writer looks again every
 ≤ 1 ms (and gives up with "database is locked" after the connection's timeout, like SQLite), so
-it starts within a millisecond of the lock coming free. The lock belongs to the open file, so the kernel frees it when a
-process dies (a killed server never leaves it held), and two connections of one process (threads)
-queue on it like two processes. Statements outside a transaction (autocommit) do not take it;
+it starts within a millisecond of the lock coming free. In a process's main thread (a gunicorn worker)
+the wait is a blocking `flock` instead, which the kernel ends the moment the holder lets go; an
+interval timer (SIGALRM) bounds it by the same timeout. The lock belongs to the open file, so the
+kernel frees it when a process dies (a killed server never leaves it held), and two connections of
+one process (threads) queue on it like two processes. Statements outside a transaction (autocommit) do not take it;
 they still wait in SQLite's busy handler, as before. In-memory databases have no file to lock.
 """
 
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import fcntl
 import os
+import signal
+import threading
 import time
 
 from django.db import OperationalError
@@ -26,6 +30,44 @@ from django.db.backends.sqlite3 import base
 # Waits between two looks at a taken lock (seconds): short at first, then every millisecond.
 RETRY_WAITS = (0.0001, 0.0002, 0.0005)
 RETRY_WAIT_MAX = 0.001
+
+
+class _LockTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise _LockTimeout
+
+
+def _wait_blocking(fd: int, timeout: float) -> bool:
+    """Wait for the lock in a blocking flock, bounded by an interval timer; False if that cannot be used.
+
+    Signals reach only the main thread, and the timer must not be someone else's (a test runner's
+    timeout, say): anywhere else the caller polls.
+    """
+    if (threading.current_thread() is not threading.main_thread()
+            or signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None)
+            or signal.getitimer(signal.ITIMER_REAL) != (0.0, 0.0)):
+        return False
+    signal.signal(signal.SIGALRM, _on_alarm)
+    try:
+        signal.setitimer(signal.ITIMER_REAL, timeout)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except _LockTimeout:
+        # The timer may fire just after flock returned: then the lock is ours already (taking it
+        # again on the same open file succeeds), and it is also ours if it has just come free.
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise OperationalError("database is locked (another writer held the write lock "
+                                   "longer than the timeout)") from None
+    finally:
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    return True
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
@@ -43,6 +85,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
             if path is None:
                 return
             self._write_lock_fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        timeout = float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+        try:
+            fcntl.flock(self._write_lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not _wait_blocking(self._write_lock_fd, timeout):
+                self._write_lock_poll(timeout)
+        self._write_lock_held = True
+
+    def _write_lock_poll(self, timeout: float) -> None:
         deadline = None
         attempt = 0
         while True:
@@ -52,13 +103,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
             except BlockingIOError:
                 now = time.monotonic()
                 if deadline is None:
-                    deadline = now + float(self.settings_dict.get("OPTIONS", {}).get("timeout", 5))
+                    deadline = now + timeout
                 elif now > deadline:
                     raise OperationalError("database is locked (another writer held the write lock "
                                            "longer than the timeout)") from None
                 time.sleep(RETRY_WAITS[attempt] if attempt < len(RETRY_WAITS) else RETRY_WAIT_MAX)
                 attempt += 1
-        self._write_lock_held = True
 
     def _write_lock_release(self) -> None:
         if self._write_lock_held:

@@ -75,3 +75,37 @@ def test_the_lock_is_given_back_on_rollback():
     with transaction.atomic():
         assert connection._write_lock_held
     assert not connection._write_lock_held
+
+
+def test_the_main_thread_waits_in_a_blocking_lock_and_starts_when_it_comes_free():
+    """In a worker's main thread the wait is a blocking flock bounded by an interval timer: it ends
+    as the holder commits (not at the next poll), and leaves no timer or handler behind."""
+    import signal
+
+    holding, released = threading.Event(), {}
+
+    def hold_then_commit():
+        other = _other_connection()
+        try:
+            other.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)  # takes the lock
+            holding.set()
+            time.sleep(0.2)
+            released["at"] = time.monotonic()
+            other.commit()
+            other.set_autocommit(True)
+        finally:
+            other.close()
+
+    thread = threading.Thread(target=hold_then_commit)
+    thread.start()
+    try:
+        assert holding.wait(5)
+        with transaction.atomic():
+            got = time.monotonic()
+            assert connection._write_lock_held
+        thread.join(5)
+        assert 0 <= got - released["at"] < 0.05
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
+    finally:
+        thread.join(5)
