@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import Department
-from civicgrid.core.models import ChoiceLabels
 from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseKind, CaseStatus, Channel, Rating
+from civicgrid.core.models import ChoiceLabels
 from civicgrid.grids.models import Cell, Community, Street
 from civicgrid.taxonomy.choices import ClockUnit, Step, Urgency
 from civicgrid.taxonomy.models import Category
