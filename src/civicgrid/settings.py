@@ -146,6 +146,9 @@ if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
     # An acknowledged report must be on disk before the 201 goes out, whatever the server default.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=on"
+    # Lets the statements on the path of every request be prepared once per connection
+    # (core/rawsql.prepared_cursor); Django's own cursors bind on the client and never prepare.
+    DATABASES["default"]["OPTIONS"]["prepare_threshold"] = 5
     # One test database per test process, so that two test runs on one server never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 else:

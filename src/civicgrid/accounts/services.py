@@ -19,7 +19,7 @@ from civicgrid.accounts.sms import get_sms_sender
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, PermissionDenied
 from civicgrid.core.masking import mask_phone
-from civicgrid.core.rawsql import ModelColumns
+from civicgrid.core.rawsql import ModelColumns, prepared_cursor
 
 logger = logging.getLogger("civicgrid.accounts")
 
@@ -49,7 +49,7 @@ def api_token_authenticate(raw: str) -> User | None:
     # ApiToken.objects.select_related("user").filter(digest=…, revoked_at__isnull=True,
     # user__is_active=True).first(), without building it through the ORM each time.
     user_columns, token_columns, sql = _token_statement()
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(sql, [ApiToken.digest_of(raw)])
         row = cursor.fetchone()
     if row is None:

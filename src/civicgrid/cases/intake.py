@@ -28,7 +28,7 @@ from civicgrid.cases.photostore import photos_store
 from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
-from civicgrid.core.rawsql import ModelInsert
+from civicgrid.core.rawsql import ModelInsert, prepared_cursor
 from civicgrid.grids.coords import CoordSystem, distance_m
 from civicgrid.grids.services import place_resolve
 from civicgrid.notifications.models import Notification
@@ -110,7 +110,7 @@ def find_original(*, category: Category, lat: float, lon: float, at) -> Case | N
     # The statement is _nearby_qs(...).order_by("created_at").values_list("pk", "lat", "lon")[:200] written
     # out once, since building it through the ORM on every report cost more than running it.
     min_lon, min_lat, max_lon, max_lat = _bbox(lat, lon, radius)
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_find_original_sql(), [
             category.pk, *sorted(OPEN_STATUSES), min_lon, max_lon, min_lat, max_lat,
             connection.ops.adapt_datetimefield_value(since)])
@@ -154,13 +154,12 @@ def nearby_open_cases(*, category: Category, lat: float, lon: float, radius_m: f
     return [c for d, _, c in sorted(near, key=lambda t: (t[0], t[1])) if d <= radius_m][:limit]
 
 
-def next_case_number(at) -> str:
+def next_case_number(day: str) -> str:
     """YYYYMMDD + 5-digit sequence of that (local) day, unique under concurrency.
 
     The counter row is locked by the UPDATE until the transaction commits, so two intakes can
-    never read the same value; it is taken last in the intake transaction to hold the lock briefly.
+    never read the same value (on SQLite the transaction holds the whole database anyway).
     """
-    day = clock_local_day(at)
     table = CaseCounter._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last", [day])  # noqa: S608
@@ -235,6 +234,7 @@ def _create(reporter: User, s: Submission, place, idempotency_key: str | None) -
                         data={"channel": s.channel, "crs": s.crs})]
     receipt = notification_draft(recipient=reporter, kind="case_progress", title=RECEIPT_TITLE,
                                  body="我们会尽快核实处理。")
+    rows = IntakeRows(case, events, deadline, receipt, at)  # the statements, built before the lock
     with transaction.atomic():
         original = find_original(category=category, lat=place.lat, lon=place.lon, at=at) if category else None
         if original is not None:
@@ -246,7 +246,8 @@ def _create(reporter: User, s: Submission, place, idempotency_key: str | None) -
                                     data={"original": original.number}))
             receipt.body = f"附近已有相同问题 {original.number}，已为您关注该案件。"
             receipt.case_id, receipt.link = original.pk, f"/m/cases/{original.number}/"
-        _write(case, events, deadline, receipt, at)
+            rows = IntakeRows(case, events, deadline, receipt, at)
+        rows.write()
         if original is not None:
             CaseEvent.objects.bulk_create([CaseEvent(
                 case=original, action=Action.ME_TOO, from_status=original.status, to_status=original.status,
@@ -275,76 +276,100 @@ def _inserts() -> dict[type, ModelInsert]:
     return {model: ModelInsert(model) for model in (Case, CaseEvent, CaseDeadline, Notification)}
 
 
-def _write(case: Case, events: list[CaseEvent], deadline: CaseDeadline | None, receipt: Notification, at) -> None:
-    """Write the case, its events, its deadline and the reporter's receipt (回执), numbered.
+class IntakeRows:
+    """The case, its events, its deadline and the reporter's receipt (回执), as INSERT statements.
 
-    The number comes from the day's counter row, locked by its UPDATE until commit so that no two
-    cases get one number. On PostgreSQL all of it is one statement (the rows refer to the case by
-    the id the same statement gives it), sent last, so the counter row is held for the shortest time;
-    on SQLite, where BEGIN IMMEDIATE has already given this transaction the whole database, it is one
-    short statement per row, none of which waits on the network.
+    Built before the transaction, so that the transaction itself only runs them. The case's number
+    comes from the day's counter row, locked by its UPDATE until commit so that no two cases get one
+    number. On PostgreSQL all of it is one statement, sent last so the counter row is held for the
+    shortest time: WITH n (the counter), c (the case), e0…, d, r (rows pointing at c by the id the
+    same statement gives it) SELECT their ids. On SQLite, where BEGIN IMMEDIATE has already given the
+    transaction the whole database, it is one short statement per row; the number and the case's id
+    go into the prepared values as they become known.
     """
-    inserts = _inserts()
-    day = clock_local_day(at)
-    if connection.vendor != "postgresql":
-        case.number = next_case_number(at)
+
+    def __init__(self, case: Case, events: list[CaseEvent], deadline: CaseDeadline | None, receipt: Notification,
+                 at) -> None:
+        self.case, self.events, self.deadline, self.receipt = case, events, deadline, receipt
+        self.children = [*events, *([deadline] if deadline is not None else [])]
+        self.day = clock_local_day(at)
+        self.receipt_on_case = receipt.case_id is None  # else it points at the original (a duplicate)
+        if connection.vendor == "postgresql":
+            self._prepare_one_statement()
+        else:
+            self._prepare_statements()
+
+    def _prepare_statements(self) -> None:
+        inserts = _inserts()
+        self.statements = [inserts[type(obj)].statement(obj) for obj in (self.case, *self.children, self.receipt)]
+        self.number_at = inserts[Case].position("number")
+        self.case_id_at = [inserts[type(obj)].position("case_id") for obj in self.children]
+        n = inserts[Notification]
+        self.receipt_at = (n.position("title"), n.position("case_id"), n.position("link"))
+
+    def _prepare_one_statement(self) -> None:
+        inserts = _inserts()
+        parts, params = [], [self.day]
+        sql, values = inserts[Case].statement(
+            self.case, source="n", returning=("number",),
+            expressions={"number": ("%s || lpad(n.last::text, greatest(5, length(n.last::text)), '0')", [self.day])})
+        parts.append(f"c AS ({sql})")
+        params += values
+        to_case = {"case_id": ("c.id", [])}
+        names = []
+        for i, obj in enumerate(self.children):
+            sql, values = inserts[type(obj)].statement(obj, source="c", expressions=to_case)
+            parts.append(f"x{i} AS ({sql})")
+            params += values
+            names.append(f"x{i}")
+        receipt_links = {"title": ("%s || c.number", [RECEIPT_TITLE])}
+        if self.receipt_on_case:
+            receipt_links |= {**to_case, "link": ("%s || c.number || %s", ["/m/cases/", "/"])}
+        sql, values = inserts[Notification].statement(self.receipt, source="c", expressions=receipt_links)
+        parts.append(f"r AS ({sql})")
+        params += values
+        names.append("r")
+        counter = CaseCounter._meta.db_table
+        self.statement = (f"WITH n (last) AS (UPDATE {counter} SET last = last + 1 WHERE day = %s RETURNING last), "  # noqa: S608
+                          + ", ".join(parts)
+                          + f" SELECT c.id, c.number, {', '.join(f'(SELECT id FROM {n})' for n in names)} FROM c")
+        self.params = params
+
+    def write(self) -> None:
+        """Run the statements (inside the intake's transaction) and leave the objects as saved."""
+        case, receipt = self.case, self.receipt
+        with prepared_cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute(self.statement, self.params)
+                row = cursor.fetchone()
+                if row is None:  # the day's first case: its counter row does not exist yet
+                    CaseCounter.objects.bulk_create([CaseCounter(day=self.day, last=0)], ignore_conflicts=True)
+                    cursor.execute(self.statement, self.params)
+                    row = cursor.fetchone()
+                case.number = row[1]
+                ids = row[2:]
+                ModelInsert.saved(case, row[0])
+            else:
+                case.number = next_case_number(self.day)
+                (case_sql, case_params), *children, (receipt_sql, receipt_params) = self.statements
+                case_params[self.number_at] = case.number
+                cursor.execute(case_sql, case_params)
+                ModelInsert.saved(case, cursor.fetchone()[0])
+                ids = []
+                for (sql, params), at in zip(children, self.case_id_at, strict=True):
+                    params[at] = case.pk
+                    cursor.execute(sql, params)
+                    ids.append(cursor.fetchone()[0])
+                title_at, case_id_at, link_at = self.receipt_at
+                receipt_params[title_at] = f"{RECEIPT_TITLE}{case.number}"
+                if self.receipt_on_case:
+                    receipt_params[case_id_at], receipt_params[link_at] = case.pk, f"/m/cases/{case.number}/"
+                cursor.execute(receipt_sql, receipt_params)
+                ids.append(cursor.fetchone()[0])
+        for obj, pk in zip([*self.children, receipt], ids, strict=True):
+            ModelInsert.saved(obj, pk)
+        for obj in self.children:
+            obj.case = case
         receipt.title = f"{RECEIPT_TITLE}{case.number}"
-        with connection.cursor() as cursor:
-            inserts[Case].insert(cursor, case)
-            for event in events:
-                event.case = case
-                inserts[CaseEvent].insert(cursor, event)
-            if deadline is not None:
-                deadline.case = case
-                inserts[CaseDeadline].insert(cursor, deadline)
-            if receipt.case_id is None:
-                receipt.case_id, receipt.link = case.pk, f"/m/cases/{case.number}/"
-            inserts[Notification].insert(cursor, receipt)
-        return
-    # PostgreSQL: WITH n (the counter), c (the case), e0…, d, r (rows pointing at c) SELECT their ids.
-    parts, params = [], [day]
-    sql, values = inserts[Case].statement(
-        case, source="n", returning=("number",),
-        expressions={"number": ("%s || lpad(n.last::text, greatest(5, length(n.last::text)), '0')", [day])})
-    parts.append(f"c AS ({sql})")
-    params += values
-    to_case = {"case_id": ("c.id", [])}
-    names = []
-    for i, event in enumerate(events):
-        sql, values = inserts[CaseEvent].statement(event, source="c", expressions=to_case)
-        parts.append(f"e{i} AS ({sql})")
-        params += values
-        names.append(f"e{i}")
-    if deadline is not None:
-        sql, values = inserts[CaseDeadline].statement(deadline, source="c", expressions=to_case)
-        parts.append(f"d AS ({sql})")
-        params += values
-        names.append("d")
-    receipt_links = {"title": ("%s || c.number", [RECEIPT_TITLE])}
-    if receipt.case_id is None:
-        receipt_links |= {**to_case, "link": ("%s || c.number || %s", ["/m/cases/", "/"])}
-    sql, values = inserts[Notification].statement(receipt, source="c", expressions=receipt_links)
-    parts.append(f"r AS ({sql})")
-    params += values
-    names.append("r")
-    counter = CaseCounter._meta.db_table
-    statement = (f"WITH n AS (UPDATE {counter} SET last = last + 1 WHERE day = %s RETURNING last), "  # noqa: S608
-                 + ", ".join(parts)
-                 + f" SELECT c.id, c.number, {', '.join(f'(SELECT id FROM {n})' for n in names)} FROM c")
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        row = cursor.fetchone()
-        if row is None:  # the day's first case: its counter row does not exist yet
-            CaseCounter.objects.bulk_create([CaseCounter(day=day, last=0)], ignore_conflicts=True)
-            cursor.execute(statement, params)
-            row = cursor.fetchone()
-    ModelInsert.saved(case, row[0])
-    case.number = row[1]
-    rows = [*events, *([deadline] if deadline is not None else [])]
-    for obj, pk in zip([*rows, receipt], row[2:], strict=True):
-        ModelInsert.saved(obj, pk)
-    for obj in rows:
-        obj.case = case
-    receipt.title = f"{RECEIPT_TITLE}{case.number}"
-    if receipt.case_id is None:
-        receipt.case_id, receipt.link = case.pk, f"/m/cases/{case.number}/"
+        if self.receipt_on_case:
+            receipt.case_id, receipt.link = case.pk, f"/m/cases/{case.number}/"

@@ -8,7 +8,10 @@ SQLite, decimals, JSON, booleans), so the instance is indistinguishable from one
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
+from contextlib import contextmanager
 
 from django.db import connection, connections, models
 from django.db.models import Model
@@ -74,6 +77,7 @@ class ModelInsert:
         # test compares every column with Django's insert compiler) at a fraction of the calls.
         self._plan = [(f, f.attname, _plain_pre_save(f), type(f) in _NONE_AS_IS, type(f) in _STR_AS_IS)
                       for f in self.fields]
+        self._typed = {f.attname: self._typed_placeholder(f) for f in self.fields}
         quote = connection.ops.quote_name
         self.head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) "
         self.quote = quote
@@ -95,7 +99,7 @@ class ModelInsert:
                 row.append(given[0])
                 params.extend(given[1])
                 continue
-            row.append("%s")
+            row.append("%s" if source is None else self._typed[attname])
             value = getattr(obj, attname) if plain_pre_save else f.pre_save(obj, True)
             if (value is None and none_as_is) or (str_as_is and isinstance(value, str)):
                 params.append(value)
@@ -104,6 +108,17 @@ class ModelInsert:
         body = f"VALUES ({', '.join(row)})" if source is None else f"SELECT {', '.join(row)} FROM {source}"
         columns = ", ".join([self.pk_column, *(self.quote(c) for c in returning)])
         return f"{self.head}{body} RETURNING {columns}", params
+
+    @staticmethod
+    def _typed_placeholder(field) -> str:
+        """`CAST(%s AS type)`: in `INSERT … SELECT` a parameter's type is not taken from its column, and a
+        NULL or a string sent as a bound parameter would be text. No length or precision in the cast:
+        the column checks those on assignment (a too-long string is refused, not cut)."""
+        return f"CAST(%s AS {re.sub(r'[(].*[)]', '', field.cast_db_type(connection))})"
+
+    def position(self, attname: str) -> int:
+        """Where a column's value is in `statement(obj)`'s params (given no expressions)."""
+        return [f.attname for f in self.fields].index(attname)
 
     def insert(self, cursor, obj: Model) -> Model:
         """Insert `obj` (its relations must be saved) and leave it as `save()` would."""
@@ -116,3 +131,38 @@ class ModelInsert:
         obj._state.adding = False
         obj._state.db = connection.alias
         return obj
+
+
+@contextmanager
+def prepared_cursor():
+    """A cursor for the few statements on the path of every request, which PostgreSQL plans once.
+
+    On PostgreSQL each statement is bound server-side and prepared on its connection the first time
+    (then only executed: planning the intake's statements cost more of the database's CPU than
+    running them). Django's own cursors bind on the client and never prepare; this one is wrapped
+    like them (errors translated, queries logged and seen by execute wrappers). It needs the
+    connection's `prepare_threshold` OPTION (settings.py), and a server connection that keeps its
+    sessions: not a transaction-pooling proxy. On SQLite, which caches its statements itself,
+    it is Django's cursor.
+    """
+    if connection.vendor != "postgresql":
+        with connection.cursor() as cursor:
+            yield cursor
+        return
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    with connection.wrap_database_errors:
+        raw = _preparing_cursor_class()(connection.connection)
+    with connection._prepare_cursor(raw) as cursor:
+        yield cursor
+
+
+@functools.cache
+def _preparing_cursor_class():
+    from django.db.backends.postgresql.base import ServerBindingCursor
+
+    class PreparingCursor(ServerBindingCursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    return PreparingCursor

@@ -52,6 +52,7 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_index=False,  # notif_recipient_list starts with it
         help_text=_("为空表示只发给部门系统 (webhook) Empty for a department/webhook-only message."),
     )
     # Free text, not choices: later apps add kinds without a migration here (see choices.NotificationKind).

@@ -98,6 +98,15 @@ def test_numbers_count_up_within_a_day(client, routed_world, monday):
     assert numbers == ["2026112300001", "2026112300002"]
 
 
+def test_a_days_hundred_thousandth_report_gets_a_six_digit_sequence(client, routed_world, monday):
+    from civicgrid.cases.models import CaseCounter
+
+    CaseCounter.objects.create(day="20261123", last=99_998)
+    as_user(client, routed_world.citizen)
+    numbers = [post_json(client, "/api/cases", report_body(point)).json()["number"] for point in (NORTH_1, NORTH_2)]
+    assert numbers == ["2026112399999", "20261123100000"]
+
+
 def test_multipart_report_with_nine_real_photos(client, routed_world, categories):
     data = {**report_body(category="06013"), "photos": [photo_upload(i) for i in range(9)]}
     r = as_user(client, routed_world.citizen).post("/api/cases", data=data)
