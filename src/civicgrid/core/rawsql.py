@@ -77,7 +77,9 @@ class ModelInsert:
         # test compares every column with Django's insert compiler) at a fraction of the calls.
         self._plan = [(f, f.attname, _plain_pre_save(f), type(f) in _NONE_AS_IS, type(f) in _STR_AS_IS)
                       for f in self.fields]
-        self._typed = {f.attname: self._typed_placeholder(f) for f in self.fields}
+        # A typed NULL per column for the SELECT form; no length or precision in the type, so that
+        # nothing is cut by the cast (the column checks those on assignment).
+        self._null = {f.attname: f"NULL::{re.sub(r'[(].*[)]', '', f.cast_db_type(connection))}" for f in self.fields}
         quote = connection.ops.quote_name
         self.head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) "
         self.quote = quote
@@ -99,22 +101,32 @@ class ModelInsert:
                 row.append(given[0])
                 params.extend(given[1])
                 continue
-            row.append("%s" if source is None else self._typed[attname])
             value = getattr(obj, attname) if plain_pre_save else f.pre_save(obj, True)
-            if (value is None and none_as_is) or (str_as_is and isinstance(value, str)):
-                params.append(value)
+            if not ((value is None and none_as_is) or (str_as_is and isinstance(value, str))):
+                value = f.get_db_prep_save(value, db)
+            if source is not None and (value is None or value is True or value is False or (
+                    isinstance(value, int | str) and not value)):
+                row.append(self._literal(attname, value))
             else:
-                params.append(f.get_db_prep_save(value, db))
+                row.append("%s")
+                params.append(value)
         body = f"VALUES ({', '.join(row)})" if source is None else f"SELECT {', '.join(row)} FROM {source}"
         columns = ", ".join([self.pk_column, *(self.quote(c) for c in returning)])
         return f"{self.head}{body} RETURNING {columns}", params
 
-    @staticmethod
-    def _typed_placeholder(field) -> str:
-        """`CAST(%s AS type)`: in `INSERT … SELECT` a parameter's type is not taken from its column, and a
-        NULL or a string sent as a bound parameter would be text. No length or precision in the cast:
-        the column checks those on assignment (a too-long string is refused, not cut)."""
-        return f"CAST(%s AS {re.sub(r'[(].*[)]', '', field.cast_db_type(connection))})"
+    def _literal(self, attname: str, value) -> str:
+        """An empty value (NULL, false/true, 0, '') written into the SELECT form as SQL, not bound.
+
+        PostgreSQL types a bound parameter of `INSERT … SELECT` from the value (psycopg sends
+        ints, timestamps, decimals and JSON typed), except NULL, which would be text: a typed NULL
+        goes in the statement instead. The other empty values go in too, which keeps the statement
+        under psycopg's limit of 50 parameters for a statement it converts once and caches.
+        """
+        if value is None:
+            return self._null[attname]
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return "0" if isinstance(value, int) else "''"
 
     def position(self, attname: str) -> int:
         """Where a column's value is in `statement(obj)`'s params (given no expressions)."""
@@ -163,6 +175,21 @@ def _preparing_cursor_class():
 
     class PreparingCursor(ServerBindingCursor):
         def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
+            result = super().execute(query, params, prepare=True, binary=binary)
+            # What Django's query log shows (it reads `_query.query`, which a server-side bound
+            # statement does not keep): the statement with its values, written out only if read.
+            self._query = _StatementText(self.connection, query, params)
+            return result
 
     return PreparingCursor
+
+
+class _StatementText:
+    def __init__(self, conn, query, params) -> None:
+        self._conn, self._query, self._params = conn, query, params
+
+    @functools.cached_property
+    def query(self) -> bytes:
+        import psycopg
+
+        return psycopg.ClientCursor(self._conn).mogrify(self._query, self._params).encode()
