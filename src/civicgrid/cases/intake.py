@@ -16,7 +16,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from civicgrid.accounts.models import User
@@ -105,18 +104,22 @@ def find_original(*, category: Category, lat: float, lon: float, at) -> Case | N
     """The open case of the same category within the radius and window, nearest first."""
     radius = settings.CIVICGRID_DUPLICATE_RADIUS_M
     since = at - timedelta(hours=settings.CIVICGRID_DUPLICATE_WINDOW_HOURS)
-    # The same candidates and the same choice as nearby_open_cases(limit=1), but only (pk, lat, lon)
-    # are read for them: most reports have no original, and the one that is found is loaded alone.
-    # The statement is _nearby_qs(...).order_by("created_at").values_list("pk", "lat", "lon")[:200] written
-    # out once, since building it through the ORM on every report cost more than running it.
+    # The same candidates and the same choice as nearby_open_cases(limit=1), but only (pk, lat, lon,
+    # number, status) are read for them: the original comes back with those fields loaded and the
+    # others deferred, which is all the intake needs of it. The statement is _nearby_qs(...)
+    # .order_by("created_at").values_list(…)[:200] written out once, since building it through the
+    # ORM on every report cost more than running it.
     min_lon, min_lat, max_lon, max_lat = _bbox(lat, lon, radius)
     with prepared_cursor() as cursor:
         cursor.execute(_find_original_sql(), [
             category.pk, *sorted(OPEN_STATUSES), min_lon, max_lon, min_lat, max_lat,
             connection.ops.adapt_datetimefield_value(since)])
-        near = [(distance_m(lat, lon, c_lat, c_lon), pk) for pk, c_lat, c_lon in cursor.fetchall()]
-    best = min(((d, pk) for d, pk in near if d <= radius), default=None)
-    return Case.objects.filter(pk=best[1]).first() if best is not None else None
+        near = [(distance_m(lat, lon, c_lat, c_lon), pk, number, status)
+                for pk, c_lat, c_lon, number, status in cursor.fetchall()]
+    best = min(((d, pk, number, status) for d, pk, number, status in near if d <= radius), default=None)
+    if best is None:
+        return None
+    return Case.from_db(connection.alias, ["id", "number", "status"], best[1:])
 
 
 def _bbox(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
@@ -132,7 +135,7 @@ def _find_original_sql() -> str:
     # SQLite without ANALYZE statistics would take case_dup_idx (category, created_at) and read every
     # case of the category from the last 72 h; the box on the partial case_near_idx reads a handful.
     hint = " INDEXED BY case_near_idx" if connection.vendor == "sqlite" else ""
-    return (f"SELECT {t('id')}, {t('lat')}, {t('lon')} FROM {t(Case._meta.db_table)}{hint} "  # noqa: S608
+    return (f"SELECT {t('id')}, {t('lat')}, {t('lon')}, {t('number')}, {t('status')} FROM {t(Case._meta.db_table)}{hint} "  # noqa: S608
             f"WHERE {t('category_id')} = %s AND {t('status')} IN ({statuses}) AND {t('duplicate_of_id')} IS NULL "
             f"AND {t('lon')} >= %s AND {t('lon')} <= %s AND {t('lat')} >= %s AND {t('lat')} <= %s "
             f"AND {t('created_at')} >= %s ORDER BY {t('created_at')} LIMIT 200")
@@ -246,15 +249,13 @@ def _create(reporter: User, s: Submission, place, idempotency_key: str | None) -
                                     data={"original": original.number}))
             receipt.body = f"附近已有相同问题 {original.number}，已为您关注该案件。"
             receipt.case_id, receipt.link = original.pk, f"/m/cases/{original.number}/"
-            rows = IntakeRows(case, events, deadline, receipt, at)
+            # The original counts one more report (附议) and the reporter follows it.
+            me_too = CaseEvent(case=original, action=Action.ME_TOO, from_status=original.status,
+                               to_status=original.status, actor=reporter, actor_role=reporter.role, created_at=at,
+                               data={"duplicate": None})  # the new case's id, set as it is written
+            follower = CaseFollower(case=original, user=reporter, created_at=at)
+            rows = IntakeRows(case, events, deadline, receipt, at, me_too=me_too, follower=follower)
         rows.write()
-        if original is not None:
-            CaseEvent.objects.bulk_create([CaseEvent(
-                case=original, action=Action.ME_TOO, from_status=original.status, to_status=original.status,
-                actor=reporter, actor_role=reporter.role, created_at=at, data={"duplicate": case.pk})])
-            Case.objects.filter(pk=original.pk).update(me_too_count=F("me_too_count") + 1)
-            CaseFollower.objects.bulk_create([CaseFollower(case=original, user=reporter, created_at=at)],
-                                             ignore_conflicts=True)
         if s.photos:
             photos_store(case=case, event=events[0], photos=s.photos, stage=PhotoStage.REPORT)
         if original is None and category is not None and user_can(reporter, Capability.REPORT_TRUSTED):
@@ -273,7 +274,7 @@ RECEIPT_TITLE = "已收到您的上报 "
 
 @functools.cache
 def _inserts() -> dict[type, ModelInsert]:
-    return {model: ModelInsert(model) for model in (Case, CaseEvent, CaseDeadline, Notification)}
+    return {model: ModelInsert(model) for model in (Case, CaseEvent, CaseDeadline, Notification, CaseFollower)}
 
 
 class IntakeRows:
@@ -289,8 +290,11 @@ class IntakeRows:
     """
 
     def __init__(self, case: Case, events: list[CaseEvent], deadline: CaseDeadline | None, receipt: Notification,
-                 at) -> None:
+                 at, *, me_too: CaseEvent | None = None, follower: CaseFollower | None = None) -> None:
         self.case, self.events, self.deadline, self.receipt = case, events, deadline, receipt
+        # A duplicate also writes the original's ME_TOO event (with the new case's id in its data),
+        # one more on the original's me-too count, and the reporter as its follower (once).
+        self.me_too, self.follower = me_too, follower
         self.children = [*events, *([deadline] if deadline is not None else [])]
         self.day = clock_local_day(at)
         self.receipt_on_case = receipt.case_id is None  # else it points at the original (a duplicate)
@@ -329,6 +333,21 @@ class IntakeRows:
         parts.append(f"r AS ({sql})")
         params += values
         names.append("r")
+        if self.me_too is not None:
+            sql, values = inserts[CaseEvent].statement(
+                self.me_too, source="c", expressions={"data": ("jsonb_build_object('duplicate', c.id)", [])})
+            parts.append(f"m AS ({sql})")
+            params += values
+            names.append("m")
+            # FROM c: like every part, it writes only if the case is written (not when the day's
+            # counter row is missing and the statement runs again).
+            table = Case._meta.db_table
+            parts.append(f"u AS (UPDATE {table} SET me_too_count = {table}.me_too_count + 1 FROM c "  # noqa: S608
+                         f"WHERE {table}.id = %s RETURNING {table}.id)")
+            params.append(self.me_too.case_id)
+            sql, values = inserts[CaseFollower].statement(self.follower, source="c", on_conflict_ignore=True)
+            parts.append(f"f AS ({sql})")
+            params += values
         counter = CaseCounter._meta.db_table
         self.statement = (f"WITH n (last) AS (UPDATE {counter} SET last = last + 1 WHERE day = %s RETURNING last), "  # noqa: S608
                           + ", ".join(parts)
@@ -347,7 +366,7 @@ class IntakeRows:
                     cursor.execute(self.statement, self.params)
                     row = cursor.fetchone()
                 case.number = row[1]
-                ids = row[2:]
+                ids = list(row[2:])
                 ModelInsert.saved(case, row[0])
             else:
                 case.number = next_case_number(self.day)
@@ -366,6 +385,17 @@ class IntakeRows:
                     receipt_params[case_id_at], receipt_params[link_at] = case.pk, f"/m/cases/{case.number}/"
                 cursor.execute(receipt_sql, receipt_params)
                 ids.append(cursor.fetchone()[0])
+                if self.me_too is not None:
+                    inserts = _inserts()
+                    self.me_too.data = {"duplicate": case.pk}
+                    cursor.execute(*inserts[CaseEvent].statement(self.me_too))
+                    ids.append(cursor.fetchone()[0])
+                    cursor.execute(f"UPDATE {Case._meta.db_table} SET me_too_count = me_too_count + 1 "  # noqa: S608
+                                   f"WHERE id = %s", [self.me_too.case_id])
+                    cursor.execute(*inserts[CaseFollower].statement(self.follower, on_conflict_ignore=True))
+        if self.me_too is not None:
+            self.me_too.data = {"duplicate": case.pk}
+            ModelInsert.saved(self.me_too, ids.pop())
         for obj, pk in zip([*self.children, receipt], ids, strict=True):
             ModelInsert.saved(obj, pk)
         for obj in self.children:

@@ -86,11 +86,13 @@ class ModelInsert:
         self.pk_column = quote(meta.pk.column)
 
     def statement(self, obj: Model, *, expressions: dict[str, tuple[str, list]] | None = None,
-                  source: str | None = None, returning: Sequence[str] = ()) -> tuple[str, list]:
+                  source: str | None = None, returning: Sequence[str] = (),
+                  on_conflict_ignore: bool = False) -> tuple[str, list]:
         """(sql, params) of `INSERT … VALUES (…) RETURNING pk[, returning…]`, or `INSERT … SELECT … FROM source`.
 
         `expressions` maps an attname to (SQL, params) used instead of the instance's value,
-        e.g. `{"case_id": ("c.id", [])}`.
+        e.g. `{"case_id": ("c.id", [])}`. `on_conflict_ignore`: a row a unique index refuses is skipped
+        (no row comes back).
         """
         expressions = expressions or {}
         db = connections[connection.alias]  # the connection itself: the proxy costs a lookup per use
@@ -112,7 +114,8 @@ class ModelInsert:
                 params.append(value)
         body = f"VALUES ({', '.join(row)})" if source is None else f"SELECT {', '.join(row)} FROM {source}"
         columns = ", ".join([self.pk_column, *(self.quote(c) for c in returning)])
-        return f"{self.head}{body} RETURNING {columns}", params
+        conflict = " ON CONFLICT DO NOTHING" if on_conflict_ignore else ""
+        return f"{self.head}{body}{conflict} RETURNING {columns}", params
 
     def _literal(self, attname: str, value) -> str:
         """An empty value (NULL, false/true, 0, '') written into the SELECT form as SQL, not bound.

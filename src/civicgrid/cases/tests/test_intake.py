@@ -81,15 +81,22 @@ def test_the_201_answer_is_the_case_as_read_back(client, routed_world, categorie
     """The intake answers from the rows it wrote, unvalidated (cases.api._rendered); it must say exactly
     what GET /api/cases/<number> — built from the database and validated by its schema — says."""
     as_user(client, getattr(routed_world, persona))
-    for _ in range(2):  # the second report at the same point and category is merged as a duplicate
+    numbers = []
+    for _ in range(3):  # later reports at the same point and category are merged as duplicates
         created = post_json(client, "/api/cases", body)
         assert created.status_code == 201, created.content
         detail = client.get(f"/api/cases/{created.json()['number']}")
         assert detail.status_code == 200
         assert created.json() == detail.json()
         assert list(created.json()) == list(detail.json())  # the same fields in the same order
+        numbers.append(created.json()["number"])
     if body.get("category") and persona == "citizen":
         assert created.json()["status"] == "merged"
+        original = Case.objects.get(number=numbers[0])
+        assert original.me_too_count == 2
+        assert [e.data for e in original.events.filter(action="me_too").order_by("id")] == [
+            {"duplicate": Case.objects.get(number=n).pk} for n in numbers[1:]]
+        assert original.followers.filter(user=routed_world.citizen).count() == 1
 
 
 def test_numbers_count_up_within_a_day(client, routed_world, monday):
