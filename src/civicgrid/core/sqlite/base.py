@@ -14,6 +14,11 @@ interval timer (SIGALRM) bounds it by the same timeout. The lock belongs to the 
 kernel frees it when a process dies (a killed server never leaves it held), and two connections of
 one process (threads) queue on it like two processes. Statements outside a transaction (autocommit) do not take it;
 they still wait in SQLite's busy handler, as before. In-memory databases have no file to lock.
+
+Checkpoints (copying the write-ahead log into the database file) happen after the lock is given
+back, every CHECKPOINT_EVERY transactions of a connection, as PASSIVE checkpoints that do not stop
+other writers. SQLite's own automatic checkpoint runs inside a COMMIT, i.e. while every other writer
+waits; it is kept only as a backstop (AUTOCHECKPOINT_PAGES) should the connections fall behind.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import fcntl
 import os
 import signal
+import sqlite3
 import threading
 import time
 
@@ -30,6 +36,8 @@ from django.db.backends.sqlite3 import base
 # Waits between two looks at a taken lock (seconds): short at first, then every millisecond.
 RETRY_WAITS = (0.0001, 0.0002, 0.0005)
 RETRY_WAIT_MAX = 0.001
+CHECKPOINT_EVERY = 50  # transactions of one connection between two of its checkpoints
+AUTOCHECKPOINT_PAGES = 20_000  # SQLite's checkpoint inside a commit, if the WAL grows past ~80 MB
 
 
 class _LockTimeout(Exception):
@@ -73,6 +81,25 @@ def _wait_blocking(fd: int, timeout: float) -> bool:
 class DatabaseWrapper(base.DatabaseWrapper):
     _write_lock_fd: int | None = None
     _write_lock_held = False
+    _commits_since_checkpoint = 0
+
+    def get_new_connection(self, conn_params):
+        conn = super().get_new_connection(conn_params)
+        if self._write_lock_path() is not None:
+            conn.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
+        self._commits_since_checkpoint = 0
+        return conn
+
+    def _checkpoint_now_and_then(self) -> None:
+        """After a transaction, outside the write lock: now and then a PASSIVE checkpoint."""
+        self._commits_since_checkpoint += 1
+        if self._commits_since_checkpoint < CHECKPOINT_EVERY or self.connection is None:
+            return
+        self._commits_since_checkpoint = 0
+        try:
+            self.connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.OperationalError:  # another connection is checkpointing; the next one catches up
+            pass
 
     def _write_lock_path(self) -> str | None:
         if self.is_in_memory_db():
@@ -124,10 +151,14 @@ class DatabaseWrapper(base.DatabaseWrapper):
             raise
 
     def _commit(self):
+        wrote = self._write_lock_held
         try:
-            return super()._commit()
+            result = super()._commit()
         finally:
             self._write_lock_release()
+        if wrote:
+            self._checkpoint_now_and_then()
+        return result
 
     def _rollback(self):
         try:

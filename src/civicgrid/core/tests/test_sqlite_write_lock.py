@@ -109,3 +109,27 @@ def test_the_main_thread_waits_in_a_blocking_lock_and_starts_when_it_comes_free(
         assert signal.getsignal(signal.SIGALRM) == signal.SIG_DFL
     finally:
         thread.join(5)
+
+
+def test_checkpoints_happen_after_the_lock_is_given_back(monkeypatch):
+    """SQLite's own checkpoint would run inside a COMMIT, with every other writer waiting; here the
+    connection checkpoints every CHECKPOINT_EVERY transactions after giving the lock back."""
+    from civicgrid.core.sqlite import base
+
+    monkeypatch.setattr(base, "CHECKPOINT_EVERY", 3)
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_autocheckpoint")
+        assert cursor.fetchone()[0] == base.AUTOCHECKPOINT_PAGES
+    checkpoints = []
+    real = connection._checkpoint_now_and_then
+
+    def spy():
+        checkpoints.append(connection._write_lock_held)
+        real()
+
+    monkeypatch.setattr(connection, "_checkpoint_now_and_then", spy)
+    for day in range(1, 7):
+        with transaction.atomic():
+            CalendarDay.objects.create(date=f"2031-01-0{day}", is_workday=False, note="x")
+    assert checkpoints == [False] * 6  # after every transaction, never while holding the lock
+    assert connection._commits_since_checkpoint == 0  # the third and the sixth checkpointed
