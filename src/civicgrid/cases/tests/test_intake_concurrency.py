@@ -107,3 +107,35 @@ def test_concurrent_retries_with_one_idempotency_key_make_one_case(routed_world)
     assert all(replayed == "true" for status, _, replayed in results if status == 200)
     assert Case.objects.count() == 1
     assert CaseEvent.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_report_is_one_statement_on_postgresql(routed_world, categories, monkeypatch):
+    """In autocommit (as behind the server) PostgreSQL writes a plain report with its single statement,
+    without BEGIN/COMMIT; a replayed key, a duplicate and the day's first number work the same."""
+    from civicgrid.cases import intake
+    from civicgrid.cases.models import CaseCounter
+
+    in_transaction = []
+    real_write = intake.IntakeRows.write
+
+    def write(rows):
+        in_transaction.append(connection.in_atomic_block)
+        return real_write(rows)
+
+    monkeypatch.setattr(intake.IntakeRows, "write", write)
+    CaseCounter.objects.all().delete()
+    client = Client()
+    client.force_login(routed_world.citizen)
+    body = report_body(category="06013")
+    first = post_json(client, "/api/cases", body, **{"Idempotency-Key": "one-statement-1"})
+    again = post_json(client, "/api/cases", body, **{"Idempotency-Key": "one-statement-1"})
+    merged = post_json(client, "/api/cases", body, **{"Idempotency-Key": "one-statement-2"})
+    assert (first.status_code, again.status_code, merged.status_code) == (201, 200, 201)
+    assert again.json()["number"] == first.json()["number"]
+    assert merged.json()["duplicate_of"] == first.json()["number"]
+    assert Case.objects.count() == 2
+    original = Case.objects.get(number=first.json()["number"])
+    assert original.me_too_count == 1 and original.followers.count() == 1
+    assert CaseEvent.objects.count() == 4  # report; report + merge; me_too
+    assert in_transaction == [connection.vendor != "postgresql"] * 3  # the replay, too, tried its insert
