@@ -19,7 +19,7 @@ from civicgrid.accounts.sms import get_sms_sender
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, PermissionDenied
 from civicgrid.core.masking import mask_phone
-from civicgrid.core.rawsql import ModelColumns, prepared_cursor
+from civicgrid.core.rawsql import ModelColumns, fetchone_checking_connection
 
 logger = logging.getLogger("civicgrid.accounts")
 
@@ -49,9 +49,7 @@ def api_token_authenticate(raw: str) -> User | None:
     # ApiToken.objects.select_related("user").filter(digest=…, revoked_at__isnull=True,
     # user__is_active=True).first(), without building it through the ORM each time.
     user_columns, token_columns, sql = _token_statement()
-    with prepared_cursor() as cursor:
-        cursor.execute(sql, [ApiToken.digest_of(raw)])
-        row = cursor.fetchone()
+    row = fetchone_checking_connection(sql, [ApiToken.digest_of(raw)])
     if row is None:
         return None
     user = user_columns.instance(row[: len(user_columns)])

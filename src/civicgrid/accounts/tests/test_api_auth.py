@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+from django.db import connection, connections
+
 from civicgrid.accounts.models import ApiToken
 from civicgrid.accounts.services import api_token_authenticate, api_token_create, api_token_revoke
 
@@ -94,3 +97,36 @@ def test_the_token_lookup_gives_the_user_exactly_as_the_orm_loads_it(world):
 
 def test_an_unknown_token_finds_nobody(world):
     assert api_token_authenticate("cg_not-a-token") is None
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a server connection that can be cut")
+def test_the_token_lookup_replaces_a_connection_the_server_has_closed(world):
+    """The lookup is the request's health check (core.rawsql.fetchone_checking_connection): on a
+    connection the server has ended it connects again and answers, as Django's check would."""
+    _, raw = api_token_create(user=world.citizen, name="phone")
+    connection.ensure_connection()
+    assert connection.health_check_enabled
+    old_pid = connection.connection.info.backend_pid
+    killer = connections.create_connection("default")
+    try:
+        with killer.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [old_pid])
+    finally:
+        killer.close()
+    connection.health_check_done = False  # a new request on the kept connection
+    assert api_token_authenticate(raw) == world.citizen
+    assert connection.connection.info.backend_pid != old_pid
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a server connection")
+def test_a_healthy_connection_gets_no_select_1_before_the_lookup(world, monkeypatch):
+    _, raw = api_token_create(user=world.citizen, name="phone")
+    connection.ensure_connection()
+    connection.health_check_done = False
+    checks = []
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or True)
+    assert api_token_authenticate(raw) == world.citizen
+    assert checks == []  # Django's check would have run SELECT 1 first
+    assert connection.health_check_done  # and no other cursor of this request runs it
