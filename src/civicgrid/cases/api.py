@@ -6,6 +6,7 @@ Endpoints stay thin: parse → access → service → output schema.
 from __future__ import annotations
 
 import enum
+import functools
 import json
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -320,19 +321,35 @@ def _fresh_detail(case: Case) -> selectors.CaseDetail | None:
 
 
 def _as_read_back(obj) -> None:
-    for f in obj._meta.concrete_fields:
-        value = getattr(obj, f.attname)
+    for attname, kind, field in _read_back_plan(type(obj)):
+        value = getattr(obj, attname)
         if value is None:
             continue
-        if isinstance(f, models.DateTimeField):
+        if kind == "datetime":
             value = value.astimezone(UTC)
-        elif isinstance(f, models.DecimalField):
-            value = Decimal(value).quantize(Decimal(1).scaleb(-f.decimal_places))
-        elif isinstance(f, models.JSONField):
-            value = json.loads(json.dumps(value, cls=f.encoder), cls=f.decoder)
+        elif kind == "decimal":
+            value = Decimal(value).quantize(Decimal(1).scaleb(-field.decimal_places))
+        elif kind == "json":
+            value = json.loads(json.dumps(value, cls=field.encoder), cls=field.decoder)
         elif isinstance(value, enum.Enum):
             value = value.value
-        setattr(obj, f.attname, value)
+        setattr(obj, attname, value)
+
+
+@functools.cache
+def _read_back_plan(model) -> list[tuple[str, str, models.Field]]:
+    """The columns whose value in a fresh instance can differ from the value read back, and how."""
+    plan = []
+    for f in model._meta.concrete_fields:
+        if isinstance(f, models.DateTimeField):
+            plan.append((f.attname, "datetime", f))
+        elif isinstance(f, models.DecimalField):
+            plan.append((f.attname, "decimal", f))
+        elif isinstance(f, models.JSONField):
+            plan.append((f.attname, "json", f))
+        elif f.choices:  # an enum member (TextChoices) is read back as its plain value
+            plan.append((f.attname, "choice", f))
+    return plan
 
 
 @router.get("", response=list[CaseSummaryOut], auth=AUTH)
