@@ -26,6 +26,10 @@ class Command(BaseCommand):
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
         argv = [gunicorn, "civicgrid.wsgi:application", "--bind", bind, "--workers", str(workers),
                 "--access-logfile", "-", "--timeout", "60", "--graceful-timeout", "10"]
+        if os.path.isdir("/dev/shm"):
+            # Workers touch a heartbeat file on every request; on a disk-backed /tmp each touch is a
+            # journalled inode change (gunicorn's own advice: keep it in memory).
+            argv += ["--worker-tmp-dir", "/dev/shm"]
         self.stdout.write(f"serving on http://{bind}/ with {workers} gunicorn workers"
                           + (" and the background worker" if with_worker else ""))
         self.stdout.flush()
