@@ -291,8 +291,9 @@ class IntakeRows:
     Built before the transaction, so that the transaction itself only runs them. The case's number
     comes from the day's counter row, locked by its UPDATE until commit so that no two cases get one
     number. On PostgreSQL all of it is one statement, sent last so the counter row is held for the
-    shortest time: WITH n (the counter), c (the case), e0…, d, r (rows pointing at c by the id the
-    same statement gives it) SELECT their ids. On SQLite, where BEGIN IMMEDIATE has already given the
+    shortest time: WITH n (the counter), c (the case), x0… (its events and deadline), r (the receipt)
+    — rows pointing at c by the id the same statement gives it — and for a duplicate m, u, f (the
+    original's me-too event, count and follower) SELECT their ids. On SQLite, where BEGIN IMMEDIATE has already given the
     transaction the whole database, it is one short statement per row; the number and the case's id
     go into the prepared values as they become known.
     """
