@@ -155,11 +155,6 @@ class ModelInsert:
         """Where a column's value is in `statement(obj)`'s params (given no expressions)."""
         return [f.attname for f in self.fields].index(attname)
 
-    def insert(self, cursor, obj: Model) -> Model:
-        """Insert `obj` (its relations must be saved) and leave it as `save()` would."""
-        cursor.execute(*self.statement(obj))
-        return self.saved(obj, cursor.fetchone()[0])
-
     @staticmethod
     def saved(obj: Model, pk) -> Model:
         obj.pk = pk

@@ -80,7 +80,8 @@ def test_inserted_row_reads_back_as_the_orm_saves_it(django_user_model):
             n.save(force_insert=True)
         else:
             with connection.cursor() as cursor:
-                ModelInsert(Notification).insert(cursor, n)
+                cursor.execute(*ModelInsert(Notification).statement(n))
+                ModelInsert.saved(n, cursor.fetchone()[0])
             assert not n._state.adding
         rows.append(Notification.objects.filter(pk=n.pk).values().get())
     orm, raw = rows
