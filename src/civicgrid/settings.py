@@ -247,6 +247,9 @@ CIVICGRID_TILE_URL = env_str("CIVICGRID_TILE_URL", "")
 CIVICGRID_TILE_ATTRIBUTION = env_str("CIVICGRID_TILE_ATTRIBUTION", "")
 # How often (seconds) a process checks whether another process changed the grid cells.
 CIVICGRID_GRID_RECHECK_SECONDS = env_float("CIVICGRID_GRID_RECHECK_SECONDS", 2.0)
+# Map layers that change with the clock (overdue counts, lights): how long (seconds) one answer and
+# its ETag stay current; a browser asking again within the same span gets a 304.
+CIVICGRID_MAP_LIVE_SECONDS = env_int("CIVICGRID_MAP_LIVE_SECONDS", 60)
 
 # --- Case loop ------------------------------------------------------------------------------
 # The working day over which working-hour time limits run (Chinese holiday calendar on top).

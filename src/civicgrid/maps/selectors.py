@@ -9,7 +9,8 @@ layer; everybody else sees the public layers and only public cases, masked by
 
 Each answer carries a version (`layer_version`) from which the API derives its ETag: the latest
 CaseEvent id for case layers (every change of a case appends one), the grid revision for cells
-and boundaries, the rows of the codes tables for places, merchants and stalls.
+and boundaries, the rows of the codes tables for places, merchants and stalls; layers that change
+with the clock also carry the current span of CIVICGRID_MAP_LIVE_SECONDS.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import shapely
+from django.conf import settings
 from django.db.models import (
     BooleanField,
     CharField,
@@ -231,7 +233,8 @@ def layer_version(spec: LayerSpec, now: datetime) -> str:
     """What the layer's data looks like now, in a few indexed aggregate queries (one per source)."""
     parts = [CODE_VERSION, *(_source_version(s) for s in spec.sources)]
     if spec.live:
-        parts.append(now.strftime("%Y%m%d%H%M"))  # overdue and lights change with the clock
+        # Overdue counts and lights change with the clock: a new version every CIVICGRID_MAP_LIVE_SECONDS.
+        parts.append(int(now.timestamp()) // max(1, settings.CIVICGRID_MAP_LIVE_SECONDS))
     return json.dumps(parts, default=str)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from civicgrid.accounts.services import api_token_create
 from civicgrid.cases.intake import Submission, case_submit
@@ -43,6 +46,19 @@ def test_etag_and_if_none_match_answer_304_until_the_data_changes(client, routed
     fresh = client.get(URL + "cases", PARAMS, HTTP_IF_NONE_MATCH=etag)
     assert fresh.status_code == 200 and fresh["ETag"] != etag
     assert len(fresh.json()["features"]) == len(first.json()["features"]) + 1
+
+
+def test_live_layers_keep_their_version_for_the_configured_span(world, settings, frozen):
+    settings.CIVICGRID_MAP_LIVE_SECONDS = 60
+    now = timezone.now()  # 15:00:00 sharp: the start of a span
+    cases, boundaries = selectors.LAYERS["cases"], selectors.LAYERS["boundaries"]
+    assert cases.live and not boundaries.live
+    version = selectors.layer_version(cases, now)
+    assert selectors.layer_version(cases, now + timedelta(seconds=59)) == version
+    assert selectors.layer_version(cases, now + timedelta(seconds=60)) != version
+    assert selectors.layer_version(boundaries, now + timedelta(hours=5)) == selectors.layer_version(boundaries, now)
+    settings.CIVICGRID_MAP_LIVE_SECONDS = 600
+    assert selectors.layer_version(cases, now + timedelta(seconds=599)) == selectors.layer_version(cases, now)
 
 
 def test_grid_layers_change_tag_with_the_grid_revision(client, world):
