@@ -109,7 +109,25 @@ class Target:
         t0 = time.perf_counter()
         self.civicgrid("migrate", "--noinput", "-v", "0")
         self.civicgrid("demo", "--cases", str(history))
+        self.settle()
         log(f"[{self.vendor}] migrate + demo ({history} past cases) in {time.perf_counter() - t0:.1f} s")
+
+    def settle(self) -> None:
+        """Let the database finish with the bulk load before anything is measured, as a database in
+        service has: PostgreSQL vacuums and analyzes the demo's tables and checkpoints (else its
+        autovacuum and checkpointer do it during the first measured run), SQLite moves its WAL into
+        the database file."""
+        if self.vendor == "sqlite":
+            self.query("PRAGMA wal_checkpoint(TRUNCATE)")
+            return
+        import psycopg
+
+        with psycopg.connect(dbname=self.pg_name, autocommit=True) as conn:
+            conn.execute("VACUUM (ANALYZE)")
+            try:
+                conn.execute("CHECKPOINT")  # superuser or pg_checkpoint; without it the checkpointer does it later
+            except psycopg.errors.InsufficientPrivilege:
+                pass
 
     def tokens(self, n: int) -> list[str]:
         """Raw API tokens of the first n demo citizens (one `civicgrid issue_token` each)."""

@@ -13,6 +13,7 @@ admin.site.index_title = _("配置 Configuration")
 
 urlpatterns = [
     path("", core_views.home, name="home"),
+    path("api/", api.urls),  # first: the API's requests are most of the traffic, and resolve in one step
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("civicgrid.accounts.urls")),
     path("reports/", include("civicgrid.cases.urls")),
@@ -24,7 +25,6 @@ urlpatterns = [
     path("screen/", dashboard_views.screen, name="screen"),
     path("map/", include("civicgrid.maps.urls")),
     path("admin/", admin.site.urls),
-    path("api/", api.urls),
 ]
 if settings.CIVICGRID_SERVE_MEDIA:
     # Only the media folder (EXIF-free public copies and thumbnails); originals live elsewhere.

@@ -238,35 +238,39 @@ def _create(reporter: User, s: Submission, place, idempotency_key: str | None) -
                         data={"channel": s.channel, "crs": s.crs})]
     receipt = notification_draft(recipient=reporter, kind="case_progress", title=RECEIPT_TITLE,
                                  body="我们会尽快核实处理。")
-    rows = IntakeRows(case, events, deadline, receipt, at)  # the statements, built before the lock
-    trusted = category is not None and user_can(reporter, Capability.REPORT_TRUSTED)
+    # The duplicate search reads what is committed, before the write and outside its transaction,
+    # as it would inside a read-committed one: on SQLite the write's transaction holds the whole
+    # database from BEGIN IMMEDIATE to COMMIT, and the reports/s of all writers depend on how
+    # short it is. (Two reports of one problem sent at the same instant may both become cases,
+    # on either database; the next report merges into the older one.)
+    original = find_original(category=category, lat=place.lat, lon=place.lon, at=at) if category else None
+    me_too = follower = None
+    if original is not None:
+        # A duplicate: merged into the original at once; it has no clock of its own.
+        case.status, case.duplicate_of = CaseStatus.MERGED, original
+        case.step, case.due_at, case.warn_at, deadline = "", None, None, None
+        events.append(CaseEvent(case=case, action=Action.MERGE, from_status=CaseStatus.REPORTED,
+                                to_status=CaseStatus.MERGED, actor=None, actor_role="system", created_at=at,
+                                data={"original": original.number}))
+        receipt.body = f"附近已有相同问题 {original.number}，已为您关注该案件。"
+        receipt.case_id, receipt.link = original.pk, f"/m/cases/{original.number}/"
+        # The original counts one more report (附议) and the reporter follows it.
+        me_too = CaseEvent(case=original, action=Action.ME_TOO, from_status=original.status,
+                           to_status=original.status, actor=reporter, actor_role=reporter.role, created_at=at,
+                           data={"duplicate": None})  # the new case's id, set as it is written
+        follower = CaseFollower(case=original, user=reporter, created_at=at)
+    rows = IntakeRows(case, events, deadline, receipt, at, me_too=me_too, follower=follower)  # before the lock
+    trusted = original is None and category is not None and user_can(reporter, Capability.REPORT_TRUSTED)
     # On PostgreSQL a report without photos that is not registered at once is written by one
-    # statement, which is a transaction by itself: no BEGIN and COMMIT round trips. The duplicate
-    # search before it reads what is committed, as it would inside a read-committed transaction.
+    # statement, which is a transaction by itself: no BEGIN and COMMIT round trips.
     # (Inside a caller's transaction, a savepoint as usual: a refused row must not abort the caller's.)
     one_statement = (connection.vendor == "postgresql" and not s.photos and not trusted
                      and connection.get_autocommit())
     with contextlib.nullcontext() if one_statement else transaction.atomic():
-        original = find_original(category=category, lat=place.lat, lon=place.lon, at=at) if category else None
-        if original is not None:
-            # A duplicate: merged into the original at once; it has no clock of its own.
-            case.status, case.duplicate_of = CaseStatus.MERGED, original
-            case.step, case.due_at, case.warn_at, deadline = "", None, None, None
-            events.append(CaseEvent(case=case, action=Action.MERGE, from_status=CaseStatus.REPORTED,
-                                    to_status=CaseStatus.MERGED, actor=None, actor_role="system", created_at=at,
-                                    data={"original": original.number}))
-            receipt.body = f"附近已有相同问题 {original.number}，已为您关注该案件。"
-            receipt.case_id, receipt.link = original.pk, f"/m/cases/{original.number}/"
-            # The original counts one more report (附议) and the reporter follows it.
-            me_too = CaseEvent(case=original, action=Action.ME_TOO, from_status=original.status,
-                               to_status=original.status, actor=reporter, actor_role=reporter.role, created_at=at,
-                               data={"duplicate": None})  # the new case's id, set as it is written
-            follower = CaseFollower(case=original, user=reporter, created_at=at)
-            rows = IntakeRows(case, events, deadline, receipt, at, me_too=me_too, follower=follower)
         rows.write()
         if s.photos:
             photos_store(case=case, event=events[0], photos=s.photos, stage=PhotoStage.REPORT)
-        if original is None and trusted:
+        if trusted:
             # 网格员上报自动立案: a grid member's report is trusted and registered at once.
             case_transition(case=case, action=Action.REGISTER, actor=reporter, note="网格员上报，自动立案",
                             payload=MoveInput(), system=True)

@@ -126,24 +126,37 @@ def is_cell_member(user: User, case: Case) -> bool:
     )
 
 
+def actor_refusal(move: Move, case: Case, actor: User | None) -> str | None:
+    """Why `actor` may not perform `move` on `case` ("login", "reporter", "role", "department"), or None."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        return "login"
+    if move.scope == Scope.REPORTER:
+        return None if case.reporter_id == actor.pk else "reporter"
+    if move.scope == Scope.CELL_OR_ANY and is_cell_member(actor, case):
+        return None
+    if move.capability and not user_can(actor, move.capability):
+        return "role"
+    if move.scope == Scope.DEPARTMENT and not acts_for_department(actor, case.department_id):
+        return "department"
+    return None
+
+
 def check_actor(move: Move, action: str, case: Case, actor: User | None) -> None:
     """Raise PermissionDenied unless `actor` may perform `move` on `case`."""
+    refusal = actor_refusal(move, case, actor)
+    if refusal is None:
+        return
     label_en = ACTION_LABELS_EN.get(action, action)
     label_zh = Action(action).label
-    if actor is None or not actor.is_authenticated or not actor.is_active:
+    if refusal == "login":
         raise PermissionDenied("forbidden_role", f"需要登录才能{label_zh}", f"sign in to {label_en}")
-    if move.scope == Scope.REPORTER:
-        if case.reporter_id != actor.pk:
-            raise PermissionDenied("forbidden_reporter", f"只有上报人可以{label_zh}",
-                                   f"only the reporter may {label_en} this case")
-        return
-    if move.scope == Scope.CELL_OR_ANY and is_cell_member(actor, case):
-        return
-    if move.capability and not user_can(actor, move.capability):
+    if refusal == "reporter":
+        raise PermissionDenied("forbidden_reporter", f"只有上报人可以{label_zh}",
+                               f"only the reporter may {label_en} this case")
+    if refusal == "role":
         raise PermissionDenied("forbidden_role", f"您的角色不能{label_zh}", f"your role may not {label_en}")
-    if move.scope == Scope.DEPARTMENT and not acts_for_department(actor, case.department_id):
-        raise PermissionDenied("forbidden_department", f"该案件不属于您的部门，不能{label_zh}",
-                               f"this case is not your department's: you may not {label_en} it")
+    raise PermissionDenied("forbidden_department", f"该案件不属于您的部门，不能{label_zh}",
+                           f"this case is not your department's: you may not {label_en} it")
 
 
 def check_state(move: Move, action: str, case: Case) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from contextlib import contextmanager
 from datetime import datetime
 
-from django.db import InterfaceError, OperationalError, connection, connections, models
+from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connection, connections, models
 from django.db.models import Model
 
 # Field types whose get_db_prep_save gives None for None (JSONField does not: it may store JSON null).
@@ -175,15 +175,16 @@ def prepared_cursor():
     sessions: not a transaction-pooling proxy. On SQLite, which caches its statements itself,
     it is Django's cursor.
     """
-    if connection.vendor != "postgresql":
-        with connection.cursor() as cursor:
+    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: the proxy costs a lookup per use
+    if db.vendor != "postgresql":
+        with db.cursor() as cursor:
             yield cursor
         return
-    connection.close_if_health_check_failed()
-    connection.ensure_connection()
-    with connection.wrap_database_errors:
-        raw = _preparing_cursor_class()(connection.connection)
-    with connection._prepare_cursor(raw) as cursor:
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        raw = _preparing_cursor_class()(db.connection)
+    with db._prepare_cursor(raw) as cursor:
         yield cursor
 
 
