@@ -139,3 +139,34 @@ def test_outside_a_transaction_a_report_is_one_statement_on_postgresql(routed_wo
     assert original.me_too_count == 1 and original.followers.count() == 1
     assert CaseEvent.objects.count() == 4  # report; report + merge; me_too
     assert in_transaction == [connection.vendor != "postgresql"] * 3  # the replay, too, tried its insert
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_duplicate_search_runs_before_the_write_transaction(routed_world, monkeypatch):
+    """On SQLite the write's transaction holds the whole database from BEGIN IMMEDIATE to COMMIT:
+    the search for an original runs before it, and the write merges into what it found."""
+    from civicgrid.cases import intake
+
+    searches = []
+    real_find = intake.find_original
+
+    def find_original(**kwargs):
+        searches.append(connection.in_atomic_block)
+        return real_find(**kwargs)
+
+    monkeypatch.setattr(intake, "find_original", find_original)
+    client = Client()
+    client.force_login(routed_world.citizen)
+    body = report_body(category="06013")
+    first = post_json(client, "/api/cases", body)
+    merged = post_json(client, "/api/cases", body)
+    assert (first.status_code, merged.status_code) == (201, 201)
+    assert merged.json()["status"] == "merged" and merged.json()["duplicate_of"] == first.json()["number"]
+    assert searches == [False, False]
+    # A grid member's report is registered in the write's transaction; its search is still before it.
+    member = Client()
+    member.force_login(routed_world.grid_member)
+    elsewhere = post_json(member, "/api/cases", report_body(NORTH_2, category="06013"))
+    assert elsewhere.status_code == 201 and elsewhere.json()["duplicate_of"] is None
+    assert elsewhere.json()["status"] not in ("reported", "merged")  # registered at once
+    assert searches == [False, False, False]
