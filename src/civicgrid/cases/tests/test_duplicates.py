@@ -22,7 +22,9 @@ from civicgrid.cases.tests.helpers import (
 from civicgrid.grids.coords import distance_m
 from civicgrid.testing import PASSWORD
 
-pytestmark = pytest.mark.django_db
+# Transactional: the API's reports run in autocommit as behind the server, which on PostgreSQL is the
+# path where a report is written by one statement outside any transaction (cases/intake.IntakeRows).
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -84,6 +86,20 @@ def test_report_at_60_m_is_a_new_case(client, original, neighbour):
     assert (body["status"], body["duplicate_of"]) == ("reported", None)
     original.refresh_from_db()
     assert original.me_too_count == 0
+
+
+def test_report_in_the_search_box_but_beyond_50_m_is_a_new_case(client, original, neighbour):
+    # 45 m north and 45 m east: inside the ±50 m box the search reads (case_near_idx), 64 m away.
+    point = east_of(north_of(NORTH_1, 45), 45)
+    assert 63 < distance_m(*NORTH_1, *point) < 65
+    body = report(client, neighbour, point)
+    assert (body["status"], body["duplicate_of"]) == ("reported", None)
+    assert Case.objects.get(number=body["number"]).deadlines.count() == 1
+    original.refresh_from_db()
+    assert original.me_too_count == 0 and not original.followers.exists()
+    # … and a third report next to the first merges into it, not into the second.
+    again = report(client, neighbour, north_of(NORTH_1, 3))
+    assert again["duplicate_of"] == original.number
 
 
 def test_report_after_73_h_is_a_new_case(client, original, neighbour, monday):

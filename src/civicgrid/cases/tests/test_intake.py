@@ -77,6 +77,7 @@ def test_json_report_is_created_with_number_cell_status_and_deadline(client, rou
                                contact_phone="13812345678")),
     ("grid_member", report_body(channel="grid", category="06013")),  # registered at once
 ])
+@pytest.mark.django_db(transaction=True)  # autocommit, as behind the server: PostgreSQL's one-statement path
 def test_the_201_answer_is_the_case_as_read_back(client, routed_world, categories, persona, body):
     """The intake answers from the rows it wrote, unvalidated (cases.api._rendered); it must say exactly
     what GET /api/cases/<number> — built from the database and validated by its schema — says."""
