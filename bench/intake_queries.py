@@ -7,7 +7,8 @@ child process with the production settings, `POST /api/cases` through django.tes
 bearer token — the same view, middleware and transaction as behind gunicorn. First it counts the
 SQL statements of each intake (CaptureQueriesContext; BEGIN/COMMIT included, the statements grouped
 by kind and by table), then, without capturing, it times the same intakes: CPU ms per report
-(process_time, which other processes on the machine barely disturb) and wall ms. A few reports are
+(process_time, which other processes on the machine barely disturb) and wall ms; and the write-ahead
+log each intake adds (KB; on SQLite also pages, every table and index page a commit changed). A few reports are
 sent first to warm the caches (grid index, calendar). The last line of output is one JSON object.
 """
 
@@ -85,6 +86,8 @@ def child(reports: int, seed: int) -> None:
         if example is None or len(ctx.captured_queries) < len(example):
             example = [statement_kind(q["sql"]) for q in ctx.captured_queries]
 
+    wal_kb, wal_pages = wal_per_intake(post, reports)
+
     if os.environ.get("INTAKE_PROFILE"):
         # --profile: where the CPU of an intake goes (cProfile, cumulative and own time), on stderr.
         import cProfile
@@ -113,7 +116,47 @@ def child(reports: int, seed: int) -> None:
         "per_intake": {k: round(v / reports, 2) for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])},
         "fewest": example,
         "cpu_ms": round(statistics.median(cpu), 2), "wall_ms": round(statistics.median(wall), 2),
+        "wal_kb": wal_kb, "wal_pages": wal_pages,
     }))
+
+
+def wal_per_intake(post, reports: int) -> tuple[float, float | None]:
+    """The write-ahead log each intake adds: KB, and on SQLite the pages (WAL frames) — every page a
+    commit changed is written whole, so this counts the table and index pages one report touches.
+
+    SQLite: the log is emptied first and not checkpointed while the reports go in (neither by SQLite
+    nor by the backend's own checkpoint every 50 commits), so its growth is theirs. PostgreSQL: the distance the WAL insert position moves (no checkpoint is forced, so pages
+    already logged since the last checkpoint add records, not full-page images).
+    """
+    from django.db import DEFAULT_DB_ALIAS, connection, connections
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA page_size")
+            page_size = cursor.fetchone()[0]
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            autocheckpoint = cursor.fetchone()[0]
+            cursor.execute("PRAGMA wal_autocheckpoint = 0")
+            wal = Path(f"{connection.settings_dict['NAME']}-wal")
+            before = wal.stat().st_size if wal.exists() else 0
+            wrapper = connections[DEFAULT_DB_ALIAS]
+            wrapper._checkpoint_now_and_then = lambda: None  # the backend's checkpoint every 50 commits
+            try:
+                for i in range(reports):
+                    post(i)
+            finally:
+                del wrapper._checkpoint_now_and_then
+            grown = wal.stat().st_size - max(before, 32)  # a fresh log starts with its 32-byte header
+            cursor.execute(f"PRAGMA wal_autocheckpoint = {int(autocheckpoint)}")
+            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            return round(grown / reports / 1024, 1), round(grown / (page_size + 24) / reports, 1)
+        cursor.execute("SELECT pg_current_wal_insert_lsn()")
+        start = cursor.fetchone()[0]
+        for i in range(reports):
+            post(i)
+        cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), %s)", [start])
+        return round(float(cursor.fetchone()[0]) / reports / 1024, 1), None
 
 
 def run_database(vendor: str, args) -> dict:
@@ -130,7 +173,8 @@ def run_database(vendor: str, args) -> dict:
             raise SystemExit(f"[{vendor}] child failed ({done.returncode}):\n{done.stdout[-2000:]}\n"
                              f"{done.stderr[-3000:]}")
         result = json.loads(line)
-        log(f"[{vendor}] {result['queries_median']} queries, {result['cpu_ms']} CPU ms per intake")
+        log(f"[{vendor}] {result['queries_median']} queries, {result['cpu_ms']} CPU ms, {result['wal_kb']} KB of WAL "
+            f"per intake")
         if args.profile:
             (Path(target.home).parent / f"intake-profile-{vendor}.txt").write_text(done.stderr)
             log(f"[{vendor}] profile written to {Path(target.home).parent / f'intake-profile-{vendor}.txt'}")
@@ -158,11 +202,13 @@ def main() -> None:
     print(f"intake_queries: {args.reports} reports through django.test.Client, in process; CPU/wall: median of 3")
     for vendor, r in results.items():
         print(f"{vendor}: {r['queries_median']} statements per intake (min {r['queries_min']}, max "
-              f"{r['queries_max']}), {r['cpu_ms']} CPU ms, {r['wall_ms']} wall ms")
+              f"{r['queries_max']}), {r['cpu_ms']} CPU ms, {r['wall_ms']} wall ms, {r['wal_kb']} KB of WAL"
+              + (f" ({r['wal_pages']} pages)" if r["wal_pages"] is not None else ""))
         for kind, n in r["per_intake"].items():
             print(f"    {n:>5.2f}  {kind}")
     print(json.dumps({"bench": "intake_queries", **{
-        v: {"queries": r["queries_median"], "cpu_ms": r["cpu_ms"], "wall_ms": r["wall_ms"]} for v, r in results.items()}}))
+        v: {"queries": r["queries_median"], "cpu_ms": r["cpu_ms"], "wall_ms": r["wall_ms"], "wal_kb": r["wal_kb"],
+            **({"wal_pages": r["wal_pages"]} if r["wal_pages"] is not None else {})} for v, r in results.items()}}))
 
 
 if __name__ == "__main__":
