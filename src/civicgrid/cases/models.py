@@ -98,6 +98,8 @@ class Case(ChoiceLabels, models.Model):
         verbose_name = _("案件 case")
         verbose_name_plural = _("案件 cases")
         ordering = ["-created_at"]
+        # On PostgreSQL the table keeps 10 % of each page free (fillfactor 90, migration cases 0011), so an
+        # update of no indexed column — a duplicate's me-too count — is HOT and enters no index.
         indexes = [
             models.Index(fields=["category", "created_at"], name="case_dup_idx"),
             # The duplicate search at intake (cases/intake.find_original): category, then a 50 m box.

@@ -88,3 +88,40 @@ def test_a_report_and_its_duplicate_enter_none_of_them(routed_world, categories)
     assert sorted(events.values_list("action", flat=True)) == sorted(
         [Action.REPORT, Action.REPORT, Action.MERGE, Action.ME_TOO])
     assert not events.filter(department__isnull=False).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="HOT updates and fillfactor are PostgreSQL's")
+def test_a_me_too_on_a_full_page_stays_on_that_page(routed_world, categories):
+    """The duplicate's "me too" (me_too_count + 1 on the original) changes no indexed column. The case
+    table keeps 10 % of each page free (migration cases 0011), so even on a page filled by later
+    reports the original's new row version fits beside it: a HOT update, which enters no index."""
+    category = categories["06013"]
+    original = submit(routed_world.citizen, category=category)
+
+    def page(pk: int) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT (ctid::text::point)[0]::int FROM cases_case WHERE id = %s", [pk])
+            return cursor.fetchone()[0]
+
+    def hot_and_all_updates() -> tuple[int, int]:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_stat_get_xact_tuples_hot_updated('cases_case'::regclass), "
+                           "pg_stat_get_xact_tuples_updated('cases_case'::regclass)")
+            return cursor.fetchone()
+
+    # Later reports elsewhere fill the original's page until one lands on the next.
+    filler = Case(description=original.description, lat=original.lat, lon=original.lon, created_at=original.created_at,
+                  status="closed", category=category)
+    for _ in range(200):
+        last = Case.objects.bulk_create([Case(**{f.attname: getattr(filler, f.attname) for f in Case._meta.concrete_fields
+                                                 if f.attname != "id"})])[0]
+        if page(last.pk) != page(original.pk):
+            break
+    else:
+        pytest.fail("the original's page never filled")
+    hot, updated = hot_and_all_updates()
+    duplicate = submit(routed_world.citizen, category=category)
+    assert duplicate.duplicate_of_id == original.pk
+    assert hot_and_all_updates() == (hot + 1, updated + 1)
+    original.refresh_from_db()
+    assert original.me_too_count == 1
