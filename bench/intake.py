@@ -164,6 +164,8 @@ def bench_database(vendor: str, args) -> dict:
         if args.warmup > 0:
             wrk(url, intake_lua, args.warmup, args.connections, args.threads)
             wrk(url, health_lua, args.warmup, args.connections, args.threads)
+        if vendor == "postgresql":  # count the measured runs' updates of case rows (below)
+            target.query("SELECT pg_stat_reset_single_table_counters('cases_case'::regclass)::text")
         runs = []
         load_before = os.getloadavg()[0]
         for n in range(args.runs):
@@ -178,6 +180,12 @@ def bench_database(vendor: str, args) -> dict:
                 f"ms/request")
         rows = target.count_rows()
         merged = target.query("SELECT count(*) FROM cases_case WHERE duplicate_of_id IS NOT NULL")[0][0]
+        hot = None
+        if vendor == "postgresql":
+            # A duplicate's me-too update of its original, HOT (no index entered) when its page has room.
+            # The backends report their counts as they exit, so the server is stopped first.
+            server.stop()
+            hot = target.query("SELECT n_tup_hot_upd, n_tup_upd FROM pg_stat_user_tables WHERE relname = 'cases_case'")[0]
     finally:
         server.stop()
         if not args.keep:
@@ -203,6 +211,7 @@ def bench_database(vendor: str, args) -> dict:
         "_others_cores": round(statistics.median(r[0]["others_cores"] for r in runs), 2),
         "_cases": rows,
         "_merged": merged,
+        "_hot_updates": hot,
     }
 
 
@@ -243,7 +252,8 @@ def main() -> None:
               f"{r['health_req_per_s']:>9.1f} {r['ratio']:>6.3f} {goal:>5}{'':>2}  {r['_runs']} {met}")
         print(f"{'':<11} cases in the database {r['_cases']} (merged as duplicates {r['_merged']}), "
               f"non-2xx {r['_non_2xx']}, socket errors {r['_socket_errors']}, health runs {r['_health_runs']}, "
-              f"1-min load average before the runs {r['_load']}")
+              f"1-min load average before the runs {r['_load']}"
+              + (f", case-row updates HOT {r['_hot_updates'][0]} of {r['_hot_updates'][1]}" if r["_hot_updates"] else ""))
         print(f"{'':<11} CPU per report: server (gunicorn + database backends) {r['_server_cpu_ms']} ms, wrk "
               f"{r['_wrk_cpu_ms']} ms; per health request {r['_health_server_cpu_ms']} ms; other processes kept "
               f"{r['_others_cores']} of the cores busy during intake")

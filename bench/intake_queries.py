@@ -8,8 +8,9 @@ bearer token — the same view, middleware and transaction as behind gunicorn. F
 SQL statements of each intake (CaptureQueriesContext; BEGIN/COMMIT included, the statements grouped
 by kind and by table), then, without capturing, it times the same intakes: CPU ms per report
 (process_time, which other processes on the machine barely disturb) and wall ms; and the write-ahead
-log each intake adds (KB; on SQLite also pages, every table and index page a commit changed). A few reports are
-sent first to warm the caches (grid index, calendar). The last line of output is one JSON object.
+log each intake adds (KB; on SQLite also pages, every table and index page a commit changed). A few
+reports are sent first to warm the caches (grid index, calendar). The last line of output is one JSON
+object.
 """
 
 from __future__ import annotations
@@ -125,8 +126,9 @@ def wal_per_intake(post, reports: int) -> tuple[float, float | None]:
     commit changed is written whole, so this counts the table and index pages one report touches.
 
     SQLite: the log is emptied first and not checkpointed while the reports go in (neither by SQLite
-    nor by the backend's own checkpoint every 50 commits), so its growth is theirs. PostgreSQL: the distance the WAL insert position moves (no checkpoint is forced, so pages
-    already logged since the last checkpoint add records, not full-page images).
+    nor by the backend's own checkpoint every 50 commits), so its growth is theirs.
+    PostgreSQL: the distance the WAL insert position moves (no checkpoint is forced, so pages already
+    logged since the last checkpoint add records, not full-page images).
     """
     from django.db import DEFAULT_DB_ALIAS, connection, connections
 
