@@ -31,6 +31,7 @@ from civicgrid.cases.choices import Action, CaseKind, Channel
 from civicgrid.cases.intake import Submission, case_submit, nearby_open_cases
 from civicgrid.cases.models import Case
 from civicgrid.cases.photos import process_photo
+from civicgrid.cases.reportstore import ReportRows
 from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.core import clock
 from civicgrid.core.auth import AUTH
@@ -274,15 +275,14 @@ def case_create(request, response: HttpResponse):
         address=payload.address, contact_name=payload.contact_name, contact_phone=payload.contact_phone,
         is_public=payload.is_public, photos=_photos(files),
     )
-    case, created = case_submit(reporter=request.auth, submission=submission,
-                                idempotency_key=request.headers.get("Idempotency-Key"))
-    detail = _fresh_detail(case) if created else None
-    if detail is not None:
-        return _rendered(request, 201, case_out(case, request.auth, detail))
-    case = access_case(request.auth, case.number)
-    if not created:
+    result = case_submit(reporter=request.auth, submission=submission,
+                         idempotency_key=request.headers.get("Idempotency-Key"))
+    if result.written is not None:
+        return _rendered(request, 201, case_out(result.case, request.auth, _fresh_detail(result.written)))
+    case = access_case(request.auth, result.case.number)
+    if not result.created:
         response["Idempotency-Replayed"] = "true"
-    return Status(201 if created else 200, case_out(case, request.auth))
+    return Status(201 if result.created else 200, case_out(case, request.auth))
 
 
 def _rendered(request, status: int, data: dict) -> HttpResponse:
@@ -296,8 +296,8 @@ def _rendered(request, status: int, data: dict) -> HttpResponse:
     return api.create_response(request, data, status=status)
 
 
-def _fresh_detail(case: Case) -> selectors.CaseDetail | None:
-    """The detail of a case this request has just created, from the rows it wrote (see IntakeRecord).
+def _fresh_detail(written: ReportRows) -> selectors.CaseDetail:
+    """The detail of a case this request has just created, from the rows it wrote (IntakeResult.written).
 
     Saves reading back the case and its events and deadlines (five queries, a third of an intake).
     The reporter may always see their own case, so access_case would find it; its relations are
@@ -305,17 +305,15 @@ def _fresh_detail(case: Case) -> selectors.CaseDetail | None:
     Values are given as the database gives them back: datetimes in UTC, decimals at their scale,
     JSON through its encoder, choices as plain strings.
     """
-    record = getattr(case, "intake_record", None)
-    if record is None:
-        return None
-    for obj in (case, *record.events, *record.deadlines):
+    written_deadlines = [written.deadline] if written.deadline is not None else []
+    for obj in (written.case, *written.events, *written_deadlines):
         _as_read_back(obj)
     deadlines = [
         {"step": d.step, "started_at": d.started_at, "due_at": d.due_at, "limit_hours": d.limit_hours,
          "extended_hours": d.extended_hours, "unit": d.unit, "completed_at": d.completed_at, "on_time": d.on_time}
-        for d in sorted(record.deadlines, key=lambda d: (d.started_at, d.pk))
+        for d in written_deadlines
     ]
-    events = sorted(record.events, key=lambda e: (e.created_at, e.pk))
+    events = sorted(written.events, key=lambda e: (e.created_at, e.pk))
     # A brand-new case has no photos (else there is no record) and nothing merged into it yet.
     return selectors.CaseDetail(events=events, deadlines=deadlines, photos=[], event_photos={}, duplicates=[])
 
@@ -412,7 +410,7 @@ def case_detail(request, number: str):
 @router.post("/{number}/me-too", response=CaseSummaryOut, auth=AUTH)
 def case_me_too(request, number: str):
     """Join an open case ("me too", 附议): follow it and count one more report."""
-    from civicgrid.cases.services import case_me_too as me_too
+    from civicgrid.cases.workflow import case_me_too as me_too
 
     case = selectors.public_case(number)
     me_too(case=case, user=request.auth)

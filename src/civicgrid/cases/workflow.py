@@ -2,10 +2,15 @@
 
 `MOVES` says, for every action, from which statuses it may start, which status it leads to,
 which capability (accounts/roles.py) the actor needs and how the actor must relate to the case
-(its department, its reporter, a grid member of its cell). `case_transition` is the only code
-that changes a case's status: it locks the case, checks the move and the actor, applies the
-action's effect (deadlines, department, counters), appends the immutable CaseEvent and queues
-notifications — all in one transaction, so a refused move changes nothing.
+(its department, its reporter, a grid member of its cell). `case_transition` performs them: it
+locks the case, checks the move and the actor, applies the action's effect (deadlines,
+department, counters), appends the immutable CaseEvent, runs the hooks (cases/hooks.py) and
+queues notifications — all in one transaction, so a refused move changes nothing.
+
+A report's way in has its own three moves (`ARRIVALS`): `case_report` (上报, and 并案 for a
+duplicate) and `case_me_too` (附议). This module is the only code that sets a case's status or
+writes a CaseEvent (cases/tests/test_choke_point.py reads the source to keep it so), and every
+event runs its hooks.
 """
 
 from __future__ import annotations
@@ -16,16 +21,24 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from civicgrid.accounts.models import Department, User
 from civicgrid.accounts.roles import Capability, Role, user_can
-from civicgrid.cases import deadlines, hooks
+from civicgrid.cases import deadlines, hooks, reportstore
 from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseStatus, Rating
-from civicgrid.cases.models import Case, CaseEvent, ExtensionRequest, ExtensionStatus, PhotoStage
+from civicgrid.cases.models import (
+    Case,
+    CaseEvent,
+    CaseFollower,
+    ExtensionRequest,
+    ExtensionStatus,
+    PhotoStage,
+)
 from civicgrid.core import clock
 from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
-from civicgrid.notifications.services import notify
+from civicgrid.notifications.services import notification_draft, notify
 from civicgrid.taxonomy.choices import Step
 from civicgrid.taxonomy.models import Category
 from civicgrid.taxonomy.routing import route_case
@@ -72,6 +85,13 @@ MOVES: dict[str, Move] = {
     Action.RESUME: Move(frozenset({S.LONG_TERM}), S.REGISTERED, Capability.DISPATCH),
     Action.SUPERVISE: Move(frozenset(OPEN_STATUSES), None, Capability.SUPERVISE),
     Action.RATE: Move(frozenset({S.CLOSED}), None, None, Scope.REPORTER),
+}
+
+# A report's way in (cases/intake.py): made by the platform for the reporter, never offered as buttons.
+ARRIVALS: dict[str, Move] = {
+    Action.REPORT: Move(frozenset({""}), S.REPORTED, None),  # a new case; who may report how: intake
+    Action.MERGE: Move(frozenset({S.REPORTED}), S.MERGED, None),  # 并案: a duplicate of an open case
+    Action.ME_TOO: Move(frozenset(OPEN_STATUSES), None, None),  # 附议: one more report of an open case
 }
 
 ACTION_LABELS_EN = {
@@ -216,6 +236,73 @@ def case_transition(*, case: Case, action: str, actor: User | None, note: str = 
         for follow_up in extra.get("then", ()):
             follow_up(case)
         _notify(case, action, event)
+    return event
+
+
+RECEIPT_TITLE = "已收到您的上报 "  # + the case number (回执)
+
+
+def case_report(*, case: Case, original: Case | None, data: dict) -> reportstore.ReportRows:
+    """上报: a new case enters the loop, in the caller's transaction.
+
+    The case (unsaved: the intake built it from the submission) becomes REPORTED with its 立案 clock
+    running and the reporter gets a receipt; or, as a duplicate of the open case `original`, it is
+    merged at once (并案: REPORTED → MERGED, no clock of its own) and counts as one more report of
+    the original (附议), which the reporter then follows. The rows are written by
+    `cases.reportstore`; the hooks of each event run as for any move. Returns the rows written.
+    """
+    if not case._state.adding:
+        raise ValueError("case_report writes a new case")
+    at, reporter = case.created_at, case.reporter
+    report = ARRIVALS[Action.REPORT]
+    case.status = report.target
+    events = [CaseEvent(case=case, action=Action.REPORT, from_status="", to_status=case.status, actor=reporter,
+                        actor_role=reporter.role, created_at=at, data=data)]
+    if original is None:
+        deadline = deadlines.deadline_plan(case=case, step=Step.REGISTER, at=at)
+        receipt = notification_draft(recipient=reporter, kind="case_progress", title=RECEIPT_TITLE,
+                                     body="我们会尽快核实处理。")
+    else:
+        merge = ARRIVALS[Action.MERGE]
+        check_state(merge, Action.MERGE, case)
+        case.status, case.duplicate_of, deadline = merge.target, original, None
+        events.append(CaseEvent(case=case, action=Action.MERGE, from_status=report.target, to_status=case.status,
+                                actor=None, actor_role="system", created_at=at, data={"original": original.number}))
+        receipt = notification_draft(recipient=reporter, kind="case_progress", title=RECEIPT_TITLE,
+                                     body=f"附近已有相同问题 {original.number}，已为您关注该案件。",
+                                     case_id=original.pk, link=f"/m/cases/{original.number}/")
+    rows = reportstore.ReportRows(case=case, events=events, deadline=deadline, receipt=receipt)
+    reportstore.report_write(rows)
+    for event in events:
+        hooks.run(event.action, case, event)
+    if original is not None:
+        case_me_too(case=original, user=reporter, duplicate=case)
+    return rows
+
+
+def case_me_too(*, case: Case, user: User, duplicate: Case | None = None) -> CaseEvent | None:
+    """附议: one more report of an open case, whose reporter then follows it.
+
+    From the "me too" button (`duplicate` None) it counts once per person and never for the case's
+    own reporter; from the intake (`duplicate`: the report just merged into `case`) every duplicate
+    report counts. Returns the ME_TOO event, or None when nothing was counted.
+    """
+    # A refusal (a closed case) leaves a caller's transaction usable; inside the intake's own
+    # transaction nothing is refused that should not undo the whole report, so no savepoint.
+    with transaction.atomic(savepoint=duplicate is None):
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        if case.status not in ARRIVALS[Action.ME_TOO].sources:
+            raise Conflict("case_not_open", "该案件已办结，不能附议", "the case is no longer open")
+        if duplicate is None and (case.reporter_id == user.pk or case.followers.filter(user=user).exists()):
+            return None
+        at = duplicate.created_at if duplicate is not None else clock.now()
+        CaseFollower.objects.bulk_create([CaseFollower(case=case, user=user, created_at=at)], ignore_conflicts=True)
+        Case.objects.filter(pk=case.pk).update(me_too_count=F("me_too_count") + 1)
+        case.me_too_count += 1  # the row is locked: the same as reading it back
+        event = CaseEvent.objects.create(
+            case=case, action=Action.ME_TOO, from_status=case.status, to_status=case.status, actor=user,
+            actor_role=user.role, created_at=at, data={"duplicate": duplicate.pk} if duplicate is not None else {})
+        hooks.run(Action.ME_TOO, case, event)
     return event
 
 

@@ -227,8 +227,8 @@ def intake(request: HttpRequest) -> HttpResponse:
                     contact_phone=data["contact_phone"], is_public=data["is_public"],
                     photos=forms.photos_from_files(request.FILES),
                 )
-                case, _created = case_submit(reporter=request.user, submission=submission,
-                                             idempotency_key=data["idempotency_key"])
+                case = case_submit(reporter=request.user, submission=submission,
+                                   idempotency_key=data["idempotency_key"]).case
             except DomainError as exc:
                 form.add_domain_error(exc)
             else:

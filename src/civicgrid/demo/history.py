@@ -116,7 +116,7 @@ def build_history(count: int, *, seed: int = 2026, now: datetime | None = None) 
             reporter = cast.dispatcher
         with transaction.atomic(), clock.at(moment):
             # One transaction per case: a demo build is not the place to pay one fsync per move.
-            case, _ = case_submit(reporter=reporter, submission=submission)
+            case = case_submit(reporter=reporter, submission=submission).case
             _play(case, moment, now, fate, delays, cast, rng, stop)
         added += 1
     # Historical notifications were delivered long ago; only today's are left for the worker.

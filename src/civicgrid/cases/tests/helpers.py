@@ -124,7 +124,8 @@ def submit(reporter: User, point: tuple[float, float] = NORTH_1, *, category: Ca
     """Report through the intake service (what the API does after parsing)."""
     submission = Submission(description=description, lat=point[0], lon=point[1], category=category,
                             photos=[process_photo(p) for p in photos], **fields)
-    case, created = case_submit(reporter=reporter, submission=submission)
+    result = case_submit(reporter=reporter, submission=submission)
+    case, created = result.case, result.created
     assert created
     return case
 

@@ -7,8 +7,8 @@ import pytest
 from civicgrid.accounts.roles import Role
 from civicgrid.accounts.services import user_create
 from civicgrid.cases.access import visible_cases
-from civicgrid.cases.services import case_me_too
 from civicgrid.cases.tests.helpers import LAKE, NORTH_1, NORTH_2, as_user, east_of, move, submit
+from civicgrid.cases.workflow import case_me_too
 from civicgrid.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -110,63 +110,71 @@ def test_concurrent_retries_with_one_idempotency_key_make_one_case(routed_world)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_outside_a_transaction_a_report_is_one_statement_on_postgresql(routed_world, categories, monkeypatch):
-    """In autocommit (as behind the server) PostgreSQL writes a plain report with its single statement,
-    without BEGIN/COMMIT; a replayed key, a duplicate and the day's first number work the same."""
-    from civicgrid.cases import intake
-    from civicgrid.cases.models import CaseCounter
+def test_twenty_simultaneous_reports_of_one_problem_make_one_case(routed_world, categories):
+    """Twenty people report the same blocked drain at the same moment, from points up to 19 m apart
+    (across the squares of the duplicate-box locks): one case, nineteen merged into it, nineteen me-toos."""
+    w = routed_world
+    reporters = [w.citizen, w.grid_member, w.dispatcher, w.roads_handler, w.parks_handler]
+    start = threading.Barrier(THREADS)
+    results: list[tuple[int, dict | str]] = []
+    lock = threading.Lock()
 
-    in_transaction = []
-    real_write = intake.IntakeRows.write
+    def submit(i: int) -> None:
+        try:
+            client = Client()
+            client.force_login(reporters[i % len(reporters)])
+            body = report_body(east_of(NORTH_1, i), category="06013", description=f"雨水口堵塞 {i}")
+            start.wait(timeout=30)
+            r = post_json(client, "/api/cases", body)
+            outcome = (r.status_code, r.json() if r.status_code < 500 else r.content.decode())
+        except Exception as exc:  # reported below, with the thread's number
+            outcome = (0, repr(exc))
+        finally:
+            connections.close_all()
+        with lock:
+            results.append(outcome)
 
-    def write(rows):
-        in_transaction.append(connection.in_atomic_block)
-        return real_write(rows)
+    threads = [threading.Thread(target=submit, args=(i,)) for i in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not any(t.is_alive() for t in threads)
 
-    monkeypatch.setattr(intake.IntakeRows, "write", write)
-    CaseCounter.objects.all().delete()
-    client = Client()
-    client.force_login(routed_world.citizen)
-    body = report_body(category="06013")
-    first = post_json(client, "/api/cases", body, **{"Idempotency-Key": "one-statement-1"})
-    again = post_json(client, "/api/cases", body, **{"Idempotency-Key": "one-statement-1"})
-    merged = post_json(client, "/api/cases", body, **{"Idempotency-Key": "one-statement-2"})
-    assert (first.status_code, again.status_code, merged.status_code) == (201, 200, 201)
-    assert again.json()["number"] == first.json()["number"]
-    assert merged.json()["duplicate_of"] == first.json()["number"]
-    assert Case.objects.count() == 2
-    original = Case.objects.get(number=first.json()["number"])
-    assert original.me_too_count == 1 and original.followers.count() == 1
-    assert CaseEvent.objects.count() == 4  # report; report + merge; me_too
-    assert in_transaction == [connection.vendor != "postgresql"] * 3  # the replay, too, tried its insert
+    assert [status for status, _ in results] == [201] * THREADS, results
+    [original] = Case.objects.filter(duplicate_of__isnull=True)
+    assert Case.objects.filter(duplicate_of=original, status="merged").count() == THREADS - 1
+    assert sorted(body["duplicate_of"] or "" for _, body in results) == [""] + [original.number] * (THREADS - 1)
+    assert original.me_too_count == THREADS - 1
+    assert CaseEvent.objects.filter(case=original, action="me_too").count() == THREADS - 1
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_duplicate_search_runs_before_the_write_transaction(routed_world, monkeypatch):
-    """On SQLite the write's transaction holds the whole database from BEGIN IMMEDIATE to COMMIT:
-    the search for an original runs before it, and the write merges into what it found."""
-    from civicgrid.cases import intake
+def test_the_duplicate_search_runs_under_the_box_lock_in_the_write_transaction(routed_world, monkeypatch):
+    """The search for an original and the write it decides are one transaction, the search after the
+    lock of the duplicate box: nothing can commit a duplicate between the two."""
+    from civicgrid.cases import intake, reportstore
 
-    searches = []
-    real_find = intake.find_original
+    steps = []
+    real_find, real_lock = intake.find_original, reportstore.duplicate_box_lock
 
     def find_original(**kwargs):
-        searches.append(connection.in_atomic_block)
+        steps.append(("search", connection.in_atomic_block))
         return real_find(**kwargs)
 
+    def duplicate_box_lock(**kwargs):
+        steps.append(("lock", connection.in_atomic_block))
+        return real_lock(**kwargs)
+
     monkeypatch.setattr(intake, "find_original", find_original)
+    monkeypatch.setattr(reportstore, "duplicate_box_lock", duplicate_box_lock)
     client = Client()
     client.force_login(routed_world.citizen)
-    body = report_body(category="06013")
-    first = post_json(client, "/api/cases", body)
-    merged = post_json(client, "/api/cases", body)
+    first = post_json(client, "/api/cases", report_body(category="06013"))
+    merged = post_json(client, "/api/cases", report_body(category="06013"))
     assert (first.status_code, merged.status_code) == (201, 201)
     assert merged.json()["status"] == "merged" and merged.json()["duplicate_of"] == first.json()["number"]
-    assert searches == [False, False]
-    # A grid member's report is registered in the write's transaction; its search is still before it.
-    member = Client()
-    member.force_login(routed_world.grid_member)
-    elsewhere = post_json(member, "/api/cases", report_body(NORTH_2, category="06013"))
-    assert elsewhere.status_code == 201 and elsewhere.json()["duplicate_of"] is None
-    assert elsewhere.json()["status"] not in ("reported", "merged")  # registered at once
-    assert searches == [False, False, False]
+    assert steps == [("lock", True), ("search", True)] * 2
+    # Without a category there is nothing to merge into: no lock, no search.
+    assert post_json(client, "/api/cases", report_body(NORTH_2)).status_code == 201
+    assert len(steps) == 4

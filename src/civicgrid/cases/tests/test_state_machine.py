@@ -95,7 +95,8 @@ class CaseLoop(RuleBasedStateMachine):
     def report(self, reporter: str, place, category: str | None) -> None:
         submission = Submission(description="随机上报", lat=place[0], lon=place[1],
                                 category=self.categories[category] if category else None)
-        case, created = case_submit(reporter=self.persona(reporter), submission=submission)
+        result = case_submit(reporter=self.persona(reporter), submission=submission)
+        case, created = result.case, result.created
         assert created
         self.cases.append(case)
 

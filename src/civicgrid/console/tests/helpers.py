@@ -27,7 +27,7 @@ def report(reporter: User, point=NORTH_1, *, category=None, description="人行�
            **fields) -> Case:
     submission = Submission(description=description, lat=point[0], lon=point[1], category=category,
                             photos=[process_photo(p) for p in photos], **fields)
-    case, _created = case_submit(reporter=reporter, submission=submission)
+    case = case_submit(reporter=reporter, submission=submission).case
     return case
 
 

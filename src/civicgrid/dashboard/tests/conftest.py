@@ -76,7 +76,7 @@ def build_history(world, count: int, *, seed: int = 5, days: int = 100, today_sh
         fate = rng.random()
         delays = [rng.lognormvariate(0.5, 1.2) for _ in range(10)]
         with transaction.atomic(), clock.at(moment):
-            case, _created = case_submit(reporter=reporter, submission=submission)
+            case = case_submit(reporter=reporter, submission=submission).case
         _play(case, moment, now, fate, delays, world, handlers, recent=(now - moment).days < 21)
         cases.append(case)
     refresh_rollups()

@@ -108,7 +108,7 @@ def test_big_screen_refreshes_without_reloading(new_page, city, tmp_path):
     page.screenshot(path=str(shots(tmp_path) / "screen.png"), full_page=False)
 
     page.evaluate("window.__sameDocument = true")
-    case, _ = case_submit(reporter=city.citizen, submission=Submission(
+    case_submit(reporter=city.citizen, submission=Submission(
         description="大屏刷新测试：井盖缺失", lat=39.6155, lon=109.7655, category=city.categories["01003"]))
     refresh_rollups()
     expect(reported).to_have_text(str(before + 1), timeout=20_000)

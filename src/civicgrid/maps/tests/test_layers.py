@@ -240,10 +240,10 @@ def test_duplicate_hot_spots_rank_me_too_and_merged_reports_of_the_period(client
         + [CaseEvent(case=old, action="me_too", from_status=old.status, to_status=old.status,
                      created_at=NOW - timedelta(days=60))])
     # A duplicate through intake: the second report at the same place is merged into the first.
-    first, _ = case_submit(reporter=routed_world.citizen, submission=Submission(
-        description="井盖缺失", lat=39.6153, lon=109.7652, category=categories["01003"]))
-    second, _ = case_submit(reporter=routed_world.inspector, submission=Submission(
-        description="这里井盖没了", lat=39.61531, lon=109.76521, category=categories["01003"]))
+    first = case_submit(reporter=routed_world.citizen, submission=Submission(
+        description="井盖缺失", lat=39.6153, lon=109.7652, category=categories["01003"])).case
+    second = case_submit(reporter=routed_world.inspector, submission=Submission(
+        description="这里井盖没了", lat=39.61531, lon=109.76521, category=categories["01003"])).case
     assert second.duplicate_of_id == first.pk
     client.force_login(routed_world.dispatcher)
     body = get(client, "duplicates")

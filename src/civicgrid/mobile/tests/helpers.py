@@ -48,7 +48,7 @@ def report(reporter: User, *, category=None, point=NORTH_1, description: str = "
            channel: str = "app") -> Case:
     submission = Submission(description=description, lat=point[0], lon=point[1], category=category, channel=channel,
                             photos=[process_photo(jpeg_bytes()) for _ in range(photos)])
-    case, _ = case_submit(reporter=reporter, submission=submission)
+    case = case_submit(reporter=reporter, submission=submission).case
     return case
 
 

@@ -105,7 +105,7 @@ def test_unsatisfied_sends_the_case_back(client, citizen, routed_world, categori
 
 
 def test_only_the_reporter_may_rate(client, routed_world, categories):
-    from civicgrid.cases.services import case_me_too
+    from civicgrid.cases.workflow import case_me_too
 
     case = report(routed_world.citizen, category=categories["06013"])
     follower = user_create(phone="13911112222")

@@ -15,8 +15,8 @@ from civicgrid.cases import selectors as case_selectors
 from civicgrid.cases.access import access_case, allowed_actions
 from civicgrid.cases.choices import Action, Rating
 from civicgrid.cases.models import Case
-from civicgrid.cases.services import case_me_too as me_too
 from civicgrid.cases.workflow import MoveInput, case_transition
+from civicgrid.cases.workflow import case_me_too as me_too
 from civicgrid.core.errors import DomainError
 from civicgrid.mobile import selectors
 from civicgrid.mobile.forms import RatingForm, add_domain_error

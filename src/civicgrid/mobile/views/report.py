@@ -59,10 +59,11 @@ def report_page(request: HttpRequest, *, channel: str, patrol: bool) -> HttpResp
         if form.is_valid():
             try:
                 photos = process_uploads(request.FILES.getlist("photos"))
-                case, created = case_submit(
+                result = case_submit(
                     reporter=request.user, submission=form.submission(channel=channel, photos=photos),
                     idempotency_key=(form.cleaned_data.get("idempotency_key") or None),
                 )
+                case, created = result.case, result.created
             except DomainError as err:
                 add_domain_error(form, err)
         if case is not None:

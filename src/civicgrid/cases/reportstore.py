@@ -1,0 +1,183 @@
+"""How a new report reaches the database: the intake's statements, behind four functions.
+
+The rules of the intake (cases/intake.py) and of the loop (cases/workflow.py) decide what a
+report writes; this module only writes it, fast:
+
+- `report_write(rows)`: the case with its number, its events, its first deadline and the
+  reporter's receipt, as hand-built INSERTs (`core/rawsql.ModelInsert`: exactly the values the
+  ORM binds, without compiling a query per row) — the same statements on both databases.
+  `report_write_orm(rows)` writes the same rows through the ORM: the test oracle
+  (cases/tests/test_reportstore.py compares the two row by row).
+- `duplicate_candidates(...)`: the open cases of a category in a box, from the partial index
+  `case_near_idx`; its ORM twin is `cases.intake.nearby_open_cases` (a test compares them).
+- `duplicate_box_lock(...)`: serializes reports that could be duplicates of each other, so that
+  two reports of one problem arriving together make one case and one me-too.
+- `next_case_number(day)`: YYYYMMDD + the day's 5-digit sequence.
+
+Everything here runs inside the intake's transaction.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import math
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+
+from civicgrid.cases.models import Case, CaseCounter, CaseDeadline, CaseEvent
+from civicgrid.core.rawsql import ModelInsert, prepared_cursor
+from civicgrid.notifications.models import Notification
+
+METRES_PER_DEGREE = 111_320.0
+
+
+@dataclass
+class ReportRows:
+    """What one report writes: the case (unsaved, without its number), its events (REPORT, and MERGE
+    for a duplicate), the deadline of its first step (None for a duplicate) and the receipt (回执).
+
+    The receipt's title is completed with the case number once it is known; a receipt without a
+    case (`case_id` None) is linked to the new case.
+    """
+
+    case: Case
+    events: list[CaseEvent]
+    deadline: CaseDeadline | None
+    receipt: Notification
+
+    @property
+    def children(self) -> list[CaseEvent | CaseDeadline]:
+        return [*self.events, *([self.deadline] if self.deadline is not None else [])]
+
+
+def case_day(case: Case) -> str:
+    """The local day (YYYYMMDD) a case was reported on: the first part of its number."""
+    return timezone.localtime(case.created_at).strftime("%Y%m%d")
+
+
+def next_case_number(day: str) -> str:
+    """YYYYMMDD + 5-digit sequence of that (local) day, unique under concurrency.
+
+    The counter row is locked by the UPDATE until the transaction commits, so two intakes can
+    never read the same value (on SQLite the transaction holds the whole database anyway).
+    """
+    table = CaseCounter._meta.db_table
+    with prepared_cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last", [day])  # noqa: S608
+        row = cursor.fetchone()
+        if row is None:  # the day's first case
+            CaseCounter.objects.bulk_create([CaseCounter(day=day, last=0)], ignore_conflicts=True)
+            cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last", [day])  # noqa: S608
+            row = cursor.fetchone()
+    return f"{day}{row[0]:05d}"
+
+
+@functools.cache
+def _inserts() -> dict[type, ModelInsert]:
+    return {model: ModelInsert(model) for model in (Case, CaseEvent, CaseDeadline, Notification)}
+
+
+def report_write(rows: ReportRows) -> None:
+    """Write the rows (inside the caller's transaction) and leave the objects as saved."""
+    inserts = _inserts()
+    case = rows.case
+    case.number = next_case_number(case_day(case))
+    with prepared_cursor() as cursor:
+        cursor.execute(*inserts[Case].statement(case))
+        ModelInsert.saved(case, cursor.fetchone()[0])
+        for obj in rows.children:
+            obj.case = case
+            cursor.execute(*inserts[type(obj)].statement(obj))
+            ModelInsert.saved(obj, cursor.fetchone()[0])
+        _receipt_complete(rows)
+        cursor.execute(*inserts[Notification].statement(rows.receipt))
+        ModelInsert.saved(rows.receipt, cursor.fetchone()[0])
+
+
+def report_write_orm(rows: ReportRows) -> None:
+    """The same rows through the ORM's save(): the oracle `report_write` is tested against."""
+    case = rows.case
+    case.number = next_case_number(case_day(case))
+    case.save(force_insert=True)
+    for obj in rows.children:
+        obj.case = case
+        obj.save(force_insert=True)
+    _receipt_complete(rows)
+    rows.receipt.save(force_insert=True)
+
+
+def _receipt_complete(rows: ReportRows) -> None:
+    case, receipt = rows.case, rows.receipt
+    receipt.title = f"{receipt.title}{case.number}"
+    if receipt.case_id is None:
+        receipt.case_id, receipt.link = case.pk, f"/m/cases/{case.number}/"
+
+
+# --- duplicates ---------------------------------------------------------------------------------------
+
+
+def box_around(lat: float, lon: float, radius_m: float) -> tuple[float, float, float, float]:
+    """(min_lon, min_lat, max_lon, max_lat) of the square of ± radius_m around a point."""
+    dlat = radius_m / METRES_PER_DEGREE
+    dlon = radius_m / (METRES_PER_DEGREE * max(math.cos(math.radians(lat)), 0.01))
+    return lon - dlon, lat - dlat, lon + dlon, lat + dlat
+
+
+def duplicate_candidates(*, category_id: int, statuses: list[str], box: tuple[float, float, float, float],
+                         since) -> list[tuple[int, float, float, str, str]]:
+    """(id, lat, lon, number, status) of the first 200 cases of the category in the box created since
+    `since`, in one of `statuses` and not themselves duplicates, oldest first."""
+    min_lon, min_lat, max_lon, max_lat = box
+    with prepared_cursor() as cursor:
+        cursor.execute(_candidates_sql(len(statuses)), [
+            category_id, *statuses, min_lon, max_lon, min_lat, max_lat,
+            connection.ops.adapt_datetimefield_value(since)])
+        return cursor.fetchall()
+
+
+@functools.cache
+def _candidates_sql(n_statuses: int) -> str:
+    t = connection.ops.quote_name
+    statuses = ", ".join(["%s"] * n_statuses)
+    # SQLite without ANALYZE statistics would take case_dup_idx (category, created_at) and read every
+    # case of the category from the last 72 h; the box on the partial case_near_idx reads a handful.
+    hint = " INDEXED BY case_near_idx" if connection.vendor == "sqlite" else ""
+    return (f"SELECT {t('id')}, {t('lat')}, {t('lon')}, {t('number')}, {t('status')} "  # noqa: S608
+            f"FROM {t(Case._meta.db_table)}{hint} "
+            f"WHERE {t('category_id')} = %s AND {t('status')} IN ({statuses}) AND {t('duplicate_of_id')} IS NULL "
+            f"AND {t('lon')} >= %s AND {t('lon')} <= %s AND {t('lat')} >= %s AND {t('lat')} <= %s "
+            f"AND {t('created_at')} >= %s ORDER BY {t('created_at')} LIMIT 200")
+
+
+def duplicate_box_lock(*, category_id: int, lat: float, lon: float, radius_m: float) -> None:
+    """Hold, until the transaction ends, every report whose duplicate box overlaps this one's.
+
+    The city is cut into squares of 2 × radius; a report locks each square its box touches. When a
+    later report would find an earlier one (the earlier point lies in the later one's box), both lock
+    the earlier point's square (every box covers its own point's square), so the later waits until the
+    earlier has committed, then finds it. PostgreSQL: transaction-level advisory locks, taken in one
+    order (no deadlock). SQLite: nothing to do — the write transaction (BEGIN IMMEDIATE) already holds
+    the whole database. A hash collision between two keys only makes two reports wait for each other.
+    """
+    if connection.vendor != "postgresql":
+        return
+    keys = duplicate_box_keys(category_id=category_id, lat=lat, lon=lon, radius_m=radius_m)
+    with prepared_cursor() as cursor:
+        # PostgreSQL evaluates a select list left to right: the locks are taken in ascending order.
+        cursor.execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s)"] * len(keys)), keys)
+
+
+def duplicate_box_keys(*, category_id: int, lat: float, lon: float, radius_m: float) -> list[int]:
+    """The lock keys (signed 64-bit, ascending) of the squares the report's duplicate box touches."""
+    side = 2 * radius_m / METRES_PER_DEGREE  # degrees; squares are taller than wide away from the equator
+    min_lon, min_lat, max_lon, max_lat = box_around(lat, lon, radius_m)
+    squares = [(x, y) for x in range(math.floor(min_lon / side), math.floor(max_lon / side) + 1)
+               for y in range(math.floor(min_lat / side), math.floor(max_lat / side) + 1)]
+    return sorted(_lock_key(f"duplicate-box:{category_id}:{x}:{y}") for x, y in squares)
+
+
+def _lock_key(name: str) -> int:
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
