@@ -17,6 +17,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
+from civicgrid.accounts.auth import AUTH
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.cases import indicators, selectors
 from civicgrid.cases.access import (
@@ -33,7 +34,6 @@ from civicgrid.cases.models import Case
 from civicgrid.cases.photos import process_photo
 from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.core import clock
-from civicgrid.core.auth import AUTH
 from civicgrid.core.errors import DomainError, PermissionDenied
 from civicgrid.grids.coords import CoordSystem
 from civicgrid.grids.models import Street
