@@ -35,6 +35,7 @@ from civicgrid.cases.photos import process_photo
 from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, PermissionDenied
+from civicgrid.core.renderers import json_response
 from civicgrid.grids.coords import CoordSystem
 from civicgrid.grids.models import Street
 from civicgrid.grids.services import place_resolve
@@ -291,9 +292,7 @@ def _rendered(request, status: int, data: dict) -> HttpResponse:
     detail it had just built cost a tenth of the request. Tests compare it with the validated
     answer of GET /api/cases/<number>.
     """
-    from civicgrid.api import api
-
-    return api.create_response(request, data, status=status)
+    return json_response(request, data, status=status)
 
 
 def _fresh_detail(case: Case) -> selectors.CaseDetail | None:
