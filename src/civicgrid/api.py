@@ -6,7 +6,6 @@ from django.db import connection
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.renderers import JSONRenderer as BaseJSONRenderer
 
 from civicgrid import __version__
 from civicgrid.accounts.api import router as accounts_router
@@ -15,19 +14,15 @@ from civicgrid.cases.api import public_router as public_cases_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.codes.api import router as codes_router
 from civicgrid.core.errors import DomainError
+from civicgrid.core.renderers import RENDERER
 from civicgrid.grids.api import router as grids_router
 from civicgrid.maps.api import router as maps_router
 from civicgrid.notifications.api import router as notifications_router
 from civicgrid.points.api import router as points_router
 from civicgrid.taxonomy.api import router as taxonomy_router
 
-
-class JSONRenderer(BaseJSONRenderer):
-    json_dumps_params = {"ensure_ascii": False}  # Chinese as text, not \uXXXX escapes
-
-
 api = NinjaAPI(
-    renderer=JSONRenderer(),
+    renderer=RENDERER,
     title="civicgrid API",
     version=__version__,
     description="城市精细化治理平台 REST API. Authenticate with a session (browser, CSRF) or `Authorization: Bearer <token>`.",

@@ -268,12 +268,9 @@ CIVICGRID_NOTIFICATION_SENDERS = env_list(
     "CIVICGRID_NOTIFICATION_SENDERS", ["civicgrid.notifications.senders.LogSender"]
 )
 CIVICGRID_WEBHOOK_URL = env_str("CIVICGRID_WEBHOOK_URL", "")
-# Periodic tasks run by `civicgrid worker` on every loop.
-CIVICGRID_WORKER_TASKS = env_list(
-    "CIVICGRID_WORKER_TASKS",
-    ["civicgrid.cases.tasks.scan_overdue", "civicgrid.points.services.uncivil_confirm_due",
-     "civicgrid.analytics.rollups.apply_pending"],
-)
+# `civicgrid worker` runs every periodic task the apps register (core/periodic.py) on each pass, except
+# those named here: cases.scan_overdue, points.uncivil_confirm_due, analytics.apply_pending.
+CIVICGRID_PERIODIC_TASKS_OFF = env_list("CIVICGRID_PERIODIC_TASKS_OFF", [])
 # Days a person has to appeal an uncivil-behaviour deduction before it is shown publicly (晾晒).
 CIVICGRID_APPEAL_WINDOW_DAYS = env_int("CIVICGRID_APPEAL_WINDOW_DAYS", 7)
 # Seconds between two refreshes of the big screen (/screen/; ?refresh=N overrides it, at least 5).

@@ -3,8 +3,8 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid import views
 from civicgrid.api import api
-from civicgrid.core import views as core_views
 from civicgrid.dashboard import views as dashboard_views
 
 admin.site.site_header = _("civicgrid 城市精细化治理平台")
@@ -12,7 +12,7 @@ admin.site.site_title = "civicgrid"
 admin.site.index_title = _("配置 Configuration")
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", views.home, name="home"),
     path("api/", api.urls),  # first: the API's requests are most of the traffic, and resolve in one step
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("civicgrid.accounts.urls")),
@@ -28,4 +28,4 @@ urlpatterns = [
 ]
 if settings.CIVICGRID_SERVE_MEDIA:
     # Only the media folder (EXIF-free public copies and thumbnails); originals live elsewhere.
-    urlpatterns += [re_path(r"^media/(?P<path>.*)$", core_views.media)]
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", views.media)]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ninja import Router, Schema
 
+from civicgrid.accounts.auth import AUTH
 from civicgrid.accounts.roles import capabilities_of
-from civicgrid.core.auth import AUTH
 
 router = Router(tags=["accounts"])
 

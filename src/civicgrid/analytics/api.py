@@ -13,6 +13,7 @@ from datetime import date
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
+from civicgrid.accounts.auth import AUTH
 from civicgrid.accounts.models import Department
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.analytics import selectors
@@ -20,7 +21,6 @@ from civicgrid.analytics.selectors import StatsFilter
 from civicgrid.cases.choices import CaseStatus
 from civicgrid.cases.deadlines import light_of
 from civicgrid.core import clock
-from civicgrid.core.auth import AUTH
 from civicgrid.core.errors import DomainError, PermissionDenied
 from civicgrid.grids.models import Street
 from civicgrid.taxonomy.selectors import category_by_code

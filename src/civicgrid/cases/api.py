@@ -17,6 +17,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
+from civicgrid.accounts.auth import AUTH
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.cases import indicators, selectors
 from civicgrid.cases.access import (
@@ -34,8 +35,8 @@ from civicgrid.cases.photos import process_photo
 from civicgrid.cases.reportstore import ReportRows
 from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.core import clock
-from civicgrid.core.auth import AUTH
 from civicgrid.core.errors import DomainError, PermissionDenied
+from civicgrid.core.renderers import json_response
 from civicgrid.grids.coords import CoordSystem
 from civicgrid.grids.models import Street
 from civicgrid.grids.services import place_resolve
@@ -291,9 +292,7 @@ def _rendered(request, status: int, data: dict) -> HttpResponse:
     detail it had just built cost a tenth of the request. Tests compare it with the validated
     answer of GET /api/cases/<number>.
     """
-    from civicgrid.api import api
-
-    return api.create_response(request, data, status=status)
+    return json_response(request, data, status=status)
 
 
 def _fresh_detail(written: ReportRows) -> selectors.CaseDetail:

@@ -6,3 +6,10 @@ class CasesConfig(AppConfig):
     name = "civicgrid.cases"
     label = "cases"
     verbose_name = _("案件 Cases")
+
+    def ready(self) -> None:
+        from civicgrid.cases.tasks import scan_overdue
+        from civicgrid.core import periodic
+
+        # Red lights (超期) are told to the department and the leaders by the worker, once.
+        periodic.register("cases.scan_overdue", scan_overdue)

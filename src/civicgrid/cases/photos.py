@@ -164,6 +164,27 @@ def process_photo(data: bytes, *, filename: str = "") -> ProcessedPhoto:
     )
 
 
+def process_uploads(files: list) -> list[ProcessedPhoto]:
+    """Uploaded files (Django's UploadedFile: name, size, read()) checked and processed, in order.
+
+    Refuses too many files, and a file over the size limit before reading it into memory
+    (process_photo would refuse it too, but only once it is all read).
+    """
+    check_photo_count(len(files))
+    max_bytes = settings.CIVICGRID_PHOTO_MAX_BYTES
+    out = []
+    for upload in files:
+        if upload.size > max_bytes:
+            name_zh, name_en = _names(upload.name or "")
+            raise _error(
+                "photo_too_large",
+                f"{name_zh}太大：最大 {_mb(max_bytes)}，该文件 {_mb(upload.size)}。",
+                f"{name_en} is too large: at most {_mb(max_bytes)}, this file is {_mb(upload.size)}.",
+            )
+        out.append(process_photo(upload.read(), filename=upload.name or ""))
+    return out
+
+
 # --- Steps ------------------------------------------------------------------------------------
 
 

@@ -14,7 +14,9 @@ from civicgrid.accounts.models import Department
 from civicgrid.cases.choices import Action, CaseStatus, Light
 from civicgrid.cases.models import Case, CaseDeadline, CaseEvent, CasePhoto, PhotoStage
 from civicgrid.core.errors import DomainError, NotFound
+from civicgrid.grids.models import Street
 from civicgrid.grids.selectors import parse_bbox
+from civicgrid.taxonomy.models import Category
 
 SORTS = {"created": "created_at", "-created": "-created_at", "due": "due_at", "-due": "-due_at",
          "number": "number", "-number": "-number"}
@@ -97,6 +99,22 @@ def case_list(qs: QuerySet[Case], f: CaseFilter, *, now: datetime) -> list[Case]
     limit = min(max(f.limit, 1), 200)
     qs = filter_cases(qs, f, now=now).select_related("category", "cell", "street", "department")
     return list(qs.order_by(SORTS[f.sort], "-id")[max(f.offset, 0): max(f.offset, 0) + limit])
+
+
+@dataclass
+class FilterOptions:
+    """What the filter pickers of a case list offer (the console's queues, the dashboard)."""
+
+    categories: list[Category]
+    streets: list[Street]
+    departments: list[Department]
+
+
+def filter_options(*, with_departments: bool) -> FilterOptions:
+    categories = list(Category.objects.active().only("kind", "code", "name", "major_name").order_by("code", "kind"))
+    streets = list(Street.objects.only("code", "name").order_by("code"))
+    departments = list(Department.objects.filter(active=True).only("code", "name")) if with_departments else []
+    return FilterOptions(categories=categories, streets=streets, departments=departments)
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""Periodic work for `civicgrid worker` (listed in CIVICGRID_WORKER_TASKS)."""
+"""Periodic work for `civicgrid worker` (registered in CasesConfig.ready, see core/periodic.py)."""
 
 from __future__ import annotations
 

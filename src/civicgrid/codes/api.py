@@ -8,13 +8,13 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 
+from civicgrid.accounts.auth import AUTH
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.codes import services
 from civicgrid.codes.choices import CodeKind, CodeStatus
 from civicgrid.codes.csvio import codes_import, create_from_data
 from civicgrid.codes.models import Code
 from civicgrid.codes.selectors import scans_total
-from civicgrid.core.auth import AUTH
 from civicgrid.core.errors import PermissionDenied
 
 router = Router(tags=["codes"], auth=AUTH)

@@ -11,14 +11,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from civicgrid.accounts.roles import Capability, user_can
+from civicgrid.cases.photos import process_uploads
 from civicgrid.codes import printing, selectors, services
 from civicgrid.codes.choices import GRADE_COLOURS, CodeKind
 from civicgrid.codes.forms import EBikeReportForm, InspectForm, LocationForm, ViolationForm
 from civicgrid.codes.models import Code, EBikeReport
 from civicgrid.codes.services import CodeRefused
 from civicgrid.core.errors import DomainError
-from civicgrid.mobile.forms import add_domain_error, process_uploads
-from civicgrid.mobile.views.common import LOGIN_URL, forbidden
+from civicgrid.web import LOGIN_URL, add_domain_error, forbidden
 
 
 def refused(request: HttpRequest, err: CodeRefused) -> HttpResponse:

@@ -14,80 +14,15 @@ from django.conf import settings
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
-from pydantic import ValidationError
 
 from civicgrid.accounts.models import Department
 from civicgrid.cases.choices import CaseKind, Channel, Light
 from civicgrid.cases.photos import ProcessedPhoto, check_photo_count, process_photo
-from civicgrid.cases.selectors import SORTS, CaseFilter
 from civicgrid.cases.workflow import MoveInput
-from civicgrid.console.queues import Queue
 from civicgrid.core.errors import DomainError
 from civicgrid.taxonomy.choices import Urgency
 from civicgrid.taxonomy.models import Category
 from civicgrid.taxonomy.selectors import category_by_code
-
-FILTER_FIELDS = ("category", "department", "street", "cell", "light", "date_from", "date_to", "q", "sort")
-
-FILTER_MESSAGES = {
-    "light": _("请选择绿灯、黄灯、红灯或不计时"),
-    "date_from": _("日期格式应为 YYYY-MM-DD"),
-    "date_to": _("日期格式应为 YYYY-MM-DD"),
-    "status": _("未知的状态"),
-    "sort": _("未知的排序方式"),
-}
-
-
-@dataclass
-class QueueQuery:
-    """A queue's filters as parsed from the query string, the page wanted, and what was wrong."""
-
-    filters: CaseFilter
-    page: int
-    values: dict[str, object]  # what the form shows again (the raw, valid input)
-    errors: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def active(self) -> bool:
-        """Does the viewer filter anything beyond the queue itself?"""
-        return any(v for k, v in self.values.items() if k != "sort")
-
-
-def parse_queue_query(params: QueryDict, queue: Queue) -> QueueQuery:
-    """GET parameters → CaseFilter; an invalid field is dropped and reported, the rest applies."""
-    data: dict[str, object] = {}
-    for name in FILTER_FIELDS:
-        value = (params.get(name) or "").strip()
-        if value:
-            data[name] = value
-    if not queue.fixed_status:
-        statuses = [s for s in params.getlist("status") if s]
-        if statuses:
-            data["status"] = statuses
-    data.setdefault("sort", queue.sort)
-    errors: dict[str, str] = {}
-    if data["sort"] not in SORTS:
-        errors["sort"] = str(FILTER_MESSAGES["sort"])
-        data["sort"] = queue.sort
-    while True:
-        try:
-            filters = CaseFilter.model_validate(data)
-            break
-        except ValidationError as exc:
-            for error in exc.errors():
-                name = str(error["loc"][0]) if error.get("loc") else ""
-                errors[name] = str(FILTER_MESSAGES.get(name, _("输入有误")))
-                data.pop(name, None)
-    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        errors["date_to"] = str(_("结束日期不能早于开始日期"))
-        filters = filters.model_copy(update={"date_to": None})
-        data.pop("date_to", None)
-    try:
-        page = max(int(params.get("page") or 1), 1)
-    except ValueError:
-        page = 1
-    return QueueQuery(filters=filters, page=page, values=data, errors=errors)
-
 
 LIGHT_CHOICES = [(Light.RED, _("红灯（超时）")), (Light.YELLOW, _("黄灯（临近时限）")), (Light.GREEN, _("绿灯")),
                  (Light.NONE, _("不计时"))]

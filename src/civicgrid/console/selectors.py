@@ -24,9 +24,8 @@ from civicgrid.cases.access import (
 from civicgrid.cases.choices import Action
 from civicgrid.cases.deadlines import light_of
 from civicgrid.cases.models import Case, CaseEvent, ExtensionRequest, ExtensionStatus, PhotoStage
+from civicgrid.cases.queues import Queue
 from civicgrid.cases.selectors import CaseFilter
-from civicgrid.console.queues import Queue
-from civicgrid.grids.models import Street
 from civicgrid.notifications.models import Notification
 from civicgrid.taxonomy.choices import Step
 from civicgrid.taxonomy.models import Category
@@ -79,20 +78,6 @@ def queue_counts(visible: QuerySet[Case], user: User, queues: list[Queue], now: 
         **{q.name: Count("pk", filter=q.condition(user, now)) for q in queues}
     )
     return {name: value or 0 for name, value in totals.items()}
-
-
-@dataclass
-class FilterOptions:
-    categories: list[Category]
-    streets: list[Street]
-    departments: list[Department]
-
-
-def filter_options(*, with_departments: bool) -> FilterOptions:
-    categories = list(Category.objects.active().only("kind", "code", "name", "major_name").order_by("code", "kind"))
-    streets = list(Street.objects.only("code", "name").order_by("code"))
-    departments = list(Department.objects.filter(active=True).only("code", "name")) if with_departments else []
-    return FilterOptions(categories=categories, streets=streets, departments=departments)
 
 
 def unread_count(user: User) -> int:

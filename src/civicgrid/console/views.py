@@ -20,24 +20,21 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civicgrid.accounts.roles import STAFF_ROLES, Capability, user_can
+from civicgrid.accounts.roles import Capability, is_staff_member, user_can
+from civicgrid.cases import selectors as case_selectors
 from civicgrid.cases.access import access_case, visible_cases
 from civicgrid.cases.choices import Action, CaseStatus, Light
 from civicgrid.cases.intake import Submission, case_submit
 from civicgrid.cases.models import PhotoStage
+from civicgrid.cases.queues import QUEUES, Queue, default_queue, may_open, parse_queue_query, queues_for
 from civicgrid.cases.workflow import case_transition
 from civicgrid.console import forms, selectors
-from civicgrid.console.queues import QUEUES, Queue, default_queue, may_open, queues_for
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.notifications.models import Notification
 from civicgrid.notifications.services import notification_mark_all_read, notification_mark_read
 
 POLL_SECONDS_DEFAULT = 15
-
-
-def is_console_user(user) -> bool:
-    return user.is_authenticated and user.is_active and (user.is_superuser or user.role in STAFF_ROLES)
 
 
 def staff_required(view):
@@ -47,7 +44,7 @@ def staff_required(view):
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not is_console_user(request.user):
+        if not is_staff_member(request.user):
             return render(request, "console/denied.html", {"reason": _("工作台仅供工作人员使用。")}, status=403)
         return view(request, *args, **kwargs)
 
@@ -114,7 +111,7 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
         raise Http404("no such queue")
     if not may_open(request.user, q):
         return _page(request, "console/denied.html", {"reason": _("您的角色不能查看这个队列。")}, status=403)
-    query = forms.parse_queue_query(request.GET, q)
+    query = parse_queue_query(request.GET, q)
     now = clock.now()
     result = selectors.queue_page(_visible(request), request.user, q, query.filters, query.page, now=now)
     context = {
@@ -128,7 +125,7 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
         response = render(request, "console/partials/_queue_table.html", {**_chrome(request, q), **context, "oob": True})
     else:
         context.update(
-            options=selectors.filter_options(with_departments=user_can(request.user, Capability.VIEW_CITY)),
+            options=case_selectors.filter_options(with_departments=user_can(request.user, Capability.VIEW_CITY)),
             statuses=CaseStatus.choices, lights=forms.LIGHT_CHOICES,
         )
         response = _page(request, "console/queue.html", context, current=q)
@@ -239,7 +236,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                     messages.success(request, _("已录入来件 %(number)s") % {"number": case.number})
                 return HttpResponseRedirect(case_url(case.number, QUEUES["new"]))
         status = 422
-    context = {"form": form, "categories": selectors.filter_options(with_departments=False).categories,
+    context = {"form": form, "categories": case_selectors.filter_options(with_departments=False).categories,
                "tile_url": settings.CIVICGRID_TILE_URL, "tile_attribution": settings.CIVICGRID_TILE_ATTRIBUTION}
     return _page(request, "console/intake.html", context, status=status)
 

@@ -25,16 +25,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from civicgrid.accounts.models import Department
-from civicgrid.accounts.roles import Capability, user_can
+from civicgrid.accounts.roles import Capability, is_staff_member, user_can
 from civicgrid.analytics import selectors as stats
 from civicgrid.cases.access import department_subtree
 from civicgrid.cases.choices import OPEN_STATUSES, Light
 from civicgrid.cases.deadlines import light_of
 from civicgrid.cases.models import Case, CaseDeadline
-from civicgrid.console import forms as console_forms
-from civicgrid.console import selectors as console_selectors
-from civicgrid.console.queues import QUEUES, may_open
-from civicgrid.console.views import is_console_user
+from civicgrid.cases.queues import QUEUES, may_open, parse_queue_query
+from civicgrid.cases.selectors import filter_options
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
 from civicgrid.dashboard import exports
@@ -144,7 +142,7 @@ def _rate_tile(f: Filters, name: str, value: float | None) -> dict:
 
 def _options(f: Filters) -> dict:
     """The filter pickers; category options built here (hundreds of them: cheaper than in the template)."""
-    options = console_selectors.filter_options(with_departments=True)
+    options = filter_options(with_departments=True)
     groups: list[tuple[str, list[tuple[str, str, bool]]]] = []
     for c in options.categories:
         value = f"{c.kind}:{c.code}"
@@ -473,10 +471,10 @@ def queue_export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
     if queue is None:
         raise DomainError("queue_unknown", f"没有这个队列 {name!r}", f"no such queue {name!r}", field="queue",
                           status=404)
-    if not is_console_user(request.user) or not may_open(request.user, queue):
+    if not is_staff_member(request.user) or not may_open(request.user, queue):
         return render(request, "dashboard/denied.html", {"reason": _("您的角色不能查看这个队列。")}, status=403)
     fmt = exports.check_format(fmt)
-    query = console_forms.parse_queue_query(request.GET, queue)
+    query = parse_queue_query(request.GET, queue)
     now = clock.now()
     from civicgrid.cases import selectors as case_selectors
     from civicgrid.cases.access import visible_cases

@@ -1,7 +1,7 @@
-"""The H5 forms: the report (随手拍), the rating and the on-site check, and their photo uploads.
+"""The H5 forms: the report (随手拍), the rating and the on-site check.
 
 Forms only parse and show errors; the rules live in the services (`case_submit`,
-`case_transition`), whose DomainError is put next to the field it names.
+`case_transition`), whose DomainError is put next to the field it names (web.add_domain_error).
 """
 
 from __future__ import annotations
@@ -12,33 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.choices import CaseKind, Channel, Rating
 from civicgrid.cases.intake import Submission
-from civicgrid.cases.photos import check_photo_count, process_photo
-from civicgrid.core.errors import DomainError
 from civicgrid.mobile.selectors import category_lookup
-
-# Service fields → the form field their error is shown next to.
-FIELD_OF = {"lat": "location", "lon": "location", "Idempotency-Key": None, "channel": None, "urgency": None}
-
-
-def add_domain_error(form: forms.Form, err: DomainError) -> None:
-    field = FIELD_OF.get(err.field, err.field) if err.field else None
-    if field is not None and field not in form.fields:
-        field = None
-    form.add_error(field, err.message)
-
-
-def process_uploads(files: list) -> list:
-    """The uploaded photos checked and processed (cases/photos.py); raises DomainError on the first bad one."""
-    check_photo_count(len(files))
-    limit = settings.CIVICGRID_PHOTO_MAX_BYTES
-    out = []
-    for upload in files:
-        if upload.size > limit:  # refuse before reading a huge file into memory
-            name = upload.name or ""
-            raise DomainError("photo_too_large", f"照片“{name}”太大：最大 {limit // (1024 * 1024)} MB",
-                              f"the photo “{name}” is too large: at most {limit // (1024 * 1024)} MB", field="photos")
-        out.append(process_photo(upload.read(), filename=upload.name or ""))
-    return out
 
 
 class ReportForm(forms.Form):

@@ -7,7 +7,7 @@ from datetime import datetime
 from django.db.models import Count, Q
 from ninja import Field, Query, Router, Schema
 
-from civicgrid.core.auth import AUTH
+from civicgrid.accounts.auth import AUTH
 from civicgrid.core.errors import NotFound
 from civicgrid.notifications.models import Notification
 from civicgrid.notifications.services import notification_mark_all_read, notification_mark_read

@@ -17,9 +17,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
-from django.utils.module_loading import import_string
 
 from civicgrid.accounts.models import User
 from civicgrid.core import clock
@@ -236,45 +234,15 @@ def deliver(
     return not errors
 
 
-_last_task_errors: dict[str, str] = {}
-
-
-def run_periodic_tasks() -> None:
-    """Call each dotted path in CIVICGRID_WORKER_TASKS (e.g. the overdue-case scanner).
-
-    A task that raises is logged and does not stop the others or the delivery; a path that does
-    not import is a configuration error and fails loudly. Tasks own their transactions and run
-    on every pass of the worker (every few seconds), so they must be cheap and idempotent.
-    """
-    for path in getattr(settings, "CIVICGRID_WORKER_TASKS", []):
-        try:
-            task = import_string(path)
-        except ImportError as exc:
-            raise ImproperlyConfigured(f"CIVICGRID_WORKER_TASKS: cannot import {path!r}") from exc
-        try:
-            task()
-        except Exception as exc:
-            # The traceback once, then one line per pass while the same error repeats.
-            message = f"{type(exc).__name__}: {exc}"
-            if _last_task_errors.get(path) == message:
-                logger.warning("worker task %s failed again: %s", path, message)
-            else:
-                logger.exception("worker task %s failed", path)
-            _last_task_errors[path] = message
-        else:
-            _last_task_errors.pop(path, None)
-
-
 def run_once(
     now: datetime | None = None, *, limit: int = BATCH_SIZE, should_stop: Callable[[], bool] | None = None
 ) -> int:
-    """One pass of the worker: the periodic tasks, then one batch of due notifications.
+    """One batch of due notifications (`civicgrid worker` runs the periodic tasks before it).
 
     Returns how many notifications it tried to deliver. A batch stops early, giving the rest of
     its claims back, when `should_stop()` says so (SIGTERM) or half the lease has gone by, so a
     slow channel never lets a claim expire under a worker that is still using it.
     """
-    run_periodic_tasks()
     senders = get_senders()  # before claiming: a bad configuration must not strand claimed rows
     batch = claim_due(limit=limit, now=now)
     deadline = time.monotonic() + lease().total_seconds() / 2

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 from ninja import Field, Query, Router, Schema, Status
 
-from civicgrid.core.auth import AUTH
+from civicgrid.accounts.auth import AUTH
 from civicgrid.core.errors import NotFound
 from civicgrid.points import selectors, services
 from civicgrid.points.models import RewardItem, UncivilRecord

@@ -11,6 +11,9 @@ class PointsConfig(AppConfig):
         # A registered report earns "report" points inside the registration's transaction.
         from civicgrid.cases import hooks
         from civicgrid.cases.choices import Action
-        from civicgrid.points.services import on_case_registered
+        from civicgrid.core import periodic
+        from civicgrid.points.services import on_case_registered, uncivil_confirm_due
 
         hooks.on(Action.REGISTER)(on_case_registered)
+        # Deductions whose appeal window passed without an appeal are confirmed by the worker.
+        periodic.register("points.uncivil_confirm_due", uncivil_confirm_due)

@@ -20,12 +20,12 @@ from django.views.decorators.http import require_POST
 from civicgrid.accounts.models import User, validate_phone
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.accounts.services import user_create
+from civicgrid.cases.photos import process_uploads
 from civicgrid.core.errors import DomainError
-from civicgrid.mobile.forms import process_uploads
-from civicgrid.mobile.views.common import forbidden, http_error, mobile_login_required
 from civicgrid.points import selectors, services
 from civicgrid.points.choices import UncivilBehaviour, UncivilStatus
 from civicgrid.points.models import Appeal, RewardItem, UncivilRecord
+from civicgrid.web import forbidden, http_error, mobile_login_required
 
 
 def inspector_required(view: Callable) -> Callable:

@@ -1,7 +1,7 @@
 """A URLconf for test_csrf.py: the real site plus one POST endpoint behind the project's API auth.
 
 The API has no POST endpoint yet, so the probe checks what every future one will inherit from
-`civicgrid.core.auth.AUTH`: a session needs a CSRF token, a bearer token does not.
+`civicgrid.accounts.auth.AUTH`: a session needs a CSRF token, a bearer token does not.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.urls import path
 from ninja import NinjaAPI
 
-from civicgrid.core.auth import AUTH
+from civicgrid.accounts.auth import AUTH
 from civicgrid.urls import urlpatterns as site_urlpatterns
 
 probe = NinjaAPI(urls_namespace="csrf_probe", docs_url=None)

@@ -9,7 +9,7 @@ from civicgrid.analytics import rollups
 from civicgrid.analytics.models import CaseTally, CategoryDay, CellCubeDay, CellCubeMonth, CityDay
 from civicgrid.analytics.tests import direct
 from civicgrid.cases.models import CaseEvent
-from civicgrid.notifications.services import run_periodic_tasks
+from civicgrid.core import periodic
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +75,7 @@ def test_worker_task_and_command(history, routed_world):
     from civicgrid.cases.tests.helpers import move
 
     move(history["d"], "verify", routed_world.dispatcher)
-    run_periodic_tasks()  # CIVICGRID_WORKER_TASKS includes analytics.rollups.apply_pending
+    periodic.run_all()  # the analytics app registers rollups.apply_pending
     assert not CaseEvent.objects.filter(counted=False).exists()
     assert all_tables()["CityDay"] == direct.table((), "day")
     call_command("rollups")

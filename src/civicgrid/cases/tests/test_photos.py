@@ -19,6 +19,7 @@ from civicgrid.cases.photos import (
     ProcessedPhoto,
     check_photo_count,
     process_photo,
+    process_uploads,
 )
 from civicgrid.core.errors import DomainError
 
@@ -415,6 +416,36 @@ def test_check_photo_count(settings):
     check_photo_count(3)
     with pytest.raises(DomainError):
         check_photo_count(4)
+
+
+class Upload:
+    """An uploaded file as Django gives it to a view (name, size, read()), counting the reads."""
+
+    def __init__(self, data: bytes, name: str) -> None:
+        self.data, self.name, self.size, self.reads = data, name, len(data), 0
+
+    def read(self) -> bytes:
+        self.reads += 1
+        return self.data
+
+
+def test_process_uploads_keeps_the_order_and_refuses_too_many(settings):
+    uploads = [Upload(encode(Image.new("RGB", (10 + i, 10)), "PNG"), f"p{i}.png") for i in range(3)]
+    assert [p.width for p in process_uploads(uploads)] == [10, 11, 12]
+    settings.CIVICGRID_PHOTO_MAX_COUNT = 2
+    with pytest.raises(DomainError) as exc:
+        process_uploads(uploads)
+    assert exc.value.code == "photo_too_many"
+
+
+def test_process_uploads_refuses_a_large_file_before_reading_it(settings):
+    settings.CIVICGRID_PHOTO_MAX_BYTES = 1000
+    small, large = Upload(encode(Image.new("RGB", (8, 8)), "PNG"), "ok.png"), Upload(b"\0" * 1001, "big.jpg")
+    with pytest.raises(DomainError) as exc:
+        process_uploads([small, large])
+    assert (exc.value.code, exc.value.field) == ("photo_too_large", "photos")
+    assert "big.jpg" in exc.value.message_zh and "big.jpg" in exc.value.message_en
+    assert large.reads == 0
 
 
 def test_a_windows_path_is_named_by_its_base_name():

@@ -7,9 +7,9 @@ tests run against the real mount.
 from django.urls import path
 from ninja import NinjaAPI
 
-from civicgrid.api import JSONRenderer
 from civicgrid.codes.api import router
 from civicgrid.core.errors import DomainError
+from civicgrid.core.renderers import JSONRenderer
 from civicgrid.urls import urlpatterns as project_urlpatterns
 
 urlpatterns = list(project_urlpatterns)

@@ -19,8 +19,8 @@ from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.cases.workflow import case_me_too as me_too
 from civicgrid.core.errors import DomainError
 from civicgrid.mobile import selectors
-from civicgrid.mobile.forms import RatingForm, add_domain_error
-from civicgrid.mobile.views.common import http_error, mobile_login_required, page_number
+from civicgrid.mobile.forms import RatingForm
+from civicgrid.web import add_domain_error, http_error, mobile_login_required, page_number
 
 
 @mobile_login_required

@@ -13,14 +13,15 @@ from civicgrid.cases import selectors as case_selectors
 from civicgrid.cases.access import access_case, allowed_actions
 from civicgrid.cases.choices import STATUS_COLOURS, Action, CaseStatus, Channel
 from civicgrid.cases.models import Case, PhotoStage
+from civicgrid.cases.photos import process_uploads
 from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
 from civicgrid.mobile import selectors
-from civicgrid.mobile.forms import VerifyForm, add_domain_error, process_uploads
+from civicgrid.mobile.forms import VerifyForm
 from civicgrid.mobile.views.cases import timeline
-from civicgrid.mobile.views.common import grid_member_required, http_error, page_number
 from civicgrid.mobile.views.report import report_page
+from civicgrid.web import add_domain_error, grid_member_required, http_error, page_number
 
 VERIFY_ACTIONS = (Action.VERIFY, Action.REWORK)
 

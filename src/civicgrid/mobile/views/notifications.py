@@ -11,9 +11,9 @@ from django.views.decorators.http import require_POST
 
 from civicgrid.core.errors import DomainError
 from civicgrid.mobile import selectors
-from civicgrid.mobile.views.common import http_error, mobile_login_required, page_number
 from civicgrid.notifications.models import Notification
 from civicgrid.notifications.services import notification_mark_all_read, notification_mark_read
+from civicgrid.web import http_error, mobile_login_required, page_number
 
 
 @mobile_login_required

@@ -21,10 +21,11 @@ from django.views.decorators.http import require_GET
 
 from civicgrid.cases.choices import Channel
 from civicgrid.cases.intake import case_submit
+from civicgrid.cases.photos import process_uploads
 from civicgrid.core.errors import DomainError
 from civicgrid.mobile import selectors
-from civicgrid.mobile.forms import ReportForm, add_domain_error, process_uploads
-from civicgrid.mobile.views.common import mobile_login_required, wants_json
+from civicgrid.mobile.forms import ReportForm
+from civicgrid.web import add_domain_error, mobile_login_required, wants_json
 
 
 def _float_or_none(raw: str | None) -> float | None:

@@ -11,8 +11,9 @@ from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.testing import TestClient
 
-from civicgrid.api import JSONRenderer, on_auth_error, on_domain_error, on_validation_error
+from civicgrid.api import on_auth_error, on_domain_error, on_validation_error
 from civicgrid.core.errors import DomainError
+from civicgrid.core.renderers import JSONRenderer
 from civicgrid.notifications.api import router
 
 test_api = NinjaAPI(renderer=JSONRenderer(), urls_namespace="notifications-tests")

@@ -2,17 +2,15 @@ from __future__ import annotations
 
 import pytest
 
-from civicgrid.notifications import services
+from civicgrid.core import periodic
 from civicgrid.notifications.tests import fakes
 
 
 @pytest.fixture(autouse=True)
-def _no_other_apps_tasks(settings):
-    """run_once here runs only the tasks a test names, not the project's (e.g. the overdue scan)."""
-    settings.CIVICGRID_WORKER_TASKS = []
-    services._last_task_errors.clear()
-    yield
-    services._last_task_errors.clear()
+def _no_other_apps_tasks(monkeypatch):
+    """The worker here runs only the periodic tasks a test registers, not the project's (e.g. the overdue scan)."""
+    monkeypatch.setattr(periodic, "_tasks", {})
+    monkeypatch.setattr(periodic, "_last_errors", {})
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""`civicgrid worker`: one pass with --once; the loop stops cleanly on SIGTERM."""
+"""`civicgrid worker`: one pass with --once (the periodic tasks, then the outbox); the loop stops cleanly on SIGTERM."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from civicgrid.core import periodic
 from civicgrid.notifications.models import Notification
 from civicgrid.notifications.services import notify
 
@@ -24,9 +25,31 @@ def test_once_delivers_and_exits(db, flaky):
     assert n.processed_at is not None and flaky.sent == [n.pk]
 
 
+def test_a_pass_runs_the_periodic_tasks_then_delivers_what_they_queued(db, flaky, tasks):
+    def scan() -> None:
+        tasks.task_calls.append("scan")
+        notify(recipient=None, kind="case_overdue", title="超期", body="", dedupe_key="overdue:1:1")
+
+    periodic.register("test.failing", tasks.failing_task)  # a failing task stops neither the others nor delivery
+    periodic.register("test.scan", scan)
+    for expected in ("processed 1 notification(s)", "processed 0 notification(s)"):  # deduplicated next time
+        out = StringIO()
+        call_command("worker", "--once", stdout=out)
+        assert expected in out.getvalue()
+    assert tasks.task_calls == ["failing", "scan", "failing", "scan"]
+    assert len(flaky.sent) == 1
+
+
+def test_a_task_switched_off_is_not_run(db, settings, tasks):
+    periodic.register("test.record", tasks.record_task)
+    settings.CIVICGRID_PERIODIC_TASKS_OFF = ["test.record"]
+    call_command("worker", "--once", stdout=StringIO())
+    assert tasks.task_calls == []
+
+
 @pytest.mark.django_db(transaction=True)
-def test_the_loop_stops_cleanly_on_sigterm(settings, flaky, tasks):
-    settings.CIVICGRID_WORKER_TASKS = ["civicgrid.notifications.tests.fakes.record_task"]
+def test_the_loop_stops_cleanly_on_sigterm(flaky, tasks):
+    periodic.register("test.record", tasks.record_task)
     n = notify(recipient=None, kind="case_progress", title="进展", body="")
     previous = signal.getsignal(signal.SIGTERM)
 

@@ -1,4 +1,10 @@
-"""`civicgrid worker`: deliver queued notifications and run the periodic tasks, without a broker."""
+"""`civicgrid worker`: on every pass, the periodic tasks the apps registered (core.periodic), then one
+batch of the notification outbox; no broker.
+
+The outbox's services only deliver; this process is where the two meet, and it knows the other
+apps' tasks only through the registry (cases' red lights, points' appeal windows, analytics'
+rollups register themselves in their AppConfig.ready()).
+"""
 
 from __future__ import annotations
 
@@ -10,14 +16,22 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from civicgrid.core import periodic
 from civicgrid.notifications.services import BATCH_SIZE, run_once
 
 logger = logging.getLogger("civicgrid.notifications")
 
 
+def one_pass(should_stop=None) -> int:
+    """The periodic tasks, then one batch of due notifications (so what a task queues, e.g. a red-light
+    alert, goes out in the same pass); returns how many notifications it tried to deliver."""
+    periodic.run_all()
+    return run_once(should_stop=should_stop)
+
+
 class Command(BaseCommand):
     help = (
-        "Deliver queued notifications and run CIVICGRID_WORKER_TASKS every --interval seconds "
+        "Run the periodic tasks and deliver queued notifications every --interval seconds "
         "until SIGTERM/SIGINT; --once does one pass and exits."
     )
 
@@ -27,7 +41,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, once: bool, interval: float, **options):
         if once:
-            done = run_once()
+            done = one_pass()
             self.stdout.write(f"processed {done} notification(s)")
             return
 
@@ -48,7 +62,7 @@ class Command(BaseCommand):
                 # CONN_MAX_AGE, as a request would at its start.
                 close_old_connections()
                 try:
-                    done = run_once(should_stop=stop.is_set)
+                    done = one_pass(should_stop=stop.is_set)
                 except ImproperlyConfigured:
                     raise  # a wrong setting does not fix itself: fail loudly
                 except Exception:  # a locked or unreachable database: log, wait, try again

@@ -1,26 +1,30 @@
-"""The console's work queues: which cases each role works on, as data.
+"""Work queues (工作队列): which cases each role works on, as data, and the viewer's filters on them.
 
 A queue is the viewer's visible cases (cases/access.py) narrowed by a fixed condition — a
 status, supervision, an overdue clock, the viewer's own department — on which the viewer's own
-filters (status, category, grid, street, light, date, search) are laid by the console view.
+filters (status, category, grid, street, light, date, search; `parse_queue_query`) are laid.
 Who sees which queue is decided by capabilities (accounts/roles.py), never by role names.
+The console shows the queues; the dashboard exports them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Exists, OuterRef, Q
+from django.http import QueryDict
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from pydantic import ValidationError
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Capability, Role, user_can
 from civicgrid.cases.access import department_subtree
 from civicgrid.cases.choices import OPEN_STATUSES, TIMED_STATUSES, CaseStatus
 from civicgrid.cases.models import ExtensionRequest, ExtensionStatus
+from civicgrid.cases.selectors import SORTS, CaseFilter
 
 S = CaseStatus
 
@@ -56,10 +60,10 @@ def own_department_ids(user: User) -> list[int]:
         return []
     if user.role != Role.DEPARTMENT_ADMIN:
         return [user.department_id]
-    cached = getattr(user, "_console_department_ids", None)
+    cached = getattr(user, "_queue_department_ids", None)
     if cached is None or cached[0] != user.department_id:
         cached = (user.department_id, department_subtree(user.department_id))
-        user._console_department_ids = cached
+        user._queue_department_ids = cached
     return cached[1]
 
 
@@ -127,3 +131,67 @@ def queues_for(user: User) -> list[Queue]:
 def default_queue(user: User) -> Queue:
     mine = {q.name for q in queues_for(user)}
     return QUEUES[next(name for name in DEFAULT_ORDER if name in mine)]
+
+
+# --- the viewer's filters on a queue ---------------------------------------------------------------
+
+FILTER_FIELDS = ("category", "department", "street", "cell", "light", "date_from", "date_to", "q", "sort")
+
+FILTER_MESSAGES = {
+    "light": _("请选择绿灯、黄灯、红灯或不计时"),
+    "date_from": _("日期格式应为 YYYY-MM-DD"),
+    "date_to": _("日期格式应为 YYYY-MM-DD"),
+    "status": _("未知的状态"),
+    "sort": _("未知的排序方式"),
+}
+
+
+@dataclass
+class QueueQuery:
+    """A queue's filters as parsed from the query string, the page wanted, and what was wrong."""
+
+    filters: CaseFilter
+    page: int
+    values: dict[str, object]  # what the form shows again (the raw, valid input)
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def active(self) -> bool:
+        """Does the viewer filter anything beyond the queue itself?"""
+        return any(v for k, v in self.values.items() if k != "sort")
+
+
+def parse_queue_query(params: QueryDict, queue: Queue) -> QueueQuery:
+    """GET parameters → CaseFilter; an invalid field is dropped and reported, the rest applies."""
+    data: dict[str, object] = {}
+    for name in FILTER_FIELDS:
+        value = (params.get(name) or "").strip()
+        if value:
+            data[name] = value
+    if not queue.fixed_status:
+        statuses = [s for s in params.getlist("status") if s]
+        if statuses:
+            data["status"] = statuses
+    data.setdefault("sort", queue.sort)
+    errors: dict[str, str] = {}
+    if data["sort"] not in SORTS:
+        errors["sort"] = str(FILTER_MESSAGES["sort"])
+        data["sort"] = queue.sort
+    while True:
+        try:
+            filters = CaseFilter.model_validate(data)
+            break
+        except ValidationError as exc:
+            for error in exc.errors():
+                name = str(error["loc"][0]) if error.get("loc") else ""
+                errors[name] = str(FILTER_MESSAGES.get(name, _("输入有误")))
+                data.pop(name, None)
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        errors["date_to"] = str(_("结束日期不能早于开始日期"))
+        filters = filters.model_copy(update={"date_to": None})
+        data.pop("date_to", None)
+    try:
+        page = max(int(params.get("page") or 1), 1)
+    except ValueError:
+        page = 1
+    return QueueQuery(filters=filters, page=page, values=data, errors=errors)

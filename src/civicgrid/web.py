@@ -1,10 +1,18 @@
-"""What every H5 view shares: sign-in and role checks, JSON-or-HTML answers, domain errors as HTTP."""
+"""What every H5 page shares: sign-in and role checks, JSON-or-HTML answers, domain errors as HTTP
+and next to form fields.
+
+Both the page app `mobile` and the pages of domain apps (codes' scan pages /c/, points' pages
+/m/points/) use these, so this module sits below the domain apps and imports only accounts and core
+(the import contracts in pyproject.toml). The pages it renders (mobile/forbidden.html,
+mobile/not_found.html) live beside the shared H5 frame in templates/mobile/.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 
+from django import forms
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -14,6 +22,9 @@ from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.core.errors import DomainError, NotFound, PermissionDenied
 
 LOGIN_URL = reverse_lazy("accounts:code_login")
+
+# Service fields → the form field their error is shown next to.
+FIELD_OF = {"lat": "location", "lon": "location", "Idempotency-Key": None, "channel": None, "urgency": None}
 
 
 def mobile_login_required(view: Callable) -> Callable:
@@ -61,3 +72,11 @@ def http_error(err: DomainError, request: HttpRequest) -> HttpResponse:
     if isinstance(err, PermissionDenied):
         return forbidden(request, err.message)
     raise err
+
+
+def add_domain_error(form: forms.Form, err: DomainError) -> None:
+    """A service's refusal shown next to the field it names (lat/lon: the map), else above the form."""
+    field = FIELD_OF.get(err.field, err.field) if err.field else None
+    if field is not None and field not in form.fields:
+        field = None
+    form.add_error(field, err.message)

@@ -1,3 +1,6 @@
+"""The project's own pages: the landing page (it counts what the domain apps hold, so it lives above
+them, beside urls.py) and the public photos of the embedded deployment."""
+
 from django.conf import settings
 from django.shortcuts import render
 from django.views.static import serve
