@@ -127,7 +127,7 @@ def postgresql_problem() -> tuple[str | None, bool]:
         if re.search(r"Connection refused|No such file or directory|timeout expired", text):
             where = re.search(r'connection to server (on socket "[^"]+"|at "[^"]+", port \d+)', text)
             fix = setup if local else "start it, or point PGHOST/PGPORT at one"
-            return f"no PostgreSQL server answers {where[1] if where else ''}: {fix}", local
+            return f"no PostgreSQL server answers{' ' + where[1] if where else ''}: {fix}", local
         fatal = re.search(r"FATAL:\s*(.+)", text)
         return f"PostgreSQL refused the connection: {fatal[1] if fatal else ' '.join(text.split())}", False
     if not allowed:
