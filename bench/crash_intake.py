@@ -16,7 +16,10 @@ and its REPORT event. Target: stored == acknowledged.
 
 What it shows: a commit is durable before the 201 goes out, against a killed process. It does not
 simulate a power cut (the OS page cache survives a SIGKILL); synchronous=FULL / synchronous_commit=on
-in settings.py cover that case. The last line of output is one JSON object.
+in settings.py cover that case. The PostgreSQL run needs a local server and a role that may create
+databases (see bench/needs.py: as root it sets both up, else it says in one line what is missing).
+The last line of output is one JSON object, naming the databases it skipped or that failed; exit
+status 0, 2 (skipped) or 1 (failed).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import needs  # noqa: E402
 from serverkit import BBOX, CATEGORIES, Server, Target, log  # noqa: E402
 
 RETRY_FOR_SECONDS = 30.0  # a client gives one report this long to get through the restarts
@@ -177,9 +181,13 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temp dir / bench database afterwards")
     args = parser.parse_args()
 
+    run = needs.Run("crash_intake")
     results = {}
-    for vendor in [v.strip() for v in args.databases.split(",") if v.strip()]:
-        results[vendor] = crash_database(vendor, args)
+    vendors = [v.strip() for v in args.databases.split(",") if v.strip()]
+    # All needs are checked (and set up) first, so that what is missing is said before the long runs.
+    for vendor in [v for v in vendors if not run.missing(v, *needs.for_database(v))]:
+        with run.part(vendor):
+            results[vendor] = crash_database(vendor, args)
 
     print(f"crash_intake: {args.clients} clients, gunicorn {args.workers} workers, SIGKILL of the whole server "
           f"every {args.min_interval:g}–{args.max_interval:g} s")
@@ -195,8 +203,7 @@ def main() -> None:
               f" {'ok' if ok else 'FAILED'}")
         print(f"{'':<11} failed attempts (server down) {r['_failed_attempts']}, restart time {r['_downtime']} s, "
               f"other statuses {r['_other_status'] or 'none'}, rows {r['_rows']}, integrity {r['_integrity']}")
-    print(json.dumps({"bench": "crash_intake", **{v: {k: x for k, x in r.items() if not k.startswith("_")}
-                                                 for v, r in results.items()}}))
+    run.finish({v: {k: x for k, x in r.items() if not k.startswith("_")} for v, r in results.items()})
 
 
 if __name__ == "__main__":

@@ -20,7 +20,11 @@ different filters, 2 warm-up rounds and then `--reps` rounds (fewer when one rou
 DuckDB: the cases and events are exported (PostgreSQL `COPY … TO STDOUT` as CSV; SQLite rows
 through the csv module when only SQLite runs) and loaded into DuckDB tables (2 threads); each call
 that reads cases gets the equivalent GROUP BY over those raw rows, without rollups, timed the same
-way. The last line of output is one JSON object.
+way. DuckDB comes with the `bench` extra (`.venv/bin/pip install -e '.[bench]'`); without it that
+comparison is skipped. The PostgreSQL run needs a local server and a role that may create databases
+(see bench/needs.py: as root it sets both up, else it says in one line what is missing). The last
+line of output is one JSON object, naming the parts (databases, duckdb) it skipped or that failed;
+exit status 0, 2 (skipped) or 1 (failed).
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ import sys
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import needs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -427,29 +434,42 @@ def main() -> None:
         print(json.dumps(measure(args.reps, args.budget)))
         return
 
+    run = needs.Run("dashboard")
     vendors = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    # All needs are checked (and set up) first, so that what is missing is said before the long build.
+    duck_possible = not run.missing("duckdb", needs.duckdb)
+    vendors = [v for v in vendors if not run.missing(v, *needs.for_database(v))]
     load = os.getloadavg()[0]
-    result: dict = {"bench": "dashboard", "cases": args.cases}
-    builds = {}
+    result: dict = {"cases": args.cases}
+    measured = []
     for vendor in vendors:
-        builds[vendor] = prepare(vendor, args.cases, args.reuse)
-        log(f"[{vendor}] measuring (1-min load average {os.getloadavg()[0]:.1f}) …")
-        result[vendor] = {**summarise(run_child(vendor, args.cases, args.reps, args.budget)), "build": builds[vendor]}
+        with run.part(vendor):
+            build = prepare(vendor, args.cases, args.reuse)
+            log(f"[{vendor}] measuring (1-min load average {os.getloadavg()[0]:.1f}) …")
+            result[vendor] = {**summarise(run_child(vendor, args.cases, args.reps, args.budget)), "build": build}
+            measured.append(vendor)
 
-    source = "postgresql" if "postgresql" in vendors else "sqlite"
-    t0 = time.perf_counter()
-    paths = export(source, args.cases, WORK / f"duckdb-{args.cases}")
-    export_s = time.perf_counter() - t0
-    sys.path.insert(0, str(ROOT / "src"))
-    from zoneinfo import ZoneInfo
+    source = "postgresql" if "postgresql" in measured else "sqlite" if measured else None
+    if duck_possible and source is None:
+        run.skip("duckdb", "no database was built to export the rows from")
+    elif duck_possible:
+        with run.part("duckdb"):
+            t0 = time.perf_counter()
+            paths = export(source, args.cases, WORK / f"duckdb-{args.cases}")
+            export_s = time.perf_counter() - t0
+            sys.path.insert(0, str(ROOT / "src"))
+            from zoneinfo import ZoneInfo
 
-    now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
-    duck, load_s = duckdb_times(paths, args.reps, reference_ids(source, args.cases), now.date(), now)
-    result["duckdb_ms"] = {name: v["p50"] for name, v in duck.items()}
-    result["duckdb"] = {"export_from": source, "export_s": round(export_s, 1), "load_s": round(load_s, 1),
-                        "p95_ms": {name: v["p95"] for name, v in duck.items()}}
+            now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+            duck, load_s = duckdb_times(paths, args.reps, reference_ids(source, args.cases), now.date(), now)
+            result["duckdb_ms"] = {name: v["p50"] for name, v in duck.items()}
+            result["duckdb"] = {"export_from": source, "export_s": round(export_s, 1), "load_s": round(load_s, 1),
+                                "p95_ms": {name: v["p95"] for name, v in duck.items()}}
     result["load_average_before"] = round(load, 2)
+    if not measured:
+        run.finish(result)
 
+    vendors = measured
     target = DASHBOARD_TARGET_MS.get(args.cases)
     names = list(next(iter(result[v]["calls"] for v in vendors)))
     header = f"{'call':<28}" + "".join(f" {v[:10] + ' p50/p95':>22}" for v in vendors) + f" {'duckdb p50':>11}"
@@ -460,14 +480,17 @@ def main() -> None:
     for name in names:
         cells = "".join(f" {result[v]['calls'][name]['p50']:>10.1f} /{result[v]['calls'][name]['p95']:>9.1f}"
                         for v in vendors)
-        duck_ms = result["duckdb_ms"].get(name)
+        duck_ms = result.get("duckdb_ms", {}).get(name)
         print(f"{name:<28}{cells} {duck_ms if duck_ms is not None else '—':>11}")
     for vendor in vendors:
         r = result[vendor]
         print(f"{vendor}: dashboard p95 max {r['dashboard_p95_ms_max']} ms, map p95 max {r['map_p95_ms_max']} ms, "
               f"build {r['build']}, errors {r['errors'] or 'none'}")
-    print(f"duckdb: export from {source} {export_s:.1f} s, load {load_s:.1f} s; 1-min load average before {load:.1f}")
-    print(json.dumps(result))
+    if "duckdb" in result:
+        print(f"duckdb: export from {source} {result['duckdb']['export_s']:.1f} s, load "
+              f"{result['duckdb']['load_s']:.1f} s", end="; ")
+    print(f"1-min load average before {load:.1f}")
+    run.finish(result)
 
 
 if __name__ == "__main__":

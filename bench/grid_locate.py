@@ -5,13 +5,13 @@
 Builds two grids in a throw-away SQLite database — a demo-sized one (~400 cells over Kangbashi)
 and a large one (50,000 cells) — and, for each, times N random points through `locate()` (the
 path every report takes) and through `tree.query(Point, predicate="intersects")` on the very same
-STRtree. Same points for both, median of R repetitions. The last line of output is one JSON object.
+STRtree. Same points for both, median of R repetitions. Needs nothing beyond the venv. The last line
+of output is one JSON object (naming a grid that failed; exit status 1 then, else 0; see bench/needs.py).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import random
 import statistics
@@ -20,6 +20,9 @@ import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import needs  # noqa: E402
 
 DEMO_BBOX = (109.72, 39.57, 109.86, 39.64)  # min_lon, min_lat, max_lon, max_lat
 DEMO_SHAPE = (28, 14)  # columns × rows of 0.005° squares = 392 cells
@@ -189,34 +192,36 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=20260101)
     args = parser.parse_args()
 
+    run = needs.Run("grid_locate")
+    results = {}
     with tempfile.TemporaryDirectory(prefix="civicgrid-bench-") as tmp:
-        setup_django(Path(tmp) / "bench.sqlite3")
-        demo = bench(Grid("demo", DEMO_BBOX, *DEMO_SHAPE), args.points, args.repeat, args.seed)
-        big = bench(Grid("large", BIG_BBOX, *BIG_SHAPE), args.points, args.repeat, args.seed)
-        from django.db import connections
+        with run.part("setup"):
+            setup_django(Path(tmp) / "bench.sqlite3")
+        for grid in (Grid("demo", DEMO_BBOX, *DEMO_SHAPE), Grid("large", BIG_BBOX, *BIG_SHAPE)):
+            if "setup" not in run.failed:
+                with run.part(grid.name):
+                    results[grid.name] = bench(grid, args.points, args.repeat, args.seed)
+        if "setup" not in run.failed:
+            from django.db import connections
 
-        connections.close_all()
+            connections.close_all()
 
     print(f"grid_locate: {args.points} random points per run, median of {args.repeat} runs")
     header = (f"{'grid':<6} {'cells':>7} {'db s':>6} {'index s':>8} {'locate/s':>10} {'µs':>6} "
               f"{'strtree/s':>10} {'µs':>6} {'ratio':>6}")
     print(header)
     print("-" * len(header))
-    for r in (demo, big):
+    for r in results.values():
         print(f"{r['name']:<6} {r['cells']:>7} {r['db_build_s']:>6.2f} {r['index_build_s']:>8.2f} "
               f"{r['locate_per_s']:>10,.0f} {r['locate_us']:>6.1f} {r['strtree_per_s']:>10,.0f} "
               f"{r['strtree_us']:>6.1f} {r['ratio']:>6.2f}")
-    print(json.dumps({
-        "bench": "grid_locate",
-        "cells": big["cells"],
-        "locate_per_s": round(big["locate_per_s"]),
-        "strtree_per_s": round(big["strtree_per_s"]),
-        "ratio": round(big["ratio"], 3),
-        "demo_cells": demo["cells"],
-        "demo_locate_per_s": round(demo["locate_per_s"]),
-        "demo_strtree_per_s": round(demo["strtree_per_s"]),
-        "demo_ratio": round(demo["ratio"], 3),
-    }))
+    figures = {}
+    for prefix, r in (("", results.get("large")), ("demo_", results.get("demo"))):
+        if r is not None:
+            figures.update({f"{prefix}cells": r["cells"], f"{prefix}locate_per_s": round(r["locate_per_s"]),
+                            f"{prefix}strtree_per_s": round(r["strtree_per_s"]),
+                            f"{prefix}ratio": round(r["ratio"], 3)})
+    run.finish(figures)
 
 
 if __name__ == "__main__":

@@ -15,9 +15,10 @@ own ceiling on this machine; ratio = intake ÷ health.
 
 After a warm-up of each endpoint, each run measures intake then health; the medians over the runs
 are reported (p50/p99 of the run with the median rate). Only 201s count as intake throughput; any
-other status or socket error is printed. wrk must be installed (Debian: `apt-get install wrk`);
-this script installs nothing. Needs PostgreSQL's client tools (createdb/dropdb) for the PostgreSQL
-run. The last line of output is one JSON object.
+other status or socket error is printed. Needs wrk, and for the PostgreSQL run a local server and
+a role that may create databases (see bench/needs.py: as root it sets both up, else it says in one
+line what is missing and how to get it). The last line of output is one JSON object, naming the
+databases it skipped or that failed; exit status 0, 2 (skipped) or 1 (failed).
 """
 
 from __future__ import annotations
@@ -27,13 +28,13 @@ import json
 import os
 import resource
 import secrets
-import shutil
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import needs  # noqa: E402
 from serverkit import BBOX, CATEGORIES, Server, Target, log, machine_busy_seconds, process_cpu_seconds  # noqa: E402
 
 TARGETS = {"intake": 400, "sqlite": 400, "postgresql": 500}  # reports/s, and p99 < 100 ms
@@ -230,14 +231,13 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the temp dir / bench database afterwards")
     args = parser.parse_args()
 
-    if shutil.which("wrk") is None:
-        print("bench/intake.py needs wrk, which is not installed. On Debian/Ubuntu: apt-get install -y wrk",
-              file=sys.stderr)
-        sys.exit(2)
-
+    run = needs.Run("intake")
     results = {}
-    for vendor in [v.strip() for v in args.databases.split(",") if v.strip()]:
-        results[vendor] = bench_database(vendor, args)
+    vendors = [v.strip() for v in args.databases.split(",") if v.strip()]
+    # All needs are checked (and set up) first, so that what is missing is said before the long runs.
+    for vendor in [v for v in vendors if not run.missing(v, needs.wrk, *needs.for_database(v))]:
+        with run.part(vendor):
+            results[vendor] = bench_database(vendor, args)
 
     print(f"intake: POST /api/cases vs GET /api/health, {args.connections} connections, gunicorn "
           f"{args.workers} workers, {args.runs}×{args.duration:g} s after {args.warmup:g} s warm-up; medians")
@@ -257,8 +257,7 @@ def main() -> None:
         print(f"{'':<11} CPU per report: server (gunicorn + database backends) {r['_server_cpu_ms']} ms, wrk "
               f"{r['_wrk_cpu_ms']} ms; per health request {r['_health_server_cpu_ms']} ms; other processes kept "
               f"{r['_others_cores']} of the cores busy during intake")
-    print(json.dumps({"bench": "intake", **{v: {k: x for k, x in r.items() if not k.startswith("_")}
-                                           for v, r in results.items()}}))
+    run.finish({v: {k: x for k, x in r.items() if not k.startswith("_")} for v, r in results.items()})
 
 
 if __name__ == "__main__":

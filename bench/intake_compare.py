@@ -14,19 +14,22 @@ and in the same minutes, so the per-round differences are the set-ups'. A set-up
 source tree with `PYTHONPATH:…/src`, a gunicorn option with `GUNICORN_CMD_ARGS:…`).
 
 Per measurement it prints reports/s, CPU ms per report of the gunicorn workers and of the
-PostgreSQL backends, and the cores the machine kept busy. The last line is one JSON object with
-each set-up's median reports/s and its per-round rates.
+PostgreSQL backends, and the cores the machine kept busy. Needs wrk, and for PostgreSQL a local
+server and a role that may create databases (see bench/needs.py). The last line is one JSON object
+with each set-up's median reports/s and its per-round rates, naming the set-ups it skipped or that
+failed (a set-up that fails in one round is left out of the later ones); exit status 0, 2 (skipped)
+or 1 (failed).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import needs  # noqa: E402
 from intake import wrk  # noqa: E402
 from serverkit import Server, Target, log, machine_busy_seconds, process_cpu_seconds  # noqa: E402
 
@@ -60,40 +63,53 @@ def main() -> None:
     if len({name for name, _, _ in setups}) != len(setups):
         raise SystemExit("set-up names must differ")
 
-    target = Target.create(args.database)
+    run = needs.Run("intake_compare")
     rates: dict[str, list[float]] = {name: [] for name, _, _ in setups}
-    try:
+    # Every set-up needs the load generator and the database.
+    if any([run.missing(name, needs.wrk, *needs.for_database(args.database)) for name, _, _ in setups]):
+        run.finish({"db": args.database})
+    target = None
+    with run.part("database"):  # migrate + demo, shared by every set-up
+        target = Target.create(args.database)
         target.prepare(args.history)
         tokens = target.tokens(4)
+    if "database" in run.failed:
+        if target is not None:
+            target.cleanup()
+        run.finish({"db": args.database})
+    try:
         base_env = dict(target.env)
         for round_no in range(args.rounds):
             for name, workers, env in setups:
+                if name in run.failed:
+                    continue
                 target.env = {**base_env, **env}
                 server = Server(target, workers=workers)
-                server.start()
-                try:
-                    lua = (target.home / "intake.lua", "intake", tokens)
-                    wrk(server.url, lua, 3, args.connections, 1)
-                    worker_pids, backend_pids = server.pids(), target.backend_pids()
-                    cpu_w, cpu_b, busy = (process_cpu_seconds(worker_pids), process_cpu_seconds(backend_pids),
-                                          machine_busy_seconds())
-                    r = wrk(server.url, lua, args.duration, args.connections, 1)
-                    n = r["statuses"].get("201", 0)
-                    if n == 0:
-                        raise SystemExit(f"[{name}] no 201 in round {round_no}: {r['statuses']}")
-                    rate = n / args.duration
-                    rates[name].append(round(rate, 1))
-                    log(f"round {round_no} {name:>12}: {rate:6.1f} reports/s, p99 {r['p99_us'] / 1000:.1f} ms, "
-                        f"CPU per report workers {(process_cpu_seconds(worker_pids) - cpu_w) / n * 1000:.2f} ms, "
-                        f"database {(process_cpu_seconds(target.backend_pids()) - cpu_b) / n * 1000:.2f} ms; "
-                        f"machine busy {(machine_busy_seconds() - busy) / args.duration:.2f} cores; "
-                        f"cases {target.count_rows()}")
-                finally:
-                    server.stop()
+                with run.part(name):
+                    try:
+                        server.start()
+                        lua = (target.home / "intake.lua", "intake", tokens)
+                        wrk(server.url, lua, 3, args.connections, 1)
+                        worker_pids, backend_pids = server.pids(), target.backend_pids()
+                        cpu_w, cpu_b, busy = (process_cpu_seconds(worker_pids), process_cpu_seconds(backend_pids),
+                                              machine_busy_seconds())
+                        r = wrk(server.url, lua, args.duration, args.connections, 1)
+                        n = r["statuses"].get("201", 0)
+                        if n == 0:
+                            raise SystemExit(f"[{name}] no 201 in round {round_no}: {r['statuses']}")
+                        rate = n / args.duration
+                        rates[name].append(round(rate, 1))
+                        log(f"round {round_no} {name:>12}: {rate:6.1f} reports/s, p99 {r['p99_us'] / 1000:.1f} ms, "
+                            f"CPU per report workers {(process_cpu_seconds(worker_pids) - cpu_w) / n * 1000:.2f} ms, "
+                            f"database {(process_cpu_seconds(target.backend_pids()) - cpu_b) / n * 1000:.2f} ms; "
+                            f"machine busy {(machine_busy_seconds() - busy) / args.duration:.2f} cores; "
+                            f"cases {target.count_rows()}")
+                    finally:
+                        server.stop()
     finally:
         target.cleanup()
-    print(json.dumps({"bench": "intake_compare", "db": args.database, **{
-        name: {"req_per_s": statistics.median(v), "runs": v} for name, v in rates.items()}}))
+    run.finish({"db": args.database, **{
+        name: {"req_per_s": statistics.median(v), "runs": v} for name, v in rates.items() if v}})
 
 
 if __name__ == "__main__":

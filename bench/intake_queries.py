@@ -9,8 +9,9 @@ SQL statements of each intake (CaptureQueriesContext; BEGIN/COMMIT included, the
 by kind and by table), then, without capturing, it times the same intakes: CPU ms per report
 (process_time, which other processes on the machine barely disturb) and wall ms; and the write-ahead
 log each intake adds (KB; on SQLite also pages, every table and index page a commit changed). A few
-reports are sent first to warm the caches (grid index, calendar). The last line of output is one JSON
-object.
+reports are sent first to warm the caches (grid index, calendar). The PostgreSQL run needs a local
+server and a role that may create databases (see bench/needs.py). The last line of output is one
+JSON object, naming the databases it skipped or that failed; exit status 0, 2 (skipped) or 1 (failed).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import needs  # noqa: E402
 from serverkit import BBOX, CATEGORIES, ROOT, Target, log  # noqa: E402
 
 
@@ -200,7 +202,13 @@ def main() -> None:
         child(args.reports, args.seed)
         return
 
-    results = {v.strip(): run_database(v.strip(), args) for v in args.databases.split(",") if v.strip()}
+    run = needs.Run("intake_queries")
+    results = {}
+    vendors = [v.strip() for v in args.databases.split(",") if v.strip()]
+    # All needs are checked (and set up) first, so that what is missing is said before the long runs.
+    for vendor in [v for v in vendors if not run.missing(v, *needs.for_database(v))]:
+        with run.part(vendor):
+            results[vendor] = run_database(vendor, args)
     print(f"intake_queries: {args.reports} reports through django.test.Client, in process; CPU/wall: median of 3")
     for vendor, r in results.items():
         print(f"{vendor}: {r['queries_median']} statements per intake (min {r['queries_min']}, max "
@@ -208,9 +216,9 @@ def main() -> None:
               + (f" ({r['wal_pages']} pages)" if r["wal_pages"] is not None else ""))
         for kind, n in r["per_intake"].items():
             print(f"    {n:>5.2f}  {kind}")
-    print(json.dumps({"bench": "intake_queries", **{
+    run.finish({
         v: {"queries": r["queries_median"], "cpu_ms": r["cpu_ms"], "wall_ms": r["wall_ms"], "wal_kb": r["wal_kb"],
-            **({"wal_pages": r["wal_pages"]} if r["wal_pages"] is not None else {})} for v, r in results.items()}}))
+            **({"wal_pages": r["wal_pages"]} if r["wal_pages"] is not None else {})} for v, r in results.items()})
 
 
 if __name__ == "__main__":
