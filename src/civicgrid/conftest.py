@@ -3,12 +3,23 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
 from civicgrid.grids import index
 from civicgrid.taxonomy import cache as taxonomy_cache
 from civicgrid.worktime import calendar
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _static_root():
+    # The tests serve static files from the apps (WHITENOISE_USE_FINDERS) and never run collectstatic,
+    # which `civicgrid serve` does in deployment; without the folder WhiteNoise warns "No directory at"
+    # each time a test client or the live server builds the middleware.
+    from django.conf import settings
+
+    Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
 
 
 @pytest.fixture(autouse=True)

@@ -4,17 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from civicgrid.analytics.models import (
-    CategoryDay,
-    CellCubeDay,
-    CellDay,
-    ChannelDay,
-    CityDay,
-    CubeDay,
-    DepartmentDay,
-    StreetDay,
-    StreetDepartmentDay,
-)
+from civicgrid.analytics.models import ROLLUPS
 
 
 class RollupAdmin(admin.ModelAdmin):
@@ -33,6 +23,5 @@ class RollupAdmin(admin.ModelAdmin):
         return False
 
 
-for model in (CityDay, StreetDay, CellDay, DepartmentDay, CategoryDay, ChannelDay, CubeDay, CellCubeDay,
-              StreetDepartmentDay):
-    admin.site.register(model, RollupAdmin)
+for rollup in ROLLUPS:
+    admin.site.register(rollup.day, RollupAdmin)

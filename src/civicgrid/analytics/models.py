@@ -15,11 +15,18 @@ dimensions too on SQLite and PostgreSQL alike. Rows are written only by `analyti
 
 Each daily table has a monthly twin (`…Month`, `day` = the first of the month) holding the same
 counters summed per month, so that a year reads 12 rows per group instead of 365.
+
+`ROLLUPS` is the one list of grouping sets: each is declared once below (`_rollup` makes both of
+its models), and everything that writes or picks a table (`rollups.apply_pending`, `rollups.rebuild`,
+`selectors`, the admin, the tests) goes through it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import models
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import Department
@@ -83,252 +90,103 @@ def _fk(model, label):
                              related_name="+", db_index=False, db_constraint=False)
 
 
-def _unique(name: str) -> list[models.UniqueConstraint]:
-    return [models.UniqueConstraint(fields=["day", "dims"], name=name)]
-
-
-class CityDay(FlowCounts):
-    """全市: the whole city per day."""
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("全市日汇总 city day")
-        verbose_name_plural = _("全市日汇总 city days")
-        constraints = _unique("cityday_unique")
-
-
-class StreetDay(FlowCounts):
-    """街道: per street per day (empty street = outside the grid)."""
-
-    street = _fk(Street, _("街道 street"))
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("街道日汇总 street day")
-        verbose_name_plural = _("街道日汇总 street days")
-        constraints = _unique("streetday_unique")
-        indexes = [models.Index(fields=["street", "day"], name="streetday_street_idx")]
-
-
-class CellDay(FlowCounts):
-    """单元网格: per unit grid cell per day."""
-
-    cell = _fk(Cell, _("单元网格 cell"))
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("网格日汇总 cell day")
-        verbose_name_plural = _("网格日汇总 cell days")
-        constraints = _unique("cellday_unique")
-        indexes = [models.Index(fields=["cell", "day"], name="cellday_cell_idx")]
-
-
-class DepartmentDay(FlowCounts):
-    """部门: per department per day (empty = not dispatched)."""
-
-    department = _fk(Department, _("部门 department"))
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("部门日汇总 department day")
-        verbose_name_plural = _("部门日汇总 department days")
-        constraints = _unique("departmentday_unique")
-        indexes = [models.Index(fields=["department", "day"], name="departmentday_dept_idx")]
-
-
-class CategoryDay(FlowCounts):
-    """分类: per category per day (empty = not classified yet)."""
-
-    category = _fk(Category, _("分类 category"))
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("分类日汇总 category day")
-        verbose_name_plural = _("分类日汇总 category days")
-        constraints = _unique("categoryday_unique")
-        indexes = [models.Index(fields=["category", "day"], name="categoryday_category_idx")]
-
-
-class ChannelDay(FlowCounts):
-    """来源渠道: per channel per day."""
-
-    channel = models.CharField(_("来源 channel"), max_length=12, choices=Channel.choices)
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("渠道日汇总 channel day")
-        verbose_name_plural = _("渠道日汇总 channel days")
-        constraints = _unique("channelday_unique")
-
-
-class CubeDay(FlowCounts):
-    """组合: street × department × category × channel per day, for combined filters."""
-
-    street = _fk(Street, _("街道 street"))
-    department = _fk(Department, _("部门 department"))
-    category = _fk(Category, _("分类 category"))
-    channel = models.CharField(_("来源 channel"), max_length=12, choices=Channel.choices)
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("组合日汇总 cube day")
-        verbose_name_plural = _("组合日汇总 cube days")
-        constraints = _unique("cubeday_unique")
-        indexes = [
-            models.Index(fields=["street", "day"], name="cubeday_street_idx"),
-            models.Index(fields=["department", "day"], name="cubeday_dept_idx"),
-            models.Index(fields=["category", "day"], name="cubeday_category_idx"),
-            models.Index(fields=["street", "department", "day"], name="cubeday_street_dept_idx"),
-            models.Index(fields=["street", "category", "day"], name="cubeday_street_category_idx"),
-            models.Index(fields=["department", "category", "day"], name="cubeday_dept_category_idx"),
-        ]
-
-
-class StreetDepartmentDay(FlowCounts):
-    """街道 × 部门: per street and department per day (the departments' indicators in a street read
-    a few hundred rows here instead of the street's tens of thousands of cube rows)."""
-
-    street = _fk(Street, _("街道 street"))
-    department = _fk(Department, _("部门 department"))
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("街道部门日汇总 street department day")
-        verbose_name_plural = _("街道部门日汇总 street department days")
-        constraints = _unique("streetdeptday_unique")
-        indexes = [models.Index(fields=["street", "day"], name="streetdeptday_street_idx"),
-                   models.Index(fields=["department", "day"], name="streetdeptday_dept_idx")]
-
-
-class CellCubeDay(FlowCounts):
-    """网格组合: cell × department × category per day, for the cells under a department or category
-    filter (the street follows from the cell)."""
-
-    cell = _fk(Cell, _("单元网格 cell"))
-    department = _fk(Department, _("部门 department"))
-    category = _fk(Category, _("分类 category"))
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("网格组合日汇总 cell cube day")
-        verbose_name_plural = _("网格组合日汇总 cell cube days")
-        constraints = _unique("cellcubeday_unique")
-        # filter first (category, department or both, then the days), group by cell after
-        indexes = [
-            models.Index(fields=["category", "day"], name="cellcubeday_category_idx"),
-            models.Index(fields=["department", "day"], name="cellcubeday_dept_idx"),
-            models.Index(fields=["department", "category", "day"], name="cellcubeday_dept_cat_idx"),
-        ]
-
-
-class CityMonth(FlowCounts):
-    """全市月汇总: CityDay summed per month (day = the 1st)."""
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("全市月汇总 city month")
-        verbose_name_plural = _("全市月汇总 city months")
-        constraints = _unique("citymonth_unique")
-
-
-class StreetMonth(FlowCounts):
-    """街道月汇总."""
-
-    street = _fk(Street, _("街道 street"))
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("街道月汇总 street month")
-        verbose_name_plural = _("街道月汇总 street months")
-        constraints = _unique("streetmonth_unique")
-        indexes = [models.Index(fields=["street", "day"], name="streetmonth_street_idx")]
-
-
-class CellMonth(FlowCounts):
-    """网格月汇总."""
-
-    cell = _fk(Cell, _("单元网格 cell"))
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("网格月汇总 cell month")
-        verbose_name_plural = _("网格月汇总 cell months")
-        constraints = _unique("cellmonth_unique")
-        indexes = [models.Index(fields=["cell", "day"], name="cellmonth_cell_idx")]
-
-
-class DepartmentMonth(FlowCounts):
-    """部门月汇总."""
-
-    department = _fk(Department, _("部门 department"))
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("部门月汇总 department month")
-        verbose_name_plural = _("部门月汇总 department months")
-        constraints = _unique("departmentmonth_unique")
-        indexes = [models.Index(fields=["department", "day"], name="departmentmonth_dept_idx")]
-
-
-class CategoryMonth(FlowCounts):
-    """分类月汇总."""
-
-    category = _fk(Category, _("分类 category"))
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("分类月汇总 category month")
-        verbose_name_plural = _("分类月汇总 category months")
-        constraints = _unique("categorymonth_unique")
-        indexes = [models.Index(fields=["category", "day"], name="categorymonth_category_idx")]
-
-
-class ChannelMonth(FlowCounts):
-    """渠道月汇总."""
-
-    channel = models.CharField(_("来源 channel"), max_length=12, choices=Channel.choices)
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("渠道月汇总 channel month")
-        verbose_name_plural = _("渠道月汇总 channel months")
-        constraints = _unique("channelmonth_unique")
-
-
-class CubeMonth(FlowCounts):
-    """组合月汇总: street × department × category × channel per month."""
-
-    street = _fk(Street, _("街道 street"))
-    department = _fk(Department, _("部门 department"))
-    category = _fk(Category, _("分类 category"))
-    channel = models.CharField(_("来源 channel"), max_length=12, choices=Channel.choices)
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("组合月汇总 cube month")
-        verbose_name_plural = _("组合月汇总 cube months")
-        constraints = _unique("cubemonth_unique")
-        indexes = [
-            models.Index(fields=["street", "day"], name="cubemonth_street_idx"),
-            models.Index(fields=["department", "day"], name="cubemonth_dept_idx"),
-            models.Index(fields=["category", "day"], name="cubemonth_category_idx"),
-        ]
-
-
-class StreetDepartmentMonth(FlowCounts):
-    """街道部门月汇总."""
-
-    street = _fk(Street, _("街道 street"))
-    department = _fk(Department, _("部门 department"))
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("街道部门月汇总 street department month")
-        verbose_name_plural = _("街道部门月汇总 street department months")
-        constraints = _unique("streetdeptmonth_unique")
-        indexes = [models.Index(fields=["street", "day"], name="streetdeptmonth_street_idx"),
-                   models.Index(fields=["department", "day"], name="streetdeptmonth_dept_idx")]
-
-
-class CellCubeMonth(FlowCounts):
-    """网格组合月汇总: cell × department × category per month."""
-
-    cell = _fk(Cell, _("单元网格 cell"))
-    department = _fk(Department, _("部门 department"))
-    category = _fk(Category, _("分类 category"))
-
-    class Meta(FlowCounts.Meta):
-        verbose_name = _("网格组合月汇总 cell cube month")
-        verbose_name_plural = _("网格组合月汇总 cell cube months")
-        constraints = _unique("cellcubemonth_unique")
-        indexes = [
-            models.Index(fields=["category", "day"], name="cellcubemonth_category_idx"),
-            models.Index(fields=["department", "day"], name="cellcubemonth_dept_idx"),
-            models.Index(fields=["department", "category", "day"], name="cellcubemonth_dept_cat_idx"),
-        ]
+def _dimension(dim: str) -> models.Field:
+    """The column of one dimension of a grouping set (see DIMENSIONS)."""
+    if dim == "channel":
+        return models.CharField(_("来源 channel"), max_length=12, choices=Channel.choices)
+    model, label = {"street": (Street, _("街道 street")), "cell": (Cell, _("单元网格 cell")),
+                    "department": (Department, _("部门 department")),
+                    "category": (Category, _("分类 category"))}[dim]
+    return _fk(model, label)
+
+
+DIMENSIONS = ("street", "cell", "department", "category", "channel")
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """One grouping set: its dimensions (in the order of its `dims` key) and its two tables."""
+
+    dims: tuple[str, ...]
+    day: type[FlowCounts]
+    month: type[FlowCounts]
+
+    @property
+    def tables(self) -> tuple[tuple[type[FlowCounts], str], ...]:
+        """(model, grain) of the daily and the monthly table."""
+        return (self.day, "day"), (self.month, "month")
+
+    def answers(self, needed: set[str]) -> bool:
+        """Its rows can be filtered or grouped by each of `needed` (a cell's street follows from the cell)."""
+        return needed <= {*self.dims, *(["street"] if "cell" in self.dims else [])}
+
+
+ROLLUPS: list[Rollup] = []  # every grouping set, smallest first: a reader takes the first that answers
+
+
+def _rollup(name: str, key: str, dims: tuple[str, ...], day_name, month_name, doc: str,
+            indexes: dict[str, tuple[str, ...]] | None = None, daily_only: tuple[str, ...] = ()
+            ) -> tuple[type[FlowCounts], type[FlowCounts]]:
+    """Declare a grouping set: the models `<name>Day` and `<name>Month` with a column per dimension,
+    unique (day, dims) as `<key><grain>_unique` and an index `<key><grain>_<suffix>` on
+    (columns…, day) per entry of `indexes` (those named in `daily_only` on the daily table only)."""
+    tables = []
+    for grain, verbose_name in (("day", day_name), ("month", month_name)):
+        meta = type("Meta", (FlowCounts.Meta,), {
+            "verbose_name": verbose_name,
+            # "… days" in both languages; set, not left to Django's default, as the migrations have it
+            "verbose_name_plural": format_lazy("{}s", verbose_name),
+            "constraints": [models.UniqueConstraint(fields=["day", "dims"], name=f"{key}{grain}_unique")],
+            "indexes": [models.Index(fields=[*columns, "day"], name=f"{key}{grain}_{suffix}")
+                        for suffix, columns in (indexes or {}).items()
+                        if grain == "day" or suffix not in daily_only],
+        })
+        attrs = {"__module__": __name__, "Meta": meta, **{dim: _dimension(dim) for dim in dims},
+                 "__doc__": doc if grain == "day" else f"{name}Day summed per month (day = the 1st)."}
+        tables.append(type(f"{name}{grain.capitalize()}", (FlowCounts,), attrs))
+    day, month = tables
+    ROLLUPS.append(Rollup(dims, day, month))
+    return day, month
+
+
+CityDay, CityMonth = _rollup(
+    "City", "city", (), _("全市日汇总 city day"), _("全市月汇总 city month"), "全市: the whole city per day.")
+ChannelDay, ChannelMonth = _rollup(
+    "Channel", "channel", ("channel",), _("渠道日汇总 channel day"), _("渠道月汇总 channel month"),
+    "来源渠道: per channel per day.")
+StreetDay, StreetMonth = _rollup(
+    "Street", "street", ("street",), _("街道日汇总 street day"), _("街道月汇总 street month"),
+    "街道: per street per day (empty street = outside the grid).", {"street_idx": ("street",)})
+DepartmentDay, DepartmentMonth = _rollup(
+    "Department", "department", ("department",), _("部门日汇总 department day"), _("部门月汇总 department month"),
+    "部门: per department per day (empty = not dispatched).", {"dept_idx": ("department",)})
+CategoryDay, CategoryMonth = _rollup(
+    "Category", "category", ("category",), _("分类日汇总 category day"), _("分类月汇总 category month"),
+    "分类: per category per day (empty = not classified yet).", {"category_idx": ("category",)})
+CellDay, CellMonth = _rollup(
+    "Cell", "cell", ("cell",), _("网格日汇总 cell day"), _("网格月汇总 cell month"),
+    "单元网格: per unit grid cell per day.", {"cell_idx": ("cell",)})
+StreetDepartmentDay, StreetDepartmentMonth = _rollup(
+    "StreetDepartment", "streetdept", ("street", "department"),
+    _("街道部门日汇总 street department day"), _("街道部门月汇总 street department month"),
+    "街道 × 部门: per street and department per day (the departments' indicators in a street read a few "
+    "hundred rows here instead of the street's tens of thousands of cube rows).",
+    {"street_idx": ("street",), "dept_idx": ("department",)})
+CubeDay, CubeMonth = _rollup(
+    "Cube", "cube", ("street", "department", "category", "channel"), _("组合日汇总 cube day"),
+    _("组合月汇总 cube month"), "组合: street × department × category × channel per day, for combined filters.",
+    {"street_idx": ("street",), "dept_idx": ("department",), "category_idx": ("category",),
+     "street_dept_idx": ("street", "department"), "street_category_idx": ("street", "category"),
+     "dept_category_idx": ("department", "category")},
+    # the two-dimension indexes on the daily cube only (the monthly cube has a thirtieth of its rows)
+    daily_only=("street_dept_idx", "street_category_idx", "dept_category_idx"))
+CellCubeDay, CellCubeMonth = _rollup(
+    "CellCube", "cellcube", ("cell", "department", "category"),
+    _("网格组合日汇总 cell cube day"), _("网格组合月汇总 cell cube month"),
+    "网格组合: cell × department × category per day, for the cells under a department or category filter "
+    "(the street follows from the cell).",
+    # filter first (category, department or both, then the days), group by cell after
+    {"category_idx": ("category",), "dept_idx": ("department",), "dept_cat_idx": ("department", "category")})
 
 
 class CaseTally(models.Model):

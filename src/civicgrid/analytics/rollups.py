@@ -44,27 +44,12 @@ from civicgrid.accounts.roles import Role
 from civicgrid.analytics.models import (
     COHORT_COUNTERS,
     COUNTERS,
+    DIMENSIONS,
     EVENT_COUNTERS,
+    ROLLUPS,
     CaseTally,
-    CategoryDay,
-    CategoryMonth,
-    CellCubeDay,
-    CellCubeMonth,
-    CellDay,
-    CellMonth,
-    ChannelDay,
-    ChannelMonth,
-    CityDay,
-    CityMonth,
-    CubeDay,
-    CubeMonth,
-    DepartmentDay,
-    DepartmentMonth,
     FlowCounts,
-    StreetDay,
-    StreetDepartmentDay,
-    StreetDepartmentMonth,
-    StreetMonth,
+    Rollup,
 )
 from civicgrid.cases.choices import Action, CaseStatus, Channel, Rating
 from civicgrid.cases.models import Case, CaseDeadline, CaseEvent
@@ -139,30 +124,10 @@ def by_grid_q() -> Q:
 
 # --- the tables ----------------------------------------------------------------------------------
 
-DIMENSIONS = ("street", "cell", "department", "category", "channel")
-CUBE = ("street", "department", "category", "channel")
-CELL_CUBE = ("cell", "department", "category")  # the street follows from the cell
-# (model, dimensions, grain): grain "month" rows hold the sums of the month under day = the 1st
-TABLES: tuple[tuple[type[FlowCounts], tuple[str, ...], str], ...] = (
-    (CityDay, (), "day"),
-    (StreetDay, ("street",), "day"),
-    (CellDay, ("cell",), "day"),
-    (DepartmentDay, ("department",), "day"),
-    (CategoryDay, ("category",), "day"),
-    (ChannelDay, ("channel",), "day"),
-    (CubeDay, CUBE, "day"),
-    (CellCubeDay, CELL_CUBE, "day"),
-    (StreetDepartmentDay, ("street", "department"), "day"),
-    (CityMonth, (), "month"),
-    (StreetMonth, ("street",), "month"),
-    (CellMonth, ("cell",), "month"),
-    (DepartmentMonth, ("department",), "month"),
-    (CategoryMonth, ("category",), "month"),
-    (ChannelMonth, ("channel",), "month"),
-    (CubeMonth, CUBE, "month"),
-    (CellCubeMonth, CELL_CUBE, "month"),
-    (StreetDepartmentMonth, ("street", "department"), "month"),
-)
+# (model, dimensions, grain) of every rollup table: grain "month" rows hold the sums of the month
+# under day = the 1st
+TABLES: tuple[tuple[type[FlowCounts], tuple[str, ...], str], ...] = tuple(
+    (model, rollup.dims, grain) for rollup in ROLLUPS for model, grain in rollup.tables)
 
 
 def column(dim: str) -> str:
@@ -339,23 +304,11 @@ def _point(dims: tuple, department_id: int | None) -> Point:
 FINE = "analytics_fine_tmp"
 
 
-# Rebuild: the two cubes from the fine rows; the cells from the cell cube, the other daily tables
-# from the cube (it has every dimension but the cell); each monthly table from its daily twin.
-REBUILD_SOURCE = {
-    "CellDay": "CellCubeDay",
-    "StreetDay": "CubeDay", "DepartmentDay": "CubeDay", "CategoryDay": "CubeDay", "ChannelDay": "CubeDay",
-    "CityDay": "CubeDay", "CityMonth": "CityDay", "StreetMonth": "StreetDay", "CellMonth": "CellDay",
-    "DepartmentMonth": "DepartmentDay", "CategoryMonth": "CategoryDay", "ChannelMonth": "ChannelDay",
-    "CubeMonth": "CubeDay", "CellCubeMonth": "CellCubeDay", "StreetDepartmentDay": "CubeDay",
-    "StreetDepartmentMonth": "StreetDepartmentDay",
-}
-REBUILD_ORDER = ["CubeDay", "CellCubeDay", "CellDay", "StreetDay", "DepartmentDay", "CategoryDay", "ChannelDay",
-                 "CityDay", "CityMonth", "StreetMonth", "CellMonth", "DepartmentMonth", "CategoryMonth",
-                 "ChannelMonth", "CubeMonth", "CellCubeMonth", "StreetDepartmentDay", "StreetDepartmentMonth"]
-
-
-def _model_named(name: str) -> type[FlowCounts]:
-    return next(model for model, _dims, _grain in TABLES if model.__name__ == name)
+def _source(rollup: Rollup) -> Rollup | None:
+    """The rollup a daily table is summed from in `rebuild`: the smallest one with more dimensions
+    (the city from the channels, a street from the streets × departments …), None for the finest
+    grouping sets (from the fine rows). A monthly table is summed from its daily twin."""
+    return next((other for other in ROLLUPS if set(other.dims) > set(rollup.dims)), None)
 
 
 @contextmanager
@@ -442,9 +395,11 @@ def rebuild() -> dict[str, int]:
                 f"GROUP BY registered_day, street_id, cell_id, department_id, category_id, channel")
             # 3. the cubes from the fine rows, every other table from a finer rollup
             counts = {}
-            for model, dims, grain in sorted(TABLES, key=lambda t: REBUILD_ORDER.index(t[0].__name__)):
-                source = REBUILD_SOURCE.get(model.__name__)
-                source_table = q(_model_named(source)._meta.db_table) if source else FINE
+            # every daily table after the ones it is summed from (they have more dimensions), then the months
+            daily = sorted(ROLLUPS, key=lambda rollup: -len(rollup.dims))
+            steps = [(r.day, r.dims, "day", _source(r)) for r in daily] + [(r.month, r.dims, "month", r) for r in daily]
+            for model, dims, grain, source in steps:
+                source_table = q(source.day._meta.db_table) if source else FINE
                 cols = [column(d) for d in dims]
                 key = " || '|' || ".join(f"COALESCE(CAST({c} AS TEXT), '')" for c in cols) or "''"
                 sums = ", ".join(f"SUM({c})" for c in COUNTERS)

@@ -1,6 +1,7 @@
 """Figures of the dashboard (统计分析) read from the rollups, and the cases behind each figure.
 
-Each function picks the smallest rollup table able to answer (`table_for`): no filter → CityDay,
+Each function picks the smallest rollup table able to answer (`table_for`, the first of
+`models.ROLLUPS` that holds the dimensions asked for): no filter → CityDay,
 one dimension → its own table, street and department → StreetDepartmentDay, other pairs →
 CubeDay, cells under a department or category filter → CellCubeDay (and the monthly twins for
 whole months).
@@ -26,30 +27,7 @@ from django.utils import timezone
 
 from civicgrid.accounts.models import Department
 from civicgrid.analytics import rollups
-from civicgrid.analytics.models import (
-    COHORT_COUNTERS,
-    COUNTERS,
-    EVENT_COUNTERS,
-    CategoryDay,
-    CategoryMonth,
-    CellCubeDay,
-    CellCubeMonth,
-    CellDay,
-    CellMonth,
-    ChannelDay,
-    ChannelMonth,
-    CityDay,
-    CityMonth,
-    CubeDay,
-    CubeMonth,
-    DepartmentDay,
-    DepartmentMonth,
-    FlowCounts,
-    StreetDay,
-    StreetDepartmentDay,
-    StreetDepartmentMonth,
-    StreetMonth,
-)
+from civicgrid.analytics.models import COHORT_COUNTERS, COUNTERS, EVENT_COUNTERS, ROLLUPS, FlowCounts, Rollup
 from civicgrid.cases import indicators as case_indicators
 from civicgrid.cases.choices import OPEN_STATUSES, CaseStatus, Channel
 from civicgrid.cases.models import Case
@@ -141,38 +119,25 @@ def _check_dimension(by: str) -> None:
 
 # --- which table ---------------------------------------------------------------------------------
 
-def _models(needed: set[str]) -> tuple[type[FlowCounts], type[FlowCounts]]:
-    """(daily, monthly) rollup of the smallest grouping set holding `needed`."""
-    if not needed:
-        return CityDay, CityMonth
-    if len(needed) == 1:
-        return SINGLE[next(iter(needed))]
-    if "cell" in needed:
-        # the street follows from the cell; channel is never a filter, so never beside a cell
-        assert "channel" not in needed, needed
-        return (CellDay, CellMonth) if needed == {"cell", "street"} else (CellCubeDay, CellCubeMonth)
-    if needed == {"street", "department"}:
-        return StreetDepartmentDay, StreetDepartmentMonth
-    return CubeDay, CubeMonth
+def _rollup(needed: set[str]) -> Rollup:
+    """The smallest grouping set holding `needed` (ROLLUPS lists them smallest first)."""
+    # channel is never a filter, so never beside a cell: some rollup always answers
+    return next(rollup for rollup in ROLLUPS if rollup.answers(needed))
 
 
-SINGLE = {"street": (StreetDay, StreetMonth), "cell": (CellDay, CellMonth),
-          "department": (DepartmentDay, DepartmentMonth), "category": (CategoryDay, CategoryMonth),
-          "channel": (ChannelDay, ChannelMonth)}
-
-
-def _filtered(qs: QuerySet, f: StatsFilter) -> QuerySet:
-    cell_table = qs.model in (CellDay, CellMonth, CellCubeDay, CellCubeMonth)
+def _filtered(qs: QuerySet, f: StatsFilter, rollup: Rollup) -> QuerySet:
     for dim, value in f.dims.items():
-        qs = qs.filter(cell__street_id=value) if (cell_table and dim == "street") else qs.filter(
-            **{f"{dim}_id": value})
+        if dim in rollup.dims:
+            qs = qs.filter(**{f"{dim}_id": value})
+        else:  # the street of a cell table
+            qs = qs.filter(cell__street_id=value)
     return qs
 
 
 def table_for(f: StatsFilter, by: str | None = None) -> QuerySet[FlowCounts]:
     """The daily rollup able to answer, filtered to the period and dimensions (trends read days)."""
-    models = _models(set(f.dims) | ({by} if by else set()))
-    return _filtered(models[0].objects.filter(day__gte=f.start, day__lte=f.end), f)
+    rollup = _rollup(set(f.dims) | ({by} if by else set()))
+    return _filtered(rollup.day.objects.filter(day__gte=f.start, day__lte=f.end), f, rollup)
 
 
 def _month_after(day: date) -> date:
@@ -182,18 +147,18 @@ def _month_after(day: date) -> date:
 def parts_for(f: StatsFilter, by: str | None = None) -> list[QuerySet[FlowCounts]]:
     """The rows covering the period: whole months from the monthly table, the days at either end
     from the daily one (a year reads ≤ 12 monthly rows per group plus ≤ 60 daily ones)."""
-    day_model, month_model = _models(set(f.dims) | ({by} if by else set()))
+    rollup = _rollup(set(f.dims) | ({by} if by else set()))
     first = f.start if f.start.day == 1 else _month_after(f.start)  # first whole month
     after = _month_after(f.end) if _month_after(f.end) - timedelta(days=1) == f.end else f.end.replace(day=1)
     if first >= after:  # no whole month inside the period
-        return [_filtered(day_model.objects.filter(day__gte=f.start, day__lte=f.end), f)]
-    parts = [_filtered(month_model.objects.filter(day__gte=first, day__lt=after), f)]
+        return [_filtered(rollup.day.objects.filter(day__gte=f.start, day__lte=f.end), f, rollup)]
+    parts = [_filtered(rollup.month.objects.filter(day__gte=first, day__lt=after), f, rollup)]
     # The edge days as a list, not as two ranges joined by OR: SQLite seeks (dimension, day) for
     # each day instead of reading every day of the dimension (indicators by department in a street:
     # 187 → 10 ms at a million cases).
     edges = [*_days(f.start, first - timedelta(days=1)), *_days(after, f.end)]
     if edges:
-        parts.append(_filtered(day_model.objects.filter(day__in=edges), f))
+        parts.append(_filtered(rollup.day.objects.filter(day__in=edges), f, rollup))
     return parts
 
 

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
 
-from civicgrid.analytics import rollups
-from civicgrid.analytics.models import CaseTally, CategoryDay, CellCubeDay, CellCubeMonth, CityDay
+from civicgrid.analytics import rollups, selectors
+from civicgrid.analytics.models import (
+    ROLLUPS,
+    CaseTally,
+    CategoryDay,
+    CellCubeDay,
+    CellCubeMonth,
+    CityDay,
+    FlowCounts,
+)
 from civicgrid.analytics.tests import direct
 from civicgrid.cases.models import CaseEvent
 from civicgrid.core import periodic
@@ -16,6 +25,33 @@ pytestmark = pytest.mark.django_db
 
 def all_tables() -> dict:
     return {model.__name__: direct.dump(model, dims) for model, dims, _grain in rollups.TABLES}
+
+
+def test_every_rollup_table_is_in_the_registry():
+    tables = {model for model, _dims, _grain in rollups.TABLES}
+    assert {m for m in apps.get_app_config("analytics").get_models() if issubclass(m, FlowCounts)} == tables
+    assert len(tables) == 2 * len(ROLLUPS) == 18
+    assert all(rollup.month.__name__ == rollup.day.__name__.replace("Day", "Month") for rollup in ROLLUPS)
+
+
+@pytest.mark.parametrize(("needed", "table"), [
+    ((), "CityDay"), (("channel",), "ChannelDay"), (("street",), "StreetDay"), (("cell",), "CellDay"),
+    (("cell", "street"), "CellDay"), (("street", "department"), "StreetDepartmentDay"),
+    (("street", "category"), "CubeDay"), (("department", "category"), "CubeDay"),
+    (("street", "department", "channel"), "CubeDay"), (("cell", "department"), "CellCubeDay"),
+    (("cell", "street", "category"), "CellCubeDay"),
+])
+def test_the_smallest_rollup_able_to_answer(needed, table):
+    assert selectors._rollup(set(needed)).day.__name__ == table
+
+
+def test_rebuild_sums_each_daily_table_from_the_smallest_finer_one():
+    sources = {r.day.__name__: source.day.__name__ if (source := rollups._source(r)) else None for r in ROLLUPS}
+    assert sources == {
+        "CityDay": "ChannelDay", "ChannelDay": "CubeDay", "StreetDay": "StreetDepartmentDay",
+        "DepartmentDay": "StreetDepartmentDay", "CategoryDay": "CubeDay", "CellDay": "CellCubeDay",
+        "StreetDepartmentDay": "CubeDay", "CubeDay": None, "CellCubeDay": None,
+    }
 
 
 def test_incremental_equals_direct_count(history):
