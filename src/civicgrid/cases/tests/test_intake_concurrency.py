@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 import time_machine
@@ -178,3 +179,56 @@ def test_the_duplicate_search_runs_under_the_box_lock_in_the_write_transaction(r
     # Without a category there is nothing to merge into: no lock, no search.
     assert post_json(client, "/api/cases", report_body(NORTH_2)).status_code == 201
     assert len(steps) == 4
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_duplicate_reported_while_its_original_is_closed_still_merges(routed_world, categories, monkeypatch):
+    """The search holds the original it found until the report commits: a dispatcher closing that case
+    at the same moment waits, instead of making the report fail on a case that is no longer open."""
+    from civicgrid.cases import intake
+    from civicgrid.cases.tests.helpers import move, run_to, submit
+
+    w = routed_world
+    original = run_to(submit(w.citizen, NORTH_1, category=categories["06013"]), "verified", w)
+    searched, closing = threading.Event(), threading.Event()
+    real_find = intake.find_original
+
+    def find_original(**kwargs):
+        found = real_find(**kwargs)
+        searched.set()
+        closing.wait(timeout=10)
+        time.sleep(0.5)  # the dispatcher's close runs (or waits for this report) meanwhile
+        return found
+
+    monkeypatch.setattr(intake, "find_original", find_original)
+    outcomes = {}
+
+    def report() -> None:
+        try:
+            client = Client()
+            client.force_login(w.parks_handler)
+            r = post_json(client, "/api/cases", report_body(NORTH_1, category="06013"))
+            outcomes["report"] = (r.status_code, r.json())
+        finally:
+            connections.close_all()
+
+    def close() -> None:
+        try:
+            searched.wait(timeout=10)
+            closing.set()
+            outcomes["close"] = move(Case.objects.get(pk=original.pk), "close", w.dispatcher).status
+        except Exception as exc:
+            outcomes["close"] = repr(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=report), threading.Thread(target=close)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    status, body = outcomes["report"]
+    assert (status, body["status"], body["duplicate_of"]) == (201, "merged", original.number), body
+    assert outcomes["close"] == "closed"
+    original.refresh_from_db()
+    assert (original.status, original.me_too_count) == ("closed", 1)
