@@ -38,8 +38,8 @@ Keeping them current: a model declares its non-fact columns in a class attribute
 its class attributes). The triggers name the columns, so a migration that adds, removes or renames
 a column of a protected table — or rebuilds the table, which on SQLite drops its triggers — ends
 with `protect(…)` again. `civicgrid.testing.assert_append_only` (every column of a row, in each app's
-tests) and core/tests/test_immutable.py fail until it does. Reversing the migration that calls
-`protect()` removes the triggers.
+tests) and core/tests/test_immutable.py fail until it does. Reversing a `protect()` removes the
+triggers (so reversing one that renewed them leaves the table unprotected until migrated forward).
 """
 
 from __future__ import annotations
@@ -98,6 +98,10 @@ def _names(table: str) -> dict[str, str]:
     return {what: f"{table}_refuse_{what}" for what in ("update", "mask", "delete", "truncate")}
 
 
+def _list(columns: tuple[str, ...], q) -> str:
+    return ", ".join(q(c) for c in columns)
+
+
 def _remove_sql(vendor: str, table: str, q) -> list[str]:
     names = _names(table)
     if vendor == "sqlite":
@@ -109,13 +113,14 @@ def _remove_sql(vendor: str, table: str, q) -> list[str]:
 def _install_sql(vendor: str, t: _Table, q) -> list[str]:
     names, say = _names(t.name), _messages(t.name)
     if vendor == "sqlite":
+        # UPDATE OF: an UPDATE that sets none of the columns (only `counted`, say) does not even look.
         changed = " OR ".join(f"OLD.{q(c)} IS NOT NEW.{q(c)}" for c in t.facts)
-        sql = [f"CREATE TRIGGER {q(names['update'])} BEFORE UPDATE ON {q(t.name)} FOR EACH ROW WHEN {changed} "
-               f"BEGIN SELECT RAISE(ABORT, '{say['update']}'); END"]
+        sql = [f"CREATE TRIGGER {q(names['update'])} BEFORE UPDATE OF {_list(t.facts, q)} ON {q(t.name)} "
+               f"FOR EACH ROW WHEN {changed} BEGIN SELECT RAISE(ABORT, '{say['update']}'); END"]
         if t.maskable:
             masked = " OR ".join(f"OLD.{q(c)} IS NOT NEW.{q(c)}" for c in t.maskable)
-            sql.append(f"CREATE TRIGGER {q(names['mask'])} BEFORE UPDATE ON {q(t.name)} FOR EACH ROW "
-                       f"WHEN ({masked}) AND {_permit_missing(ERASURE, q)} "
+            sql.append(f"CREATE TRIGGER {q(names['mask'])} BEFORE UPDATE OF {_list(t.maskable, q)} ON {q(t.name)} "
+                       f"FOR EACH ROW WHEN ({masked}) AND {_permit_missing(ERASURE, q)} "
                        f"BEGIN SELECT RAISE(ABORT, '{say['mask']}'); END")
         sql.append(f"CREATE TRIGGER {q(names['delete'])} BEFORE DELETE ON {q(t.name)} FOR EACH ROW "
                    f"WHEN {_permit_missing(FLUSH, q)} BEGIN SELECT RAISE(ABORT, '{say['delete']}'); END")
@@ -130,7 +135,7 @@ def _install_sql(vendor: str, t: _Table, q) -> list[str]:
     refuse = "RAISE EXCEPTION USING ERRCODE = 'restrict_violation', MESSAGE = "
     mask = (f"    IF {_permit_missing(ERASURE, q)} THEN\n      {refuse}'{say['mask']}';\n    END IF;\n"
             if t.maskable else "")
-    # The UPDATE trigger's WHEN lets an update of bookkeeping columns pass without calling the function.
+    # An UPDATE that sets none of the watched columns, or leaves them as they were, does not call the function.
     body = (f"BEGIN\n"
             f"  IF TG_OP = 'UPDATE' THEN\n"
             f"    IF {row('OLD', t.facts)} IS DISTINCT FROM {row('NEW', t.facts)} THEN\n"
@@ -146,7 +151,7 @@ def _install_sql(vendor: str, t: _Table, q) -> list[str]:
     watched = t.facts + t.maskable
     return [
         f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $body$\n{body}\n$body$",
-        f"CREATE TRIGGER {q(names['update'])} BEFORE UPDATE ON {q(t.name)} FOR EACH ROW "
+        f"CREATE TRIGGER {q(names['update'])} BEFORE UPDATE OF {_list(watched, q)} ON {q(t.name)} FOR EACH ROW "
         f"WHEN ({row('OLD', watched)} IS DISTINCT FROM {row('NEW', watched)}) EXECUTE FUNCTION {function}()",
         f"CREATE TRIGGER {q(names['delete'])} BEFORE DELETE ON {q(t.name)} FOR EACH ROW EXECUTE FUNCTION {function}()",
         f"CREATE TRIGGER {q(names['truncate'])} BEFORE TRUNCATE ON {q(t.name)} FOR EACH STATEMENT "
