@@ -230,6 +230,9 @@ def personal_data_erase(*, person: User, actor: User, reason: str) -> PersonalDa
     if not reason:
         raise DomainError("reason_required", "请填写删除个人信息的依据（申请或法律依据）",
                           "give the ground for the erasure (the request or the law)", field="reason")
+    if len(reason) > 500:
+        raise DomainError("reason_too_long", "依据不能超过 500 字", "the ground is limited to 500 characters",
+                          field="reason")
     if actor.role != Role.ADMIN or not actor.is_active:
         raise PermissionDenied("erasure_forbidden", "只有管理员可以删除个人信息",
                                "only an administrator may erase personal data")
@@ -252,5 +255,5 @@ def personal_data_erase(*, person: User, actor: User, reason: str) -> PersonalDa
     person.set_unusable_password()  # and every session of the account ends with its password hash
     person.save(update_fields=["phone", "real_name", "is_active", "is_staff", "is_superuser", "password"])
     masked["accounts.User"] = 1
-    return PersonalDataErasure.objects.create(person=person, actor=actor, reason=reason[:500],
+    return PersonalDataErasure.objects.create(person=person, actor=actor, reason=reason,
                                               masked=masked, created_at=clock.now())

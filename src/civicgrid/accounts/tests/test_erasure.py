@@ -113,6 +113,7 @@ def test_the_person_can_no_longer_sign_in(client, history):
 @pytest.mark.parametrize("args, message", [
     ((PHONE, "--by", ADMIN), "--reason"),  # no reason: argparse refuses
     ((PHONE, "--by", ADMIN, "--reason", "  "), "ground for the erasure"),
+    ((PHONE, "--by", ADMIN, "--reason", "申" * 501), "limited to 500"),
     ((PHONE, "--by", "13900000003", "--reason", "本人申请"), "only an administrator"),  # 张伟, a dispatcher
     ((ADMIN, "--by", ADMIN, "--reason", "本人申请"), "another administrator"),
     (("13999999999", "--by", ADMIN, "--reason", "本人申请"), "no user with phone"),
