@@ -144,6 +144,9 @@ SQLITE_PATH = Path(env_str("SQLITE_PATH", str(VAR_DIR / "civicgrid.sqlite3")))
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # Django's PostgreSQL backend, whose flush may empty the append-only tables (core/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "civicgrid.core.postgresql"
     # An acknowledged report must be on disk before the 201 goes out, whatever the server default.
     DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=on"
     # Lets the statements on the path of every request be prepared once per connection

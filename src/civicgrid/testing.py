@@ -142,3 +142,29 @@ def load_test_routing(world: World, categories: dict[str, Category]) -> None:
     RoutingRule.objects.create(category=categories["06013"], department=d["ZJJ_SZ"])
     RoutingRule.objects.create(major_code="04", kind="component", department=d["YLZX"])
     RoutingRule.objects.create(major_code="01", kind="component", department=d["ZJJ_SZ"])
+
+
+def assert_append_only(row) -> None:
+    """The database refuses to change any column of `row` but its model's bookkeeping ones, and to
+    delete it (core/immutable.py) — raw SQL, one column at a time.
+
+    Every column is tried, so a column added to the model without renewing the triggers in a
+    migration fails here. `row` must have a value in every column (NULL → NULL changes nothing).
+    """
+    import pytest
+    from django.db import IntegrityError, connection, transaction
+
+    model = type(row)
+    q = connection.ops.quote_name
+    table, pk = q(model._meta.db_table), q(model._meta.pk.column)
+    for field in model._meta.concrete_fields:
+        if field.name in model.IMMUTABLE.bookkeeping:
+            continue
+        assert getattr(row, field.attname) is not None, f"give {model.__name__}.{field.name} a value to change"
+        # Facts may be NOT NULL: the triggers run before that constraint and must refuse first.
+        new = f"{q(field.column)} + 1000000" if field.primary_key else "NULL"
+        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as c:
+            c.execute(f"UPDATE {table} SET {q(field.column)} = {new} WHERE {pk} = %s", [row.pk])  # noqa: S608
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as c:
+        c.execute(f"DELETE FROM {table} WHERE {pk} = %s", [row.pk])  # noqa: S608
+    assert model.objects.filter(pk=row.pk).exists()

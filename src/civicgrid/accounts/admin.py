@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.accounts.models import ApiToken, Department, LoginCode, User
+from civicgrid.accounts.models import ApiToken, Department, LoginCode, PersonalDataErasure, User
 from civicgrid.core.masking import mask_phone
 
 
@@ -57,4 +57,21 @@ class LoginCodeAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PersonalDataErasure)
+class PersonalDataErasureAdmin(admin.ModelAdmin):
+    """Read-only: erasures are made by `civicgrid erase_personal_data` and never changed."""
+
+    list_display = ["created_at", "person", "actor", "reason"]
+    readonly_fields = ["person", "actor", "reason", "masked", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.roles import Role
+from civicgrid.core import immutable
 from civicgrid.core.masking import mask_name, mask_phone
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -176,3 +177,32 @@ class LoginCode(models.Model):
 
     def __str__(self) -> str:
         return f"{mask_phone(self.phone)} {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
+class PersonalDataErasure(models.Model):
+    """个人信息删除记录: whose personal data was erased, by whom, when and why — never the data itself.
+
+    Written by `services.personal_data_erase` in the transaction that masks the data; append-only
+    like the history it masks (core/immutable.py): no row is changed or deleted.
+    """
+
+    IMMUTABLE = immutable.Columns()
+
+    person = models.ForeignKey(User, verbose_name=_("当事人 person"), on_delete=models.PROTECT, related_name="+",
+                               db_index=False)  # erasure_once_per_person
+    actor = models.ForeignKey(User, verbose_name=_("操作人 erased by"), on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("依据 reason"), max_length=500,
+                              help_text=_("申请或法律依据，不写入被删除的个人信息 (the request or legal ground; "
+                                          "never the erased data)."))
+    # How many values of each kind were masked, e.g. {"cases.CaseEvent.note": 3}.
+    masked = models.JSONField(_("已处理 masked"), default=dict)
+    created_at = models.DateTimeField(_("时间 time"))
+
+    class Meta:
+        verbose_name = _("个人信息删除记录 personal data erasure")
+        verbose_name_plural = _("个人信息删除记录 personal data erasures")
+        ordering = ["-created_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["person"], name="erasure_once_per_person")]
+
+    def __str__(self) -> str:
+        return f"#{self.person_id} {self.created_at:%Y-%m-%d %H:%M}"

@@ -1,10 +1,11 @@
-"""Writes for accounts: users, departments, API tokens and SMS login codes."""
+"""Writes for accounts: users, departments, API tokens, SMS login codes and the erasure of personal data."""
 
 from __future__ import annotations
 
 import functools
 import logging
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.core.exceptions import ValidationError
@@ -13,11 +14,18 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
-from civicgrid.accounts.models import ApiToken, Department, LoginCode, User, validate_phone
+from civicgrid.accounts.models import (
+    ApiToken,
+    Department,
+    LoginCode,
+    PersonalDataErasure,
+    User,
+    validate_phone,
+)
 from civicgrid.accounts.roles import STAFF_ROLES, Role
 from civicgrid.accounts.sms import get_sms_sender
-from civicgrid.core import clock
-from civicgrid.core.errors import DomainError, PermissionDenied
+from civicgrid.core import clock, immutable
+from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
 from civicgrid.core.masking import mask_phone
 from civicgrid.core.rawsql import ModelColumns, fetchone_checking_connection
 
@@ -183,3 +191,69 @@ def login_code_verify(*, phone: str, code: str) -> User:
     if wrong is not None:
         raise wrong  # outside the transaction: the wrong try stays counted
     return user
+
+
+# --- Erasure of personal data (个人信息删除, PIPL art. 47) ----------------------------------------------
+
+# What each app masks, registered from its AppConfig.ready (accounts knows no app above it):
+# eraser(person=, phone=) masks the person's data in the app's tables and returns
+# {"app.Model.what": how many values}. They run under an erasure permit (core/immutable.py).
+PERSONAL_DATA_ERASERS: list[Callable[..., dict[str, int]]] = []
+
+
+def personal_data_eraser(eraser: Callable[..., dict[str, int]]) -> Callable[..., dict[str, int]]:
+    if eraser not in PERSONAL_DATA_ERASERS:
+        PERSONAL_DATA_ERASERS.append(eraser)
+    return eraser
+
+
+def erased_phone(person: User) -> str:
+    """The account's login name once erased: unique, 11 characters, and no phone number anyone has."""
+    return f"x{person.pk:010d}"
+
+
+@transaction.atomic
+def personal_data_erase(*, person: User, actor: User, reason: str) -> PersonalDataErasure:
+    """Erase a person's personal data by masking it, the one deliberate change of append-only history.
+
+    Nothing is deleted, so every count, ledger balance and case history stays whole: the account
+    keeps its id and role and loses its phone (→ `erased_phone`), name, password and access; login
+    codes for the phone are deleted and API tokens revoked; each app's eraser masks what it holds
+    (cases: the contact fields and rating comment of the person's reports, the notes of the events
+    they acted in; points: the notes of their ledger entries, their appeals' reasons). What a case
+    reports (description, place, photos) is the city's record and stays. The masking runs under an
+    erasure permit, which lets the append-only tables' free text change and nothing else
+    (core/immutable.py). A `PersonalDataErasure` row records who erased whom, when, why and how
+    many values — not the values. Administrators only; once per person; a reason is required.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("reason_required", "请填写删除个人信息的依据（申请或法律依据）",
+                          "give the ground for the erasure (the request or the law)", field="reason")
+    if len(reason) > 500:
+        raise DomainError("reason_too_long", "依据不能超过 500 字", "the ground is limited to 500 characters",
+                          field="reason")
+    if actor.role != Role.ADMIN or not actor.is_active:
+        raise PermissionDenied("erasure_forbidden", "只有管理员可以删除个人信息",
+                               "only an administrator may erase personal data")
+    if actor.pk == person.pk:
+        raise DomainError("erasure_self", "不能删除自己的个人信息，请由另一位管理员处理",
+                          "an administrator cannot erase their own data: another administrator must")
+    person = User.objects.select_for_update().get(pk=person.pk)
+    if PersonalDataErasure.objects.filter(person=person).exists():
+        raise Conflict("already_erased", "该用户的个人信息已删除", "this person's data has already been erased")
+    phone = person.phone
+    masked: dict[str, int] = {}
+    with immutable.permit(immutable.ERASURE):
+        for eraser in PERSONAL_DATA_ERASERS:
+            masked.update(eraser(person=person, phone=phone))
+    masked["accounts.LoginCode"] = LoginCode.objects.filter(phone=phone).delete()[0]
+    masked["accounts.ApiToken"] = ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(
+        revoked_at=clock.now())
+    person.phone, person.real_name = erased_phone(person), ""
+    person.is_active = person.is_staff = person.is_superuser = False
+    person.set_unusable_password()  # and every session of the account ends with its password hash
+    person.save(update_fields=["phone", "real_name", "is_active", "is_staff", "is_superuser", "password"])
+    masked["accounts.User"] = 1
+    return PersonalDataErasure.objects.create(person=person, actor=actor, reason=reason,
+                                              masked=masked, created_at=clock.now())

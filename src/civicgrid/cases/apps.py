@@ -8,8 +8,12 @@ class CasesConfig(AppConfig):
     verbose_name = _("案件 Cases")
 
     def ready(self) -> None:
+        from civicgrid.accounts.services import personal_data_eraser
+        from civicgrid.cases.erasure import erase_personal_data
         from civicgrid.cases.tasks import scan_overdue
         from civicgrid.core import periodic
 
         # Red lights (超期) are told to the department and the leaders by the worker, once.
         periodic.register("cases.scan_overdue", scan_overdue)
+        # An erasure of personal data masks the contact fields and notes cases hold.
+        personal_data_eraser(erase_personal_data)

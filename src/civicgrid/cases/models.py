@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import Department
 from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseKind, CaseStatus, Channel, Rating
+from civicgrid.core import immutable
 from civicgrid.core.models import ChoiceLabels
 from civicgrid.grids.models import Cell, Community, Street
 from civicgrid.taxonomy.choices import ClockUnit, Step, Urgency
@@ -148,9 +149,16 @@ class Case(ChoiceLabels, models.Model):
 
 
 class CaseEvent(ChoiceLabels, models.Model):
-    """An immutable line of a case's history: who did what, when, from which status to which."""
+    """An immutable line of a case's history: who did what, when, from which status to which.
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    Append-only in the database too (core/immutable.py, migration cases 0012): no event is deleted
+    — nor, therefore, any case — and none of its columns changes except `counted`, the rollups'
+    mark, and `note`, which only an erasure of personal data may mask.
+    """
+
+    IMMUTABLE = immutable.Columns(bookkeeping=("counted",), maskable=("note",))
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(_("动作 action"), max_length=20, choices=Action.choices)
     from_status = models.CharField(_("原状态 from"), max_length=12, choices=CaseStatus.choices, blank=True)
     to_status = models.CharField(_("新状态 to"), max_length=12, choices=CaseStatus.choices)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+# What an erasure of personal data (accounts.services.personal_data_erase) leaves in free text.
+ERASED = "（个人信息已删除 personal data erased）"
+
 
 def mask_name(name: str) -> str:
     """Keep the family name (first character) and hide the rest: 王芳 → 王*, 欧阳娜娜 → 欧***."""

@@ -7,6 +7,8 @@ import functools
 from django.db import models
 from django.utils.encoding import force_str
 
+from civicgrid.core import immutable
+
 
 class ChoiceLabels(models.Model):
     """`get_<field>_display()` from a per-field table of labels built once.
@@ -32,3 +34,21 @@ class ChoiceLabels(models.Model):
 @functools.cache
 def _labels(field) -> dict:
     return dict(field.flatchoices)
+
+
+class ImmutablePermit(models.Model):
+    """A pass through the append-only triggers (core.immutable): a row that lives inside one transaction.
+
+    `core.immutable.permit()` inserts it and deletes it before the transaction ends; the triggers of
+    the append-only tables look for it. A committed row would open those tables to everyone, so
+    nothing else writes here (there is no admin page).
+    """
+
+    purpose = models.CharField(max_length=10)
+
+    class Meta:
+        db_table = immutable.PERMIT_TABLE
+        verbose_name = "append-only permit"
+
+    def __str__(self) -> str:
+        return self.purpose

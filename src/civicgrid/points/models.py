@@ -1,7 +1,9 @@
 """Citizen points (市民积分): the append-only ledger, its rules, deductions and appeals, honours, rewards.
 
 Every change of a balance is one `PointsEntry`; nothing is ever edited or deleted: a correction is a
-reversal entry (`reverses`) of the opposite sign. `PointsAccount.balance` is a cache of the sum of
+reversal entry (`reverses`) of the opposite sign. The database refuses it too (core/immutable.py,
+migration points 0003): entries and rule versions are never deleted and their columns never change,
+except an entry's `note`, which only an erasure of personal data may mask. `PointsAccount.balance` is a cache of the sum of
 the person's entries, updated with F() in the same transaction as the entry (a test checks it).
 All writes go through `points.services`.
 """
@@ -13,6 +15,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.cases.models import StoredPhoto
+from civicgrid.core import immutable
 from civicgrid.grids.models import Community
 from civicgrid.points.choices import AppealStatus, HonourStatus, Reason, UncivilBehaviour, UncivilStatus
 
@@ -38,6 +41,8 @@ class PointsRule(AppendOnly):
     Editing a rule in the admin writes a new version; entries keep a link to the version that
     explained them. The current rule of a reason is its highest version.
     """
+
+    IMMUTABLE = immutable.Columns()
 
     reason = models.CharField(_("事由 reason"), max_length=20, choices=Reason.choices)
     version = models.PositiveIntegerField(_("版本 version"))
@@ -82,6 +87,8 @@ class PointsAccount(models.Model):
 
 class PointsEntry(AppendOnly):
     """One immutable line of the ledger. `source_key` is unique: one source never counts twice."""
+
+    IMMUTABLE = immutable.Columns(maskable=("note",))
 
     person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("市民 person"), on_delete=models.PROTECT,
                                related_name="points_entries")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.db import IntegrityError, connection, models, transaction
 
 from civicgrid.cases.tests.helpers import local
 from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
@@ -18,6 +19,7 @@ from civicgrid.points.services import (
     volunteer_hours_award,
 )
 from civicgrid.points.tests.helpers import assert_cache_is_sum
+from civicgrid.testing import assert_append_only
 
 pytestmark = pytest.mark.django_db
 
@@ -91,6 +93,31 @@ def test_entries_and_rules_are_append_only(world):
     with pytest.raises(ValueError):
         rule.save()
     assert PointsRule.objects.get(pk=rule.pk).points == 5
+
+
+def test_the_database_refuses_to_change_or_delete_entries_and_rules(world):
+    """Below the models' guard: QuerySet.update/delete and raw SQL (core/immutable.py), every column."""
+    entry = points_award(person=world.citizen, reason=Reason.REPORT, source_key="c:1", actor=world.admin,
+                         note="上报奖励", source_type="case", source_id="1")
+    reversal = entry_reverse(entry=entry, actor=world.admin, note="误发")
+    rule = points_rule_save(reason=Reason.REPORT, points=6, monthly_cap=100, description="每次 6 分",
+                            actor=world.admin)
+    assert_append_only(reversal)  # every column set: it reverses an entry and cites a rule
+    assert_append_only(rule)
+    for change in ({"delta": 500}, {"note": "改写"}, {"person": world.admin}):
+        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+            PointsEntry.objects.filter(pk=entry.pk).update(**change)
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        PointsEntry.objects.filter(reverses__isnull=False).delete()  # bulk (the original: protected by its reversal)
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        models.Model.delete(reversal)  # past AppendOnly.delete
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
+        PointsRule.objects.filter(pk=rule.pk).update(active=False)
+    with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as c:
+        c.execute(f"DELETE FROM {PointsRule._meta.db_table} WHERE id = %s", [rule.pk])
+    assert PointsEntry.objects.count() == 2 and PointsEntry.objects.get(pk=entry.pk).note == "上报奖励"
+    assert balance_of(world.citizen) == 0
+    assert_cache_is_sum(world.citizen)
 
 
 def test_bad_awards_are_refused(world):
