@@ -57,21 +57,24 @@ def deadline_start(*, case: Case, step: str, at: datetime) -> CaseDeadline:
     return deadline
 
 
-def deadline_plan(*, case: Case, step: str, at: datetime, calendar=None) -> CaseDeadline:
+def deadline_plan(*, case: Case, step: str, at: datetime) -> CaseDeadline:
     """The deadline `deadline_start` would write, unsaved, and put on the case (which may be unsaved:
-    the intake writes the case with its first clock in one INSERT, then this row).
+    the intake writes the case with its first clock in one INSERT, then this row)."""
+    return CaseDeadline(**deadline_values(case=case, step=step, at=at))
+
+
+def deadline_values(*, case: Case, step: str, at: datetime, calendar=None) -> dict:
+    """The values of the deadline of `step` starting at `at` (by field name), and the case's clock set to it.
 
     `calendar`: anything with `WorkingCalendar.add` (the bulk history passes a faster one); by
     default the working calendar.
     """
     hours, unit = limit_for(case.category, step, case.urgency)
     calendar = calendar or get_calendar()
-    deadline = CaseDeadline(
-        case=case, step=step, started_at=at, limit_hours=hours, unit=unit,
-        due_at=calendar.add(at, hours, unit), warn_at=calendar.add(at, hours * YELLOW_SHARE, unit),
-    )
-    case.step, case.due_at, case.warn_at = step, deadline.due_at, deadline.warn_at
-    return deadline
+    due, warn = calendar.add(at, hours, unit), calendar.add(at, hours * YELLOW_SHARE, unit)
+    case.step, case.due_at, case.warn_at = step, due, warn
+    return {"case": case, "step": step, "started_at": at, "limit_hours": hours, "unit": unit, "due_at": due,
+            "warn_at": warn}
 
 
 def deadline_finish(*, case: Case, at: datetime) -> bool | None:
@@ -91,7 +94,8 @@ def deadline_finish(*, case: Case, at: datetime) -> bool | None:
 
 def deadline_stop(*, case: Case, deadline: CaseDeadline | None, at: datetime) -> bool | None:
     """What `deadline_finish` changes, in memory: the case's clock stops and its running `deadline`
-    (None: none) is completed at `at`. Returns whether it was within the limit."""
+    (None: none; any object with the deadline's fields as attributes) is completed at `at`. Returns
+    whether it was within the limit."""
     case.step, case.due_at, case.warn_at = "", None, None
     if deadline is None:
         return None
@@ -112,7 +116,8 @@ def deadline_extend(*, case: Case, deadline: CaseDeadline, hours: Decimal) -> tu
 
 def deadline_lengthen(*, case: Case, deadline: CaseDeadline, hours: Decimal, calendar=None
                       ) -> tuple[datetime, datetime]:
-    """What `deadline_extend` changes, in memory (the deadline unsaved). Returns (old due, new due)."""
+    """What `deadline_extend` changes, in memory (the deadline unsaved, or any object with its fields as
+    attributes). Returns (old due, new due)."""
     calendar = calendar or get_calendar()
     total = deadline.limit_hours + deadline.extended_hours + hours
     old_due = deadline.due_at

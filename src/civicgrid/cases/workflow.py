@@ -13,8 +13,8 @@ the database here, memory in the bulk history (demo/bulk), which so follows the 
 
 A report's way in has its own three moves (`ARRIVALS`): `case_report` (上报, and 并案 for a
 duplicate) and `case_me_too` (附议). This module is the only code that sets a case's status or
-makes a CaseEvent (cases/tests/test_choke_point.py reads the source to keep it so), and every
-event it saves runs its hooks; the bulk history writes in bulk the events made here, without hooks.
+writes a CaseEvent (cases/tests/test_choke_point.py reads the source to keep it so), and every
+event runs its hooks — but for the bulk history, which writes in bulk the events' values made here.
 """
 
 from __future__ import annotations
@@ -136,8 +136,9 @@ class MoveStore:
     """What an effect writes besides the case and its event, and the routing it reads: the database.
 
     The effects below call only these methods for anything but the case itself, so another store
-    can keep the rows elsewhere: the bulk history (demo/bulk/simulate.py) keeps them in memory,
-    on the same model classes, and writes them in bulk afterwards.
+    can keep the rows elsewhere: the bulk history (demo/bulk/simulate.py) keeps them in memory and
+    writes them in bulk afterwards. The effects read and set a deadline's or a request's fields as
+    attributes only, and read their `pk`.
     """
 
     def clock_start(self, case: Case, step: str, at: datetime) -> None:
@@ -155,8 +156,9 @@ class MoveStore:
     def extension_pending(self, case: Case) -> ExtensionRequest | None:
         return case.extension_requests.select_related("deadline").filter(status=ExtensionStatus.PENDING).first()
 
-    def extension_add(self, request: ExtensionRequest) -> None:
-        request.save(force_insert=True)
+    def extension_add(self, values: dict) -> None:
+        """A new ExtensionRequest row of these values (by field name)."""
+        ExtensionRequest.objects.create(**values)
 
     def extension_decided(self, request: ExtensionRequest) -> None:
         request.save(update_fields=["status", "decided_by", "decided_at"])
@@ -260,10 +262,10 @@ def case_transition(*, case: Case, action: str, actor: User | None, note: str = 
         check_state(move, action, case)
         if not system:
             check_actor(move, action, case, actor)
-        event, extra = move_apply(case=case, action=action, actor=actor, note=note, payload=payload,
-                                  at=clock.now(), store=DATABASE)
+        values, extra = move_apply(case=case, action=action, actor=actor, note=note, payload=payload,
+                                   at=clock.now(), store=DATABASE)
         case.save()
-        event.save(force_insert=True)
+        event = CaseEvent.objects.create(**values)
         if payload.photos:
             from civicgrid.cases.photostore import photos_store
 
@@ -278,9 +280,9 @@ def case_transition(*, case: Case, action: str, actor: User | None, note: str = 
 
 
 def move_apply(*, case: Case, action: str, actor: User | None, note: str, payload: MoveInput, at: datetime,
-               store: MoveStore) -> tuple[CaseEvent, dict]:
+               store: MoveStore) -> tuple[dict, dict]:
     """The move's effect: the case changed in memory, the other rows through `store`; returns the
-    event (unsaved) and what the effect said besides ("then": the follow-up moves, "photo_stage").
+    values of its CaseEvent and what the effect said besides ("then": the follow-up moves, "photo_stage").
 
     `case_transition` calls it with the case locked and the actor checked; it checks the state and
     the note itself, so that the bulk history, which calls it on unsaved cases, makes legal moves only.
@@ -297,7 +299,7 @@ def move_apply(*, case: Case, action: str, actor: User | None, note: str, payloa
         case.status = move.target
     elif extra.get("status"):
         case.status = extra["status"]
-    event = CaseEvent(
+    event = dict(
         case=case, action=action, from_status=from_status, to_status=case.status, actor=actor,
         actor_role=(actor.role if actor else "system"), department=extra.get("department"),
         note=note, data={**payload.data, **extra.get("data", {})}, on_time=extra.get("on_time"), created_at=at,
@@ -321,7 +323,7 @@ def case_report(*, case: Case, original: Case | None, data: dict) -> reportstore
         raise ValueError("case_report writes a new case")
     reporter = case.reporter
     first = _FirstClock()
-    events = report_apply(case=case, original=original, data=data, store=first)
+    events = [CaseEvent(**values) for values in report_apply(case=case, original=original, data=data, store=first)]
     if original is None:
         receipt = notification_draft(recipient=reporter, kind="case_progress", title=RECEIPT_TITLE,
                                      body="我们会尽快核实处理。")
@@ -347,23 +349,23 @@ class _FirstClock(MoveStore):
         self.deadline = deadlines.deadline_plan(case=case, step=step, at=at)
 
 
-def report_apply(*, case: Case, original: Case | None, data: dict, store: MoveStore) -> list[CaseEvent]:
+def report_apply(*, case: Case, original: Case | None, data: dict, store: MoveStore) -> list[dict]:
     """What a report does to its new case, in memory: REPORTED with its 立案 clock started in `store`,
-    or, as a duplicate of `original`, merged (并案) at once without a clock. Returns the events
-    (unsaved): REPORT, and MERGE for a duplicate. The original's me-too is `me_too_apply`."""
+    or, as a duplicate of `original`, merged (并案) at once without a clock. Returns the values of its
+    CaseEvents: REPORT, and MERGE for a duplicate. The original's me-too is `me_too_apply`."""
     at, reporter = case.created_at, case.reporter
     report = ARRIVALS[Action.REPORT]
     case.status = report.target
-    events = [CaseEvent(case=case, action=Action.REPORT, from_status="", to_status=case.status, actor=reporter,
-                        actor_role=reporter.role, created_at=at, data=data)]
+    events = [dict(case=case, action=Action.REPORT, from_status="", to_status=case.status, actor=reporter,
+                   actor_role=reporter.role, created_at=at, data=data)]
     if original is None:
         store.clock_start(case, Step.REGISTER, at)
         return events
     merge = ARRIVALS[Action.MERGE]
     check_state(merge, Action.MERGE, case)
     case.status, case.duplicate_of = merge.target, original
-    events.append(CaseEvent(case=case, action=Action.MERGE, from_status=report.target, to_status=case.status,
-                            actor=None, actor_role="system", created_at=at, data={"original": original.number}))
+    events.append(dict(case=case, action=Action.MERGE, from_status=report.target, to_status=case.status,
+                       actor=None, actor_role="system", created_at=at, data={"original": original.number}))
     return events
 
 
@@ -383,24 +385,22 @@ def case_me_too(*, case: Case, user: User, duplicate: Case | None = None) -> Cas
         if duplicate is None and (case.reporter_id == user.pk or case.followers.filter(user=user).exists()):
             return None
         at = duplicate.created_at if duplicate is not None else clock.now()
-        event, follower = me_too_apply(case=case, user=user, at=at, duplicate=duplicate)
-        CaseFollower.objects.bulk_create([follower], ignore_conflicts=True)
+        values, follower = me_too_apply(case=case, user=user, at=at, duplicate=duplicate)
+        CaseFollower.objects.bulk_create([CaseFollower(**follower)], ignore_conflicts=True)
         # The row is locked: adding in SQL leaves it as me_too_apply left the object.
         Case.objects.filter(pk=case.pk).update(me_too_count=F("me_too_count") + 1)
-        event.save(force_insert=True)
+        event = CaseEvent.objects.create(**values)
         hooks.run(Action.ME_TOO, case, event)
     return event
 
 
-def me_too_apply(*, case: Case, user: User, at: datetime, duplicate: Case | None = None
-                 ) -> tuple[CaseEvent, CaseFollower]:
+def me_too_apply(*, case: Case, user: User, at: datetime, duplicate: Case | None = None) -> tuple[dict, dict]:
     """What a me-too (附议) does to its open case, in memory: one more report counted; returns the
-    event and the follower row (both unsaved)."""
+    values of its CaseEvent and of the CaseFollower row of `user`."""
     case.me_too_count += 1
-    event = CaseEvent(case=case, action=Action.ME_TOO, from_status=case.status, to_status=case.status, actor=user,
-                      actor_role=user.role, created_at=at,
-                      data={"duplicate": duplicate.pk} if duplicate is not None else {})
-    return event, CaseFollower(case=case, user=user, created_at=at)
+    event = dict(case=case, action=Action.ME_TOO, from_status=case.status, to_status=case.status, actor=user,
+                 actor_role=user.role, created_at=at, data={"duplicate": duplicate.pk} if duplicate is not None else {})
+    return event, dict(case=case, user=user, created_at=at)
 
 
 # --- the effect of each action (called inside the transaction, case locked) --------------------------
@@ -471,8 +471,7 @@ def _request_extension(case: Case, actor, note, p: MoveInput, at, store: MoveSto
         raise Conflict("no_deadline", "当前环节没有时限", "the current step has no time limit")
     if store.extension_pending(case) is not None:
         raise Conflict("extension_pending", "已有待审批的延期申请", "an extension request is already pending")
-    store.extension_add(ExtensionRequest(case=case, deadline=deadline, hours=hours, reason=note, requested_by=actor,
-                                         created_at=at))
+    store.extension_add(dict(case=case, deadline=deadline, hours=hours, reason=note, requested_by=actor, created_at=at))
     return {"department": case.department, "data": {"hours": str(hours), "due_at": _local(deadline.due_at)}}
 
 
@@ -487,7 +486,7 @@ def _decide_extension(approve: bool) -> Effect:
         data = {"hours": str(request.hours), "request": request.pk}
         if approve:  # pending requests always belong to the running step: they lapse when it ends
             old_due, new_due = store.clock_extend(case, request.deadline, request.hours)
-            data.update(old_due=_local(old_due), new_due=_local(new_due), deadline=request.deadline_id)
+            data.update(old_due=_local(old_due), new_due=_local(new_due), deadline=request.deadline.pk)
         return {"department": case.department, "data": data}
 
     return effect

@@ -1,4 +1,4 @@
-"""cases/workflow.py is the only code that sets a case's status, makes a CaseEvent or runs the hooks.
+"""cases/workflow.py is the only code that sets a case's status, writes a CaseEvent or runs the hooks.
 
 Read from the source (every module of the project but tests and migrations), so that a new write
 elsewhere fails here instead of silently skipping the hooks, the checks and the notifications.
@@ -66,7 +66,7 @@ def test_only_the_workflow_writes_statuses_and_events():
 
 def test_the_scan_finds_what_the_workflow_writes():
     found = " ".join(case_writes(CHOKE_POINT.read_text(encoding="utf-8")))
-    for write in (": CaseEvent", "hooks.run", "case.status ="):
+    for write in ("CaseEvent.objects.create", ": CaseEvent", "hooks.run", "case.status ="):
         assert write in found
 
 
@@ -78,9 +78,8 @@ Case.objects.filter(pk=1).update(status="closed")
 Case(status="reported")
 CaseEvent(case=case, action="report")
 CaseEvent.objects.bulk_create([])
-CaseEvent.objects.create(case=case)
 hooks.run("report", case, event)
 request.status = 1
 Case.objects.filter(pk=1).update(me_too_count=2)
 """
-    assert [w.split(": ")[0] for w in case_writes(source)] == ["2", "3", "4", "5", "6", "7", "8", "9"]
+    assert [w.split(": ")[0] for w in case_writes(source)] == ["2", "3", "4", "5", "6", "7", "8"]
