@@ -40,6 +40,7 @@ from civicgrid.taxonomy.models import Category
 
 # Which roles may submit through which channel (everyone else: the app, or a code scan).
 STAFF_CHANNELS = {Channel.HOTLINE, Channel.MAILBOX}
+AUTO_REGISTER_NOTE = "网格员上报，自动立案"  # the note of the registration `registers_at_once` makes
 
 
 @dataclass
@@ -174,9 +175,6 @@ def _intake(reporter: User, s: Submission, place: Place, key: str | None) -> Int
             case.refresh_from_db()
             return IntakeResult(case, Outcome.CREATED)
     return IntakeResult(case, Outcome.CREATED, None if s.photos else rows)
-
-
-AUTO_REGISTER_NOTE = "网格员上报，自动立案"
 
 
 def registers_at_once(reporter: User, category: Category | None) -> bool:

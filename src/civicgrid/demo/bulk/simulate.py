@@ -26,16 +26,12 @@ from civicgrid.accounts.roles import Role
 from civicgrid.cases import deadlines
 from civicgrid.cases.choices import Action, CaseKind, CaseStatus, Channel, Rating
 from civicgrid.cases.intake import AUTO_REGISTER_NOTE, registers_at_once
-from civicgrid.cases.models import (
-    Case,
-    CaseDeadline,
-    ExtensionRequest,
-    ExtensionStatus,
-)
+from civicgrid.cases.models import Case, CaseDeadline, ExtensionRequest, ExtensionStatus
 from civicgrid.cases.workflow import ARRIVALS, MoveInput, MoveStore, me_too_apply, move_apply, report_apply
 from civicgrid.core.errors import DomainError
 from civicgrid.demo.bulk.calendar import US_HOUR, FastCalendar, from_us, to_us
 from civicgrid.demo.bulk.plan import cumulative
+from civicgrid.demo.bulk.write import CaseNumbers, Ids
 from civicgrid.demo.history import ADDRESSES, COMMON, _cast
 from civicgrid.grids.coords import CoordSystem
 from civicgrid.grids.models import Cell, CellMember
@@ -112,7 +108,7 @@ class CaseRows:
 class MemoryStore(MoveStore):
     """`MoveStore` in memory: the rows go to the case's `CaseRows` as `Row`s, with ids handed out here."""
 
-    def __init__(self, calendar: FastCalendar, ids) -> None:
+    def __init__(self, calendar: FastCalendar, ids: Ids) -> None:
         self.calendar, self.ids = calendar, ids
         self.rows: dict[int, CaseRows] = {}
         self.rules = active_rules()
@@ -166,7 +162,8 @@ class MemoryStore(MoveStore):
 class Simulation:
     """The cases of the bulk history, a round at a time, and their lives up to `now` (UTC epoch µs)."""
 
-    def __init__(self, *, rng: random.Random, now: int, store: MemoryStore, ids, numbers) -> None:
+    def __init__(self, *, rng: random.Random, now: int, store: MemoryStore, ids: Ids, numbers: CaseNumbers
+                 ) -> None:
         self.rng, self.now, self.store, self.ids, self.numbers = rng, now, store, ids, numbers
         self.cast = _cast()
         self.cells = list(Cell.objects.order_by("code").only("id", "code", "community_id", "street_id", "min_lon",
@@ -201,7 +198,7 @@ class Simulation:
     def round(self, plan: list[tuple[int, str | None]]) -> list[CaseRows]:
         """The cases reported at the planned (moment, stop)s, each lived as far as the present allows."""
         rng = self.rng
-        self.store.rows = {}
+        self.store.rows = {}  # the cases of the last round are lived out: nothing refers to them any more
         cases: list[CaseRows] = []
         recent: deque[CaseRows] = deque()  # the latest reports that a duplicate may repeat
         for at, stop in plan:
@@ -268,7 +265,7 @@ class Simulation:
             lon=rng.uniform(cell.min_lon + 1e-5, cell.max_lon - 1e-5), cell=cell,
         )
         # Set after: Model.__init__ raises and catches a KeyError for every field it is not given before the
-        # last one it is given, which made a third of the time of a case.
+        # last one it is given, a third of the cost of making the case.
         case.community_id, case.street_id = cell.community_id, cell.street_id
         case.reporter = reporter or self.reporter_for(channel, cell)
         case.source_ref, case.created_at = SOURCE_REF, from_us(at)
@@ -305,7 +302,7 @@ class Simulation:
             if rows.next is None:
                 rows.next = next(rows.life, None)
             if rows.next is None or rows.next[0] > self.now or rows.next[1] == rows.stop:
-                rows.life = rows.next = None  # the life ends here: this move is planned, or in the future
+                rows.life = rows.next = None  # the life ends: at its planned stop, or its next move is to come
                 return
             at, action, actor, note, payload = rows.next
             if until is not None and at > until:
