@@ -201,6 +201,19 @@ def test_numbers_are_unique_and_continue_the_day_counters(bulk):
     assert dict(CaseCounter.objects.values_list("day", "last")) == dict(last)
 
 
+def test_numbers_continue_a_day_as_the_intake_numbers_it(bulk):
+    """The bulk history numbers a case as `reportstore.next_case_number` does, past 99 999 a day too."""
+    from civicgrid.cases.reportstore import next_case_number
+    from civicgrid.demo.bulk.write import CaseNumbers
+
+    for day, last in (("20260105", 41), ("20260106", 99_999)):
+        CaseCounter.objects.update_or_create(day=day, defaults={"last": last})
+        moment = datetime(int(day[:4]), int(day[4:6]), int(day[6:]), 23, 59, tzinfo=SH)
+        bulk_number = CaseNumbers()(Case(created_at=moment))
+        assert bulk_number == next_case_number(day)
+    assert bulk_number == "20260106100000"
+
+
 def test_places_departments_and_lights(bulk):
     for case in Case.objects.select_related("cell", "category")[:120]:
         assert place_resolve(lat=case.lat, lon=case.lon).cell == case.cell
