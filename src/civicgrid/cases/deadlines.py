@@ -60,14 +60,21 @@ def deadline_start(*, case: Case, step: str, at: datetime) -> CaseDeadline:
 def deadline_plan(*, case: Case, step: str, at: datetime) -> CaseDeadline:
     """The deadline `deadline_start` would write, unsaved, and put on the case (which may be unsaved:
     the intake writes the case with its first clock in one INSERT, then this row)."""
+    return CaseDeadline(**deadline_values(case=case, step=step, at=at))
+
+
+def deadline_values(*, case: Case, step: str, at: datetime, calendar=None) -> dict:
+    """The values of the deadline of `step` starting at `at` (by field name), and the case's clock set to it.
+
+    `calendar`: anything with `WorkingCalendar.add` (the bulk history passes a faster one); by
+    default the working calendar.
+    """
     hours, unit = limit_for(case.category, step, case.urgency)
-    calendar = get_calendar()
-    deadline = CaseDeadline(
-        case=case, step=step, started_at=at, limit_hours=hours, unit=unit,
-        due_at=calendar.add(at, hours, unit), warn_at=calendar.add(at, hours * YELLOW_SHARE, unit),
-    )
-    case.step, case.due_at, case.warn_at = step, deadline.due_at, deadline.warn_at
-    return deadline
+    calendar = calendar or get_calendar()
+    due, warn = calendar.add(at, hours, unit), calendar.add(at, hours * YELLOW_SHARE, unit)
+    case.step, case.due_at, case.warn_at = step, due, warn
+    return {"case": case, "step": step, "started_at": at, "limit_hours": hours, "unit": unit, "due_at": due,
+            "warn_at": warn}
 
 
 def deadline_finish(*, case: Case, at: datetime) -> bool | None:
@@ -75,15 +82,25 @@ def deadline_finish(*, case: Case, at: datetime) -> bool | None:
     if not case.step:
         return None
     deadline = current_deadline(case)
-    case.step, case.due_at, case.warn_at = "", None, None
+    on_time = deadline_stop(case=case, deadline=deadline, at=at)
     if deadline is None:
         return None
-    on_time = at <= deadline.due_at
     CaseDeadline.objects.filter(pk=deadline.pk).update(completed_at=at, on_time=on_time)
     # An extension asked for a step that has ended can no longer be granted, nor block a new one.
     deadline.extension_requests.filter(status=ExtensionStatus.PENDING).update(status=ExtensionStatus.LAPSED,
                                                                               decided_at=at)
     return on_time
+
+
+def deadline_stop(*, case: Case, deadline: CaseDeadline | None, at: datetime) -> bool | None:
+    """What `deadline_finish` changes, in memory: the case's clock stops and its running `deadline`
+    (None: none; any object with the deadline's fields as attributes) is completed at `at`. Returns
+    whether it was within the limit."""
+    case.step, case.due_at, case.warn_at = "", None, None
+    if deadline is None:
+        return None
+    deadline.completed_at, deadline.on_time = at, at <= deadline.due_at
+    return deadline.on_time
 
 
 def current_deadline(case: Case) -> CaseDeadline | None:
@@ -92,13 +109,21 @@ def current_deadline(case: Case) -> CaseDeadline | None:
 
 def deadline_extend(*, case: Case, deadline: CaseDeadline, hours: Decimal) -> tuple[datetime, datetime]:
     """Move the deadline by `hours` more of its own clock. Returns (old due, new due)."""
-    calendar = get_calendar()
+    moved = deadline_lengthen(case=case, deadline=deadline, hours=hours)
+    deadline.save(update_fields=["extended_hours", "due_at", "warn_at"])
+    return moved
+
+
+def deadline_lengthen(*, case: Case, deadline: CaseDeadline, hours: Decimal, calendar=None
+                      ) -> tuple[datetime, datetime]:
+    """What `deadline_extend` changes, in memory (the deadline unsaved, or any object with its fields as
+    attributes). Returns (old due, new due)."""
+    calendar = calendar or get_calendar()
     total = deadline.limit_hours + deadline.extended_hours + hours
     old_due = deadline.due_at
     deadline.extended_hours += hours
     deadline.due_at = calendar.add(deadline.started_at, total, deadline.unit)
     deadline.warn_at = calendar.add(deadline.started_at, total * YELLOW_SHARE, deadline.unit)
-    deadline.save(update_fields=["extended_hours", "due_at", "warn_at"])
     if case.step == deadline.step:
         case.due_at, case.warn_at = deadline.due_at, deadline.warn_at
     return old_due, deadline.due_at

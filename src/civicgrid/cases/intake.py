@@ -40,6 +40,7 @@ from civicgrid.taxonomy.models import Category
 
 # Which roles may submit through which channel (everyone else: the app, or a code scan).
 STAFF_CHANNELS = {Channel.HOTLINE, Channel.MAILBOX}
+AUTO_REGISTER_NOTE = "网格员上报，自动立案"  # the note of the registration `registers_at_once` makes
 
 
 @dataclass
@@ -155,7 +156,7 @@ def _replay(reporter: User, key: str) -> Case | None:
 def _intake(reporter: User, s: Submission, place: Place, key: str | None) -> IntakeResult:
     case = _new_case(reporter, s, place, key)
     category = case.category
-    trusted = category is not None and user_can(reporter, Capability.REPORT_TRUSTED)
+    trusted = registers_at_once(reporter, category)
     with transaction.atomic():
         original = None
         if category is not None:
@@ -169,11 +170,16 @@ def _intake(reporter: User, s: Submission, place: Place, key: str | None) -> Int
             return IntakeResult(case, Outcome.MERGED, None if s.photos else rows)
         if trusted:
             # 网格员上报自动立案: a grid member's report is trusted and registered at once.
-            case_transition(case=case, action=Action.REGISTER, actor=reporter, note="网格员上报，自动立案",
+            case_transition(case=case, action=Action.REGISTER, actor=reporter, note=AUTO_REGISTER_NOTE,
                             payload=MoveInput(), system=True)
             case.refresh_from_db()
             return IntakeResult(case, Outcome.CREATED)
     return IntakeResult(case, Outcome.CREATED, None if s.photos else rows)
+
+
+def registers_at_once(reporter: User, category: Category | None) -> bool:
+    """网格员上报自动立案: a trusted reporter's report with a category is registered at once (a system move)."""
+    return category is not None and user_can(reporter, Capability.REPORT_TRUSTED)
 
 
 def _new_case(reporter: User, s: Submission, place: Place, key: str | None) -> Case:

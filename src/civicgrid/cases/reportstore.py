@@ -12,7 +12,7 @@ report writes; this module only writes it, fast:
   `case_near_idx`; its ORM twin is `cases.intake.nearby_open_cases` (a test compares them).
 - `duplicate_box_lock(...)`: serializes reports that could be duplicates of each other, so that
   two reports of one problem arriving together make one case and one me-too.
-- `next_case_number(day)`: YYYYMMDD + the day's 5-digit sequence.
+- `next_case_number(day)`: YYYYMMDD + the day's 5-digit sequence (`case_number`).
 
 Everything here runs inside the intake's transaction.
 """
@@ -72,7 +72,12 @@ def next_case_number(day: str) -> str:
             CaseCounter.objects.bulk_create([CaseCounter(day=day, last=0)], ignore_conflicts=True)
             cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE day = %s RETURNING last", [day])  # noqa: S608
             row = cursor.fetchone()
-    return f"{day}{row[0]:05d}"
+    return case_number(day, row[0])
+
+
+def case_number(day: str, sequence: int) -> str:
+    """The number of the day's `sequence`-th case: YYYYMMDD + 5 digits (more past 99 999)."""
+    return f"{day}{sequence:05d}"
 
 
 @functools.cache

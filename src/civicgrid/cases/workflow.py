@@ -7,16 +7,21 @@ locks the case, checks the move and the actor, applies the action's effect (dead
 department, counters), appends the immutable CaseEvent, runs the hooks (cases/hooks.py) and
 queues notifications — all in one transaction, so a refused move changes nothing.
 
+The effects change the case in memory (`move_apply`); the rows a move writes besides the case and
+its event (the step clocks, extension requests) and the routing it reads go through a `MoveStore`:
+the database here, memory in the bulk history (demo/bulk), which so follows the same effects.
+
 A report's way in has its own three moves (`ARRIVALS`): `case_report` (上报, and 并案 for a
 duplicate) and `case_me_too` (附议). This module is the only code that sets a case's status or
 writes a CaseEvent (cases/tests/test_choke_point.py reads the source to keep it so), and every
-event runs its hooks.
+event runs its hooks — but for the bulk history, which writes in bulk the events' values made here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
@@ -30,6 +35,7 @@ from civicgrid.cases import deadlines, hooks, reportstore
 from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseStatus, Rating
 from civicgrid.cases.models import (
     Case,
+    CaseDeadline,
     CaseEvent,
     CaseFollower,
     ExtensionRequest,
@@ -115,6 +121,53 @@ class MoveInput:
     rating: str | None = None
     photos: Sequence = ()  # ProcessedPhoto objects (cases/photos.py), stored with the event
     data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FollowUp:
+    """A move the platform makes at once after another, as a system move (auto-dispatch)."""
+
+    action: str
+    note: str
+    payload: MoveInput
+
+
+class MoveStore:
+    """What an effect writes besides the case and its event, and the routing it reads: the database.
+
+    The effects below call only these methods for anything but the case itself, so another store
+    can keep the rows elsewhere: the bulk history (demo/bulk/simulate.py) keeps them in memory and
+    writes them in bulk afterwards. The effects read and set a deadline's or a request's fields as
+    attributes only, and read their `pk`.
+    """
+
+    def clock_start(self, case: Case, step: str, at: datetime) -> None:
+        deadlines.deadline_start(case=case, step=step, at=at)
+
+    def clock_finish(self, case: Case, at: datetime) -> bool | None:
+        return deadlines.deadline_finish(case=case, at=at)
+
+    def clock_running(self, case: Case) -> CaseDeadline | None:
+        return deadlines.current_deadline(case)
+
+    def clock_extend(self, case: Case, deadline: CaseDeadline, hours: Decimal) -> tuple[datetime, datetime]:
+        return deadlines.deadline_extend(case=case, deadline=deadline, hours=hours)
+
+    def extension_pending(self, case: Case) -> ExtensionRequest | None:
+        return case.extension_requests.select_related("deadline").filter(status=ExtensionStatus.PENDING).first()
+
+    def extension_add(self, values: dict) -> None:
+        """A new ExtensionRequest row of these values (by field name)."""
+        ExtensionRequest.objects.create(**values)
+
+    def extension_decided(self, request: ExtensionRequest) -> None:
+        request.save(update_fields=["status", "decided_by", "decided_at"])
+
+    def route(self, category: Category, cell_code: str | None) -> Department | None:
+        return route_case(category, cell_code)
+
+
+DATABASE = MoveStore()
 
 
 # --- authorisation --------------------------------------------------------------------------------
@@ -209,24 +262,10 @@ def case_transition(*, case: Case, action: str, actor: User | None, note: str = 
         check_state(move, action, case)
         if not system:
             check_actor(move, action, case, actor)
-        if move.note_required and not note:
-            raise DomainError("note_required", f"{Action(action).label}需要填写说明/理由",
-                              f"a note (reason) is required to {ACTION_LABELS_EN.get(action, action)}",
-                              field="note")
-        at = clock.now()
-        from_status = case.status
-        effect = EFFECTS.get(action)
-        extra = effect(case, actor, note, payload, at) if effect else {}
-        if move.target is not None and extra.get("status") is None:
-            case.status = move.target
-        elif extra.get("status"):
-            case.status = extra["status"]
+        values, extra = move_apply(case=case, action=action, actor=actor, note=note, payload=payload,
+                                   at=clock.now(), store=DATABASE)
         case.save()
-        event = CaseEvent.objects.create(
-            case=case, action=action, from_status=from_status, to_status=case.status, actor=actor,
-            actor_role=(actor.role if actor else "system"), department=extra.get("department"),
-            note=note, data={**payload.data, **extra.get("data", {})}, on_time=extra.get("on_time"), created_at=at,
-        )
+        event = CaseEvent.objects.create(**values)
         if payload.photos:
             from civicgrid.cases.photostore import photos_store
 
@@ -234,9 +273,38 @@ def case_transition(*, case: Case, action: str, actor: User | None, note: str = 
                                                                                        PhotoStage.FEEDBACK))
         hooks.run(action, case, event)
         for follow_up in extra.get("then", ()):
-            follow_up(case)
+            case_transition(case=case, action=follow_up.action, actor=None, note=follow_up.note,
+                            payload=follow_up.payload, system=True)
         _notify(case, action, event)
     return event
+
+
+def move_apply(*, case: Case, action: str, actor: User | None, note: str, payload: MoveInput, at: datetime,
+               store: MoveStore) -> tuple[dict, dict]:
+    """The move's effect: the case changed in memory, the other rows through `store`; returns the
+    values of its CaseEvent and what the effect said besides ("then": the follow-up moves, "photo_stage").
+
+    `case_transition` calls it with the case locked and the actor checked; it checks the state and
+    the note itself, so that the bulk history, which calls it on unsaved cases, makes legal moves only.
+    """
+    move = MOVES[action]
+    check_state(move, action, case)  # case_transition checked it before the actor; the bulk history did not
+    if move.note_required and not note:
+        raise DomainError("note_required", f"{Action(action).label}需要填写说明/理由",
+                          f"a note (reason) is required to {ACTION_LABELS_EN.get(action, action)}", field="note")
+    from_status = case.status
+    effect = EFFECTS.get(action)
+    extra = effect(case, actor, note, payload, at, store) if effect else {}
+    if move.target is not None and extra.get("status") is None:
+        case.status = move.target
+    elif extra.get("status"):
+        case.status = extra["status"]
+    event = dict(
+        case=case, action=action, from_status=from_status, to_status=case.status, actor=actor,
+        actor_role=(actor.role if actor else "system"), department=extra.get("department"),
+        note=note, data={**payload.data, **extra.get("data", {})}, on_time=extra.get("on_time"), created_at=at,
+    )
+    return event, extra
 
 
 RECEIPT_TITLE = "已收到您的上报 "  # + the case number (回执)
@@ -253,31 +321,52 @@ def case_report(*, case: Case, original: Case | None, data: dict) -> reportstore
     """
     if not case._state.adding:
         raise ValueError("case_report writes a new case")
-    at, reporter = case.created_at, case.reporter
-    report = ARRIVALS[Action.REPORT]
-    case.status = report.target
-    events = [CaseEvent(case=case, action=Action.REPORT, from_status="", to_status=case.status, actor=reporter,
-                        actor_role=reporter.role, created_at=at, data=data)]
+    reporter = case.reporter
+    first = _FirstClock()
+    events = [CaseEvent(**values) for values in report_apply(case=case, original=original, data=data, store=first)]
     if original is None:
-        deadline = deadlines.deadline_plan(case=case, step=Step.REGISTER, at=at)
         receipt = notification_draft(recipient=reporter, kind="case_progress", title=RECEIPT_TITLE,
                                      body="我们会尽快核实处理。")
     else:
-        merge = ARRIVALS[Action.MERGE]
-        check_state(merge, Action.MERGE, case)
-        case.status, case.duplicate_of, deadline = merge.target, original, None
-        events.append(CaseEvent(case=case, action=Action.MERGE, from_status=report.target, to_status=case.status,
-                                actor=None, actor_role="system", created_at=at, data={"original": original.number}))
         receipt = notification_draft(recipient=reporter, kind="case_progress", title=RECEIPT_TITLE,
                                      body=f"附近已有相同问题 {original.number}，已为您关注该案件。",
                                      case_id=original.pk, link=f"/m/cases/{original.number}/")
-    rows = reportstore.ReportRows(case=case, events=events, deadline=deadline, receipt=receipt)
+    rows = reportstore.ReportRows(case=case, events=events, deadline=first.deadline, receipt=receipt)
     reportstore.report_write(rows)
     for event in events:
         hooks.run(event.action, case, event)
     if original is not None:
         case_me_too(case=original, user=reporter, duplicate=case)
     return rows
+
+
+class _FirstClock(MoveStore):
+    """The intake's store: the first clock is planned, then written with the case (cases.reportstore)."""
+
+    deadline: CaseDeadline | None = None
+
+    def clock_start(self, case: Case, step: str, at: datetime) -> None:
+        self.deadline = deadlines.deadline_plan(case=case, step=step, at=at)
+
+
+def report_apply(*, case: Case, original: Case | None, data: dict, store: MoveStore) -> list[dict]:
+    """What a report does to its new case, in memory: REPORTED with its 立案 clock started in `store`,
+    or, as a duplicate of `original`, merged (并案) at once without a clock. Returns the values of its
+    CaseEvents: REPORT, and MERGE for a duplicate. The original's me-too is `me_too_apply`."""
+    at, reporter = case.created_at, case.reporter
+    report = ARRIVALS[Action.REPORT]
+    case.status = report.target
+    events = [dict(case=case, action=Action.REPORT, from_status="", to_status=case.status, actor=reporter,
+                   actor_role=reporter.role, created_at=at, data=data)]
+    if original is None:
+        store.clock_start(case, Step.REGISTER, at)
+        return events
+    merge = ARRIVALS[Action.MERGE]
+    check_state(merge, Action.MERGE, case)
+    case.status, case.duplicate_of = merge.target, original
+    events.append(dict(case=case, action=Action.MERGE, from_status=report.target, to_status=case.status,
+                       actor=None, actor_role="system", created_at=at, data={"original": original.number}))
+    return events
 
 
 def case_me_too(*, case: Case, user: User, duplicate: Case | None = None) -> CaseEvent | None:
@@ -296,22 +385,30 @@ def case_me_too(*, case: Case, user: User, duplicate: Case | None = None) -> Cas
         if duplicate is None and (case.reporter_id == user.pk or case.followers.filter(user=user).exists()):
             return None
         at = duplicate.created_at if duplicate is not None else clock.now()
-        CaseFollower.objects.bulk_create([CaseFollower(case=case, user=user, created_at=at)], ignore_conflicts=True)
+        values, follower = me_too_apply(case=case, user=user, at=at, duplicate=duplicate)
+        CaseFollower.objects.bulk_create([CaseFollower(**follower)], ignore_conflicts=True)
+        # The row is locked: adding in SQL leaves it as me_too_apply left the object.
         Case.objects.filter(pk=case.pk).update(me_too_count=F("me_too_count") + 1)
-        case.me_too_count += 1  # the row is locked: the same as reading it back
-        event = CaseEvent.objects.create(
-            case=case, action=Action.ME_TOO, from_status=case.status, to_status=case.status, actor=user,
-            actor_role=user.role, created_at=at, data={"duplicate": duplicate.pk} if duplicate is not None else {})
+        event = CaseEvent.objects.create(**values)
         hooks.run(Action.ME_TOO, case, event)
     return event
 
 
+def me_too_apply(*, case: Case, user: User, at: datetime, duplicate: Case | None = None) -> tuple[dict, dict]:
+    """What a me-too (附议) does to its open case, in memory: one more report counted; returns the
+    values of its CaseEvent and of the CaseFollower row of `user`."""
+    case.me_too_count += 1
+    event = dict(case=case, action=Action.ME_TOO, from_status=case.status, to_status=case.status, actor=user,
+                 actor_role=user.role, created_at=at, data={"duplicate": duplicate.pk} if duplicate is not None else {})
+    return event, dict(case=case, user=user, created_at=at)
+
+
 # --- the effect of each action (called inside the transaction, case locked) --------------------------
 
-Effect = Callable[[Case, "User | None", str, MoveInput, object], dict]
+Effect = Callable[[Case, "User | None", str, MoveInput, datetime, MoveStore], dict]
 
 
-def _register(case: Case, actor, note, p: MoveInput, at) -> dict:
+def _register(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
     category = p.category or case.category
     if category is None:
         raise DomainError("category_required", "立案前必须确定问题分类", "choose a category before registering",
@@ -321,25 +418,23 @@ def _register(case: Case, actor, note, p: MoveInput, at) -> dict:
         case.urgency = p.urgency or p.category.default_urgency
     elif p.urgency:
         case.urgency = p.urgency
-    on_time = deadlines.deadline_finish(case=case, at=at)
+    on_time = store.clock_finish(case, at)
     case.registered_at = at
-    routed = route_case(category, case.cell.code if case.cell_id else None)
+    routed = store.route(category, case.cell.code if case.cell_id else None)
     case.routed_department = routed
-    deadlines.deadline_start(case=case, step=Step.DISPATCH, at=at)
+    store.clock_start(case, Step.DISPATCH, at)
     then = []
     if routed is not None and category.auto_dispatch:
-        then.append(lambda c: case_transition(case=c, action=Action.DISPATCH, actor=None,
-                                              note="自动派遣 auto-dispatch", payload=MoveInput(department=routed),
-                                              system=True))
+        then.append(FollowUp(Action.DISPATCH, "自动派遣 auto-dispatch", MoveInput(department=routed)))
     return {"on_time": on_time, "department": routed, "then": then,
             "data": {"category": category.code, "routed_department": routed.code if routed else None}}
 
 
-def _reject(case: Case, actor, note, p, at) -> dict:
-    return {"on_time": deadlines.deadline_finish(case=case, at=at)}
+def _reject(case: Case, actor, note, p, at, store: MoveStore) -> dict:
+    return {"on_time": store.clock_finish(case, at)}
 
 
-def _dispatch(case: Case, actor, note, p: MoveInput, at) -> dict:
+def _dispatch(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
     department = p.department or case.routed_department
     if department is None:
         raise DomainError("department_required", "请选择处置部门", "choose the department to dispatch to",
@@ -347,103 +442,102 @@ def _dispatch(case: Case, actor, note, p: MoveInput, at) -> dict:
     if not department.active:
         raise DomainError("department_inactive", f"部门“{department.name}”已停用", f"{department.name} is inactive",
                           field="department")
-    on_time = deadlines.deadline_finish(case=case, at=at)
+    on_time = store.clock_finish(case, at)
     case.department = department
     case.dispatched_at = at
-    deadlines.deadline_start(case=case, step=Step.HANDLE, at=at)
+    store.clock_start(case, Step.HANDLE, at)
     return {"on_time": on_time, "department": department,
             "data": {"department": department.code,
                      "routed": case.routed_department_id == department.pk if case.routed_department_id else None}}
 
 
-def _accept(case: Case, actor, note, p, at) -> dict:
+def _accept(case: Case, actor, note, p, at, store: MoveStore) -> dict:
     return {"department": case.department}
 
 
-def _return(case: Case, actor, note, p, at) -> dict:
+def _return(case: Case, actor, note, p, at, store: MoveStore) -> dict:
     department = case.department
-    on_time = deadlines.deadline_finish(case=case, at=at)
+    on_time = store.clock_finish(case, at)
     case.department = None
     case.return_count += 1  # the row is locked (select_for_update): plain arithmetic is safe
-    deadlines.deadline_start(case=case, step=Step.DISPATCH, at=at)
+    store.clock_start(case, Step.DISPATCH, at)
     return {"on_time": on_time, "department": department}
 
 
-def _request_extension(case: Case, actor, note, p: MoveInput, at) -> dict:
+def _request_extension(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
     hours = _positive_hours(p.hours)
-    deadline = deadlines.current_deadline(case)
+    deadline = store.clock_running(case)
     if deadline is None:
         raise Conflict("no_deadline", "当前环节没有时限", "the current step has no time limit")
-    if case.extension_requests.filter(status=ExtensionStatus.PENDING).exists():
+    if store.extension_pending(case) is not None:
         raise Conflict("extension_pending", "已有待审批的延期申请", "an extension request is already pending")
-    ExtensionRequest.objects.create(case=case, deadline=deadline, hours=hours, reason=note, requested_by=actor,
-                                    created_at=at)
+    store.extension_add(dict(case=case, deadline=deadline, hours=hours, reason=note, requested_by=actor, created_at=at))
     return {"department": case.department, "data": {"hours": str(hours), "due_at": _local(deadline.due_at)}}
 
 
 def _decide_extension(approve: bool) -> Effect:
-    def effect(case: Case, actor, note, p, at) -> dict:
-        request = case.extension_requests.select_related("deadline").filter(status=ExtensionStatus.PENDING).first()
+    def effect(case: Case, actor, note, p, at, store: MoveStore) -> dict:
+        request = store.extension_pending(case)
         if request is None:
             raise Conflict("no_extension_pending", "没有待审批的延期申请", "no extension request is pending")
         request.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REFUSED
         request.decided_by, request.decided_at = actor, at
-        request.save(update_fields=["status", "decided_by", "decided_at"])
+        store.extension_decided(request)
         data = {"hours": str(request.hours), "request": request.pk}
         if approve:  # pending requests always belong to the running step: they lapse when it ends
-            old_due, new_due = deadlines.deadline_extend(case=case, deadline=request.deadline, hours=request.hours)
-            data.update(old_due=_local(old_due), new_due=_local(new_due), deadline=request.deadline_id)
+            old_due, new_due = store.clock_extend(case, request.deadline, request.hours)
+            data.update(old_due=_local(old_due), new_due=_local(new_due), deadline=request.deadline.pk)
         return {"department": case.department, "data": data}
 
     return effect
 
 
-def _feedback(case: Case, actor, note, p, at) -> dict:
-    on_time = deadlines.deadline_finish(case=case, at=at)
+def _feedback(case: Case, actor, note, p, at, store: MoveStore) -> dict:
+    on_time = store.clock_finish(case, at)
     case.handled_at = at
-    deadlines.deadline_start(case=case, step=Step.VERIFY, at=at)
+    store.clock_start(case, Step.VERIFY, at)
     return {"on_time": on_time, "department": case.department, "photo_stage": PhotoStage.FEEDBACK}
 
 
-def _verify(case: Case, actor, note, p, at) -> dict:
-    on_time = deadlines.deadline_finish(case=case, at=at)
-    deadlines.deadline_start(case=case, step=Step.CLOSE, at=at)
+def _verify(case: Case, actor, note, p, at, store: MoveStore) -> dict:
+    on_time = store.clock_finish(case, at)
+    store.clock_start(case, Step.CLOSE, at)
     return {"on_time": on_time, "department": case.department, "photo_stage": PhotoStage.VERIFY}
 
 
-def _rework(case: Case, actor, note, p, at) -> dict:
-    on_time = deadlines.deadline_finish(case=case, at=at)
+def _rework(case: Case, actor, note, p, at, store: MoveStore) -> dict:
+    on_time = store.clock_finish(case, at)
     case.rework_count += 1
     case.handled_at = None
-    deadlines.deadline_start(case=case, step=Step.HANDLE, at=at)
+    store.clock_start(case, Step.HANDLE, at)
     return {"on_time": on_time, "department": case.department, "photo_stage": PhotoStage.VERIFY}
 
 
-def _close(case: Case, actor, note, p, at) -> dict:
-    on_time = deadlines.deadline_finish(case=case, at=at)
+def _close(case: Case, actor, note, p, at, store: MoveStore) -> dict:
+    on_time = store.clock_finish(case, at)
     case.closed_at = at
     return {"on_time": on_time, "department": case.department}
 
 
-def _hang(case: Case, actor, note, p, at) -> dict:
-    deadlines.deadline_finish(case=case, at=at)
+def _hang(case: Case, actor, note, p, at, store: MoveStore) -> dict:
+    store.clock_finish(case, at)
     return {"department": case.department}
 
 
-def _resume(case: Case, actor, note, p, at) -> dict:
+def _resume(case: Case, actor, note, p, at, store: MoveStore) -> dict:
     case.department = None
-    deadlines.deadline_start(case=case, step=Step.DISPATCH, at=at)
+    store.clock_start(case, Step.DISPATCH, at)
     return {}
 
 
-def _supervise(case: Case, actor, note, p, at) -> dict:
+def _supervise(case: Case, actor, note, p, at, store: MoveStore) -> dict:
     if case.supervised:
         raise Conflict("already_supervised", "该案件已在督办中", "the case is already supervised")
     case.supervised = True
     return {"department": case.department}
 
 
-def _rate(case: Case, actor, note, p: MoveInput, at) -> dict:
+def _rate(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
     if p.rating not in Rating.values:
         raise DomainError("rating_invalid", "请选择满意、基本满意或不满意", "rating must be satisfied, basically or "
                           "unsatisfied", field="rating")
@@ -455,7 +549,7 @@ def _rate(case: Case, actor, note, p: MoveInput, at) -> dict:
         # 不满意 → 重办: back to the same department with a fresh handling limit.
         case.reopen_count += 1
         case.closed_at = None
-        deadlines.deadline_start(case=case, step=Step.HANDLE, at=at)
+        store.clock_start(case, Step.HANDLE, at)
         data["reopened"] = True
         return {"status": S.DISPATCHED, "department": case.department, "data": data}
     return {"department": case.department, "data": data}
