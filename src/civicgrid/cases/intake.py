@@ -8,7 +8,8 @@ The rules, in the order they apply:
    CIVICGRID_DUPLICATE_RADIUS_M metres and CIVICGRID_DUPLICATE_WINDOW_HOURS hours (`find_original`),
    holding the lock on its duplicate box (`reportstore.duplicate_box_lock`), so two reports of one
    problem arriving together make one case and one me-too. Then `workflow.case_report` writes the
-   new case — merged into the original if one was found — with its events, clock and receipt;
+   new case — merged into the original if one was found and is still open — with its events,
+   clock and receipt;
    its photos are stored; a grid member's report is registered at once (网格员上报自动立案).
 4. It commits before the answer goes out: an acknowledged report is on disk.
 """
@@ -166,7 +167,7 @@ def _intake(reporter: User, s: Submission, place: Place, key: str | None) -> Int
         rows = case_report(case=case, original=original, data={"channel": s.channel, "crs": s.crs})
         if s.photos:
             photos_store(case=case, event=rows.events[0], photos=s.photos, stage=PhotoStage.REPORT)
-        if original is not None:
+        if case.duplicate_of_id is not None:
             return IntakeResult(case, Outcome.MERGED, None if s.photos else rows)
         if trusted:
             # 网格员上报自动立案: a grid member's report is trusted and registered at once.

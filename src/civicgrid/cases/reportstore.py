@@ -179,12 +179,7 @@ def box_around(lat: float, lon: float, radius_m: float) -> tuple[float, float, f
 def duplicate_candidates(*, category_id: int, statuses: list[str], box: tuple[float, float, float, float],
                          since) -> list[tuple[int, float, float, str, str]]:
     """(id, lat, lon, number, status) of the first 200 cases of the category in the box created since
-    `since`, in one of `statuses` and not themselves duplicates, oldest first.
-
-    On PostgreSQL the rows found stay locked until the transaction ends (FOR UPDATE, which also
-    re-reads a row another transaction has just changed): the case a report merges into cannot be
-    closed between this search and the report's me-too. SQLite's write transaction holds everything.
-    """
+    `since`, in one of `statuses` and not themselves duplicates, oldest first."""
     min_lon, min_lat, max_lon, max_lat = box
     with prepared_cursor() as cursor:
         cursor.execute(_candidates_sql(len(statuses)), [
@@ -204,8 +199,7 @@ def _candidates_sql(n_statuses: int) -> str:
             f"FROM {t(Case._meta.db_table)}{hint} "
             f"WHERE {t('category_id')} = %s AND {t('status')} IN ({statuses}) AND {t('duplicate_of_id')} IS NULL "
             f"AND {t('lon')} >= %s AND {t('lon')} <= %s AND {t('lat')} >= %s AND {t('lat')} <= %s "
-            f"AND {t('created_at')} >= %s ORDER BY {t('created_at')} LIMIT 200"
-            + (" FOR UPDATE" if connection.vendor == "postgresql" else ""))
+            f"AND {t('created_at')} >= %s ORDER BY {t('created_at')} LIMIT 200")
 
 
 def duplicate_box_lock(*, category_id: int, lat: float, lon: float, radius_m: float) -> None:

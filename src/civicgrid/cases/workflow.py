@@ -314,14 +314,18 @@ def case_report(*, case: Case, original: Case | None, data: dict) -> reportstore
     """上报: a new case enters the loop, in the caller's transaction.
 
     The case (unsaved: the intake built it from the submission) becomes REPORTED with its 立案 clock
-    running and the reporter gets a receipt; or, as a duplicate of the open case `original`, it is
-    merged at once (并案: REPORTED → MERGED, no clock of its own) and counts as one more report of
-    the original (附议), which the reporter then follows. The rows are written by
-    `cases.reportstore`; the hooks of each event run as for any move. Returns the rows written.
+    running and the reporter gets a receipt; or, as a duplicate of the open case `original`, it counts
+    as one more report of the original (附议), which the reporter then follows, and is merged at once
+    (并案: REPORTED → MERGED, no clock of its own). An original closed since the intake found it is
+    left alone: the report then stands on its own. The rows are written by `cases.reportstore`, the
+    case last (its number locks the day's counter until commit); the hooks of each event run as for
+    any move. Returns the new case's rows.
     """
     if not case._state.adding:
         raise ValueError("case_report writes a new case")
     reporter = case.reporter
+    if original is not None and case_me_too(case=original, user=reporter, at=case.created_at, by_report=True) is None:
+        original = None
     first = _FirstClock()
     events = [CaseEvent(**values) for values in report_apply(case=case, original=original, data=data, store=first)]
     if original is None:
@@ -335,8 +339,6 @@ def case_report(*, case: Case, original: Case | None, data: dict) -> reportstore
     reportstore.report_write(rows)
     for event in events:
         hooks.run(event.action, case, event)
-    if original is not None:
-        case_me_too(case=original, user=reporter, duplicate=case)
     return rows
 
 
@@ -369,23 +371,25 @@ def report_apply(*, case: Case, original: Case | None, data: dict, store: MoveSt
     return events
 
 
-def case_me_too(*, case: Case, user: User, duplicate: Case | None = None) -> CaseEvent | None:
+def case_me_too(*, case: Case, user: User, at: datetime | None = None, by_report: bool = False) -> CaseEvent | None:
     """附议: one more report of an open case, whose reporter then follows it.
 
-    From the "me too" button (`duplicate` None) it counts once per person and never for the case's
-    own reporter; from the intake (`duplicate`: the report just merged into `case`) every duplicate
-    report counts. Returns the ME_TOO event, or None when nothing was counted.
+    From the "me too" button it counts once per person and never for the case's own reporter, and a
+    case no longer open is refused (409). For a report merged into the case (`by_report`, from
+    `case_report`) every report counts, and a case no longer open counts nothing. Returns the ME_TOO
+    event, or None when nothing was counted.
     """
-    # A refusal (a closed case) leaves a caller's transaction usable; inside the intake's own
-    # transaction nothing is refused that should not undo the whole report, so no savepoint.
-    with transaction.atomic(savepoint=duplicate is None):
+    # A refusal leaves a caller's transaction usable; inside the intake's own transaction nothing
+    # is refused, so no savepoint.
+    with transaction.atomic(savepoint=not by_report):
         case = Case.objects.select_for_update().get(pk=case.pk)
         if case.status not in ARRIVALS[Action.ME_TOO].sources:
+            if by_report:
+                return None
             raise Conflict("case_not_open", "该案件已办结，不能附议", "the case is no longer open")
-        if duplicate is None and (case.reporter_id == user.pk or case.followers.filter(user=user).exists()):
+        if not by_report and (case.reporter_id == user.pk or case.followers.filter(user=user).exists()):
             return None
-        at = duplicate.created_at if duplicate is not None else clock.now()
-        values, follower = me_too_apply(case=case, user=user, at=at, duplicate=duplicate)
+        values, follower = me_too_apply(case=case, user=user, at=at or clock.now())
         CaseFollower.objects.bulk_create([CaseFollower(**follower)], ignore_conflicts=True)
         # The row is locked: adding in SQL leaves it as me_too_apply left the object.
         Case.objects.filter(pk=case.pk).update(me_too_count=F("me_too_count") + 1)
@@ -394,12 +398,12 @@ def case_me_too(*, case: Case, user: User, duplicate: Case | None = None) -> Cas
     return event
 
 
-def me_too_apply(*, case: Case, user: User, at: datetime, duplicate: Case | None = None) -> tuple[dict, dict]:
+def me_too_apply(*, case: Case, user: User, at: datetime) -> tuple[dict, dict]:
     """What a me-too (附议) does to its open case, in memory: one more report counted; returns the
     values of its CaseEvent and of the CaseFollower row of `user`."""
     case.me_too_count += 1
     event = dict(case=case, action=Action.ME_TOO, from_status=case.status, to_status=case.status, actor=user,
-                 actor_role=user.role, created_at=at, data={"duplicate": duplicate.pk} if duplicate is not None else {})
+                 actor_role=user.role, created_at=at)
     return event, dict(case=case, user=user, created_at=at)
 
 

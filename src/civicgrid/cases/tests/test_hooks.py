@@ -45,9 +45,9 @@ def test_hooks_run_for_a_report_its_merge_and_the_me_too(routed_world, categorie
     first = case_submit(reporter=routed_world.citizen, submission=submission).case
     assert seen == [(Action.REPORT, first.number, CaseStatus.REPORTED, True)]
     second = case_submit(reporter=routed_world.grid_member, submission=submission).case
-    assert seen[1:] == [(Action.REPORT, second.number, CaseStatus.MERGED, True),
-                        (Action.MERGE, second.number, CaseStatus.MERGED, True),
-                        (Action.ME_TOO, first.number, CaseStatus.REPORTED, True)]
+    assert seen[1:] == [(Action.ME_TOO, first.number, CaseStatus.REPORTED, True),
+                        (Action.REPORT, second.number, CaseStatus.MERGED, True),
+                        (Action.MERGE, second.number, CaseStatus.MERGED, True)]
     case_me_too(case=first, user=routed_world.dispatcher)  # the "me too" button
     assert seen[4:] == [(Action.ME_TOO, first.number, CaseStatus.REPORTED, True)]
 

@@ -95,8 +95,8 @@ def test_the_201_answer_is_the_case_as_read_back(client, routed_world, categorie
         assert created.json()["status"] == "merged"
         original = Case.objects.get(number=numbers[0])
         assert original.me_too_count == 2
-        assert [e.data for e in original.events.filter(action="me_too").order_by("id")] == [
-            {"duplicate": Case.objects.get(number=n).pk} for n in numbers[1:]]
+        assert [(e.actor, e.created_at) for e in original.events.filter(action="me_too").order_by("id")] == [
+            (routed_world.citizen, Case.objects.get(number=n).created_at) for n in numbers[1:]]
         assert original.followers.filter(user=routed_world.citizen).count() == 1
 
 

@@ -240,7 +240,7 @@ class Simulation:
         case.lon = original.case.lon + rng.uniform(-1e-4, 1e-4)
         rows.events.extend(report_apply(case=case, original=original.case, data=self.report_data(case),
                                         store=self.store))
-        event, follower = me_too_apply(case=original.case, user=reporter, at=case.created_at, duplicate=case)
+        event, follower = me_too_apply(case=original.case, user=reporter, at=case.created_at)
         original.events.append(event)
         original.followers.append(follower)
         cases.append(rows)
