@@ -8,6 +8,9 @@ report writes; this module only writes it, fast:
   ORM binds, without compiling a query per row) — the same statements on both databases.
   `report_write_orm(rows)` writes the same rows through the ORM: the test oracle
   (cases/tests/test_reportstore.py compares the two row by row).
+- `case_lock(id)` and `me_too_write(event, follower)`: a me-too (附议) — the original locked and read,
+  then its count, its follower and its ME_TOO event in one statement on PostgreSQL; `me_too_write_orm`
+  is its oracle.
 - `duplicate_candidates(...)`: the open cases of a category in a box, from the partial index
   `case_near_idx`; its ORM twin is `cases.intake.nearby_open_cases` (a test compares them).
 - `duplicate_box_lock(...)`: serializes reports that could be duplicates of each other, so that
@@ -25,9 +28,10 @@ import math
 from dataclasses import dataclass
 
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 
-from civicgrid.cases.models import Case, CaseCounter, CaseDeadline, CaseEvent
+from civicgrid.cases.models import Case, CaseCounter, CaseDeadline, CaseEvent, CaseFollower
 from civicgrid.core.rawsql import ModelInsert, prepared_cursor
 from civicgrid.notifications.models import Notification
 
@@ -82,7 +86,7 @@ def case_number(day: str, sequence: int) -> str:
 
 @functools.cache
 def _inserts() -> dict[type, ModelInsert]:
-    return {model: ModelInsert(model) for model in (Case, CaseEvent, CaseDeadline, Notification)}
+    return {model: ModelInsert(model) for model in (Case, CaseEvent, CaseDeadline, Notification, CaseFollower)}
 
 
 def report_write(rows: ReportRows) -> None:
@@ -164,6 +168,52 @@ def _receipt_complete(rows: ReportRows) -> None:
     receipt.title = f"{receipt.title}{case.number}"
     if receipt.case_id is None:
         receipt.case_id, receipt.link = case.pk, f"/m/cases/{case.number}/"
+
+
+# --- me-too (附议) ----------------------------------------------------------------------------------
+
+LOCKED_FIELDS = ("status", "reporter_id", "me_too_count")
+
+
+def case_lock(case: Case) -> None:
+    """Lock the case's row until the transaction ends and read into `case` what a me-too needs
+    (LOCKED_FIELDS, whatever `case` had loaded)."""
+    t = connection.ops.quote_name
+    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""  # SQLite: the transaction holds everything
+    with prepared_cursor() as cursor:
+        cursor.execute(f"SELECT {t('status')}, {t('reporter_id')}, {t('me_too_count')} "  # noqa: S608
+                       f"FROM {t(Case._meta.db_table)} WHERE {t('id')} = %s{lock}", [case.pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Case.DoesNotExist(f"case {case.pk}")
+    for name, value in zip(LOCKED_FIELDS, row, strict=True):
+        setattr(case, name, value)
+
+
+def me_too_write(*, event: CaseEvent, follower: CaseFollower) -> None:
+    """One more report of `event.case` (its me_too_count + 1), `follower` (unless they follow it already)
+    and the ME_TOO event; the case is locked (`case_lock`)."""
+    inserts, table = _inserts(), connection.ops.quote_name(Case._meta.db_table)
+    count = f"UPDATE {table} SET me_too_count = me_too_count + 1 WHERE id = %s"  # noqa: S608
+    follow_sql, follow_params = inserts[CaseFollower].statement(follower, on_conflict_ignore=True)
+    event_sql, event_params = inserts[CaseEvent].statement(event)
+    with prepared_cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"WITH u AS ({count} RETURNING id), f AS ({follow_sql}) {event_sql}",
+                           [event.case_id, *follow_params, *event_params])
+            ModelInsert.saved(event, cursor.fetchone()[0])
+            return
+        cursor.execute(count, [event.case_id])
+        cursor.execute(follow_sql, follow_params)
+        cursor.execute(event_sql, event_params)
+        ModelInsert.saved(event, cursor.fetchone()[0])
+
+
+def me_too_write_orm(*, event: CaseEvent, follower: CaseFollower) -> None:
+    """The same rows through the ORM: the oracle `me_too_write` is tested against."""
+    Case.objects.filter(pk=event.case_id).update(me_too_count=F("me_too_count") + 1)
+    CaseFollower.objects.bulk_create([follower], ignore_conflicts=True)
+    event.save(force_insert=True)
 
 
 # --- duplicates ---------------------------------------------------------------------------------------

@@ -26,7 +26,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from civicgrid.accounts.models import Department, User
@@ -382,7 +381,7 @@ def case_me_too(*, case: Case, user: User, at: datetime | None = None, by_report
     # A refusal leaves a caller's transaction usable; inside the intake's own transaction nothing
     # is refused, so no savepoint.
     with transaction.atomic(savepoint=not by_report):
-        case = Case.objects.select_for_update().get(pk=case.pk)
+        reportstore.case_lock(case)
         if case.status not in ARRIVALS[Action.ME_TOO].sources:
             if by_report:
                 return None
@@ -390,10 +389,8 @@ def case_me_too(*, case: Case, user: User, at: datetime | None = None, by_report
         if not by_report and (case.reporter_id == user.pk or case.followers.filter(user=user).exists()):
             return None
         values, follower = me_too_apply(case=case, user=user, at=at or clock.now())
-        CaseFollower.objects.bulk_create([CaseFollower(**follower)], ignore_conflicts=True)
-        # The row is locked: adding in SQL leaves it as me_too_apply left the object.
-        Case.objects.filter(pk=case.pk).update(me_too_count=F("me_too_count") + 1)
-        event = CaseEvent.objects.create(**values)
+        event = CaseEvent(**values)
+        reportstore.me_too_write(event=event, follower=CaseFollower(**follower))
         hooks.run(Action.ME_TOO, case, event)
     return event
 

@@ -1,4 +1,4 @@
-"""The intake's statements (cases/reportstore.report_write) write exactly the rows the ORM writes.
+"""The intake's statements (cases/reportstore: report_write, me_too_write) write exactly the rows the ORM writes.
 
 Each report is made twice from the same state, once through the hand-built statements and once
 through `report_write_orm` (plain save()), each time inside a transaction that is rolled back
@@ -26,9 +26,14 @@ class _Undo(Exception):
     pass
 
 
-def _written(reporter, submission, monkeypatch, write) -> tuple[Outcome, dict]:
+FAST = (reportstore.report_write, reportstore.me_too_write)
+ORM = (reportstore.report_write_orm, reportstore.me_too_write_orm)
+
+
+def _written(reporter, submission, monkeypatch, writers) -> tuple[Outcome, dict]:
     """The rows one report adds (ids replaced by NEW where they point at the new case), rolled back."""
-    monkeypatch.setattr(reportstore, "report_write", write)
+    monkeypatch.setattr(reportstore, "report_write", writers[0])
+    monkeypatch.setattr(reportstore, "me_too_write", writers[1])
     before = {model: model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0 for model in TABLES}
     touched = set(Case.objects.values_list("pk", flat=True))
     try:
@@ -71,8 +76,8 @@ def test_the_statements_write_what_the_orm_writes(routed_world, categories, orig
     fields = {**fields, "category": categories[fields["category"]] if "category" in fields else None}
     submission = Submission(description="人行道上有一处坑洞", lat=point[0], lon=point[1], **fields)
     reporter = getattr(routed_world, persona)
-    fast = _written(reporter, submission, monkeypatch, reportstore.report_write)
-    orm = _written(reporter, submission, monkeypatch, reportstore.report_write_orm)
+    fast = _written(reporter, submission, monkeypatch, FAST)
+    orm = _written(reporter, submission, monkeypatch, ORM)
     assert fast == orm
     assert fast[0] == outcome
     rows = fast[1]
@@ -99,3 +104,18 @@ def test_a_report_that_would_find_another_shares_a_lock_with_it(lat, lon, dx, dy
     assert len(later_keys) <= 9 and later_keys == sorted(later_keys)
     other = reportstore.duplicate_box_keys(category_id=category + 1, lat=lat, lon=lon, radius_m=radius)
     assert not set(other) & set(later_keys)  # another category's reports never wait for these
+
+
+@pytest.mark.parametrize("writers", [FAST, ORM], ids=["statements", "orm"])
+def test_the_me_too_button_writes_what_the_orm_writes(routed_world, original, monkeypatch, writers):
+    """A me-too from the button, and a second one by the same person, through both writers."""
+    from civicgrid.cases.workflow import case_me_too
+
+    monkeypatch.setattr(reportstore, "me_too_write", writers[1])
+    assert case_me_too(case=original, user=routed_world.dispatcher) is not None
+    assert case_me_too(case=original, user=routed_world.dispatcher) is None  # once per person
+    event = CaseEvent.objects.get(case=original, action="me_too")
+    assert (event.actor, event.from_status, event.to_status, event.data) == (
+        routed_world.dispatcher, "reported", "reported", {})
+    original.refresh_from_db()
+    assert original.me_too_count == 1 and original.followers.get().user == routed_world.dispatcher
