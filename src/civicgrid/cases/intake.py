@@ -199,17 +199,19 @@ def find_original(*, category: Category, lat: float, lon: float, at) -> Case | N
     """The open case of the same category within the radius and window, nearest first (ties: the older).
 
     The same choice as `nearby_open_cases(limit=1)` (a test compares them), from one indexed statement
-    that reads only (id, lat, lon, number, status); the original comes back with those fields loaded.
+    that reads only what the merge needs (id, number, status, me_too_count); the original comes back
+    with those fields loaded.
     """
     radius = settings.CIVICGRID_DUPLICATE_RADIUS_M
     since = at - timedelta(hours=settings.CIVICGRID_DUPLICATE_WINDOW_HOURS)
     rows = reportstore.duplicate_candidates(category_id=category.pk, statuses=sorted(OPEN_STATUSES),
                                             box=box_around(lat, lon, radius), since=since)
-    near = [(distance_m(lat, lon, c_lat, c_lon), pk, number, status) for pk, c_lat, c_lon, number, status in rows]
+    near = [(distance_m(lat, lon, c_lat, c_lon), pk, number, status, count)
+            for pk, c_lat, c_lon, number, status, count in rows]
     best = min((row for row in near if row[0] <= radius), default=None)
     if best is None:
         return None
-    return Case.from_db(connection.alias, ["id", "number", "status"], best[1:])
+    return Case.from_db(connection.alias, ["id", "number", "status", "me_too_count"], best[1:])
 
 
 def _nearby_qs(*, category: Category, lat: float, lon: float, radius_m: float, since=None):

@@ -8,9 +8,9 @@ report writes; this module only writes it, fast:
   ORM binds, without compiling a query per row) — the same statements on both databases.
   `report_write_orm(rows)` writes the same rows through the ORM: the test oracle
   (cases/tests/test_reportstore.py compares the two row by row).
-- `case_lock(id)` and `me_too_write(event, follower)`: a me-too (附议) — the original locked and read,
-  then its count, its follower and its ME_TOO event in one statement on PostgreSQL; `me_too_write_orm`
-  is its oracle.
+- `me_too_write(event, follower, sources)`: a me-too (附议) — the original's count (if it is still
+  open), its follower and its ME_TOO event, in one statement on PostgreSQL; `me_too_write_orm` is its
+  oracle. `case_lock(case)` locks and reads a case first where a rule needs more than its status.
 - `duplicate_candidates(...)`: the open cases of a category in a box, from the partial index
   `case_near_idx`; its ORM twin is `cases.intake.nearby_open_cases` (a test compares them).
 - `duplicate_box_lock(...)`: serializes reports that could be duplicates of each other, so that
@@ -190,30 +190,57 @@ def case_lock(case: Case) -> None:
         setattr(case, name, value)
 
 
-def me_too_write(*, event: CaseEvent, follower: CaseFollower) -> None:
-    """One more report of `event.case` (its me_too_count + 1), `follower` (unless they follow it already)
-    and the ME_TOO event; the case is locked (`case_lock`)."""
-    inserts, table = _inserts(), connection.ops.quote_name(Case._meta.db_table)
-    count = f"UPDATE {table} SET me_too_count = me_too_count + 1 WHERE id = %s"  # noqa: S608
-    follow_sql, follow_params = inserts[CaseFollower].statement(follower, on_conflict_ignore=True)
-    event_sql, event_params = inserts[CaseEvent].statement(event)
+def me_too_write(*, event: CaseEvent, follower: CaseFollower, sources: frozenset[str]) -> str | None:
+    """One more report of `event.case` if its status is one of `sources`: its me_too_count + 1 (which
+    locks its row until the transaction ends), `follower` (unless they follow it already) and the ME_TOO
+    event, whose from/to status are the case's status as it is counted. Returns that status (and sets
+    the case's count as written), or None, having written nothing, when the status is not one of
+    `sources`."""
+    inserts, t, case = _inserts(), connection.ops.quote_name, event.case
+    statuses = sorted(sources)
+    count = (f"UPDATE {t(Case._meta.db_table)} SET {t('me_too_count')} = {t('me_too_count')} + 1 "  # noqa: S608
+             f"WHERE {t('id')} = %s AND {t('status')} IN ({', '.join(['%s'] * len(statuses))}) "
+             f"RETURNING {t('id')}, {t('status')}, {t('me_too_count')}")
     with prepared_cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(f"WITH u AS ({count} RETURNING id), f AS ({follow_sql}) {event_sql}",
-                           [event.case_id, *follow_params, *event_params])
-            ModelInsert.saved(event, cursor.fetchone()[0])
-            return
-        cursor.execute(count, [event.case_id])
-        cursor.execute(follow_sql, follow_params)
-        cursor.execute(event_sql, event_params)
-        ModelInsert.saved(event, cursor.fetchone()[0])
+            follow_sql, follow_params = inserts[CaseFollower].statement(
+                follower, source="u", expressions={"case_id": ("u.id", [])}, on_conflict_ignore=True)
+            event_sql, event_params = inserts[CaseEvent].statement(event, source="u", expressions={
+                "case_id": ("u.id", []), "from_status": ("u.status", []), "to_status": ("u.status", [])})
+            cursor.execute(f"WITH u AS ({count}), f AS ({follow_sql}), e AS ({event_sql}) "
+                           f"SELECT u.status, u.me_too_count, (SELECT id FROM e) FROM u",
+                           [case.pk, *statuses, *follow_params, *event_params])
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            status, case.me_too_count, event_id = row
+        else:
+            cursor.execute(count, [case.pk, *statuses])
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            _, status, case.me_too_count = row
+            event.from_status = event.to_status = status
+            cursor.execute(*inserts[CaseFollower].statement(follower, on_conflict_ignore=True))
+            cursor.execute(*inserts[CaseEvent].statement(event))
+            event_id = cursor.fetchone()[0]
+    event.from_status = event.to_status = status
+    ModelInsert.saved(event, event_id)
+    return status
 
 
-def me_too_write_orm(*, event: CaseEvent, follower: CaseFollower) -> None:
+def me_too_write_orm(*, event: CaseEvent, follower: CaseFollower, sources: frozenset[str]) -> str | None:
     """The same rows through the ORM: the oracle `me_too_write` is tested against."""
-    Case.objects.filter(pk=event.case_id).update(me_too_count=F("me_too_count") + 1)
+    case = event.case
+    row = Case.objects.select_for_update().filter(pk=case.pk, status__in=sources).values_list("status").first()
+    if row is None:
+        return None
+    Case.objects.filter(pk=case.pk).update(me_too_count=F("me_too_count") + 1)
     CaseFollower.objects.bulk_create([follower], ignore_conflicts=True)
+    event.from_status = event.to_status = row[0]
+    case.me_too_count = Case.objects.values_list("me_too_count", flat=True).get(pk=case.pk)
     event.save(force_insert=True)
+    return row[0]
 
 
 # --- duplicates ---------------------------------------------------------------------------------------
@@ -228,7 +255,7 @@ def box_around(lat: float, lon: float, radius_m: float) -> tuple[float, float, f
 
 def duplicate_candidates(*, category_id: int, statuses: list[str], box: tuple[float, float, float, float],
                          since) -> list[tuple[int, float, float, str, str]]:
-    """(id, lat, lon, number, status) of the first 200 cases of the category in the box created since
+    """(id, lat, lon, number, status, me_too_count) of the first 200 cases of the category in the box created since
     `since`, in one of `statuses` and not themselves duplicates, oldest first."""
     min_lon, min_lat, max_lon, max_lat = box
     with prepared_cursor() as cursor:
@@ -245,7 +272,7 @@ def _candidates_sql(n_statuses: int) -> str:
     # SQLite without ANALYZE statistics would take case_dup_idx (category, created_at) and read every
     # case of the category from the last 72 h; the box on the partial case_near_idx reads a handful.
     hint = " INDEXED BY case_near_idx" if connection.vendor == "sqlite" else ""
-    return (f"SELECT {t('id')}, {t('lat')}, {t('lon')}, {t('number')}, {t('status')} "  # noqa: S608
+    return (f"SELECT {t('id')}, {t('lat')}, {t('lon')}, {t('number')}, {t('status')}, {t('me_too_count')} "  # noqa: S608
             f"FROM {t(Case._meta.db_table)}{hint} "
             f"WHERE {t('category_id')} = %s AND {t('status')} IN ({statuses}) AND {t('duplicate_of_id')} IS NULL "
             f"AND {t('lon')} >= %s AND {t('lon')} <= %s AND {t('lat')} >= %s AND {t('lat')} <= %s "

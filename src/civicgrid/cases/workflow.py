@@ -378,19 +378,23 @@ def case_me_too(*, case: Case, user: User, at: datetime | None = None, by_report
     `case_report`) every report counts, and a case no longer open counts nothing. Returns the ME_TOO
     event, or None when nothing was counted.
     """
+    sources = ARRIVALS[Action.ME_TOO].sources
     # A refusal leaves a caller's transaction usable; inside the intake's own transaction nothing
     # is refused, so no savepoint.
     with transaction.atomic(savepoint=not by_report):
-        reportstore.case_lock(case)
-        if case.status not in ARRIVALS[Action.ME_TOO].sources:
-            if by_report:
+        if not by_report:  # once per person: the case is locked while the rule looks
+            reportstore.case_lock(case)
+            if case.status not in sources:
+                raise Conflict("case_not_open", "该案件已办结，不能附议", "the case is no longer open")
+            if case.reporter_id == user.pk or case.followers.filter(user=user).exists():
                 return None
-            raise Conflict("case_not_open", "该案件已办结，不能附议", "the case is no longer open")
-        if not by_report and (case.reporter_id == user.pk or case.followers.filter(user=user).exists()):
-            return None
         values, follower = me_too_apply(case=case, user=user, at=at or clock.now())
         event = CaseEvent(**values)
-        reportstore.me_too_write(event=event, follower=CaseFollower(**follower))
+        # Counted only if the case is still open as it is written (a move may have changed it since).
+        status = reportstore.me_too_write(event=event, follower=CaseFollower(**follower), sources=sources)
+        if status is None:
+            return None
+        case.status = status
         hooks.run(Action.ME_TOO, case, event)
     return event
 
