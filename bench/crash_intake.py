@@ -66,9 +66,19 @@ def client(port_ref: list[int], tokens: list[str], tally: Tally, stop: threading
     while not stop.is_set():
         key = f"crash-{uuid.uuid4()}"
         token = rng.choice(tokens)  # the same reporter on every retry of one report
-        body = json.dumps({"description": "crash test report", "lat": round(rng.uniform(min_lat, max_lat), 6),
-                           "lon": round(rng.uniform(min_lon, max_lon), 6), "category": rng.choice(CATEGORIES)})
-        headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}", "Idempotency-Key": key}
+        body = json.dumps(
+            {
+                "description": "crash test report",
+                "lat": round(rng.uniform(min_lat, max_lat), 6),
+                "lon": round(rng.uniform(min_lon, max_lon), 6),
+                "category": rng.choice(CATEGORIES),
+            }
+        )
+        headers = {
+            "Content-Type": "application/json",
+            "Authorization": f"Bearer {token}",
+            "Idempotency-Key": key,
+        }
         give_up = time.monotonic() + RETRY_FOR_SECONDS
         while True:
             try:
@@ -105,8 +115,10 @@ def crash_database(vendor: str, args) -> dict:
         tokens = target.tokens(args.tokens)
         server.start()
         port_ref = [server.port]
-        threads = [threading.Thread(target=client, args=(port_ref, tokens, tally, stop, n), daemon=True)
-                   for n in range(args.clients)]
+        threads = [
+            threading.Thread(target=client, args=(port_ref, tokens, tally, stop, n), daemon=True)
+            for n in range(args.clients)
+        ]
         for t in threads:
             t.start()
         rng = random.Random(args.seed)
@@ -122,7 +134,9 @@ def crash_database(vendor: str, args) -> dict:
             t0 = time.monotonic()
             server.start()
             downtime += time.monotonic() - t0
-            log(f"[{vendor}] kill {kills} after {acked} acknowledged; back up in {time.monotonic() - t0:.1f} s")
+            log(
+                f"[{vendor}] kill {kills} after {acked} acknowledged; back up in {time.monotonic() - t0:.1f} s"
+            )
         stop.set()
         for t in threads:
             t.join(timeout=RETRY_FOR_SECONDS + 20)
@@ -135,8 +149,9 @@ def crash_database(vendor: str, args) -> dict:
         rows = target.query(
             "SELECT c.idempotency_key, c.number, "
             "EXISTS (SELECT 1 FROM cases_caseevent e WHERE e.case_id = c.id AND e.action = 'report') "
-            "FROM cases_case c WHERE c.idempotency_key LIKE 'crash-%%'")
-        integrity = (target.query("PRAGMA integrity_check")[0][0] if vendor == "sqlite" else "n/a")
+            "FROM cases_case c WHERE c.idempotency_key LIKE 'crash-%%'"
+        )
+        integrity = target.query("PRAGMA integrity_check")[0][0] if vendor == "sqlite" else "n/a"
     finally:
         if not args.keep:
             target.cleanup()
@@ -166,16 +181,26 @@ def crash_database(vendor: str, args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--acknowledged", type=int, default=10_000, help="at least this many 201s (default 10000)")
+    parser.add_argument(
+        "--acknowledged", type=int, default=10_000, help="at least this many 201s (default 10000)"
+    )
     parser.add_argument("--kills", type=int, default=3, help="at least this many SIGKILLs (default 3)")
     parser.add_argument("--clients", type=int, default=12, help="client threads (default 12)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--tokens", type=int, default=4, help="citizens whose tokens the clients use (default 4)")
+    parser.add_argument(
+        "--tokens", type=int, default=4, help="citizens whose tokens the clients use (default 4)"
+    )
     parser.add_argument("--min-interval", type=float, default=4.0, help="seconds of load between kills, from")
     parser.add_argument("--max-interval", type=float, default=9.0, help="… to (uniform; default 4–9 s)")
-    parser.add_argument("--max-seconds", type=float, default=270.0, help="stop a database's run after this long")
-    parser.add_argument("--history", type=int, default=300,
-                        help="past cases the demo replays first (`civicgrid demo --cases`; default 300)")
+    parser.add_argument(
+        "--max-seconds", type=float, default=270.0, help="stop a database's run after this long"
+    )
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=300,
+        help="past cases the demo replays first (`civicgrid demo --cases`; default 300)",
+    )
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated (default both)")
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--keep", action="store_true", help="keep the temp dir / bench database afterwards")
@@ -189,20 +214,32 @@ def main() -> None:
         with run.part(vendor):
             results[vendor] = crash_database(vendor, args)
 
-    print(f"crash_intake: {args.clients} clients, gunicorn {args.workers} workers, SIGKILL of the whole server "
-          f"every {args.min_interval:g}–{args.max_interval:g} s")
-    header = (f"{'database':<11} {'acked':>7} {'stored':>7} {'complete':>8} {'kills':>5} {'replays':>7} "
-              f"{'unacked stored':>14} {'abandoned':>9} {'s':>6}  verdict")
+    print(
+        f"crash_intake: {args.clients} clients, gunicorn {args.workers} workers, SIGKILL of the whole server "
+        f"every {args.min_interval:g}–{args.max_interval:g} s"
+    )
+    header = (
+        f"{'database':<11} {'acked':>7} {'stored':>7} {'complete':>8} {'kills':>5} {'replays':>7} "
+        f"{'unacked stored':>14} {'abandoned':>9} {'s':>6}  verdict"
+    )
     print(header)
     print("-" * len(header))
     for vendor, r in results.items():
-        ok = (r["stored"] == r["acknowledged"] == r["_complete"] and r["_replayed_stored"] == r["_replayed"]
-              and r["acknowledged"] >= args.acknowledged and r["kills"] >= args.kills)
-        print(f"{vendor:<11} {r['acknowledged']:>7} {r['stored']:>7} {r['_complete']:>8} {r['kills']:>5} "
-              f"{r['_replayed']:>7} {r['_unacknowledged_stored']:>14} {r['_abandoned']:>9} {r['_seconds']:>6} "
-              f" {'ok' if ok else 'FAILED'}")
-        print(f"{'':<11} failed attempts (server down) {r['_failed_attempts']}, restart time {r['_downtime']} s, "
-              f"other statuses {r['_other_status'] or 'none'}, rows {r['_rows']}, integrity {r['_integrity']}")
+        ok = (
+            r["stored"] == r["acknowledged"] == r["_complete"]
+            and r["_replayed_stored"] == r["_replayed"]
+            and r["acknowledged"] >= args.acknowledged
+            and r["kills"] >= args.kills
+        )
+        print(
+            f"{vendor:<11} {r['acknowledged']:>7} {r['stored']:>7} {r['_complete']:>8} {r['kills']:>5} "
+            f"{r['_replayed']:>7} {r['_unacknowledged_stored']:>14} {r['_abandoned']:>9} {r['_seconds']:>6} "
+            f" {'ok' if ok else 'FAILED'}"
+        )
+        print(
+            f"{'':<11} failed attempts (server down) {r['_failed_attempts']}, restart time {r['_downtime']} s, "
+            f"other statuses {r['_other_status'] or 'none'}, rows {r['_rows']}, integrity {r['_integrity']}"
+        )
     run.finish({v: {k: x for k, x in r.items() if not k.startswith("_")} for v, r in results.items()})
 
 

@@ -118,8 +118,14 @@ def build_grid(grid: Grid) -> None:
                 top = max_lat - r * dy
                 left = min_lon + c * dx
                 geom = box(left, top - dy, left + dx, top)
-                cell = area(Cell, f"{community.code}{seq[community.code]:03d}", f"格{r}-{c}", geom,
-                            community=community, street_id=community.street_id)
+                cell = area(
+                    Cell,
+                    f"{community.code}{seq[community.code]:03d}",
+                    f"格{r}-{c}",
+                    geom,
+                    community=community,
+                    street_id=community.street_id,
+                )
                 cell.area_m2 = 0.0
                 cells.append(cell)
         assert max(seq.values()) <= 999
@@ -179,16 +185,25 @@ def bench(grid: Grid, n_points: int, repeat: int, seed: int) -> dict:
     locate_per_s = statistics.median(locate_rates)
     strtree_per_s = statistics.median(tree_rates)
     return {
-        "name": grid.name, "cells": grid.cells, "points": n_points, "db_build_s": t_db, "index_build_s": t_index,
-        "locate_per_s": locate_per_s, "strtree_per_s": strtree_per_s, "ratio": locate_per_s / strtree_per_s,
-        "locate_us": 1e6 / locate_per_s, "strtree_us": 1e6 / strtree_per_s,
+        "name": grid.name,
+        "cells": grid.cells,
+        "points": n_points,
+        "db_build_s": t_db,
+        "index_build_s": t_index,
+        "locate_per_s": locate_per_s,
+        "strtree_per_s": strtree_per_s,
+        "ratio": locate_per_s / strtree_per_s,
+        "locate_us": 1e6 / locate_per_s,
+        "strtree_us": 1e6 / strtree_per_s,
     }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=20_000, help="random points per run (default 20000)")
-    parser.add_argument("--repeat", type=int, default=3, help="repetitions; the median is reported (default 3)")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="repetitions; the median is reported (default 3)"
+    )
     parser.add_argument("--seed", type=int, default=20260101)
     args = parser.parse_args()
 
@@ -207,20 +222,29 @@ def main() -> None:
             connections.close_all()
 
     print(f"grid_locate: {args.points} random points per run, median of {args.repeat} runs")
-    header = (f"{'grid':<6} {'cells':>7} {'db s':>6} {'index s':>8} {'locate/s':>10} {'µs':>6} "
-              f"{'strtree/s':>10} {'µs':>6} {'ratio':>6}")
+    header = (
+        f"{'grid':<6} {'cells':>7} {'db s':>6} {'index s':>8} {'locate/s':>10} {'µs':>6} "
+        f"{'strtree/s':>10} {'µs':>6} {'ratio':>6}"
+    )
     print(header)
     print("-" * len(header))
     for r in results.values():
-        print(f"{r['name']:<6} {r['cells']:>7} {r['db_build_s']:>6.2f} {r['index_build_s']:>8.2f} "
-              f"{r['locate_per_s']:>10,.0f} {r['locate_us']:>6.1f} {r['strtree_per_s']:>10,.0f} "
-              f"{r['strtree_us']:>6.1f} {r['ratio']:>6.2f}")
+        print(
+            f"{r['name']:<6} {r['cells']:>7} {r['db_build_s']:>6.2f} {r['index_build_s']:>8.2f} "
+            f"{r['locate_per_s']:>10,.0f} {r['locate_us']:>6.1f} {r['strtree_per_s']:>10,.0f} "
+            f"{r['strtree_us']:>6.1f} {r['ratio']:>6.2f}"
+        )
     figures = {}
     for prefix, r in (("", results.get("large")), ("demo_", results.get("demo"))):
         if r is not None:
-            figures.update({f"{prefix}cells": r["cells"], f"{prefix}locate_per_s": round(r["locate_per_s"]),
-                            f"{prefix}strtree_per_s": round(r["strtree_per_s"]),
-                            f"{prefix}ratio": round(r["ratio"], 3)})
+            figures.update(
+                {
+                    f"{prefix}cells": r["cells"],
+                    f"{prefix}locate_per_s": round(r["locate_per_s"]),
+                    f"{prefix}strtree_per_s": round(r["strtree_per_s"]),
+                    f"{prefix}ratio": round(r["ratio"], 3),
+                }
+            )
     run.finish(figures)
 
 

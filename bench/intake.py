@@ -103,18 +103,27 @@ end
 
 
 def write_lua(path: Path, mode: str, tokens: list[str]) -> Path:
-    path.write_text(WRK_LUA % {
-        "mode": mode,
-        "tokens": ", ".join(f'"{t}"' for t in tokens),
-        "categories": ", ".join(f'"{c}"' for c in CATEGORIES),
-        "prefix": "bench-" + secrets.token_hex(6),
-        "bbox": ", ".join(str(v) for v in BBOX),
-    })
+    path.write_text(
+        WRK_LUA
+        % {
+            "mode": mode,
+            "tokens": ", ".join(f'"{t}"' for t in tokens),
+            "categories": ", ".join(f'"{c}"' for c in CATEGORIES),
+            "prefix": "bench-" + secrets.token_hex(6),
+            "bbox": ", ".join(str(v) for v in BBOX),
+        }
+    )
     return path
 
 
-def wrk(url: str, lua: tuple[Path, str, list[str]], seconds: float, connections: int, threads: int,
-        server: Server | None = None) -> dict:
+def wrk(
+    url: str,
+    lua: tuple[Path, str, list[str]],
+    seconds: float,
+    connections: int,
+    threads: int,
+    server: Server | None = None,
+) -> dict:
     """One wrk run; the Lua script is written afresh so every run has its own Idempotency-Key prefix.
 
     With `server`, also the CPU seconds that the server (gunicorn master and workers, plus the
@@ -122,7 +131,16 @@ def wrk(url: str, lua: tuple[Path, str, list[str]], seconds: float, connections:
     so that what other processes took from the two cores is visible next to the rates.
     """
     lua = write_lua(*lua)
-    cmd = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency", "-s", str(lua), url]
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "-s",
+        str(lua),
+        url,
+    ]
     if server is not None:
         pids = server.pids() + server.target.backend_pids()
         cpu0, busy0 = process_cpu_seconds(pids), machine_busy_seconds()
@@ -136,7 +154,7 @@ def wrk(url: str, lua: tuple[Path, str, list[str]], seconds: float, connections:
     line = next((ln for ln in done.stdout.splitlines() if ln.startswith("WRKJSON ")), None)
     if done.returncode != 0 or line is None:
         raise SystemExit(f"wrk failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    r = json.loads(line[len("WRKJSON "):])
+    r = json.loads(line[len("WRKJSON ") :])
     secs = r["duration_us"] / 1e6
     ok = r["statuses"].get("201", 0) + r["statuses"].get("200", 0)
     r["ok_per_s"] = ok / secs
@@ -161,7 +179,9 @@ def bench_database(vendor: str, args) -> dict:
         health_lua = (target.home / "health.lua", "health", tokens)
         server.start()
         url = server.url
-        log(f"[{vendor}] server up at {url} (gunicorn, {args.workers} workers); warming up {args.warmup} s each")
+        log(
+            f"[{vendor}] server up at {url} (gunicorn, {args.workers} workers); warming up {args.warmup} s each"
+        )
         if args.warmup > 0:
             wrk(url, intake_lua, args.warmup, args.connections, args.threads)
             wrk(url, health_lua, args.warmup, args.connections, args.threads)
@@ -173,12 +193,14 @@ def bench_database(vendor: str, args) -> dict:
             intake = wrk(url, intake_lua, args.duration, args.connections, args.threads, server)
             health = wrk(url, health_lua, args.duration, args.connections, args.threads, server)
             runs.append((intake, health))
-            log(f"[{vendor}] run {n + 1}: intake {intake['ok_per_s']:.0f}/s p50 {intake['p50_ms']:.1f} ms "
+            log(
+                f"[{vendor}] run {n + 1}: intake {intake['ok_per_s']:.0f}/s p50 {intake['p50_ms']:.1f} ms "
                 f"p99 {intake['p99_ms']:.1f} ms statuses {intake['statuses']} socket errors "
                 f"{intake['socket_errors']}, server CPU {intake['server_cpu_ms']:.1f} ms/report, others kept "
                 f"{intake['others_cores']:.2f} cores busy | health {health['ok_per_s']:.0f}/s p50 "
                 f"{health['p50_ms']:.1f} ms p99 {health['p99_ms']:.1f} ms, server CPU {health['server_cpu_ms']:.2f} "
-                f"ms/request")
+                f"ms/request"
+            )
         rows = target.count_rows()
         merged = target.query("SELECT count(*) FROM cases_case WHERE duplicate_of_id IS NOT NULL")[0][0]
         hot = None
@@ -186,7 +208,9 @@ def bench_database(vendor: str, args) -> dict:
             # A duplicate's me-too update of its original, HOT (no index entered) when its page has room.
             # The backends report their counts as they exit, so the server is stopped first.
             server.stop()
-            hot = target.query("SELECT n_tup_hot_upd, n_tup_upd FROM pg_stat_user_tables WHERE relname = 'cases_case'")[0]
+            hot = target.query(
+                "SELECT n_tup_hot_upd, n_tup_upd FROM pg_stat_user_tables WHERE relname = 'cases_case'"
+            )[0]
     finally:
         server.stop()
         if not args.keep:
@@ -224,9 +248,15 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--threads", type=int, default=1, help="wrk threads (default 1)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--tokens", type=int, default=4, help="citizens whose tokens the load uses (default 4)")
-    parser.add_argument("--history", type=int, default=300,
-                        help="past cases the demo replays first (`civicgrid demo --cases`; default 300)")
+    parser.add_argument(
+        "--tokens", type=int, default=4, help="citizens whose tokens the load uses (default 4)"
+    )
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=300,
+        help="past cases the demo replays first (`civicgrid demo --cases`; default 300)",
+    )
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated (default both)")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir / bench database afterwards")
     args = parser.parse_args()
@@ -239,24 +269,38 @@ def main() -> None:
         with run.part(vendor):
             results[vendor] = bench_database(vendor, args)
 
-    print(f"intake: POST /api/cases vs GET /api/health, {args.connections} connections, gunicorn "
-          f"{args.workers} workers, {args.runs}×{args.duration:g} s after {args.warmup:g} s warm-up; medians")
-    header = (f"{'database':<11} {'intake/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'health/s':>9} {'ratio':>6} "
-              f"{'target':>7}  runs (intake/s)")
+    print(
+        f"intake: POST /api/cases vs GET /api/health, {args.connections} connections, gunicorn "
+        f"{args.workers} workers, {args.runs}×{args.duration:g} s after {args.warmup:g} s warm-up; medians"
+    )
+    header = (
+        f"{'database':<11} {'intake/s':>9} {'p50 ms':>7} {'p99 ms':>7} {'health/s':>9} {'ratio':>6} "
+        f"{'target':>7}  runs (intake/s)"
+    )
     print(header)
     print("-" * len(header))
     for vendor, r in results.items():
         goal = TARGETS.get(vendor, 0)
         met = "ok" if r["req_per_s"] >= goal and r["p99_ms"] < P99_TARGET_MS else "MISSED"
-        print(f"{vendor:<11} {r['req_per_s']:>9.1f} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} "
-              f"{r['health_req_per_s']:>9.1f} {r['ratio']:>6.3f} {goal:>5}{'':>2}  {r['_runs']} {met}")
-        print(f"{'':<11} cases in the database {r['_cases']} (merged as duplicates {r['_merged']}), "
-              f"non-2xx {r['_non_2xx']}, socket errors {r['_socket_errors']}, health runs {r['_health_runs']}, "
-              f"1-min load average before the runs {r['_load']}"
-              + (f", case-row updates HOT {r['_hot_updates'][0]} of {r['_hot_updates'][1]}" if r["_hot_updates"] else ""))
-        print(f"{'':<11} CPU per report: server (gunicorn + database backends) {r['_server_cpu_ms']} ms, wrk "
-              f"{r['_wrk_cpu_ms']} ms; per health request {r['_health_server_cpu_ms']} ms; other processes kept "
-              f"{r['_others_cores']} of the cores busy during intake")
+        print(
+            f"{vendor:<11} {r['req_per_s']:>9.1f} {r['p50_ms']:>7.1f} {r['p99_ms']:>7.1f} "
+            f"{r['health_req_per_s']:>9.1f} {r['ratio']:>6.3f} {goal:>5}{'':>2}  {r['_runs']} {met}"
+        )
+        print(
+            f"{'':<11} cases in the database {r['_cases']} (merged as duplicates {r['_merged']}), "
+            f"non-2xx {r['_non_2xx']}, socket errors {r['_socket_errors']}, health runs {r['_health_runs']}, "
+            f"1-min load average before the runs {r['_load']}"
+            + (
+                f", case-row updates HOT {r['_hot_updates'][0]} of {r['_hot_updates'][1]}"
+                if r["_hot_updates"]
+                else ""
+            )
+        )
+        print(
+            f"{'':<11} CPU per report: server (gunicorn + database backends) {r['_server_cpu_ms']} ms, wrk "
+            f"{r['_wrk_cpu_ms']} ms; per health request {r['_health_server_cpu_ms']} ms; other processes kept "
+            f"{r['_others_cores']} of the cores busy during intake"
+        )
     run.finish({v: {k: x for k, x in r.items() if not k.startswith("_")} for v, r in results.items()})
 
 

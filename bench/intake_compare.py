@@ -91,25 +91,34 @@ def main() -> None:
                         lua = (target.home / "intake.lua", "intake", tokens)
                         wrk(server.url, lua, 3, args.connections, 1)
                         worker_pids, backend_pids = server.pids(), target.backend_pids()
-                        cpu_w, cpu_b, busy = (process_cpu_seconds(worker_pids), process_cpu_seconds(backend_pids),
-                                              machine_busy_seconds())
+                        cpu_w, cpu_b, busy = (
+                            process_cpu_seconds(worker_pids),
+                            process_cpu_seconds(backend_pids),
+                            machine_busy_seconds(),
+                        )
                         r = wrk(server.url, lua, args.duration, args.connections, 1)
                         n = r["statuses"].get("201", 0)
                         if n == 0:
                             raise SystemExit(f"[{name}] no 201 in round {round_no}: {r['statuses']}")
                         rate = n / args.duration
                         rates[name].append(round(rate, 1))
-                        log(f"round {round_no} {name:>12}: {rate:6.1f} reports/s, p99 {r['p99_us'] / 1000:.1f} ms, "
+                        log(
+                            f"round {round_no} {name:>12}: {rate:6.1f} reports/s, p99 {r['p99_us'] / 1000:.1f} ms, "
                             f"CPU per report workers {(process_cpu_seconds(worker_pids) - cpu_w) / n * 1000:.2f} ms, "
                             f"database {(process_cpu_seconds(target.backend_pids()) - cpu_b) / n * 1000:.2f} ms; "
                             f"machine busy {(machine_busy_seconds() - busy) / args.duration:.2f} cores; "
-                            f"cases {target.count_rows()}")
+                            f"cases {target.count_rows()}"
+                        )
                     finally:
                         server.stop()
     finally:
         target.cleanup()
-    run.finish({"db": args.database, **{
-        name: {"req_per_s": statistics.median(v), "runs": v} for name, v in rates.items() if v}})
+    run.finish(
+        {
+            "db": args.database,
+            **{name: {"req_per_s": statistics.median(v), "runs": v} for name, v in rates.items() if v},
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -69,11 +69,19 @@ def child(reports: int, seed: int) -> None:
     min_lon, min_lat, max_lon, max_lat = BBOX
 
     def post(i: int) -> None:
-        body = {"description": f"bench report {i}", "lat": rng.uniform(min_lat, max_lat),
-                "lon": rng.uniform(min_lon, max_lon), "category": rng.choice(CATEGORIES)}
-        r = client.post("/api/cases", data=json.dumps(body), content_type="application/json",
-                        HTTP_AUTHORIZATION=f"Bearer {tokens[i % len(tokens)]}",
-                        HTTP_IDEMPOTENCY_KEY=f"q-{uuid.uuid4()}")
+        body = {
+            "description": f"bench report {i}",
+            "lat": rng.uniform(min_lat, max_lat),
+            "lon": rng.uniform(min_lon, max_lon),
+            "category": rng.choice(CATEGORIES),
+        }
+        r = client.post(
+            "/api/cases",
+            data=json.dumps(body),
+            content_type="application/json",
+            HTTP_AUTHORIZATION=f"Bearer {tokens[i % len(tokens)]}",
+            HTTP_IDEMPOTENCY_KEY=f"q-{uuid.uuid4()}",
+        )
         if r.status_code != 201:
             raise SystemExit(f"intake answered {r.status_code}: {r.content[:300]!r}")
 
@@ -113,14 +121,24 @@ def child(reports: int, seed: int) -> None:
             post(i)
         cpu.append((time.process_time() - c0) / reports * 1000)
         wall.append((time.perf_counter() - w0) / reports * 1000)
-    print(json.dumps({
-        "vendor": connection.vendor,
-        "queries_median": statistics.median(counts), "queries_min": min(counts), "queries_max": max(counts),
-        "per_intake": {k: round(v / reports, 2) for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])},
-        "fewest": example,
-        "cpu_ms": round(statistics.median(cpu), 2), "wall_ms": round(statistics.median(wall), 2),
-        "wal_kb": wal_kb, "wal_pages": wal_pages,
-    }))
+    print(
+        json.dumps(
+            {
+                "vendor": connection.vendor,
+                "queries_median": statistics.median(counts),
+                "queries_min": min(counts),
+                "queries_max": max(counts),
+                "per_intake": {
+                    k: round(v / reports, 2) for k, v in sorted(kinds.items(), key=lambda kv: -kv[1])
+                },
+                "fewest": example,
+                "cpu_ms": round(statistics.median(cpu), 2),
+                "wall_ms": round(statistics.median(wall), 2),
+                "wal_kb": wal_kb,
+                "wal_pages": wal_pages,
+            }
+        )
+    )
 
 
 def wal_per_intake(post, reports: int) -> tuple[float, float | None]:
@@ -170,15 +188,23 @@ def run_database(vendor: str, args) -> dict:
         env = dict(target.env, ALLOWED_HOSTS="testserver,127.0.0.1,localhost")
         if args.profile:
             env["INTAKE_PROFILE"] = "1"
-        done = subprocess.run([sys.executable, __file__, "--child", "--reports", str(args.reports),
-                               "--seed", str(args.seed)], env=env, cwd=target.home, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", "--reports", str(args.reports), "--seed", str(args.seed)],
+            env=env,
+            cwd=target.home,
+            capture_output=True,
+            text=True,
+        )
         line = done.stdout.strip().splitlines()[-1] if done.stdout.strip() else ""
         if done.returncode != 0 or not line.startswith("{"):
-            raise SystemExit(f"[{vendor}] child failed ({done.returncode}):\n{done.stdout[-2000:]}\n"
-                             f"{done.stderr[-3000:]}")
+            raise SystemExit(
+                f"[{vendor}] child failed ({done.returncode}):\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}"
+            )
         result = json.loads(line)
-        log(f"[{vendor}] {result['queries_median']} queries, {result['cpu_ms']} CPU ms, {result['wal_kb']} KB of WAL "
-            f"per intake")
+        log(
+            f"[{vendor}] {result['queries_median']} queries, {result['cpu_ms']} CPU ms, {result['wal_kb']} KB of WAL "
+            f"per intake"
+        )
         if args.profile:
             (Path(target.home).parent / f"intake-profile-{vendor}.txt").write_text(done.stderr)
             log(f"[{vendor}] profile written to {Path(target.home).parent / f'intake-profile-{vendor}.txt'}")
@@ -190,12 +216,18 @@ def run_database(vendor: str, args) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reports", type=int, default=400, help="intakes counted, then timed 3× (default 400)")
-    parser.add_argument("--history", type=int, default=300, help="past cases the demo replays first (default 300)")
+    parser.add_argument(
+        "--reports", type=int, default=400, help="intakes counted, then timed 3× (default 400)"
+    )
+    parser.add_argument(
+        "--history", type=int, default=300, help="past cases the demo replays first (default 300)"
+    )
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated (default both)")
     parser.add_argument("--seed", type=int, default=20260101)
     parser.add_argument("--keep", action="store_true")
-    parser.add_argument("--profile", action="store_true", help="cProfile the intakes; the report goes to a file")
+    parser.add_argument(
+        "--profile", action="store_true", help="cProfile the intakes; the report goes to a file"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -209,16 +241,29 @@ def main() -> None:
     for vendor in [v for v in vendors if not run.missing(v, *needs.for_database(v))]:
         with run.part(vendor):
             results[vendor] = run_database(vendor, args)
-    print(f"intake_queries: {args.reports} reports through django.test.Client, in process; CPU/wall: median of 3")
+    print(
+        f"intake_queries: {args.reports} reports through django.test.Client, in process; CPU/wall: median of 3"
+    )
     for vendor, r in results.items():
-        print(f"{vendor}: {r['queries_median']} statements per intake (min {r['queries_min']}, max "
-              f"{r['queries_max']}), {r['cpu_ms']} CPU ms, {r['wall_ms']} wall ms, {r['wal_kb']} KB of WAL"
-              + (f" ({r['wal_pages']} pages)" if r["wal_pages"] is not None else ""))
+        print(
+            f"{vendor}: {r['queries_median']} statements per intake (min {r['queries_min']}, max "
+            f"{r['queries_max']}), {r['cpu_ms']} CPU ms, {r['wall_ms']} wall ms, {r['wal_kb']} KB of WAL"
+            + (f" ({r['wal_pages']} pages)" if r["wal_pages"] is not None else "")
+        )
         for kind, n in r["per_intake"].items():
             print(f"    {n:>5.2f}  {kind}")
-    run.finish({
-        v: {"queries": r["queries_median"], "cpu_ms": r["cpu_ms"], "wall_ms": r["wall_ms"], "wal_kb": r["wal_kb"],
-            **({"wal_pages": r["wal_pages"]} if r["wal_pages"] is not None else {})} for v, r in results.items()})
+    run.finish(
+        {
+            v: {
+                "queries": r["queries_median"],
+                "cpu_ms": r["cpu_ms"],
+                "wall_ms": r["wall_ms"],
+                "wal_kb": r["wal_kb"],
+                **({"wal_pages": r["wal_pages"]} if r["wal_pages"] is not None else {}),
+            }
+            for v, r in results.items()
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -111,13 +111,15 @@ def postgresql_problem() -> tuple[str | None, bool]:
 
     user = os.environ.get("PGUSER") or os_user()
     # tools/postgres_local.sh makes the local cluster and the OS user's own role, nothing else.
-    local = user == os_user() and not any(os.environ.get(k) for k in ("PGHOST", "PGHOSTADDR", "PGPORT",
-                                                                       "PGSERVICE"))
+    local = user == os_user() and not any(
+        os.environ.get(k) for k in ("PGHOST", "PGHOSTADDR", "PGPORT", "PGSERVICE")
+    )
     setup = f"as root, {POSTGRES_LOCAL.relative_to(ROOT)} (pg_ctlcluster … start, and a role {user})"
     try:
         with psycopg.connect(dbname="postgres", connect_timeout=5) as conn:
-            allowed = conn.execute("SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user"
-                                   ).fetchone()[0]
+            allowed = conn.execute(
+                "SELECT rolsuper OR rolcreatedb FROM pg_roles WHERE rolname = current_user"
+            ).fetchone()[0]
     except psycopg.OperationalError as error:
         text = str(error).strip() or repr(error)
         role = re.search(r'role "([^"]+)" does not exist', text)
@@ -131,8 +133,11 @@ def postgresql_problem() -> tuple[str | None, bool]:
         fatal = re.search(r"FATAL:\s*(.+)", text)
         return f"PostgreSQL refused the connection: {fatal[1] if fatal else ' '.join(text.split())}", False
     if not allowed:
-        return (f'PostgreSQL role "{user}" may not create databases: '
-                + as_postgres(f"psql -c 'ALTER ROLE {user} SUPERUSER'"), False)
+        return (
+            f'PostgreSQL role "{user}" may not create databases: '
+            + as_postgres(f"psql -c 'ALTER ROLE {user} SUPERUSER'"),
+            False,
+        )
     return None, False
 
 

@@ -57,8 +57,9 @@ def process_cpu_seconds(pids) -> float:
 
 def machine_busy_seconds() -> float:
     """CPU seconds all cores together spent busy since boot (/proc/stat), for the share of others."""
-    user, nice, system, _idle, _iowait, irq, softirq, steal, *_ = map(int, Path("/proc/stat").read_text()
-                                                                      .splitlines()[0].split()[1:])
+    user, nice, system, _idle, _iowait, irq, softirq, steal, *_ = map(
+        int, Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    )
     return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
@@ -82,8 +83,13 @@ class Target:
     def create(cls, vendor: str) -> Target:
         home = Path(tempfile.mkdtemp(prefix=f"civicgrid-bench-{vendor}-"))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
-        env.update(CIVICGRID_HOME=str(home), DEBUG="0", ALLOWED_HOSTS="127.0.0.1,localhost",
-                   CIVICGRID_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
+        env.update(
+            CIVICGRID_HOME=str(home),
+            DEBUG="0",
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            CIVICGRID_LOG_LEVEL="WARNING",
+            PYTHONUNBUFFERED="1",
+        )
         if vendor == "sqlite":
             path = home / "civicgrid.sqlite3"
             env.update(SQLITE_PATH=str(path), DATABASE_URL="")
@@ -91,7 +97,9 @@ class Target:
         if vendor == "postgresql":
             for tool in ("dropdb", "createdb"):
                 if shutil.which(tool) is None:
-                    raise SystemExit(f"{tool} not found: PostgreSQL client tools are needed for the PostgreSQL run")
+                    raise SystemExit(
+                        f"{tool} not found: PostgreSQL client tools are needed for the PostgreSQL run"
+                    )
             subprocess.run(["dropdb", "--if-exists", "--force", PG_NAME], check=True, env=env)
             subprocess.run(["createdb", PG_NAME], check=True, env=env)
             env.update(DATABASE_URL=f"postgres:///{PG_NAME}")
@@ -125,7 +133,9 @@ class Target:
         with psycopg.connect(dbname=self.pg_name, autocommit=True) as conn:
             conn.execute("VACUUM (ANALYZE)")
             try:
-                conn.execute("CHECKPOINT")  # superuser or pg_checkpoint; without it the checkpointer does it later
+                conn.execute(
+                    "CHECKPOINT"
+                )  # superuser or pg_checkpoint; without it the checkpointer does it later
             except psycopg.errors.InsufficientPrivilege:
                 pass
 
@@ -133,7 +143,12 @@ class Target:
         """Raw API tokens of the first n demo citizens (one `civicgrid issue_token` each)."""
         out = []
         for i in range(n):
-            raw = self.civicgrid("issue_token", CITIZEN_PHONE.format(i), "bench").strip().splitlines()[-1].strip()
+            raw = (
+                self.civicgrid("issue_token", CITIZEN_PHONE.format(i), "bench")
+                .strip()
+                .splitlines()[-1]
+                .strip()
+            )
             if not raw.startswith("cg_"):
                 raise SystemExit(f"issue_token printed {raw!r}, not a token")
             out.append(raw)
@@ -153,20 +168,26 @@ class Target:
         return self.query("SELECT count(*) FROM cases_case")[0][0]
 
     def idempotency_keys(self) -> list[str]:
-        return [r[0] for r in self.query("SELECT idempotency_key FROM cases_case WHERE idempotency_key IS NOT NULL")]
+        return [
+            r[0]
+            for r in self.query("SELECT idempotency_key FROM cases_case WHERE idempotency_key IS NOT NULL")
+        ]
 
     def backend_pids(self) -> list[int]:
         """PostgreSQL backends serving the bench database (the app's persistent connections)."""
         if self.vendor != "postgresql":
             return []
-        rows = self.query("SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-                          (self.pg_name,))
+        rows = self.query(
+            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (self.pg_name,)
+        )
         return [r[0] for r in rows]
 
     def cleanup(self) -> None:
         shutil.rmtree(self.home, ignore_errors=True)
         if self.pg_name:
-            subprocess.run(["dropdb", "--if-exists", "--force", self.pg_name], env=self.env, capture_output=True)
+            subprocess.run(
+                ["dropdb", "--if-exists", "--force", self.pg_name], env=self.env, capture_output=True
+            )
 
 
 class Server:
@@ -187,9 +208,19 @@ class Server:
     def start(self, timeout: float = 60.0) -> None:
         logfile = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child process
         self.proc = subprocess.Popen(
-            [CIVICGRID, "serve", "--no-collectstatic", "--workers", str(self.workers),
-             "--bind", f"127.0.0.1:{self.port}"],
-            env=self.target.env, cwd=self.target.home, stdout=logfile, stderr=subprocess.STDOUT,
+            [
+                CIVICGRID,
+                "serve",
+                "--no-collectstatic",
+                "--workers",
+                str(self.workers),
+                "--bind",
+                f"127.0.0.1:{self.port}",
+            ],
+            env=self.target.env,
+            cwd=self.target.home,
+            stdout=logfile,
+            stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: SIGKILL reaches the master and every worker
         )
         logfile.close()
@@ -200,8 +231,10 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise SystemExit(f"the server exited ({self.proc.returncode}); see {self.log_path}:\n"
-                                 + self.log_path.read_text(errors="replace")[-3000:])
+                raise SystemExit(
+                    f"the server exited ({self.proc.returncode}); see {self.log_path}:\n"
+                    + self.log_path.read_text(errors="replace")[-3000:]
+                )
             try:
                 with urllib.request.urlopen(self.url + "/api/health", timeout=2) as r:
                     if r.status == 200:

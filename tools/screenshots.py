@@ -36,21 +36,42 @@ from playwright.sync_api import Page, expect, sync_playwright
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
 CHROMIUM = os.environ.get("CIVICGRID_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 PASSWORD = "civicgrid-demo"
 DISPATCHER, ROADS_HANDLER, GRID_MEMBER, CITIZEN = "13800000001", "13800000002", "13800000007", "13800000008"
 LEADER = "13800000006"
 ROADS = "ZJJ-SZ"  # 住建局市政设施管理处: major class 01 (市政公用设施) is routed there in the demo city
 CATEGORY = "component:01003"  # 雨水井盖
-PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 1}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 1,
+}
 DESKTOP = {"viewport": {"width": 1920, "height": 1080}, "device_scale_factor": 1}
 TIMEOUT_MS = 20_000
 
 # Settings that would point the demo somewhere else than the temporary folder.
-FOREIGN_SETTINGS = ["DATABASE_URL", "SQLITE_PATH", "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT", "STATIC_ROOT",
-                    "DJANGO_SETTINGS_MODULE", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "SECURE_SSL_REDIRECT",
-                    "SECURE_COOKIES", "CIVICGRID_TILE_URL"]
+FOREIGN_SETTINGS = [
+    "DATABASE_URL",
+    "SQLITE_PATH",
+    "MEDIA_ROOT",
+    "PRIVATE_MEDIA_ROOT",
+    "STATIC_ROOT",
+    "DJANGO_SETTINGS_MODULE",
+    "ALLOWED_HOSTS",
+    "CSRF_TRUSTED_ORIGINS",
+    "SECURE_SSL_REDIRECT",
+    "SECURE_COOKIES",
+    "CIVICGRID_TILE_URL",
+]
 
 # The grid member's first cell, and a point in it near its south-east corner: close enough to two
 # edges that even the small zoomed-in case maps show the cell's borders.
@@ -76,10 +97,18 @@ def log(text: str) -> None:
 
 def civicgrid(env: dict, *args: str) -> str:
     """Run a `civicgrid` command of this venv in the demo's folder; its stdout, or a failure with its output."""
-    done = subprocess.run([sys.executable, "-m", "civicgrid", *args], env=env, cwd=env["CIVICGRID_HOME"],
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "civicgrid", *args],
+        env=env,
+        cwd=env["CIVICGRID_HOME"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     if done.returncode != 0:
-        raise RuntimeError(f"civicgrid {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+        raise RuntimeError(
+            f"civicgrid {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}"
+        )
     return done.stdout
 
 
@@ -101,7 +130,9 @@ def wait_until_up(server: subprocess.Popen, url: str, server_log: Path, timeout:
         except (urllib.error.URLError, OSError):
             pass
         time.sleep(0.3)
-    raise RuntimeError(f"the server did not answer {url} within {timeout:.0f} s:\n{server_log.read_text()[-3000:]}")
+    raise RuntimeError(
+        f"the server did not answer {url} within {timeout:.0f} s:\n{server_log.read_text()[-3000:]}"
+    )
 
 
 def stop(server: subprocess.Popen) -> None:
@@ -177,12 +208,23 @@ LOAD_IMAGES = """() => Promise.all([...document.images].map(img => {
 def check_page(page: Page) -> None:
     """No error page, no broken image, the page in Chinese."""
     title = page.title()
-    bad = ["Server Error", "Not Found", "Page not found", "Forbidden", "页面不存在", "无权访问", "出错了", "未找到"]
+    bad = [
+        "Server Error",
+        "Not Found",
+        "Page not found",
+        "Forbidden",
+        "页面不存在",
+        "无权访问",
+        "出错了",
+        "未找到",
+    ]
     if any(word in title for word in bad):
         raise RuntimeError(f"{page.url} is an error page: {title!r}")
     if page.locator("html").get_attribute("lang") != "zh-Hans":
         raise RuntimeError(f"{page.url} is not in Chinese")
-    broken = page.evaluate("() => [...document.images].filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)")
+    broken = page.evaluate(
+        "() => [...document.images].filter(i => i.complete && i.naturalWidth === 0).map(i => i.src)"
+    )
     if broken:
         raise RuntimeError(f"{page.url} has broken images: {broken}")
 
@@ -219,7 +261,9 @@ def click_map_at(page: Page, lat: float, lon: float, zoom: int = 15) -> None:
              map.setView([lat, lon], zoom, {animate: false});
              const p = map.latLngToContainerPoint([lat, lon]);
              return {x: p.x, y: p.y};
-           }""", [lat, lon, zoom])
+           }""",
+        [lat, lon, zoom],
+    )
     page.locator("#report-map").click(position=point)
     expect(page.locator("#report-map .leaflet-marker-icon")).to_have_count(1)
     page.mouse.move(1, 1)  # no cell tooltip left open under the pointer
@@ -306,8 +350,13 @@ def walk(browser, base_url: str, facts: dict, work: Path, shots: Shots) -> None:
     shots.take(handler, "console-handler-queue.png")
     open_case_from_queue(handler, "to_accept", number)
     act(handler, "accept", "处置中")
-    act(handler, "feedback", "待核查", "已补装新井盖并加固井圈，现场已清理",
-        photo(work, "drain-fixed.jpg", repaired=True))
+    act(
+        handler,
+        "feedback",
+        "待核查",
+        "已补装新井盖并加固井圈，现场已清理",
+        photo(work, "drain-fixed.jpg", repaired=True),
+    )
 
     # The dispatcher's view of the handled case: its timeline, photos and the verify / rework forms.
     open_case_from_queue(dispatcher, "to_verify", number)
@@ -358,7 +407,14 @@ def walk(browser, base_url: str, facts: dict, work: Path, shots: Shots) -> None:
     leader.wait_for_timeout(500)
     shots.take(leader, "map.png")
     goto(leader, "/dashboard/?period=year")
-    for chart in ("chart-trend", "chart-category", "chart-cell", "chart-department", "chart-street", "chart-channel"):
+    for chart in (
+        "chart-trend",
+        "chart-category",
+        "chart-cell",
+        "chart-department",
+        "chart-street",
+        "chart-channel",
+    ):
         expect(leader.locator(f"#{chart}")).to_have_attribute("data-state", "drawn")
     leader.wait_for_timeout(800)  # the charts' entry animation
     shots.take(leader, "dashboard.png")
@@ -377,21 +433,33 @@ def main() -> int:
         (home / "var").mkdir()
         env = {k: v for k, v in os.environ.items() if k not in FOREIGN_SETTINGS}
         port = free_port()
-        env.update(CIVICGRID_HOME=str(home), SITE_URL=f"http://127.0.0.1:{port}", WEB_CONCURRENCY="2",
-                   PYTHONUNBUFFERED="1")
+        env.update(
+            CIVICGRID_HOME=str(home),
+            SITE_URL=f"http://127.0.0.1:{port}",
+            WEB_CONCURRENCY="2",
+            PYTHONUNBUFFERED="1",
+        )
         log(f"building the demo city in {home}")
         civicgrid(env, "migrate", "--noinput")
         civicgrid(env, "demo", "--cases", "400")
-        civicgrid(env, "rollups")  # the history's events into the statistics (the worker does it while serving)
-        facts_line = [line for line in civicgrid(env, "shell", "-c", FACTS).splitlines() if line.startswith("FACTS ")]
+        civicgrid(
+            env, "rollups"
+        )  # the history's events into the statistics (the worker does it while serving)
+        facts_line = [
+            line for line in civicgrid(env, "shell", "-c", FACTS).splitlines() if line.startswith("FACTS ")
+        ]
         facts = json.loads(facts_line[-1].removeprefix("FACTS "))
 
         server_log = home / "server.log"
         with server_log.open("wb") as out:
-            server = subprocess.Popen([sys.executable, "-m", "civicgrid", "serve", "--with-worker",
-                                       "--bind", f"127.0.0.1:{port}"],
-                                      env=env, cwd=home, stdout=out, stderr=subprocess.STDOUT,
-                                      start_new_session=True)
+            server = subprocess.Popen(
+                [sys.executable, "-m", "civicgrid", "serve", "--with-worker", "--bind", f"127.0.0.1:{port}"],
+                env=env,
+                cwd=home,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         base_url = f"http://127.0.0.1:{port}"
         wait_until_up(server, f"{base_url}/accounts/login/", server_log)
         log(f"serving on {base_url}")

@@ -54,8 +54,13 @@ def on_validation_error(request, exc: NinjaValidationError):
 
 @api.exception_handler(AuthenticationError)
 def on_auth_error(request, exc):
-    body = {"error": "unauthenticated", "field": None, "message": "请先登录 / please sign in",
-            "message_zh": "请先登录或提供有效的 API 令牌", "message_en": "sign in or send a valid API token"}
+    body = {
+        "error": "unauthenticated",
+        "field": None,
+        "message": "请先登录 / please sign in",
+        "message_zh": "请先登录或提供有效的 API 令牌",
+        "message_en": "sign in or send a valid API token",
+    }
     return api.create_response(request, body, status=401)
 
 

@@ -61,8 +61,15 @@ def routed_world(world, categories):
 # --- browser tests: Playwright driving Debian's Chromium against pytest-django's live server ----------
 
 CHROMIUM = os.environ.get("CIVICGRID_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 
 
 @pytest.fixture(scope="session")
@@ -88,8 +95,13 @@ def new_page(browser, live_server):
     contexts = []
 
     def make(*, width: int = 1280, height: int = 900, locale: str = "zh-CN", mobile: bool = False):
-        context = browser.new_context(viewport={"width": width, "height": height}, locale=locale,
-                                      is_mobile=mobile, has_touch=mobile, base_url=live_server.url)
+        context = browser.new_context(
+            viewport={"width": width, "height": height},
+            locale=locale,
+            is_mobile=mobile,
+            has_touch=mobile,
+            base_url=live_server.url,
+        )
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()

@@ -81,8 +81,12 @@ def build_world() -> World:
         (NORTH + "002", "北苑二格", north, box(109.77, 39.61, 109.78, 39.62)),
         (NORTH + "003", "北苑三格", north, box(109.78, 39.61, 109.79, 39.62)),
         (SOUTH + "001", "南苑一格", south, box(109.76, 39.60, 109.77, 39.61)),
-        (SOUTH + "002", "南苑湖区", south,
-         Polygon(box(109.77, 39.60, 109.79, 39.61).exterior.coords, [LAKE.exterior.coords])),
+        (
+            SOUTH + "002",
+            "南苑湖区",
+            south,
+            Polygon(box(109.77, 39.60, 109.79, 39.61).exterior.coords, [LAKE.exterior.coords]),
+        ),
     ]
     for code, name, community, geom in specs:
         cells[code] = _area(Cell, code, name, geom, community=community, street=street)
@@ -95,17 +99,26 @@ def build_world() -> World:
     departments.update(
         ZHZX=centre,
         ZJJ=zjj,
-        ZJJ_SZ=Department.objects.create(code="ZJJ-SZ", name="住建局市政科", kind=DepartmentKind.SECTION, parent=zjj),
+        ZJJ_SZ=Department.objects.create(
+            code="ZJJ-SZ", name="住建局市政科", kind=DepartmentKind.SECTION, parent=zjj
+        ),
         YLZX=Department.objects.create(code="YLZX", name="园林绿化中心"),
         CGJ=Department.objects.create(code="CGJ", name="城市管理综合执法局"),
-        JD_QCS=Department.objects.create(code="JD-QCS", name="青春山街道办事处", kind=DepartmentKind.STREET_OFFICE),
+        JD_QCS=Department.objects.create(
+            code="JD-QCS", name="青春山街道办事处", kind=DepartmentKind.STREET_OFFICE
+        ),
     )
 
     def person(phone: str, name: str, role: str, department: Department | None = None) -> User:
         return user_create(phone=phone, password=PASSWORD, real_name=name, role=role, department=department)
 
     world = World(
-        district=district, street=street, north=north, south=south, cells=cells, departments=departments,
+        district=district,
+        street=street,
+        north=north,
+        south=south,
+        cells=cells,
+        departments=departments,
         citizen=person("13900000001", "王芳", Role.CITIZEN),
         grid_member=person("13900000002", "李强", Role.GRID_MEMBER),
         dispatcher=person("13900000003", "张伟", Role.DISPATCHER, centre),
@@ -131,7 +144,9 @@ def load_test_categories() -> dict[str, Category]:
     ]
     out = {}
     for kind, code, _major, major_name, name in rows:
-        out[code] = Category.objects.create(kind=kind, code=code, major_name=major_name, name=name, is_local=False)
+        out[code] = Category.objects.create(
+            kind=kind, code=code, major_name=major_name, name=name, is_local=False
+        )
     return out
 
 
@@ -160,10 +175,16 @@ def assert_append_only(row) -> None:
     for field in model._meta.concrete_fields:
         if field.name in model.IMMUTABLE.bookkeeping:
             continue
-        assert getattr(row, field.attname) is not None, f"give {model.__name__}.{field.name} a value to change"
+        assert getattr(row, field.attname) is not None, (
+            f"give {model.__name__}.{field.name} a value to change"
+        )
         # Facts may be NOT NULL: the triggers run before that constraint and must refuse first.
         new = f"{q(field.column)} + 1000000" if field.primary_key else "NULL"
-        with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as c:
+        with (
+            pytest.raises(IntegrityError, match="append-only"),
+            transaction.atomic(),
+            connection.cursor() as c,
+        ):
             c.execute(f"UPDATE {table} SET {q(field.column)} = {new} WHERE {pk} = %s", [row.pk])  # noqa: S608
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic(), connection.cursor() as c:
         c.execute(f"DELETE FROM {table} WHERE {pk} = %s", [row.pk])  # noqa: S608

@@ -24,10 +24,15 @@ class UserAdmin(BaseUserAdmin):
     fieldsets = (
         (None, {"fields": ("phone", "password")}),
         (_("身份 Identity"), {"fields": ("real_name", "role", "department")}),
-        (_("权限 Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (
+            _("权限 Permissions"),
+            {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
+        ),
         (_("时间 Dates"), {"fields": ("last_login", "date_joined")}),
     )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("phone", "role", "department", "password1", "password2")}),)
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("phone", "role", "department", "password1", "password2")}),
+    )
 
 
 @admin.register(ApiToken)
@@ -36,7 +41,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     readonly_fields = ["prefix", "created_at", "last_used_at"]
     search_fields = ["name", "user__phone"]
 
-    def has_add_permission(self, request):  # tokens are issued by `civicgrid issue_token` (raw value shown once)
+    def has_add_permission(
+        self, request
+    ):  # tokens are issued by `civicgrid issue_token` (raw value shown once)
         return False
 
 

@@ -38,10 +38,17 @@ class Department(models.Model):
 
     code = models.CharField(_("编码 code"), max_length=32, unique=True)
     name = models.CharField(_("名称 name"), max_length=100)
-    kind = models.CharField(_("类型 kind"), max_length=20, choices=DepartmentKind.choices,
-                            default=DepartmentKind.BUREAU)
-    parent = models.ForeignKey("self", verbose_name=_("上级 parent"), null=True, blank=True,
-                               on_delete=models.PROTECT, related_name="children")
+    kind = models.CharField(
+        _("类型 kind"), max_length=20, choices=DepartmentKind.choices, default=DepartmentKind.BUREAU
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级 parent"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
     credit_code = models.CharField(_("统一社会信用代码 credit code"), max_length=18, blank=True)
     phone = models.CharField(_("联系电话 phone"), max_length=30, blank=True)
     active = models.BooleanField(_("启用 active"), default=True)
@@ -58,7 +65,9 @@ class Department(models.Model):
         node, seen = self.parent, {self.pk}
         while node is not None:
             if node.pk in seen:
-                raise ValidationError({"parent": _("上级部门不能形成循环 (a department cannot be its own ancestor).")})
+                raise ValidationError(
+                    {"parent": _("上级部门不能形成循环 (a department cannot be its own ancestor).")}
+                )
             seen.add(node.pk)
             node = node.parent
 
@@ -90,8 +99,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     phone = models.CharField(_("手机号 phone"), max_length=11, unique=True, validators=[validate_phone])
     real_name = models.CharField(_("姓名 real name"), max_length=40, blank=True)
     role = models.CharField(_("角色 role"), max_length=20, choices=Role.choices, default=Role.CITIZEN)
-    department = models.ForeignKey(Department, verbose_name=_("部门 department"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="staff")
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("部门 department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
     is_active = models.BooleanField(_("启用 active"), default=True)
     is_staff = models.BooleanField(_("可登录管理后台 admin site access"), default=False)
     date_joined = models.DateTimeField(_("注册时间 joined"), default=timezone.now)
@@ -113,7 +128,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         from civicgrid.accounts.roles import DEPARTMENT_ROLES
 
         if self.role in DEPARTMENT_ROLES and self.department_id is None:
-            raise ValidationError({"department": _("部门人员必须属于一个部门 (department staff need a department).")})
+            raise ValidationError(
+                {"department": _("部门人员必须属于一个部门 (department staff need a department).")}
+            )
 
     @property
     def display_name(self) -> str:
@@ -134,8 +151,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 class ApiToken(models.Model):
     """A bearer token for a machine client (a bureau's system). Only its SHA-256 is stored."""
 
-    user = models.ForeignKey(User, verbose_name=_("所属用户 user"), on_delete=models.CASCADE,
-                             related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("所属用户 user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     name = models.CharField(_("用途 name"), max_length=100)
     prefix = models.CharField(_("前缀 prefix"), max_length=12, editable=False)
     digest = models.CharField(max_length=64, unique=True, editable=False)
@@ -188,12 +206,19 @@ class PersonalDataErasure(models.Model):
 
     IMMUTABLE = immutable.Columns()
 
-    person = models.ForeignKey(User, verbose_name=_("当事人 person"), on_delete=models.PROTECT, related_name="+",
-                               db_index=False)  # erasure_once_per_person
-    actor = models.ForeignKey(User, verbose_name=_("操作人 erased by"), on_delete=models.PROTECT, related_name="+")
-    reason = models.CharField(_("依据 reason"), max_length=500,
-                              help_text=_("申请或法律依据，不写入被删除的个人信息 (the request or legal ground; "
-                                          "never the erased data)."))
+    person = models.ForeignKey(
+        User, verbose_name=_("当事人 person"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )  # erasure_once_per_person
+    actor = models.ForeignKey(
+        User, verbose_name=_("操作人 erased by"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(
+        _("依据 reason"),
+        max_length=500,
+        help_text=_(
+            "申请或法律依据，不写入被删除的个人信息 (the request or legal ground; never the erased data)."
+        ),
+    )
     # How many values of each kind were masked, e.g. {"cases.CaseEvent.note": 3}.
     masked = models.JSONField(_("已处理 masked"), default=dict)
     created_at = models.DateTimeField(_("时间 time"))

@@ -88,8 +88,12 @@ STAFF_ROLES = frozenset(set(Role) - {Role.CITIZEN})
 
 def is_staff_member(user: User | None) -> bool:
     """Does the user work in the staff console (an active staff role, or a superuser)?"""
-    return (user is not None and user.is_authenticated and user.is_active
-            and (user.is_superuser or user.role in STAFF_ROLES))
+    return (
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or user.role in STAFF_ROLES)
+    )
 
 
 def capabilities_of(user: User | None) -> frozenset[str]:

@@ -33,11 +33,21 @@ logger = logging.getLogger("civicgrid.accounts")
 
 
 @transaction.atomic
-def user_create(*, phone: str, password: str | None = None, real_name: str = "", role: str = Role.CITIZEN,
-                department: Department | None = None) -> User:
+def user_create(
+    *,
+    phone: str,
+    password: str | None = None,
+    real_name: str = "",
+    role: str = Role.CITIZEN,
+    department: Department | None = None,
+) -> User:
     """Create a user; staff roles get access to the admin site (what they see there is by role)."""
     return User.objects.create_user(
-        phone, password, real_name=real_name, role=role, department=department,
+        phone,
+        password,
+        real_name=real_name,
+        role=role,
+        department=department,
         is_staff=role in STAFF_ROLES and role != Role.GRID_MEMBER,
         is_superuser=role == Role.ADMIN,
     )
@@ -61,7 +71,7 @@ def api_token_authenticate(raw: str) -> User | None:
     if row is None:
         return None
     user = user_columns.instance(row[: len(user_columns)])
-    token = token_columns.instance(row[len(user_columns):])
+    token = token_columns.instance(row[len(user_columns) :])
     now = timezone.now()
     # Only touch the row once a minute so that a busy client does not write on every request.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
@@ -73,10 +83,12 @@ def api_token_authenticate(raw: str) -> User | None:
 def _token_statement() -> tuple[ModelColumns, ModelColumns, str]:
     quote = connection.ops.quote_name
     users, tokens = ModelColumns(User, "u"), ModelColumns(ApiToken, "t")
-    sql = (f"SELECT {users.sql}, {tokens.sql} FROM {quote(ApiToken._meta.db_table)} t "  # noqa: S608
-           f"INNER JOIN {quote(User._meta.db_table)} u ON u.{quote('id')} = t.{quote('user_id')} "
-           f"WHERE t.{quote('digest')} = %s AND t.{quote('revoked_at')} IS NULL AND u.{quote('is_active')} "
-           f"LIMIT 1")
+    sql = (
+        f"SELECT {users.sql}, {tokens.sql} FROM {quote(ApiToken._meta.db_table)} t "  # noqa: S608
+        f"INNER JOIN {quote(User._meta.db_table)} u ON u.{quote('id')} = t.{quote('user_id')} "
+        f"WHERE t.{quote('digest')} = %s AND t.{quote('revoked_at')} IS NULL AND u.{quote('is_active')} "
+        f"LIMIT 1"
+    )
     return users, tokens, sql
 
 
@@ -107,8 +119,12 @@ def _clean_phone(phone: str) -> str:
     try:
         validate_phone(phone)
     except ValidationError as exc:
-        raise DomainError("phone_invalid", "请输入 11 位中国大陆手机号码", "enter an 11-digit mainland China mobile "
-                          "number", field="phone") from exc
+        raise DomainError(
+            "phone_invalid",
+            "请输入 11 位中国大陆手机号码",
+            "enter an 11-digit mainland China mobile number",
+            field="phone",
+        ) from exc
     return phone
 
 
@@ -122,28 +138,45 @@ def login_code_send(*, phone: str) -> LoginCode:
     phone = _clean_phone(phone)
     now = clock.now()
     with transaction.atomic():
-        recent = list(LoginCode.objects.filter(phone=phone, created_at__gt=now - timedelta(days=1))
-                      .order_by("-created_at").values_list("created_at", flat=True)[:LOGIN_CODE_DAILY_LIMIT])
+        recent = list(
+            LoginCode.objects.filter(phone=phone, created_at__gt=now - timedelta(days=1))
+            .order_by("-created_at")
+            .values_list("created_at", flat=True)[:LOGIN_CODE_DAILY_LIMIT]
+        )
         if recent and now - recent[0] < LOGIN_CODE_RESEND_AFTER:
             wait = int((LOGIN_CODE_RESEND_AFTER - (now - recent[0])).total_seconds()) + 1
-            raise DomainError("code_too_soon", f"验证码已发送，请 {wait} 秒后再重新获取",
-                              f"a code was just sent: wait {wait} seconds before asking again", field="phone",
-                              status=429)
+            raise DomainError(
+                "code_too_soon",
+                f"验证码已发送，请 {wait} 秒后再重新获取",
+                f"a code was just sent: wait {wait} seconds before asking again",
+                field="phone",
+                status=429,
+            )
         if len(recent) >= LOGIN_CODE_DAILY_LIMIT:
-            raise DomainError("code_daily_limit", "今天获取验证码的次数已达上限，请明天再试或使用密码登录",
-                              "too many codes for this number today: try tomorrow or sign in with a password",
-                              field="phone", status=429)
-        code = f"{secrets.randbelow(10 ** LOGIN_CODE_LENGTH):0{LOGIN_CODE_LENGTH}d}"
-        row = LoginCode.objects.create(phone=phone, code_hash=_code_hash(phone, code), created_at=now,
-                                       expires_at=now + LOGIN_CODE_TTL)
+            raise DomainError(
+                "code_daily_limit",
+                "今天获取验证码的次数已达上限，请明天再试或使用密码登录",
+                "too many codes for this number today: try tomorrow or sign in with a password",
+                field="phone",
+                status=429,
+            )
+        code = f"{secrets.randbelow(10**LOGIN_CODE_LENGTH):0{LOGIN_CODE_LENGTH}d}"
+        row = LoginCode.objects.create(
+            phone=phone, code_hash=_code_hash(phone, code), created_at=now, expires_at=now + LOGIN_CODE_TTL
+        )
     minutes = int(LOGIN_CODE_TTL.total_seconds() // 60)
     try:
         get_sms_sender().send_text(phone, f"登录验证码 {code}，{minutes} 分钟内有效，请勿告诉他人。")
     except Exception as exc:
         logger.warning("login code to %s not sent: %s", mask_phone(phone), exc)
         LoginCode.objects.filter(pk=row.pk).delete()
-        raise DomainError("sms_failed", "短信发送失败，请稍后再试", "the text message could not be sent: try again "
-                          "later", field="phone", status=503) from exc
+        raise DomainError(
+            "sms_failed",
+            "短信发送失败，请稍后再试",
+            "the text message could not be sent: try again later",
+            field="phone",
+            status=503,
+        ) from exc
     return row
 
 
@@ -156,38 +189,68 @@ def login_code_verify(*, phone: str, code: str) -> User:
     phone = _clean_phone(phone)
     code = (code or "").strip()
     if not (len(code) == LOGIN_CODE_LENGTH and code.isdigit()):
-        raise DomainError("code_invalid", f"请输入 {LOGIN_CODE_LENGTH} 位数字验证码",
-                          f"enter the {LOGIN_CODE_LENGTH}-digit code", field="code")
+        raise DomainError(
+            "code_invalid",
+            f"请输入 {LOGIN_CODE_LENGTH} 位数字验证码",
+            f"enter the {LOGIN_CODE_LENGTH}-digit code",
+            field="code",
+        )
     now = clock.now()
     wrong: DomainError | None = None
     with transaction.atomic():
-        row = (LoginCode.objects.select_for_update().filter(phone=phone, used_at__isnull=True)
-               .order_by("-created_at", "-id").first())
+        row = (
+            LoginCode.objects.select_for_update()
+            .filter(phone=phone, used_at__isnull=True)
+            .order_by("-created_at", "-id")
+            .first()
+        )
         if row is None or row.expires_at <= now:
-            raise DomainError("code_expired", "验证码已过期或未获取，请重新获取", "the code has expired or was never "
-                              "sent: ask for a new one", field="code")
+            raise DomainError(
+                "code_expired",
+                "验证码已过期或未获取，请重新获取",
+                "the code has expired or was never sent: ask for a new one",
+                field="code",
+            )
         if row.attempts >= LOGIN_CODE_MAX_ATTEMPTS:
-            raise DomainError("code_locked", "验证码错误次数过多，请重新获取", "too many wrong tries: ask for a new "
-                              "code", field="code")
+            raise DomainError(
+                "code_locked",
+                "验证码错误次数过多，请重新获取",
+                "too many wrong tries: ask for a new code",
+                field="code",
+            )
         if not constant_time_compare(row.code_hash, _code_hash(phone, code)):
             LoginCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
             left = LOGIN_CODE_MAX_ATTEMPTS - row.attempts - 1
             if left > 0:
-                wrong = DomainError("code_wrong", f"验证码不正确，还可以再试 {left} 次",
-                                    f"wrong code: {left} more tries", field="code")
+                wrong = DomainError(
+                    "code_wrong",
+                    f"验证码不正确，还可以再试 {left} 次",
+                    f"wrong code: {left} more tries",
+                    field="code",
+                )
             else:
-                wrong = DomainError("code_locked", "验证码错误次数过多，请重新获取",
-                                    "too many wrong tries: ask for a new code", field="code")
+                wrong = DomainError(
+                    "code_locked",
+                    "验证码错误次数过多，请重新获取",
+                    "too many wrong tries: ask for a new code",
+                    field="code",
+                )
         else:
             # Conditional: of two requests racing with the right code, only one logs in with it.
             if not LoginCode.objects.filter(pk=row.pk, used_at__isnull=True).update(used_at=now):
-                raise DomainError("code_expired", "验证码已使用，请重新获取", "the code was already used: ask for a "
-                                  "new one", field="code")
+                raise DomainError(
+                    "code_expired",
+                    "验证码已使用，请重新获取",
+                    "the code was already used: ask for a new one",
+                    field="code",
+                )
             user = User.objects.filter(phone=phone).first()
             if user is None:
                 user = user_create(phone=phone, role=Role.CITIZEN)  # sign-up: no password until one is set
             elif not user.is_active:
-                raise PermissionDenied("account_disabled", "该账号已停用", "this account is disabled", field="phone")
+                raise PermissionDenied(
+                    "account_disabled", "该账号已停用", "this account is disabled", field="phone"
+                )
     if wrong is not None:
         raise wrong  # outside the transaction: the wrong try stays counted
     return user
@@ -228,20 +291,34 @@ def personal_data_erase(*, person: User, actor: User, reason: str) -> PersonalDa
     """
     reason = (reason or "").strip()
     if not reason:
-        raise DomainError("reason_required", "请填写删除个人信息的依据（申请或法律依据）",
-                          "give the ground for the erasure (the request or the law)", field="reason")
+        raise DomainError(
+            "reason_required",
+            "请填写删除个人信息的依据（申请或法律依据）",
+            "give the ground for the erasure (the request or the law)",
+            field="reason",
+        )
     if len(reason) > 500:
-        raise DomainError("reason_too_long", "依据不能超过 500 字", "the ground is limited to 500 characters",
-                          field="reason")
+        raise DomainError(
+            "reason_too_long",
+            "依据不能超过 500 字",
+            "the ground is limited to 500 characters",
+            field="reason",
+        )
     if actor.role != Role.ADMIN or not actor.is_active:
-        raise PermissionDenied("erasure_forbidden", "只有管理员可以删除个人信息",
-                               "only an administrator may erase personal data")
+        raise PermissionDenied(
+            "erasure_forbidden", "只有管理员可以删除个人信息", "only an administrator may erase personal data"
+        )
     if actor.pk == person.pk:
-        raise DomainError("erasure_self", "不能删除自己的个人信息，请由另一位管理员处理",
-                          "an administrator cannot erase their own data: another administrator must")
+        raise DomainError(
+            "erasure_self",
+            "不能删除自己的个人信息，请由另一位管理员处理",
+            "an administrator cannot erase their own data: another administrator must",
+        )
     person = User.objects.select_for_update().get(pk=person.pk)
     if PersonalDataErasure.objects.filter(person=person).exists():
-        raise Conflict("already_erased", "该用户的个人信息已删除", "this person's data has already been erased")
+        raise Conflict(
+            "already_erased", "该用户的个人信息已删除", "this person's data has already been erased"
+        )
     phone = person.phone
     masked: dict[str, int] = {}
     with immutable.permit(immutable.ERASURE):
@@ -249,11 +326,13 @@ def personal_data_erase(*, person: User, actor: User, reason: str) -> PersonalDa
             masked.update(eraser(person=person, phone=phone))
     masked["accounts.LoginCode"] = LoginCode.objects.filter(phone=phone).delete()[0]
     masked["accounts.ApiToken"] = ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(
-        revoked_at=clock.now())
+        revoked_at=clock.now()
+    )
     person.phone, person.real_name = erased_phone(person), ""
     person.is_active = person.is_staff = person.is_superuser = False
     person.set_unusable_password()  # and every session of the account ends with its password hash
     person.save(update_fields=["phone", "real_name", "is_active", "is_staff", "is_superuser", "password"])
     masked["accounts.User"] = 1
-    return PersonalDataErasure.objects.create(person=person, actor=actor, reason=reason,
-                                              masked=masked, created_at=clock.now())
+    return PersonalDataErasure.objects.create(
+        person=person, actor=actor, reason=reason, masked=masked, created_at=clock.now()
+    )

@@ -30,8 +30,9 @@ class LogoutView(auth_views.LogoutView):
 
 def _safe_next(request: HttpRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
-                                                  require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return CODE_LOGIN_DEFAULT_NEXT
 
@@ -41,8 +42,13 @@ def code_login(request: HttpRequest) -> HttpResponse:
     next_url = _safe_next(request)
     if request.user.is_authenticated and request.method == "GET":
         return redirect(next_url)
-    context: dict = {"next": next_url, "step": "phone", "errors": {}, "code_length": LOGIN_CODE_LENGTH,
-                     "resend_after": int(LOGIN_CODE_RESEND_AFTER.total_seconds())}
+    context: dict = {
+        "next": next_url,
+        "step": "phone",
+        "errors": {},
+        "code_length": LOGIN_CODE_LENGTH,
+        "resend_after": int(LOGIN_CODE_RESEND_AFTER.total_seconds()),
+    }
     phone = (request.POST.get("phone") or request.GET.get("phone") or "").strip()
     context["phone"] = phone
     status = 200

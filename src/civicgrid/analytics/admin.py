@@ -8,8 +8,17 @@ from civicgrid.analytics.models import ROLLUPS
 
 
 class RollupAdmin(admin.ModelAdmin):
-    list_display = ("day", "dims", "reported", "registered", "dispatched", "handled", "closed", "due_to_close",
-                    "closed_now")
+    list_display = (
+        "day",
+        "dims",
+        "reported",
+        "registered",
+        "dispatched",
+        "handled",
+        "closed",
+        "due_to_close",
+        "closed_now",
+    )
     date_hierarchy = "day"
     ordering = ("-day", "dims")
 

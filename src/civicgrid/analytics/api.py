@@ -61,7 +61,9 @@ class CasesIn(FilterIn):
 
 def _viewer(request: HttpRequest) -> None:
     if not user_can(request.auth, Capability.VIEW_CITY):
-        raise PermissionDenied("forbidden_role", "无权查看全市统计", "your role may not see the city's statistics")
+        raise PermissionDenied(
+            "forbidden_role", "无权查看全市统计", "your role may not see the city's statistics"
+        )
 
 
 def _id_of(model, code: str | None, field: str, zh: str) -> int | None:
@@ -69,7 +71,9 @@ def _id_of(model, code: str | None, field: str, zh: str) -> int | None:
         return None
     pk = model.objects.filter(code=code).values_list("pk", flat=True).first()
     if pk is None:  # never the whole city's figures under an unknown name
-        raise DomainError(f"{field}_unknown", f"未知的{zh} {code!r}", f"unknown {field} {code!r}", field=field)
+        raise DomainError(
+            f"{field}_unknown", f"未知的{zh} {code!r}", f"unknown {field} {code!r}", field=field
+        )
     return pk
 
 
@@ -113,16 +117,21 @@ def stats_indicators(request, params: Query[IndicatorsIn]):
     _viewer(request)
     f = stats_filter(params)
     rows = selectors.indicators(params.group, f)
-    return {"group": params.group, "period": {"start": f.start.isoformat(), "end": f.end.isoformat()},
-            # plain numbers and text: a shallow copy, not dataclasses.asdict's recursive one (392 cells)
-            "rows": [dict(vars(r)) for r in rows]}
+    return {
+        "group": params.group,
+        "period": {"start": f.start.isoformat(), "end": f.end.isoformat()},
+        # plain numbers and text: a shallow copy, not dataclasses.asdict's recursive one (392 cells)
+        "rows": [dict(vars(r)) for r in rows],
+    }
 
 
 def _key(by: str | None, raw: str | None):
     """A breakdown row's key: an id (or a channel); empty or "none" = the none row."""
     if by is None:
         if raw:
-            raise DomainError("by_required", "指定 key 时必须指定 by", "send by= together with key=", field="by")
+            raise DomainError(
+                "by_required", "指定 key 时必须指定 by", "send by= together with key=", field="by"
+            )
         return None
     if raw is None or raw in ("", "none", "null"):
         return None
@@ -131,8 +140,9 @@ def _key(by: str | None, raw: str | None):
     try:
         return int(raw)
     except ValueError:
-        raise DomainError("key_invalid", f"无效的 key {raw!r}", f"key must be an id, got {raw!r}", field="key") \
-            from None
+        raise DomainError(
+            "key_invalid", f"无效的 key {raw!r}", f"key must be an id, got {raw!r}", field="key"
+        ) from None
 
 
 @router.get("/cases", auth=AUTH)
@@ -143,24 +153,33 @@ def stats_cases(request, params: Query[CasesIn]):
     _viewer(request)
     f = stats_filter(params)
     if params.page < 1 or not 1 <= params.page_size <= 200:
-        raise DomainError("page_invalid", "页码从 1 开始，每页 1–200 条", "page ≥ 1 and page_size 1–200",
-                          field="page")
+        raise DomainError(
+            "page_invalid", "页码从 1 开始，每页 1–200 条", "page ≥ 1 and page_size 1–200", field="page"
+        )
     key = _key(params.by, params.key)
     qs = selectors.drilldown(params.metric, f, by=params.by, key=key)
-    count = selectors.figure_of(params.metric, f, by=params.by, key=key)  # == qs.count() (tests/test_figures.py)
+    count = selectors.figure_of(
+        params.metric, f, by=params.by, key=key
+    )  # == qs.count() (tests/test_figures.py)
     offset = (params.page - 1) * params.page_size
-    page = list(qs.select_related("category", "street", "department")
-                .order_by(*selectors.drill_order(params.metric))[offset:offset + params.page_size])
+    page = list(
+        qs.select_related("category", "street", "department").order_by(*selectors.drill_order(params.metric))[
+            offset : offset + params.page_size
+        ]
+    )
     now = clock.now()
-    rows = [{
-        "number": c.number,
-        "category": c.category.name if c.category_id else "",
-        "status": c.status,
-        "status_label": str(CaseStatus(c.status).label),
-        "light": light_of(c, now) if c.status in selectors.OPEN else "none",
-        "street": c.street.name if c.street_id else "",
-        "department": c.department.name if c.department_id else "",
-        "created_at": c.created_at,
-        "url": f"/console/cases/{c.number}/",
-    } for c in page]
+    rows = [
+        {
+            "number": c.number,
+            "category": c.category.name if c.category_id else "",
+            "status": c.status,
+            "status_label": str(CaseStatus(c.status).label),
+            "light": light_of(c, now) if c.status in selectors.OPEN else "none",
+            "street": c.street.name if c.street_id else "",
+            "department": c.department.name if c.department_id else "",
+            "created_at": c.created_at,
+            "url": f"/console/cases/{c.number}/",
+        }
+        for c in page
+    ]
     return {"count": count, "page": params.page, "rows": rows}

@@ -36,8 +36,22 @@ from civicgrid.grids.models import Cell, Street
 from civicgrid.taxonomy.models import Category
 
 EVENT_COUNTERS = (
-    "reported", "registered", "registered_on_time", "rejected", "merged", "me_too", "dispatched", "returned",
-    "handled", "handled_on_time", "reworked", "closed", "closed_on_time", "rated", "satisfied", "supervised",
+    "reported",
+    "registered",
+    "registered_on_time",
+    "rejected",
+    "merged",
+    "me_too",
+    "dispatched",
+    "returned",
+    "handled",
+    "handled_on_time",
+    "reworked",
+    "closed",
+    "closed_on_time",
+    "rated",
+    "satisfied",
+    "supervised",
 )
 COHORT_COUNTERS = ("due_to_close", "closed_now", "closed_on_time_now", "by_grid")
 COUNTERS = EVENT_COUNTERS + COHORT_COUNTERS
@@ -86,17 +100,28 @@ class FlowCounts(models.Model):
 def _fk(model, label):
     # Derived data: no database constraint to check on every one of millions of rebuilt rows
     # (the events and cases they come from hold the real references; PROTECT still applies).
-    return models.ForeignKey(model, verbose_name=label, null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="+", db_index=False, db_constraint=False)
+    return models.ForeignKey(
+        model,
+        verbose_name=label,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
+    )
 
 
 def _dimension(dim: str) -> models.Field:
     """The column of one dimension of a grouping set (see DIMENSIONS)."""
     if dim == "channel":
         return models.CharField(_("来源 channel"), max_length=12, choices=Channel.choices)
-    model, label = {"street": (Street, _("街道 street")), "cell": (Cell, _("单元网格 cell")),
-                    "department": (Department, _("部门 department")),
-                    "category": (Category, _("分类 category"))}[dim]
+    model, label = {
+        "street": (Street, _("街道 street")),
+        "cell": (Cell, _("单元网格 cell")),
+        "department": (Department, _("部门 department")),
+        "category": (Category, _("分类 category")),
+    }[dim]
     return _fk(model, label)
 
 
@@ -124,25 +149,42 @@ class Rollup:
 ROLLUPS: list[Rollup] = []  # every grouping set, smallest first: a reader takes the first that answers
 
 
-def _rollup(name: str, key: str, dims: tuple[str, ...], day_name, month_name, doc: str,
-            indexes: dict[str, tuple[str, ...]] | None = None, daily_only: tuple[str, ...] = ()
-            ) -> tuple[type[FlowCounts], type[FlowCounts]]:
+def _rollup(
+    name: str,
+    key: str,
+    dims: tuple[str, ...],
+    day_name,
+    month_name,
+    doc: str,
+    indexes: dict[str, tuple[str, ...]] | None = None,
+    daily_only: tuple[str, ...] = (),
+) -> tuple[type[FlowCounts], type[FlowCounts]]:
     """Declare a grouping set: the models `<name>Day` and `<name>Month` with a column per dimension,
     unique (day, dims) as `<key><grain>_unique` and an index `<key><grain>_<suffix>` on
     (columns…, day) per entry of `indexes` (those named in `daily_only` on the daily table only)."""
     tables = []
     for grain, verbose_name in (("day", day_name), ("month", month_name)):
-        meta = type("Meta", (FlowCounts.Meta,), {
-            "verbose_name": verbose_name,
-            # "… days" in both languages; set, not left to Django's default, as the migrations have it
-            "verbose_name_plural": format_lazy("{}s", verbose_name),
-            "constraints": [models.UniqueConstraint(fields=["day", "dims"], name=f"{key}{grain}_unique")],
-            "indexes": [models.Index(fields=[*columns, "day"], name=f"{key}{grain}_{suffix}")
-                        for suffix, columns in (indexes or {}).items()
-                        if grain == "day" or suffix not in daily_only],
-        })
-        attrs = {"__module__": __name__, "Meta": meta, **{dim: _dimension(dim) for dim in dims},
-                 "__doc__": doc if grain == "day" else f"{name}Day summed per month (day = the 1st)."}
+        meta = type(
+            "Meta",
+            (FlowCounts.Meta,),
+            {
+                "verbose_name": verbose_name,
+                # "… days" in both languages; set, not left to Django's default, as the migrations have it
+                "verbose_name_plural": format_lazy("{}s", verbose_name),
+                "constraints": [models.UniqueConstraint(fields=["day", "dims"], name=f"{key}{grain}_unique")],
+                "indexes": [
+                    models.Index(fields=[*columns, "day"], name=f"{key}{grain}_{suffix}")
+                    for suffix, columns in (indexes or {}).items()
+                    if grain == "day" or suffix not in daily_only
+                ],
+            },
+        )
+        attrs = {
+            "__module__": __name__,
+            "Meta": meta,
+            **{dim: _dimension(dim) for dim in dims},
+            "__doc__": doc if grain == "day" else f"{name}Day summed per month (day = the 1st).",
+        }
         tables.append(type(f"{name}{grain.capitalize()}", (FlowCounts,), attrs))
     day, month = tables
     ROLLUPS.append(Rollup(dims, day, month))
@@ -150,43 +192,91 @@ def _rollup(name: str, key: str, dims: tuple[str, ...], day_name, month_name, do
 
 
 CityDay, CityMonth = _rollup(
-    "City", "city", (), _("全市日汇总 city day"), _("全市月汇总 city month"), "全市: the whole city per day.")
+    "City", "city", (), _("全市日汇总 city day"), _("全市月汇总 city month"), "全市: the whole city per day."
+)
 ChannelDay, ChannelMonth = _rollup(
-    "Channel", "channel", ("channel",), _("渠道日汇总 channel day"), _("渠道月汇总 channel month"),
-    "来源渠道: per channel per day.")
+    "Channel",
+    "channel",
+    ("channel",),
+    _("渠道日汇总 channel day"),
+    _("渠道月汇总 channel month"),
+    "来源渠道: per channel per day.",
+)
 StreetDay, StreetMonth = _rollup(
-    "Street", "street", ("street",), _("街道日汇总 street day"), _("街道月汇总 street month"),
-    "街道: per street per day (empty street = outside the grid).", {"street_idx": ("street",)})
+    "Street",
+    "street",
+    ("street",),
+    _("街道日汇总 street day"),
+    _("街道月汇总 street month"),
+    "街道: per street per day (empty street = outside the grid).",
+    {"street_idx": ("street",)},
+)
 DepartmentDay, DepartmentMonth = _rollup(
-    "Department", "department", ("department",), _("部门日汇总 department day"), _("部门月汇总 department month"),
-    "部门: per department per day (empty = not dispatched).", {"dept_idx": ("department",)})
+    "Department",
+    "department",
+    ("department",),
+    _("部门日汇总 department day"),
+    _("部门月汇总 department month"),
+    "部门: per department per day (empty = not dispatched).",
+    {"dept_idx": ("department",)},
+)
 CategoryDay, CategoryMonth = _rollup(
-    "Category", "category", ("category",), _("分类日汇总 category day"), _("分类月汇总 category month"),
-    "分类: per category per day (empty = not classified yet).", {"category_idx": ("category",)})
+    "Category",
+    "category",
+    ("category",),
+    _("分类日汇总 category day"),
+    _("分类月汇总 category month"),
+    "分类: per category per day (empty = not classified yet).",
+    {"category_idx": ("category",)},
+)
 CellDay, CellMonth = _rollup(
-    "Cell", "cell", ("cell",), _("网格日汇总 cell day"), _("网格月汇总 cell month"),
-    "单元网格: per unit grid cell per day.", {"cell_idx": ("cell",)})
+    "Cell",
+    "cell",
+    ("cell",),
+    _("网格日汇总 cell day"),
+    _("网格月汇总 cell month"),
+    "单元网格: per unit grid cell per day.",
+    {"cell_idx": ("cell",)},
+)
 StreetDepartmentDay, StreetDepartmentMonth = _rollup(
-    "StreetDepartment", "streetdept", ("street", "department"),
-    _("街道部门日汇总 street department day"), _("街道部门月汇总 street department month"),
+    "StreetDepartment",
+    "streetdept",
+    ("street", "department"),
+    _("街道部门日汇总 street department day"),
+    _("街道部门月汇总 street department month"),
     "街道 × 部门: per street and department per day (the departments' indicators in a street read a few "
     "hundred rows here instead of the street's tens of thousands of cube rows).",
-    {"street_idx": ("street",), "dept_idx": ("department",)})
+    {"street_idx": ("street",), "dept_idx": ("department",)},
+)
 CubeDay, CubeMonth = _rollup(
-    "Cube", "cube", ("street", "department", "category", "channel"), _("组合日汇总 cube day"),
-    _("组合月汇总 cube month"), "组合: street × department × category × channel per day, for combined filters.",
-    {"street_idx": ("street",), "dept_idx": ("department",), "category_idx": ("category",),
-     "street_dept_idx": ("street", "department"), "street_category_idx": ("street", "category"),
-     "dept_category_idx": ("department", "category")},
+    "Cube",
+    "cube",
+    ("street", "department", "category", "channel"),
+    _("组合日汇总 cube day"),
+    _("组合月汇总 cube month"),
+    "组合: street × department × category × channel per day, for combined filters.",
+    {
+        "street_idx": ("street",),
+        "dept_idx": ("department",),
+        "category_idx": ("category",),
+        "street_dept_idx": ("street", "department"),
+        "street_category_idx": ("street", "category"),
+        "dept_category_idx": ("department", "category"),
+    },
     # the two-dimension indexes on the daily cube only (the monthly cube has a thirtieth of its rows)
-    daily_only=("street_dept_idx", "street_category_idx", "dept_category_idx"))
+    daily_only=("street_dept_idx", "street_category_idx", "dept_category_idx"),
+)
 CellCubeDay, CellCubeMonth = _rollup(
-    "CellCube", "cellcube", ("cell", "department", "category"),
-    _("网格组合日汇总 cell cube day"), _("网格组合月汇总 cell cube month"),
+    "CellCube",
+    "cellcube",
+    ("cell", "department", "category"),
+    _("网格组合日汇总 cell cube day"),
+    _("网格组合月汇总 cell cube month"),
     "网格组合: cell × department × category per day, for the cells under a department or category filter "
     "(the street follows from the cell).",
     # filter first (category, department or both, then the days), group by cell after
-    {"category_idx": ("category",), "dept_idx": ("department",), "dept_cat_idx": ("department", "category")})
+    {"category_idx": ("category",), "dept_idx": ("department",), "dept_cat_idx": ("department", "category")},
+)
 
 
 class CaseTally(models.Model):

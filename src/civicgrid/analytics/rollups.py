@@ -86,24 +86,27 @@ class Rule:
         return True
 
 
-RULES: dict[str, Rule] = {r.counter: r for r in (
-    Rule("reported", Action.REPORT),
-    Rule("registered", Action.REGISTER),
-    Rule("registered_on_time", Action.REGISTER, "on_time"),
-    Rule("rejected", Action.REJECT),
-    Rule("merged", Action.MERGE),
-    Rule("me_too", Action.ME_TOO),
-    Rule("dispatched", Action.DISPATCH),
-    Rule("returned", Action.RETURN),
-    Rule("handled", Action.FEEDBACK),
-    Rule("handled_on_time", Action.FEEDBACK, "on_time"),
-    Rule("reworked", Action.REWORK),
-    Rule("closed", Action.CLOSE),
-    Rule("closed_on_time", Action.CLOSE, "on_time"),
-    Rule("rated", Action.RATE),
-    Rule("satisfied", Action.RATE, "satisfied"),
-    Rule("supervised", Action.SUPERVISE),
-)}
+RULES: dict[str, Rule] = {
+    r.counter: r
+    for r in (
+        Rule("reported", Action.REPORT),
+        Rule("registered", Action.REGISTER),
+        Rule("registered_on_time", Action.REGISTER, "on_time"),
+        Rule("rejected", Action.REJECT),
+        Rule("merged", Action.MERGE),
+        Rule("me_too", Action.ME_TOO),
+        Rule("dispatched", Action.DISPATCH),
+        Rule("returned", Action.RETURN),
+        Rule("handled", Action.FEEDBACK),
+        Rule("handled_on_time", Action.FEEDBACK, "on_time"),
+        Rule("reworked", Action.REWORK),
+        Rule("closed", Action.CLOSE),
+        Rule("closed_on_time", Action.CLOSE, "on_time"),
+        Rule("rated", Action.RATE),
+        Rule("satisfied", Action.RATE, "satisfied"),
+        Rule("supervised", Action.SUPERVISE),
+    )
+}
 assert tuple(RULES) == EVENT_COUNTERS
 COUNTED_ACTIONS = frozenset(r.action for r in RULES.values())
 
@@ -119,7 +122,9 @@ def late_deadline_exists(case_ref: str = "pk") -> Exists:
 
 def by_grid_q() -> Q:
     """监督举报: reported by a grid member, through the grid channel or the app alike."""
-    return Q(channel=Channel.GRID) | Q(Exists(User.objects.filter(pk=OuterRef("reporter_id"), role=Role.GRID_MEMBER)))
+    return Q(channel=Channel.GRID) | Q(
+        Exists(User.objects.filter(pk=OuterRef("reporter_id"), role=Role.GRID_MEMBER))
+    )
 
 
 # --- the tables ----------------------------------------------------------------------------------
@@ -127,7 +132,8 @@ def by_grid_q() -> Q:
 # (model, dimensions, grain) of every rollup table: grain "month" rows hold the sums of the month
 # under day = the 1st
 TABLES: tuple[tuple[type[FlowCounts], tuple[str, ...], str], ...] = tuple(
-    (model, rollup.dims, grain) for rollup in ROLLUPS for model, grain in rollup.tables)
+    (model, rollup.dims, grain) for rollup in ROLLUPS for model, grain in rollup.tables
+)
 
 
 def column(dim: str) -> str:
@@ -168,7 +174,7 @@ class _Deltas:
             rows = [(k, v) for k, v in self.rows[index].items() if any(v.values())]
             rows.sort(key=lambda kv: (kv[0][0], dims_key(kv[0][1])))  # one lock order for every worker
             for start in range(0, len(rows), 400):
-                _upsert(model, dims, rows[start:start + 400])
+                _upsert(model, dims, rows[start : start + 400])
             written += len(rows)
         return written
 
@@ -181,8 +187,10 @@ def _upsert(model: type[FlowCounts], dims: tuple[str, ...], rows: list) -> None:
     for (day, values), counts in rows:
         params += [day, dims_key(values), *values, *(counts.get(c, 0) for c in COUNTERS)]
     updates = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COUNTERS)
-    sql = (f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([placeholders] * len(rows))} "
-           f"ON CONFLICT (day, dims) DO UPDATE SET {updates}")
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([placeholders] * len(rows))} "
+        f"ON CONFLICT (day, dims) DO UPDATE SET {updates}"
+    )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 
@@ -197,10 +205,24 @@ def _advisory(shared: bool) -> None:
 
 
 def _case_state(case_ids: list[int]) -> dict[int, dict]:
-    rows = (Case.objects.filter(pk__in=case_ids)
-            .annotate(late=late_deadline_exists(), grid=ExpressionWrapper(by_grid_q(), output_field=BooleanField()))
-            .values("pk", "street_id", "cell_id", "category_id", "channel", "department_id", "registered_at",
-                    "status", "late", "grid"))
+    rows = (
+        Case.objects.filter(pk__in=case_ids)
+        .annotate(
+            late=late_deadline_exists(), grid=ExpressionWrapper(by_grid_q(), output_field=BooleanField())
+        )
+        .values(
+            "pk",
+            "street_id",
+            "cell_id",
+            "category_id",
+            "channel",
+            "department_id",
+            "registered_at",
+            "status",
+            "late",
+            "grid",
+        )
+    )
     return {r["pk"]: r for r in rows}
 
 
@@ -209,14 +231,23 @@ def cohort_of(state: dict) -> tuple | None:
     if state["registered_at"] is None:
         return None
     closed = state["status"] == CaseStatus.CLOSED
-    return (local_day(state["registered_at"]), state["department_id"], closed, closed and not state["late"],
-            bool(state["grid"]))
+    return (
+        local_day(state["registered_at"]),
+        state["department_id"],
+        closed,
+        closed and not state["late"],
+        bool(state["grid"]),
+    )
 
 
 def _cohort_counters(cohort: tuple) -> list[str]:
     _day, _dept, closed, on_time, grid = cohort
-    return ["due_to_close", *(["closed_now"] if closed else []), *(["closed_on_time_now"] if on_time else []),
-            *(["by_grid"] if grid else [])]
+    return [
+        "due_to_close",
+        *(["closed_now"] if closed else []),
+        *(["closed_on_time_now"] if on_time else []),
+        *(["by_grid"] if grid else []),
+    ]
 
 
 def _tally_cohort(t: CaseTally) -> tuple | None:
@@ -229,25 +260,44 @@ def apply_pending(batch: int = 5000) -> int:
     """Count up to `batch` uncounted events into the rollups; returns how many were counted."""
     with transaction.atomic():
         _advisory(shared=True)
-        ids = list(CaseEvent.objects.filter(counted=False).order_by("id")
-                   .select_for_update(skip_locked=True).values_list("id", flat=True)[:batch])
+        ids = list(
+            CaseEvent.objects.filter(counted=False)
+            .order_by("id")
+            .select_for_update(skip_locked=True)
+            .values_list("id", flat=True)[:batch]
+        )
         if not ids:
             return 0
         claimed = CaseEvent.objects.filter(id__in=ids, counted=False).update(counted=True)
         if claimed != len(ids):  # another worker got there first (SQLite): leave the batch to it
             transaction.set_rollback(True)
             return 0
-        events = list(CaseEvent.objects.filter(id__in=ids).order_by("id")
-                      .values_list("case_id", "action", "on_time", "department_id", "created_at", "data"))
+        events = list(
+            CaseEvent.objects.filter(id__in=ids)
+            .order_by("id")
+            .values_list("case_id", "action", "on_time", "department_id", "created_at", "data")
+        )
         case_ids = sorted({e[0] for e in events})
         state = _case_state(case_ids)
         # A tally row per case, created with the case's current dimensions if it is new.
         CaseTally.objects.bulk_create(
-            [CaseTally(case_id=pk, street_id=s["street_id"], cell_id=s["cell_id"], category_id=s["category_id"],
-                       channel=s["channel"]) for pk, s in sorted(state.items())],
-            ignore_conflicts=True, batch_size=500)
-        tallies = {t.case_id: t for t in CaseTally.objects.filter(case_id__in=case_ids)
-                   .order_by("case_id").select_for_update()}
+            [
+                CaseTally(
+                    case_id=pk,
+                    street_id=s["street_id"],
+                    cell_id=s["cell_id"],
+                    category_id=s["category_id"],
+                    channel=s["channel"],
+                )
+                for pk, s in sorted(state.items())
+            ],
+            ignore_conflicts=True,
+            batch_size=500,
+        )
+        tallies = {
+            t.case_id: t
+            for t in CaseTally.objects.filter(case_id__in=case_ids).order_by("case_id").select_for_update()
+        }
         state = _case_state(case_ids)  # read again under the tally locks: the case as it is now
         deltas = _Deltas()
         changed = []
@@ -261,36 +311,62 @@ def apply_pending(batch: int = 5000) -> int:
                 moved[pk] = old_dims
             if old_dims != new_dims or old_cohort != new_cohort:
                 if old_cohort is not None:
-                    deltas.add(old_cohort[0], _point(old_dims, old_cohort[1]), _cohort_counters(old_cohort), -1)
+                    deltas.add(
+                        old_cohort[0], _point(old_dims, old_cohort[1]), _cohort_counters(old_cohort), -1
+                    )
                 if new_cohort is not None:
                     deltas.add(new_cohort[0], _point(new_dims, new_cohort[1]), _cohort_counters(new_cohort))
                 t.street_id, t.cell_id, t.category_id, t.channel = new_dims
-                t.registered_day, t.department_id, t.closed, t.closed_on_time, t.by_grid = (
-                    new_cohort or (None, None, False, False, False))
+                t.registered_day, t.department_id, t.closed, t.closed_on_time, t.by_grid = new_cohort or (
+                    None,
+                    None,
+                    False,
+                    False,
+                    False,
+                )
                 changed.append(t)
         if moved:  # events counted earlier under the case's old dimensions go to the new ones
-            earlier = (CaseEvent.objects.filter(case_id__in=list(moved), counted=True, action__in=COUNTED_ACTIONS)
-                       .exclude(id__in=ids).values_list("case_id", "action", "on_time", "department_id",
-                                                        "created_at", "data"))
+            earlier = (
+                CaseEvent.objects.filter(case_id__in=list(moved), counted=True, action__in=COUNTED_ACTIONS)
+                .exclude(id__in=ids)
+                .values_list("case_id", "action", "on_time", "department_id", "created_at", "data")
+            )
             for case_id, action, on_time, department_id, created_at, data in earlier:
                 counters = counters_of(action, on_time, data)
                 day = local_day(created_at)
                 deltas.add(day, _point(moved[case_id], department_id), counters, -1)
                 s = state[case_id]
-                deltas.add(day, _point((s["street_id"], s["cell_id"], s["category_id"], s["channel"]),
-                                       department_id), counters)
+                deltas.add(
+                    day,
+                    _point((s["street_id"], s["cell_id"], s["category_id"], s["channel"]), department_id),
+                    counters,
+                )
         for case_id, action, on_time, department_id, created_at, data in events:
             counters = counters_of(action, on_time, data)
             if counters:
                 s = state[case_id]
-                deltas.add(local_day(created_at),
-                           _point((s["street_id"], s["cell_id"], s["category_id"], s["channel"]), department_id),
-                           counters)
+                deltas.add(
+                    local_day(created_at),
+                    _point((s["street_id"], s["cell_id"], s["category_id"], s["channel"]), department_id),
+                    counters,
+                )
         deltas.write()
         if changed:
-            CaseTally.objects.bulk_update(changed, ["street_id", "cell_id", "category_id", "channel",
-                                                    "registered_day", "department_id", "closed", "closed_on_time",
-                                                    "by_grid"], batch_size=500)
+            CaseTally.objects.bulk_update(
+                changed,
+                [
+                    "street_id",
+                    "cell_id",
+                    "category_id",
+                    "channel",
+                    "registered_day",
+                    "department_id",
+                    "closed",
+                    "closed_on_time",
+                    "by_grid",
+                ],
+                batch_size=500,
+            )
     return len(ids)
 
 
@@ -355,14 +431,30 @@ def rebuild() -> dict[str, int]:
         CaseTally.objects.all().delete()
         # 1. tallies: the dimensions and the cohort of every case as it is now
         closed = Q(status=CaseStatus.CLOSED)
-        tally_columns = ["case_id", "street_id", "cell_id", "category_id", "channel", "registered_day",
-                         "department_id", "closed", "closed_on_time", "by_grid"]
+        tally_columns = [
+            "case_id",
+            "street_id",
+            "cell_id",
+            "category_id",
+            "channel",
+            "registered_day",
+            "department_id",
+            "closed",
+            "closed_on_time",
+            "by_grid",
+        ]
         cases = Case.objects.order_by().values(
-            k_case_id=F("id"), k_street_id=F("street_id"), k_cell_id=F("cell_id"), k_category_id=F("category_id"),
-            k_channel=F("channel"), k_registered_day=TruncDate("registered_at", tzinfo=tz),
+            k_case_id=F("id"),
+            k_street_id=F("street_id"),
+            k_cell_id=F("cell_id"),
+            k_category_id=F("category_id"),
+            k_channel=F("channel"),
+            k_registered_day=TruncDate("registered_at", tzinfo=tz),
             k_department_id=F("department_id"),
             k_closed=ExpressionWrapper(closed, output_field=BooleanField()),
-            k_closed_on_time=ExpressionWrapper(closed & ~Q(late_deadline_exists()), output_field=BooleanField()),
+            k_closed_on_time=ExpressionWrapper(
+                closed & ~Q(late_deadline_exists()), output_field=BooleanField()
+            ),
             k_by_grid=ExpressionWrapper(by_grid_q(), output_field=BooleanField()),
         )
         _subquery_insert(q(CaseTally._meta.db_table), tally_columns, cases)
@@ -370,12 +462,22 @@ def rebuild() -> dict[str, int]:
         fine_columns = ["day", "street_id", "cell_id", "department_id", "category_id", "channel", *COUNTERS]
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {FINE}")
-        events = (CaseEvent.objects.filter(counted=True, action__in=COUNTED_ACTIONS).order_by()
-                  .values(k_day=TruncDate("created_at", tzinfo=tz), k_street_id=F("case__tally__street_id"),
-                          k_cell_id=F("case__tally__cell_id"), k_department_id=F("department_id"),
-                          k_category_id=F("case__tally__category_id"), k_channel=F("case__tally__channel"))
-                  .annotate(**{f"k_{c}": Count("id", filter=RULES[c].q()) for c in EVENT_COUNTERS},
-                            **{f"k_{c}": Value(0) for c in COHORT_COUNTERS}))
+        events = (
+            CaseEvent.objects.filter(counted=True, action__in=COUNTED_ACTIONS)
+            .order_by()
+            .values(
+                k_day=TruncDate("created_at", tzinfo=tz),
+                k_street_id=F("case__tally__street_id"),
+                k_cell_id=F("case__tally__cell_id"),
+                k_department_id=F("department_id"),
+                k_category_id=F("case__tally__category_id"),
+                k_channel=F("case__tally__channel"),
+            )
+            .annotate(
+                **{f"k_{c}": Count("id", filter=RULES[c].q()) for c in EVENT_COUNTERS},
+                **{f"k_{c}": Value(0) for c in COHORT_COUNTERS},
+            )
+        )
         sql, params = events.query.sql_with_params()
         select = ", ".join(f"k_{c} AS {c}" for c in fine_columns)
         with connection.cursor() as cursor:
@@ -392,12 +494,15 @@ def rebuild() -> dict[str, int]:
                 f"SUM(CASE WHEN closed_on_time = {true} THEN 1 ELSE 0 END), "
                 f"SUM(CASE WHEN by_grid = {true} THEN 1 ELSE 0 END) FROM {tally} "
                 f"WHERE registered_day IS NOT NULL "
-                f"GROUP BY registered_day, street_id, cell_id, department_id, category_id, channel")
+                f"GROUP BY registered_day, street_id, cell_id, department_id, category_id, channel"
+            )
             # 3. the cubes from the fine rows, every other table from a finer rollup
             counts = {}
             # every daily table after the ones it is summed from (they have more dimensions), then the months
             daily = sorted(ROLLUPS, key=lambda rollup: -len(rollup.dims))
-            steps = [(r.day, r.dims, "day", _source(r)) for r in daily] + [(r.month, r.dims, "month", r) for r in daily]
+            steps = [(r.day, r.dims, "day", _source(r)) for r in daily] + [
+                (r.month, r.dims, "month", r) for r in daily
+            ]
             for model, dims, grain, source in steps:
                 source_table = q(source.day._meta.db_table) if source else FINE
                 cols = [column(d) for d in dims]
@@ -409,10 +514,13 @@ def rebuild() -> dict[str, int]:
                     cursor.execute(
                         f"INSERT INTO {q(model._meta.db_table)} (day, dims, {', '.join([*cols, *COUNTERS])}) "
                         f"SELECT {day}, {key}, {', '.join([*cols, sums])} FROM {source_table} GROUP BY {group} "
-                        f"ORDER BY {group}")  # in key order: the unique index grows at its end
+                        f"ORDER BY {group}"
+                    )  # in key order: the unique index grows at its end
                     counts[model.__name__] = cursor.rowcount
             cursor.execute(f"DROP TABLE {FINE}")
-            if connection.vendor == "postgresql":  # statistics for the planner now, not when autovacuum comes by
+            if (
+                connection.vendor == "postgresql"
+            ):  # statistics for the planner now, not when autovacuum comes by
                 for model, _dims, _grain in TABLES:
                     cursor.execute(f"ANALYZE {q(model._meta.db_table)}")
     return counts

@@ -49,13 +49,28 @@ RATES: dict[str, tuple[str, str]] = {
 NOW_METRICS = ("open", "yellow", "red", "supervised_open", "long_term")
 FLOW_METRICS = COUNTERS
 METRICS = (*FLOW_METRICS, *RATES, *NOW_METRICS)
-SUMMARY_FLOWS = ("reported", "registered", "dispatched", "handled", "closed", "rejected", "merged", "reworked",
-                 "rated", "satisfied")
+SUMMARY_FLOWS = (
+    "reported",
+    "registered",
+    "dispatched",
+    "handled",
+    "closed",
+    "rejected",
+    "merged",
+    "reworked",
+    "rated",
+    "satisfied",
+)
 DIMENSIONS = ("category", "department", "street", "cell", "channel")
 GRANULARITIES = ("day", "week", "month")
 MAX_DAYS = 366 * 5
-NONE_LABELS = {"street": "网格外 (outside the grid)", "cell": "网格外 (outside the grid)",
-               "department": "未派遣 (not dispatched)", "category": "未分类 (no category)", "channel": ""}
+NONE_LABELS = {
+    "street": "网格外 (outside the grid)",
+    "cell": "网格外 (outside the grid)",
+    "department": "未派遣 (not dispatched)",
+    "category": "未分类 (no category)",
+    "channel": "",
+}
 
 
 @dataclass(frozen=True)
@@ -70,15 +85,25 @@ class StatsFilter:
 
     def __post_init__(self) -> None:
         if self.start > self.end:
-            raise DomainError("period_invalid", "开始日期不能晚于结束日期", "start must not be after end", field="start")
+            raise DomainError(
+                "period_invalid", "开始日期不能晚于结束日期", "start must not be after end", field="start"
+            )
         if (self.end - self.start).days >= MAX_DAYS:
-            raise DomainError("period_too_long", "统计区间不能超过 5 年", "the period may not exceed 5 years",
-                              field="start")
+            raise DomainError(
+                "period_too_long", "统计区间不能超过 5 年", "the period may not exceed 5 years", field="start"
+            )
 
     @property
     def dims(self) -> dict[str, int]:
-        return {d: v for d, v in (("street", self.street_id), ("department", self.department_id),
-                                  ("category", self.category_id)) if v is not None}
+        return {
+            d: v
+            for d, v in (
+                ("street", self.street_id),
+                ("department", self.department_id),
+                ("category", self.category_id),
+            )
+            if v is not None
+        }
 
     @property
     def start_at(self) -> datetime:
@@ -87,7 +112,9 @@ class StatsFilter:
     @property
     def end_before(self) -> datetime:
         """The first moment after the period (the period is [start_at, end_before))."""
-        return datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone())
+        return datetime.combine(
+            self.end + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone()
+        )
 
     def shifted_years(self, years: int) -> StatsFilter:
         return replace(self, start=_minus_years(self.start, years), end=_minus_years(self.end, years))
@@ -108,16 +135,23 @@ def _minus_years(day: date, years: int) -> date:
 
 def _check_metric(metric: str, allowed: tuple[str, ...] = METRICS) -> None:
     if metric not in allowed:
-        raise DomainError("metric_invalid", f"未知的指标 {metric!r}", f"unknown metric {metric!r}: one of "
-                          f"{', '.join(allowed)}", field="metric")
+        raise DomainError(
+            "metric_invalid",
+            f"未知的指标 {metric!r}",
+            f"unknown metric {metric!r}: one of {', '.join(allowed)}",
+            field="metric",
+        )
 
 
 def _check_dimension(by: str) -> None:
     if by not in DIMENSIONS:
-        raise DomainError("by_invalid", f"未知的分组 {by!r}", f"by must be one of {', '.join(DIMENSIONS)}", field="by")
+        raise DomainError(
+            "by_invalid", f"未知的分组 {by!r}", f"by must be one of {', '.join(DIMENSIONS)}", field="by"
+        )
 
 
 # --- which table ---------------------------------------------------------------------------------
+
 
 def _rollup(needed: set[str]) -> Rollup:
     """The smallest grouping set holding `needed` (ROLLUPS lists them smallest first)."""
@@ -209,8 +243,12 @@ def summary(f: StatsFilter) -> dict:
     row = _total(f, COUNTERS)
     flows = {m: row[m] for m in SUMMARY_FLOWS}
     rates = {r: _value(r, row) for r in RATES}
-    return {"period": {"start": f.start.isoformat(), "end": f.end.isoformat()}, "flows": flows, "rates": rates,
-            "now": now_figures(f)}
+    return {
+        "period": {"start": f.start.isoformat(), "end": f.end.isoformat()},
+        "flows": flows,
+        "rates": rates,
+        "now": now_figures(f),
+    }
 
 
 def _now_q(now: datetime) -> dict[str, Q]:
@@ -241,8 +279,9 @@ def _open_cases(f: StatsFilter, *, literal: bool = True) -> QuerySet[Case]:
     subqueries: the raw status term names the case table and would not follow an alias."""
     qs = Case.objects.filter(_open_status()) if literal else Case.objects.filter(status__in=OPEN)
     for dim, value in f.dims.items():
-        qs = qs.alias(**{f"open_{dim}": ExpressionWrapper(F(f"{dim}_id") + 0, output_field=IntegerField())}
-                      ).filter(**{f"open_{dim}": value})
+        qs = qs.alias(
+            **{f"open_{dim}": ExpressionWrapper(F(f"{dim}_id") + 0, output_field=IntegerField())}
+        ).filter(**{f"open_{dim}": value})
     return qs
 
 
@@ -251,9 +290,16 @@ def now_figures(f: StatsFilter) -> dict:
     now = clock.now()
     # COUNT(status), not COUNT(id): the id is not in the open-case index, every column read here is,
     # so PostgreSQL answers from the index alone (12 → 3 ms at a million cases)
-    row = _open_cases(f).order_by().aggregate(**{m: Count("status", filter=q) for m, q in _now_q(now).items()})
-    return {"open": row["open"], "yellow": row["yellow"], "red": row["red"], "supervised": row["supervised_open"],
-            "long_term": row["long_term"]}
+    row = (
+        _open_cases(f).order_by().aggregate(**{m: Count("status", filter=q) for m, q in _now_q(now).items()})
+    )
+    return {
+        "open": row["open"],
+        "yellow": row["yellow"],
+        "red": row["red"],
+        "supervised": row["supervised_open"],
+        "long_term": row["long_term"],
+    }
 
 
 # --- trend -----------------------------------------------------------------------------------------
@@ -289,15 +335,24 @@ def trend(metric: str, f: StatsFilter, granularity: str = "day") -> dict:
     """Values per day, week (Monday) or month, each with the same days a year earlier."""
     _check_metric(metric, (*FLOW_METRICS, *RATES))
     if granularity not in GRANULARITIES:
-        raise DomainError("granularity_invalid", "粒度只能是 day、week 或 month", "granularity must be day, week or month",
-                          field="granularity")
+        raise DomainError(
+            "granularity_invalid",
+            "粒度只能是 day、week 或 month",
+            "granularity must be day, week or month",
+            field="granularity",
+        )
     counters = _counters_of(metric)
     last_year = f.shifted_years(1)
     wide = replace(f, start=last_year.start)
     daily: dict[date, dict] = {}
     # ≤ 2 × 366 rows: this period and the same days a year earlier, in one query
-    for row in (table_for(wide).filter(Q(day__gte=f.start) | Q(day__lte=last_year.end)).values("day")
-                .annotate(**_sums(counters)).order_by()):
+    for row in (
+        table_for(wide)
+        .filter(Q(day__gte=f.start) | Q(day__lte=last_year.end))
+        .values("day")
+        .annotate(**_sums(counters))
+        .order_by()
+    ):
         daily[row["day"]] = row
 
     def total(first: date, last: date) -> float | int | None:
@@ -313,8 +368,13 @@ def trend(metric: str, f: StatsFilter, granularity: str = "day") -> dict:
 
     points = []
     for label, first, last in _buckets(f, granularity):
-        points.append({"period": label.isoformat(), "value": total(first, last),
-                       "last_year": total(_minus_years(first, 1), _minus_years(last, 1))})
+        points.append(
+            {
+                "period": label.isoformat(),
+                "value": total(first, last),
+                "last_year": total(_minus_years(first, 1), _minus_years(last, 1)),
+            }
+        )
     return {"metric": metric, "granularity": granularity, "points": points}
 
 
@@ -325,7 +385,10 @@ def _names(by: str, keys: list) -> dict:
     if by == "channel":
         return {k: (k, str(Channel(k).label)) for k in keys if k in Channel.values}
     model = {"street": Street, "cell": Cell, "department": Department, "category": Category}[by]
-    return {pk: (code, name) for pk, code, name in model.objects.filter(pk__in=keys).values_list("pk", "code", "name")}
+    return {
+        pk: (code, name)
+        for pk, code, name in model.objects.filter(pk__in=keys).values_list("pk", "code", "name")
+    }
 
 
 def _label(by: str, key, names: dict) -> dict:
@@ -341,15 +404,19 @@ def breakdown(metric: str, f: StatsFilter, by: str, limit: int = 10) -> dict:
     values: dict = {}
     if metric in NOW_METRICS:
         field = "channel" if by == "channel" else f"{by}_id"
-        for row in (_open_cases(f).filter(_now_q(clock.now())[metric]).values(field).annotate(n=Count("status"))
-                    .order_by()):
+        for row in (
+            _open_cases(f)
+            .filter(_now_q(clock.now())[metric])
+            .values(field)
+            .annotate(n=Count("status"))
+            .order_by()
+        ):
             values[row[field]] = row["n"]
     else:
         values = {k: _value(metric, row) for k, row in _grouped(f, by, _counters_of(metric)).items()}
     ranked = sorted(((k, v) for k, v in values.items() if v), key=lambda kv: (-kv[1], str(kv[0])))[:limit]
     names = _names(by, [k for k, _v in ranked if k is not None])
-    return {"metric": metric, "by": by,
-            "rows": [{**_label(by, k, names), "value": v} for k, v in ranked]}
+    return {"metric": metric, "by": by, "rows": [{**_label(by, k, names), "value": v} for k, v in ranked]}
 
 
 def top_places(metric: str, f: StatsFilter, limit: int = 10) -> dict:
@@ -366,30 +433,49 @@ def indicators(group: str, f: StatsFilter) -> list[case_indicators.IndicatorRow]
     Only the street filter applies (as in compute); department and category filters are refused.
     """
     if group not in case_indicators.GROUPS:
-        raise DomainError("group_invalid", "分组只能是 department、street 或 cell",
-                          "group must be department, street or cell", field="group")
+        raise DomainError(
+            "group_invalid",
+            "分组只能是 department、street 或 cell",
+            "group must be department, street or cell",
+            field="group",
+        )
     if f.department_id is not None or f.category_id is not None:
-        raise DomainError("filter_unsupported", "绩效评价只能按街道筛选", "indicators can be filtered by street only",
-                          field="department" if f.department_id is not None else "category")
+        raise DomainError(
+            "filter_unsupported",
+            "绩效评价只能按街道筛选",
+            "indicators can be filtered by street only",
+            field="department" if f.department_id is not None else "category",
+        )
     rows = _grouped(f, group, COUNTERS)
     names = case_indicators._names(group, [k for k in rows if k is not None])
     rate = case_indicators._rate
     out = []
     for key, r in rows.items():
         code, name = names.get(key, ("", case_indicators.UNKNOWN_LABELS[group] if key is None else str(key)))
-        registered, dispatched, handled, due = r["registered"] or 0, r["dispatched"] or 0, r["handled"] or 0, \
-            r["due_to_close"] or 0
+        registered, dispatched, handled, due = (
+            r["registered"] or 0,
+            r["dispatched"] or 0,
+            r["handled"] or 0,
+            r["due_to_close"] or 0,
+        )
         item = case_indicators.IndicatorRow(
-            key=key, code=code, name=name, registered=registered,
+            key=key,
+            code=code,
+            name=name,
+            registered=registered,
             on_time_registration_rate=rate(r["registered_on_time"] or 0, registered),
             dispatched=dispatched,
             dispatch_accuracy=rate(max(dispatched - (r["returned"] or 0), 0), dispatched),
-            handled=handled, handling_rate=rate(min(handled, dispatched), dispatched),
+            handled=handled,
+            handling_rate=rate(min(handled, dispatched), dispatched),
             on_time_handling_rate=rate(r["handled_on_time"] or 0, handled),
             rework_rate=rate(r["reworked"] or 0, handled),
-            due_to_close=due, closed=r["closed_now"] or 0, closing_rate=rate(r["closed_now"] or 0, due),
+            due_to_close=due,
+            closed=r["closed_now"] or 0,
+            closing_rate=rate(r["closed_now"] or 0, due),
             on_time_closing_rate=rate(r["closed_on_time_now"] or 0, due),
-            rated=r["rated"] or 0, satisfaction_rate=rate(r["satisfied"] or 0, r["rated"] or 0),
+            rated=r["rated"] or 0,
+            satisfaction_rate=rate(r["satisfied"] or 0, r["rated"] or 0),
             grid_report_rate=rate(r["by_grid"] or 0, due),
         )
         if not (item.registered or item.dispatched or item.handled or item.due_to_close or item.rated):
@@ -422,8 +508,9 @@ def drilldown(metric: str, f: StatsFilter, *, by: str | None = None, key=None) -
         return qs
     if metric in EVENT_COUNTERS:
         # One filter() call: every condition applies to the same joined event.
-        conditions = rollups.RULES[metric].q("events__") & Q(events__created_at__gte=f.start_at,
-                                                             events__created_at__lt=f.end_before)
+        conditions = rollups.RULES[metric].q("events__") & Q(
+            events__created_at__gte=f.start_at, events__created_at__lt=f.end_before
+        )
         department = "events__department_id"
     else:
         assert metric in COHORT_COUNTERS

@@ -32,7 +32,11 @@ def visible_cases(user: User) -> QuerySet[Case]:
         return qs
     mine = Q(reporter=user) | Q(followers__user=user)
     if user.role in (Role.HANDLER, Role.DEPARTMENT_ADMIN) and user.department_id:
-        depts = department_subtree(user.department_id) if user.role == Role.DEPARTMENT_ADMIN else [user.department_id]
+        depts = (
+            department_subtree(user.department_id)
+            if user.role == Role.DEPARTMENT_ADMIN
+            else [user.department_id]
+        )
         return qs.filter(Q(department_id__in=depts) | mine).distinct()
     if user.role == Role.GRID_MEMBER:
         return qs.filter(Q(cell__assignments__user=user) | mine).distinct()
@@ -50,29 +54,49 @@ def can_view(user: User, case: Case) -> bool:
     if user_can(user, Capability.VIEW_CITY) or case.reporter_id == user.pk:
         return True
     if user.role in (Role.HANDLER, Role.DEPARTMENT_ADMIN) and user.department_id and case.department_id:
-        depts = department_subtree(user.department_id) if user.role == Role.DEPARTMENT_ADMIN else [user.department_id]
+        depts = (
+            department_subtree(user.department_id)
+            if user.role == Role.DEPARTMENT_ADMIN
+            else [user.department_id]
+        )
         if case.department_id in depts:
             return True
-    if user.role == Role.GRID_MEMBER and case.cell_id and user.cell_assignments.filter(cell_id=case.cell_id).exists():
+    if (
+        user.role == Role.GRID_MEMBER
+        and case.cell_id
+        and user.cell_assignments.filter(cell_id=case.cell_id).exists()
+    ):
         return True
     return case.followers.filter(user=user).exists()
 
 
 def access_case(user: User, number: str, *, for_update: bool = False) -> Case:
     """The case with this number if the user may see it; 404 otherwise (existence is not revealed)."""
-    qs = Case.objects.select_related("category", "cell", "street", "community", "department",
-                                     "routed_department", "reporter", "duplicate_of")
+    qs = Case.objects.select_related(
+        "category",
+        "cell",
+        "street",
+        "community",
+        "department",
+        "routed_department",
+        "reporter",
+        "duplicate_of",
+    )
     if for_update:
         qs = qs.select_for_update()
     case = qs.filter(number=number).first() if user.is_authenticated else None
     if case is None or not can_view(user, case):
-        raise NotFound("case_not_found", f"案件 {number} 不存在或无权查看", f"case {number} not found", field="number")
+        raise NotFound(
+            "case_not_found", f"案件 {number} 不存在或无权查看", f"case {number} not found", field="number"
+        )
     return case
 
 
 def sees_personal_data(user: User, case: Case) -> bool:
     """Reporter identity and phone: the reporter themself and the dispatch centre only."""
-    return user.is_authenticated and (case.reporter_id == user.pk or user_can(user, Capability.VIEW_PERSONAL_DATA))
+    return user.is_authenticated and (
+        case.reporter_id == user.pk or user_can(user, Capability.VIEW_PERSONAL_DATA)
+    )
 
 
 def allowed_actions(user: User, case: Case) -> list[str]:
@@ -107,8 +131,11 @@ def actor_name(viewer: User, case: Case, event: CaseEvent) -> str:
     if not event.actor_id:
         return gettext("系统")
     actor = event.actor
-    if (user_can(viewer, Capability.VIEW_PERSONAL_DATA) or event.actor_id == viewer.pk
-            or (event.actor_id != case.reporter_id and event.action != Action.ME_TOO)):
+    if (
+        user_can(viewer, Capability.VIEW_PERSONAL_DATA)
+        or event.actor_id == viewer.pk
+        or (event.actor_id != case.reporter_id and event.action != Action.ME_TOO)
+    ):
         return actor.full_display_name
     return actor.display_name
 

@@ -21,7 +21,16 @@ class EventInline(ReadOnlyInline):
 
 class DeadlineInline(ReadOnlyInline):
     model = CaseDeadline
-    fields = ["step", "started_at", "limit_hours", "unit", "extended_hours", "due_at", "completed_at", "on_time"]
+    fields = [
+        "step",
+        "started_at",
+        "limit_hours",
+        "unit",
+        "extended_hours",
+        "due_at",
+        "completed_at",
+        "on_time",
+    ]
 
 
 @admin.register(Case)
@@ -47,7 +56,16 @@ class CaseAdmin(admin.ModelAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(admin.ModelAdmin):
-    list_display = ["case", "action", "from_status", "to_status", "actor", "department", "on_time", "created_at"]
+    list_display = [
+        "case",
+        "action",
+        "from_status",
+        "to_status",
+        "actor",
+        "department",
+        "on_time",
+        "created_at",
+    ]
     list_filter = ["action", "on_time"]
     list_select_related = ["case", "actor", "department"]
     search_fields = ["case__number"]

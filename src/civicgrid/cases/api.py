@@ -185,7 +185,9 @@ def _request_data(request: HttpRequest) -> tuple[dict, list]:
     try:
         data = json.loads(request.body or b"{}")
     except ValueError as exc:
-        raise DomainError("json_invalid", "请求体不是有效的 JSON", "the request body is not valid JSON") from exc
+        raise DomainError(
+            "json_invalid", "请求体不是有效的 JSON", "the request body is not valid JSON"
+        ) from exc
     if not isinstance(data, dict):
         raise DomainError("json_invalid", "请求体应为 JSON 对象", "the request body must be a JSON object")
     return data, []
@@ -197,20 +199,30 @@ def _parse(schema: type[Schema], data: dict) -> Schema:
     except PydanticValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first.get("loc", ())) or None
-        raise DomainError("invalid_input", f"输入有误：{field} — {first.get('msg')}",
-                          f"invalid input: {field} — {first.get('msg')}", field=field) from exc
+        raise DomainError(
+            "invalid_input",
+            f"输入有误：{field} — {first.get('msg')}",
+            f"invalid input: {field} — {first.get('msg')}",
+            field=field,
+        ) from exc
 
 
 def _photos(files: list) -> list:
     from django.conf import settings
 
     if len(files) > settings.CIVICGRID_PHOTO_MAX_COUNT:
-        raise DomainError("photo_too_many", f"最多上传 {settings.CIVICGRID_PHOTO_MAX_COUNT} 张照片",
-                          f"at most {settings.CIVICGRID_PHOTO_MAX_COUNT} photos", field="photos")
+        raise DomainError(
+            "photo_too_many",
+            f"最多上传 {settings.CIVICGRID_PHOTO_MAX_COUNT} 张照片",
+            f"at most {settings.CIVICGRID_PHOTO_MAX_COUNT} photos",
+            field="photos",
+        )
     out = []
     for upload in files:
         if upload.size > settings.CIVICGRID_PHOTO_MAX_BYTES:
-            raise DomainError("photo_too_large", "照片文件过大", "the photo file is too large", field="photos")
+            raise DomainError(
+                "photo_too_large", "照片文件过大", "the photo file is too large", field="photos"
+            )
         out.append(process_photo(upload.read(), filename=upload.name or ""))
     return out
 
@@ -219,15 +231,28 @@ def summary_out(case: Case, now: datetime) -> dict:
     from civicgrid.cases.deadlines import light_of
 
     return {
-        "number": case.number, "status": case.status, "status_label": case.get_status_display(), "kind": case.kind,
-        "channel": case.channel, "category": case.category.code if case.category_id else None,
-        "category_name": case.category.name if case.category_id else None, "urgency": case.urgency,
-        "description": case.description, "address": case.address, "lat": case.lat, "lon": case.lon,
-        "cell": case.cell.code if case.cell_id else None, "street": case.street.name if case.street_id else None,
+        "number": case.number,
+        "status": case.status,
+        "status_label": case.get_status_display(),
+        "kind": case.kind,
+        "channel": case.channel,
+        "category": case.category.code if case.category_id else None,
+        "category_name": case.category.name if case.category_id else None,
+        "urgency": case.urgency,
+        "description": case.description,
+        "address": case.address,
+        "lat": case.lat,
+        "lon": case.lon,
+        "cell": case.cell.code if case.cell_id else None,
+        "street": case.street.name if case.street_id else None,
         "department": case.department.code if case.department_id else None,
         "department_name": case.department.name if case.department_id else None,
-        "light": light_of(case, now), "step": case.step, "due_at": case.due_at, "supervised": case.supervised,
-        "me_too_count": case.me_too_count, "created_at": case.created_at,
+        "light": light_of(case, now),
+        "step": case.step,
+        "due_at": case.due_at,
+        "supervised": case.supervised,
+        "me_too_count": case.me_too_count,
+        "created_at": case.created_at,
     }
 
 
@@ -239,19 +264,34 @@ def case_out(case: Case, user, detail: selectors.CaseDetail | None = None) -> di
         "duplicate_of": case.duplicate_of.number if case.duplicate_of_id else None,
         "reporter": reporter_name(user, case),
         "contact_phone": contact_phone_for(user, case),
-        "rework_count": case.rework_count, "return_count": case.return_count, "reopen_count": case.reopen_count,
-        "rating": case.rating, "rating_comment": case.rating_comment, "registered_at": case.registered_at,
-        "dispatched_at": case.dispatched_at, "handled_at": case.handled_at, "closed_at": case.closed_at,
+        "rework_count": case.rework_count,
+        "return_count": case.return_count,
+        "reopen_count": case.reopen_count,
+        "rating": case.rating,
+        "rating_comment": case.rating_comment,
+        "registered_at": case.registered_at,
+        "dispatched_at": case.dispatched_at,
+        "handled_at": case.handled_at,
+        "closed_at": case.closed_at,
         "deadlines": detail.deadlines,
         "events": [
-            {"action": e.action, "action_label": e.get_action_display(), "from_status": e.from_status,
-             "to_status": e.to_status,
-             "actor": actor_name(user, case, e),
-             "department": e.department.name if e.department_id else None, "note": e.note, "data": e.data,
-             "on_time": e.on_time, "created_at": e.created_at, "photos": detail.event_photos.get(e.pk, [])}
+            {
+                "action": e.action,
+                "action_label": e.get_action_display(),
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "actor": actor_name(user, case, e),
+                "department": e.department.name if e.department_id else None,
+                "note": e.note,
+                "data": e.data,
+                "on_time": e.on_time,
+                "created_at": e.created_at,
+                "photos": detail.event_photos.get(e.pk, []),
+            }
             for e in detail.events
         ],
-        "photos": detail.photos, "duplicates": detail.duplicates,
+        "photos": detail.photos,
+        "duplicates": detail.duplicates,
         "allowed_actions": allowed_actions(user, case),
     }
 
@@ -259,9 +299,19 @@ def case_out(case: Case, user, detail: selectors.CaseDetail | None = None) -> di
 # --- endpoints -------------------------------------------------------------------------------------
 
 
-@router.post("", response={200: CaseOut, 201: CaseOut}, auth=AUTH, openapi_extra={
-    "requestBody": {"content": {"application/json": {"schema": CaseIn.model_json_schema()},
-                                "multipart/form-data": {"schema": CaseIn.model_json_schema()}}}})
+@router.post(
+    "",
+    response={200: CaseOut, 201: CaseOut},
+    auth=AUTH,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": CaseIn.model_json_schema()},
+                "multipart/form-data": {"schema": CaseIn.model_json_schema()},
+            }
+        }
+    },
+)
 def case_create(request, response: HttpResponse):
     """Report a problem (随手拍): 201 with the new case.
 
@@ -271,13 +321,23 @@ def case_create(request, response: HttpResponse):
     data, files = _request_data(request)
     payload = _parse(CaseIn, data)
     submission = Submission(
-        description=payload.description, lat=payload.lat, lon=payload.lon, crs=payload.crs, kind=payload.kind,
-        channel=payload.channel, category=category_by_code(payload.category), urgency=payload.urgency,
-        address=payload.address, contact_name=payload.contact_name, contact_phone=payload.contact_phone,
-        is_public=payload.is_public, photos=_photos(files),
+        description=payload.description,
+        lat=payload.lat,
+        lon=payload.lon,
+        crs=payload.crs,
+        kind=payload.kind,
+        channel=payload.channel,
+        category=category_by_code(payload.category),
+        urgency=payload.urgency,
+        address=payload.address,
+        contact_name=payload.contact_name,
+        contact_phone=payload.contact_phone,
+        is_public=payload.is_public,
+        photos=_photos(files),
     )
-    result = case_submit(reporter=request.auth, submission=submission,
-                         idempotency_key=request.headers.get("Idempotency-Key"))
+    result = case_submit(
+        reporter=request.auth, submission=submission, idempotency_key=request.headers.get("Idempotency-Key")
+    )
     if result.written is not None:
         return _rendered(request, 201, case_out(result.case, request.auth, _fresh_detail(result.written)))
     case = access_case(request.auth, result.case.number)
@@ -308,8 +368,16 @@ def _fresh_detail(written: ReportRows) -> selectors.CaseDetail:
     for obj in (written.case, *written.events, *written_deadlines):
         _as_read_back(obj)
     deadlines = [
-        {"step": d.step, "started_at": d.started_at, "due_at": d.due_at, "limit_hours": d.limit_hours,
-         "extended_hours": d.extended_hours, "unit": d.unit, "completed_at": d.completed_at, "on_time": d.on_time}
+        {
+            "step": d.step,
+            "started_at": d.started_at,
+            "due_at": d.due_at,
+            "limit_hours": d.limit_hours,
+            "extended_hours": d.extended_hours,
+            "unit": d.unit,
+            "completed_at": d.completed_at,
+            "on_time": d.on_time,
+        }
         for d in written_deadlines
     ]
     events = sorted(written.events, key=lambda e: (e.created_at, e.pk))
@@ -358,8 +426,9 @@ def case_list(request, filters: Query[selectors.CaseFilter]):
 
 
 @router.get("/nearby", response=list[NearbyOut], auth=AUTH)
-def case_nearby(request, lat: float, lon: float, category: str, crs: CoordSystem = CoordSystem.WGS84,
-                radius_m: float = 50):
+def case_nearby(
+    request, lat: float, lon: float, category: str, crs: CoordSystem = CoordSystem.WGS84, radius_m: float = 50
+):
     """Up to 5 open cases of the same category near a point, to join ("me too") instead of reporting again."""
     from civicgrid.grids.coords import distance_m
 
@@ -369,11 +438,24 @@ def case_nearby(request, lat: float, lon: float, category: str, crs: CoordSystem
         raise DomainError("category_required", "请选择问题分类", "choose a category", field="category")
     radius = min(max(radius_m, 1), 500)
     # Private cases count as duplicates, but their text is not shown to other people.
-    cases = [c for c in nearby_open_cases(category=cat, lat=place.lat, lon=place.lon, radius_m=radius, limit=50)
-             if c.is_public][:5]
-    return [NearbyOut(number=c.number, status_label=c.get_status_display(), category_name=cat.name,
-                      description=c.description[:140], distance_m=round(distance_m(place.lat, place.lon, c.lat, c.lon), 1),
-                      me_too_count=c.me_too_count, created_at=c.created_at) for c in cases if c.number]
+    cases = [
+        c
+        for c in nearby_open_cases(category=cat, lat=place.lat, lon=place.lon, radius_m=radius, limit=50)
+        if c.is_public
+    ][:5]
+    return [
+        NearbyOut(
+            number=c.number,
+            status_label=c.get_status_display(),
+            category_name=cat.name,
+            description=c.description[:140],
+            distance_m=round(distance_m(place.lat, place.lon, c.lat, c.lon), 1),
+            me_too_count=c.me_too_count,
+            created_at=c.created_at,
+        )
+        for c in cases
+        if c.number
+    ]
 
 
 class IndicatorsIn(Schema):
@@ -392,8 +474,12 @@ def case_indicators(request, params: Query[IndicatorsIn]):
     if params.street:
         street_id = Street.objects.filter(code=params.street).values_list("pk", flat=True).first()
         if street_id is None:  # not the whole city's figures under an unknown street's name
-            raise DomainError("street_unknown", f"未知的街道 {params.street!r}", f"unknown street {params.street!r}",
-                              field="street")
+            raise DomainError(
+                "street_unknown",
+                f"未知的街道 {params.street!r}",
+                f"unknown street {params.street!r}",
+                field="street",
+            )
     tz = timezone.get_current_timezone()
     start = datetime.combine(params.start, time.min, tzinfo=tz)
     end = datetime.combine(params.end, time.min, tzinfo=tz)
@@ -416,9 +502,19 @@ def case_me_too(request, number: str):
     return summary_out(access_case(request.auth, number), clock.now())
 
 
-@router.post("/{number}/actions/{action}", response=CaseOut, auth=AUTH, openapi_extra={
-    "requestBody": {"content": {"application/json": {"schema": MoveIn.model_json_schema()},
-                                "multipart/form-data": {"schema": MoveIn.model_json_schema()}}}})
+@router.post(
+    "/{number}/actions/{action}",
+    response=CaseOut,
+    auth=AUTH,
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {"schema": MoveIn.model_json_schema()},
+                "multipart/form-data": {"schema": MoveIn.model_json_schema()},
+            }
+        }
+    },
+)
 def case_move(request, number: str, action: Action):
     """Perform a move of the case loop (register, dispatch, accept, return, feedback, verify, close, …)."""
     data, files = _request_data(request)
@@ -426,8 +522,11 @@ def case_move(request, number: str, action: Action):
     case = access_case(request.auth, number)
     move = MoveInput(
         department=selectors.department_from_code(payload.department),
-        category=category_by_code(payload.category), urgency=payload.urgency, hours=payload.hours,
-        rating=payload.rating, photos=_photos(files),
+        category=category_by_code(payload.category),
+        urgency=payload.urgency,
+        hours=payload.hours,
+        rating=payload.rating,
+        photos=_photos(files),
     )
     case_transition(case=case, action=action, actor=request.auth, note=payload.note, payload=move)
     # Not access_case again: a move may take the case out of the actor's sight (a department

@@ -33,10 +33,14 @@ STEP_FOR_STATUS = {
 
 # Used only when the admin has configured no TimeLimit row at all for a step.
 FALLBACK_LIMITS = {
-    Urgency.NORMAL: ({Step.REGISTER: 2, Step.DISPATCH: 1, Step.HANDLE: 21, Step.VERIFY: 4, Step.CLOSE: 2},
-                     ClockUnit.WORKING_HOURS),
-    Urgency.URGENT: ({Step.REGISTER: 1, Step.DISPATCH: 1, Step.HANDLE: 4, Step.VERIFY: 2, Step.CLOSE: 1},
-                     ClockUnit.NATURAL_HOURS),
+    Urgency.NORMAL: (
+        {Step.REGISTER: 2, Step.DISPATCH: 1, Step.HANDLE: 21, Step.VERIFY: 4, Step.CLOSE: 2},
+        ClockUnit.WORKING_HOURS,
+    ),
+    Urgency.URGENT: (
+        {Step.REGISTER: 1, Step.DISPATCH: 1, Step.HANDLE: 4, Step.VERIFY: 2, Step.CLOSE: 1},
+        ClockUnit.NATURAL_HOURS,
+    ),
 }
 
 
@@ -73,8 +77,15 @@ def deadline_values(*, case: Case, step: str, at: datetime, calendar=None) -> di
     calendar = calendar or get_calendar()
     due, warn = calendar.add(at, hours, unit), calendar.add(at, hours * YELLOW_SHARE, unit)
     case.step, case.due_at, case.warn_at = step, due, warn
-    return {"case": case, "step": step, "started_at": at, "limit_hours": hours, "unit": unit, "due_at": due,
-            "warn_at": warn}
+    return {
+        "case": case,
+        "step": step,
+        "started_at": at,
+        "limit_hours": hours,
+        "unit": unit,
+        "due_at": due,
+        "warn_at": warn,
+    }
 
 
 def deadline_finish(*, case: Case, at: datetime) -> bool | None:
@@ -87,8 +98,9 @@ def deadline_finish(*, case: Case, at: datetime) -> bool | None:
         return None
     CaseDeadline.objects.filter(pk=deadline.pk).update(completed_at=at, on_time=on_time)
     # An extension asked for a step that has ended can no longer be granted, nor block a new one.
-    deadline.extension_requests.filter(status=ExtensionStatus.PENDING).update(status=ExtensionStatus.LAPSED,
-                                                                              decided_at=at)
+    deadline.extension_requests.filter(status=ExtensionStatus.PENDING).update(
+        status=ExtensionStatus.LAPSED, decided_at=at
+    )
     return on_time
 
 
@@ -114,8 +126,9 @@ def deadline_extend(*, case: Case, deadline: CaseDeadline, hours: Decimal) -> tu
     return moved
 
 
-def deadline_lengthen(*, case: Case, deadline: CaseDeadline, hours: Decimal, calendar=None
-                      ) -> tuple[datetime, datetime]:
+def deadline_lengthen(
+    *, case: Case, deadline: CaseDeadline, hours: Decimal, calendar=None
+) -> tuple[datetime, datetime]:
     """What `deadline_extend` changes, in memory (the deadline unsaved, or any object with its fields as
     attributes). Returns (old due, new due)."""
     calendar = calendar or get_calendar()

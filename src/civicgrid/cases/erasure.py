@@ -16,8 +16,15 @@ from civicgrid.core.masking import ERASED
 def erase_personal_data(*, person, phone: str) -> dict[str, int]:
     """Mask the contact fields of the cases the person reported (or that name their phone: hotline),
     their rating comments, and the notes of the events they acted in. Runs under an erasure permit."""
-    contact = (Case.objects.filter(Q(reporter=person) | Q(contact_phone=phone))
-               .exclude(contact_name="", contact_phone="").update(contact_name="", contact_phone=""))
+    contact = (
+        Case.objects.filter(Q(reporter=person) | Q(contact_phone=phone))
+        .exclude(contact_name="", contact_phone="")
+        .update(contact_name="", contact_phone="")
+    )
     comments = Case.objects.filter(reporter=person).exclude(rating_comment="").update(rating_comment=ERASED)
     notes = CaseEvent.objects.filter(actor=person).exclude(note="").update(note=ERASED)
-    return {"cases.Case.contact": contact, "cases.Case.rating_comment": comments, "cases.CaseEvent.note": notes}
+    return {
+        "cases.Case.contact": contact,
+        "cases.Case.rating_comment": comments,
+        "cases.CaseEvent.note": notes,
+    }

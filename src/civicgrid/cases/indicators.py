@@ -46,8 +46,11 @@ GROUPS = {
     "street": ("case__street_id", "street_id"),
     "cell": ("case__cell_id", "cell_id"),
 }
-UNKNOWN_LABELS = {"department": "未派遣 (not dispatched)", "street": "网格外 (outside the grid)",
-                  "cell": "网格外 (outside the grid)"}
+UNKNOWN_LABELS = {
+    "department": "未派遣 (not dispatched)",
+    "street": "网格外 (outside the grid)",
+    "cell": "网格外 (outside the grid)",
+}
 # (upper bound inclusive, score): a department with ≤ 50 cases to handle in the period scores 100 …
 COUNT_BANDS = [(50, 100), (100, 90), (300, 75), (600, 60), (1000, 40)]
 
@@ -94,13 +97,21 @@ def _or_one(value: float | None) -> float:
     return 1.0 if value is None else value
 
 
-def compute(*, group: str, start: datetime, end: datetime, street_id: int | None = None) -> list[IndicatorRow]:
+def compute(
+    *, group: str, start: datetime, end: datetime, street_id: int | None = None
+) -> list[IndicatorRow]:
     """All indicators for every member of `group` with activity in [start, end), ranked by composite."""
     if group not in GROUPS:
-        raise DomainError("group_invalid", "分组只能是 department、street 或 cell",
-                          "group must be department, street or cell", field="group")
+        raise DomainError(
+            "group_invalid",
+            "分组只能是 department、street 或 cell",
+            "group must be department, street or cell",
+            field="group",
+        )
     if start >= end:
-        raise DomainError("period_invalid", "开始时间必须早于结束时间", "start must be before end", field="start")
+        raise DomainError(
+            "period_invalid", "开始时间必须早于结束时间", "start must be before end", field="start"
+        )
     event_key, case_key = GROUPS[group]
     events = CaseEvent.objects.filter(created_at__gte=start, created_at__lt=end)
     if street_id is not None:
@@ -115,7 +126,9 @@ def compute(*, group: str, start: datetime, end: datetime, street_id: int | None
         handled_on_time=Count("id", filter=Q(action=Action.FEEDBACK) & on_time),
         reworked=Count("id", filter=Q(action=Action.REWORK)),
         rated=Count("id", filter=Q(action=Action.RATE)),
-        satisfied=Count("id", filter=Q(action=Action.RATE, data__rating__in=[Rating.SATISFIED, Rating.BASICALLY])),
+        satisfied=Count(
+            "id", filter=Q(action=Action.RATE, data__rating__in=[Rating.SATISFIED, Rating.BASICALLY])
+        ),
     )
     # For departments, registration (before any department is known) counts where the case went.
     registered_cases = Case.objects.filter(registered_at__gte=start, registered_at__lt=end)
@@ -134,26 +147,38 @@ def compute(*, group: str, start: datetime, end: datetime, street_id: int | None
         rows.setdefault(row[event_key], {}).update(row)
     for row in closing:
         rows.setdefault(row[case_key], {}).update(
-            {"due": row["due"], "closed": row["closed"], "closed_on_time": row["closed_on_time"],
-             "cases_by_grid": row["registered_by_grid"]})
+            {
+                "due": row["due"],
+                "closed": row["closed"],
+                "closed_on_time": row["closed_on_time"],
+                "cases_by_grid": row["registered_by_grid"],
+            }
+        )
     names = _names(group, [k for k in rows if k is not None])
     out = []
     for key, r in rows.items():
         code, name = names.get(key, ("", UNKNOWN_LABELS[group] if key is None else str(key)))
         registered = r.get("registered", 0)
         item = IndicatorRow(
-            key=key, code=code, name=name, registered=registered,
+            key=key,
+            code=code,
+            name=name,
+            registered=registered,
             on_time_registration_rate=_rate(r.get("registered_on_time", 0), registered),
             dispatched=r.get("dispatched", 0),
-            dispatch_accuracy=_rate(max(r.get("dispatched", 0) - r.get("returned", 0), 0), r.get("dispatched", 0)),
+            dispatch_accuracy=_rate(
+                max(r.get("dispatched", 0) - r.get("returned", 0), 0), r.get("dispatched", 0)
+            ),
             handled=r.get("handled", 0),
             handling_rate=_rate(min(r.get("handled", 0), r.get("dispatched", 0)), r.get("dispatched", 0)),
             on_time_handling_rate=_rate(r.get("handled_on_time", 0), r.get("handled", 0)),
             rework_rate=_rate(r.get("reworked", 0), r.get("handled", 0)),
-            due_to_close=r.get("due", 0), closed=r.get("closed", 0),
+            due_to_close=r.get("due", 0),
+            closed=r.get("closed", 0),
             closing_rate=_rate(r.get("closed", 0), r.get("due", 0)),
             on_time_closing_rate=_rate(r.get("closed_on_time", 0), r.get("due", 0)),
-            rated=r.get("rated", 0), satisfaction_rate=_rate(r.get("satisfied", 0), r.get("rated", 0)),
+            rated=r.get("rated", 0),
+            satisfaction_rate=_rate(r.get("satisfied", 0), r.get("rated", 0)),
             grid_report_rate=_rate(r.get("cases_by_grid", 0), r.get("due", 0)),
         )
         if not (item.registered or item.dispatched or item.handled or item.due_to_close or item.rated):
@@ -168,13 +193,24 @@ def compute(*, group: str, start: datetime, end: datetime, street_id: int | None
 
 def composite(group: str, row: IndicatorRow) -> float:
     if group == "department":
-        return (0.10 * count_score(row.dispatched) + 30 * _or_one(row.handling_rate)
-                + 30 * _or_one(row.on_time_handling_rate) + 30 * (1 - (row.rework_rate or 0.0)))
-    weighted = (10 * _or_one(row.grid_report_rate) + 0.20 * count_score(row.due_to_close)
-                + 30 * _or_one(row.closing_rate) + 10 * _or_one(row.on_time_closing_rate))
+        return (
+            0.10 * count_score(row.dispatched)
+            + 30 * _or_one(row.handling_rate)
+            + 30 * _or_one(row.on_time_handling_rate)
+            + 30 * (1 - (row.rework_rate or 0.0))
+        )
+    weighted = (
+        10 * _or_one(row.grid_report_rate)
+        + 0.20 * count_score(row.due_to_close)
+        + 30 * _or_one(row.closing_rate)
+        + 10 * _or_one(row.on_time_closing_rate)
+    )
     return weighted / 0.70
 
 
 def _names(group: str, keys: list[int]) -> dict[int, tuple[str, str]]:
     model = {"department": Department, "street": Street, "cell": Cell}[group]
-    return {pk: (code, name) for pk, code, name in model.objects.filter(pk__in=keys).values_list("pk", "code", "name")}
+    return {
+        pk: (code, name)
+        for pk, code, name in model.objects.filter(pk__in=keys).values_list("pk", "code", "name")
+    }

@@ -90,31 +90,65 @@ def _check(submission: Submission, reporter: User) -> None:
     if not description:
         raise DomainError("description_required", "请描述问题", "describe the problem", field="description")
     if len(description) > 2000:
-        raise DomainError("description_too_long", "问题描述不能超过 2000 字", "the description is limited to 2000 "
-                          "characters", field="description")
+        raise DomainError(
+            "description_too_long",
+            "问题描述不能超过 2000 字",
+            "the description is limited to 2000 characters",
+            field="description",
+        )
     if submission.kind not in CaseKind.values:
-        raise DomainError("kind_invalid", f"未知的诉求类型 {submission.kind!r}", f"unknown kind {submission.kind!r}",
-                          field="kind")
+        raise DomainError(
+            "kind_invalid",
+            f"未知的诉求类型 {submission.kind!r}",
+            f"unknown kind {submission.kind!r}",
+            field="kind",
+        )
     if submission.channel not in Channel.values:
-        raise DomainError("channel_invalid", f"未知的来源 {submission.channel!r}",
-                          f"unknown channel {submission.channel!r}", field="channel")
+        raise DomainError(
+            "channel_invalid",
+            f"未知的来源 {submission.channel!r}",
+            f"unknown channel {submission.channel!r}",
+            field="channel",
+        )
     if submission.channel in STAFF_CHANNELS and not user_can(reporter, Capability.REGISTER):
-        raise DomainError("channel_forbidden", "只有受理员可以录入热线和信箱来件",
-                          "only dispatchers may enter hotline calls and mailbox letters", field="channel", status=403)
+        raise DomainError(
+            "channel_forbidden",
+            "只有受理员可以录入热线和信箱来件",
+            "only dispatchers may enter hotline calls and mailbox letters",
+            field="channel",
+            status=403,
+        )
     if submission.channel == Channel.GRID and reporter.role != Role.GRID_MEMBER:
-        raise DomainError("channel_forbidden", "只有网格员可以使用网格员上报渠道",
-                          "only grid members may use the grid channel", field="channel", status=403)
+        raise DomainError(
+            "channel_forbidden",
+            "只有网格员可以使用网格员上报渠道",
+            "only grid members may use the grid channel",
+            field="channel",
+            status=403,
+        )
     if submission.urgency is not None and submission.urgency not in Urgency.values:
-        raise DomainError("urgency_invalid", "紧急程度应为 normal 或 urgent", "urgency must be normal or urgent",
-                          field="urgency")
+        raise DomainError(
+            "urgency_invalid",
+            "紧急程度应为 normal 或 urgent",
+            "urgency must be normal or urgent",
+            field="urgency",
+        )
     if len(submission.photos) > settings.CIVICGRID_PHOTO_MAX_COUNT:
-        raise DomainError("photo_too_many", f"最多上传 {settings.CIVICGRID_PHOTO_MAX_COUNT} 张照片",
-                          f"at most {settings.CIVICGRID_PHOTO_MAX_COUNT} photos", field="photos")
+        raise DomainError(
+            "photo_too_many",
+            f"最多上传 {settings.CIVICGRID_PHOTO_MAX_COUNT} 张照片",
+            f"at most {settings.CIVICGRID_PHOTO_MAX_COUNT} photos",
+            field="photos",
+        )
     if submission.lat is None or submission.lon is None:
-        raise DomainError("location_required", "请在地图上选择位置", "a location (lat, lon) is required", field="lat")
+        raise DomainError(
+            "location_required", "请在地图上选择位置", "a location (lat, lon) is required", field="lat"
+        )
 
 
-def case_submit(*, reporter: User, submission: Submission, idempotency_key: str | None = None) -> IntakeResult:
+def case_submit(
+    *, reporter: User, submission: Submission, idempotency_key: str | None = None
+) -> IntakeResult:
     """Turn a submission into a case (see the module docstring for the rules)."""
     key = _checked_key(idempotency_key)
     # Nearly every key is new, so a photo-less submission does not look first: the unique key
@@ -141,16 +175,24 @@ def _checked_key(key: str | None) -> str | None:
         return None
     key = key.strip()
     if not 8 <= len(key) <= 80:
-        raise DomainError("idempotency_key_invalid", "Idempotency-Key 长度应为 8–80 个字符",
-                          "Idempotency-Key must be 8 to 80 characters", field="Idempotency-Key")
+        raise DomainError(
+            "idempotency_key_invalid",
+            "Idempotency-Key 长度应为 8–80 个字符",
+            "Idempotency-Key must be 8 to 80 characters",
+            field="Idempotency-Key",
+        )
     return key
 
 
 def _replay(reporter: User, key: str) -> Case | None:
     case = Case.objects.filter(idempotency_key=key).first()
     if case is not None and case.reporter_id != reporter.pk:
-        raise DomainError("idempotency_key_reused", "该 Idempotency-Key 已被其他用户使用",
-                          "this Idempotency-Key belongs to another submission", field="Idempotency-Key")
+        raise DomainError(
+            "idempotency_key_reused",
+            "该 Idempotency-Key 已被其他用户使用",
+            "this Idempotency-Key belongs to another submission",
+            field="Idempotency-Key",
+        )
     return case
 
 
@@ -162,7 +204,9 @@ def _intake(reporter: User, s: Submission, place: Place, key: str | None) -> Int
         original = None
         if category is not None:
             radius = settings.CIVICGRID_DUPLICATE_RADIUS_M
-            reportstore.duplicate_box_lock(category_id=category.pk, lat=case.lat, lon=case.lon, radius_m=radius)
+            reportstore.duplicate_box_lock(
+                category_id=category.pk, lat=case.lat, lon=case.lon, radius_m=radius
+            )
             original = find_original(category=category, lat=case.lat, lon=case.lon, at=case.created_at)
         rows = case_report(case=case, original=original, data={"channel": s.channel, "crs": s.crs})
         if s.photos:
@@ -171,8 +215,14 @@ def _intake(reporter: User, s: Submission, place: Place, key: str | None) -> Int
             return IntakeResult(case, Outcome.MERGED, None if s.photos else rows)
         if trusted:
             # 网格员上报自动立案: a grid member's report is trusted and registered at once.
-            case_transition(case=case, action=Action.REGISTER, actor=reporter, note=AUTO_REGISTER_NOTE,
-                            payload=MoveInput(), system=True)
+            case_transition(
+                case=case,
+                action=Action.REGISTER,
+                actor=reporter,
+                note=AUTO_REGISTER_NOTE,
+                payload=MoveInput(),
+                system=True,
+            )
             case.refresh_from_db()
             return IntakeResult(case, Outcome.CREATED)
     return IntakeResult(case, Outcome.CREATED, None if s.photos else rows)
@@ -186,12 +236,24 @@ def registers_at_once(reporter: User, category: Category | None) -> bool:
 def _new_case(reporter: User, s: Submission, place: Place, key: str | None) -> Case:
     cell, category = place.cell, s.category
     return Case(
-        kind=s.kind, channel=s.channel, category=category,
+        kind=s.kind,
+        channel=s.channel,
+        category=category,
         urgency=s.urgency or (category.default_urgency if category else Urgency.NORMAL),
-        description=s.description.strip(), address=(s.address or "").strip()[:200], lat=place.lat, lon=place.lon,
-        cell=cell, community_id=cell.community_id if cell else None, street=cell.street if cell else None,
-        reporter=reporter, contact_name=(s.contact_name or "")[:40], contact_phone=(s.contact_phone or "")[:20],
-        is_public=s.is_public, source_ref=s.source_ref[:80], created_at=clock.now(), idempotency_key=key,
+        description=s.description.strip(),
+        address=(s.address or "").strip()[:200],
+        lat=place.lat,
+        lon=place.lon,
+        cell=cell,
+        community_id=cell.community_id if cell else None,
+        street=cell.street if cell else None,
+        reporter=reporter,
+        contact_name=(s.contact_name or "")[:40],
+        contact_phone=(s.contact_phone or "")[:20],
+        is_public=s.is_public,
+        source_ref=s.source_ref[:80],
+        created_at=clock.now(),
+        idempotency_key=key,
     )
 
 
@@ -204,10 +266,13 @@ def find_original(*, category: Category, lat: float, lon: float, at) -> Case | N
     """
     radius = settings.CIVICGRID_DUPLICATE_RADIUS_M
     since = at - timedelta(hours=settings.CIVICGRID_DUPLICATE_WINDOW_HOURS)
-    rows = reportstore.duplicate_candidates(category_id=category.pk, statuses=sorted(OPEN_STATUSES),
-                                            box=box_around(lat, lon, radius), since=since)
-    near = [(distance_m(lat, lon, c_lat, c_lon), pk, number, status, count)
-            for pk, c_lat, c_lon, number, status, count in rows]
+    rows = reportstore.duplicate_candidates(
+        category_id=category.pk, statuses=sorted(OPEN_STATUSES), box=box_around(lat, lon, radius), since=since
+    )
+    near = [
+        (distance_m(lat, lon, c_lat, c_lon), pk, number, status, count)
+        for pk, c_lat, c_lon, number, status, count in rows
+    ]
     best = min((row for row in near if row[0] <= radius), default=None)
     if best is None:
         return None
@@ -216,14 +281,16 @@ def find_original(*, category: Category, lat: float, lon: float, at) -> Case | N
 
 def _nearby_qs(*, category: Category, lat: float, lon: float, radius_m: float, since=None):
     qs = Case.objects.filter(category=category, status__in=OPEN_STATUSES, duplicate_of__isnull=True).in_bbox(
-        *box_around(lat, lon, radius_m))
+        *box_around(lat, lon, radius_m)
+    )
     if since is not None:
         qs = qs.filter(created_at__gte=since)
     return qs
 
 
-def nearby_open_cases(*, category: Category, lat: float, lon: float, radius_m: float, since=None,
-                      limit: int = 5) -> list[Case]:
+def nearby_open_cases(
+    *, category: Category, lat: float, lon: float, radius_m: float, since=None, limit: int = 5
+) -> list[Case]:
     """Open, non-duplicate cases of a category within `radius_m` of a point, nearest first."""
     qs = _nearby_qs(category=category, lat=lat, lon=lon, radius_m=radius_m, since=since)
     near = [(distance_m(lat, lon, c.lat, c.lon), c.pk, c) for c in qs.order_by("created_at")[:200]]

@@ -36,41 +36,103 @@ class Case(ChoiceLabels, models.Model):
     """
 
     number = models.CharField(_("案件编号 number"), max_length=20, unique=True, null=True, blank=True)
-    kind = models.CharField(_("类型 kind"), max_length=12, choices=CaseKind.choices, default=CaseKind.COMPLAINT)
+    kind = models.CharField(
+        _("类型 kind"), max_length=12, choices=CaseKind.choices, default=CaseKind.COMPLAINT
+    )
     channel = models.CharField(_("来源 channel"), max_length=12, choices=Channel.choices, default=Channel.APP)
     # No single-column index where a composite of Meta.indexes starts with the column (category:
     # case_dup_idx, cell: case_cell_idx, department: case_dept_idx, status: case_light_idx,
     # created_at: case_map_idx): each index is written by every report.
-    category = models.ForeignKey(Category, verbose_name=_("分类 category"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="cases", db_index=False)
-    urgency = models.CharField(_("紧急程度 urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("分类 category"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
+    )
+    urgency = models.CharField(
+        _("紧急程度 urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
     description = models.TextField(_("问题描述 description"), max_length=2000)
     address = models.CharField(_("地址 address"), max_length=200, blank=True)
     lat = models.FloatField(_("纬度 latitude (WGS-84)"))
     lon = models.FloatField(_("经度 longitude (WGS-84)"))
-    cell = models.ForeignKey(Cell, verbose_name=_("单元网格 cell"), null=True, blank=True, on_delete=models.PROTECT,
-                             related_name="cases", db_index=False)
-    community = models.ForeignKey(Community, verbose_name=_("社区 community"), null=True, blank=True,
-                                  on_delete=models.PROTECT, related_name="cases")
-    street = models.ForeignKey(Street, verbose_name=_("街道 street"), null=True, blank=True, on_delete=models.PROTECT,
-                               related_name="cases")
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("上报人 reporter"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="reported_cases")
+    cell = models.ForeignKey(
+        Cell,
+        verbose_name=_("单元网格 cell"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
+    )
+    community = models.ForeignKey(
+        Community,
+        verbose_name=_("社区 community"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    street = models.ForeignKey(
+        Street,
+        verbose_name=_("街道 street"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("上报人 reporter"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reported_cases",
+    )
     contact_name = models.CharField(_("联系人 contact name"), max_length=40, blank=True)
     contact_phone = models.CharField(_("联系电话 contact phone"), max_length=20, blank=True)
     is_public = models.BooleanField(_("公开 public"), default=True)
-    source_ref = models.CharField(_("来源对象 source"), max_length=80, blank=True,
-                                  help_text=_("扫码上报时的码等 (e.g. the scanned code)."))
+    source_ref = models.CharField(
+        _("来源对象 source"),
+        max_length=80,
+        blank=True,
+        help_text=_("扫码上报时的码等 (e.g. the scanned code)."),
+    )
 
-    status = models.CharField(_("状态 status"), max_length=12, choices=CaseStatus.choices,
-                              default=CaseStatus.REPORTED)
-    department = models.ForeignKey(Department, verbose_name=_("处置部门 department"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="cases", db_index=False)
+    status = models.CharField(
+        _("状态 status"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.REPORTED
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("处置部门 department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        db_index=False,
+    )
     # Indexed only where set (case_routed_idx, case_original_idx): empty for a new report.
-    routed_department = models.ForeignKey(Department, verbose_name=_("规则推荐部门 routed department"), null=True,
-                                          blank=True, on_delete=models.PROTECT, related_name="+", db_index=False)
-    duplicate_of = models.ForeignKey("self", verbose_name=_("并入案件 duplicate of"), null=True, blank=True,
-                                     on_delete=models.PROTECT, related_name="duplicates", db_index=False)
+    routed_department = models.ForeignKey(
+        Department,
+        verbose_name=_("规则推荐部门 routed department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("并入案件 duplicate of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+        db_index=False,
+    )
     me_too_count = models.PositiveIntegerField(_("附议数 me-too reports"), default=0)
     supervised = models.BooleanField(_("督办 supervised"), default=False)
     rework_count = models.PositiveSmallIntegerField(_("返工次数 reworks"), default=0)
@@ -104,44 +166,67 @@ class Case(ChoiceLabels, models.Model):
         indexes = [
             models.Index(fields=["category", "created_at"], name="case_dup_idx"),
             # The duplicate search at intake (cases/intake.find_original): category, then a 50 m box.
-            models.Index(fields=["category", "lon", "lat"], condition=models.Q(duplicate_of__isnull=True),
-                         name="case_near_idx"),
+            models.Index(
+                fields=["category", "lon", "lat"],
+                condition=models.Q(duplicate_of__isnull=True),
+                name="case_near_idx",
+            ),
             models.Index(fields=["status", "due_at"], name="case_light_idx"),
             # A column that a new report leaves empty (department, registered_at, routed_department,
             # duplicate_of) is indexed only where it is set: every query on it asks for a value
             # (=, IN, a range), which implies IS NOT NULL, and neither database then needs the NULLs; an
             # index that a report does not enter costs it nothing (SQLite: one WAL page fewer per index
             # at each commit). The query plans are checked in cases/tests/test_index_plans.py.
-            models.Index(fields=["department", "status"], condition=models.Q(department__isnull=False),
-                         name="case_dept_idx"),
+            models.Index(
+                fields=["department", "status"],
+                condition=models.Q(department__isnull=False),
+                name="case_dept_idx",
+            ),
             models.Index(fields=["cell", "status"], name="case_cell_idx"),
             models.Index(fields=["lon", "lat"], name="case_lonlat_idx"),
             # The open cases are a few thousand among millions: the "now" figures of the dashboard
             # (open, lights, supervised, long-term by street/department/category) read only this index.
-            models.Index(fields=["status", "due_at", "warn_at", "street", "department", "category", "supervised"],
-                         condition=models.Q(status__in=sorted(OPEN_STATUSES)), name="case_open_idx"),
-            models.Index(fields=["registered_at"], condition=models.Q(registered_at__isnull=False),
-                         name="case_registered_idx"),
-            models.Index(fields=["routed_department"], condition=models.Q(routed_department__isnull=False),
-                         name="case_routed_idx"),
-            models.Index(fields=["duplicate_of"], condition=models.Q(duplicate_of__isnull=False),
-                         name="case_original_idx"),
+            models.Index(
+                fields=["status", "due_at", "warn_at", "street", "department", "category", "supervised"],
+                condition=models.Q(status__in=sorted(OPEN_STATUSES)),
+                name="case_open_idx",
+            ),
+            models.Index(
+                fields=["registered_at"],
+                condition=models.Q(registered_at__isnull=False),
+                name="case_registered_idx",
+            ),
+            models.Index(
+                fields=["routed_department"],
+                condition=models.Q(routed_department__isnull=False),
+                name="case_routed_idx",
+            ),
+            models.Index(
+                fields=["duplicate_of"],
+                condition=models.Q(duplicate_of__isnull=False),
+                name="case_original_idx",
+            ),
             # The city map (maps.layers: case points, hexagon counts, the points-or-bins count): the
             # period's cases in a box with the map's filters, read from this index alone (index-only on
             # PostgreSQL, covering on SQLite) instead of fetching every case of the period from the table.
-            models.Index(fields=["created_at", "lon", "lat", "is_public", "status", "category", "street", "id"],
-                         name="case_map_idx"),
+            models.Index(
+                fields=["created_at", "lon", "lat", "is_public", "status", "category", "street", "id"],
+                name="case_map_idx",
+            ),
             # The map's duplicate hot spots (maps.layers.layer_duplicates) join a year's me-too events
             # (~18 000 at a million cases) to their case for the view and the filters: from this index
             # alone rather than from ~18 000 scattered rows of the table (on PostgreSQL 114 → 73 ms).
-            models.Index(fields=["id", "lon", "lat", "is_public", "status", "category", "street"],
-                         name="case_spot_idx"),
+            models.Index(
+                fields=["id", "lon", "lat", "is_public", "status", "category", "street"], name="case_spot_idx"
+            ),
             # The cases the public do not see (not public, rejected or merged: the complement of
             # CaseQuerySet.public()), a few in a hundred: the public's binned city map subtracts them per
             # cell from the rollup (maps.layers._public_counts) instead of counting the period's cases.
-            models.Index(fields=["created_at", "cell", "is_public", "status"],
-                         condition=models.Q(is_public=False) | models.Q(status__in=["merged", "rejected"]),
-                         name="case_hidden_idx"),
+            models.Index(
+                fields=["created_at", "cell", "is_public", "status"],
+                condition=models.Q(is_public=False) | models.Q(status__in=["merged", "rejected"]),
+                name="case_hidden_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -162,11 +247,24 @@ class CaseEvent(ChoiceLabels, models.Model):
     action = models.CharField(_("动作 action"), max_length=20, choices=Action.choices)
     from_status = models.CharField(_("原状态 from"), max_length=12, choices=CaseStatus.choices, blank=True)
     to_status = models.CharField(_("新状态 to"), max_length=12, choices=CaseStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人 actor"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人 actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     actor_role = models.CharField(_("角色 role"), max_length=20, blank=True)
-    department = models.ForeignKey(Department, verbose_name=_("部门 department"), null=True, blank=True,
-                                   on_delete=models.PROTECT, related_name="+", db_index=False)  # event_dept_idx
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("部门 department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )  # event_dept_idx
     note = models.TextField(_("说明 note"), blank=True)
     data = models.JSONField(_("数据 data"), default=dict, blank=True)
     # For a move that ends a timed step: was it within the limit (the indicators count these).
@@ -181,8 +279,11 @@ class CaseEvent(ChoiceLabels, models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             # A report's events (REPORT, MERGE, ME_TOO) have no department: indexed only where one is set.
-            models.Index(fields=["department", "action", "created_at"], condition=models.Q(department__isnull=False),
-                         name="event_dept_idx"),
+            models.Index(
+                fields=["department", "action", "created_at"],
+                condition=models.Q(department__isnull=False),
+                name="event_dept_idx",
+            ),
             models.Index(fields=["id"], condition=models.Q(counted=False), name="event_uncounted_idx"),
             # Events of an action in a period (drill-downs, rollups, the admin's filter) and, from this
             # index alone, the map's duplicate hot spots (maps.layers.layer_duplicates): the period's
@@ -239,11 +340,13 @@ class ExtensionRequest(models.Model):
     deadline = models.ForeignKey(CaseDeadline, on_delete=models.CASCADE, related_name="extension_requests")
     hours = models.DecimalField(_("延长 (小时) hours"), max_digits=7, decimal_places=2)
     reason = models.CharField(_("理由 reason"), max_length=500)
-    status = models.CharField(_("状态 status"), max_length=10, choices=ExtensionStatus.choices,
-                              default=ExtensionStatus.PENDING)
+    status = models.CharField(
+        _("状态 status"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+    )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -251,8 +354,9 @@ class ExtensionRequest(models.Model):
         verbose_name = _("延期申请 extension request")
         verbose_name_plural = _("延期申请 extension requests")
         constraints = [
-            models.UniqueConstraint(fields=["case"], condition=models.Q(status="pending"),
-                                    name="one_pending_extension_per_case"),
+            models.UniqueConstraint(
+                fields=["case"], condition=models.Q(status="pending"), name="one_pending_extension_per_case"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -313,7 +417,9 @@ class CasePhoto(StoredPhoto):
 
     FOLDER = "cases"
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
-    event = models.ForeignKey(CaseEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="photos")
+    event = models.ForeignKey(
+        CaseEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
+    )
     stage = models.CharField(_("阶段 stage"), max_length=10, choices=PhotoStage.choices)
 
     class Meta(StoredPhoto.Meta):
@@ -328,7 +434,9 @@ class CaseFollower(models.Model):
     """Someone who follows a case: the reporter of a merged duplicate, or a "me too" (附议)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="followers")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_cases")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_cases"
+    )
     created_at = models.DateTimeField()
 
     class Meta:

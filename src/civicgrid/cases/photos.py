@@ -65,8 +65,17 @@ THUMBNAIL_QUALITY = 80
 _MAX_SIDE = 65_500
 
 # What Pillow raises while parsing or decoding a damaged file.
-_DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError, KeyError,
-                  struct.error, zlib.error)
+_DECODE_ERRORS = (
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    TypeError,
+    KeyError,
+    struct.error,
+    zlib.error,
+)
 
 
 @dataclass(frozen=True)
@@ -89,9 +98,11 @@ class ProcessedPhoto:
     sha256: str
 
     def __repr__(self) -> str:  # keep the bytes out of logs and tracebacks
-        return (f"ProcessedPhoto(format={self.format!r}, {self.width}x{self.height}, "
-                f"original={len(self.original)} B, public={len(self.public)} B, "
-                f"thumbnail={len(self.thumbnail)} B, sha256={self.sha256[:12]}…)")
+        return (
+            f"ProcessedPhoto(format={self.format!r}, {self.width}x{self.height}, "
+            f"original={len(self.original)} B, public={len(self.public)} B, "
+            f"thumbnail={len(self.thumbnail)} B, sha256={self.sha256[:12]}…)"
+        )
 
 
 def check_photo_count(n: int) -> None:
@@ -150,8 +161,7 @@ def process_photo(data: bytes, *, filename: str = "") -> ProcessedPhoto:
             raise _corrupt(name_zh, name_en) from exc
 
     thumbnail_image = public_image.copy()
-    thumbnail_image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS,
-                              reducing_gap=3.0)
+    thumbnail_image.thumbnail((THUMBNAIL_SIZE, THUMBNAIL_SIZE), Image.Resampling.LANCZOS, reducing_gap=3.0)
     return ProcessedPhoto(
         original=data,
         public=_encode_jpeg(public_image, PUBLIC_QUALITY),
@@ -203,8 +213,9 @@ def _check_header(data: bytes, name_zh: str, name_en: str, max_pixels: int) -> s
 
 
 def _starts_like_accepted_image(data: bytes) -> bool:
-    return (data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a"))
-            or (data[:4] == b"RIFF" and data[8:12] == b"WEBP"))
+    return data.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n", b"GIF87a", b"GIF89a")) or (
+        data[:4] == b"RIFF" and data[8:12] == b"WEBP"
+    )
 
 
 def _check_size(size: tuple[int, int], name_zh: str, name_en: str, max_pixels: int) -> None:

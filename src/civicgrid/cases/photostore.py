@@ -23,7 +23,9 @@ def photo_save(row: models.Model, photo) -> models.Model:
     name = photo.sha256[:32]
     row.width, row.height = photo.width, photo.height
     row.content_type, row.sha256, row.created_at = photo.content_type, photo.sha256, clock.now()
-    row.original.save(f"{name}.{EXTENSIONS.get(photo.format, 'bin')}", ContentFile(photo.original), save=False)
+    row.original.save(
+        f"{name}.{EXTENSIONS.get(photo.format, 'bin')}", ContentFile(photo.original), save=False
+    )
     row.public.save(f"{name}.jpg", ContentFile(photo.public), save=False)
     row.thumbnail.save(f"{name}-t.jpg", ContentFile(photo.thumbnail), save=False)
     row.save()

@@ -95,24 +95,55 @@ HANDLE_GROUP = _("部门处置")
 LEAD_GROUP = _("督办")
 OTHER_GROUP = _("其他")
 
-QUEUES: dict[str, Queue] = {q.name: q for q in [
-    Queue("new", _("新上报待立案"), DISPATCH_GROUP, frozenset({Capability.REGISTER}), (S.REPORTED,)),
-    Queue("to_dispatch", _("已立案待派遣"), DISPATCH_GROUP, frozenset({Capability.DISPATCH}), (S.REGISTERED,)),
-    Queue("returned", _("被退回待重派"), DISPATCH_GROUP, frozenset({Capability.DISPATCH}), (S.RETURNED,)),
-    Queue("extensions", _("延期待审批"), DISPATCH_GROUP, frozenset({Capability.APPROVE_EXTENSION}),
-          where=_pending_extension),
-    Queue("to_verify", _("已处置待核查"), DISPATCH_GROUP,
-          frozenset({Capability.CLOSE, Capability.VERIFY_ON_SITE}), (S.HANDLED,)),
-    Queue("to_close", _("已核查待结案"), DISPATCH_GROUP, frozenset({Capability.CLOSE}), (S.VERIFIED,)),
-    Queue("to_accept", _("待签收"), HANDLE_GROUP, frozenset({Capability.HANDLE}), (S.DISPATCHED,),
-          where=_own_department),
-    Queue("handling", _("处置中"), HANDLE_GROUP, frozenset({Capability.HANDLE}), (S.ACCEPTED,),
-          where=_own_department),
-    Queue("supervised", _("督办案件"), LEAD_GROUP, frozenset({Capability.SUPERVISE}), where=_supervised),
-    Queue("red", _("红灯超时"), LEAD_GROUP, frozenset({Capability.SUPERVISE}), where=_overdue),
-    Queue("all", _("全部案件"), OTHER_GROUP, frozenset({Capability.VIEW_CITY}), sort="-created"),
-    Queue("mine", _("我录入/上报的"), OTHER_GROUP, frozenset(), where=_mine, sort="-created"),
-]}
+QUEUES: dict[str, Queue] = {
+    q.name: q
+    for q in [
+        Queue("new", _("新上报待立案"), DISPATCH_GROUP, frozenset({Capability.REGISTER}), (S.REPORTED,)),
+        Queue(
+            "to_dispatch",
+            _("已立案待派遣"),
+            DISPATCH_GROUP,
+            frozenset({Capability.DISPATCH}),
+            (S.REGISTERED,),
+        ),
+        Queue("returned", _("被退回待重派"), DISPATCH_GROUP, frozenset({Capability.DISPATCH}), (S.RETURNED,)),
+        Queue(
+            "extensions",
+            _("延期待审批"),
+            DISPATCH_GROUP,
+            frozenset({Capability.APPROVE_EXTENSION}),
+            where=_pending_extension,
+        ),
+        Queue(
+            "to_verify",
+            _("已处置待核查"),
+            DISPATCH_GROUP,
+            frozenset({Capability.CLOSE, Capability.VERIFY_ON_SITE}),
+            (S.HANDLED,),
+        ),
+        Queue("to_close", _("已核查待结案"), DISPATCH_GROUP, frozenset({Capability.CLOSE}), (S.VERIFIED,)),
+        Queue(
+            "to_accept",
+            _("待签收"),
+            HANDLE_GROUP,
+            frozenset({Capability.HANDLE}),
+            (S.DISPATCHED,),
+            where=_own_department,
+        ),
+        Queue(
+            "handling",
+            _("处置中"),
+            HANDLE_GROUP,
+            frozenset({Capability.HANDLE}),
+            (S.ACCEPTED,),
+            where=_own_department,
+        ),
+        Queue("supervised", _("督办案件"), LEAD_GROUP, frozenset({Capability.SUPERVISE}), where=_supervised),
+        Queue("red", _("红灯超时"), LEAD_GROUP, frozenset({Capability.SUPERVISE}), where=_overdue),
+        Queue("all", _("全部案件"), OTHER_GROUP, frozenset({Capability.VIEW_CITY}), sort="-created"),
+        Queue("mine", _("我录入/上报的"), OTHER_GROUP, frozenset(), where=_mine, sort="-created"),
+    ]
+}
 
 # The first queue of this list that a viewer may open is where /console/ takes them.
 DEFAULT_ORDER = ["new", "to_accept", "red", "to_verify", "all", "mine"]

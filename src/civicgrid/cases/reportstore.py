@@ -86,7 +86,9 @@ def case_number(day: str, sequence: int) -> str:
 
 @functools.cache
 def _inserts() -> dict[type, ModelInsert]:
-    return {model: ModelInsert(model) for model in (Case, CaseEvent, CaseDeadline, Notification, CaseFollower)}
+    return {
+        model: ModelInsert(model) for model in (Case, CaseEvent, CaseDeadline, Notification, CaseFollower)
+    }
 
 
 def report_write(rows: ReportRows) -> None:
@@ -118,8 +120,12 @@ def _write_one_statement(rows: ReportRows) -> None:
     """`WITH n (the day's counter), c (the case, numbered from n), x0… (its events and deadline), r (the
     receipt) SELECT the ids` — every row after c points at it through the id the statement gives it."""
     inserts, case, receipt, day = _inserts(), rows.case, rows.receipt, case_day(rows.case)
-    sql, params = inserts[Case].statement(case, source="n", returning=("number",), expressions={
-        "number": ("%s || lpad(n.last::text, greatest(5, length(n.last::text)), '0')", [day])})
+    sql, params = inserts[Case].statement(
+        case,
+        source="n",
+        returning=("number",),
+        expressions={"number": ("%s || lpad(n.last::text, greatest(5, length(n.last::text)), '0')", [day])},
+    )
     parts, params = [f"c AS ({sql})"], [day, *params]
     to_case = {"case_id": ("c.id", [])}
     receipt_links = {"title": ("%s || c.number", [receipt.title])}
@@ -127,14 +133,17 @@ def _write_one_statement(rows: ReportRows) -> None:
         receipt_links |= {**to_case, "link": ("%s || c.number || %s", ["/m/cases/", "/"])}
     children = [*rows.children, receipt]
     for i, obj in enumerate(children):
-        sql, values = inserts[type(obj)].statement(obj, source="c", expressions=receipt_links if obj is receipt
-                                                   else to_case)
+        sql, values = inserts[type(obj)].statement(
+            obj, source="c", expressions=receipt_links if obj is receipt else to_case
+        )
         parts.append(f"x{i} AS ({sql})")
         params += values
     counter = CaseCounter._meta.db_table
-    statement = (f"WITH n (last) AS (UPDATE {counter} SET last = last + 1 WHERE day = %s RETURNING last), "  # noqa: S608
-                 + ", ".join(parts)
-                 + f" SELECT c.id, c.number, {', '.join(f'(SELECT id FROM x{i})' for i in range(len(children)))} FROM c")
+    statement = (
+        f"WITH n (last) AS (UPDATE {counter} SET last = last + 1 WHERE day = %s RETURNING last), "  # noqa: S608
+        + ", ".join(parts)
+        + f" SELECT c.id, c.number, {', '.join(f'(SELECT id FROM x{i})' for i in range(len(children)))} FROM c"
+    )
     with prepared_cursor() as cursor:
         cursor.execute(statement, params)
         row = cursor.fetchone()
@@ -179,10 +188,15 @@ def case_lock(case: Case) -> None:
     """Lock the case's row until the transaction ends and read into `case` what a me-too needs
     (LOCKED_FIELDS, whatever `case` had loaded)."""
     t = connection.ops.quote_name
-    lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""  # SQLite: the transaction holds everything
+    lock = (
+        " FOR UPDATE" if connection.vendor == "postgresql" else ""
+    )  # SQLite: the transaction holds everything
     with prepared_cursor() as cursor:
-        cursor.execute(f"SELECT {t('status')}, {t('reporter_id')}, {t('me_too_count')} "  # noqa: S608
-                       f"FROM {t(Case._meta.db_table)} WHERE {t('id')} = %s{lock}", [case.pk])
+        cursor.execute(
+            f"SELECT {t('status')}, {t('reporter_id')}, {t('me_too_count')} "  # noqa: S608
+            f"FROM {t(Case._meta.db_table)} WHERE {t('id')} = %s{lock}",
+            [case.pk],
+        )
         row = cursor.fetchone()
     if row is None:
         raise Case.DoesNotExist(f"case {case.pk}")
@@ -198,18 +212,30 @@ def me_too_write(*, event: CaseEvent, follower: CaseFollower, sources: frozenset
     `sources`."""
     inserts, t, case = _inserts(), connection.ops.quote_name, event.case
     statuses = sorted(sources)
-    count = (f"UPDATE {t(Case._meta.db_table)} SET {t('me_too_count')} = {t('me_too_count')} + 1 "  # noqa: S608
-             f"WHERE {t('id')} = %s AND {t('status')} IN ({', '.join(['%s'] * len(statuses))}) "
-             f"RETURNING {t('id')}, {t('status')}, {t('me_too_count')}")
+    count = (
+        f"UPDATE {t(Case._meta.db_table)} SET {t('me_too_count')} = {t('me_too_count')} + 1 "  # noqa: S608
+        f"WHERE {t('id')} = %s AND {t('status')} IN ({', '.join(['%s'] * len(statuses))}) "
+        f"RETURNING {t('id')}, {t('status')}, {t('me_too_count')}"
+    )
     with prepared_cursor() as cursor:
         if connection.vendor == "postgresql":
             follow_sql, follow_params = inserts[CaseFollower].statement(
-                follower, source="u", expressions={"case_id": ("u.id", [])}, on_conflict_ignore=True)
-            event_sql, event_params = inserts[CaseEvent].statement(event, source="u", expressions={
-                "case_id": ("u.id", []), "from_status": ("u.status", []), "to_status": ("u.status", [])})
-            cursor.execute(f"WITH u AS ({count}), f AS ({follow_sql}), e AS ({event_sql}) "
-                           f"SELECT u.status, u.me_too_count, (SELECT id FROM e) FROM u",
-                           [case.pk, *statuses, *follow_params, *event_params])
+                follower, source="u", expressions={"case_id": ("u.id", [])}, on_conflict_ignore=True
+            )
+            event_sql, event_params = inserts[CaseEvent].statement(
+                event,
+                source="u",
+                expressions={
+                    "case_id": ("u.id", []),
+                    "from_status": ("u.status", []),
+                    "to_status": ("u.status", []),
+                },
+            )
+            cursor.execute(
+                f"WITH u AS ({count}), f AS ({follow_sql}), e AS ({event_sql}) "
+                f"SELECT u.status, u.me_too_count, (SELECT id FROM e) FROM u",
+                [case.pk, *statuses, *follow_params, *event_params],
+            )
             row = cursor.fetchone()
             if row is None:
                 return None
@@ -232,7 +258,9 @@ def me_too_write(*, event: CaseEvent, follower: CaseFollower, sources: frozenset
 def me_too_write_orm(*, event: CaseEvent, follower: CaseFollower, sources: frozenset[str]) -> str | None:
     """The same rows through the ORM: the oracle `me_too_write` is tested against."""
     case = event.case
-    row = Case.objects.select_for_update().filter(pk=case.pk, status__in=sources).values_list("status").first()
+    row = (
+        Case.objects.select_for_update().filter(pk=case.pk, status__in=sources).values_list("status").first()
+    )
     if row is None:
         return None
     Case.objects.filter(pk=case.pk).update(me_too_count=F("me_too_count") + 1)
@@ -253,15 +281,25 @@ def box_around(lat: float, lon: float, radius_m: float) -> tuple[float, float, f
     return lon - dlon, lat - dlat, lon + dlon, lat + dlat
 
 
-def duplicate_candidates(*, category_id: int, statuses: list[str], box: tuple[float, float, float, float],
-                         since) -> list[tuple[int, float, float, str, str]]:
+def duplicate_candidates(
+    *, category_id: int, statuses: list[str], box: tuple[float, float, float, float], since
+) -> list[tuple[int, float, float, str, str]]:
     """(id, lat, lon, number, status, me_too_count) of the first 200 cases of the category in the box created since
     `since`, in one of `statuses` and not themselves duplicates, oldest first."""
     min_lon, min_lat, max_lon, max_lat = box
     with prepared_cursor() as cursor:
-        cursor.execute(_candidates_sql(len(statuses)), [
-            category_id, *statuses, min_lon, max_lon, min_lat, max_lat,
-            connection.ops.adapt_datetimefield_value(since)])
+        cursor.execute(
+            _candidates_sql(len(statuses)),
+            [
+                category_id,
+                *statuses,
+                min_lon,
+                max_lon,
+                min_lat,
+                max_lat,
+                connection.ops.adapt_datetimefield_value(since),
+            ],
+        )
         return cursor.fetchall()
 
 
@@ -272,11 +310,13 @@ def _candidates_sql(n_statuses: int) -> str:
     # SQLite without ANALYZE statistics would take case_dup_idx (category, created_at) and read every
     # case of the category from the last 72 h; the box on the partial case_near_idx reads a handful.
     hint = " INDEXED BY case_near_idx" if connection.vendor == "sqlite" else ""
-    return (f"SELECT {t('id')}, {t('lat')}, {t('lon')}, {t('number')}, {t('status')}, {t('me_too_count')} "  # noqa: S608
-            f"FROM {t(Case._meta.db_table)}{hint} "
-            f"WHERE {t('category_id')} = %s AND {t('status')} IN ({statuses}) AND {t('duplicate_of_id')} IS NULL "
-            f"AND {t('lon')} >= %s AND {t('lon')} <= %s AND {t('lat')} >= %s AND {t('lat')} <= %s "
-            f"AND {t('created_at')} >= %s ORDER BY {t('created_at')} LIMIT 200")
+    return (
+        f"SELECT {t('id')}, {t('lat')}, {t('lon')}, {t('number')}, {t('status')}, {t('me_too_count')} "  # noqa: S608
+        f"FROM {t(Case._meta.db_table)}{hint} "
+        f"WHERE {t('category_id')} = %s AND {t('status')} IN ({statuses}) AND {t('duplicate_of_id')} IS NULL "
+        f"AND {t('lon')} >= %s AND {t('lon')} <= %s AND {t('lat')} >= %s AND {t('lat')} <= %s "
+        f"AND {t('created_at')} >= %s ORDER BY {t('created_at')} LIMIT 200"
+    )
 
 
 def duplicate_box_lock(*, category_id: int, lat: float, lon: float, radius_m: float) -> None:
@@ -301,8 +341,11 @@ def duplicate_box_keys(*, category_id: int, lat: float, lon: float, radius_m: fl
     """The lock keys (signed 64-bit, ascending) of the squares the report's duplicate box touches."""
     side = 2 * radius_m / METRES_PER_DEGREE  # degrees; squares are taller than wide away from the equator
     min_lon, min_lat, max_lon, max_lat = box_around(lat, lon, radius_m)
-    squares = [(x, y) for x in range(math.floor(min_lon / side), math.floor(max_lon / side) + 1)
-               for y in range(math.floor(min_lat / side), math.floor(max_lat / side) + 1)]
+    squares = [
+        (x, y)
+        for x in range(math.floor(min_lon / side), math.floor(max_lon / side) + 1)
+        for y in range(math.floor(min_lat / side), math.floor(max_lat / side) + 1)
+    ]
     return sorted(_lock_key(f"duplicate-box:{category_id}:{x}:{y}") for x, y in squares)
 
 

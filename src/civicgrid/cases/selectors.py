@@ -18,8 +18,14 @@ from civicgrid.grids.models import Street
 from civicgrid.grids.selectors import parse_bbox
 from civicgrid.taxonomy.models import Category
 
-SORTS = {"created": "created_at", "-created": "-created_at", "due": "due_at", "-due": "-due_at",
-         "number": "number", "-number": "-number"}
+SORTS = {
+    "created": "created_at",
+    "-created": "-created_at",
+    "due": "due_at",
+    "-due": "-due_at",
+    "number": "number",
+    "-number": "-number",
+}
 
 
 class CaseFilter(Schema):
@@ -57,8 +63,9 @@ def department_from_code(code: str | None) -> Department | None:
         return None
     department = Department.objects.filter(code=code).first()
     if department is None:
-        raise DomainError("department_unknown", f"未知的部门 {code!r}", f"unknown department {code!r}",
-                          field="department")
+        raise DomainError(
+            "department_unknown", f"未知的部门 {code!r}", f"unknown department {code!r}", field="department"
+        )
     return department
 
 
@@ -94,11 +101,15 @@ def filter_cases(qs: QuerySet[Case], f: CaseFilter, *, now: datetime) -> QuerySe
 
 def case_list(qs: QuerySet[Case], f: CaseFilter, *, now: datetime) -> list[Case]:
     if f.sort not in SORTS:
-        raise DomainError("sort_invalid", f"排序只能是 {', '.join(SORTS)}", f"sort must be one of {', '.join(SORTS)}",
-                          field="sort")
+        raise DomainError(
+            "sort_invalid",
+            f"排序只能是 {', '.join(SORTS)}",
+            f"sort must be one of {', '.join(SORTS)}",
+            field="sort",
+        )
     limit = min(max(f.limit, 1), 200)
     qs = filter_cases(qs, f, now=now).select_related("category", "cell", "street", "department")
-    return list(qs.order_by(SORTS[f.sort], "-id")[max(f.offset, 0): max(f.offset, 0) + limit])
+    return list(qs.order_by(SORTS[f.sort], "-id")[max(f.offset, 0) : max(f.offset, 0) + limit])
 
 
 @dataclass
@@ -111,9 +122,13 @@ class FilterOptions:
 
 
 def filter_options(*, with_departments: bool) -> FilterOptions:
-    categories = list(Category.objects.active().only("kind", "code", "name", "major_name").order_by("code", "kind"))
+    categories = list(
+        Category.objects.active().only("kind", "code", "name", "major_name").order_by("code", "kind")
+    )
     streets = list(Street.objects.only("code", "name").order_by("code"))
-    departments = list(Department.objects.filter(active=True).only("code", "name")) if with_departments else []
+    departments = (
+        list(Department.objects.filter(active=True).only("code", "name")) if with_departments else []
+    )
     return FilterOptions(categories=categories, streets=streets, departments=departments)
 
 
@@ -127,8 +142,13 @@ class CaseDetail:
 
 
 def _photo_dict(p: CasePhoto) -> dict:
-    return {"stage": p.stage, "url": p.public.url, "thumbnail": p.thumbnail.url, "width": p.width,
-            "height": p.height}
+    return {
+        "stage": p.stage,
+        "url": p.public.url,
+        "thumbnail": p.thumbnail.url,
+        "width": p.width,
+        "height": p.height,
+    }
 
 
 def case_detail(case: Case) -> CaseDetail:
@@ -140,25 +160,47 @@ def case_detail(case: Case) -> CaseDetail:
         if p.event_id:
             by_event[p.event_id].append(p.public.url)
     deadlines = [
-        {"step": d.step, "started_at": d.started_at, "due_at": d.due_at, "limit_hours": d.limit_hours,
-         "extended_hours": d.extended_hours, "unit": d.unit, "completed_at": d.completed_at, "on_time": d.on_time}
+        {
+            "step": d.step,
+            "started_at": d.started_at,
+            "due_at": d.due_at,
+            "limit_hours": d.limit_hours,
+            "extended_hours": d.extended_hours,
+            "unit": d.unit,
+            "completed_at": d.completed_at,
+            "on_time": d.on_time,
+        }
         for d in CaseDeadline.objects.filter(case=case).order_by("started_at", "id")
     ]
     duplicates = list(case.duplicates.exclude(number=None).values_list("number", flat=True))
-    return CaseDetail(events=events, deadlines=deadlines, photos=[_photo_dict(p) for p in photos],
-                      event_photos=dict(by_event), duplicates=duplicates)
+    return CaseDetail(
+        events=events,
+        deadlines=deadlines,
+        photos=[_photo_dict(p) for p in photos],
+        event_photos=dict(by_event),
+        duplicates=duplicates,
+    )
 
 
 # --- public (masked) ---------------------------------------------------------------------------------
 
-PUBLIC_ACTIONS = {Action.REPORT, Action.REGISTER, Action.DISPATCH, Action.FEEDBACK, Action.CLOSE, Action.REWORK,
-                  Action.REJECT}
+PUBLIC_ACTIONS = {
+    Action.REPORT,
+    Action.REGISTER,
+    Action.DISPATCH,
+    Action.FEEDBACK,
+    Action.CLOSE,
+    Action.REWORK,
+    Action.REJECT,
+}
 
 
 def public_case(number: str) -> Case:
     case = Case.objects.public().select_related("category", "street").filter(number=number).first()
     if case is None:
-        raise NotFound("case_not_found", f"案件 {number} 不存在或未公开", f"case {number} not found", field="number")
+        raise NotFound(
+            "case_not_found", f"案件 {number} 不存在或未公开", f"case {number} not found", field="number"
+        )
     return case
 
 
@@ -171,7 +213,7 @@ def public_case_list(f: PublicCaseFilter) -> list[Case]:
     if f.category:
         qs = qs.filter(category_q(f.category))
     limit = min(max(f.limit, 1), 200)
-    return list(qs.order_by("-created_at", "-id")[max(f.offset, 0): max(f.offset, 0) + limit])
+    return list(qs.order_by("-created_at", "-id")[max(f.offset, 0) : max(f.offset, 0) + limit])
 
 
 def public_out(case: Case, *, timeline: bool) -> dict:
@@ -179,25 +221,41 @@ def public_out(case: Case, *, timeline: bool) -> dict:
     steps, photos = [], []
     if timeline:
         steps = [
-            {"action": e.action, "label": e.get_action_display(), "status": e.to_status, "at": e.created_at,
-             "department": e.department.name if e.department_id else None}
-            for e in case.events.filter(action__in=PUBLIC_ACTIONS).select_related("department")
+            {
+                "action": e.action,
+                "label": e.get_action_display(),
+                "status": e.to_status,
+                "at": e.created_at,
+                "department": e.department.name if e.department_id else None,
+            }
+            for e in case.events.filter(action__in=PUBLIC_ACTIONS)
+            .select_related("department")
             .order_by("created_at", "id")
         ]
         photos = [p.public.url for p in case.photos.filter(stage=PhotoStage.FEEDBACK)]
     # The public sees the place to about 10 m, enough to recognise it, not to pin a doorway.
     return {
-        "number": case.number, "status": case.status, "status_label": case.get_status_display(),
-        "category_name": case.category.name if case.category_id else None, "description": case.description,
-        "address": case.address, "lat": round(case.lat, 4), "lon": round(case.lon, 4),
-        "street": case.street.name if case.street_id else None, "me_too_count": case.me_too_count,
-        "created_at": case.created_at, "closed_at": case.closed_at, "timeline": steps, "result_photos": photos,
+        "number": case.number,
+        "status": case.status,
+        "status_label": case.get_status_display(),
+        "category_name": case.category.name if case.category_id else None,
+        "description": case.description,
+        "address": case.address,
+        "lat": round(case.lat, 4),
+        "lon": round(case.lon, 4),
+        "street": case.street.name if case.street_id else None,
+        "me_too_count": case.me_too_count,
+        "created_at": case.created_at,
+        "closed_at": case.closed_at,
+        "timeline": steps,
+        "result_photos": photos,
     }
 
 
 def overdue_open_deadlines(now: datetime, limit: int = 500) -> QuerySet[CaseDeadline]:
-    return (CaseDeadline.objects.filter(completed_at__isnull=True, due_at__lt=now, overdue_notified=False)
-            .select_related("case")[:limit])
+    return CaseDeadline.objects.filter(
+        completed_at__isnull=True, due_at__lt=now, overdue_notified=False
+    ).select_related("case")[:limit]
 
 
 def status_in_sql(statuses) -> str:

@@ -20,15 +20,31 @@ def scan_overdue() -> int:
     for deadline in overdue_open_deadlines(now):
         with transaction.atomic():
             # Claim the deadline first: two workers never notify the same red light twice.
-            if not CaseDeadline.objects.filter(pk=deadline.pk, overdue_notified=False).update(overdue_notified=True):
+            if not CaseDeadline.objects.filter(pk=deadline.pk, overdue_notified=False).update(
+                overdue_notified=True
+            ):
                 continue
             case = deadline.case
-            recipients = list(User.objects.filter(department_id=case.department_id, is_active=True,
-                                                  role__in=[Role.HANDLER, Role.DEPARTMENT_ADMIN])) \
-                if case.department_id else []
+            recipients = (
+                list(
+                    User.objects.filter(
+                        department_id=case.department_id,
+                        is_active=True,
+                        role__in=[Role.HANDLER, Role.DEPARTMENT_ADMIN],
+                    )
+                )
+                if case.department_id
+                else []
+            )
             for user in [*recipients, *leaders]:
-                notify(recipient=user, kind="case_overdue", title=f"案件超期（红灯）{case.number}",
-                       body=f"{deadline.get_step_display()}环节已超过时限", case_id=case.pk,
-                       link=f"/console/cases/{case.number}/", dedupe_key=f"overdue:{deadline.pk}:{user.pk}")
+                notify(
+                    recipient=user,
+                    kind="case_overdue",
+                    title=f"案件超期（红灯）{case.number}",
+                    body=f"{deadline.get_step_display()}环节已超过时限",
+                    case_id=case.pk,
+                    link=f"/console/cases/{case.number}/",
+                    dedupe_key=f"overdue:{deadline.pk}:{user.pk}",
+                )
             count += 1
     return count

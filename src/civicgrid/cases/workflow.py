@@ -73,20 +73,36 @@ MOVES: dict[str, Move] = {
     Action.REJECT: Move(frozenset({S.REPORTED}), S.REJECTED, Capability.REGISTER, note_required=True),
     Action.DISPATCH: Move(frozenset({S.REGISTERED, S.RETURNED}), S.DISPATCHED, Capability.DISPATCH),
     Action.ACCEPT: Move(frozenset({S.DISPATCHED}), S.ACCEPTED, Capability.HANDLE, Scope.DEPARTMENT),
-    Action.RETURN: Move(frozenset({S.DISPATCHED, S.ACCEPTED}), S.RETURNED, Capability.HANDLE, Scope.DEPARTMENT,
-                        note_required=True),
-    Action.REQUEST_EXTENSION: Move(frozenset({S.DISPATCHED, S.ACCEPTED}), None, Capability.HANDLE,
-                                   Scope.DEPARTMENT, note_required=True),
+    Action.RETURN: Move(
+        frozenset({S.DISPATCHED, S.ACCEPTED}),
+        S.RETURNED,
+        Capability.HANDLE,
+        Scope.DEPARTMENT,
+        note_required=True,
+    ),
+    Action.REQUEST_EXTENSION: Move(
+        frozenset({S.DISPATCHED, S.ACCEPTED}), None, Capability.HANDLE, Scope.DEPARTMENT, note_required=True
+    ),
     Action.APPROVE_EXTENSION: Move(TIMED_OPEN, None, Capability.APPROVE_EXTENSION),
     Action.REFUSE_EXTENSION: Move(TIMED_OPEN, None, Capability.APPROVE_EXTENSION, note_required=True),
-    Action.FEEDBACK: Move(frozenset({S.ACCEPTED}), S.HANDLED, Capability.HANDLE, Scope.DEPARTMENT,
-                          note_required=True),
+    Action.FEEDBACK: Move(
+        frozenset({S.ACCEPTED}), S.HANDLED, Capability.HANDLE, Scope.DEPARTMENT, note_required=True
+    ),
     Action.VERIFY: Move(frozenset({S.HANDLED}), S.VERIFIED, Capability.CLOSE, Scope.CELL_OR_ANY),
-    Action.REWORK: Move(frozenset({S.HANDLED, S.VERIFIED}), S.ACCEPTED, Capability.CLOSE, Scope.CELL_OR_ANY,
-                        note_required=True),
+    Action.REWORK: Move(
+        frozenset({S.HANDLED, S.VERIFIED}),
+        S.ACCEPTED,
+        Capability.CLOSE,
+        Scope.CELL_OR_ANY,
+        note_required=True,
+    ),
     Action.CLOSE: Move(frozenset({S.VERIFIED}), S.CLOSED, Capability.CLOSE),
-    Action.HANG: Move(frozenset({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.RETURNED}), S.LONG_TERM,
-                      Capability.DISPATCH, note_required=True),
+    Action.HANG: Move(
+        frozenset({S.REGISTERED, S.DISPATCHED, S.ACCEPTED, S.RETURNED}),
+        S.LONG_TERM,
+        Capability.DISPATCH,
+        note_required=True,
+    ),
     Action.RESUME: Move(frozenset({S.LONG_TERM}), S.REGISTERED, Capability.DISPATCH),
     Action.SUPERVISE: Move(frozenset(OPEN_STATUSES), None, Capability.SUPERVISE),
     Action.RATE: Move(frozenset({S.CLOSED}), None, None, Scope.REPORTER),
@@ -100,12 +116,22 @@ ARRIVALS: dict[str, Move] = {
 }
 
 ACTION_LABELS_EN = {
-    Action.REGISTER: "register", Action.REJECT: "reject", Action.DISPATCH: "dispatch", Action.ACCEPT: "accept",
-    Action.RETURN: "return", Action.REQUEST_EXTENSION: "request an extension",
-    Action.APPROVE_EXTENSION: "approve the extension", Action.REFUSE_EXTENSION: "refuse the extension",
-    Action.FEEDBACK: "feed back", Action.VERIFY: "verify", Action.REWORK: "send back for rework",
-    Action.CLOSE: "close", Action.HANG: "put on the long-term list", Action.RESUME: "resume",
-    Action.SUPERVISE: "supervise", Action.RATE: "rate",
+    Action.REGISTER: "register",
+    Action.REJECT: "reject",
+    Action.DISPATCH: "dispatch",
+    Action.ACCEPT: "accept",
+    Action.RETURN: "return",
+    Action.REQUEST_EXTENSION: "request an extension",
+    Action.APPROVE_EXTENSION: "approve the extension",
+    Action.REFUSE_EXTENSION: "refuse the extension",
+    Action.FEEDBACK: "feed back",
+    Action.VERIFY: "verify",
+    Action.REWORK: "send back for rework",
+    Action.CLOSE: "close",
+    Action.HANG: "put on the long-term list",
+    Action.RESUME: "resume",
+    Action.SUPERVISE: "supervise",
+    Action.RATE: "rate",
 }
 
 
@@ -153,7 +179,9 @@ class MoveStore:
         return deadlines.deadline_extend(case=case, deadline=deadline, hours=hours)
 
     def extension_pending(self, case: Case) -> ExtensionRequest | None:
-        return case.extension_requests.select_related("deadline").filter(status=ExtensionStatus.PENDING).first()
+        return (
+            case.extension_requests.select_related("deadline").filter(status=ExtensionStatus.PENDING).first()
+        )
 
     def extension_add(self, values: dict) -> None:
         """A new ExtensionRequest row of these values (by field name)."""
@@ -223,12 +251,16 @@ def check_actor(move: Move, action: str, case: Case, actor: User | None) -> None
     if refusal == "login":
         raise PermissionDenied("forbidden_role", f"需要登录才能{label_zh}", f"sign in to {label_en}")
     if refusal == "reporter":
-        raise PermissionDenied("forbidden_reporter", f"只有上报人可以{label_zh}",
-                               f"only the reporter may {label_en} this case")
+        raise PermissionDenied(
+            "forbidden_reporter", f"只有上报人可以{label_zh}", f"only the reporter may {label_en} this case"
+        )
     if refusal == "role":
         raise PermissionDenied("forbidden_role", f"您的角色不能{label_zh}", f"your role may not {label_en}")
-    raise PermissionDenied("forbidden_department", f"该案件不属于您的部门，不能{label_zh}",
-                           f"this case is not your department's: you may not {label_en} it")
+    raise PermissionDenied(
+        "forbidden_department",
+        f"该案件不属于您的部门，不能{label_zh}",
+        f"this case is not your department's: you may not {label_en} it",
+    )
 
 
 def check_state(move: Move, action: str, case: Case) -> None:
@@ -244,15 +276,24 @@ def check_state(move: Move, action: str, case: Case) -> None:
 # --- the choke point --------------------------------------------------------------------------------
 
 
-def case_transition(*, case: Case, action: str, actor: User | None, note: str = "",
-                    payload: MoveInput | None = None, system: bool = False) -> CaseEvent:
+def case_transition(
+    *,
+    case: Case,
+    action: str,
+    actor: User | None,
+    note: str = "",
+    payload: MoveInput | None = None,
+    system: bool = False,
+) -> CaseEvent:
     """Perform one move on a case (see MOVES); refused moves raise and change nothing.
 
     `system=True` is for moves the platform makes itself (auto-registration of a grid member's
     report, auto-dispatch): the state is still checked, the role is not.
     """
     if action not in MOVES:
-        raise DomainError("unknown_action", f"未知的操作 {action!r}", f"unknown action {action!r}", field="action")
+        raise DomainError(
+            "unknown_action", f"未知的操作 {action!r}", f"unknown action {action!r}", field="action"
+        )
     move = MOVES[action]
     payload = payload or MoveInput()
     note = (note or "").strip()
@@ -261,25 +302,44 @@ def case_transition(*, case: Case, action: str, actor: User | None, note: str = 
         check_state(move, action, case)
         if not system:
             check_actor(move, action, case, actor)
-        values, extra = move_apply(case=case, action=action, actor=actor, note=note, payload=payload,
-                                   at=clock.now(), store=DATABASE)
+        values, extra = move_apply(
+            case=case, action=action, actor=actor, note=note, payload=payload, at=clock.now(), store=DATABASE
+        )
         case.save()
         event = CaseEvent.objects.create(**values)
         if payload.photos:
             from civicgrid.cases.photostore import photos_store
 
-            photos_store(case=case, event=event, photos=payload.photos, stage=extra.get("photo_stage",
-                                                                                       PhotoStage.FEEDBACK))
+            photos_store(
+                case=case,
+                event=event,
+                photos=payload.photos,
+                stage=extra.get("photo_stage", PhotoStage.FEEDBACK),
+            )
         hooks.run(action, case, event)
         for follow_up in extra.get("then", ()):
-            case_transition(case=case, action=follow_up.action, actor=None, note=follow_up.note,
-                            payload=follow_up.payload, system=True)
+            case_transition(
+                case=case,
+                action=follow_up.action,
+                actor=None,
+                note=follow_up.note,
+                payload=follow_up.payload,
+                system=True,
+            )
         _notify(case, action, event)
     return event
 
 
-def move_apply(*, case: Case, action: str, actor: User | None, note: str, payload: MoveInput, at: datetime,
-               store: MoveStore) -> tuple[dict, dict]:
+def move_apply(
+    *,
+    case: Case,
+    action: str,
+    actor: User | None,
+    note: str,
+    payload: MoveInput,
+    at: datetime,
+    store: MoveStore,
+) -> tuple[dict, dict]:
     """The move's effect: the case changed in memory, the other rows through `store`; returns the
     values of its CaseEvent and what the effect said besides ("then": the follow-up moves, "photo_stage").
 
@@ -289,8 +349,12 @@ def move_apply(*, case: Case, action: str, actor: User | None, note: str, payloa
     move = MOVES[action]
     check_state(move, action, case)  # case_transition checked it before the actor; the bulk history did not
     if move.note_required and not note:
-        raise DomainError("note_required", f"{Action(action).label}需要填写说明/理由",
-                          f"a note (reason) is required to {ACTION_LABELS_EN.get(action, action)}", field="note")
+        raise DomainError(
+            "note_required",
+            f"{Action(action).label}需要填写说明/理由",
+            f"a note (reason) is required to {ACTION_LABELS_EN.get(action, action)}",
+            field="note",
+        )
     from_status = case.status
     effect = EFFECTS.get(action)
     extra = effect(case, actor, note, payload, at, store) if effect else {}
@@ -299,9 +363,17 @@ def move_apply(*, case: Case, action: str, actor: User | None, note: str, payloa
     elif extra.get("status"):
         case.status = extra["status"]
     event = dict(
-        case=case, action=action, from_status=from_status, to_status=case.status, actor=actor,
-        actor_role=(actor.role if actor else "system"), department=extra.get("department"),
-        note=note, data={**payload.data, **extra.get("data", {})}, on_time=extra.get("on_time"), created_at=at,
+        case=case,
+        action=action,
+        from_status=from_status,
+        to_status=case.status,
+        actor=actor,
+        actor_role=(actor.role if actor else "system"),
+        department=extra.get("department"),
+        note=note,
+        data={**payload.data, **extra.get("data", {})},
+        on_time=extra.get("on_time"),
+        created_at=at,
     )
     return event, extra
 
@@ -323,17 +395,28 @@ def case_report(*, case: Case, original: Case | None, data: dict) -> reportstore
     if not case._state.adding:
         raise ValueError("case_report writes a new case")
     reporter = case.reporter
-    if original is not None and case_me_too(case=original, user=reporter, at=case.created_at, by_report=True) is None:
+    if (
+        original is not None
+        and case_me_too(case=original, user=reporter, at=case.created_at, by_report=True) is None
+    ):
         original = None
     first = _FirstClock()
-    events = [CaseEvent(**values) for values in report_apply(case=case, original=original, data=data, store=first)]
+    events = [
+        CaseEvent(**values) for values in report_apply(case=case, original=original, data=data, store=first)
+    ]
     if original is None:
-        receipt = notification_draft(recipient=reporter, kind="case_progress", title=RECEIPT_TITLE,
-                                     body="我们会尽快核实处理。")
+        receipt = notification_draft(
+            recipient=reporter, kind="case_progress", title=RECEIPT_TITLE, body="我们会尽快核实处理。"
+        )
     else:
-        receipt = notification_draft(recipient=reporter, kind="case_progress", title=RECEIPT_TITLE,
-                                     body=f"附近已有相同问题 {original.number}，已为您关注该案件。",
-                                     case_id=original.pk, link=f"/m/cases/{original.number}/")
+        receipt = notification_draft(
+            recipient=reporter,
+            kind="case_progress",
+            title=RECEIPT_TITLE,
+            body=f"附近已有相同问题 {original.number}，已为您关注该案件。",
+            case_id=original.pk,
+            link=f"/m/cases/{original.number}/",
+        )
     rows = reportstore.ReportRows(case=case, events=events, deadline=first.deadline, receipt=receipt)
     reportstore.report_write(rows)
     for event in events:
@@ -357,20 +440,42 @@ def report_apply(*, case: Case, original: Case | None, data: dict, store: MoveSt
     at, reporter = case.created_at, case.reporter
     report = ARRIVALS[Action.REPORT]
     case.status = report.target
-    events = [dict(case=case, action=Action.REPORT, from_status="", to_status=case.status, actor=reporter,
-                   actor_role=reporter.role, created_at=at, data=data)]
+    events = [
+        dict(
+            case=case,
+            action=Action.REPORT,
+            from_status="",
+            to_status=case.status,
+            actor=reporter,
+            actor_role=reporter.role,
+            created_at=at,
+            data=data,
+        )
+    ]
     if original is None:
         store.clock_start(case, Step.REGISTER, at)
         return events
     merge = ARRIVALS[Action.MERGE]
     check_state(merge, Action.MERGE, case)
     case.status, case.duplicate_of = merge.target, original
-    events.append(dict(case=case, action=Action.MERGE, from_status=report.target, to_status=case.status,
-                       actor=None, actor_role="system", created_at=at, data={"original": original.number}))
+    events.append(
+        dict(
+            case=case,
+            action=Action.MERGE,
+            from_status=report.target,
+            to_status=case.status,
+            actor=None,
+            actor_role="system",
+            created_at=at,
+            data={"original": original.number},
+        )
+    )
     return events
 
 
-def case_me_too(*, case: Case, user: User, at: datetime | None = None, by_report: bool = False) -> CaseEvent | None:
+def case_me_too(
+    *, case: Case, user: User, at: datetime | None = None, by_report: bool = False
+) -> CaseEvent | None:
     """附议: one more report of an open case, whose reporter then follows it.
 
     From the "me too" button it counts once per person and never for the case's own reporter, and a
@@ -403,8 +508,15 @@ def me_too_apply(*, case: Case, user: User, at: datetime) -> tuple[dict, dict]:
     """What a me-too (附议) does to its open case, in memory: one more report counted; returns the
     values of its CaseEvent and of the CaseFollower row of `user`."""
     case.me_too_count += 1
-    event = dict(case=case, action=Action.ME_TOO, from_status=case.status, to_status=case.status, actor=user,
-                 actor_role=user.role, created_at=at)
+    event = dict(
+        case=case,
+        action=Action.ME_TOO,
+        from_status=case.status,
+        to_status=case.status,
+        actor=user,
+        actor_role=user.role,
+        created_at=at,
+    )
     return event, dict(case=case, user=user, created_at=at)
 
 
@@ -416,8 +528,12 @@ Effect = Callable[[Case, "User | None", str, MoveInput, datetime, MoveStore], di
 def _register(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
     category = p.category or case.category
     if category is None:
-        raise DomainError("category_required", "立案前必须确定问题分类", "choose a category before registering",
-                          field="category")
+        raise DomainError(
+            "category_required",
+            "立案前必须确定问题分类",
+            "choose a category before registering",
+            field="category",
+        )
     if p.category is not None:
         case.category = p.category
         case.urgency = p.urgency or p.category.default_urgency
@@ -431,8 +547,12 @@ def _register(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> di
     then = []
     if routed is not None and category.auto_dispatch:
         then.append(FollowUp(Action.DISPATCH, "自动派遣 auto-dispatch", MoveInput(department=routed)))
-    return {"on_time": on_time, "department": routed, "then": then,
-            "data": {"category": category.code, "routed_department": routed.code if routed else None}}
+    return {
+        "on_time": on_time,
+        "department": routed,
+        "then": then,
+        "data": {"category": category.code, "routed_department": routed.code if routed else None},
+    }
 
 
 def _reject(case: Case, actor, note, p, at, store: MoveStore) -> dict:
@@ -442,18 +562,31 @@ def _reject(case: Case, actor, note, p, at, store: MoveStore) -> dict:
 def _dispatch(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
     department = p.department or case.routed_department
     if department is None:
-        raise DomainError("department_required", "请选择处置部门", "choose the department to dispatch to",
-                          field="department")
+        raise DomainError(
+            "department_required",
+            "请选择处置部门",
+            "choose the department to dispatch to",
+            field="department",
+        )
     if not department.active:
-        raise DomainError("department_inactive", f"部门“{department.name}”已停用", f"{department.name} is inactive",
-                          field="department")
+        raise DomainError(
+            "department_inactive",
+            f"部门“{department.name}”已停用",
+            f"{department.name} is inactive",
+            field="department",
+        )
     on_time = store.clock_finish(case, at)
     case.department = department
     case.dispatched_at = at
     store.clock_start(case, Step.HANDLE, at)
-    return {"on_time": on_time, "department": department,
-            "data": {"department": department.code,
-                     "routed": case.routed_department_id == department.pk if case.routed_department_id else None}}
+    return {
+        "on_time": on_time,
+        "department": department,
+        "data": {
+            "department": department.code,
+            "routed": case.routed_department_id == department.pk if case.routed_department_id else None,
+        },
+    }
 
 
 def _accept(case: Case, actor, note, p, at, store: MoveStore) -> dict:
@@ -476,7 +609,9 @@ def _request_extension(case: Case, actor, note, p: MoveInput, at, store: MoveSto
         raise Conflict("no_deadline", "当前环节没有时限", "the current step has no time limit")
     if store.extension_pending(case) is not None:
         raise Conflict("extension_pending", "已有待审批的延期申请", "an extension request is already pending")
-    store.extension_add(dict(case=case, deadline=deadline, hours=hours, reason=note, requested_by=actor, created_at=at))
+    store.extension_add(
+        dict(case=case, deadline=deadline, hours=hours, reason=note, requested_by=actor, created_at=at)
+    )
     return {"department": case.department, "data": {"hours": str(hours), "due_at": _local(deadline.due_at)}}
 
 
@@ -544,13 +679,21 @@ def _supervise(case: Case, actor, note, p, at, store: MoveStore) -> dict:
 
 def _rate(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
     if p.rating not in Rating.values:
-        raise DomainError("rating_invalid", "请选择满意、基本满意或不满意", "rating must be satisfied, basically or "
-                          "unsatisfied", field="rating")
+        raise DomainError(
+            "rating_invalid",
+            "请选择满意、基本满意或不满意",
+            "rating must be satisfied, basically or unsatisfied",
+            field="rating",
+        )
     if case.rated_at is not None and case.closed_at is not None and case.rated_at >= case.closed_at:
         raise Conflict("already_rated", "您已评价过本次办理结果", "you have already rated this result")
     case.rating, case.rating_comment, case.rated_at = p.rating, note[:500], at
     data = {"rating": p.rating}
-    if p.rating == Rating.UNSATISFIED and case.reopen_count < settings.CIVICGRID_REOPEN_LIMIT and case.department_id:
+    if (
+        p.rating == Rating.UNSATISFIED
+        and case.reopen_count < settings.CIVICGRID_REOPEN_LIMIT
+        and case.department_id
+    ):
         # 不满意 → 重办: back to the same department with a fresh handling limit.
         case.reopen_count += 1
         case.closed_at = None
@@ -570,8 +713,12 @@ def _positive_hours(value) -> Decimal:
     except (InvalidOperation, TypeError, ValueError):
         hours = Decimal(0)
     if not hours.is_finite() or not Decimal("0.01") <= hours <= 2000:
-        raise DomainError("hours_invalid", "延期时长应为 0.01–2000 之间的小时数", "hours must be between 0.01 and 2000",
-                          field="hours")
+        raise DomainError(
+            "hours_invalid",
+            "延期时长应为 0.01–2000 之间的小时数",
+            "hours must be between 0.01 and 2000",
+            field="hours",
+        )
     return hours.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)  # what is stored is what was approved
 
 
@@ -608,23 +755,45 @@ REPORTER_UPDATES = {
 def _department_staff(department_id: int | None) -> list[User]:
     if department_id is None:
         return []
-    return list(User.objects.filter(department_id=department_id, is_active=True,
-                                    role__in=[Role.HANDLER, Role.DEPARTMENT_ADMIN]))
+    return list(
+        User.objects.filter(
+            department_id=department_id, is_active=True, role__in=[Role.HANDLER, Role.DEPARTMENT_ADMIN]
+        )
+    )
 
 
 def _notify(case: Case, action: str, event: CaseEvent) -> None:
     link = f"/console/cases/{case.number}/"
     number = case.number or f"#{case.pk}"
-    if action == Action.DISPATCH or (action == Action.RATE and event.to_status == S.DISPATCHED) or \
-            action == Action.REWORK:
-        title = {Action.DISPATCH: "新派遣案件", Action.RATE: "群众不满意，案件重办", Action.REWORK: "案件返工"}[action]
+    if (
+        action == Action.DISPATCH
+        or (action == Action.RATE and event.to_status == S.DISPATCHED)
+        or action == Action.REWORK
+    ):
+        title = {
+            Action.DISPATCH: "新派遣案件",
+            Action.RATE: "群众不满意，案件重办",
+            Action.REWORK: "案件返工",
+        }[action]
         for user in _department_staff(case.department_id):
-            notify(recipient=user, kind="case_dispatched", title=f"{title} {number}",
-                   body=event.note or title, case_id=case.pk, link=link)
+            notify(
+                recipient=user,
+                kind="case_dispatched",
+                title=f"{title} {number}",
+                body=event.note or title,
+                case_id=case.pk,
+                link=link,
+            )
     if action == Action.SUPERVISE:
         for user in _department_staff(case.department_id):
-            notify(recipient=user, kind="case_supervised", title=f"督办 {number}", body=event.note or "领导督办",
-                   case_id=case.pk, link=link)
+            notify(
+                recipient=user,
+                kind="case_supervised",
+                title=f"督办 {number}",
+                body=event.note or "领导督办",
+                case_id=case.pk,
+                link=link,
+            )
     if action in REPORTER_UPDATES:
         # The reporter, and everyone who follows the case (merged duplicates, "me too").
         zh, en = REPORTER_UPDATES[action]
@@ -632,5 +801,11 @@ def _notify(case: Case, action: str, event: CaseEvent) -> None:
         if case.reporter_id:
             people[case.reporter_id] = case.reporter
         for user in people.values():
-            notify(recipient=user, kind="case_progress", title=f"{zh} {number}", body=event.note or zh,
-                   case_id=case.pk, link=f"/m/cases/{case.number}/")
+            notify(
+                recipient=user,
+                kind="case_progress",
+                title=f"{zh} {number}",
+                body=event.note or zh,
+                case_id=case.pk,
+                link=f"/m/cases/{case.number}/",
+            )

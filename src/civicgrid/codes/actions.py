@@ -112,12 +112,29 @@ def _register_builtin() -> None:
     register(CodeKind.HOUSEHOLD, violation)
     register(CodeKind.PLACE, report)
     register(CodeKind.MERCHANT, report)
-    register(CodeKind.MERCHANT, Action("inspect", _("检查评级"), can_inspect, view=views.inspect, style="danger"))
-    register(CodeKind.STALL, Action("stall_check", _("核验摊位是否在允许区域和时段内"), anyone, view=views.stall_check,
-                                    login=True, style="primary"))
+    register(
+        CodeKind.MERCHANT, Action("inspect", _("检查评级"), can_inspect, view=views.inspect, style="danger")
+    )
+    register(
+        CodeKind.STALL,
+        Action(
+            "stall_check",
+            _("核验摊位是否在允许区域和时段内"),
+            anyone,
+            view=views.stall_check,
+            login=True,
+            style="primary",
+        ),
+    )
     register(CodeKind.STALL, report)
     register(CodeKind.STALL, violation)
-    register(CodeKind.EBIKE, Action("ebike_report", _("举报违规停放"), signed_in, view=views.ebike_report,
-                                    login=True, style="primary"))
-    register(CodeKind.EBIKE, Action("ebike_confirm", _("确认违停举报"), can_inspect, view=views.ebike_confirm))
+    register(
+        CodeKind.EBIKE,
+        Action(
+            "ebike_report", _("举报违规停放"), signed_in, view=views.ebike_report, login=True, style="primary"
+        ),
+    )
+    register(
+        CodeKind.EBIKE, Action("ebike_confirm", _("确认违停举报"), can_inspect, view=views.ebike_confirm)
+    )
     register(CodeKind.EBIKE, violation)

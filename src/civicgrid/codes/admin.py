@@ -42,8 +42,22 @@ class CodeAdmin(admin.ModelAdmin):
     list_display = ["id", "kind", "label_col", "status", "created_at", "revoked_at", "links"]
     list_filter = ["kind", "status"]
     search_fields = ["payload", "place__name", "merchant__name", "ebike__plate", "place__component_code"]
-    readonly_fields = ["kind", "payload", "kid", "status", "created_at", "revoked_at", "reissued_from", "url_col",
-                       "household", "place", "merchant", "stall", "ebike", "links"]
+    readonly_fields = [
+        "kind",
+        "payload",
+        "kid",
+        "status",
+        "created_at",
+        "revoked_at",
+        "reissued_from",
+        "url_col",
+        "household",
+        "place",
+        "merchant",
+        "stall",
+        "ebike",
+        "links",
+    ]
     fields = readonly_fields
     actions = ["print_pdf", "revoke", "reissue"]
     change_list_template = "admin/codes/code_change_list.html"
@@ -61,9 +75,13 @@ class CodeAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("打印 print"))
     def links(self, obj: Code) -> str:
-        return format_html('<a href="{}">PNG</a> · <a href="{}">SVG</a> · <a href="{}">{}</a>',
-                           reverse("codes:qr_png", args=[obj.pk]), reverse("codes:qr_svg", args=[obj.pk]),
-                           obj.path, _("扫码页"))
+        return format_html(
+            '<a href="{}">PNG</a> · <a href="{}">SVG</a> · <a href="{}">{}</a>',
+            reverse("codes:qr_png", args=[obj.pk]),
+            reverse("codes:qr_svg", args=[obj.pk]),
+            obj.path,
+            _("扫码页"),
+        )
 
     @admin.action(description=_("打印 PDF (print a PDF sheet)"))
     def print_pdf(self, request, queryset):
@@ -89,8 +107,10 @@ class CodeAdmin(admin.ModelAdmin):
         self.message_user(request, _("已重新生成 %(n)d 个 (re-issued)") % {"n": done}, messages.SUCCESS)
 
     def get_urls(self):
-        return [path("import-csv/", self.admin_site.admin_view(self.import_view), name="codes_code_import"),
-                *super().get_urls()]
+        return [
+            path("import-csv/", self.admin_site.admin_view(self.import_view), name="codes_code_import"),
+            *super().get_urls(),
+        ]
 
     def import_view(self, request):
         form = CsvImportForm(request.POST or None, request.FILES or None)
@@ -104,10 +124,18 @@ class CodeAdmin(admin.ModelAdmin):
             except DomainError as err:
                 errors = err.message_zh.splitlines()
             else:
-                self.message_user(request, _("已导入 %(n)d 个 (imported)") % {"n": len(codes)}, messages.SUCCESS)
+                self.message_user(
+                    request, _("已导入 %(n)d 个 (imported)") % {"n": len(codes)}, messages.SUCCESS
+                )
                 return redirect("admin:codes_code_changelist")
-        context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta, "errors": errors,
-                   "columns": list(COLUMNS.items()), "title": _("导入 CSV (import CSV)")}
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.model._meta,
+            "errors": errors,
+            "columns": list(COLUMNS.items()),
+            "title": _("导入 CSV (import CSV)"),
+        }
         return render(request, "admin/codes/import.html", context, status=422 if errors else 200)
 
 
@@ -120,15 +148,23 @@ class IssueOnCreateMixin:
         super().save_related(request, form, formsets, change)
         if not change:
             code = services.code_issue(entity=form.instance, kind=self.code_kind, actor=request.user)
-            self.message_user(request, format_html(_("已生成二维码 <a href=\"{}\">#{}</a>"),
-                                                   reverse("admin:codes_code_change", args=[code.pk]), code.pk))
+            self.message_user(
+                request,
+                format_html(
+                    _('已生成二维码 <a href="{}">#{}</a>'),
+                    reverse("admin:codes_code_change", args=[code.pk]),
+                    code.pk,
+                ),
+            )
 
 
 class PolygonField(forms.CharField):
     widget = forms.Textarea(attrs={"rows": 4, "cols": 60})
 
     def __init__(self, *args, **kwargs) -> None:
-        kwargs.setdefault("help_text", _('GeoJSON 多边形 (WGS-84)，例如 {"type":"Polygon","coordinates":[[[lon,lat],…]]}'))
+        kwargs.setdefault(
+            "help_text", _('GeoJSON 多边形 (WGS-84)，例如 {"type":"Polygon","coordinates":[[[lon,lat],…]]}')
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, value):
@@ -253,8 +289,18 @@ class EBikeAdmin(IssueOnCreateMixin, admin.ModelAdmin):
 class EBikeReportAdmin(admin.ModelAdmin):
     list_display = ["ebike", "created_at", "status", "decided_at", "uncivil_record_id"]
     list_filter = ["status"]
-    readonly_fields = ["ebike", "reporter", "lat", "lon", "note", "created_at", "status", "decided_by",
-                       "decided_at", "uncivil_record_id"]
+    readonly_fields = [
+        "ebike",
+        "reporter",
+        "lat",
+        "lon",
+        "note",
+        "created_at",
+        "status",
+        "decided_by",
+        "decided_at",
+        "uncivil_record_id",
+    ]
 
     def has_add_permission(self, request) -> bool:
         return False

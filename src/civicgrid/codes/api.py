@@ -42,9 +42,19 @@ class CodeOut(Schema):
 
     @staticmethod
     def build(code: Code) -> dict:
-        return {"id": code.pk, "kind": code.kind, "status": code.status, "label": code.label, "token": code.token,
-                "url": code.url, "created_at": code.created_at, "revoked_at": code.revoked_at,
-                "reissued_from": code.reissued_from_id, "png": f"/c/{code.pk}/qr.png", "svg": f"/c/{code.pk}/qr.svg"}
+        return {
+            "id": code.pk,
+            "kind": code.kind,
+            "status": code.status,
+            "label": code.label,
+            "token": code.token,
+            "url": code.url,
+            "created_at": code.created_at,
+            "revoked_at": code.revoked_at,
+            "reissued_from": code.reissued_from_id,
+            "png": f"/c/{code.pk}/qr.png",
+            "svg": f"/c/{code.pk}/qr.svg",
+        }
 
 
 class CodeDetailOut(CodeOut):
@@ -60,7 +70,9 @@ class ListFilter(Schema):
 
 def _admin(request: HttpRequest) -> None:
     if not user_can(request.user, Capability.CONFIGURE):
-        raise PermissionDenied("forbidden", "只有系统管理员可以管理二维码", "only administrators manage codes")
+        raise PermissionDenied(
+            "forbidden", "只有系统管理员可以管理二维码", "only administrators manage codes"
+        )
 
 
 @router.post("", response={201: CodeOut})
@@ -81,13 +93,15 @@ def code_import(request: HttpRequest, kind: Form[CodeKind], file: File[UploadedF
 @router.get("", response=list[CodeOut])
 def code_list(request: HttpRequest, filters: Query[ListFilter]):
     _admin(request)
-    qs = Code.objects.select_related("household__community", "place", "merchant", "stall", "ebike").order_by("id")
+    qs = Code.objects.select_related("household__community", "place", "merchant", "stall", "ebike").order_by(
+        "id"
+    )
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.status:
         qs = qs.filter(status=filters.status)
     limit = max(1, min(filters.limit, 500))
-    return [CodeOut.build(c) for c in qs[filters.offset: filters.offset + limit]]
+    return [CodeOut.build(c) for c in qs[filters.offset : filters.offset + limit]]
 
 
 @router.get("/{int:code_id}", response=CodeDetailOut)
@@ -106,4 +120,6 @@ def code_revoke(request: HttpRequest, code_id: int):
 @router.post("/{int:code_id}/reissue", response={201: CodeOut})
 def code_reissue(request: HttpRequest, code_id: int):
     _admin(request)
-    return Status(201, CodeOut.build(services.code_reissue(code=services.code_get(code_id), actor=request.user)))
+    return Status(
+        201, CodeOut.build(services.code_reissue(code=services.code_get(code_id), actor=request.user))
+    )

@@ -32,7 +32,17 @@ from civicgrid.taxonomy.models import Category
 COLUMNS: dict[str, list[str]] = {
     CodeKind.HOUSEHOLD: ["community", "building", "unit", "room", "residents", "lat", "lon"],
     CodeKind.PLACE: ["name", "category", "component_code", "lat", "lon", "address"],
-    CodeKind.MERCHANT: ["name", "address", "lat", "lon", "owner", "owner_name", "license_no", "area", "grade"],
+    CodeKind.MERCHANT: [
+        "name",
+        "address",
+        "lat",
+        "lon",
+        "owner",
+        "owner_name",
+        "license_no",
+        "area",
+        "grade",
+    ],
     CodeKind.STALL: ["vendor", "vendor_name", "goods", "zone", "hours_start", "hours_end"],
     CodeKind.EBIKE: ["plate", "owner", "owner_name"],
 }
@@ -53,8 +63,9 @@ def person_by_phone(phone: str, *, name: str = "", field: str) -> User:
     try:
         return user_create(phone=phone, real_name=name.strip())
     except Exception as exc:  # django ValidationError from the phone validator
-        raise DomainError("phone_invalid", f"手机号无效：{phone}", f"invalid phone number: {phone}",
-                          field=field) from exc
+        raise DomainError(
+            "phone_invalid", f"手机号无效：{phone}", f"invalid phone number: {phone}", field=field
+        ) from exc
 
 
 def _text(data: dict, key: str) -> str:
@@ -65,62 +76,101 @@ def _text(data: dict, key: str) -> str:
 def create_from_data(*, kind: str, data: dict, actor: User | None) -> Code:
     """Create one entity and its code from a flat dict (strings, or GeoJSON dicts for polygons)."""
     if kind not in CodeKind.values:
-        raise DomainError("kind_invalid", f"未知的码类型 {kind!r}", f"unknown code kind {kind!r}", field="kind")
+        raise DomainError(
+            "kind_invalid", f"未知的码类型 {kind!r}", f"unknown code kind {kind!r}", field="kind"
+        )
     for key in sorted(REQUIRED[kind]):
         require(data, key)
     if kind == CodeKind.HOUSEHOLD:
         community = Community.objects.filter(code=_text(data, "community")).first()
         if community is None:
-            raise DomainError("community_unknown", f"未知的社区编码 {_text(data, 'community')}",
-                              f"unknown community code {_text(data, 'community')}", field="community")
+            raise DomainError(
+                "community_unknown",
+                f"未知的社区编码 {_text(data, 'community')}",
+                f"unknown community code {_text(data, 'community')}",
+                field="community",
+            )
         phones = [p for p in _text(data, "residents").replace(",", ";").split(";") if p.strip()]
         return services.household_create(
-            community=community, building=_text(data, "building"), unit=_text(data, "unit"), room=_text(data, "room"),
+            community=community,
+            building=_text(data, "building"),
+            unit=_text(data, "unit"),
+            room=_text(data, "room"),
             residents=[person_by_phone(p, field="residents") for p in phones],
             lat=parse_float(data.get("lat"), field="lat", required=False),
-            lon=parse_float(data.get("lon"), field="lon", required=False), actor=actor)
+            lon=parse_float(data.get("lon"), field="lon", required=False),
+            actor=actor,
+        )
     if kind == CodeKind.PLACE:
         component_code = _text(data, "component_code")
         cat_code = _text(data, "category") or component_code[6:11]
         category = Category.objects.filter(kind="component", code=cat_code).first()
         if category is None:
-            raise DomainError("category_unknown", f"未知的部件类别 {cat_code}", f"unknown component category {cat_code}",
-                              field="category")
+            raise DomainError(
+                "category_unknown",
+                f"未知的部件类别 {cat_code}",
+                f"unknown component category {cat_code}",
+                field="category",
+            )
         return services.place_create(
-            name=_text(data, "name"), category=category, component_code=component_code,
-            lat=parse_float(data.get("lat"), field="lat"), lon=parse_float(data.get("lon"), field="lon"),
-            address=_text(data, "address"), actor=actor)
+            name=_text(data, "name"),
+            category=category,
+            component_code=component_code,
+            lat=parse_float(data.get("lat"), field="lat"),
+            lon=parse_float(data.get("lon"), field="lon"),
+            address=_text(data, "address"),
+            actor=actor,
+        )
     if kind == CodeKind.MERCHANT:
         grade = _text(data, "grade").upper()
         if grade and grade not in Grade.values:
             raise DomainError("grade_invalid", "等级应为 A/B/C/D", "the grade is A, B, C or D", field="grade")
-        owner = person_by_phone(_text(data, "owner"), name=_text(data, "owner_name"), field="owner") \
-            if _text(data, "owner") else None
+        owner = (
+            person_by_phone(_text(data, "owner"), name=_text(data, "owner_name"), field="owner")
+            if _text(data, "owner")
+            else None
+        )
         area = parse_polygon(data["area"], field="area") if data.get("area") else None
         return services.merchant_create(
-            name=_text(data, "name"), address=_text(data, "address"), lat=parse_float(data.get("lat"), field="lat"),
-            lon=parse_float(data.get("lon"), field="lon"), owner=owner, license_no=_text(data, "license_no"),
-            area=area, grade=grade, actor=actor)
+            name=_text(data, "name"),
+            address=_text(data, "address"),
+            lat=parse_float(data.get("lat"), field="lat"),
+            lon=parse_float(data.get("lon"), field="lon"),
+            owner=owner,
+            license_no=_text(data, "license_no"),
+            area=area,
+            grade=grade,
+            actor=actor,
+        )
     if kind == CodeKind.STALL:
         return services.stall_create(
             vendor=person_by_phone(_text(data, "vendor"), name=_text(data, "vendor_name"), field="vendor"),
-            goods=_text(data, "goods"), zone=parse_polygon(data["zone"], field="zone"),
+            goods=_text(data, "goods"),
+            zone=parse_polygon(data["zone"], field="zone"),
             hours_start=parse_time(data["hours_start"], field="hours_start"),
-            hours_end=parse_time(data["hours_end"], field="hours_end"), actor=actor)
+            hours_end=parse_time(data["hours_end"], field="hours_end"),
+            actor=actor,
+        )
     return services.ebike_create(
         plate=_text(data, "plate"),
-        owner=person_by_phone(_text(data, "owner"), name=_text(data, "owner_name"), field="owner"), actor=actor)
+        owner=person_by_phone(_text(data, "owner"), name=_text(data, "owner_name"), field="owner"),
+        actor=actor,
+    )
 
 
 def codes_import(*, kind: str, text: str, actor: User | None) -> list[Code]:
     """Import a CSV (header row with the kind's columns); nothing is saved unless every line is valid."""
     if kind not in CodeKind.values:
-        raise DomainError("kind_invalid", f"未知的码类型 {kind!r}", f"unknown code kind {kind!r}", field="kind")
+        raise DomainError(
+            "kind_invalid", f"未知的码类型 {kind!r}", f"unknown code kind {kind!r}", field="kind"
+        )
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = REQUIRED[kind] - set(reader.fieldnames or [])
     if missing:
         cols = ", ".join(sorted(missing))
-        raise DomainError("csv_columns", f"CSV 缺少列：{cols}", f"the CSV lacks the columns: {cols}", field="file")
+        raise DomainError(
+            "csv_columns", f"CSV 缺少列：{cols}", f"the CSV lacks the columns: {cols}", field="file"
+        )
     errors: list[str] = []
     created: list[Code] = []
     with transaction.atomic():
@@ -134,6 +184,10 @@ def codes_import(*, kind: str, text: str, actor: User | None) -> list[Code]:
         if errors:
             message = "\n".join(errors)
             transaction.set_rollback(True)
-            raise DomainError("csv_invalid", "CSV 导入失败，未保存任何数据：\n" + message,
-                              "CSV import failed, nothing was saved:\n" + message, field="file")
+            raise DomainError(
+                "csv_invalid",
+                "CSV 导入失败，未保存任何数据：\n" + message,
+                "CSV import failed, nothing was saved:\n" + message,
+                field="file",
+            )
     return created

@@ -16,7 +16,9 @@ def behaviour_choices() -> list[tuple[str, str]]:
 
 class InspectForm(forms.Form):
     grade = forms.ChoiceField(label=_("创城等级"), choices=Grade.choices, widget=forms.RadioSelect)
-    note = forms.CharField(label=_("检查说明"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("检查说明"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     violation = forms.ChoiceField(label=_("不文明行为（扣经营者积分，可不选）"), required=False)
 
     def __init__(self, *args, **kwargs) -> None:
@@ -27,7 +29,9 @@ class InspectForm(forms.Form):
 class ViolationForm(forms.Form):
     person = forms.ChoiceField(label=_("当事人"), widget=forms.RadioSelect)
     behaviour = forms.ChoiceField(label=_("不文明行为"))
-    note = forms.CharField(label=_("说明"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("说明"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
     def __init__(self, *args, people=(), **kwargs) -> None:
         super().__init__(*args, **kwargs)

@@ -46,13 +46,18 @@ class GeometryMixin:
 class Household(models.Model):
     """居民户: a flat in a community (building/unit/room) and the people who live there."""
 
-    community = models.ForeignKey("grids.Community", verbose_name=_("社区 community"), on_delete=models.PROTECT,
-                                  related_name="households")
+    community = models.ForeignKey(
+        "grids.Community",
+        verbose_name=_("社区 community"),
+        on_delete=models.PROTECT,
+        related_name="households",
+    )
     building = models.CharField(_("楼栋 building"), max_length=20)
     unit = models.CharField(_("单元 unit"), max_length=20, blank=True)
     room = models.CharField(_("房号 room"), max_length=20)
-    residents = models.ManyToManyField(settings.AUTH_USER_MODEL, verbose_name=_("住户 residents"), blank=True,
-                                       related_name="households")
+    residents = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("住户 residents"), blank=True, related_name="households"
+    )
     lat = models.FloatField(_("纬度 lat"), null=True, blank=True)
     lon = models.FloatField(_("经度 lon"), null=True, blank=True)
 
@@ -60,8 +65,11 @@ class Household(models.Model):
         verbose_name = _("居民户 household")
         verbose_name_plural = _("居民户 households")
         ordering = ["community__code", "building", "unit", "room"]
-        constraints = [models.UniqueConstraint(fields=["community", "building", "unit", "room"],
-                                               name="household_unique_address")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "building", "unit", "room"], name="household_unique_address"
+            )
+        ]
 
     def __str__(self) -> str:
         return self.address
@@ -86,19 +94,32 @@ class Place(models.Model):
     """室外码: a facility or city component (管理部件) with its 17-digit 部件标识码 and location."""
 
     name = models.CharField(_("名称 name"), max_length=60)
-    category = models.ForeignKey("taxonomy.Category", verbose_name=_("部件类别 component category"),
-                                 on_delete=models.PROTECT, related_name="places",
-                                 limit_choices_to={"kind": "component"})
+    category = models.ForeignKey(
+        "taxonomy.Category",
+        verbose_name=_("部件类别 component category"),
+        on_delete=models.PROTECT,
+        related_name="places",
+        limit_choices_to={"kind": "component"},
+    )
     component_code = models.CharField(
-        _("部件标识码 component code"), max_length=17, unique=True,
+        _("部件标识码 component code"),
+        max_length=17,
+        unique=True,
         validators=[RegexValidator(COMPONENT_CODE_RE, _("部件标识码应为 17 位数字 (17 digits)."))],
         help_text=_("6 位行政区划 + 5 位类别 + 6 位顺序码 (GB/T 47678.5)."),
     )
     lat = models.FloatField(_("纬度 lat"))
     lon = models.FloatField(_("经度 lon"))
     address = models.CharField(_("地址 address"), max_length=200, blank=True)
-    cell = models.ForeignKey("grids.Cell", verbose_name=_("单元网格 cell"), null=True, blank=True,
-                             on_delete=models.SET_NULL, related_name="places", editable=False)
+    cell = models.ForeignKey(
+        "grids.Cell",
+        verbose_name=_("单元网格 cell"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="places",
+        editable=False,
+    )
 
     class Meta:
         verbose_name = _("部件/场所 place")
@@ -121,8 +142,14 @@ class Merchant(GeometryMixin, models.Model):
     GEOMETRY_FIELD = "area"
 
     name = models.CharField(_("店名 name"), max_length=80)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("经营者 owner"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="merchants")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经营者 owner"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merchants",
+    )
     license_no = models.CharField(_("营业执照号 licence no."), max_length=30, blank=True)
     address = models.CharField(_("地址 address"), max_length=200)
     lat = models.FloatField(_("纬度 lat"))
@@ -143,8 +170,12 @@ class MerchantInspection(models.Model):
     """One inspection of a merchant by an inspector (督查员): the grade given and any violation."""
 
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="inspections")
-    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("督查员 inspector"),
-                                  on_delete=models.PROTECT, related_name="merchant_inspections")
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("督查员 inspector"),
+        on_delete=models.PROTECT,
+        related_name="merchant_inspections",
+    )
     grade = models.CharField(_("等级 grade"), max_length=1, choices=Grade.choices)
     note = models.TextField(_("说明 note"), blank=True)
     violation = models.CharField(_("不文明行为 violation"), max_length=60, blank=True)
@@ -166,8 +197,12 @@ class Stall(GeometryMixin, models.Model):
 
     GEOMETRY_FIELD = "zone"
 
-    vendor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("摊主 vendor"), on_delete=models.PROTECT,
-                               related_name="stalls")
+    vendor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("摊主 vendor"),
+        on_delete=models.PROTECT,
+        related_name="stalls",
+    )
     goods = models.CharField(_("经营品类 goods"), max_length=60)
     zone = models.BinaryField(_("允许经营区域 (WKB)"), editable=False)
     hours_start = models.TimeField(_("开始时间 from"))
@@ -193,8 +228,12 @@ class EBike(models.Model):
     """电动车: a licence plate and its owner."""
 
     plate = models.CharField(_("车牌号 plate"), max_length=20, unique=True)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("车主 owner"), on_delete=models.PROTECT,
-                              related_name="ebikes")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("车主 owner"),
+        on_delete=models.PROTECT,
+        related_name="ebikes",
+    )
 
     class Meta:
         verbose_name = _("电动车 e-bike")
@@ -209,14 +248,19 @@ class EBikeReport(models.Model):
     """A report that an e-bike is parked illegally; confirmed ones count towards a deduction."""
 
     ebike = models.ForeignKey(EBike, on_delete=models.CASCADE, related_name="reports")
-    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ebike_reports")
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="ebike_reports"
+    )
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
     note = models.CharField(_("说明 note"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("上报时间 reported"))
-    status = models.CharField(max_length=10, choices=EBikeReportStatus.choices, default=EBikeReportStatus.PENDING)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
+    status = models.CharField(
+        max_length=10, choices=EBikeReportStatus.choices, default=EBikeReportStatus.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     decided_at = models.DateTimeField(null=True, blank=True)
     # Set on the confirmed reports that together triggered a deduction, so none counts twice.
     uncivil_record_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
@@ -269,17 +313,35 @@ class Code(models.Model):
     kind = models.CharField(_("类型 kind"), max_length=10, choices=CodeKind.choices)
     payload = models.CharField(_("码值 payload"), max_length=32, unique=True, editable=False)
     kid = models.CharField(_("密钥编号 key id"), max_length=16, editable=False)
-    status = models.CharField(_("状态 status"), max_length=10, choices=CodeStatus.choices,
-                              default=CodeStatus.ACTIVE)
+    status = models.CharField(
+        _("状态 status"), max_length=10, choices=CodeStatus.choices, default=CodeStatus.ACTIVE
+    )
     created_at = models.DateTimeField(_("生成时间 created"))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                   related_name="+", editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
     revoked_at = models.DateTimeField(_("吊销时间 revoked"), null=True, blank=True)
-    reissued_from = models.OneToOneField("self", verbose_name=_("替换的旧码 replaces"), null=True, blank=True,
-                                         on_delete=models.SET_NULL, related_name="reissued_as", editable=False)
-    household = models.ForeignKey(Household, null=True, blank=True, on_delete=models.CASCADE, related_name="codes")
+    reissued_from = models.OneToOneField(
+        "self",
+        verbose_name=_("替换的旧码 replaces"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reissued_as",
+        editable=False,
+    )
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.CASCADE, related_name="codes"
+    )
     place = models.ForeignKey(Place, null=True, blank=True, on_delete=models.CASCADE, related_name="codes")
-    merchant = models.ForeignKey(Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="codes")
+    merchant = models.ForeignKey(
+        Merchant, null=True, blank=True, on_delete=models.CASCADE, related_name="codes"
+    )
     stall = models.ForeignKey(Stall, null=True, blank=True, on_delete=models.CASCADE, related_name="codes")
     ebike = models.ForeignKey(EBike, null=True, blank=True, on_delete=models.CASCADE, related_name="codes")
 
@@ -289,7 +351,9 @@ class Code(models.Model):
         verbose_name = _("二维码 code")
         verbose_name_plural = _("二维码 codes")
         ordering = ["-id"]
-        constraints = [models.CheckConstraint(condition=_one_entity_per_kind(), name="code_one_entity_of_its_kind")]
+        constraints = [
+            models.CheckConstraint(condition=_one_entity_per_kind(), name="code_one_entity_of_its_kind")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.label}"

@@ -63,7 +63,7 @@ def qr_svg(code: Code, *, scale: int = 8) -> bytes:
     inner = buf.getvalue().decode()
     width, height = qr.symbol_size(scale=scale, border=4)
     band = scale * 5
-    body = inner[inner.index(">") + 1: inner.rindex("</svg>")]
+    body = inner[inner.index(">") + 1 : inner.rindex("</svg>")]
     return (
         f'<?xml version="1.0" encoding="utf-8"?>\n'
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + band}" '

@@ -57,16 +57,32 @@ class CodeRefused(DomainError):
 
 def _refuse(reason: str, token: str, **extra: object) -> CodeRefused:
     # The token is not a secret (it is printed on a sticker); log it whole for investigation.
-    logger.warning("code refused reason=%s token=%r %s", reason, (token or "")[:120],
-                   " ".join(f"{k}={v}" for k, v in extra.items()))
+    logger.warning(
+        "code refused reason=%s token=%r %s",
+        reason,
+        (token or "")[:120],
+        " ".join(f"{k}={v}" for k, v in extra.items()),
+    )
     if reason == "forged":
-        return CodeRefused(reason, status=400, message_zh="二维码无效或已被篡改，请勿使用。",
-                           message_en="This code is invalid or has been altered.")
+        return CodeRefused(
+            reason,
+            status=400,
+            message_zh="二维码无效或已被篡改，请勿使用。",
+            message_en="This code is invalid or has been altered.",
+        )
     if reason == "revoked":
-        return CodeRefused(reason, status=410, message_zh="此二维码已作废，请扫描新张贴的二维码。",
-                           message_en="This code has been revoked; scan the newly posted code.")
-    return CodeRefused(reason, status=404, message_zh="找不到此二维码对应的对象。",
-                       message_en="No object belongs to this code.")
+        return CodeRefused(
+            reason,
+            status=410,
+            message_zh="此二维码已作废，请扫描新张贴的二维码。",
+            message_en="This code has been revoked; scan the newly posted code.",
+        )
+    return CodeRefused(
+        reason,
+        status=404,
+        message_zh="找不到此二维码对应的对象。",
+        message_en="No object belongs to this code.",
+    )
 
 
 def code_resolve(token: str) -> Code:
@@ -100,15 +116,23 @@ def scan_record(*, code: Code, at: datetime | None = None) -> None:
 
 def _require_configure(actor: User | None) -> None:
     if actor is not None and not user_can(actor, Capability.CONFIGURE):
-        raise PermissionDenied("forbidden", "只有系统管理员可以管理二维码", "only administrators manage codes",
-                               status=403)
+        raise PermissionDenied(
+            "forbidden", "只有系统管理员可以管理二维码", "only administrators manage codes", status=403
+        )
 
 
 def code_issue(*, entity, kind: str, actor: User | None = None, reissued_from: Code | None = None) -> Code:
     """A new active code with a fresh payload for an existing entity."""
     _require_configure(actor)
-    code = Code(kind=kind, payload=tokens.new_payload(), kid=tokens.current_key_id(), created_at=clock.now(),
-                created_by=actor, reissued_from=reissued_from, **{ENTITY_FIELDS[kind]: entity})
+    code = Code(
+        kind=kind,
+        payload=tokens.new_payload(),
+        kid=tokens.current_key_id(),
+        created_at=clock.now(),
+        created_by=actor,
+        reissued_from=reissued_from,
+        **{ENTITY_FIELDS[kind]: entity},
+    )
     code.save()
     return code
 
@@ -150,8 +174,17 @@ def _in_city(lat: float, lon: float):
 
 
 @transaction.atomic
-def household_create(*, community, building: str, room: str, unit: str = "", residents: Sequence[User] = (),
-                     lat: float | None = None, lon: float | None = None, actor: User | None = None) -> Code:
+def household_create(
+    *,
+    community,
+    building: str,
+    room: str,
+    unit: str = "",
+    residents: Sequence[User] = (),
+    lat: float | None = None,
+    lon: float | None = None,
+    actor: User | None = None,
+) -> Code:
     _require_configure(actor)
     if lat is not None and lon is not None:
         p = _in_city(lat, lon)
@@ -164,24 +197,50 @@ def household_create(*, community, building: str, room: str, unit: str = "", res
 
 
 @transaction.atomic
-def place_create(*, name: str, category, component_code: str, lat: float, lon: float, address: str = "",
-                 actor: User | None = None) -> Code:
+def place_create(
+    *,
+    name: str,
+    category,
+    component_code: str,
+    lat: float,
+    lon: float,
+    address: str = "",
+    actor: User | None = None,
+) -> Code:
     _require_configure(actor)
     p = _in_city(lat, lon)
-    place = Place(name=name, category=category, component_code=component_code, lat=p.lat, lon=p.lon,
-                  address=address, cell=p.cell)
+    place = Place(
+        name=name,
+        category=category,
+        component_code=component_code,
+        lat=p.lat,
+        lon=p.lon,
+        address=address,
+        cell=p.cell,
+    )
     _full_clean(place)
     place.save()
     return code_issue(entity=place, kind=CodeKind.PLACE, actor=actor)
 
 
 @transaction.atomic
-def merchant_create(*, name: str, address: str, lat: float, lon: float, owner: User | None = None,
-                    license_no: str = "", area=None, grade: str = "", actor: User | None = None) -> Code:
+def merchant_create(
+    *,
+    name: str,
+    address: str,
+    lat: float,
+    lon: float,
+    owner: User | None = None,
+    license_no: str = "",
+    area=None,
+    grade: str = "",
+    actor: User | None = None,
+) -> Code:
     _require_configure(actor)
     p = _in_city(lat, lon)
-    merchant = Merchant(name=name, owner=owner, license_no=license_no, address=address, lat=p.lat, lon=p.lon,
-                        grade=grade)
+    merchant = Merchant(
+        name=name, owner=owner, license_no=license_no, address=address, lat=p.lat, lon=p.lon, grade=grade
+    )
     merchant.set_shape(area)
     _full_clean(merchant)
     merchant.save()
@@ -189,12 +248,17 @@ def merchant_create(*, name: str, address: str, lat: float, lon: float, owner: U
 
 
 @transaction.atomic
-def stall_create(*, vendor: User, goods: str, zone, hours_start: time, hours_end: time,
-                 actor: User | None = None) -> Code:
+def stall_create(
+    *, vendor: User, goods: str, zone, hours_start: time, hours_end: time, actor: User | None = None
+) -> Code:
     _require_configure(actor)
     if hours_start == hours_end:
-        raise DomainError("hours_empty", "开始和结束时间不能相同", "the hours must not start and end at the same time",
-                          field="hours_end")
+        raise DomainError(
+            "hours_empty",
+            "开始和结束时间不能相同",
+            "the hours must not start and end at the same time",
+            field="hours_end",
+        )
     stall = Stall(vendor=vendor, goods=goods, hours_start=hours_start, hours_end=hours_end)
     stall.set_shape(zone)
     _full_clean(stall)
@@ -237,8 +301,11 @@ def stall_check(*, stall: Stall, lat: float, lon: float, at: datetime | None = N
 
     local = timezone.localtime(at or clock.now()).time().replace(microsecond=0)
     inside = bool(stall.shape is not None and stall.shape.covers(Point(lon, lat)))
-    return StallCheck(inside_zone=inside, within_hours=within_hours(local, stall.hours_start, stall.hours_end),
-                      local_time=local)
+    return StallCheck(
+        inside_zone=inside,
+        within_hours=within_hours(local, stall.hours_start, stall.hours_end),
+        local_time=local,
+    )
 
 
 # --- inspections and violations ------------------------------------------------------------------------
@@ -246,39 +313,79 @@ def stall_check(*, stall: Stall, lat: float, lon: float, at: datetime | None = N
 
 def _require_inspector(user: User) -> None:
     if not user_can(user, Capability.INSPECT):
-        raise PermissionDenied("forbidden", "只有督查员可以检查和记录不文明行为",
-                               "only inspectors inspect and record uncivil behaviour", status=403)
+        raise PermissionDenied(
+            "forbidden",
+            "只有督查员可以检查和记录不文明行为",
+            "only inspectors inspect and record uncivil behaviour",
+            status=403,
+        )
 
 
-def _deduct(*, code: Code, inspector: User, person: User, behaviour: str, note: str, photos: Sequence,
-            lat: float | None, lon: float | None, address: str, source_ref: str):
+def _deduct(
+    *,
+    code: Code,
+    inspector: User,
+    person: User,
+    behaviour: str,
+    note: str,
+    photos: Sequence,
+    lat: float | None,
+    lon: float | None,
+    address: str,
+    source_ref: str,
+):
     from civicgrid.points.services import uncivil_record_create
 
-    return uncivil_record_create(inspector=inspector, person=person, behaviour=behaviour, lat=lat, lon=lon,
-                                 address=address, note=note, photos=list(photos), source_ref=source_ref)
+    return uncivil_record_create(
+        inspector=inspector,
+        person=person,
+        behaviour=behaviour,
+        lat=lat,
+        lon=lon,
+        address=address,
+        note=note,
+        photos=list(photos),
+        source_ref=source_ref,
+    )
 
 
 @transaction.atomic
-def merchant_inspect(*, code: Code, inspector: User, grade: str, note: str = "", violation: str = "",
-                     photos: Sequence = ()) -> MerchantInspection:
+def merchant_inspect(
+    *, code: Code, inspector: User, grade: str, note: str = "", violation: str = "", photos: Sequence = ()
+) -> MerchantInspection:
     """Grade a merchant; with a violation, the owner gets a points deduction (uncivil record)."""
     _require_inspector(inspector)
     merchant: Merchant = code.merchant
     if grade not in Grade.values:
-        raise DomainError("grade_invalid", "请选择 A/B/C/D 等级", "choose a grade A, B, C or D", field="grade")
+        raise DomainError(
+            "grade_invalid", "请选择 A/B/C/D 等级", "choose a grade A, B, C or D", field="grade"
+        )
     if violation and merchant.owner_id is None:
-        raise DomainError("no_owner", "该商户未登记经营者，无法记录扣分", "the merchant has no registered owner",
-                          field="violation")
+        raise DomainError(
+            "no_owner",
+            "该商户未登记经营者，无法记录扣分",
+            "the merchant has no registered owner",
+            field="violation",
+        )
     now = clock.now()
-    inspection = MerchantInspection.objects.create(merchant=merchant, inspector=inspector, grade=grade, note=note,
-                                                   violation=violation, created_at=now)
+    inspection = MerchantInspection.objects.create(
+        merchant=merchant, inspector=inspector, grade=grade, note=note, violation=violation, created_at=now
+    )
     merchant.grade = grade
     merchant.save(update_fields=["grade"])
     if violation:
-        record = _deduct(code=code, inspector=inspector, person=merchant.owner, behaviour=violation,
-                         note=f"{merchant.name}：{note}".strip("："), photos=photos, lat=merchant.lat,
-                         lon=merchant.lon, address=merchant.address,
-                         source_ref=f"{code.source_ref}:inspection:{inspection.pk}")
+        record = _deduct(
+            code=code,
+            inspector=inspector,
+            person=merchant.owner,
+            behaviour=violation,
+            note=f"{merchant.name}：{note}".strip("："),
+            photos=photos,
+            lat=merchant.lat,
+            lon=merchant.lon,
+            address=merchant.address,
+            source_ref=f"{code.source_ref}:inspection:{inspection.pk}",
+        )
         inspection.uncivil_record_id = record.pk
         inspection.save(update_fields=["uncivil_record_id"])
     return inspection
@@ -317,35 +424,68 @@ def code_address(code: Code) -> str:
 
 
 @transaction.atomic
-def code_violation_record(*, code: Code, inspector: User, person: User, behaviour: str, note: str = "",
-                          photos: Sequence = (), lat: float | None = None, lon: float | None = None):
+def code_violation_record(
+    *,
+    code: Code,
+    inspector: User,
+    person: User,
+    behaviour: str,
+    note: str = "",
+    photos: Sequence = (),
+    lat: float | None = None,
+    lon: float | None = None,
+):
     """An inspector records uncivil behaviour of a resident, vendor or owner found through a code."""
     _require_inspector(inspector)
     if person.pk not in {p.pk for p in violation_people(code)}:
-        raise DomainError("person_invalid", "只能记录与此码关联的人员", "pick a person linked to this code",
-                          field="person")
+        raise DomainError(
+            "person_invalid", "只能记录与此码关联的人员", "pick a person linked to this code", field="person"
+        )
     if lat is None or lon is None:
         lat, lon = code_point(code)
-    return _deduct(code=code, inspector=inspector, person=person, behaviour=behaviour, note=note, photos=photos,
-                   lat=lat, lon=lon, address=code_address(code), source_ref=code.source_ref)
+    return _deduct(
+        code=code,
+        inspector=inspector,
+        person=person,
+        behaviour=behaviour,
+        note=note,
+        photos=photos,
+        lat=lat,
+        lon=lon,
+        address=code_address(code),
+        source_ref=code.source_ref,
+    )
 
 
 @transaction.atomic
-def ebike_report_create(*, code: Code, reporter: User, lat: float | None = None, lon: float | None = None,
-                        note: str = "") -> EBikeReport:
+def ebike_report_create(
+    *, code: Code, reporter: User, lat: float | None = None, lon: float | None = None, note: str = ""
+) -> EBikeReport:
     """Anyone signed in reports an illegally parked e-bike; the owner is told at once."""
     if not reporter.is_authenticated:
         raise PermissionDenied("unauthenticated", "请先登录", "sign in first", status=403)
     ebike: EBike = code.ebike
     now = clock.now()
-    if EBikeReport.objects.filter(ebike=ebike, reporter=reporter, status=EBikeReportStatus.PENDING,
-                                  created_at__gte=now - timedelta(hours=1)).exists():
-        raise Conflict("ebike_report_repeat", "您一小时内已举报过这辆车", "you reported this e-bike within the hour")
-    report = EBikeReport.objects.create(ebike=ebike, reporter=reporter, lat=lat, lon=lon, note=note[:300],
-                                        created_at=now)
-    notify(recipient=ebike.owner, kind="code_ebike_report", title=f"您的电动车 {ebike.plate} 被举报违规停放",
-           body="请尽快将车辆挪至规定停放区域。多次违停经督查员确认将扣减文明积分。",
-           link=code.path, dedupe_key=f"ebike-report:{report.pk}")
+    if EBikeReport.objects.filter(
+        ebike=ebike,
+        reporter=reporter,
+        status=EBikeReportStatus.PENDING,
+        created_at__gte=now - timedelta(hours=1),
+    ).exists():
+        raise Conflict(
+            "ebike_report_repeat", "您一小时内已举报过这辆车", "you reported this e-bike within the hour"
+        )
+    report = EBikeReport.objects.create(
+        ebike=ebike, reporter=reporter, lat=lat, lon=lon, note=note[:300], created_at=now
+    )
+    notify(
+        recipient=ebike.owner,
+        kind="code_ebike_report",
+        title=f"您的电动车 {ebike.plate} 被举报违规停放",
+        body="请尽快将车辆挪至规定停放区域。多次违停经督查员确认将扣减文明积分。",
+        link=code.path,
+        dedupe_key=f"ebike-report:{report.pk}",
+    )
     return report
 
 
@@ -362,15 +502,30 @@ def ebike_report_decide(*, report: EBikeReport, inspector: User, confirm: bool, 
     report.save(update_fields=["status", "decided_by", "decided_at"])
     if not confirm:
         return report
-    counted = list(EBikeReport.objects.select_for_update().filter(
-        ebike=report.ebike, status=EBikeReportStatus.CONFIRMED, uncivil_record_id__isnull=True,
-        created_at__gte=now - EBIKE_WINDOW).order_by("created_at"))
+    counted = list(
+        EBikeReport.objects.select_for_update()
+        .filter(
+            ebike=report.ebike,
+            status=EBikeReportStatus.CONFIRMED,
+            uncivil_record_id__isnull=True,
+            created_at__gte=now - EBIKE_WINDOW,
+        )
+        .order_by("created_at")
+    )
     if len(counted) >= EBIKE_CONFIRMED_FOR_DEDUCTION:
         ids = ",".join(str(r.pk) for r in counted)
-        record = _deduct(code=code, inspector=inspector, person=report.ebike.owner, behaviour="parking",
-                         note=f"电动车 {report.ebike.plate} 30 天内 {len(counted)} 次违停经确认", photos=(),
-                         lat=report.lat, lon=report.lon, address=code.label,
-                         source_ref=f"{code.source_ref}:ebike:{ids}"[:80])
+        record = _deduct(
+            code=code,
+            inspector=inspector,
+            person=report.ebike.owner,
+            behaviour="parking",
+            note=f"电动车 {report.ebike.plate} 30 天内 {len(counted)} 次违停经确认",
+            photos=(),
+            lat=report.lat,
+            lon=report.lon,
+            address=code.label,
+            source_ref=f"{code.source_ref}:ebike:{ids}"[:80],
+        )
         EBikeReport.objects.filter(pk__in=[r.pk for r in counted]).update(uncivil_record_id=record.pk)
         report.uncivil_record_id = record.pk
     return report

@@ -24,16 +24,29 @@ def check_component_code(code: str, category) -> None:
     """
     m = COMPONENT_CODE.match(code or "")
     if not m:
-        raise ValidationError({"component_code": _("部件标识码应为 17 位数字 (the component code has 17 digits).")})
+        raise ValidationError(
+            {"component_code": _("部件标识码应为 17 位数字 (the component code has 17 digits).")}
+        )
     district, cat, _seq = m.groups()
     if not District.objects.filter(code=district).exists():
-        raise ValidationError({"component_code": _("前 6 位 %(district)s 不是本系统的区县代码 "
-                                                   "(the first 6 digits are not a known district).")
-                                                 % {"district": district}})
+        raise ValidationError(
+            {
+                "component_code": _(
+                    "前 6 位 %(district)s 不是本系统的区县代码 (the first 6 digits are not a known district)."
+                )
+                % {"district": district}
+            }
+        )
     if category is not None and cat != category.code:
-        raise ValidationError({"component_code": _("第 7–11 位 %(cat)s 应与部件类别 %(category)s 一致 "
-                                                   "(digits 7–11 must be the category code).")
-                                                 % {"cat": cat, "category": category.code}})
+        raise ValidationError(
+            {
+                "component_code": _(
+                    "第 7–11 位 %(cat)s 应与部件类别 %(category)s 一致 "
+                    "(digits 7–11 must be the category code)."
+                )
+                % {"cat": cat, "category": category.code}
+            }
+        )
     if category is not None and category.kind != "component":
         raise ValidationError({"category": _("只能选择管理部件类别 (choose a component category).")})
 
@@ -57,11 +70,16 @@ def parse_polygon(raw: object, *, field: str) -> shapely.Geometry:
             data = data.get("geometry")
         geom = to_shape(data)
     except (ValueError, TypeError, AttributeError, KeyError, shapely.errors.GEOSException) as exc:
-        raise DomainError("polygon_invalid", "区域应为 GeoJSON 多边形", "the area must be a GeoJSON polygon",
-                          field=field) from exc
+        raise DomainError(
+            "polygon_invalid", "区域应为 GeoJSON 多边形", "the area must be a GeoJSON polygon", field=field
+        ) from exc
     if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.is_empty or not geom.is_valid:
-        raise DomainError("polygon_invalid", "区域应为有效的 GeoJSON 多边形", "the area must be a valid GeoJSON polygon",
-                          field=field)
+        raise DomainError(
+            "polygon_invalid",
+            "区域应为有效的 GeoJSON 多边形",
+            "the area must be a valid GeoJSON polygon",
+            field=field,
+        )
     return geom
 
 
@@ -71,8 +89,9 @@ def parse_time(raw: object, *, field: str) -> time:
     try:
         return time.fromisoformat(str(raw).strip())
     except ValueError as exc:
-        raise DomainError("time_invalid", f"时间格式应为 HH:MM：{raw!r}", f"times are HH:MM: {raw!r}",
-                          field=field) from exc
+        raise DomainError(
+            "time_invalid", f"时间格式应为 HH:MM：{raw!r}", f"times are HH:MM: {raw!r}", field=field
+        ) from exc
 
 
 def parse_float(raw: object, *, field: str, required: bool = True) -> float | None:
@@ -83,7 +102,9 @@ def parse_float(raw: object, *, field: str, required: bool = True) -> float | No
     try:
         return float(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:
-        raise DomainError("number_invalid", f"{field} 应为数字", f"{field} must be a number", field=field) from exc
+        raise DomainError(
+            "number_invalid", f"{field} 应为数字", f"{field} must be a number", field=field
+        ) from exc
 
 
 def require(data: dict, key: str) -> str:

@@ -85,8 +85,13 @@ def inspect(request: HttpRequest, code: Code) -> HttpResponse:
             try:
                 photos = process_uploads(request.FILES.getlist("photos"))
                 inspection = services.merchant_inspect(
-                    code=code, inspector=request.user, grade=form.cleaned_data["grade"],
-                    note=form.cleaned_data["note"], violation=form.cleaned_data["violation"], photos=photos)
+                    code=code,
+                    inspector=request.user,
+                    grade=form.cleaned_data["grade"],
+                    note=form.cleaned_data["note"],
+                    violation=form.cleaned_data["violation"],
+                    photos=photos,
+                )
             except DomainError as err:
                 add_domain_error(form, err)
             else:
@@ -96,8 +101,14 @@ def inspect(request: HttpRequest, code: Code) -> HttpResponse:
                 messages.success(request, text)
                 return redirect(code.path)
         status = 422
-    return _page(request, code, "codes/inspect.html", status, form=form,
-                 inspections=selectors.merchant_recent_inspections(code))
+    return _page(
+        request,
+        code,
+        "codes/inspect.html",
+        status,
+        form=form,
+        inspections=selectors.merchant_recent_inspections(code),
+    )
 
 
 def violation(request: HttpRequest, code: Code) -> HttpResponse:
@@ -110,13 +121,20 @@ def violation(request: HttpRequest, code: Code) -> HttpResponse:
             person = next(p for p in people if str(p.pk) == form.cleaned_data["person"])
             try:
                 photos = process_uploads(request.FILES.getlist("photos"))
-                services.code_violation_record(code=code, inspector=request.user, person=person,
-                                               behaviour=form.cleaned_data["behaviour"],
-                                               note=form.cleaned_data["note"], photos=photos)
+                services.code_violation_record(
+                    code=code,
+                    inspector=request.user,
+                    person=person,
+                    behaviour=form.cleaned_data["behaviour"],
+                    note=form.cleaned_data["note"],
+                    photos=photos,
+                )
             except DomainError as err:
                 add_domain_error(form, err)
             else:
-                messages.success(request, _("已记录不文明行为，%(name)s 的积分已扣减。") % {"name": person.display_name})
+                messages.success(
+                    request, _("已记录不文明行为，%(name)s 的积分已扣减。") % {"name": person.display_name}
+                )
                 return redirect(code.path)
         status = 422
     return _page(request, code, "codes/violation.html", status, form=form, people=people)
@@ -127,7 +145,9 @@ def stall_check(request: HttpRequest, code: Code) -> HttpResponse:
     form = LocationForm(request.GET if "lat" in request.GET else None)
     result = None
     if form.is_bound and form.is_valid():
-        result = services.stall_check(stall=code.stall, lat=form.cleaned_data["lat"], lon=form.cleaned_data["lon"])
+        result = services.stall_check(
+            stall=code.stall, lat=form.cleaned_data["lat"], lon=form.cleaned_data["lon"]
+        )
     return _page(request, code, "codes/stall_check.html", form=form, result=result)
 
 
@@ -138,8 +158,13 @@ def ebike_report(request: HttpRequest, code: Code) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.ebike_report_create(code=code, reporter=request.user, lat=form.cleaned_data["lat"],
-                                             lon=form.cleaned_data["lon"], note=form.cleaned_data["note"])
+                services.ebike_report_create(
+                    code=code,
+                    reporter=request.user,
+                    lat=form.cleaned_data["lat"],
+                    lon=form.cleaned_data["lon"],
+                    note=form.cleaned_data["note"],
+                )
             except DomainError as err:
                 add_domain_error(form, err)
             else:
@@ -156,8 +181,12 @@ def ebike_confirm(request: HttpRequest, code: Code) -> HttpResponse:
         report = EBikeReport.objects.filter(pk=request.POST.get("report"), ebike=code.ebike).first()
         if report is not None:
             try:
-                decided = services.ebike_report_decide(report=report, inspector=request.user, code=code,
-                                                       confirm=request.POST.get("decision") == "confirm")
+                decided = services.ebike_report_decide(
+                    report=report,
+                    inspector=request.user,
+                    code=code,
+                    confirm=request.POST.get("decision") == "confirm",
+                )
             except DomainError as err:
                 error = err.message
             else:
@@ -166,8 +195,14 @@ def ebike_confirm(request: HttpRequest, code: Code) -> HttpResponse:
                     text += " " + _("30 天内已确认 3 次，已扣减车主积分。")
                 messages.success(request, text)
                 return redirect(request.path)
-    return _page(request, code, "codes/ebike_confirm.html", reports=selectors.ebike_pending_reports(code),
-                 confirmed_recent=selectors.ebike_confirmed_recent(code), error=error)
+    return _page(
+        request,
+        code,
+        "codes/ebike_confirm.html",
+        reports=selectors.ebike_pending_reports(code),
+        confirmed_recent=selectors.ebike_confirmed_recent(code),
+        error=error,
+    )
 
 
 # --- printing (administrators) ------------------------------------------------------------------------
@@ -227,4 +262,3 @@ def pdf_response(codes: list[Code]) -> HttpResponse:
     response = HttpResponse(printing.pdf_sheet(codes), content_type="application/pdf")
     response["Content-Disposition"] = 'attachment; filename="codes.pdf"'
     return response
-

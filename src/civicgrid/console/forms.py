@@ -24,8 +24,12 @@ from civicgrid.taxonomy.choices import Urgency
 from civicgrid.taxonomy.models import Category
 from civicgrid.taxonomy.selectors import category_by_code
 
-LIGHT_CHOICES = [(Light.RED, _("红灯（超时）")), (Light.YELLOW, _("黄灯（临近时限）")), (Light.GREEN, _("绿灯")),
-                 (Light.NONE, _("不计时"))]
+LIGHT_CHOICES = [
+    (Light.RED, _("红灯（超时）")),
+    (Light.YELLOW, _("黄灯（临近时限）")),
+    (Light.GREEN, _("绿灯")),
+    (Light.NONE, _("不计时")),
+]
 
 
 # --- actions ---------------------------------------------------------------------------------------
@@ -36,8 +40,12 @@ def category_from_value(value: str) -> Category | None:
     try:
         return category_by_code(value)
     except DomainError as err:
-        raise DomainError("category_unknown", f"请从列表中选择分类（{value}）",
-                          f"choose a category from the list ({value})", field="category") from err
+        raise DomainError(
+            "category_unknown",
+            f"请从列表中选择分类（{value}）",
+            f"choose a category from the list ({value})",
+            field="category",
+        ) from err
 
 
 def department_from_value(value: str) -> Department | None:
@@ -45,8 +53,12 @@ def department_from_value(value: str) -> Department | None:
         return None
     department = Department.objects.filter(code=value).first()
     if department is None:
-        raise DomainError("department_unknown", f"请从列表中选择部门（{value}）",
-                          f"choose a department from the list ({value})", field="department")
+        raise DomainError(
+            "department_unknown",
+            f"请从列表中选择部门（{value}）",
+            f"choose a department from the list ({value})",
+            field="department",
+        )
     return department
 
 
@@ -57,8 +69,12 @@ def photos_from_files(files: MultiValueDict) -> list[ProcessedPhoto]:
     for upload in uploads:
         if upload.size > settings.CIVICGRID_PHOTO_MAX_BYTES:
             # process_photo refuses it too, but only after reading it all into memory.
-            raise DomainError("photo_too_large", f"照片“{upload.name}”太大", f"the photo {upload.name} is too large",
-                              field="photos")
+            raise DomainError(
+                "photo_too_large",
+                f"照片“{upload.name}”太大",
+                f"the photo {upload.name} is too large",
+                field="photos",
+            )
         out.append(process_photo(upload.read(), filename=upload.name or ""))
     return out
 
@@ -71,16 +87,23 @@ def move_input(post: QueryDict, files: MultiValueDict) -> tuple[str, MoveInput]:
         try:
             hours = Decimal(raw_hours)
         except InvalidOperation as exc:
-            raise DomainError("hours_invalid", "延期时长应为小时数，如 8 或 16.5", "hours must be a number such as 8 "
-                              "or 16.5", field="hours") from exc
+            raise DomainError(
+                "hours_invalid",
+                "延期时长应为小时数，如 8 或 16.5",
+                "hours must be a number such as 8 or 16.5",
+                field="hours",
+            ) from exc
     urgency = post.get("urgency") or None
     if urgency is not None and urgency not in Urgency.values:
-        raise DomainError("urgency_invalid", "紧急程度应为一般或紧急", "urgency must be normal or urgent",
-                          field="urgency")
+        raise DomainError(
+            "urgency_invalid", "紧急程度应为一般或紧急", "urgency must be normal or urgent", field="urgency"
+        )
     payload = MoveInput(
         department=department_from_value(post.get("department", "")),
         category=category_from_value(post.get("category", "")),
-        urgency=urgency, hours=hours, rating=post.get("rating") or None,
+        urgency=urgency,
+        hours=hours,
+        rating=post.get("rating") or None,
         photos=photos_from_files(files),
     )
     return post.get("note", ""), payload
@@ -96,13 +119,18 @@ class MultipleFileInput(forms.ClearableFileInput):
 class IntakeForm(forms.Form):
     """A hotline call (热线) or a mailbox letter (书记信箱) entered by the dispatcher."""
 
-    channel = forms.ChoiceField(label=_("来源"), choices=[(Channel.HOTLINE, Channel.HOTLINE.label),
-                                                          (Channel.MAILBOX, Channel.MAILBOX.label)])
+    channel = forms.ChoiceField(
+        label=_("来源"),
+        choices=[(Channel.HOTLINE, Channel.HOTLINE.label), (Channel.MAILBOX, Channel.MAILBOX.label)],
+    )
     kind = forms.ChoiceField(label=_("诉求类型"), choices=CaseKind.choices, initial=CaseKind.COMPLAINT)
     category = forms.CharField(label=_("问题分类"), required=False)
-    urgency = forms.ChoiceField(label=_("紧急程度"), required=False,
-                                choices=[("", _("按分类默认")), *Urgency.choices])
-    description = forms.CharField(label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5}))
+    urgency = forms.ChoiceField(
+        label=_("紧急程度"), required=False, choices=[("", _("按分类默认")), *Urgency.choices]
+    )
+    description = forms.CharField(
+        label=_("问题描述"), max_length=2000, widget=forms.Textarea(attrs={"rows": 5})
+    )
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
     lat = forms.FloatField(label=_("纬度"), min_value=-90, max_value=90)
     lon = forms.FloatField(label=_("经度"), min_value=-180, max_value=180)
@@ -179,8 +207,13 @@ _SPECS: dict[str, dict] = {
 }
 
 
-def action_forms(actions: list[str], *, failed: str = "", error: DomainError | None = None,
-                 submitted: QueryDict | None = None) -> list[ActionForm]:
+def action_forms(
+    actions: list[str],
+    *,
+    failed: str = "",
+    error: DomainError | None = None,
+    submitted: QueryDict | None = None,
+) -> list[ActionForm]:
     """The forms of the moves the viewer may make now, in the workflow's order; the failed one keeps its input."""
     from civicgrid.cases.choices import Action
     from civicgrid.cases.workflow import MOVES
@@ -188,11 +221,15 @@ def action_forms(actions: list[str], *, failed: str = "", error: DomainError | N
     out = []
     for action in actions:
         spec = _SPECS.get(action, {})
-        form = ActionForm(action=action, label=str(Action(action).label),
-                          note_required=MOVES[action].note_required, **spec)
+        form = ActionForm(
+            action=action, label=str(Action(action).label), note_required=MOVES[action].note_required, **spec
+        )
         if action == failed:
             form.error = error
-            form.submitted = {k: submitted.get(k, "") for k in ("note", *form.fields) if k != "photos"} \
-                if submitted is not None else {}
+            form.submitted = (
+                {k: submitted.get(k, "") for k in ("note", *form.fields) if k != "photos"}
+                if submitted is not None
+                else {}
+            )
         out.append(form)
     return out

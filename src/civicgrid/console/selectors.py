@@ -58,8 +58,9 @@ class QueuePage:
         return min(self.page * PAGE_SIZE, self.total)
 
 
-def queue_page(visible: QuerySet[Case], user: User, queue: Queue, filters: CaseFilter, page: int, *,
-               now: datetime) -> QueuePage:
+def queue_page(
+    visible: QuerySet[Case], user: User, queue: Queue, filters: CaseFilter, page: int, *, now: datetime
+) -> QueuePage:
     """One page of a queue (`visible` = visible_cases(user)): the rows (one query) and the total (one query)."""
     qs = visible.filter(queue.condition(user, now))
     total = case_selectors.filter_cases(qs, filters, now=now).count()
@@ -74,9 +75,7 @@ def queue_counts(visible: QuerySet[Case], user: User, queues: list[Queue], now: 
     """How many cases wait in each of the viewer's queues, in one query."""
     if not queues:
         return {}
-    totals = visible.aggregate(
-        **{q.name: Count("pk", filter=q.condition(user, now)) for q in queues}
-    )
+    totals = visible.aggregate(**{q.name: Count("pk", filter=q.condition(user, now)) for q in queues})
     return {name: value or 0 for name, value in totals.items()}
 
 
@@ -119,7 +118,9 @@ def case_page(user: User, case: Case, *, now: datetime) -> CasePage:
     detail = case_selectors.case_detail(case)
     personal = sees_personal_data(user, case)
     reporter = reporter_name(user, case)
-    timeline = [TimelineEntry(e, actor_name(user, case, e), detail.event_photos.get(e.pk, [])) for e in detail.events]
+    timeline = [
+        TimelineEntry(e, actor_name(user, case, e), detail.event_photos.get(e.pk, [])) for e in detail.events
+    ]
     photos: dict[str, list[dict]] = {stage: [] for stage in PHOTO_STAGES}
     for p in detail.photos:
         photos.setdefault(p["stage"], []).append(p)
@@ -127,10 +128,16 @@ def case_page(user: User, case: Case, *, now: datetime) -> CasePage:
     deadlines = [{**d, "step_label": step_labels.get(d["step"], d["step"])} for d in detail.deadlines]
     actions = allowed_actions(user, case)
     out = CasePage(
-        case=case, personal=personal, reporter=reporter,
+        case=case,
+        personal=personal,
+        reporter=reporter,
         contact_phone=contact_phone_for(user, case),
-        timeline=timeline, deadlines=deadlines, photos={k: v for k, v in photos.items() if v},
-        duplicates=detail.duplicates, actions=actions, light=light_of(case, now),
+        timeline=timeline,
+        deadlines=deadlines,
+        photos={k: v for k, v in photos.items() if v},
+        duplicates=detail.duplicates,
+        actions=actions,
+        light=light_of(case, now),
     )
     if Action.APPROVE_EXTENSION in actions or Action.REFUSE_EXTENSION in actions:
         out.pending_extension = case.extension_requests.filter(status=ExtensionStatus.PENDING).first()

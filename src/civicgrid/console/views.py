@@ -45,7 +45,9 @@ def staff_required(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if not is_staff_member(request.user):
-            return render(request, "console/denied.html", {"reason": _("工作台仅供工作人员使用。")}, status=403)
+            return render(
+                request, "console/denied.html", {"reason": _("工作台仅供工作人员使用。")}, status=403
+            )
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -70,8 +72,9 @@ def _chrome(request: HttpRequest, current: Queue | None) -> dict:
     }
 
 
-def _page(request: HttpRequest, template: str, context: dict, *, status: int = 200,
-          current: Queue | None = None) -> HttpResponse:
+def _page(
+    request: HttpRequest, template: str, context: dict, *, status: int = 200, current: Queue | None = None
+) -> HttpResponse:
     return render(request, template, {**_chrome(request, current), **context}, status=status)
 
 
@@ -115,18 +118,27 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
     now = clock.now()
     result = selectors.queue_page(_visible(request), request.user, q, query.filters, query.page, now=now)
     context = {
-        "queue": q, "query": query, "result": result, "now": now, "light_labels": dict(Light.choices),
+        "queue": q,
+        "query": query,
+        "result": result,
+        "now": now,
+        "light_labels": dict(Light.choices),
         "poll_seconds": getattr(settings, "CIVICGRID_CONSOLE_POLL_SECONDS", POLL_SECONDS_DEFAULT),
         "base_params": _params_without(request, "page", "sort"),
         "page_params": _params_without(request, "page"),
     }
     if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
         # The table, plus the sidebar counts and the unread count swapped out of band.
-        response = render(request, "console/partials/_queue_table.html", {**_chrome(request, q), **context, "oob": True})
+        response = render(
+            request, "console/partials/_queue_table.html", {**_chrome(request, q), **context, "oob": True}
+        )
     else:
         context.update(
-            options=case_selectors.filter_options(with_departments=user_can(request.user, Capability.VIEW_CITY)),
-            statuses=CaseStatus.choices, lights=forms.LIGHT_CHOICES,
+            options=case_selectors.filter_options(
+                with_departments=user_can(request.user, Capability.VIEW_CITY)
+            ),
+            statuses=CaseStatus.choices,
+            lights=forms.LIGHT_CHOICES,
         )
         response = _page(request, "console/queue.html", context, current=q)
     # One URL, two bodies: a cache (or the back button) must not serve the partial as the page.
@@ -153,20 +165,35 @@ def _case_or_404(request: HttpRequest, number: str):
 
 
 def _not_found(request: HttpRequest, number: str) -> HttpResponse:
-    return _page(request, "console/not_found.html", {"number": number, "back": _queue_from(request)}, status=404)
+    return _page(
+        request, "console/not_found.html", {"number": number, "back": _queue_from(request)}, status=404
+    )
 
 
-def _case_page(request: HttpRequest, case, *, status: int = 200, error: DomainError | None = None,
-               failed_action: str = "") -> HttpResponse:
+def _case_page(
+    request: HttpRequest,
+    case,
+    *,
+    status: int = 200,
+    error: DomainError | None = None,
+    failed_action: str = "",
+) -> HttpResponse:
     back = _queue_from(request, case)
     page = selectors.case_page(request.user, case, now=clock.now())
     context = {
-        "page": page, "case": case, "back": back, "error": error, "failed_action": failed_action,
-        "forms": forms.action_forms(page.actions, failed=failed_action, error=error,
-                                    submitted=request.POST if failed_action else None),
-        "action_labels": dict(Action.choices), "light_labels": dict(Light.choices),
+        "page": page,
+        "case": case,
+        "back": back,
+        "error": error,
+        "failed_action": failed_action,
+        "forms": forms.action_forms(
+            page.actions, failed=failed_action, error=error, submitted=request.POST if failed_action else None
+        ),
+        "action_labels": dict(Action.choices),
+        "light_labels": dict(Light.choices),
         "stage_labels": dict(PhotoStage.choices),
-        "tile_url": settings.CIVICGRID_TILE_URL, "tile_attribution": settings.CIVICGRID_TILE_ATTRIBUTION,
+        "tile_url": settings.CIVICGRID_TILE_URL,
+        "tile_attribution": settings.CIVICGRID_TILE_ATTRIBUTION,
     }
     return _page(request, "console/case.html", context, status=status, current=back)
 
@@ -210,7 +237,9 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
 @staff_required
 def intake(request: HttpRequest) -> HttpResponse:
     if not user_can(request.user, Capability.REGISTER):
-        return _page(request, "console/denied.html", {"reason": _("只有受理员可以录入热线和信箱来件。")}, status=403)
+        return _page(
+            request, "console/denied.html", {"reason": _("只有受理员可以录入热线和信箱来件。")}, status=403
+        )
     form = forms.IntakeForm(request.POST or None, request.FILES or None)
     status = 200
     if request.method == "POST":
@@ -218,26 +247,41 @@ def intake(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 submission = Submission(
-                    description=data["description"], lat=data["lat"], lon=data["lon"], kind=data["kind"],
-                    channel=data["channel"], category=data["category"], urgency=data["urgency"] or None,
-                    address=data["address"], contact_name=data["contact_name"],
-                    contact_phone=data["contact_phone"], is_public=data["is_public"],
+                    description=data["description"],
+                    lat=data["lat"],
+                    lon=data["lon"],
+                    kind=data["kind"],
+                    channel=data["channel"],
+                    category=data["category"],
+                    urgency=data["urgency"] or None,
+                    address=data["address"],
+                    contact_name=data["contact_name"],
+                    contact_phone=data["contact_phone"],
+                    is_public=data["is_public"],
                     photos=forms.photos_from_files(request.FILES),
                 )
-                case = case_submit(reporter=request.user, submission=submission,
-                                   idempotency_key=data["idempotency_key"]).case
+                case = case_submit(
+                    reporter=request.user, submission=submission, idempotency_key=data["idempotency_key"]
+                ).case
             except DomainError as exc:
                 form.add_domain_error(exc)
             else:
                 if case.duplicate_of_id:
-                    messages.info(request, _("已录入 %(number)s：附近已有相同问题 %(original)s，已并案。")
-                                  % {"number": case.number, "original": case.duplicate_of.number})
+                    messages.info(
+                        request,
+                        _("已录入 %(number)s：附近已有相同问题 %(original)s，已并案。")
+                        % {"number": case.number, "original": case.duplicate_of.number},
+                    )
                 else:
                     messages.success(request, _("已录入来件 %(number)s") % {"number": case.number})
                 return HttpResponseRedirect(case_url(case.number, QUEUES["new"]))
         status = 422
-    context = {"form": form, "categories": case_selectors.filter_options(with_departments=False).categories,
-               "tile_url": settings.CIVICGRID_TILE_URL, "tile_attribution": settings.CIVICGRID_TILE_ATTRIBUTION}
+    context = {
+        "form": form,
+        "categories": case_selectors.filter_options(with_departments=False).categories,
+        "tile_url": settings.CIVICGRID_TILE_URL,
+        "tile_attribution": settings.CIVICGRID_TILE_ATTRIBUTION,
+    }
     return _page(request, "console/intake.html", context, status=status)
 
 
@@ -249,7 +293,9 @@ NOTIFICATIONS_SHOWN = 50
 @require_GET
 @staff_required
 def notifications(request: HttpRequest) -> HttpResponse:
-    items = list(Notification.objects.for_user(request.user).order_by("-created_at", "-id")[:NOTIFICATIONS_SHOWN])
+    items = list(
+        Notification.objects.for_user(request.user).order_by("-created_at", "-id")[:NOTIFICATIONS_SHOWN]
+    )
     return _page(request, "console/notifications.html", {"items": items, "back": default_queue(request.user)})
 
 

@@ -15,8 +15,15 @@ class DomainError(Exception):
 
     status = 422
 
-    def __init__(self, code: str, message_zh: str, message_en: str, *, field: str | None = None,
-                 status: int | None = None) -> None:
+    def __init__(
+        self,
+        code: str,
+        message_zh: str,
+        message_en: str,
+        *,
+        field: str | None = None,
+        status: int | None = None,
+    ) -> None:
         super().__init__(message_en)
         self.code = code
         self.message_zh = message_zh

@@ -89,7 +89,7 @@ def _messages(table: str) -> dict[str, str]:
     return {
         "update": f"{REFUSED}: {table} — a recorded fact cannot change (UPDATE refused)",
         "mask": f"{REFUSED}: {table} — free text is overwritten only by an erasure of personal data "
-                f"(UPDATE refused)",
+        f"(UPDATE refused)",
         "delete": f"{REFUSED}: {table} — rows are never deleted",
     }
 
@@ -106,8 +106,13 @@ def _remove_sql(vendor: str, table: str, q) -> list[str]:
     names = _names(table)
     if vendor == "sqlite":
         return [f"DROP TRIGGER IF EXISTS {q(names[what])}" for what in ("update", "mask", "delete")]
-    return [*(f"DROP TRIGGER IF EXISTS {q(names[what])} ON {q(table)}" for what in ("update", "delete", "truncate")),
-            f"DROP FUNCTION IF EXISTS {q(table + '_append_only')}()"]
+    return [
+        *(
+            f"DROP TRIGGER IF EXISTS {q(names[what])} ON {q(table)}"
+            for what in ("update", "delete", "truncate")
+        ),
+        f"DROP FUNCTION IF EXISTS {q(table + '_append_only')}()",
+    ]
 
 
 def _install_sql(vendor: str, t: _Table, q) -> list[str]:
@@ -115,15 +120,21 @@ def _install_sql(vendor: str, t: _Table, q) -> list[str]:
     if vendor == "sqlite":
         # UPDATE OF: an UPDATE that sets none of the columns (only `counted`, say) does not even look.
         changed = " OR ".join(f"OLD.{q(c)} IS NOT NEW.{q(c)}" for c in t.facts)
-        sql = [f"CREATE TRIGGER {q(names['update'])} BEFORE UPDATE OF {_list(t.facts, q)} ON {q(t.name)} "
-               f"FOR EACH ROW WHEN {changed} BEGIN SELECT RAISE(ABORT, '{say['update']}'); END"]
+        sql = [
+            f"CREATE TRIGGER {q(names['update'])} BEFORE UPDATE OF {_list(t.facts, q)} ON {q(t.name)} "
+            f"FOR EACH ROW WHEN {changed} BEGIN SELECT RAISE(ABORT, '{say['update']}'); END"
+        ]
         if t.maskable:
             masked = " OR ".join(f"OLD.{q(c)} IS NOT NEW.{q(c)}" for c in t.maskable)
-            sql.append(f"CREATE TRIGGER {q(names['mask'])} BEFORE UPDATE OF {_list(t.maskable, q)} ON {q(t.name)} "
-                       f"FOR EACH ROW WHEN ({masked}) AND {_permit_missing(ERASURE, q)} "
-                       f"BEGIN SELECT RAISE(ABORT, '{say['mask']}'); END")
-        sql.append(f"CREATE TRIGGER {q(names['delete'])} BEFORE DELETE ON {q(t.name)} FOR EACH ROW "
-                   f"WHEN {_permit_missing(FLUSH, q)} BEGIN SELECT RAISE(ABORT, '{say['delete']}'); END")
+            sql.append(
+                f"CREATE TRIGGER {q(names['mask'])} BEFORE UPDATE OF {_list(t.maskable, q)} ON {q(t.name)} "
+                f"FOR EACH ROW WHEN ({masked}) AND {_permit_missing(ERASURE, q)} "
+                f"BEGIN SELECT RAISE(ABORT, '{say['mask']}'); END"
+            )
+        sql.append(
+            f"CREATE TRIGGER {q(names['delete'])} BEFORE DELETE ON {q(t.name)} FOR EACH ROW "
+            f"WHEN {_permit_missing(FLUSH, q)} BEGIN SELECT RAISE(ABORT, '{say['delete']}'); END"
+        )
         return sql
     if vendor != "postgresql":
         raise NotImplementedError(f"append-only triggers for {vendor}")
@@ -133,21 +144,26 @@ def _install_sql(vendor: str, t: _Table, q) -> list[str]:
 
     function = q(t.name + "_append_only")
     refuse = "RAISE EXCEPTION USING ERRCODE = 'restrict_violation', MESSAGE = "
-    mask = (f"    IF {_permit_missing(ERASURE, q)} THEN\n      {refuse}'{say['mask']}';\n    END IF;\n"
-            if t.maskable else "")
+    mask = (
+        f"    IF {_permit_missing(ERASURE, q)} THEN\n      {refuse}'{say['mask']}';\n    END IF;\n"
+        if t.maskable
+        else ""
+    )
     # An UPDATE that sets none of the watched columns, or leaves them as they were, does not call the function.
-    body = (f"BEGIN\n"
-            f"  IF TG_OP = 'UPDATE' THEN\n"
-            f"    IF {row('OLD', t.facts)} IS DISTINCT FROM {row('NEW', t.facts)} THEN\n"
-            f"      {refuse}'{say['update']}';\n"
-            f"    END IF;\n{mask}"
-            f"    RETURN NEW;\n"
-            f"  END IF;\n"
-            f"  IF {_permit_missing(FLUSH, q)} THEN\n"
-            f"    {refuse}'{say['delete']} (' || TG_OP || ' refused)';\n"
-            f"  END IF;\n"
-            f"  RETURN OLD;\n"
-            f"END")
+    body = (
+        f"BEGIN\n"
+        f"  IF TG_OP = 'UPDATE' THEN\n"
+        f"    IF {row('OLD', t.facts)} IS DISTINCT FROM {row('NEW', t.facts)} THEN\n"
+        f"      {refuse}'{say['update']}';\n"
+        f"    END IF;\n{mask}"
+        f"    RETURN NEW;\n"
+        f"  END IF;\n"
+        f"  IF {_permit_missing(FLUSH, q)} THEN\n"
+        f"    {refuse}'{say['delete']} (' || TG_OP || ' refused)';\n"
+        f"  END IF;\n"
+        f"  RETURN OLD;\n"
+        f"END"
+    )
     watched = t.facts + t.maskable
     return [
         f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $body$\n{body}\n$body$",
@@ -172,8 +188,9 @@ def remove(schema_editor, model) -> None:
         schema_editor.execute(sql)
 
 
-def protect(app_label: str, model_name: str, *, bookkeeping: tuple[str, ...] = (),
-            maskable: tuple[str, ...] = ()) -> migrations.RunPython:
+def protect(
+    app_label: str, model_name: str, *, bookkeeping: tuple[str, ...] = (), maskable: tuple[str, ...] = ()
+) -> migrations.RunPython:
     """The migration operation that installs (or renews) the triggers of one model's table."""
     columns = Columns(tuple(bookkeeping), tuple(maskable))
 
@@ -222,4 +239,8 @@ def flush_sql(sql: list[str], tables: list[str], quote_name) -> list[str]:
     if not sql or PERMIT_TABLE not in tables:
         return sql
     table = quote_name(PERMIT_TABLE)
-    return [f"INSERT INTO {table} ({quote_name('purpose')}) VALUES ('{FLUSH}');", *sql, f"DELETE FROM {table};"]
+    return [
+        f"INSERT INTO {table} ({quote_name('purpose')}) VALUES ('{FLUSH}');",
+        *sql,
+        f"DELETE FROM {table};",
+    ]

@@ -18,10 +18,21 @@ from django.db import DEFAULT_DB_ALIAS, InterfaceError, OperationalError, connec
 from django.db.models import Model
 
 # Field types whose get_db_prep_save gives None for None (JSONField does not: it may store JSON null).
-_NONE_AS_IS = {models.CharField, models.TextField, models.BooleanField, models.FloatField, models.IntegerField,
-               models.BigIntegerField, models.SmallIntegerField, models.PositiveIntegerField,
-               models.PositiveSmallIntegerField, models.DateTimeField, models.DateField, models.DecimalField,
-               models.ForeignKey}
+_NONE_AS_IS = {
+    models.CharField,
+    models.TextField,
+    models.BooleanField,
+    models.FloatField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.DateTimeField,
+    models.DateField,
+    models.DecimalField,
+    models.ForeignKey,
+}
 
 
 def _as_is_types(field) -> tuple[type, ...]:
@@ -35,7 +46,8 @@ def _as_is_types(field) -> tuple[type, ...]:
     if kind is models.BooleanField:
         return (bool,)
     integer = isinstance(field, models.IntegerField) or (
-        kind is models.ForeignKey and isinstance(field.target_field, models.IntegerField))
+        kind is models.ForeignKey and isinstance(field.target_field, models.IntegerField)
+    )
     if integer and connection.vendor == "sqlite":
         return (int,)  # on PostgreSQL ints are wrapped in psycopg's typed ints
     if kind is models.DateTimeField and connection.vendor == "postgresql":
@@ -47,7 +59,9 @@ def _plain_pre_save(field) -> bool:
     """Whether field.pre_save(obj, add=True) is just getattr(obj, field.attname)."""
     if isinstance(field, models.DateField):  # DateTimeField too: auto_now(_add) sets the time
         return not (field.auto_now or field.auto_now_add) and type(field).pre_save in (
-            models.DateField.pre_save, models.DateTimeField.pre_save)
+            models.DateField.pre_save,
+            models.DateTimeField.pre_save,
+        )
     return type(field).pre_save is models.Field.pre_save
 
 
@@ -60,8 +74,10 @@ class ModelColumns:
         quote = connection.ops.quote_name
         self.sql = ", ".join(f"{quote(alias)}.{quote(f.column)}" for f in self.fields)
         self._cols = [f.get_col(alias) for f in self.fields]
-        self._converters = [[*connection.ops.get_db_converters(col), *f.get_db_converters(connection)]
-                            for f, col in zip(self.fields, self._cols, strict=True)]
+        self._converters = [
+            [*connection.ops.get_db_converters(col), *f.get_db_converters(connection)]
+            for f, col in zip(self.fields, self._cols, strict=True)
+        ]
 
     def __len__(self) -> int:
         return len(self.fields)
@@ -93,19 +109,28 @@ class ModelInsert:
         # Per column: (field, attname, pre_save is a plain read, None is bound as is, types bound as they are).
         # These shortcuts give exactly what get_db_prep_save gives for those fields and values (a
         # test compares every column with Django's insert compiler) at a fraction of the calls.
-        self._plan = [(f, f.attname, _plain_pre_save(f), type(f) in _NONE_AS_IS, _as_is_types(f))
-                      for f in self.fields]
+        self._plan = [
+            (f, f.attname, _plain_pre_save(f), type(f) in _NONE_AS_IS, _as_is_types(f)) for f in self.fields
+        ]
         # A typed NULL per column for the SELECT form; no length or precision in the type, so that
         # nothing is cut by the cast (the column checks those on assignment).
-        self._null = {f.attname: f"NULL::{re.sub(r'[(].*[)]', '', f.cast_db_type(connection))}" for f in self.fields}
+        self._null = {
+            f.attname: f"NULL::{re.sub(r'[(].*[)]', '', f.cast_db_type(connection))}" for f in self.fields
+        }
         quote = connection.ops.quote_name
         self.head = f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in self.fields)}) "
         self.quote = quote
         self.pk_column = quote(meta.pk.column)
 
-    def statement(self, obj: Model, *, expressions: dict[str, tuple[str, list]] | None = None,
-                  source: str | None = None, returning: Sequence[str] = (),
-                  on_conflict_ignore: bool = False) -> tuple[str, list]:
+    def statement(
+        self,
+        obj: Model,
+        *,
+        expressions: dict[str, tuple[str, list]] | None = None,
+        source: str | None = None,
+        returning: Sequence[str] = (),
+        on_conflict_ignore: bool = False,
+    ) -> tuple[str, list]:
         """(sql, params) of `INSERT … VALUES (…) RETURNING pk[, returning…]`, or `INSERT … SELECT … FROM source`.
 
         `expressions` maps an attname to (SQL, params) used instead of the instance's value,
@@ -123,11 +148,16 @@ class ModelInsert:
                 continue
             value = getattr(obj, attname) if plain_pre_save else f.pre_save(obj, True)
             kind = type(value)
-            if not ((value is None and none_as_is) or kind in as_is
-                    or (str in as_is and isinstance(value, str))) or (kind is datetime and value.tzinfo is None):
+            if not (
+                (value is None and none_as_is) or kind in as_is or (str in as_is and isinstance(value, str))
+            ) or (kind is datetime and value.tzinfo is None):
                 value = f.get_db_prep_save(value, db)
-            if source is not None and (value is None or value is True or value is False or (
-                    isinstance(value, int | str) and not value)):
+            if source is not None and (
+                value is None
+                or value is True
+                or value is False
+                or (isinstance(value, int | str) and not value)
+            ):
                 row.append(self._literal(attname, value))
             else:
                 row.append("%s")
@@ -198,8 +228,12 @@ def fetchone_checking_connection(sql: str, params: Sequence):
     Django's check, without the extra round trip on every request. (Bearer-token lookup: the first
     statement of every API request.)
     """
-    check = (connection.connection is not None and connection.health_check_enabled
-             and not connection.health_check_done and connection.get_autocommit())
+    check = (
+        connection.connection is not None
+        and connection.health_check_enabled
+        and not connection.health_check_done
+        and connection.get_autocommit()
+    )
     if check:
         connection.health_check_done = True  # this statement is the check: no SELECT 1 before it
         try:

@@ -22,4 +22,6 @@ RENDERER = JSONRenderer()
 def json_response(request: HttpRequest, data, *, status: int) -> HttpResponse:
     """The answer `api.create_response(request, data, status=status)` gives, for an API built with RENDERER."""
     content = RENDERER.render(request, data, response_status=status)
-    return HttpResponse(content, status=status, content_type=f"{RENDERER.media_type}; charset={RENDERER.charset}")
+    return HttpResponse(
+        content, status=status, content_type=f"{RENDERER.media_type}; charset={RENDERER.charset}"
+    )

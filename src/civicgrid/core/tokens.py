@@ -65,8 +65,9 @@ class InvalidToken(DomainError):
     status = 400
 
     def __init__(self) -> None:
-        super().__init__("token_invalid", "二维码无效或已被篡改", "this code is invalid or has been altered",
-                         field="token")
+        super().__init__(
+            "token_invalid", "二维码无效或已被篡改", "this code is invalid or has been altered", field="token"
+        )
 
 
 def verify(purpose: str, token: str) -> tuple[str, str]:

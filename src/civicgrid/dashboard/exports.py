@@ -51,8 +51,13 @@ class Table:
 def check_format(value: str | None) -> str:
     fmt = (value or "").lower()
     if fmt not in FORMATS:
-        raise DomainError("format_invalid", "导出格式只能是 xlsx 或 csv", "format must be xlsx or csv",
-                          field="format", status=400)
+        raise DomainError(
+            "format_invalid",
+            "导出格式只能是 xlsx 或 csv",
+            "format must be xlsx or csv",
+            field="format",
+            status=400,
+        )
     return fmt
 
 
@@ -105,7 +110,10 @@ def _write_sheet(wb: Workbook, table: Table) -> None:
     """One sheet in write-only mode: rows stream to the file, memory stays flat for long lists."""
     ws = wb.create_sheet(_sheet_title(table.title))
     rows = iter(table.rows)
-    sample = [[_cell(row.get(key)) for key, _header in table.columns] for row in itertools.islice(rows, WIDTH_SAMPLE)]
+    sample = [
+        [_cell(row.get(key)) for key, _header in table.columns]
+        for row in itertools.islice(rows, WIDTH_SAMPLE)
+    ]
     widths = [max(8, len(header) * 2) for _key, header in table.columns]
     for values in sample:
         for i, value in enumerate(values):
@@ -124,7 +132,9 @@ def _write_sheet(wb: Workbook, table: Table) -> None:
         cell.font, cell.fill, cell.alignment = Font(bold=True), HEADER_FILL, Alignment(vertical="center")
         header.append(cell)
     ws.append(header)
-    for values in itertools.chain(sample, ([_cell(row.get(key)) for key, _h in table.columns] for row in rows)):
+    for values in itertools.chain(
+        sample, ([_cell(row.get(key)) for key, _h in table.columns] for row in rows)
+    ):
         ws.append([_date_cell(ws, v) if isinstance(v, datetime) else v for v in values])
 
 
@@ -166,13 +176,26 @@ def workbook_response(tables: Sequence[Table], filename: str) -> HttpResponse:
 
 # --- case lists ------------------------------------------------------------------------------------
 
+
 def case_columns() -> list[tuple[str, str]]:
     return [
-        ("number", _("案件编号")), ("status", _("状态")), ("light", _("时限灯")), ("category_code", _("分类编码")),
-        ("category", _("问题分类")), ("description", _("描述")), ("address", _("地址")), ("street", _("街道")),
-        ("cell", _("单元网格")), ("department", _("处置部门")), ("channel", _("来源")), ("reporter", _("上报人")),
-        ("contact_phone", _("联系电话")), ("supervised", _("督办")), ("created_at", _("上报时间")),
-        ("due_at", _("时限")), ("closed_at", _("结案时间")),
+        ("number", _("案件编号")),
+        ("status", _("状态")),
+        ("light", _("时限灯")),
+        ("category_code", _("分类编码")),
+        ("category", _("问题分类")),
+        ("description", _("描述")),
+        ("address", _("地址")),
+        ("street", _("街道")),
+        ("cell", _("单元网格")),
+        ("department", _("处置部门")),
+        ("channel", _("来源")),
+        ("reporter", _("上报人")),
+        ("contact_phone", _("联系电话")),
+        ("supervised", _("督办")),
+        ("created_at", _("上报时间")),
+        ("due_at", _("时限")),
+        ("closed_at", _("结案时间")),
     ]
 
 
@@ -186,11 +209,13 @@ def case_rows(cases: Iterable[Case], viewer: User, *, now: datetime) -> Iterable
     light_labels = dict(Light.choices)
     for case in cases:
         yield {
-            "number": case.number, "status": case.get_status_display(),
+            "number": case.number,
+            "status": case.get_status_display(),
             "light": str(light_labels.get(light_of(case, now), "")),
             "category_code": case.category.code if case.category_id else "",
             "category": case.category.name if case.category_id else "",
-            "description": case.description, "address": case.address,
+            "description": case.description,
+            "address": case.address,
             "street": case.street.name if case.street_id else "",
             "cell": case.cell.name if case.cell_id else "",
             "department": case.department.name if case.department_id else "",
@@ -198,5 +223,7 @@ def case_rows(cases: Iterable[Case], viewer: User, *, now: datetime) -> Iterable
             "reporter": reporter_name(viewer, case) or "",
             "contact_phone": contact_phone_for(viewer, case),
             "supervised": _("是") if case.supervised else "",
-            "created_at": case.created_at, "due_at": case.due_at, "closed_at": case.closed_at,
+            "created_at": case.created_at,
+            "due_at": case.due_at,
+            "closed_at": case.closed_at,
         }

@@ -49,9 +49,13 @@ class Filters:
 
     def stats(self, *, dimensions: bool = True) -> StatsFilter:
         """The analytics filter; without `dimensions` only the street applies (as the indicators allow)."""
-        return StatsFilter(start=self.start, end=self.end, street_id=self.street_id,
-                           department_id=self.department_id if dimensions else None,
-                           category_id=self.category_id if dimensions else None)
+        return StatsFilter(
+            start=self.start,
+            end=self.end,
+            street_id=self.street_id,
+            department_id=self.department_id if dimensions else None,
+            category_id=self.category_id if dimensions else None,
+        )
 
     def params(self, **extra: object) -> dict[str, str]:
         """The query parameters of the stats API (and of every dashboard link) for these filters."""
@@ -67,7 +71,11 @@ class Filters:
 
     def page_query(self) -> str:
         """What the dashboard page's own URL carries: the preset when there is one, else the dates."""
-        out = {"period": self.preset} if self.preset else {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        out = (
+            {"period": self.preset}
+            if self.preset
+            else {"start": self.start.isoformat(), "end": self.end.isoformat()}
+        )
         out.update({k: v for k, v in self.params().items() if k not in ("start", "end")})
         return urlencode(out)
 
@@ -94,8 +102,9 @@ def preset_range(preset: str, today: date) -> tuple[date, date]:
         return today.replace(month=first_month, day=1), today
     if preset == "year":
         return today.replace(month=1, day=1), today
-    raise DomainError("period_invalid", f"未知的时段 {preset!r}", f"unknown period {preset!r}", field="period",
-                      status=400)
+    raise DomainError(
+        "period_invalid", f"未知的时段 {preset!r}", f"unknown period {preset!r}", field="period", status=400
+    )
 
 
 def _date(params: QueryDict, name: str) -> date | None:
@@ -105,8 +114,13 @@ def _date(params: QueryDict, name: str) -> date | None:
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        raise DomainError("date_invalid", f"日期格式应为 YYYY-MM-DD（{name}={raw}）",
-                          f"dates are YYYY-MM-DD ({name}={raw})", field=name, status=400) from None
+        raise DomainError(
+            "date_invalid",
+            f"日期格式应为 YYYY-MM-DD（{name}={raw}）",
+            f"dates are YYYY-MM-DD ({name}={raw})",
+            field=name,
+            status=400,
+        ) from None
 
 
 def local_today() -> date:
@@ -126,35 +140,69 @@ def parse_filters(params: QueryDict) -> Filters:
         start = start or (end or today).replace(day=1)
         end = end or today
     if start > end:
-        raise DomainError("period_invalid", "开始日期不能晚于结束日期", "start must not be after end", field="start",
-                          status=400)
+        raise DomainError(
+            "period_invalid",
+            "开始日期不能晚于结束日期",
+            "start must not be after end",
+            field="start",
+            status=400,
+        )
     if (end - start).days >= MAX_DAYS:
-        raise DomainError("period_too_long", "统计区间不能超过 5 年", "the period may not exceed 5 years",
-                          field="start", status=400)
+        raise DomainError(
+            "period_too_long",
+            "统计区间不能超过 5 年",
+            "the period may not exceed 5 years",
+            field="start",
+            status=400,
+        )
     street = (params.get("street") or "").strip()
     street_id = None
     if street:
         street_id = Street.objects.filter(code=street).values_list("pk", flat=True).first()
         if street_id is None:
-            raise DomainError("street_unknown", f"未知的街道 {street!r}", f"unknown street {street!r}", field="street",
-                              status=400)
+            raise DomainError(
+                "street_unknown",
+                f"未知的街道 {street!r}",
+                f"unknown street {street!r}",
+                field="street",
+                status=400,
+            )
     department = (params.get("department") or "").strip()
     department_id = None
     if department:
         department_id = Department.objects.filter(code=department).values_list("pk", flat=True).first()
         if department_id is None:
-            raise DomainError("department_unknown", f"未知的部门 {department!r}",
-                              f"unknown department {department!r}", field="department", status=400)
+            raise DomainError(
+                "department_unknown",
+                f"未知的部门 {department!r}",
+                f"unknown department {department!r}",
+                field="department",
+                status=400,
+            )
     category = (params.get("category") or "").strip()
     category_id = None
     if category:
         try:
             category_id = category_by_code(category).pk
         except DomainError as err:
-            raise DomainError("category_unknown", f"未知的分类 {category!r}", f"unknown category {category!r}",
-                              field="category", status=400) from err
-    return Filters(start=start, end=end, preset=preset, street=street, department=department, category=category,
-                   street_id=street_id, department_id=department_id, category_id=category_id)
+            raise DomainError(
+                "category_unknown",
+                f"未知的分类 {category!r}",
+                f"unknown category {category!r}",
+                field="category",
+                status=400,
+            ) from err
+    return Filters(
+        start=start,
+        end=end,
+        preset=preset,
+        street=street,
+        department=department,
+        category=category,
+        street_id=street_id,
+        department_id=department_id,
+        category_id=category_id,
+    )
 
 
 def parse_month(raw: str | None) -> date:
@@ -164,5 +212,10 @@ def parse_month(raw: str | None) -> date:
         year, month = raw.split("-")
         return date(int(year), int(month), 1)
     except ValueError:
-        raise DomainError("month_invalid", f"月份格式应为 YYYY-MM（{raw or '空'}）", f"month must be YYYY-MM ({raw!r})",
-                          field="month", status=400) from None
+        raise DomainError(
+            "month_invalid",
+            f"月份格式应为 YYYY-MM（{raw or '空'}）",
+            f"month must be YYYY-MM ({raw!r})",
+            field="month",
+            status=400,
+        ) from None

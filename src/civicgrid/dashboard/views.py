@@ -48,55 +48,105 @@ SCREEN_LAYERS = ["cell_density", "boundaries", "cases"]
 EXPORT_LIMIT = 100_000  # rows in one export; beyond that, narrow the filters
 
 METRIC_LABELS = {
-    "reported": gettext_lazy("新上报"), "registered": gettext_lazy("立案数"), "dispatched": gettext_lazy("派遣数"),
-    "handled": gettext_lazy("处置数"), "closed": gettext_lazy("结案数"), "rejected": gettext_lazy("不予立案数"),
-    "merged": gettext_lazy("并案数"), "reworked": gettext_lazy("返工数"), "rated": gettext_lazy("评价数"),
-    "satisfied": gettext_lazy("满意数"), "open": gettext_lazy("在办"), "yellow": gettext_lazy("黄灯"),
-    "red": gettext_lazy("红灯"), "supervised": gettext_lazy("督办在办"), "supervised_open": gettext_lazy("督办在办"),
+    "reported": gettext_lazy("新上报"),
+    "registered": gettext_lazy("立案数"),
+    "dispatched": gettext_lazy("派遣数"),
+    "handled": gettext_lazy("处置数"),
+    "closed": gettext_lazy("结案数"),
+    "rejected": gettext_lazy("不予立案数"),
+    "merged": gettext_lazy("并案数"),
+    "reworked": gettext_lazy("返工数"),
+    "rated": gettext_lazy("评价数"),
+    "satisfied": gettext_lazy("满意数"),
+    "open": gettext_lazy("在办"),
+    "yellow": gettext_lazy("黄灯"),
+    "red": gettext_lazy("红灯"),
+    "supervised": gettext_lazy("督办在办"),
+    "supervised_open": gettext_lazy("督办在办"),
     "long_term": gettext_lazy("挂账"),
 }
 RATE_LABELS = {
-    "on_time_registration_rate": gettext_lazy("按时立案率"), "on_time_handling_rate": gettext_lazy("按期处置率"),
-    "on_time_closing_rate": gettext_lazy("按期结案率"), "closing_rate": gettext_lazy("结案率"),
-    "rework_rate": gettext_lazy("返工率"), "satisfaction_rate": gettext_lazy("满意率"),
+    "on_time_registration_rate": gettext_lazy("按时立案率"),
+    "on_time_handling_rate": gettext_lazy("按期处置率"),
+    "on_time_closing_rate": gettext_lazy("按期结案率"),
+    "closing_rate": gettext_lazy("结案率"),
+    "rework_rate": gettext_lazy("返工率"),
+    "satisfaction_rate": gettext_lazy("满意率"),
 }
 BY_LABELS = {
-    "category": gettext_lazy("问题分类"), "department": gettext_lazy("处置部门"), "street": gettext_lazy("街道"),
-    "cell": gettext_lazy("单元网格"), "channel": gettext_lazy("来源渠道"),
+    "category": gettext_lazy("问题分类"),
+    "department": gettext_lazy("处置部门"),
+    "street": gettext_lazy("街道"),
+    "cell": gettext_lazy("单元网格"),
+    "channel": gettext_lazy("来源渠道"),
 }
 RATE_NUMERATOR_LABELS = {
-    "registered_on_time": gettext_lazy("按时立案"), "handled_on_time": gettext_lazy("按期处置"),
-    "closed_on_time_now": gettext_lazy("按期结案"), "closed_now": gettext_lazy("已结案（本期立案）"),
-    "due_to_close": gettext_lazy("应结案（本期立案）"), "supervised_open": gettext_lazy("督办在办"),
+    "registered_on_time": gettext_lazy("按时立案"),
+    "handled_on_time": gettext_lazy("按期处置"),
+    "closed_on_time_now": gettext_lazy("按期结案"),
+    "closed_now": gettext_lazy("已结案（本期立案）"),
+    "due_to_close": gettext_lazy("应结案（本期立案）"),
+    "supervised_open": gettext_lazy("督办在办"),
 }
 NOW_DRILL = {"supervised": "supervised_open"}  # the summary's "supervised" now-figure is this metric
 NOW_TONES = {"red": "red", "yellow": "yellow"}
 STATS_API = "/api/stats/"
 TODAY_METRICS = ("reported", "registered", "dispatched", "closed")
-PERIOD_METRICS = ("reported", "registered", "dispatched", "handled", "closed", "reworked", "rated", "satisfied")
+PERIOD_METRICS = (
+    "reported",
+    "registered",
+    "dispatched",
+    "handled",
+    "closed",
+    "reworked",
+    "rated",
+    "satisfied",
+)
 NOW_METRICS = ("open", "yellow", "red", "supervised", "long_term")
 # Breakdown cards: (by, chart kind, limit) — top 10 categories and places, every street and channel.
 # Reports per category, cell, street and channel; dispatches per department (a report has no department yet).
-BREAKDOWNS = (("category", "bar", 10, "reported"), ("cell", "bar", 10, "reported"),
-              ("department", "bar", 15, "dispatched"), ("street", "bar", 20, "reported"),
-              ("channel", "pie", 10, "reported"))
+BREAKDOWNS = (
+    ("category", "bar", 10, "reported"),
+    ("cell", "bar", 10, "reported"),
+    ("department", "bar", 15, "dispatched"),
+    ("street", "bar", 20, "reported"),
+    ("channel", "pie", 10, "reported"),
+)
 BREAKDOWN_TITLES = {
-    "category": gettext_lazy("高发问题 Top 10"), "cell": gettext_lazy("高发网格 Top 10"),
-    "department": gettext_lazy("各部门派遣量"), "street": gettext_lazy("各街道上报量"), "channel": gettext_lazy("来源渠道"),
+    "category": gettext_lazy("高发问题 Top 10"),
+    "cell": gettext_lazy("高发网格 Top 10"),
+    "department": gettext_lazy("各部门派遣量"),
+    "street": gettext_lazy("各街道上报量"),
+    "channel": gettext_lazy("来源渠道"),
 }
 GRANULARITIES = (("day", gettext_lazy("日")), ("week", gettext_lazy("周")), ("month", gettext_lazy("月")))
 
 D, S, C = "department", "street", "cell"
 INDICATOR_COLUMNS = [
     {"field": "registered", "label": gettext_lazy("立案数"), "drill": "registered", "groups": (D, S, C)},
-    {"field": "on_time_registration_rate", "label": gettext_lazy("按时立案率"), "rate": True, "groups": (S, C)},
+    {
+        "field": "on_time_registration_rate",
+        "label": gettext_lazy("按时立案率"),
+        "rate": True,
+        "groups": (S, C),
+    },
     {"field": "dispatched", "label": gettext_lazy("派遣数"), "drill": "dispatched", "groups": (D, S, C)},
     {"field": "dispatch_accuracy", "label": gettext_lazy("派遣准确率"), "rate": True, "groups": (D,)},
     {"field": "handled", "label": gettext_lazy("处置数"), "drill": "handled", "groups": (D, S, C)},
     {"field": "handling_rate", "label": gettext_lazy("处置率"), "rate": True, "groups": (D,)},
-    {"field": "on_time_handling_rate", "label": gettext_lazy("按期处置率"), "rate": True, "groups": (D, S, C)},
+    {
+        "field": "on_time_handling_rate",
+        "label": gettext_lazy("按期处置率"),
+        "rate": True,
+        "groups": (D, S, C),
+    },
     {"field": "rework_rate", "label": gettext_lazy("返工率"), "rate": True, "groups": (D, S, C)},
-    {"field": "due_to_close", "label": gettext_lazy("应结案数"), "drill": "due_to_close", "groups": (D, S, C)},
+    {
+        "field": "due_to_close",
+        "label": gettext_lazy("应结案数"),
+        "drill": "due_to_close",
+        "groups": (D, S, C),
+    },
     {"field": "closed", "label": gettext_lazy("结案数"), "drill": "closed_now", "groups": (D, S, C)},
     {"field": "closing_rate", "label": gettext_lazy("结案率"), "rate": True, "groups": (D, S, C)},
     {"field": "on_time_closing_rate", "label": gettext_lazy("按期结案率"), "rate": True, "groups": (D, S, C)},
@@ -128,16 +178,30 @@ def _drill_url(f: Filters, metric: str, **extra: object) -> str:
 
 
 def _tile(f: Filters, metric: str, value, *, drill: str | None = None, tone: str = "") -> dict:
-    return {"metric": drill or metric, "label": METRIC_LABELS[metric], "raw": value, "display": value,
-            "tone": tone, "url": _drill_url(f, drill or metric)}
+    return {
+        "metric": drill or metric,
+        "label": METRIC_LABELS[metric],
+        "raw": value,
+        "display": value,
+        "tone": tone,
+        "url": _drill_url(f, drill or metric),
+    }
 
 
 def _rate_tile(f: Filters, name: str, value: float | None) -> dict:
     good = value is not None and ((value >= 0.9) if name != "rework_rate" else (value <= 0.1))
-    numerator = str(METRIC_LABELS.get(stats.RATES[name][0], RATE_NUMERATOR_LABELS.get(stats.RATES[name][0], "")))
-    return {"metric": name, "label": RATE_LABELS[name], "raw": value, "display": percent(value),
-            "hint": _("点击查看：%(what)s") % {"what": numerator} if numerator else "",
-            "url": _drill_url(f, name), "tone": "" if value is None else ("green" if good else "yellow")}
+    numerator = str(
+        METRIC_LABELS.get(stats.RATES[name][0], RATE_NUMERATOR_LABELS.get(stats.RATES[name][0], ""))
+    )
+    return {
+        "metric": name,
+        "label": RATE_LABELS[name],
+        "raw": value,
+        "display": percent(value),
+        "hint": _("点击查看：%(what)s") % {"what": numerator} if numerator else "",
+        "url": _drill_url(f, name),
+        "tone": "" if value is None else ("green" if good else "yellow"),
+    }
 
 
 def _options(f: Filters) -> dict:
@@ -162,16 +226,24 @@ def home(request: HttpRequest) -> HttpResponse:
     # The indicators are defined per department / street over all categories: only the street filters them.
     indicator_filter = f.stats(dimensions=False)
     context = {
-        "filters": f, "today": today, "presets": list(PRESETS.items()), "options": _options(f),
+        "filters": f,
+        "today": today,
+        "presets": list(PRESETS.items()),
+        "options": _options(f),
         "today_tiles": [_tile(f.today_only, m, day["flows"][m]) for m in TODAY_METRICS],
         "period_tiles": [_tile(f, m, period["flows"][m]) for m in PERIOD_METRICS],
-        "now_tiles": [_tile(f, m, period["now"][m], drill=NOW_DRILL.get(m), tone=NOW_TONES.get(m, ""))
-                      for m in NOW_METRICS],
+        "now_tiles": [
+            _tile(f, m, period["now"][m], drill=NOW_DRILL.get(m), tone=NOW_TONES.get(m, ""))
+            for m in NOW_METRICS
+        ],
         "rate_tiles": [_rate_tile(f, name, period["rates"][name]) for name in RATE_LABELS],
         "trend_metrics": [(m, METRIC_LABELS[m]) for m in PERIOD_METRICS],
-        "granularities": GRANULARITIES, "default_granularity": _default_granularity(f),
-        "breakdowns": [{"by": by, "kind": kind, "limit": limit, "metric": metric, "label": BREAKDOWN_TITLES[by]}
-                       for by, kind, limit, metric in BREAKDOWNS],
+        "granularities": GRANULARITIES,
+        "default_granularity": _default_granularity(f),
+        "breakdowns": [
+            {"by": by, "kind": kind, "limit": limit, "metric": metric, "label": BREAKDOWN_TITLES[by]}
+            for by, kind, limit, metric in BREAKDOWNS
+        ],
         "stats_api": STATS_API,
         "indicators_narrowed": bool(f.department or f.category),
         "department_rows": (department_rows := stats.indicators("department", indicator_filter)),
@@ -195,8 +267,11 @@ def indicator_view(group: str, rows: list, f: Filters, title: str) -> dict:
         cells = []
         for col in columns:
             value = getattr(row, col["field"])
-            url = (f"{base}?{f.query(metric=col['drill'], by=group, key=key)}"
-                   if col.get("drill") and value else "")
+            url = (
+                f"{base}?{f.query(metric=col['drill'], by=group, key=key)}"
+                if col.get("drill") and value
+                else ""
+            )
             display = percent(value) if col.get("rate") else ("—" if value is None else value)
             cells.append({"field": col["field"], "display": display, "url": url})
         out.append({"row": row, "cells": cells})
@@ -211,7 +286,9 @@ def _default_granularity(f: Filters) -> str:
 # --- drill-down ------------------------------------------------------------------------------------
 
 
-def _drill_query(request: HttpRequest, f: Filters) -> tuple[str, str | None, int | str | None, QuerySet[Case]]:
+def _drill_query(
+    request: HttpRequest, f: Filters
+) -> tuple[str, str | None, int | str | None, QuerySet[Case]]:
     """metric, by, key → the cases behind that figure (analytics.selectors.drilldown)."""
     metric = (request.GET.get("metric") or "reported").strip()
     by = (request.GET.get("by") or "").strip() or None
@@ -219,8 +296,13 @@ def _drill_query(request: HttpRequest, f: Filters) -> tuple[str, str | None, int
     key = None if raw_key in (None, "", "none") else raw_key.strip()
     if by is not None and by != "channel" and key is not None:
         if not key.isdigit():
-            raise DomainError("key_invalid", f"分组键应为数字（{key}）", f"key must be a number ({key})", field="key",
-                              status=400)
+            raise DomainError(
+                "key_invalid",
+                f"分组键应为数字（{key}）",
+                f"key must be a number ({key})",
+                field="key",
+                status=400,
+            )
         key = int(key)
     try:
         qs = stats.drilldown(metric, f.stats(), by=by, key=key)
@@ -240,11 +322,17 @@ def cases(request: HttpRequest) -> HttpResponse:
     fmt = request.GET.get("format")
     if fmt is not None:
         fmt = exports.check_format(fmt)
-        rows = (qs.select_related(*exports.CASE_RELATED).order_by(*stats.drill_order(metric))[:EXPORT_LIMIT]
-                .iterator(chunk_size=2000))
-        table = exports.Table(title=str(_metric_label(metric)), columns=exports.case_columns(),
-                              rows=exports.case_rows(rows, request.user, now=now),
-                              notes=_notes(f, _metric_label(metric) + (f" · {_group_label(by, key)}" if by else "")))
+        rows = (
+            qs.select_related(*exports.CASE_RELATED)
+            .order_by(*stats.drill_order(metric))[:EXPORT_LIMIT]
+            .iterator(chunk_size=2000)
+        )
+        table = exports.Table(
+            title=str(_metric_label(metric)),
+            columns=exports.case_columns(),
+            rows=exports.case_rows(rows, request.user, now=now),
+            notes=_notes(f, _metric_label(metric) + (f" · {_group_label(by, key)}" if by else "")),
+        )
         return exports.table_response(table, fmt, f"cases-{metric}-{f.start}-{f.end}")
     try:
         page = max(int(request.GET.get("page") or 1), 1)
@@ -255,26 +343,37 @@ def cases(request: HttpRequest) -> HttpResponse:
     count = stats.figure_of(metric, f.stats(), by=by, key=key)
     pages = max(1, math.ceil(count / PAGE_SIZE))
     page = min(page, pages)
-    selected = (qs.select_related("category", "street", "department").order_by(*stats.drill_order(metric))
-                [(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
+    selected = qs.select_related("category", "street", "department").order_by(*stats.drill_order(metric))[
+        (page - 1) * PAGE_SIZE : page * PAGE_SIZE
+    ]
     light_labels = dict(Light.choices)
     rows = []
     for case in selected:
         light = light_of(case, now)
-        rows.append({
-            "number": case.number, "status_label": case.get_status_display(), "light": light,
-            "light_label": light_labels.get(light, ""),
-            "category": f"{case.category.code} {case.category.name}" if case.category_id else "",
-            "street": case.street.name if case.street_id else "",
-            "department": case.department.name if case.department_id else "",
-            "created_at": case.created_at, "url": reverse("console:case", args=[case.number]),
-        })
+        rows.append(
+            {
+                "number": case.number,
+                "status_label": case.get_status_display(),
+                "light": light,
+                "light_label": light_labels.get(light, ""),
+                "category": f"{case.category.code} {case.category.name}" if case.category_id else "",
+                "street": case.street.name if case.street_id else "",
+                "department": case.department.name if case.department_id else "",
+                "created_at": case.created_at,
+                "url": reverse("console:case", args=[case.number]),
+            }
+        )
     extra = {"metric": metric, "by": by, "key": ("none" if key is None else key) if by else None}
     context = {
-        "filters": f, "result": {"count": count, "page": page, "rows": rows}, "pages": pages,
-        "metric_label": _metric_label(metric), "group_label": _group_label(by, key) if by else "",
-        "filter_labels": _filter_labels(f), "is_rate": metric in stats.RATES,
-        "export_query": f.query(**extra), "page_query": f.query(**extra),
+        "filters": f,
+        "result": {"count": count, "page": page, "rows": rows},
+        "pages": pages,
+        "metric_label": _metric_label(metric),
+        "group_label": _group_label(by, key) if by else "",
+        "filter_labels": _filter_labels(f),
+        "is_rate": metric in stats.RATES,
+        "export_query": f.query(**extra),
+        "page_query": f.query(**extra),
     }
     return render(request, "dashboard/cases.html", context)
 
@@ -322,7 +421,8 @@ def breakdown_export(request: HttpRequest, fmt: str) -> HttpResponse:
     data = _bad_request(stats.breakdown, metric, f.stats(), by, limit)
     label = _metric_label(metric)
     table = exports.Table(
-        title=str(BY_LABELS.get(by, by)), notes=_notes(f, label),
+        title=str(BY_LABELS.get(by, by)),
+        notes=_notes(f, label),
         columns=[("rank", _("序号")), ("code", _("编码")), ("name", _("名称")), ("value", label)],
         rows=[{"rank": i, **row} for i, row in enumerate(data["rows"], start=1)],
     )
@@ -359,10 +459,17 @@ def _int(raw: str | None, default: int, *, field: str) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise DomainError("number_invalid", f"{field} 必须是整数", f"{field} must be a whole number", field=field,
-                          status=400) from None
+        raise DomainError(
+            "number_invalid",
+            f"{field} 必须是整数",
+            f"{field} must be a whole number",
+            field=field,
+            status=400,
+        ) from None
     if value < 1:
-        raise DomainError("number_invalid", f"{field} 必须大于 0", f"{field} must be positive", field=field, status=400)
+        raise DomainError(
+            "number_invalid", f"{field} 必须大于 0", f"{field} must be positive", field=field, status=400
+        )
     return value
 
 
@@ -394,20 +501,33 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
     first = parse_month(request.GET.get("month"))
     today = local_today()
     if first > today:
-        raise DomainError("month_future", "不能生成未来月份的报表", "that month has not started yet", field="month",
-                          status=400)
+        raise DomainError(
+            "month_future",
+            "不能生成未来月份的报表",
+            "that month has not started yet",
+            field="month",
+            status=400,
+        )
     last = (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
     code = (request.GET.get("department") or "").strip()
     department = None
     if code:
         department = Department.objects.filter(code=code).first()
         if department is None:
-            raise DomainError("department_unknown", f"未知的部门 {code!r}", f"unknown department {code!r}",
-                              field="department", status=400)
+            raise DomainError(
+                "department_unknown",
+                f"未知的部门 {code!r}",
+                f"unknown department {code!r}",
+                field="department",
+                status=400,
+            )
     f = Filters(start=first, end=min(last, today))
     month = f"{first:%Y-%m}"
-    notes = [_("月度绩效报表") + f" {month} · {f.start:%Y-%m-%d} – {f.end:%Y-%m-%d}"
-             + (f" · {department.name}" if department else "")]
+    notes = [
+        _("月度绩效报表")
+        + f" {month} · {f.start:%Y-%m-%d} – {f.end:%Y-%m-%d}"
+        + (f" · {department.name}" if department else "")
+    ]
     departments = stats.indicators("department", f.stats())
     streets = stats.indicators("street", f.stats())
     late = late_cases(first, last, department)
@@ -421,9 +541,18 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
 
 
 def LATE_COLUMNS_FN() -> list[tuple[str, str]]:  # noqa: N802 - translated at request time
-    return [("number", _("案件编号")), ("step", _("环节")), ("department", _("处置部门")), ("category", _("问题分类")),
-            ("street", _("街道")), ("status", _("状态")), ("started_at", _("开始")), ("due_at", _("时限")),
-            ("completed_at", _("完成")), ("hours_late", _("超时（小时）"))]
+    return [
+        ("number", _("案件编号")),
+        ("step", _("环节")),
+        ("department", _("处置部门")),
+        ("category", _("问题分类")),
+        ("street", _("街道")),
+        ("status", _("状态")),
+        ("started_at", _("开始")),
+        ("due_at", _("时限")),
+        ("completed_at", _("完成")),
+        ("hours_late", _("超时（小时）")),
+    ]
 
 
 def late_cases(first: date, last: date, department: Department | None) -> list[dict]:
@@ -435,10 +564,12 @@ def late_cases(first: date, last: date, department: Department | None) -> list[d
     start = datetime.combine(first, time.min, tzinfo=tz)
     end = datetime.combine(last + timedelta(days=1), time.min, tzinfo=tz)
     now = clock.now()
-    qs = (CaseDeadline.objects.filter(due_at__gte=start, due_at__lt=min(end, now))
-          .exclude(on_time=True)
-          .select_related("case", "case__department", "case__category", "case__street")
-          .order_by("due_at", "id"))
+    qs = (
+        CaseDeadline.objects.filter(due_at__gte=start, due_at__lt=min(end, now))
+        .exclude(on_time=True)
+        .select_related("case", "case__department", "case__category", "case__street")
+        .order_by("due_at", "id")
+    )
     if department is not None:
         qs = qs.filter(case__department_id__in=department_subtree(department.pk))
     steps = dict(Step.choices)
@@ -448,14 +579,20 @@ def late_cases(first: date, last: date, department: Department | None) -> list[d
         if finished <= d.due_at:
             continue  # completed on time but not flagged (should not happen): not late
         case = d.case
-        rows.append({
-            "number": case.number, "step": str(steps.get(d.step, d.step)),
-            "department": case.department.name if case.department_id else "",
-            "category": case.category.name if case.category_id else "",
-            "street": case.street.name if case.street_id else "", "status": case.get_status_display(),
-            "started_at": d.started_at, "due_at": d.due_at, "completed_at": d.completed_at,
-            "hours_late": round((finished - d.due_at).total_seconds() / 3600, 1),
-        })
+        rows.append(
+            {
+                "number": case.number,
+                "step": str(steps.get(d.step, d.step)),
+                "department": case.department.name if case.department_id else "",
+                "category": case.category.name if case.category_id else "",
+                "street": case.street.name if case.street_id else "",
+                "status": case.get_status_display(),
+                "started_at": d.started_at,
+                "due_at": d.due_at,
+                "completed_at": d.completed_at,
+                "hours_late": round((finished - d.due_at).total_seconds() / 3600, 1),
+            }
+        )
     return rows
 
 
@@ -469,10 +606,13 @@ def queue_export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
         return redirect_to_login(request.get_full_path())
     queue = QUEUES.get(name)
     if queue is None:
-        raise DomainError("queue_unknown", f"没有这个队列 {name!r}", f"no such queue {name!r}", field="queue",
-                          status=404)
+        raise DomainError(
+            "queue_unknown", f"没有这个队列 {name!r}", f"no such queue {name!r}", field="queue", status=404
+        )
     if not is_staff_member(request.user) or not may_open(request.user, queue):
-        return render(request, "dashboard/denied.html", {"reason": _("您的角色不能查看这个队列。")}, status=403)
+        return render(
+            request, "dashboard/denied.html", {"reason": _("您的角色不能查看这个队列。")}, status=403
+        )
     fmt = exports.check_format(fmt)
     query = parse_queue_query(request.GET, queue)
     now = clock.now()
@@ -481,10 +621,16 @@ def queue_export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
 
     visible = visible_cases(request.user).filter(queue.condition(request.user, now))
     qs = case_selectors.filter_cases(visible, query.filters, now=now)
-    qs = (qs.order_by(*_queue_order(query.filters.sort)).select_related(*exports.CASE_RELATED)[:EXPORT_LIMIT]
-          .iterator(chunk_size=2000))
-    table = exports.Table(title=str(queue.label), columns=exports.case_columns(),
-                          rows=exports.case_rows(qs, request.user, now=now))
+    qs = (
+        qs.order_by(*_queue_order(query.filters.sort))
+        .select_related(*exports.CASE_RELATED)[:EXPORT_LIMIT]
+        .iterator(chunk_size=2000)
+    )
+    table = exports.Table(
+        title=str(queue.label),
+        columns=exports.case_columns(),
+        rows=exports.case_rows(qs, request.user, now=now),
+    )
     return exports.table_response(table, fmt, f"queue-{name}-{timezone.localdate(now):%Y%m%d}")
 
 
@@ -501,18 +647,26 @@ def _queue_order(sort: str) -> tuple[str, ...]:
 @city_view_required
 def screen(request: HttpRequest) -> HttpResponse:
     """大屏: the page shell; its figures come from `screen_data` every `refresh` seconds (default 30)."""
-    refresh = _int(request.GET.get("refresh"), settings.CIVICGRID_SCREEN_REFRESH_SECONDS,
-                   field="refresh")
+    refresh = _int(request.GET.get("refresh"), settings.CIVICGRID_SCREEN_REFRESH_SECONDS, field="refresh")
     box = District.objects.aggregate(w=Min("min_lon"), s=Min("min_lat"), e=Max("max_lon"), n=Max("max_lat"))
     bounds = [[box["s"], box["w"]], [box["n"], box["e"]]] if None not in box.values() else None
     today = local_today()
-    labels = {"this_year": _("本期"), "last_year": _("去年同期"), "offline": _("数据暂时无法更新，显示上次结果"),
-              "composite": _("综合指标")}
+    labels = {
+        "this_year": _("本期"),
+        "last_year": _("去年同期"),
+        "offline": _("数据暂时无法更新，显示上次结果"),
+        "composite": _("综合指标"),
+    }
     # The city map's own layers (maps app): open cases over the month's case density by cell.
     city_map = {
-        "layers": map_selectors.catalogue(request.user), "enabled": SCREEN_LAYERS, "bounds": bounds,
-        "filters": {"start": today.replace(day=1).isoformat(), "end": today.isoformat(),
-                    "status": sorted(OPEN_STATUSES)},
+        "layers": map_selectors.catalogue(request.user),
+        "enabled": SCREEN_LAYERS,
+        "bounds": bounds,
+        "filters": {
+            "start": today.replace(day=1).isoformat(),
+            "end": today.isoformat(),
+            "status": sorted(OPEN_STATUSES),
+        },
     }
     context = {"refresh_seconds": max(5, refresh), "labels": labels, "city_map": city_map}
     return render(request, "dashboard/screen.html", context)
@@ -542,12 +696,13 @@ def screen_data(request: HttpRequest) -> JsonResponse:
         "channels": stats.breakdown("reported", month.stats(), "channel", 10)["rows"],
         "categories": stats.breakdown("reported", month.stats(), "category", 10)["rows"],
         # The ranking of departments proper ("not dispatched" is no department to rank).
-        "departments": [{k: _as_dict(r)[k] for k in keep} for r in stats.indicators("department", month.stats())
-                        if r.key is not None],
+        "departments": [
+            {k: _as_dict(r)[k] for k in keep}
+            for r in stats.indicators("department", month.stats())
+            if r.key is not None
+        ],
         "streets": [{k: _as_dict(r)[k] for k in keep} for r in stats.indicators("street", month.stats())],
     }
     response = JsonResponse(body)
     response["Cache-Control"] = "no-store"
     return response
-
-

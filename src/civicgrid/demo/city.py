@@ -67,25 +67,76 @@ DEPARTMENTS = [
     ("TXB", "通信运营商联合办公室", DepartmentKind.ENTERPRISE, None),
     ("GJGS", "公交公司", DepartmentKind.ENTERPRISE, None),
     ("HWGS", "环卫公司", DepartmentKind.ENTERPRISE, None),
-    *[(dept, name.replace("街道", "街道办事处"), DepartmentKind.STREET_OFFICE, None) for _, name, dept, _ in STREETS],
+    *[
+        (dept, name.replace("街道", "街道办事处"), DepartmentKind.STREET_OFFICE, None)
+        for _, name, dept, _ in STREETS
+    ],
 ]
 
 # Keyword in a category's name → department, checked in order (first match wins). Components and
 # their "…异常" matters share names, so one table serves both.
 NAME_ROUTES = [
-    ("燃气", "RQGS"), ("热力", "GRGS"), ("供热", "GRGS"), ("供水", "ZLS"), ("中水", "ZLS"), ("消火栓", "XFDD"),
-    ("消防", "XFDD"), ("电力", "GDGS"), ("变压器", "GDGS"), ("配电", "GDGS"), ("通信", "TXB"), ("电视", "TXB"),
-    ("网络", "TXB"), ("电缆", "TXB"), ("线缆", "TXB"), ("公安", "GAJ"), ("监控", "GAJ"), ("信号灯", "JJDD"),
-    ("交通标志", "JJDD"), ("交通护栏", "JJDD"), ("机动车乱停放", "JJDD"), ("园林", "YLZX"), ("公交", "GJGS"),
-    ("停车", "JTJ"), ("桥", "JTJ"), ("隧道", "JTJ"), ("公厕", "HWGS"), ("公共厕所", "HWGS"), ("垃圾", "HWGS"),
-    ("积雪", "HWGS"), ("道路不洁", "HWGS"), ("油烟", "HBJ"), ("噪声", "HBJ"), ("扬尘", "HBJ"), ("露天烧烤", "CGJ-ZF1"),
-    ("私搭乱建", "CGJ-ZF1"), ("违法建设", "CGJ-ZF1"), ("无证建设", "CGJ-ZF1"), ("占道经营", "CGJ-ZF2"),
-    ("店外经营", "CGJ-ZF2"), ("游商", "CGJ-ZF2"), ("广告", "CGJ-SR"), ("牌匾", "CGJ-SR"), ("文物", "WLJ"),
-    ("健身", "WLJ"), ("河", "SLJ"), ("水域", "SLJ"),
+    ("燃气", "RQGS"),
+    ("热力", "GRGS"),
+    ("供热", "GRGS"),
+    ("供水", "ZLS"),
+    ("中水", "ZLS"),
+    ("消火栓", "XFDD"),
+    ("消防", "XFDD"),
+    ("电力", "GDGS"),
+    ("变压器", "GDGS"),
+    ("配电", "GDGS"),
+    ("通信", "TXB"),
+    ("电视", "TXB"),
+    ("网络", "TXB"),
+    ("电缆", "TXB"),
+    ("线缆", "TXB"),
+    ("公安", "GAJ"),
+    ("监控", "GAJ"),
+    ("信号灯", "JJDD"),
+    ("交通标志", "JJDD"),
+    ("交通护栏", "JJDD"),
+    ("机动车乱停放", "JJDD"),
+    ("园林", "YLZX"),
+    ("公交", "GJGS"),
+    ("停车", "JTJ"),
+    ("桥", "JTJ"),
+    ("隧道", "JTJ"),
+    ("公厕", "HWGS"),
+    ("公共厕所", "HWGS"),
+    ("垃圾", "HWGS"),
+    ("积雪", "HWGS"),
+    ("道路不洁", "HWGS"),
+    ("油烟", "HBJ"),
+    ("噪声", "HBJ"),
+    ("扬尘", "HBJ"),
+    ("露天烧烤", "CGJ-ZF1"),
+    ("私搭乱建", "CGJ-ZF1"),
+    ("违法建设", "CGJ-ZF1"),
+    ("无证建设", "CGJ-ZF1"),
+    ("占道经营", "CGJ-ZF2"),
+    ("店外经营", "CGJ-ZF2"),
+    ("游商", "CGJ-ZF2"),
+    ("广告", "CGJ-SR"),
+    ("牌匾", "CGJ-SR"),
+    ("文物", "WLJ"),
+    ("健身", "WLJ"),
+    ("河", "SLJ"),
+    ("水域", "SLJ"),
 ]
 # Major class → department, for everything the names above do not decide.
-MAJOR_ROUTES = {"01": "ZJJ-SZ", "02": "JTJ", "03": "CGJ-SR", "04": "YLZX", "05": "ZJJ", "06": "CGJ-SR",
-                "07": "CGJ-SR", "08": "ZJJ", "09": "CGJ-ZF2", "10": "YJJ"}
+MAJOR_ROUTES = {
+    "01": "ZJJ-SZ",
+    "02": "JTJ",
+    "03": "CGJ-SR",
+    "04": "YLZX",
+    "05": "ZJJ",
+    "06": "CGJ-SR",
+    "07": "CGJ-SR",
+    "08": "ZJJ",
+    "09": "CGJ-ZF2",
+    "10": "YJJ",
+}
 # Street-level matters (市容环境类) go first to the street office of the street where they happen.
 STREET_MATTER_MAJORS = ["06"]
 URGENT_WORDS = ["燃气", "积雪", "塌陷", "架空线缆"]
@@ -93,7 +144,13 @@ AUTO_DISPATCH_WORDS = ["满溢", "暴露垃圾", "道路不洁"]
 
 DEFAULT_LIMITS = {  # hours, per urgency: normal in working hours, urgent in natural hours
     Urgency.NORMAL: {Step.REGISTER: 2, Step.DISPATCH: 1, Step.HANDLE: 21, Step.VERIFY: 4, Step.CLOSE: 2},
-    Urgency.URGENT: {Step.REGISTER: "0.5", Step.DISPATCH: "0.5", Step.HANDLE: 4, Step.VERIFY: 2, Step.CLOSE: 1},
+    Urgency.URGENT: {
+        Step.REGISTER: "0.5",
+        Step.DISPATCH: "0.5",
+        Step.HANDLE: 4,
+        Step.VERIFY: 2,
+        Step.CLOSE: 1,
+    },
 }
 # Local 处置 limits for a few matters (examples after published 立案结案标准; working hours).
 CATEGORY_HANDLE_LIMITS = {"06010": 7, "06012": 5, "06011": 28, "06001": 105, "06042": 4, "07001": 7}
@@ -110,7 +167,9 @@ PERSONAS = [  # phone, name, role, department code
     ("13800000008", "王芳", Role.CITIZEN, None),
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏宇浩然欣怡子轩梓涵一诺雨泽思远佳琪晨曦文博嘉怡"
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏宇浩然欣怡子轩梓涵一诺雨泽思远佳琪晨曦文博嘉怡"
+)
 
 
 @dataclass
@@ -141,14 +200,17 @@ def build_grid() -> None:
     for s, (street_no, street_name, _dept, communities) in enumerate(STREETS):
         c0, c1 = s * per_street, (s + 1) * per_street if s < len(STREETS) - 1 else columns
         street, _ = Street.objects.update_or_create(
-            code=DISTRICT_CODE + street_no, defaults={"name": street_name, "district": district})
+            code=DISTRICT_CODE + street_no, defaults={"name": street_name, "district": district}
+        )
         street.set_shape(box(WEST + c0 * CELL_DEG, SOUTH, WEST + c1 * CELL_DEG, NORTH))
         street.save()
         for k, (r0, r1) in enumerate(row_bands):
             community, _ = Community.objects.update_or_create(
-                code=street.code + f"{k + 1:03d}", defaults={"name": communities[k], "street": street})
-            community.set_shape(box(WEST + c0 * CELL_DEG, NORTH - r1 * CELL_DEG, WEST + c1 * CELL_DEG,
-                                    NORTH - r0 * CELL_DEG))
+                code=street.code + f"{k + 1:03d}", defaults={"name": communities[k], "street": street}
+            )
+            community.set_shape(
+                box(WEST + c0 * CELL_DEG, NORTH - r1 * CELL_DEG, WEST + c1 * CELL_DEG, NORTH - r0 * CELL_DEG)
+            )
             community.save()
             seq = 0
             for r in range(r0, r1):  # numbered west → east, north → south (DB11 rule)
@@ -158,8 +220,12 @@ def build_grid() -> None:
                     cell = Cell.objects.filter(code=code).first() or Cell(code=code)
                     cell.name = f"{communities[k]}{seq:02d}号网格"
                     cell.community, cell.street = community, street
-                    geom = box(WEST + c * CELL_DEG, NORTH - (r + 1) * CELL_DEG, WEST + (c + 1) * CELL_DEG,
-                               NORTH - r * CELL_DEG)
+                    geom = box(
+                        WEST + c * CELL_DEG,
+                        NORTH - (r + 1) * CELL_DEG,
+                        WEST + (c + 1) * CELL_DEG,
+                        NORTH - r * CELL_DEG,
+                    )
                     cell.set_shape(geom)
                     cell.area_m2 = round(geom.area * 111_320 * 0.770 * 110_574)  # cos(39.6°) ≈ 0.770
                     cell.land_use = "居住用地" if (r + c) % 3 else "公共管理与公共服务用地"
@@ -173,8 +239,14 @@ def build_departments() -> None:
     by_code: dict[str, Department] = {}
     for code, name, kind, parent in DEPARTMENTS:
         by_code[code], _ = Department.objects.update_or_create(
-            code=code, defaults={"name": name, "kind": kind, "parent": by_code.get(parent) if parent else None,
-                                 "phone": "0477-83" + f"{len(by_code):05d}"})
+            code=code,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "parent": by_code.get(parent) if parent else None,
+                "phone": "0477-83" + f"{len(by_code):05d}",
+            },
+        )
 
 
 @transaction.atomic
@@ -192,12 +264,20 @@ def build_taxonomy() -> None:
     for urgency, steps in DEFAULT_LIMITS.items():
         unit = ClockUnit.NATURAL_HOURS if urgency == Urgency.URGENT else ClockUnit.WORKING_HOURS
         for step, hours in steps.items():
-            TimeLimit.objects.update_or_create(category=None, step=step, urgency=urgency,
-                                               defaults={"hours": Decimal(str(hours)), "unit": unit})
+            TimeLimit.objects.update_or_create(
+                category=None,
+                step=step,
+                urgency=urgency,
+                defaults={"hours": Decimal(str(hours)), "unit": unit},
+            )
     for code, hours in CATEGORY_HANDLE_LIMITS.items():
         cat = Category.objects.get(kind="matter", code=code)
-        TimeLimit.objects.update_or_create(category=cat, step=Step.HANDLE, urgency=Urgency.NORMAL,
-                                           defaults={"hours": Decimal(hours), "unit": ClockUnit.WORKING_HOURS})
+        TimeLimit.objects.update_or_create(
+            category=cat,
+            step=Step.HANDLE,
+            urgency=Urgency.NORMAL,
+            defaults={"hours": Decimal(hours), "unit": ClockUnit.WORKING_HOURS},
+        )
 
 
 def department_for(category: Category) -> str:
@@ -217,12 +297,26 @@ def build_routing() -> None:
     for cat in Category.objects.all():
         dept = department_for(cat)
         if dept != MAJOR_ROUTES[cat.major_code]:
-            rules.append(RoutingRule(kind=cat.kind, category=cat, major_code=cat.major_code,
-                                     department=departments[dept], note="按名称"))
+            rules.append(
+                RoutingRule(
+                    kind=cat.kind,
+                    category=cat,
+                    major_code=cat.major_code,
+                    department=departments[dept],
+                    note="按名称",
+                )
+            )
     for street_no, _name, dept, _ in STREETS:
         for major in STREET_MATTER_MAJORS:
-            rules.append(RoutingRule(kind="matter", major_code=major, area_code=DISTRICT_CODE + street_no,
-                                     department=departments[dept], note="属地街道"))
+            rules.append(
+                RoutingRule(
+                    kind="matter",
+                    major_code=major,
+                    area_code=DISTRICT_CODE + street_no,
+                    department=departments[dept],
+                    note="属地街道",
+                )
+            )
 
     def scope(r: RoutingRule) -> tuple:
         return r.kind, r.category_id or 0, r.major_code, r.area_code, r.department_id, r.note
@@ -244,8 +338,9 @@ def build_accounts() -> list[tuple[str, str, str]]:
     def ensure(phone: str, name: str, role: str, dept: str | None) -> User:
         user = existing.get(phone)
         if user is None:
-            user = user_create(phone=phone, real_name=name, role=role,
-                               department=departments.get(dept) if dept else None)
+            user = user_create(
+                phone=phone, real_name=name, role=role, department=departments.get(dept) if dept else None
+            )
             user.password = password_hash
             user.save(update_fields=["password"])
         return user
@@ -257,7 +352,9 @@ def build_accounts() -> list[tuple[str, str, str]]:
         ensure(f"1381000{i:04d}", person_name(rng), Role.HANDLER, code)
     grid_member = User.objects.get(phone="13800000007")
     for i, community in enumerate(Community.objects.order_by("code")):
-        member = grid_member if i == 0 else ensure(f"1382000{i:04d}", person_name(rng), Role.GRID_MEMBER, None)
+        member = (
+            grid_member if i == 0 else ensure(f"1382000{i:04d}", person_name(rng), Role.GRID_MEMBER, None)
+        )
         staffed = set(CellMember.objects.filter(cell__community=community).values_list("cell_id", flat=True))
         for cell in community.cells.order_by("code"):
             if cell.pk not in staffed:
@@ -274,7 +371,12 @@ def build_city() -> DemoSummary:
     build_routing()
     accounts = build_accounts()
     return DemoSummary(
-        streets=Street.objects.count(), communities=Community.objects.count(), cells=Cell.objects.count(),
-        departments=Department.objects.count(), categories=Category.objects.count(),
-        routing_rules=RoutingRule.objects.count(), users=User.objects.count(), accounts=accounts,
+        streets=Street.objects.count(),
+        communities=Community.objects.count(),
+        cells=Cell.objects.count(),
+        departments=Department.objects.count(),
+        categories=Category.objects.count(),
+        routing_rules=RoutingRule.objects.count(),
+        users=User.objects.count(),
+        accounts=accounts,
     )

@@ -49,10 +49,29 @@ COMMON = [
     ("component", "03001", 2, "公共厕所卫生差，洗手池损坏"),
     ("component", "02014", 2, "交通标志牌被撞歪"),
 ]
-STOPPABLE = [Action.REGISTER, Action.DISPATCH, Action.ACCEPT, Action.FEEDBACK, Action.VERIFY, Action.CLOSE,
-             Action.RATE]
-ADDRESSES = ["康巴什大街", "鄂尔多斯大街", "北区三路", "哈巴格希街", "乌兰木伦河畔", "青春山路", "康和路", "滨河路",
-             "市府广场", "文化中心东侧", "第一中学门口", "新区客运站"]
+STOPPABLE = [
+    Action.REGISTER,
+    Action.DISPATCH,
+    Action.ACCEPT,
+    Action.FEEDBACK,
+    Action.VERIFY,
+    Action.CLOSE,
+    Action.RATE,
+]
+ADDRESSES = [
+    "康巴什大街",
+    "鄂尔多斯大街",
+    "北区三路",
+    "哈巴格希街",
+    "乌兰木伦河畔",
+    "青春山路",
+    "康和路",
+    "滨河路",
+    "市府广场",
+    "文化中心东侧",
+    "第一中学门口",
+    "新区客运站",
+]
 
 
 @dataclass
@@ -108,9 +127,14 @@ def build_history(count: int, *, seed: int = 2026, now: datetime | None = None) 
         if tag in existing or moment > now:
             continue
         submission = Submission(
-            description=text, lat=lat, lon=lon, kind=CaseKind.HELP if plan < 0.1 else CaseKind.COMPLAINT,
+            description=text,
+            lat=lat,
+            lon=lon,
+            kind=CaseKind.HELP if plan < 0.1 else CaseKind.COMPLAINT,
             channel=Channel.GRID if by_grid_member else (Channel.HOTLINE if plan > 0.9 else Channel.APP),
-            category=category, address=rng.choice(ADDRESSES), source_ref=tag,
+            category=category,
+            address=rng.choice(ADDRESSES),
+            source_ref=tag,
         )
         if submission.channel == Channel.HOTLINE:
             reporter = cast.dispatcher
@@ -121,12 +145,21 @@ def build_history(count: int, *, seed: int = 2026, now: datetime | None = None) 
         added += 1
     # Historical notifications were delivered long ago; only today's are left for the worker.
     Notification.objects.filter(processed_at__isnull=True, created_at__lt=now - timedelta(days=1)).update(
-        processed_at=F("created_at"))
+        processed_at=F("created_at")
+    )
     return added
 
 
-def _play(case: Case, moment: datetime, now: datetime, fate: float, delays: list[float], cast: Cast,
-          rng: random.Random, stop: str | None) -> None:
+def _play(
+    case: Case,
+    moment: datetime,
+    now: datetime,
+    fate: float,
+    delays: list[float],
+    cast: Cast,
+    rng: random.Random,
+    stop: str | None,
+) -> None:
     """Walk the case through the loop as far as its fate and the present allow."""
     t = moment
     step = iter(delays)
@@ -138,7 +171,9 @@ def _play(case: Case, moment: datetime, now: datetime, fate: float, delays: list
             return False
         try:
             with clock.at(t):
-                case_transition(case=case, action=action, actor=actor, note=note, payload=MoveInput(**payload))
+                case_transition(
+                    case=case, action=action, actor=actor, note=note, payload=MoveInput(**payload)
+                )
         except DomainError:
             return False
         case.refresh_from_db()
@@ -185,5 +220,9 @@ def _play(case: Case, moment: datetime, now: datetime, fate: float, delays: list
     if case.reporter_id and case.reporter.role == Role.CITIZEN and rng.random() < 0.7:
         roll = rng.random()
         rating = Rating.SATISFIED if roll < 0.75 else Rating.BASICALLY if roll < 0.9 else Rating.UNSATISFIED
-        move(Action.RATE, case.reporter, "处理及时" if rating != Rating.UNSATISFIED else "问题没有彻底解决",
-             rating=rating)
+        move(
+            Action.RATE,
+            case.reporter,
+            "处理及时" if rating != Rating.UNSATISFIED else "问题没有彻底解决",
+            rating=rating,
+        )

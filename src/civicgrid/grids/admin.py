@@ -42,8 +42,18 @@ class CellAdmin(AreaAdmin):
     readonly_fields = [*AreaAdmin.readonly_fields, "area_m2", "street"]
     inlines = [CellMemberInline]
     # Polygons come in through `civicgrid import_grid` (validated GeoJSON), not a text box.
-    fields = ["code", "name", "community", "land_use", "area_m2", "street",
-              "min_lon", "min_lat", "max_lon", "max_lat"]
+    fields = [
+        "code",
+        "name",
+        "community",
+        "land_use",
+        "area_m2",
+        "street",
+        "min_lon",
+        "min_lat",
+        "max_lon",
+        "max_lat",
+    ]
 
     def has_add_permission(self, request):
         return False

@@ -54,8 +54,12 @@ def cells_geojson(request, bbox: str):
             "type": "Feature",
             "id": cell.code,
             "geometry": cell.geojson,
-            "properties": {"code": cell.code, "name": cell.name, "street": cell.street.name,
-                           "community": cell.community.name},
+            "properties": {
+                "code": cell.code,
+                "name": cell.name,
+                "street": cell.street.name,
+                "community": cell.community.name,
+            },
         }
         for cell in cells_in_bbox(box)
     ]

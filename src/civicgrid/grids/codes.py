@@ -20,8 +20,9 @@ LEVEL_NAMES_ZH = {"district": "区县", "street": "街道", "community": "社区
 def check_code(level: str, code: str) -> str:
     """Return the code if it is well formed for `level`, else raise a DomainError saying why."""
     if level not in LEVEL_LENGTHS:
-        raise DomainError("grid_level_unknown", f"未知的网格层级 {level!r}", f"unknown grid level {level!r}",
-                          field="level")
+        raise DomainError(
+            "grid_level_unknown", f"未知的网格层级 {level!r}", f"unknown grid level {level!r}", field="level"
+        )
     want = LEVEL_LENGTHS[level]
     if not isinstance(code, str) or not _DIGITS.match(code) or len(code) != want:
         raise DomainError(
@@ -30,8 +31,9 @@ def check_code(level: str, code: str) -> str:
             f"a {level} code must be {want} digits, got {code!r}",
             field="code",
         )
-    if level != "district" and code[LEVEL_LENGTHS[PARENT_LEVEL[level]]:] == "0" * (want - LEVEL_LENGTHS[
-            PARENT_LEVEL[level]]):
+    if level != "district" and code[LEVEL_LENGTHS[PARENT_LEVEL[level]] :] == "0" * (
+        want - LEVEL_LENGTHS[PARENT_LEVEL[level]]
+    ):
         raise DomainError(
             "grid_code_invalid",
             f"{LEVEL_NAMES_ZH[level]}编码的本级顺序码不能为全 0：{code}",

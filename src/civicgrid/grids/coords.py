@@ -27,14 +27,23 @@ def check_latlon(lat: object, lon: object) -> tuple[float, float]:
     try:
         lat_f, lon_f = float(lat), float(lon)  # type: ignore[arg-type]
     except (TypeError, ValueError) as exc:
-        raise DomainError("coordinates_invalid", "经纬度必须是数字", "latitude and longitude must be numbers",
-                          field="lat") from exc
+        raise DomainError(
+            "coordinates_invalid", "经纬度必须是数字", "latitude and longitude must be numbers", field="lat"
+        ) from exc
     if not math.isfinite(lat_f) or not -90 <= lat_f <= 90:
-        raise DomainError("latitude_invalid", f"纬度超出范围 (-90…90)：{lat}", f"latitude out of range (-90…90): {lat}",
-                          field="lat")
+        raise DomainError(
+            "latitude_invalid",
+            f"纬度超出范围 (-90…90)：{lat}",
+            f"latitude out of range (-90…90): {lat}",
+            field="lat",
+        )
     if not math.isfinite(lon_f) or not -180 <= lon_f <= 180:
-        raise DomainError("longitude_invalid", f"经度超出范围 (-180…180)：{lon}",
-                          f"longitude out of range (-180…180): {lon}", field="lon")
+        raise DomainError(
+            "longitude_invalid",
+            f"经度超出范围 (-180…180)：{lon}",
+            f"longitude out of range (-180…180): {lon}",
+            field="lon",
+        )
     return lat_f, lon_f
 
 
@@ -48,8 +57,12 @@ def to_wgs84(lat: float, lon: float, system: str = CoordSystem.WGS84) -> tuple[f
     elif system == CoordSystem.BD09:
         out = prcoords.bd_wgs_bored((lat, lon), False)
     else:
-        raise DomainError("crs_unknown", f"不支持的坐标系 {system!r}（可用 wgs84、gcj02、bd09）",
-                          f"unsupported coordinate system {system!r} (use wgs84, gcj02 or bd09)", field="crs")
+        raise DomainError(
+            "crs_unknown",
+            f"不支持的坐标系 {system!r}（可用 wgs84、gcj02、bd09）",
+            f"unsupported coordinate system {system!r} (use wgs84, gcj02 or bd09)",
+            field="crs",
+        )
     return out.lat, out.lon
 
 
@@ -62,8 +75,12 @@ def from_wgs84(lat: float, lon: float, system: str) -> tuple[float, float]:
     elif system == CoordSystem.BD09:
         out = prcoords.wgs_bd((lat, lon), False)
     else:
-        raise DomainError("crs_unknown", f"不支持的坐标系 {system!r}", f"unsupported coordinate system {system!r}",
-                          field="crs")
+        raise DomainError(
+            "crs_unknown",
+            f"不支持的坐标系 {system!r}",
+            f"unsupported coordinate system {system!r}",
+            field="crs",
+        )
     return out.lat, out.lon
 
 

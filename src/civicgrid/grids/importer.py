@@ -83,34 +83,54 @@ def _parse_feature(i: int, feature: object, crs: str) -> tuple[str, str, str, sh
     geometry = feature.get("geometry")
     if geometry is None:
         if level == "cell":
-            raise DomainError("geometry_missing", "单元网格必须有边界多边形", "a unit grid cell needs a polygon")
+            raise DomainError(
+                "geometry_missing", "单元网格必须有边界多边形", "a unit grid cell needs a polygon"
+            )
         return level, code, name, None, props
     if not isinstance(geometry, dict) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
         got = geometry.get("type") if isinstance(geometry, dict) else type(geometry).__name__
-        raise DomainError("geometry_type", f"只接受 Polygon 或 MultiPolygon，收到 {got}",
-                          f"only Polygon or MultiPolygon are accepted, got {got}")
+        raise DomainError(
+            "geometry_type",
+            f"只接受 Polygon 或 MultiPolygon，收到 {got}",
+            f"only Polygon or MultiPolygon are accepted, got {got}",
+        )
     try:
         geom = shape(geometry)
     except Exception as exc:  # shapely raises several types for malformed rings
-        raise DomainError("geometry_malformed", f"几何数据格式错误：{exc}", f"malformed geometry: {exc}") from exc
+        raise DomainError(
+            "geometry_malformed", f"几何数据格式错误：{exc}", f"malformed geometry: {exc}"
+        ) from exc
     if geom.is_empty:
         raise DomainError("geometry_empty", "多边形为空", "the polygon is empty")
     minx, miny, maxx, maxy = geom.bounds
-    if not all(math.isfinite(v) for v in geom.bounds) or not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
-        raise DomainError("geometry_out_of_range", "坐标超出经纬度范围（应为 [经度, 纬度]）",
-                          "coordinates are off the globe (expected [lon, lat])")
+    if not all(math.isfinite(v) for v in geom.bounds) or not (
+        -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+    ):
+        raise DomainError(
+            "geometry_out_of_range",
+            "坐标超出经纬度范围（应为 [经度, 纬度]）",
+            "coordinates are off the globe (expected [lon, lat])",
+        )
     if not geom.is_valid:
         reason = explain_validity(geom)
-        raise DomainError("geometry_invalid", f"多边形无效（如自相交）：{reason}",
-                          f"invalid polygon (e.g. self-intersecting): {reason}")
+        raise DomainError(
+            "geometry_invalid",
+            f"多边形无效（如自相交）：{reason}",
+            f"invalid polygon (e.g. self-intersecting): {reason}",
+        )
     return level, code, name, _convert(geom, crs), props
 
 
 def import_geojson(data: object, *, crs: str = CoordSystem.WGS84) -> ImportResult:
     """Validate the whole FeatureCollection, then write it in one transaction (all or nothing)."""
-    if not isinstance(data, dict) or data.get("type") != "FeatureCollection" or not isinstance(
-            data.get("features"), list):
-        raise GridImportError([Problem(0, "", "文件不是 GeoJSON FeatureCollection", "not a GeoJSON FeatureCollection")])
+    if (
+        not isinstance(data, dict)
+        or data.get("type") != "FeatureCollection"
+        or not isinstance(data.get("features"), list)
+    ):
+        raise GridImportError(
+            [Problem(0, "", "文件不是 GeoJSON FeatureCollection", "not a GeoJSON FeatureCollection")]
+        )
     problems: list[Problem] = []
     parsed: list[tuple[int, str, str, str, shapely.Geometry | None, dict]] = []
     seen: dict[str, int] = {}
@@ -123,7 +143,14 @@ def import_geojson(data: object, *, crs: str = CoordSystem.WGS84) -> ImportResul
             problems.append(Problem(i, code, err.message_zh, err.message_en))
             continue
         if code in seen:
-            problems.append(Problem(i, code, f"编码重复（与要素 #{seen[code]} 相同）", f"duplicate code (same as feature #{seen[code]})"))
+            problems.append(
+                Problem(
+                    i,
+                    code,
+                    f"编码重复（与要素 #{seen[code]} 相同）",
+                    f"duplicate code (same as feature #{seen[code]})",
+                )
+            )
             continue
         seen[code] = i
         parsed.append((i, level, code, name, geom, props))
@@ -134,8 +161,17 @@ def import_geojson(data: object, *, crs: str = CoordSystem.WGS84) -> ImportResul
         if parent is None:
             continue
         parent_level = LEVEL_ORDER[LEVEL_ORDER.index(level) - 1]
-        if (parent_level, parent) not in codes_in_file and not MODELS[parent_level].objects.filter(code=parent).exists():
-            problems.append(Problem(i, code, f"上级{parent_level}编码 {parent} 不存在", f"parent {parent_level} {parent} does not exist"))
+        if (parent_level, parent) not in codes_in_file and not MODELS[parent_level].objects.filter(
+            code=parent
+        ).exists():
+            problems.append(
+                Problem(
+                    i,
+                    code,
+                    f"上级{parent_level}编码 {parent} 不存在",
+                    f"parent {parent_level} {parent} does not exist",
+                )
+            )
     if problems:
         raise GridImportError(problems)
 
@@ -148,7 +184,9 @@ def import_geojson(data: object, *, crs: str = CoordSystem.WGS84) -> ImportResul
     return result
 
 
-def _upsert(level: str, code: str, name: str, geom: shapely.Geometry | None, props: dict, result: ImportResult) -> None:
+def _upsert(
+    level: str, code: str, name: str, geom: shapely.Geometry | None, props: dict, result: ImportResult
+) -> None:
     model = MODELS[level]
     obj = model.objects.filter(code=code).first()
     created = obj is None
@@ -176,4 +214,3 @@ def _area_m2(geom: shapely.Geometry) -> float:
     lat0 = math.radians(geom.centroid.y)
     scaled = shapely.transform(geom, lambda xy: xy * [111_320.0 * math.cos(lat0), 110_574.0])
     return float(scaled.area)
-

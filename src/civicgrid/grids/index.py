@@ -69,8 +69,19 @@ def current_revision() -> int:
 
 def _load(revision: int) -> CellIndex:
     # The street comes along (code and name): a report's answer names it without another query.
-    cells = list(Cell.objects.select_related("street").only(
-        "id", "code", "name", "community_id", "street_id", "geometry", "street__id", "street__code", "street__name"))
+    cells = list(
+        Cell.objects.select_related("street").only(
+            "id",
+            "code",
+            "name",
+            "community_id",
+            "street_id",
+            "geometry",
+            "street__id",
+            "street__code",
+            "street__name",
+        )
+    )
     districts = list(District.objects.exclude(geometry=None).only("id", "code", "geometry"))
     return CellIndex.build(cells, districts, revision)
 

@@ -48,8 +48,12 @@ class Area(models.Model):
             raise ValidationError({"code": err.message}) from err
         parent = getattr(self, f"{self.PARENT_FIELD}", None) if self.PARENT_FIELD else None
         if parent is not None and not self.code.startswith(parent.code):
-            raise ValidationError({"code": _("编码必须以上级编码 %(p)s 开头 (the code must start with its parent's code).")
-                                   % {"p": parent.code}})
+            raise ValidationError(
+                {
+                    "code": _("编码必须以上级编码 %(p)s 开头 (the code must start with its parent's code).")
+                    % {"p": parent.code}
+                }
+            )
 
     def set_shape(self, geom: shapely.Geometry) -> None:
         self.geometry = shapely.to_wkb(geom)
@@ -76,8 +80,9 @@ class Street(Area):
     """街道/乡镇: 9-digit code = district + 3."""
 
     code = models.CharField(_("街道编码 code"), max_length=9, unique=True)
-    district = models.ForeignKey(District, verbose_name=_("区县 district"), on_delete=models.PROTECT,
-                                 related_name="streets")
+    district = models.ForeignKey(
+        District, verbose_name=_("区县 district"), on_delete=models.PROTECT, related_name="streets"
+    )
     PARENT_FIELD = "district"
 
     class Meta(Area.Meta):
@@ -89,8 +94,9 @@ class Community(Area):
     """社区/村: 12-digit code = street + 3."""
 
     code = models.CharField(_("社区编码 code"), max_length=12, unique=True)
-    street = models.ForeignKey(Street, verbose_name=_("街道 street"), on_delete=models.PROTECT,
-                               related_name="communities")
+    street = models.ForeignKey(
+        Street, verbose_name=_("街道 street"), on_delete=models.PROTECT, related_name="communities"
+    )
     PARENT_FIELD = "street"
 
     class Meta(Area.Meta):
@@ -102,16 +108,23 @@ class Cell(Area):
     """单元网格: the smallest managed area, 15-digit code = community + 3-digit sequence."""
 
     code = models.CharField(_("单元网格标识码 code"), max_length=15, unique=True)
-    community = models.ForeignKey(Community, verbose_name=_("社区 community"), on_delete=models.PROTECT,
-                                  related_name="cells")
+    community = models.ForeignKey(
+        Community, verbose_name=_("社区 community"), on_delete=models.PROTECT, related_name="cells"
+    )
     # Denormalised from the community so that "cells of street X" needs no join on hot paths.
-    street = models.ForeignKey(Street, verbose_name=_("街道 street"), on_delete=models.PROTECT,
-                               related_name="cells", editable=False)
+    street = models.ForeignKey(
+        Street, verbose_name=_("街道 street"), on_delete=models.PROTECT, related_name="cells", editable=False
+    )
     PARENT_FIELD = "community"
     land_use = models.CharField(_("用地类别 land use"), max_length=40, blank=True)
     area_m2 = models.FloatField(_("面积 (m²)"), default=0, editable=False)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="CellMember", related_name="cells",
-                                     verbose_name=_("网格员 grid members"), blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        through="CellMember",
+        related_name="cells",
+        verbose_name=_("网格员 grid members"),
+        blank=True,
+    )
     geometry = models.BinaryField(_("边界 (WKB, WGS-84)"), editable=False)
 
     class Meta(Area.Meta):
@@ -124,8 +137,12 @@ class CellMember(models.Model):
     """A grid member (网格员) assigned to patrol a cell."""
 
     cell = models.ForeignKey(Cell, on_delete=models.CASCADE, related_name="assignments")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cell_assignments",
-                             verbose_name=_("网格员 grid member"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="cell_assignments",
+        verbose_name=_("网格员 grid member"),
+    )
     assigned_at = models.DateTimeField(_("分配时间 assigned"), auto_now_add=True)
 
     class Meta:

@@ -49,8 +49,12 @@ def grid_revision_bump() -> None:
 @transaction.atomic
 def cell_member_assign(*, cell: Cell, user: User) -> CellMember:
     if user.role != Role.GRID_MEMBER:
-        raise DomainError("not_grid_member", f"{user.display_name} 不是网格员", f"{user.display_name} is not a grid member",
-                          field="user")
+        raise DomainError(
+            "not_grid_member",
+            f"{user.display_name} 不是网格员",
+            f"{user.display_name} is not a grid member",
+            field="user",
+        )
     assignment, _ = CellMember.objects.get_or_create(cell=cell, user=user)
     return assignment
 

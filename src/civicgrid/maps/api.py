@@ -63,15 +63,24 @@ def layer(request, layer_id: str, q: Query[LayerQuery]):
     user = viewer(request)
     spec = selectors.layer_spec(layer_id, user)
     now = clock.now()
-    params = selectors.parse_params(bbox=q.bbox, zoom=q.zoom, start=q.start, end=q.end,
-                                    statuses=[str(s) for s in q.status or ()], category=q.category,
-                                    street=q.street, now=now)
+    params = selectors.parse_params(
+        bbox=q.bbox,
+        zoom=q.zoom,
+        start=q.start,
+        end=q.end,
+        statuses=[str(s) for s in q.status or ()],
+        category=q.category,
+        street=q.street,
+        now=now,
+    )
     staff = selectors.is_staff_viewer(user)
     version = selectors.layer_version(spec, now)
     etag = selectors.etag_for(spec, params, version=version, staff=staff)
     if etag in [t.strip() for t in request.headers.get("If-None-Match", "").split(",")]:
         return _cache_headers(HttpResponse(status=304), etag)
     body = layers.layer_geojson(spec, params, staff=staff, now=now, version=version)
-    response = HttpResponse(json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-                            content_type="application/geo+json; charset=utf-8")
+    response = HttpResponse(
+        json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        content_type="application/geo+json; charset=utf-8",
+    )
     return _cache_headers(response, etag)

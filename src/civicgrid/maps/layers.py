@@ -65,6 +65,7 @@ STALL_LIMIT = 1000
 
 # --- layers -----------------------------------------------------------------------------------------
 
+
 @dataclass
 class LayerAnswer:
     features: list[dict]
@@ -87,10 +88,14 @@ class CellRow:
 def _cells(params: MapParams) -> list[CellRow]:
     """The cells meeting the view (as `grids.selectors.cells_in_bbox`), as plain rows: no model instances."""
     min_lon, min_lat, max_lon, max_lat = params.box
-    qs = Cell.objects.filter(min_lon__lte=max_lon, max_lon__gte=min_lon, min_lat__lte=max_lat, max_lat__gte=min_lat)
+    qs = Cell.objects.filter(
+        min_lon__lte=max_lon, max_lon__gte=min_lon, min_lat__lte=max_lat, max_lat__gte=min_lat
+    )
     if params.street_id:
         qs = qs.filter(street_id=params.street_id)
-    rows = qs.order_by("code").values_list("id", "code", "name", "community__name", "street__name", "geometry")
+    rows = qs.order_by("code").values_list(
+        "id", "code", "name", "community__name", "street__name", "geometry"
+    )
     return [CellRow(*row) for row in rows[:MAX_BBOX_CELLS]]
 
 
@@ -109,11 +114,17 @@ def _rollup_counts(params: MapParams) -> dict[int, int] | None:
         month_model = apps.get_model("analytics", "CellMonth")
     except LookupError:
         return None
-    if not all({"day", "cell", "reported"} <= {f.name for f in m._meta.get_fields()} for m in (day_model, month_model)):
+    if not all(
+        {"day", "cell", "reported"} <= {f.name for f in m._meta.get_fields()}
+        for m in (day_model, month_model)
+    ):
         return None
     first = params.start if params.start.day == 1 else _month_after(params.start)  # first whole month
-    after = _month_after(params.end) if _month_after(params.end) - timedelta(days=1) == params.end \
-        else params.end.replace(day=1)  # the month after the last whole month
+    after = (
+        _month_after(params.end)
+        if _month_after(params.end) - timedelta(days=1) == params.end
+        else params.end.replace(day=1)
+    )  # the month after the last whole month
     if first >= after:  # no whole month inside the period
         parts = [day_model.objects.filter(day__gte=params.start, day__lte=params.end)]
     else:
@@ -124,8 +135,10 @@ def _rollup_counts(params: MapParams) -> dict[int, int] | None:
             parts.append(day_model.objects.filter(day__gte=after, day__lte=params.end))
     if params.street_id:
         parts = [qs.filter(cell__street_id=params.street_id) for qs in parts]
-    grouped = [qs.values("cell_id").annotate(n=Sum("reported")).order_by().values_list("cell_id", "n")
-               for qs in parts]
+    grouped = [
+        qs.values("cell_id").annotate(n=Sum("reported")).order_by().values_list("cell_id", "n")
+        for qs in parts
+    ]
     query = grouped[0].union(*grouped[1:], all=True) if len(grouped) > 1 else grouped[0]
     counts: dict[int, int] = defaultdict(int)
     for cell_id, n in query:
@@ -136,8 +149,14 @@ def _rollup_counts(params: MapParams) -> dict[int, int] | None:
 def _public_counts(params: MapParams, reported: dict[int, int]) -> dict[int, int]:
     """What the public may see per cell: the rollup's reported cases less the period's cases hidden from
     them (not public, rejected, merged — a few in a hundred, read from the partial index case_hidden_idx)."""
-    hidden = (Case.objects.filter(HIDDEN_FROM_PUBLIC, created_at__gte=params.start_at, created_at__lt=params.end_at)
-              .exclude(cell_id=None).values("cell_id").annotate(n=Count("*")).order_by().values_list("cell_id", "n"))
+    hidden = (
+        Case.objects.filter(HIDDEN_FROM_PUBLIC, created_at__gte=params.start_at, created_at__lt=params.end_at)
+        .exclude(cell_id=None)
+        .values("cell_id")
+        .annotate(n=Count("*"))
+        .order_by()
+        .values_list("cell_id", "n")
+    )
     out = dict(reported)
     for cell_id, n in hidden:
         # never below zero: the rollup is caught up by the worker a moment after the events
@@ -145,7 +164,9 @@ def _public_counts(params: MapParams, reported: dict[int, int]) -> dict[int, int
     return out
 
 
-def _choropleth(params: MapParams, counts: dict[int, int], *, ramp: list[str], what: str, revision: object) -> LayerAnswer:
+def _choropleth(
+    params: MapParams, counts: dict[int, int], *, ramp: list[str], what: str, revision: object
+) -> LayerAnswer:
     cells = _cells(params)
     values = [counts.get(c.pk, 0) for c in cells]
     bounds = classes([v for v in values if v])
@@ -156,11 +177,23 @@ def _choropleth(params: MapParams, counts: dict[int, int], *, ramp: list[str], w
     for cell, value in zip(cells, values, strict=True):
         geometry = _area_geojson("cell", cell.pk, cell.geometry, params.zoom, revision)
         fill = _colour_for(value, bounds, ramp) if value else None
-        card = {"title": f"{cell.name} {cell.code}", "text": "",
-                "rows": [[what, str(value)], [t_community, cell.community], [t_street, cell.street],
-                         [t_period, period]]}
-        features.append(_feature(geometry, {"code": cell.code, "name": cell.name, "value": value, "fill": fill,
-                                            "card": card}, fid=cell.code))
+        card = {
+            "title": f"{cell.name} {cell.code}",
+            "text": "",
+            "rows": [
+                [what, str(value)],
+                [t_community, cell.community],
+                [t_street, cell.street],
+                [t_period, period],
+            ],
+        }
+        features.append(
+            _feature(
+                geometry,
+                {"code": cell.code, "name": cell.name, "value": value, "fill": fill, "card": card},
+                fid=cell.code,
+            )
+        )
     legend = _ramp_legend(bounds, ramp, top) if top else []
     return LayerAnswer(features=features, mode="choropleth", legend=legend, total=sum(values))
 
@@ -168,13 +201,23 @@ def _choropleth(params: MapParams, counts: dict[int, int], *, ramp: list[str], w
 def layer_cell_density(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
     counts = _rollup_counts(params)
     if counts is None:
-        counts = dict(case_queryset(params, staff=True).exclude(cell_id=None).values("cell_id")
-                      .annotate(n=Count("id")).order_by().values_list("cell_id", "n"))
+        counts = dict(
+            case_queryset(params, staff=True)
+            .exclude(cell_id=None)
+            .values("cell_id")
+            .annotate(n=Count("id"))
+            .order_by()
+            .values_list("cell_id", "n")
+        )
     return _choropleth(params, counts, ramp=DENSITY_RAMP, what=_("上报案件"), revision=revision)
 
 
 def layer_cell_overdue(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
-    qs = case_queryset(params, staff=True).filter(status__in=TIMED_STATUSES, due_at__lt=now).exclude(cell_id=None)
+    qs = (
+        case_queryset(params, staff=True)
+        .filter(status__in=TIMED_STATUSES, due_at__lt=now)
+        .exclude(cell_id=None)
+    )
     counts = dict(qs.values("cell_id").annotate(n=Count("id")).order_by().values_list("cell_id", "n"))
     return _choropleth(params, counts, ramp=OVERDUE_RAMP, what=_("超期案件"), revision=revision)
 
@@ -191,7 +234,9 @@ def _bin_step(params: MapParams) -> tuple[int, float]:
     while True:
         # A grid step of ¾ of the hexagon's edge: each hexagon gathers a few groups, whose centres decide.
         step = h3.average_hexagon_edge_length(res, unit="km") / 111.32 * 0.75
-        groups = math.ceil(max(max_lon - min_lon, 1e-9) / step) * math.ceil(max(max_lat - min_lat, 1e-9) / step)
+        groups = math.ceil(max(max_lon - min_lon, 1e-9) / step) * math.ceil(
+            max(max_lat - min_lat, 1e-9) / step
+        )
         if groups <= MAX_BINS or res == 0:
             return res, step
         res -= 1
@@ -200,8 +245,12 @@ def _bin_step(params: MapParams) -> tuple[int, float]:
 def _hexagons(qs: QuerySet[Case], params: MapParams, *, staff: bool) -> LayerAnswer:
     res, step = _bin_step(params)
     min_lon, min_lat = params.box[0], params.box[1]
-    groups = (qs.annotate(gx=Floor((F("lon") - min_lon) / step), gy=Floor((F("lat") - min_lat) / step))
-              .values("gx", "gy").annotate(n=Count("*")).order_by())  # COUNT(*): an index-only scan can do
+    groups = (
+        qs.annotate(gx=Floor((F("lon") - min_lon) / step), gy=Floor((F("lat") - min_lat) / step))
+        .values("gx", "gy")
+        .annotate(n=Count("*"))
+        .order_by()
+    )  # COUNT(*): an index-only scan can do
     bins: dict[str, int] = defaultdict(int)
     for g in groups:
         lon = min_lon + (g["gx"] + 0.5) * step
@@ -213,13 +262,24 @@ def _hexagons(qs: QuerySet[Case], params: MapParams, *, staff: bool) -> LayerAns
     for index, n in sorted(bins.items()):
         ring = [[round(lon, 6), round(lat, 6)] for lat, lon in h3.cell_to_boundary(index)]
         ring.append(ring[0])
-        card = {"title": _("%(n)d 件案件") % {"n": n}, "text": _("放大地图可查看每个案件"),
-                "rows": [[_("汇总方式"), _("六边形 (h3 分辨率 %(r)d)") % {"r": res}]]}
-        features.append(_feature({"type": "Polygon", "coordinates": [ring]},
-                                 {"h3": index, "count": n, "fill": _colour_for(n, bounds, BIN_RAMP), "card": card},
-                                 fid=index))
-    return LayerAnswer(features=features, mode="binned", legend=_ramp_legend(bounds, BIN_RAMP, top) if top else [],
-                       total=sum(bins.values()))
+        card = {
+            "title": _("%(n)d 件案件") % {"n": n},
+            "text": _("放大地图可查看每个案件"),
+            "rows": [[_("汇总方式"), _("六边形 (h3 分辨率 %(r)d)") % {"r": res}]],
+        }
+        features.append(
+            _feature(
+                {"type": "Polygon", "coordinates": [ring]},
+                {"h3": index, "count": n, "fill": _colour_for(n, bounds, BIN_RAMP), "card": card},
+                fid=index,
+            )
+        )
+    return LayerAnswer(
+        features=features,
+        mode="binned",
+        legend=_ramp_legend(bounds, BIN_RAMP, top) if top else [],
+        total=sum(bins.values()),
+    )
 
 
 def _cell_aggregates(params: MapParams, counts: dict[int, int], revision: object) -> LayerAnswer:
@@ -229,16 +289,32 @@ def _cell_aggregates(params: MapParams, counts: dict[int, int], revision: object
     bounds = classes(values)
     top = max(values, default=0)
     features = []
-    title, text, t_by, t_cell, t_community = (_("%(n)d 件案件"), _("放大地图可查看每个案件"), _("汇总方式"),
-                                              _("单元网格"), _("社区"))
+    title, text, t_by, t_cell, t_community = (
+        _("%(n)d 件案件"),
+        _("放大地图可查看每个案件"),
+        _("汇总方式"),
+        _("单元网格"),
+        _("社区"),
+    )
     for cell, n in zip(cells, values, strict=True):
-        card = {"title": title % {"n": n}, "text": text,
-                "rows": [[t_by, t_cell], [t_cell, f"{cell.name} {cell.code}"], [t_community, cell.community]]}
-        features.append(_feature(_area_geojson("cell", cell.pk, cell.geometry, params.zoom, revision),
-                                 {"cell": cell.code, "count": n, "fill": _colour_for(n, bounds, BIN_RAMP),
-                                  "card": card}, fid=cell.code))
-    return LayerAnswer(features=features, mode="binned", legend=_ramp_legend(bounds, BIN_RAMP, top) if top else [],
-                       total=sum(values))
+        card = {
+            "title": title % {"n": n},
+            "text": text,
+            "rows": [[t_by, t_cell], [t_cell, f"{cell.name} {cell.code}"], [t_community, cell.community]],
+        }
+        features.append(
+            _feature(
+                _area_geojson("cell", cell.pk, cell.geometry, params.zoom, revision),
+                {"cell": cell.code, "count": n, "fill": _colour_for(n, bounds, BIN_RAMP), "card": card},
+                fid=cell.code,
+            )
+        )
+    return LayerAnswer(
+        features=features,
+        mode="binned",
+        legend=_ramp_legend(bounds, BIN_RAMP, top) if top else [],
+        total=sum(values),
+    )
 
 
 def layer_cases(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
@@ -249,7 +325,7 @@ def layer_cases(params: MapParams, *, staff: bool, now: datetime, revision: obje
     # The ids in view up to the threshold first, from the index case_map_idx alone (no case row is
     # read; unordered, so it stops at the threshold), then the rows of those ids — or, beyond the
     # threshold, counts.
-    ids = list(qs.order_by().values_list("id", flat=True)[:POINT_LIMIT + 1])
+    ids = list(qs.order_by().values_list("id", flat=True)[: POINT_LIMIT + 1])
     if len(ids) > POINT_LIMIT:
         counts = _rollup_counts(params)
         if counts is not None:
@@ -257,12 +333,21 @@ def layer_cases(params: MapParams, *, staff: bool, now: datetime, revision: obje
         return _hexagons(qs, params, staff=staff)
     # By primary key and unordered in SQL: with the view's conditions instead, or an ORDER BY created_at,
     # both databases walk the period on the created_at index and read every case of it. Newest first in Python.
-    rows = sorted(case_values(Case.objects.filter(pk__in=ids).order_by(), now, "id"),
-                  key=lambda r: (r["created_at"], r["id"]), reverse=True) if ids else []
+    rows = (
+        sorted(
+            case_values(Case.objects.filter(pk__in=ids).order_by(), now, "id"),
+            key=lambda r: (r["created_at"], r["id"]),
+            reverse=True,
+        )
+        if ids
+        else []
+    )
     present = {row["status"] for row in rows}
     legend = [item for item in _legend(LAYERS["cases"]) if item["value"] in present]
     cards = CaseCards(staff=staff, now=now)
-    return LayerAnswer(features=[cards.feature(row) for row in rows], mode="points", legend=legend, total=len(rows))
+    return LayerAnswer(
+        features=[cards.feature(row) for row in rows], mode="points", legend=legend, total=len(rows)
+    )
 
 
 def layer_duplicates(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
@@ -273,15 +358,24 @@ def layer_duplicates(params: MapParams, *, staff: bool, now: datetime, revision:
     rows are not read), joined to their case for the view and the filters, grouped and ranked in SQL:
     one query for the hottest HOTSPOT_LIMIT (+1, to know whether there are more), one for their rows.
     """
-    ranked = list(CaseEvent.objects
-                  .filter(action=Action.ME_TOO, created_at__gte=params.start_at, created_at__lt=params.end_at)
-                  .filter(case_filter(params, staff=staff, period=False, prefix="case__"),
-                          bbox_filter(params, prefix="case__"))
-                  .values("case_id").annotate(n=Count("*")).order_by("-n", "-case_id")
-                  .values_list("case_id", "n")[:HOTSPOT_LIMIT + 1])
+    ranked = list(
+        CaseEvent.objects.filter(
+            action=Action.ME_TOO, created_at__gte=params.start_at, created_at__lt=params.end_at
+        )
+        .filter(
+            case_filter(params, staff=staff, period=False, prefix="case__"),
+            bbox_filter(params, prefix="case__"),
+        )
+        .values("case_id")
+        .annotate(n=Count("*"))
+        .order_by("-n", "-case_id")
+        .values_list("case_id", "n")[: HOTSPOT_LIMIT + 1]
+    )
     heat = dict(ranked[:HOTSPOT_LIMIT])
-    rows = sorted(case_values(Case.objects.filter(pk__in=heat).order_by(), now, "id"),
-                  key=lambda r: (-heat[r["id"]], -r["id"]))
+    rows = sorted(
+        case_values(Case.objects.filter(pk__in=heat).order_by(), now, "id"),
+        key=lambda r: (-heat[r["id"]], -r["id"]),
+    )
     for row in rows:
         row["heat"] = heat[row["id"]]
     cards = CaseCards(staff=staff, now=now)
@@ -290,8 +384,13 @@ def layer_duplicates(params: MapParams, *, staff: bool, now: datetime, revision:
         f = cards.feature(row, heat=row["heat"])
         f["properties"]["radius"] = min(18, 5 + 2 * row["heat"])
         features.append(f)
-    return LayerAnswer(features=features, mode="points", total=len(features), truncated=len(ranked) > HOTSPOT_LIMIT,
-                       legend=[{"colour": HEX["red"], "label": _("圈越大，附议和并案越多")}])
+    return LayerAnswer(
+        features=features,
+        mode="points",
+        total=len(features),
+        truncated=len(ranked) > HOTSPOT_LIMIT,
+        legend=[{"colour": HEX["red"], "label": _("圈越大，附议和并案越多")}],
+    )
 
 
 def layer_boundaries(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
@@ -311,47 +410,87 @@ def layer_boundaries(params: MapParams, *, staff: bool, now: datetime, revision:
             rows_ = [[_("编码"), area.code]]
             if level == "community":
                 rows_.append([_("街道"), area.street.name])
-            features.append(_feature(geometry, {"level": level, "code": area.code, "name": area.name,
-                                                "colour": "#37474f" if level == "street" else "#78909c",
-                                                "card": {"title": area.name, "text": "", "rows": rows_}},
-                                     fid=area.code))
+            features.append(
+                _feature(
+                    geometry,
+                    {
+                        "level": level,
+                        "code": area.code,
+                        "name": area.name,
+                        "colour": "#37474f" if level == "street" else "#78909c",
+                        "card": {"title": area.name, "text": "", "rows": rows_},
+                    },
+                    fid=area.code,
+                )
+            )
     return LayerAnswer(features=features, mode="boundaries", legend=_legend(LAYERS["boundaries"]))
 
 
 def layer_places(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
     min_lon, min_lat, max_lon, max_lat = params.box
-    qs = (Place.objects.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
-          .select_related("category")
-          .annotate(coded=Exists(Code.objects.filter(place=OuterRef("pk"), status=CodeStatus.ACTIVE))))
+    qs = (
+        Place.objects.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
+        .select_related("category")
+        .annotate(coded=Exists(Code.objects.filter(place=OuterRef("pk"), status=CodeStatus.ACTIVE)))
+    )
     if params.category_ids:
         qs = qs.filter(category_id__in=params.category_ids)
     if params.street_id:
         qs = qs.filter(cell__street_id=params.street_id)
-    rows = list(qs.order_by("component_code")[:PLACE_LIMIT + 1])
+    rows = list(qs.order_by("component_code")[: PLACE_LIMIT + 1])
     features = []
     for p in rows[:PLACE_LIMIT]:
         colour = HEX["teal"] if p.coded else HEX["grey"]
-        card = {"title": p.name, "text": p.address,
-                "rows": [[_("部件标识码"), p.component_code], [_("类别"), f"{p.category.code} {p.category.name}"],
-                         [_("二维码"), _("已赋码") if p.coded else _("未赋码")]]}
-        features.append(_feature(_point(p.lon, p.lat), {"code": p.component_code, "colour": colour, "card": card},
-                                 fid=p.component_code))
-    return LayerAnswer(features=features, mode="points", legend=_legend(LAYERS["places"]),
-                       truncated=len(rows) > PLACE_LIMIT, total=len(features))
+        card = {
+            "title": p.name,
+            "text": p.address,
+            "rows": [
+                [_("部件标识码"), p.component_code],
+                [_("类别"), f"{p.category.code} {p.category.name}"],
+                [_("二维码"), _("已赋码") if p.coded else _("未赋码")],
+            ],
+        }
+        features.append(
+            _feature(
+                _point(p.lon, p.lat),
+                {"code": p.component_code, "colour": colour, "card": card},
+                fid=p.component_code,
+            )
+        )
+    return LayerAnswer(
+        features=features,
+        mode="points",
+        legend=_legend(LAYERS["places"]),
+        truncated=len(rows) > PLACE_LIMIT,
+        total=len(features),
+    )
 
 
 def layer_merchants(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
     min_lon, min_lat, max_lon, max_lat = params.box
-    rows = list(Merchant.objects.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
-                .only("id", "name", "address", "lat", "lon", "grade").order_by("name")[:PLACE_LIMIT + 1])
+    rows = list(
+        Merchant.objects.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
+        .only("id", "name", "address", "lat", "lon", "grade")
+        .order_by("name")[: PLACE_LIMIT + 1]
+    )
     features = []
     for m in rows[:PLACE_LIMIT]:
         grade = m.get_grade_display() if m.grade else _("未评级")
         card = {"title": m.name, "text": m.address, "rows": [[_("创城等级"), grade]]}
-        features.append(_feature(_point(m.lon, m.lat), {"grade": m.grade, "colour": HEX[GRADE_COLOURS[m.grade]],
-                                                        "card": card}, fid=f"merchant-{m.pk}"))
-    return LayerAnswer(features=features, mode="points", legend=_legend(LAYERS["merchants"]),
-                       truncated=len(rows) > PLACE_LIMIT, total=len(features))
+        features.append(
+            _feature(
+                _point(m.lon, m.lat),
+                {"grade": m.grade, "colour": HEX[GRADE_COLOURS[m.grade]], "card": card},
+                fid=f"merchant-{m.pk}",
+            )
+        )
+    return LayerAnswer(
+        features=features,
+        mode="points",
+        legend=_legend(LAYERS["merchants"]),
+        truncated=len(rows) > PLACE_LIMIT,
+        total=len(features),
+    )
 
 
 def layer_stalls(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
@@ -361,14 +500,23 @@ def layer_stalls(params: MapParams, *, staff: bool, now: datetime, revision: obj
         if s.shape is None or not s.shape.intersects(view):
             continue
         hours = f"{s.hours_start:%H:%M}–{s.hours_end:%H:%M}"
-        card = {"title": _("流动摊位 %(id)s") % {"id": s.pk}, "text": s.goods,
-                "rows": [[_("经营品类"), s.goods], [_("允许时段"), hours]]}
-        features.append(_feature(shapely.geometry.mapping(s.shape),
-                                 {"goods": s.goods, "hours": hours, "fill": HEX["purple"], "card": card},
-                                 fid=f"stall-{s.pk}"))
+        card = {
+            "title": _("流动摊位 %(id)s") % {"id": s.pk},
+            "text": s.goods,
+            "rows": [[_("经营品类"), s.goods], [_("允许时段"), hours]],
+        }
+        features.append(
+            _feature(
+                shapely.geometry.mapping(s.shape),
+                {"goods": s.goods, "hours": hours, "fill": HEX["purple"], "card": card},
+                fid=f"stall-{s.pk}",
+            )
+        )
         if len(features) >= STALL_LIMIT:
             break
-    return LayerAnswer(features=features, mode="polygons", legend=_legend(LAYERS["stalls"]), total=len(features))
+    return LayerAnswer(
+        features=features, mode="polygons", legend=_legend(LAYERS["stalls"]), total=len(features)
+    )
 
 
 BUILDERS = {
@@ -387,6 +535,13 @@ def layer_geojson(spec: LayerSpec, params: MapParams, *, staff: bool, now: datet
     """The layer as a GeoJSON FeatureCollection with what the page needs beside the features."""
     revision = json.loads(version)[1 + spec.sources.index("grid")] if "grid" in spec.sources else None
     answer = BUILDERS[spec.id](params, staff=staff, now=now, revision=revision)
-    return {"type": "FeatureCollection", "layer": spec.id, "mode": answer.mode, "features": answer.features,
-            "legend": answer.legend, "total": answer.total, "truncated": answer.truncated,
-            "period": {"start": params.start.isoformat(), "end": params.end.isoformat()}}
+    return {
+        "type": "FeatureCollection",
+        "layer": spec.id,
+        "mode": answer.mode,
+        "features": answer.features,
+        "legend": answer.legend,
+        "total": answer.total,
+        "truncated": answer.truncated,
+        "period": {"start": params.start.isoformat(), "end": params.end.isoformat()},
+    }

@@ -55,9 +55,19 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 366
 MAX_AGE = 60  # seconds a browser may reuse an answer without asking (Cache-Control: private)
 
-HEX = {"blue": "#1e88e5", "grey": "#9e9e9e", "indigo": "#3949ab", "orange": "#fb8c00", "amber": "#ffb300",
-       "purple": "#8e24aa", "teal": "#00897b", "cyan": "#00acc1", "green": "#43a047", "brown": "#6d4c41",
-       "red": "#e53935"}
+HEX = {
+    "blue": "#1e88e5",
+    "grey": "#9e9e9e",
+    "indigo": "#3949ab",
+    "orange": "#fb8c00",
+    "amber": "#ffb300",
+    "purple": "#8e24aa",
+    "teal": "#00897b",
+    "cyan": "#00acc1",
+    "green": "#43a047",
+    "brown": "#6d4c41",
+    "red": "#e53935",
+}
 DENSITY_RAMP = ["#fff3c4", "#fed976", "#fd8d3c", "#e31a1c", "#800026"]
 OVERDUE_RAMP = ["#fde0dd", "#fa9fb5", "#f768a1", "#c51b8a", "#7a0177"]
 BIN_RAMP = ["#c6dbef", "#6baed6", "#3182bd", "#08519c", "#08306b"]
@@ -79,24 +89,78 @@ class LayerSpec:
     live: bool = False
 
 
-LAYERS: dict[str, LayerSpec] = {spec.id: spec for spec in [
-    LayerSpec("boundaries", gettext_lazy("街道社区边界"), "boundaries", PUBLIC,
-              gettext_lazy("街道与社区的边界"), ("grid",)),
-    LayerSpec("cell_density", gettext_lazy("网格案件密度"), "choropleth", STAFF,
-              gettext_lazy("时段内每个单元网格上报的案件数"), ("cases", "grid"), live=True),
-    LayerSpec("cell_overdue", gettext_lazy("网格超期案件"), "choropleth", STAFF,
-              gettext_lazy("时段内上报、现已超过时限仍未办结的案件数"), ("cases", "grid"), live=True),
-    LayerSpec("cases", gettext_lazy("案件（按状态）"), "points", PUBLIC,
-              gettext_lazy("案件点位；视野内案件过多时按六边形汇总"), ("cases", "grid"), live=True),
-    LayerSpec("duplicates", gettext_lazy("重复/附议热点"), "points", PUBLIC,
-              gettext_lazy("时段内有人附议或被并案的案件，按热度排列"), ("cases",)),
-    LayerSpec("places", gettext_lazy("部件与场所"), "points", PUBLIC,
-              gettext_lazy("带部件标识码的部件和场所，是否已赋码"), ("places",)),
-    LayerSpec("merchants", gettext_lazy("商户（按创城等级）"), "points", PUBLIC,
-              gettext_lazy("商户点位，颜色为最近一次检查的等级"), ("merchants",)),
-    LayerSpec("stalls", gettext_lazy("流动摊位经营区"), "polygons", STAFF,
-              gettext_lazy("流动摊位允许经营的区域和时段"), ("stalls",)),
-]}
+LAYERS: dict[str, LayerSpec] = {
+    spec.id: spec
+    for spec in [
+        LayerSpec(
+            "boundaries",
+            gettext_lazy("街道社区边界"),
+            "boundaries",
+            PUBLIC,
+            gettext_lazy("街道与社区的边界"),
+            ("grid",),
+        ),
+        LayerSpec(
+            "cell_density",
+            gettext_lazy("网格案件密度"),
+            "choropleth",
+            STAFF,
+            gettext_lazy("时段内每个单元网格上报的案件数"),
+            ("cases", "grid"),
+            live=True,
+        ),
+        LayerSpec(
+            "cell_overdue",
+            gettext_lazy("网格超期案件"),
+            "choropleth",
+            STAFF,
+            gettext_lazy("时段内上报、现已超过时限仍未办结的案件数"),
+            ("cases", "grid"),
+            live=True,
+        ),
+        LayerSpec(
+            "cases",
+            gettext_lazy("案件（按状态）"),
+            "points",
+            PUBLIC,
+            gettext_lazy("案件点位；视野内案件过多时按六边形汇总"),
+            ("cases", "grid"),
+            live=True,
+        ),
+        LayerSpec(
+            "duplicates",
+            gettext_lazy("重复/附议热点"),
+            "points",
+            PUBLIC,
+            gettext_lazy("时段内有人附议或被并案的案件，按热度排列"),
+            ("cases",),
+        ),
+        LayerSpec(
+            "places",
+            gettext_lazy("部件与场所"),
+            "points",
+            PUBLIC,
+            gettext_lazy("带部件标识码的部件和场所，是否已赋码"),
+            ("places",),
+        ),
+        LayerSpec(
+            "merchants",
+            gettext_lazy("商户（按创城等级）"),
+            "points",
+            PUBLIC,
+            gettext_lazy("商户点位，颜色为最近一次检查的等级"),
+            ("merchants",),
+        ),
+        LayerSpec(
+            "stalls",
+            gettext_lazy("流动摊位经营区"),
+            "polygons",
+            STAFF,
+            gettext_lazy("流动摊位允许经营的区域和时段"),
+            ("stalls",),
+        ),
+    ]
+}
 
 
 def is_staff_viewer(user) -> bool:
@@ -109,10 +173,13 @@ def _legend(spec: LayerSpec) -> list[dict]:
     if spec.id == "cell_overdue":
         return [{"colour": c, "label": ""} for c in OVERDUE_RAMP]
     if spec.id in ("cases", "duplicates"):
-        return [{"colour": HEX[STATUS_COLOURS[s]], "label": str(s.label), "value": s.value} for s in CaseStatus]
+        return [
+            {"colour": HEX[STATUS_COLOURS[s]], "label": str(s.label), "value": s.value} for s in CaseStatus
+        ]
     if spec.id == "merchants":
-        return ([{"colour": HEX[GRADE_COLOURS[g.value]], "label": str(g.label), "value": g.value} for g in Grade]
-                + [{"colour": HEX["grey"], "label": _("未评级"), "value": ""}])
+        return [
+            {"colour": HEX[GRADE_COLOURS[g.value]], "label": str(g.label), "value": g.value} for g in Grade
+        ] + [{"colour": HEX["grey"], "label": _("未评级"), "value": ""}]
     if spec.id == "places":
         return [{"colour": HEX["teal"], "label": _("已赋码")}, {"colour": HEX["grey"], "label": _("未赋码")}]
     if spec.id == "stalls":
@@ -124,9 +191,15 @@ def catalogue(user) -> list[dict]:
     """Every layer with its name, kind, legend and audience, and whether this viewer may load it."""
     staff = is_staff_viewer(user)
     return [
-        {"id": spec.id, "name": str(spec.name), "kind": spec.kind, "audience": spec.audience,
-         "description": str(spec.description), "available": staff or spec.audience == PUBLIC,
-         "legend": _legend(spec)}
+        {
+            "id": spec.id,
+            "name": str(spec.name),
+            "kind": spec.kind,
+            "audience": spec.audience,
+            "description": str(spec.description),
+            "available": staff or spec.audience == PUBLIC,
+            "legend": _legend(spec),
+        }
         for spec in LAYERS.values()
     ]
 
@@ -136,12 +209,17 @@ def layer_spec(layer_id: str, user) -> LayerSpec:
     if spec is None:
         raise NotFound("layer_unknown", f"没有图层 {layer_id!r}", f"no layer {layer_id!r}", field="layer")
     if spec.audience == STAFF and not is_staff_viewer(user):
-        raise PermissionDenied("layer_forbidden", f"图层 {layer_id} 仅对指挥中心和领导开放",
-                               f"layer {layer_id} is for the command centre and leaders only", field="layer")
+        raise PermissionDenied(
+            "layer_forbidden",
+            f"图层 {layer_id} 仅对指挥中心和领导开放",
+            f"layer {layer_id} is for the command centre and leaders only",
+            field="layer",
+        )
     return spec
 
 
 # --- parameters -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class MapParams:
@@ -166,16 +244,34 @@ class MapParams:
         return timezone.make_aware(datetime.combine(self.end + timedelta(days=1), time.min))
 
     def key(self) -> str:
-        return json.dumps([self.box, self.zoom, self.start.isoformat(), self.end.isoformat(), self.statuses,
-                           self.category_ids, self.street_id])
+        return json.dumps(
+            [
+                self.box,
+                self.zoom,
+                self.start.isoformat(),
+                self.end.isoformat(),
+                self.statuses,
+                self.category_ids,
+                self.street_id,
+            ]
+        )
 
 
 def _bad(code: str, zh: str, en: str, field: str) -> DomainError:
     return DomainError(code, zh, en, field=field)
 
 
-def parse_params(*, bbox: str, zoom: int, start: date | None, end: date | None, statuses: list[str] | None,
-                 category: str | None, street: str | None, now: datetime) -> MapParams:
+def parse_params(
+    *,
+    bbox: str,
+    zoom: int,
+    start: date | None,
+    end: date | None,
+    statuses: list[str] | None,
+    category: str | None,
+    street: str | None,
+    now: datetime,
+) -> MapParams:
     """Check the request; every refusal names its field (nothing is half-applied)."""
     from civicgrid.grids.selectors import parse_bbox
 
@@ -186,13 +282,17 @@ def parse_params(*, bbox: str, zoom: int, start: date | None, end: date | None, 
         raise _bad("zoom_invalid", "zoom 应在 0 到 22 之间", "zoom must be between 0 and 22", "zoom")
     today = timezone.localdate(now)
     if end is None:
-        end = today if start is None or start > today else min(today, start + timedelta(days=DEFAULT_DAYS - 1))
+        end = (
+            today if start is None or start > today else min(today, start + timedelta(days=DEFAULT_DAYS - 1))
+        )
     if start is None:
         start = end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         raise _bad("period_invalid", "开始日期晚于结束日期", "start is after end", "start")
     if (end - start).days + 1 > MAX_DAYS:
-        raise _bad("period_too_long", f"时段最长 {MAX_DAYS} 天", f"the period is at most {MAX_DAYS} days", "start")
+        raise _bad(
+            "period_too_long", f"时段最长 {MAX_DAYS} 天", f"the period is at most {MAX_DAYS} days", "start"
+        )
     category_ids: tuple[int, ...] = ()
     if category:
         kind, _sep, code = category.strip().rpartition(":")
@@ -201,17 +301,27 @@ def parse_params(*, bbox: str, zoom: int, start: date | None, end: date | None, 
             qs = qs.filter(kind=kind)
         category_ids = tuple(sorted(qs.values_list("id", flat=True)))
         if not category_ids:
-            raise _bad("category_unknown", f"未知的分类 {category!r}", f"unknown category {category!r}", "category")
+            raise _bad(
+                "category_unknown", f"未知的分类 {category!r}", f"unknown category {category!r}", "category"
+            )
     street_id = None
     if street:
         street_id = Street.objects.filter(code=street).values_list("id", flat=True).first()
         if street_id is None:
             raise _bad("street_unknown", f"未知的街道 {street!r}", f"unknown street {street!r}", "street")
-    return MapParams(box=box, zoom=zoom, start=start, end=end, statuses=tuple(sorted(set(statuses or ()))),
-                     category_ids=category_ids, street_id=street_id)
+    return MapParams(
+        box=box,
+        zoom=zoom,
+        start=start,
+        end=end,
+        statuses=tuple(sorted(set(statuses or ()))),
+        category_ids=category_ids,
+        street_id=street_id,
+    )
 
 
 # --- versions and ETags -----------------------------------------------------------------------------
+
 
 def _source_version(source: str) -> object:
     if source == "cases":
@@ -219,11 +329,16 @@ def _source_version(source: str) -> object:
     if source == "grid":
         return GridRevision.objects.values_list("revision", flat=True).first()
     if source == "places":
-        return list(Place.objects.aggregate(m=Max("id"), n=Count("id"),
-                                            c=Max("codes__id", filter=Q(codes__status=CodeStatus.ACTIVE))).values())
+        return list(
+            Place.objects.aggregate(
+                m=Max("id"), n=Count("id"), c=Max("codes__id", filter=Q(codes__status=CodeStatus.ACTIVE))
+            ).values()
+        )
     if source == "merchants":
-        return [*Merchant.objects.aggregate(m=Max("id"), n=Count("id")).values(),
-                MerchantInspection.objects.aggregate(m=Max("id"))["m"]]
+        return [
+            *Merchant.objects.aggregate(m=Max("id"), n=Count("id")).values(),
+            MerchantInspection.objects.aggregate(m=Max("id"))["m"],
+        ]
     if source == "stalls":
         return list(Stall.objects.aggregate(m=Max("id"), n=Count("id")).values())
     raise ValueError(source)
@@ -239,12 +354,14 @@ def layer_version(spec: LayerSpec, now: datetime) -> str:
 
 
 def etag_for(spec: LayerSpec, params: MapParams, *, version: str, staff: bool) -> str:
-    digest = hashlib.sha256("|".join([spec.id, version, params.key(), STAFF if staff else PUBLIC,
-                                      get_language() or ""]).encode()).hexdigest()[:32]
+    digest = hashlib.sha256(
+        "|".join([spec.id, version, params.key(), STAFF if staff else PUBLIC, get_language() or ""]).encode()
+    ).hexdigest()[:32]
     return f'W/"{digest}"'
 
 
 # --- helpers ----------------------------------------------------------------------------------------
+
 
 def _feature(geometry: dict | None, properties: dict, fid: str | int | None = None) -> dict:
     out = {"type": "Feature", "geometry": geometry, "properties": properties}
@@ -259,7 +376,7 @@ def _point(lon: float, lat: float) -> dict:
 
 def _tolerance(zoom: int) -> float:
     """About one screen pixel in degrees at this zoom: finer detail is never seen."""
-    return 360.0 / (256 * 2 ** zoom)
+    return 360.0 / (256 * 2**zoom)
 
 
 _shape_cache: dict[tuple, dict] = {}
@@ -319,8 +436,9 @@ def case_filter(params: MapParams, *, staff: bool, period: bool = True, prefix: 
     so that a query over events can join the case instead of testing ids against a second query."""
     q = Q()
     if not staff:  # as CaseQuerySet.public()
-        q &= Q(**{f"{prefix}is_public": True}) & ~Q(**{f"{prefix}status__in": [CaseStatus.REJECTED,
-                                                                              CaseStatus.MERGED]})
+        q &= Q(**{f"{prefix}is_public": True}) & ~Q(
+            **{f"{prefix}status__in": [CaseStatus.REJECTED, CaseStatus.MERGED]}
+        )
     if period:
         q &= Q(**{f"{prefix}created_at__gte": params.start_at, f"{prefix}created_at__lt": params.end_at})
     if params.statuses:
@@ -335,15 +453,24 @@ def case_filter(params: MapParams, *, staff: bool, period: bool = True, prefix: 
 # The complement of CaseQuerySet.public(), written out as the condition of the partial index
 # case_hidden_idx: SQLite uses a partial index only when the query states its condition with the same
 # constants (a status bound as a parameter does not match), so the statuses are in the SQL text.
-HIDDEN_FROM_PUBLIC = RawSQL(f"""(NOT "cases_case"."is_public" OR {status_in_sql([CaseStatus.MERGED, CaseStatus.REJECTED])})""",
-                            (), output_field=BooleanField())
+HIDDEN_FROM_PUBLIC = RawSQL(
+    f"""(NOT "cases_case"."is_public" OR {status_in_sql([CaseStatus.MERGED, CaseStatus.REJECTED])})""",
+    (),
+    output_field=BooleanField(),
+)
 
 
 def bbox_filter(params: MapParams, *, prefix: str = "") -> Q:
     """Cases whose point lies in the view (as CaseQuerySet.in_bbox)."""
     min_lon, min_lat, max_lon, max_lat = params.box
-    return Q(**{f"{prefix}lon__gte": min_lon, f"{prefix}lon__lte": max_lon, f"{prefix}lat__gte": min_lat,
-                f"{prefix}lat__lte": max_lat})
+    return Q(
+        **{
+            f"{prefix}lon__gte": min_lon,
+            f"{prefix}lon__lte": max_lon,
+            f"{prefix}lat__gte": min_lat,
+            f"{prefix}lat__lte": max_lat,
+        }
+    )
 
 
 def case_queryset(params: MapParams, *, staff: bool, period: bool = True) -> QuerySet[Case]:
@@ -359,16 +486,33 @@ def case_url(number: str, *, staff: bool) -> str:
     return f"/console/cases/{number}/" if staff else f"/reports/{number}/"
 
 
-CASE_VALUES = ("number", "status", "category__name", "description", "address", "lat", "lon", "me_too_count",
-               "created_at", "department__name", "light")
+CASE_VALUES = (
+    "number",
+    "status",
+    "category__name",
+    "description",
+    "address",
+    "lat",
+    "lon",
+    "me_too_count",
+    "created_at",
+    "department__name",
+    "light",
+)
 
 
 def case_values(qs: QuerySet[Case], now: datetime, *extra: str):
     """The rows CaseCards needs; the light (时限) is worked out in SQL, which saves parsing two timestamps a row."""
-    light = DbCase(When(Q(due_at__isnull=True) | ~Q(status__in=TIMED_STATUSES), then=Value("none")),
-                   When(due_at__lt=now, then=Value("red")), When(warn_at__lte=now, then=Value("yellow")),
-                   default=Value("green"), output_field=CharField())
+    light = DbCase(
+        When(Q(due_at__isnull=True) | ~Q(status__in=TIMED_STATUSES), then=Value("none")),
+        When(due_at__lt=now, then=Value("red")),
+        When(warn_at__lte=now, then=Value("yellow")),
+        default=Value("green"),
+        output_field=CharField(),
+    )
     return qs.annotate(light=light).values(*CASE_VALUES, *extra)
+
+
 TEXT_CHARS = 140
 
 
@@ -391,21 +535,36 @@ class CaseCards:
         self.tz = timezone.get_current_timezone()
         self.status = {s.value: str(s.label) for s in CaseStatus}
         self.colour = {s.value: HEX[STATUS_COLOURS[s]] for s in CaseStatus}
-        self.label = {"status": _("状态"), "category": _("分类"), "address": _("地址"), "reported": _("上报时间"),
-                      "department": _("处置部门"), "limit": _("时限"), "heat": _("附议/并案"), "me_too": _("附议"),
-                      "case": _("案件"), "open": _("打开案件")}
+        self.label = {
+            "status": _("状态"),
+            "category": _("分类"),
+            "address": _("地址"),
+            "reported": _("上报时间"),
+            "department": _("处置部门"),
+            "limit": _("时限"),
+            "heat": _("附议/并案"),
+            "me_too": _("附议"),
+            "case": _("案件"),
+            "open": _("打开案件"),
+        }
         self.light = {"none": _("不计时"), "red": _("红灯（超期）"), "yellow": _("黄灯"), "green": _("绿灯")}
 
     def feature(self, row: dict, *, heat: int | None = None) -> dict:
         t = self.label
         number, category = row["number"], row["category__name"]
-        rows = [[t["status"], self.status[row["status"]]], [t["category"], category or "—"],
-                [t["address"], row["address"] or "—"],
-                [t["reported"], _minute(row["created_at"].astimezone(self.tz))]]
+        rows = [
+            [t["status"], self.status[row["status"]]],
+            [t["category"], category or "—"],
+            [t["address"], row["address"] or "—"],
+            [t["reported"], _minute(row["created_at"].astimezone(self.tz))],
+        ]
         props = {"number": number, "status": row["status"], "colour": self.colour[row["status"]]}
         if self.staff:
             lon, lat = row["lon"], row["lat"]
-            rows += [[t["department"], row["department__name"] or "—"], [t["limit"], self.light[row["light"]]]]
+            rows += [
+                [t["department"], row["department__name"] or "—"],
+                [t["limit"], self.light[row["light"]]],
+            ]
         else:
             lon, lat = round(row["lon"], 4), round(row["lat"], 4)  # as public_out: ~10 m
         if heat is not None:
@@ -416,6 +575,11 @@ class CaseCards:
         text = row["description"]
         if len(text) > TEXT_CHARS:
             text = text[:TEXT_CHARS] + "…"
-        props["card"] = {"title": f"{category or t['case']} · {number}", "text": text, "rows": rows,
-                         "url": case_url(number, staff=self.staff) if number else None, "link": t["open"]}
+        props["card"] = {
+            "title": f"{category or t['case']} · {number}",
+            "text": text,
+            "rows": rows,
+            "url": case_url(number, staff=self.staff) if number else None,
+            "link": t["open"],
+        }
         return _feature(_point(lon, lat), props, fid=number)

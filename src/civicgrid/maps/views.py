@@ -28,8 +28,13 @@ def map_page(request):
         bounds = [[district.min_lat, district.min_lon], [district.max_lat, district.max_lon]]
     else:
         centre = DEFAULT_CENTRE
-    presets = [("today", _("今天")), ("7d", _("近 7 天")), ("30d", _("近 30 天")), ("month", _("本月")),
-               ("year", _("今年"))]
+    presets = [
+        ("today", _("今天")),
+        ("7d", _("近 7 天")),
+        ("30d", _("近 30 天")),
+        ("month", _("本月")),
+        ("year", _("今年")),
+    ]
     context = {
         "staff": staff,
         "layers": layers,
@@ -41,10 +46,23 @@ def map_page(request):
         "categories": Category.objects.active().order_by("kind", "code").values("kind", "code", "name"),
         "streets": Street.objects.order_by("code").values("code", "name"),
         "tile_url": settings.CIVICGRID_TILE_URL,
-        "config": {"layers": layers, "enabled": ENABLED[staff], "center": list(centre), "zoom": 14, "bounds": bounds,
-                   "today": timezone.localdate(clock.now()).isoformat(), "defaultPreset": "30d",
-                   "text": {"loading": _("加载中…"), "features": _("个要素"), "binned": _("已按六边形汇总"),
-                            "error": _("加载失败"), "open": _("打开案件"), "close": _("关闭"),
-                            "noLegend": _("无数据")}},
+        "config": {
+            "layers": layers,
+            "enabled": ENABLED[staff],
+            "center": list(centre),
+            "zoom": 14,
+            "bounds": bounds,
+            "today": timezone.localdate(clock.now()).isoformat(),
+            "defaultPreset": "30d",
+            "text": {
+                "loading": _("加载中…"),
+                "features": _("个要素"),
+                "binned": _("已按六边形汇总"),
+                "error": _("加载失败"),
+                "open": _("打开案件"),
+                "close": _("关闭"),
+                "noLegend": _("无数据"),
+            },
+        },
     }
     return render(request, "maps/map.html", context)

@@ -23,7 +23,9 @@ class ReportForm(forms.Form):
     lon = forms.FloatField(label=_("经度"), required=False, min_value=-180, max_value=180)
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
     category = forms.CharField(label=_("问题分类"), max_length=20, required=False)
-    kind = forms.ChoiceField(label=_("诉求类型"), choices=CaseKind.choices, initial=CaseKind.COMPLAINT, required=False)
+    kind = forms.ChoiceField(
+        label=_("诉求类型"), choices=CaseKind.choices, initial=CaseKind.COMPLAINT, required=False
+    )
     source_ref = forms.CharField(max_length=80, required=False)
     idempotency_key = forms.CharField(max_length=80, required=False)
 
@@ -71,14 +73,26 @@ class ReportForm(forms.Form):
         source_ref = d.get("source_ref") or ""
         if channel == Channel.APP and source_ref:
             channel = Channel.CODE_SCAN  # arrived from a scanned code
-        return Submission(description=d["description"], lat=d["lat"], lon=d["lon"], kind=d["kind"],
-                          channel=channel, category=d.get("category"), address=d.get("address") or "",
-                          source_ref=source_ref, photos=photos)
+        return Submission(
+            description=d["description"],
+            lat=d["lat"],
+            lon=d["lon"],
+            kind=d["kind"],
+            channel=channel,
+            category=d.get("category"),
+            address=d.get("address") or "",
+            source_ref=source_ref,
+            photos=photos,
+        )
 
 
 class RatingForm(forms.Form):
-    rating = forms.ChoiceField(label=_("评价"), choices=Rating.choices, widget=forms.RadioSelect,
-                               error_messages={"required": _("请选择满意、基本满意或不满意")})
+    rating = forms.ChoiceField(
+        label=_("评价"),
+        choices=Rating.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("请选择满意、基本满意或不满意")},
+    )
     comment = forms.CharField(label=_("评价意见"), max_length=500, required=False)
 
 

@@ -35,11 +35,26 @@ CATEGORY_SEARCH_LIMIT = 12
 
 # What a reporter's timeline shows: the steps of the loop, not the centre's internal bookkeeping
 # (extension requests and decisions, supervision).
-CITIZEN_TIMELINE_ACTIONS = frozenset({
-    Action.REPORT, Action.REGISTER, Action.REJECT, Action.MERGE, Action.ME_TOO, Action.DISPATCH, Action.ACCEPT,
-    Action.RETURN, Action.FEEDBACK, Action.VERIFY, Action.REWORK, Action.CLOSE, Action.HANG, Action.RESUME,
-    Action.RATE, Action.REOPEN,
-})
+CITIZEN_TIMELINE_ACTIONS = frozenset(
+    {
+        Action.REPORT,
+        Action.REGISTER,
+        Action.REJECT,
+        Action.MERGE,
+        Action.ME_TOO,
+        Action.DISPATCH,
+        Action.ACCEPT,
+        Action.RETURN,
+        Action.FEEDBACK,
+        Action.VERIFY,
+        Action.REWORK,
+        Action.CLOSE,
+        Action.HANG,
+        Action.RESUME,
+        Action.RATE,
+        Action.REOPEN,
+    }
+)
 
 
 # --- categories ------------------------------------------------------------------------------------
@@ -66,12 +81,20 @@ class CategoryGroup:
 
 def category_tree() -> list[CategoryGroup]:
     """Active categories grouped by kind and major class, for a <select> with <optgroup>s. One query."""
-    rows = Category.objects.active().order_by("kind", "code").only("kind", "code", "major_code", "major_name", "name")
+    rows = (
+        Category.objects.active()
+        .order_by("kind", "code")
+        .only("kind", "code", "major_code", "major_name", "name")
+    )
     groups = []
-    for (kind, major_code, major_name), items in groupby(rows, key=lambda c: (c.kind, c.major_code, c.major_name)):
+    for (kind, major_code, major_name), items in groupby(
+        rows, key=lambda c: (c.kind, c.major_code, c.major_name)
+    ):
         items = list(items)
         label = f"{KIND_SHORT.get(kind, kind)} · {major_code} {major_name}"
-        groups.append(CategoryGroup(label=label, options=[(category_value(c), f"{c.code} {c.name}") for c in items]))
+        groups.append(
+            CategoryGroup(label=label, options=[(category_value(c), f"{c.code} {c.name}") for c in items])
+        )
     return groups
 
 
@@ -94,29 +117,45 @@ class NearbyCase:
 def nearby_cases(*, user: User, lat: float, lon: float, category: Category) -> list[NearbyCase]:
     """Open public cases of the category near a point, nearest first. Raises DomainError outside the city."""
     place = place_resolve(lat=lat, lon=lon)
-    found = [c for c in nearby_open_cases(category=category, lat=place.lat, lon=place.lon,
-                                          radius_m=NEARBY_RADIUS_M, limit=NEARBY_LIMIT * 2)
-             if c.number and c.is_public][:NEARBY_LIMIT]
+    found = [
+        c
+        for c in nearby_open_cases(
+            category=category, lat=place.lat, lon=place.lon, radius_m=NEARBY_RADIUS_M, limit=NEARBY_LIMIT * 2
+        )
+        if c.number and c.is_public
+    ][:NEARBY_LIMIT]
     followed = set(CaseFollower.objects.filter(user=user, case__in=found).values_list("case_id", flat=True))
-    return [NearbyCase(case=c, distance_m=round(distance_m(place.lat, place.lon, c.lat, c.lon)),
-                       mine=c.reporter_id == user.pk or c.pk in followed) for c in found]
+    return [
+        NearbyCase(
+            case=c,
+            distance_m=round(distance_m(place.lat, place.lon, c.lat, c.lon)),
+            mine=c.reporter_id == user.pk or c.pk in followed,
+        )
+        for c in found
+    ]
 
 
 # --- my cases ----------------------------------------------------------------------------------------
 
 
 def _with_first_thumbnail(qs: QuerySet[Case]) -> QuerySet[Case]:
-    report_photos = CasePhoto.objects.filter(stage=PhotoStage.REPORT).order_by("id").only("id", "case_id",
-                                                                                           "thumbnail")
+    report_photos = (
+        CasePhoto.objects.filter(stage=PhotoStage.REPORT).order_by("id").only("id", "case_id", "thumbnail")
+    )
     return qs.prefetch_related(Prefetch("photos", queryset=report_photos, to_attr="report_photos"))
 
 
 def my_cases(user: User, *, offset: int = 0, limit: int = PAGE_SIZE) -> tuple[list[Case], bool]:
     """Cases the user reported or joined (附议), newest first; (page, whether more follow). Two queries."""
     followed = CaseFollower.objects.filter(user=user).values("case_id")
-    qs = (visible_cases(user).filter(Q(reporter=user) | Q(pk__in=followed)).exclude(number=None)
-          .select_related("category", "duplicate_of").order_by("-created_at", "-id"))
-    page = list(_with_first_thumbnail(qs)[offset: offset + limit + 1])
+    qs = (
+        visible_cases(user)
+        .filter(Q(reporter=user) | Q(pk__in=followed))
+        .exclude(number=None)
+        .select_related("category", "duplicate_of")
+        .order_by("-created_at", "-id")
+    )
+    page = list(_with_first_thumbnail(qs)[offset : offset + limit + 1])
     return page[:limit], len(page) > limit
 
 
@@ -130,8 +169,12 @@ def case_photos_by_stage(photos: list[dict]) -> dict[str, list[dict]]:
 # --- notifications -----------------------------------------------------------------------------------
 
 
-def my_notifications(user: User, *, offset: int = 0, limit: int = PAGE_SIZE) -> tuple[list[Notification], bool]:
-    page = list(Notification.objects.for_user(user).order_by("-created_at", "-id")[offset: offset + limit + 1])
+def my_notifications(
+    user: User, *, offset: int = 0, limit: int = PAGE_SIZE
+) -> tuple[list[Notification], bool]:
+    page = list(
+        Notification.objects.for_user(user).order_by("-created_at", "-id")[offset : offset + limit + 1]
+    )
     return page[:limit], len(page) > limit
 
 
@@ -145,9 +188,12 @@ def unread_count(user: User) -> int:
 def my_cells(user: User) -> list[Cell]:
     """The cells a grid member patrols, busiest first, with their open-case and to-verify counts. One query."""
     return list(
-        Cell.objects.filter(assignments__user=user).select_related("community", "street")
-        .annotate(open_count=Count("cases", filter=Q(cases__status__in=OPEN_STATUSES)),
-                  verify_count=Count("cases", filter=Q(cases__status=CaseStatus.HANDLED)))
+        Cell.objects.filter(assignments__user=user)
+        .select_related("community", "street")
+        .annotate(
+            open_count=Count("cases", filter=Q(cases__status__in=OPEN_STATUSES)),
+            verify_count=Count("cases", filter=Q(cases__status=CaseStatus.HANDLED)),
+        )
         .order_by("-verify_count", "-open_count", "code")
     )
 
@@ -156,8 +202,10 @@ def cells_bounds(cells: list[Cell]) -> list[list[float]] | None:
     """[[south, west], [north, east]] around the cells (Leaflet's order), or None."""
     if not cells:
         return None
-    return [[min(c.min_lat for c in cells), min(c.min_lon for c in cells)],
-            [max(c.max_lat for c in cells), max(c.max_lon for c in cells)]]
+    return [
+        [min(c.min_lat for c in cells), min(c.min_lon for c in cells)],
+        [max(c.max_lat for c in cells), max(c.max_lon for c in cells)],
+    ]
 
 
 def city_bounds() -> list[list[float]] | None:
@@ -170,23 +218,39 @@ def city_bounds() -> list[list[float]] | None:
 
 def cases_in_my_cells(user: User, *, limit: int = 500) -> list[Case]:
     """Open cases in the grid member's cells (the markers of the grid map). One query."""
-    return list(visible_cases(user).filter(cell__assignments__user=user, status__in=OPEN_STATUSES)
-                .exclude(number=None).only("number", "status", "lat", "lon").order_by("-created_at")[:limit])
+    return list(
+        visible_cases(user)
+        .filter(cell__assignments__user=user, status__in=OPEN_STATUSES)
+        .exclude(number=None)
+        .only("number", "status", "lat", "lon")
+        .order_by("-created_at")[:limit]
+    )
 
 
 def to_verify_qs(user: User) -> QuerySet[Case]:
-    return visible_cases(user).filter(cell__assignments__user=user, status=CaseStatus.HANDLED).exclude(number=None)
+    return (
+        visible_cases(user)
+        .filter(cell__assignments__user=user, status=CaseStatus.HANDLED)
+        .exclude(number=None)
+    )
 
 
 def to_verify(user: User) -> list[Case]:
     """Cases in the grid member's cells waiting for the on-site check (核查), oldest handling first. One query."""
-    return list(to_verify_qs(user).select_related("category", "cell", "department").order_by("handled_at", "id")[:200])
+    return list(
+        to_verify_qs(user).select_related("category", "cell", "department").order_by("handled_at", "id")[:200]
+    )
 
 
 def patrol_reports(user: User, *, offset: int = 0, limit: int = PAGE_SIZE) -> tuple[list[Case], bool]:
-    qs = (visible_cases(user).filter(reporter=user, channel=Channel.GRID).exclude(number=None)
-          .select_related("category", "cell").order_by("-created_at", "-id"))
-    page = list(_with_first_thumbnail(qs)[offset: offset + limit + 1])
+    qs = (
+        visible_cases(user)
+        .filter(reporter=user, channel=Channel.GRID)
+        .exclude(number=None)
+        .select_related("category", "cell")
+        .order_by("-created_at", "-id")
+    )
+    page = list(_with_first_thumbnail(qs)[offset : offset + limit + 1])
     return page[:limit], len(page) > limit
 
 

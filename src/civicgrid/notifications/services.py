@@ -58,8 +58,16 @@ def notify(
     """
     if dedupe_key is not None and Notification.objects.filter(dedupe_key=dedupe_key).exists():
         return None
-    notification = notification_draft(recipient=recipient, kind=kind, title=title, body=body, case_id=case_id,
-                                      link=link, channels=channels, dedupe_key=dedupe_key)
+    notification = notification_draft(
+        recipient=recipient,
+        kind=kind,
+        title=title,
+        body=body,
+        case_id=case_id,
+        link=link,
+        channels=channels,
+        dedupe_key=dedupe_key,
+    )
     if dedupe_key is None:
         notification.save(force_insert=True)
         return notification

@@ -53,7 +53,16 @@ class ReadOnly(ConfigureOnly):
 
 @admin.register(PointsRule)
 class PointsRuleAdmin(ConfigureOnly, admin.ModelAdmin):
-    list_display = ["reason", "version", "points", "unit", "monthly_cap", "active", "created_at", "description"]
+    list_display = [
+        "reason",
+        "version",
+        "points",
+        "unit",
+        "monthly_cap",
+        "active",
+        "created_at",
+        "description",
+    ]
     list_filter = ["reason", "active"]
     fields = ["reason", "points", "unit", "monthly_cap", "active", "description"]
 
@@ -63,14 +72,22 @@ class PointsRuleAdmin(ConfigureOnly, admin.ModelAdmin):
     def save_model(self, request, obj, form, change) -> None:
         # Never an update: saving (also "changing" an old version) writes the next version.
         try:
-            new = services.points_rule_save(reason=obj.reason, points=obj.points, monthly_cap=obj.monthly_cap,
-                                            description=obj.description, unit=obj.unit, active=obj.active,
-                                            actor=request.user)
+            new = services.points_rule_save(
+                reason=obj.reason,
+                points=obj.points,
+                monthly_cap=obj.monthly_cap,
+                description=obj.description,
+                unit=obj.unit,
+                active=obj.active,
+                actor=request.user,
+            )
         except DomainError as err:
             self.message_user(request, err.message, messages.ERROR)
             return
         obj.pk, obj.version = new.pk, new.version
-        self.message_user(request, _("已生成新版本 v%(v)s；已有积分记录仍按原版本解释。") % {"v": new.version})
+        self.message_user(
+            request, _("已生成新版本 v%(v)s；已有积分记录仍按原版本解释。") % {"v": new.version}
+        )
 
 
 @admin.register(Honour)
@@ -91,8 +108,9 @@ class HonourAdmin(ConfigureOnly, admin.ModelAdmin):
             obj.save(update_fields=["title", "citation", "review_note"])
             return
         try:
-            created = services.honour_nominate(nominee=obj.nominee, nominated_by=request.user, title=obj.title,
-                                               citation=obj.citation)
+            created = services.honour_nominate(
+                nominee=obj.nominee, nominated_by=request.user, title=obj.title, citation=obj.citation
+            )
         except DomainError as err:
             self.message_user(request, err.message, messages.ERROR)
             return
@@ -111,17 +129,27 @@ class HonourAdmin(ConfigureOnly, admin.ModelAdmin):
 
     @admin.action(description=_("审核通过 approve"))
     def approve(self, request, queryset):
-        self._each(request, queryset, lambda h: services.honour_review(honour=h, reviewer=request.user, approve=True),
-                   _("审核通过"))
+        self._each(
+            request,
+            queryset,
+            lambda h: services.honour_review(honour=h, reviewer=request.user, approve=True),
+            _("审核通过"),
+        )
 
     @admin.action(description=_("不予通过 reject"))
     def reject(self, request, queryset):
-        self._each(request, queryset, lambda h: services.honour_review(honour=h, reviewer=request.user, approve=False),
-                   _("不予通过"))
+        self._each(
+            request,
+            queryset,
+            lambda h: services.honour_review(honour=h, reviewer=request.user, approve=False),
+            _("不予通过"),
+        )
 
     @admin.action(description=_("授予并发放积分 award"))
     def award(self, request, queryset):
-        self._each(request, queryset, lambda h: services.honour_award(honour=h, actor=request.user), _("已授予"))
+        self._each(
+            request, queryset, lambda h: services.honour_award(honour=h, actor=request.user), _("已授予")
+        )
 
 
 @admin.register(RewardItem)
@@ -149,7 +177,16 @@ class PointsAccountAdmin(ReadOnly, admin.ModelAdmin):
 
 @admin.register(UncivilRecord)
 class UncivilRecordAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["created_at", "person", "behaviour", "points", "address", "status", "inspector", "appeal_deadline"]
+    list_display = [
+        "created_at",
+        "person",
+        "behaviour",
+        "points",
+        "address",
+        "status",
+        "inspector",
+        "appeal_deadline",
+    ]
     list_filter = ["status", "behaviour"]
 
 

@@ -107,14 +107,31 @@ class DisplayOut(Schema):
 
 
 def _entry_out(e) -> EntryOut:
-    return EntryOut(id=e.pk, delta=e.delta, reason=e.reason, reason_label=e.get_reason_display(),
-                    explanation=e.explanation, note=e.note, rule_version=e.rule.version if e.rule_id else None,
-                    reversal=e.reverses_id is not None, reversed=hasattr(e, "reversed_by"), created_at=e.created_at)
+    return EntryOut(
+        id=e.pk,
+        delta=e.delta,
+        reason=e.reason,
+        reason_label=e.get_reason_display(),
+        explanation=e.explanation,
+        note=e.note,
+        rule_version=e.rule.version if e.rule_id else None,
+        reversal=e.reverses_id is not None,
+        reversed=hasattr(e, "reversed_by"),
+        created_at=e.created_at,
+    )
 
 
 def _voucher_out(v) -> VoucherOut:
-    return VoucherOut(id=v.pk, item=v.item.name, merchant_name=v.item.merchant_name, token=v.token, cost=v.cost,
-                      issued_at=v.issued_at, expires_at=v.expires_at, used_at=v.used_at)
+    return VoucherOut(
+        id=v.pk,
+        item=v.item.name,
+        merchant_name=v.item.merchant_name,
+        token=v.token,
+        cost=v.cost,
+        issued_at=v.issued_at,
+        expires_at=v.expires_at,
+        used_at=v.used_at,
+    )
 
 
 @router.get("/balance", response=BalanceOut)
@@ -122,9 +139,15 @@ def balance(request):
     """My balance, social contribution score (last 365 days) by dimension, and level."""
     c = selectors.contribution(request.auth)
     level = c.level
-    return BalanceOut(balance=selectors.balance_of(request.auth), score=c.score,
-                      level=LevelOut(name=level.name, floor=level.floor, next_at=level.next_at),
-                      reporting=c.reporting, volunteering=c.volunteering, honours=c.honours, deductions=c.deductions)
+    return BalanceOut(
+        balance=selectors.balance_of(request.auth),
+        score=c.score,
+        level=LevelOut(name=level.name, floor=level.floor, next_at=level.next_at),
+        reporting=c.reporting,
+        volunteering=c.volunteering,
+        honours=c.honours,
+        deductions=c.deductions,
+    )
 
 
 @router.get("/entries", response=list[EntryOut])
@@ -171,10 +194,24 @@ def appeal(request, record_id: int, body: AppealIn):
 @router.get("/leaderboard", response=list[RankOut])
 def leaderboard(request, params: Query[LeaderboardIn]):
     """Ranking by contribution score; names masked."""
-    ranks = selectors.leaderboard(scope=params.scope, community_code=params.code, street_code=params.code,
-                                  limit=params.limit, viewer=request.auth)
-    return [RankOut(position=r.position, name=r.name, score=r.score, level=r.level.name, community=r.community,
-                    is_me=r.is_me) for r in ranks]
+    ranks = selectors.leaderboard(
+        scope=params.scope,
+        community_code=params.code,
+        street_code=params.code,
+        limit=params.limit,
+        viewer=request.auth,
+    )
+    return [
+        RankOut(
+            position=r.position,
+            name=r.name,
+            score=r.score,
+            level=r.level.name,
+            community=r.community,
+            is_me=r.is_me,
+        )
+        for r in ranks
+    ]
 
 
 @router.get("/display", response=list[DisplayOut], auth=None)

@@ -21,14 +21,30 @@ RULED_REASONS = (Reason.REPORT, Reason.VOLUNTEER, Reason.HONOUR, Reason.UNCIVIL)
 
 # What a version-1 rule says when an administrator has not configured one yet.
 DEFAULT_RULES: dict[str, dict] = {
-    Reason.REPORT: {"points": 5, "monthly_cap": 100, "unit": "件",
-                    "description": "上报的问题被立案，每件 5 分；每月最多 100 分。重复上报（并案）和不予立案的不得分。"},
-    Reason.VOLUNTEER: {"points": 10, "monthly_cap": 300, "unit": "小时",
-                       "description": "志愿服务每小时 10 分；每月最多 300 分。"},
-    Reason.HONOUR: {"points": 200, "monthly_cap": 0, "unit": "次",
-                    "description": "好人评选获评，每次 200 分。"},
-    Reason.UNCIVIL: {"points": 10, "monthly_cap": 0, "unit": "次",
-                     "description": "不文明行为经督查员记录，每次扣 10 分；可在申诉期内申诉。"},
+    Reason.REPORT: {
+        "points": 5,
+        "monthly_cap": 100,
+        "unit": "件",
+        "description": "上报的问题被立案，每件 5 分；每月最多 100 分。重复上报（并案）和不予立案的不得分。",
+    },
+    Reason.VOLUNTEER: {
+        "points": 10,
+        "monthly_cap": 300,
+        "unit": "小时",
+        "description": "志愿服务每小时 10 分；每月最多 300 分。",
+    },
+    Reason.HONOUR: {
+        "points": 200,
+        "monthly_cap": 0,
+        "unit": "次",
+        "description": "好人评选获评，每次 200 分。",
+    },
+    Reason.UNCIVIL: {
+        "points": 10,
+        "monthly_cap": 0,
+        "unit": "次",
+        "description": "不文明行为经督查员记录，每次扣 10 分；可在申诉期内申诉。",
+    },
 }
 
 

@@ -46,22 +46,33 @@ class PointsRule(AppendOnly):
 
     reason = models.CharField(_("事由 reason"), max_length=20, choices=Reason.choices)
     version = models.PositiveIntegerField(_("版本 version"))
-    points = models.PositiveIntegerField(_("分值 points per unit"),
-                                         help_text=_("扣分事由填正数，记账时自动为负 (deductions: a positive number)."))
+    points = models.PositiveIntegerField(
+        _("分值 points per unit"),
+        help_text=_("扣分事由填正数，记账时自动为负 (deductions: a positive number)."),
+    )
     unit = models.CharField(_("单位 unit"), max_length=10, default="次")
-    monthly_cap = models.PositiveIntegerField(_("每月上限 monthly cap"), default=0,
-                                              help_text=_("0 表示不设上限 (0: no cap)."))
+    monthly_cap = models.PositiveIntegerField(
+        _("每月上限 monthly cap"), default=0, help_text=_("0 表示不设上限 (0: no cap).")
+    )
     description = models.CharField(_("规则说明 explanation"), max_length=300)
     active = models.BooleanField(_("启用 active"), default=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+", editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     created_at = models.DateTimeField(_("生效时间 effective from"), editable=False)
 
     class Meta:
         verbose_name = _("积分规则 points rule")
         verbose_name_plural = _("积分规则 points rules")
         ordering = ["reason", "-version"]
-        constraints = [models.UniqueConstraint(fields=["reason", "version"], name="pointsrule_reason_version")]
+        constraints = [
+            models.UniqueConstraint(fields=["reason", "version"], name="pointsrule_reason_version")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()} v{self.version}: {self.points}/{self.unit}"
@@ -70,11 +81,21 @@ class PointsRule(AppendOnly):
 class PointsAccount(models.Model):
     """A person's account: the cached balance (= sum of entries) and the community for rankings."""
 
-    person = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("市民 person"), on_delete=models.PROTECT,
-                                  related_name="points_account")
+    person = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("市民 person"),
+        on_delete=models.PROTECT,
+        related_name="points_account",
+    )
     balance = models.IntegerField(_("余额 balance"), default=0)
-    community = models.ForeignKey(Community, verbose_name=_("社区 community"), null=True, blank=True,
-                                  on_delete=models.SET_NULL, related_name="points_accounts")
+    community = models.ForeignKey(
+        Community,
+        verbose_name=_("社区 community"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="points_accounts",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -90,20 +111,42 @@ class PointsEntry(AppendOnly):
 
     IMMUTABLE = immutable.Columns(maskable=("note",))
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("市民 person"), on_delete=models.PROTECT,
-                               related_name="points_entries")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("市民 person"),
+        on_delete=models.PROTECT,
+        related_name="points_entries",
+    )
     delta = models.IntegerField(_("积分变动 points"))
     reason = models.CharField(_("事由 reason"), max_length=20, choices=Reason.choices)
-    rule = models.ForeignKey(PointsRule, verbose_name=_("规则版本 rule version"), null=True, blank=True,
-                             on_delete=models.PROTECT, related_name="entries")
+    rule = models.ForeignKey(
+        PointsRule,
+        verbose_name=_("规则版本 rule version"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="entries",
+    )
     quantity = models.PositiveIntegerField(_("数量 quantity"), default=1)
     source_key = models.CharField(_("来源键 source key"), max_length=120, unique=True)
     source_type = models.CharField(_("来源类型 source type"), max_length=40, blank=True)
     source_id = models.CharField(_("来源编号 source id"), max_length=64, blank=True)
-    reverses = models.OneToOneField("self", verbose_name=_("冲正 reverses"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="reversed_by")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("操作人 actor"), null=True, blank=True,
-                              on_delete=models.PROTECT, related_name="+")
+    reverses = models.OneToOneField(
+        "self",
+        verbose_name=_("冲正 reverses"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reversed_by",
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人 actor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     explanation = models.CharField(_("说明 explanation"), max_length=300, blank=True)
     note = models.CharField(_("备注 note"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("时间 time"), db_index=True)
@@ -124,23 +167,41 @@ class UncivilRecord(models.Model):
     `status` is changed only by the services (appeal, review, confirmation after the window).
     """
 
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("当事人 person"), on_delete=models.PROTECT,
-                               related_name="uncivil_records")
-    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("督查员 inspector"),
-                                  on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("当事人 person"),
+        on_delete=models.PROTECT,
+        related_name="uncivil_records",
+    )
+    inspector = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("督查员 inspector"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     behaviour = models.CharField(_("行为 behaviour"), max_length=20, choices=UncivilBehaviour.choices)
     points = models.PositiveIntegerField(_("扣分 points deducted"))
     lat = models.FloatField(_("纬度 latitude"), null=True, blank=True)
     lon = models.FloatField(_("经度 longitude"), null=True, blank=True)
     address = models.CharField(_("地点 place"), max_length=200)
-    community = models.ForeignKey(Community, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    community = models.ForeignKey(
+        Community, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     note = models.CharField(_("说明 note"), max_length=500, blank=True)
-    source_ref = models.CharField(_("来源对象 source"), max_length=80, blank=True,
-                                  help_text=_("扫码记录时的码（户码、电动车码）。"))
-    status = models.CharField(_("状态 status"), max_length=12, choices=UncivilStatus.choices,
-                              default=UncivilStatus.RECORDED, db_index=True)
+    source_ref = models.CharField(
+        _("来源对象 source"), max_length=80, blank=True, help_text=_("扫码记录时的码（户码、电动车码）。")
+    )
+    status = models.CharField(
+        _("状态 status"),
+        max_length=12,
+        choices=UncivilStatus.choices,
+        default=UncivilStatus.RECORDED,
+        db_index=True,
+    )
     appeal_deadline = models.DateTimeField(_("申诉截止 appeal deadline"))
-    entry = models.OneToOneField(PointsEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    entry = models.OneToOneField(
+        PointsEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("记录时间 recorded"), db_index=True)
     decided_at = models.DateTimeField(_("确认/撤销时间 decided"), null=True, blank=True)
 
@@ -172,10 +233,21 @@ class Appeal(models.Model):
 
     record = models.OneToOneField(UncivilRecord, on_delete=models.PROTECT, related_name="appeal")
     reason = models.CharField(_("申诉理由 reason"), max_length=500)
-    status = models.CharField(_("状态 status"), max_length=10, choices=AppealStatus.choices,
-                              default=AppealStatus.PENDING, db_index=True)
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("复核人 reviewer"), null=True, blank=True,
-                                 on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("状态 status"),
+        max_length=10,
+        choices=AppealStatus.choices,
+        default=AppealStatus.PENDING,
+        db_index=True,
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("复核人 reviewer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     decision_note = models.CharField(_("复核意见 decision"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("申诉时间 appealed"))
     decided_at = models.DateTimeField(_("复核时间 decided"), null=True, blank=True)
@@ -192,18 +264,37 @@ class Appeal(models.Model):
 class Honour(models.Model):
     """好人评选: a nomination, reviewed, then awarded through the ledger (reason "honour")."""
 
-    nominee = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("被提名人 nominee"), on_delete=models.PROTECT,
-                                related_name="honours")
+    nominee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("被提名人 nominee"),
+        on_delete=models.PROTECT,
+        related_name="honours",
+    )
     title = models.CharField(_("称号 title"), max_length=100, help_text=_("如：康巴什好人、最美志愿者"))
     citation = models.TextField(_("事迹 citation"), max_length=2000)
-    nominated_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提名人 nominated by"), null=True,
-                                     blank=True, on_delete=models.PROTECT, related_name="+")
-    status = models.CharField(_("状态 status"), max_length=10, choices=HonourStatus.choices,
-                              default=HonourStatus.NOMINATED)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审核人 reviewer"), null=True, blank=True,
-                                    on_delete=models.PROTECT, related_name="+")
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("提名人 nominated by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态 status"), max_length=10, choices=HonourStatus.choices, default=HonourStatus.NOMINATED
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审核人 reviewer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     review_note = models.CharField(_("审核意见 review note"), max_length=500, blank=True)
-    entry = models.OneToOneField(PointsEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    entry = models.OneToOneField(
+        PointsEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     created_at = models.DateTimeField(_("提名时间 nominated"))
     reviewed_at = models.DateTimeField(_("审核时间 reviewed"), null=True, blank=True)
     awarded_at = models.DateTimeField(_("授予时间 awarded"), null=True, blank=True)
@@ -222,9 +313,15 @@ class RewardItem(models.Model):
 
     name = models.CharField(_("名称 name"), max_length=100)
     merchant_name = models.CharField(_("商户 merchant"), max_length=100)
-    merchant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("商户核销账号 merchant account"), null=True,
-                                 blank=True, on_delete=models.PROTECT, related_name="reward_items",
-                                 help_text=_("只有该账号（或管理员）可以核销；留空则任何登录的商户店员均可核销。"))
+    merchant = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("商户核销账号 merchant account"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reward_items",
+        help_text=_("只有该账号（或管理员）可以核销；留空则任何登录的商户店员均可核销。"),
+    )
     description = models.TextField(_("说明 description"), blank=True)
     cost = models.PositiveIntegerField(_("所需积分 cost"))
     stock = models.PositiveIntegerField(_("库存 stock"), default=0)
@@ -244,10 +341,15 @@ class RewardItem(models.Model):
 class Voucher(models.Model):
     """A redeemed reward: a signed code (core.tokens, purpose "voucher") the merchant scans once."""
 
-    item = models.ForeignKey(RewardItem, verbose_name=_("商品 reward"), on_delete=models.PROTECT,
-                             related_name="vouchers")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("持有人 holder"), on_delete=models.PROTECT,
-                               related_name="vouchers")
+    item = models.ForeignKey(
+        RewardItem, verbose_name=_("商品 reward"), on_delete=models.PROTECT, related_name="vouchers"
+    )
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("持有人 holder"),
+        on_delete=models.PROTECT,
+        related_name="vouchers",
+    )
     payload = models.CharField(max_length=64, unique=True, editable=False)
     token = models.CharField(_("券码 token"), max_length=128, editable=False)
     cost = models.PositiveIntegerField(_("积分 points"))
@@ -255,8 +357,14 @@ class Voucher(models.Model):
     issued_at = models.DateTimeField(_("兑换时间 issued"))
     expires_at = models.DateTimeField(_("有效期至 expires"))
     used_at = models.DateTimeField(_("核销时间 used"), null=True, blank=True)
-    used_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("核销人 used by"), null=True, blank=True,
-                                on_delete=models.PROTECT, related_name="+")
+    used_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("核销人 used by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("兑换券 voucher")

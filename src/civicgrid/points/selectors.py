@@ -100,12 +100,21 @@ class Contribution:
 
 def _dimension_sums(since: datetime) -> dict:
     def net(reason: str):
-        return Coalesce(Sum("points_entries__delta", filter=Q(points_entries__reason=reason,
-                                                             points_entries__created_at__gte=since)),
-                        Value(0), output_field=IntegerField())
+        return Coalesce(
+            Sum(
+                "points_entries__delta",
+                filter=Q(points_entries__reason=reason, points_entries__created_at__gte=since),
+            ),
+            Value(0),
+            output_field=IntegerField(),
+        )
 
-    return {"d_report": net(Reason.REPORT), "d_volunteer": net(Reason.VOLUNTEER),
-            "d_honour": net(Reason.HONOUR), "d_uncivil": net(Reason.UNCIVIL)}
+    return {
+        "d_report": net(Reason.REPORT),
+        "d_volunteer": net(Reason.VOLUNTEER),
+        "d_honour": net(Reason.HONOUR),
+        "d_uncivil": net(Reason.UNCIVIL),
+    }
 
 
 def contribution(person: User, *, at: datetime | None = None) -> Contribution:
@@ -113,10 +122,16 @@ def contribution(person: User, *, at: datetime | None = None) -> Contribution:
     since = (at or clock.now()) - WINDOW
     rows = dict(
         PointsEntry.objects.filter(person=person, reason__in=SCORED_REASONS, created_at__gte=since)
-        .values_list("reason").annotate(s=Sum("delta")).values_list("reason", "s")
+        .values_list("reason")
+        .annotate(s=Sum("delta"))
+        .values_list("reason", "s")
     )
-    return Contribution(reporting=rows.get(Reason.REPORT, 0), volunteering=rows.get(Reason.VOLUNTEER, 0),
-                        honours=rows.get(Reason.HONOUR, 0), deductions=max(0, -rows.get(Reason.UNCIVIL, 0)))
+    return Contribution(
+        reporting=rows.get(Reason.REPORT, 0),
+        volunteering=rows.get(Reason.VOLUNTEER, 0),
+        honours=rows.get(Reason.HONOUR, 0),
+        deductions=max(0, -rows.get(Reason.UNCIVIL, 0)),
+    )
 
 
 @dataclass(frozen=True)
@@ -129,8 +144,15 @@ class Rank:
     is_me: bool = False
 
 
-def leaderboard(*, scope: str = "city", community_code: str = "", street_code: str = "", limit: int = 50,
-                viewer: User | None = None, at: datetime | None = None) -> list[Rank]:
+def leaderboard(
+    *,
+    scope: str = "city",
+    community_code: str = "",
+    street_code: str = "",
+    limit: int = 50,
+    viewer: User | None = None,
+    at: datetime | None = None,
+) -> list[Rank]:
     """People ranked by contribution score in the city, a street or a community; names masked."""
     since = (at or clock.now()) - WINDOW
     accounts = PointsAccount.objects.all()
@@ -141,27 +163,50 @@ def leaderboard(*, scope: str = "city", community_code: str = "", street_code: s
     people = (
         User.objects.filter(pk__in=accounts.values("person_id"))
         .annotate(**_dimension_sums(since))
-        .values("pk", "real_name", "phone", "d_report", "d_volunteer", "d_honour", "d_uncivil",
-                "points_account__community__name")
+        .values(
+            "pk",
+            "real_name",
+            "phone",
+            "d_report",
+            "d_volunteer",
+            "d_honour",
+            "d_uncivil",
+            "points_account__community__name",
+        )
     )
     rows = []
     for p in people:
-        c = Contribution(reporting=p["d_report"], volunteering=p["d_volunteer"], honours=p["d_honour"],
-                         deductions=max(0, -p["d_uncivil"]))
+        c = Contribution(
+            reporting=p["d_report"],
+            volunteering=p["d_volunteer"],
+            honours=p["d_honour"],
+            deductions=max(0, -p["d_uncivil"]),
+        )
         rows.append((c.score, p))
     rows.sort(key=lambda r: (-r[0], r[1]["pk"]))
     out = []
     for position, (score, p) in enumerate(rows[:limit], start=1):
         name = mask_name(p["real_name"]) if (p["real_name"] or "").strip() else mask_phone(p["phone"])
-        out.append(Rank(position=position, name=name, score=score, level=level_for(score),
-                        community=p["points_account__community__name"] or "",
-                        is_me=viewer is not None and viewer.pk == p["pk"]))
+        out.append(
+            Rank(
+                position=position,
+                name=name,
+                score=score,
+                level=level_for(score),
+                community=p["points_account__community__name"] or "",
+                is_me=viewer is not None and viewer.pk == p["pk"],
+            )
+        )
     return out
 
 
 def my_entries(person: User, *, limit: int = 200) -> QuerySet[PointsEntry]:
-    return (PointsEntry.objects.filter(person=person).select_related("rule", "reverses")
-            .prefetch_related("reversed_by").order_by("-created_at", "-id")[:limit])
+    return (
+        PointsEntry.objects.filter(person=person)
+        .select_related("rule", "reverses")
+        .prefetch_related("reversed_by")
+        .order_by("-created_at", "-id")[:limit]
+    )
 
 
 def my_records(person: User) -> QuerySet[UncivilRecord]:
@@ -176,21 +221,33 @@ def public_display(*, at: datetime | None = None, limit: int = 100) -> list[dict
     """
     now = at or clock.now()
     records = (
-        UncivilRecord.objects.filter(status__in=[UncivilStatus.RECORDED, UncivilStatus.CONFIRMED],
-                                     appeal_deadline__lte=now)
-        .select_related("person", "community").prefetch_related("photos").order_by("-created_at", "-id")[:limit]
+        UncivilRecord.objects.filter(
+            status__in=[UncivilStatus.RECORDED, UncivilStatus.CONFIRMED], appeal_deadline__lte=now
+        )
+        .select_related("person", "community")
+        .prefetch_related("photos")
+        .order_by("-created_at", "-id")[:limit]
     )
     return [
-        {"id": r.pk, "name": person_masked_name(r.person), "behaviour": r.get_behaviour_display(),
-         "address": r.address, "community": r.community.name if r.community_id else "", "points": r.points,
-         "created_at": r.created_at, "photos": [p.thumbnail.url for p in r.photos.all()]}
+        {
+            "id": r.pk,
+            "name": person_masked_name(r.person),
+            "behaviour": r.get_behaviour_display(),
+            "address": r.address,
+            "community": r.community.name if r.community_id else "",
+            "points": r.points,
+            "created_at": r.created_at,
+            "photos": [p.thumbnail.url for p in r.photos.all()],
+        }
         for r in records
     ]
 
 
 def catalogue() -> QuerySet[RewardItem]:
     today = timezone.localdate(clock.now())
-    return RewardItem.objects.filter(active=True).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
+    return RewardItem.objects.filter(active=True).filter(
+        Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    )
 
 
 def my_vouchers(person: User) -> QuerySet[Voucher]:
@@ -198,10 +255,14 @@ def my_vouchers(person: User) -> QuerySet[Voucher]:
 
 
 def pending_appeals() -> QuerySet[Appeal]:
-    return (Appeal.objects.filter(status="pending").select_related("record", "record__person", "record__inspector")
-            .prefetch_related("record__photos"))
+    return (
+        Appeal.objects.filter(status="pending")
+        .select_related("record", "record__person", "record__inspector")
+        .prefetch_related("record__photos")
+    )
 
 
 def display_count() -> int:
-    return UncivilRecord.objects.filter(status__in=[UncivilStatus.RECORDED, UncivilStatus.CONFIRMED],
-                                        appeal_deadline__lte=clock.now()).aggregate(n=Count("id"))["n"]
+    return UncivilRecord.objects.filter(
+        status__in=[UncivilStatus.RECORDED, UncivilStatus.CONFIRMED], appeal_deadline__lte=clock.now()
+    ).aggregate(n=Count("id"))["n"]

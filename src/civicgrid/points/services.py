@@ -72,30 +72,57 @@ def rule_current(reason: str) -> PointsRule | None:
     defaults = DEFAULT_RULES[reason]
     try:
         with transaction.atomic():
-            return PointsRule.objects.create(reason=reason, version=1, points=defaults["points"],
-                                             monthly_cap=defaults["monthly_cap"], unit=defaults["unit"],
-                                             description=defaults["description"], created_at=clock.now())
+            return PointsRule.objects.create(
+                reason=reason,
+                version=1,
+                points=defaults["points"],
+                monthly_cap=defaults["monthly_cap"],
+                unit=defaults["unit"],
+                description=defaults["description"],
+                created_at=clock.now(),
+            )
     except IntegrityError:  # another transaction wrote version 1 first
         return PointsRule.objects.filter(reason=reason).order_by("-version").first()
 
 
 @transaction.atomic
-def points_rule_save(*, reason: str, points: int, monthly_cap: int, description: str, unit: str = "次",
-                     active: bool = True, actor: User | None) -> PointsRule:
+def points_rule_save(
+    *,
+    reason: str,
+    points: int,
+    monthly_cap: int,
+    description: str,
+    unit: str = "次",
+    active: bool = True,
+    actor: User | None,
+) -> PointsRule:
     """Write a new version of the rule for `reason`; older entries keep pointing at theirs."""
     if actor is not None and not user_can(actor, Capability.CONFIGURE):
-        raise PermissionDenied("forbidden", "只有系统管理员可以修改积分规则", "only administrators may edit points rules")
+        raise PermissionDenied(
+            "forbidden", "只有系统管理员可以修改积分规则", "only administrators may edit points rules"
+        )
     if reason not in RULED_REASONS:
-        raise DomainError("reason_invalid", f"该事由不使用规则：{reason}", f"no rule for reason {reason!r}",
-                          field="reason")
+        raise DomainError(
+            "reason_invalid", f"该事由不使用规则：{reason}", f"no rule for reason {reason!r}", field="reason"
+        )
     if points < 0 or monthly_cap < 0:
-        raise DomainError("rule_invalid", "分值和上限不能为负数", "points and cap must not be negative", field="points")
+        raise DomainError(
+            "rule_invalid", "分值和上限不能为负数", "points and cap must not be negative", field="points"
+        )
     if not (description or "").strip():
         raise DomainError("description_required", "请填写规则说明", "explain the rule", field="description")
     last = PointsRule.objects.select_for_update().filter(reason=reason).aggregate(v=Max("version"))["v"] or 0
-    return PointsRule.objects.create(reason=reason, version=last + 1, points=points, monthly_cap=monthly_cap,
-                                     unit=unit or "次", description=description.strip()[:300], active=active,
-                                     created_by=actor, created_at=clock.now())
+    return PointsRule.objects.create(
+        reason=reason,
+        version=last + 1,
+        points=points,
+        monthly_cap=monthly_cap,
+        unit=unit or "次",
+        description=description.strip()[:300],
+        active=active,
+        created_by=actor,
+        created_at=clock.now(),
+    )
 
 
 # --- the ledger ---------------------------------------------------------------------------------
@@ -107,25 +134,49 @@ def _account_locked(person: User) -> PointsAccount:
     return PointsAccount.objects.select_for_update().get(pk=account.pk)
 
 
-def _write(*, account: PointsAccount, delta: int, reason: str, source_key: str, rule: PointsRule | None = None,
-           quantity: int = 1, actor: User | None = None, explanation: str = "", note: str = "",
-           source_type: str = "", source_id: str = "", reverses: PointsEntry | None = None,
-           min_balance_after: int | None = None) -> PointsEntry | None:
+def _write(
+    *,
+    account: PointsAccount,
+    delta: int,
+    reason: str,
+    source_key: str,
+    rule: PointsRule | None = None,
+    quantity: int = 1,
+    actor: User | None = None,
+    explanation: str = "",
+    note: str = "",
+    source_type: str = "",
+    source_id: str = "",
+    reverses: PointsEntry | None = None,
+    min_balance_after: int | None = None,
+) -> PointsEntry | None:
     """Append one entry and move the cached balance with it; None when the source key is taken.
 
     `min_balance_after` makes the debit conditional (balance + delta >= it), else Conflict.
     """
     if min_balance_after is not None:
         moved = PointsAccount.objects.filter(pk=account.pk, balance__gte=min_balance_after - delta).update(
-            balance=F("balance") + delta)
+            balance=F("balance") + delta
+        )
         if not moved:
             raise Conflict("insufficient_points", "积分不足", "not enough points", field="points")
     try:
         with transaction.atomic():  # a savepoint: a taken key leaves the caller's transaction usable
-            entry = PointsEntry(person_id=account.person_id, delta=delta, reason=reason, rule=rule,
-                                quantity=quantity, source_key=source_key[:120], source_type=source_type[:40],
-                                source_id=str(source_id)[:64], reverses=reverses, actor=actor,
-                                explanation=explanation[:300], note=(note or "")[:300], created_at=clock.now())
+            entry = PointsEntry(
+                person_id=account.person_id,
+                delta=delta,
+                reason=reason,
+                rule=rule,
+                quantity=quantity,
+                source_key=source_key[:120],
+                source_type=source_type[:40],
+                source_id=str(source_id)[:64],
+                reverses=reverses,
+                actor=actor,
+                explanation=explanation[:300],
+                note=(note or "")[:300],
+                created_at=clock.now(),
+            )
             entry.save(force_insert=True)
     except IntegrityError:
         if min_balance_after is not None:
@@ -145,8 +196,12 @@ def month_start(at: datetime) -> datetime:
 
 def awarded_this_month(person: User, reason: str, at: datetime) -> int:
     """Points awarded for `reason` since the first of the (local) month; reversals do not give room back."""
-    return PointsEntry.objects.filter(person=person, reason=reason, delta__gt=0, reverses__isnull=True,
-                                      created_at__gte=month_start(at)).aggregate(s=Sum("delta"))["s"] or 0
+    return (
+        PointsEntry.objects.filter(
+            person=person, reason=reason, delta__gt=0, reverses__isnull=True, created_at__gte=month_start(at)
+        ).aggregate(s=Sum("delta"))["s"]
+        or 0
+    )
 
 
 def rule_explanation(rule: PointsRule, quantity: int, amount: int, full: int) -> str:
@@ -159,18 +214,33 @@ def rule_explanation(rule: PointsRule, quantity: int, amount: int, full: int) ->
     return text
 
 
-def points_award(*, person: User, reason: str, source_key: str, actor: User | None = None, quantity: int = 1,
-                 note: str = "", source_type: str = "", source_id: str = "") -> PointsEntry | None:
+def points_award(
+    *,
+    person: User,
+    reason: str,
+    source_key: str,
+    actor: User | None = None,
+    quantity: int = 1,
+    note: str = "",
+    source_type: str = "",
+    source_id: str = "",
+) -> PointsEntry | None:
     """Award points for `reason` by its current rule (points per unit × quantity) under the monthly cap.
 
     Only what fits under the cap is awarded; nothing fits, an inactive rule or a source key that
     was already awarded → None and nothing is written.
     """
     if reason not in RULED_REASONS or reason == Reason.UNCIVIL:
-        raise DomainError("reason_invalid", f"不能以该事由加分：{reason}", f"cannot award for reason {reason!r}",
-                          field="reason")
+        raise DomainError(
+            "reason_invalid",
+            f"不能以该事由加分：{reason}",
+            f"cannot award for reason {reason!r}",
+            field="reason",
+        )
     if not isinstance(quantity, int) or quantity < 1:
-        raise DomainError("quantity_invalid", "数量必须是正整数", "quantity must be a positive integer", field="quantity")
+        raise DomainError(
+            "quantity_invalid", "数量必须是正整数", "quantity must be a positive integer", field="quantity"
+        )
     if not source_key:
         raise DomainError("source_key_required", "缺少来源键", "a source key is required", field="source_key")
     with transaction.atomic():
@@ -186,31 +256,68 @@ def points_award(*, person: User, reason: str, source_key: str, actor: User | No
             amount = min(full, rule.monthly_cap - awarded_this_month(person, reason, clock.now()))
         if amount <= 0:
             return None
-        return _write(account=account, delta=amount, reason=reason, source_key=source_key, rule=rule,
-                      quantity=quantity, actor=actor, explanation=rule_explanation(rule, quantity, amount, full),
-                      note=note, source_type=source_type, source_id=source_id)
+        return _write(
+            account=account,
+            delta=amount,
+            reason=reason,
+            source_key=source_key,
+            rule=rule,
+            quantity=quantity,
+            actor=actor,
+            explanation=rule_explanation(rule, quantity, amount, full),
+            note=note,
+            source_type=source_type,
+            source_id=source_id,
+        )
 
 
-def volunteer_hours_award(*, person: User, hours: Decimal | int | float, source_key: str, actor: User | None = None,
-                          note: str = "", source_id: str = "") -> PointsEntry | None:
+def volunteer_hours_award(
+    *,
+    person: User,
+    hours: Decimal | int | float,
+    source_key: str,
+    actor: User | None = None,
+    note: str = "",
+    source_id: str = "",
+) -> PointsEntry | None:
     """Points for volunteer hours (the volunteers app posts them): whole hours count, the rest is dropped."""
     whole = int(Decimal(str(hours)))
     if whole < 1:
         return None
-    return points_award(person=person, reason=Reason.VOLUNTEER, source_key=source_key, actor=actor, quantity=whole,
-                        note=note or f"志愿服务 {hours} 小时", source_type="volunteer", source_id=source_id)
+    return points_award(
+        person=person,
+        reason=Reason.VOLUNTEER,
+        source_key=source_key,
+        actor=actor,
+        quantity=whole,
+        note=note or f"志愿服务 {hours} 小时",
+        source_type="volunteer",
+        source_id=source_id,
+    )
 
 
 @transaction.atomic
 def entry_reverse(*, entry: PointsEntry, actor: User | None, note: str = "") -> PointsEntry:
     """Cancel an entry with one of the opposite sign (same reason, `reverses` = it). Once only."""
     if entry.reverses_id is not None:
-        raise Conflict("reversal_of_reversal", "冲正记录不能再冲正", "a reversal cannot be reversed", field="entry")
+        raise Conflict(
+            "reversal_of_reversal", "冲正记录不能再冲正", "a reversal cannot be reversed", field="entry"
+        )
     account = _account_locked(entry.person)
-    reversal = _write(account=account, delta=-entry.delta, reason=entry.reason, source_key=f"reversal:{entry.pk}",
-                      rule=entry.rule, quantity=entry.quantity, actor=actor, reverses=entry,
-                      explanation=f"冲正：{entry.explanation}", note=note, source_type=entry.source_type,
-                      source_id=entry.source_id)
+    reversal = _write(
+        account=account,
+        delta=-entry.delta,
+        reason=entry.reason,
+        source_key=f"reversal:{entry.pk}",
+        rule=entry.rule,
+        quantity=entry.quantity,
+        actor=actor,
+        reverses=entry,
+        explanation=f"冲正：{entry.explanation}",
+        note=note,
+        source_type=entry.source_type,
+        source_id=entry.source_id,
+    )
     if reversal is None:
         raise Conflict("already_reversed", "该记录已冲正", "this entry was already reversed", field="entry")
     return reversal
@@ -245,12 +352,20 @@ def on_case_registered(case, event) -> PointsEntry | None:
         return None
     if case.duplicate_of_id is not None:
         return None
-    entry = points_award(person=reporter, reason=Reason.REPORT, source_key=f"case:{case.pk}:registered",
-                         actor=event.actor if event is not None else None,
-                         note=f"案件 {case.number or case.pk}", source_type="case", source_id=str(case.pk))
+    entry = points_award(
+        person=reporter,
+        reason=Reason.REPORT,
+        source_key=f"case:{case.pk}:registered",
+        actor=event.actor if event is not None else None,
+        note=f"案件 {case.number or case.pk}",
+        source_type="case",
+        source_id=str(case.pk),
+    )
     if case.community_id and entry is not None:
         # A citizen's first registered report places them in that community's ranking.
-        PointsAccount.objects.filter(person=reporter, community__isnull=True).update(community_id=case.community_id)
+        PointsAccount.objects.filter(person=reporter, community__isnull=True).update(
+            community_id=case.community_id
+        )
     return entry
 
 
@@ -259,7 +374,9 @@ def on_case_registered(case, event) -> PointsEntry | None:
 
 def _check_inspector(user: User | None) -> None:
     if not user_can(user, Capability.INSPECT):
-        raise PermissionDenied("forbidden", "只有督查员可以记录不文明行为", "only inspectors may record uncivil behaviour")
+        raise PermissionDenied(
+            "forbidden", "只有督查员可以记录不文明行为", "only inspectors may record uncivil behaviour"
+        )
 
 
 def _store_photos(record: UncivilRecord, photos) -> None:
@@ -269,23 +386,45 @@ def _store_photos(record: UncivilRecord, photos) -> None:
         photo_save(UncivilPhoto(record=record), photo)
 
 
-def uncivil_record_create(*, inspector: User, person: User, behaviour: str, lat: float | None, lon: float | None,
-                          address: str, note: str, photos=(), source_ref: str = "") -> UncivilRecord:
+def uncivil_record_create(
+    *,
+    inspector: User,
+    person: User,
+    behaviour: str,
+    lat: float | None,
+    lon: float | None,
+    address: str,
+    note: str,
+    photos=(),
+    source_ref: str = "",
+) -> UncivilRecord:
     """Record uncivil behaviour with its evidence, deduct at once and tell the person (appealable)."""
     _check_inspector(inspector)
     if behaviour not in UncivilBehaviour.values:
-        raise DomainError("behaviour_invalid", f"未知的不文明行为类别 {behaviour!r}", f"unknown behaviour {behaviour!r}",
-                          field="behaviour")
+        raise DomainError(
+            "behaviour_invalid",
+            f"未知的不文明行为类别 {behaviour!r}",
+            f"unknown behaviour {behaviour!r}",
+            field="behaviour",
+        )
     if person is None or not getattr(person, "pk", None):
         raise DomainError("person_required", "请确定当事人", "identify the person", field="person")
     if person.pk == inspector.pk:
-        raise DomainError("person_invalid", "不能记录自己", "an inspector cannot record themselves", field="person")
+        raise DomainError(
+            "person_invalid", "不能记录自己", "an inspector cannot record themselves", field="person"
+        )
     address = (address or "").strip()
     if not address and (lat is None or lon is None):
-        raise DomainError("place_required", "请填写地点或在地图上选择位置", "give the place or a location", field="address")
+        raise DomainError(
+            "place_required", "请填写地点或在地图上选择位置", "give the place or a location", field="address"
+        )
     if len(photos) > settings.CIVICGRID_PHOTO_MAX_COUNT:
-        raise DomainError("photo_too_many", f"最多上传 {settings.CIVICGRID_PHOTO_MAX_COUNT} 张照片",
-                          f"at most {settings.CIVICGRID_PHOTO_MAX_COUNT} photos", field="photos")
+        raise DomainError(
+            "photo_too_many",
+            f"最多上传 {settings.CIVICGRID_PHOTO_MAX_COUNT} 张照片",
+            f"at most {settings.CIVICGRID_PHOTO_MAX_COUNT} photos",
+            field="photos",
+        )
     community = None
     if lat is not None and lon is not None:
         from civicgrid.grids.services import place_resolve
@@ -296,25 +435,48 @@ def uncivil_record_create(*, inspector: User, person: User, behaviour: str, lat:
     with transaction.atomic():
         rule = rule_current(Reason.UNCIVIL)
         if rule is None or not rule.active:
-            raise Conflict("deductions_disabled", "不文明行为扣分规则未启用", "the deduction rule is not active")
+            raise Conflict(
+                "deductions_disabled", "不文明行为扣分规则未启用", "the deduction rule is not active"
+            )
         now = clock.now()
         record = UncivilRecord.objects.create(
-            person=person, inspector=inspector, behaviour=behaviour, points=rule.points, lat=lat, lon=lon,
-            address=address[:200] or f"{lat:.6f}, {lon:.6f}", community=community, note=(note or "").strip()[:500],
-            source_ref=(source_ref or "")[:80], appeal_deadline=now + appeal_window(), created_at=now,
+            person=person,
+            inspector=inspector,
+            behaviour=behaviour,
+            points=rule.points,
+            lat=lat,
+            lon=lon,
+            address=address[:200] or f"{lat:.6f}, {lon:.6f}",
+            community=community,
+            note=(note or "").strip()[:500],
+            source_ref=(source_ref or "")[:80],
+            appeal_deadline=now + appeal_window(),
+            created_at=now,
         )
         _store_photos(record, photos)
         account = _account_locked(person)
         label = UncivilBehaviour(behaviour).label
-        record.entry = _write(account=account, delta=-rule.points, reason=Reason.UNCIVIL,
-                              source_key=f"uncivil:{record.pk}", rule=rule, actor=inspector,
-                              explanation=f"不文明行为：{label}（规则 v{rule.version}：每{rule.unit}扣 {rule.points} 分）",
-                              note=record.address, source_type="uncivil", source_id=str(record.pk))
+        record.entry = _write(
+            account=account,
+            delta=-rule.points,
+            reason=Reason.UNCIVIL,
+            source_key=f"uncivil:{record.pk}",
+            rule=rule,
+            actor=inspector,
+            explanation=f"不文明行为：{label}（规则 v{rule.version}：每{rule.unit}扣 {rule.points} 分）",
+            note=record.address,
+            source_type="uncivil",
+            source_id=str(record.pk),
+        )
         record.save(update_fields=["entry"])
         deadline = timezone.localtime(record.appeal_deadline)
-        notify(recipient=person, kind="points_deduction", title=f"不文明行为扣分：{label} −{rule.points} 分",
-               body=f"地点：{record.address}。如有异议，请于 {deadline:%Y-%m-%d %H:%M} 前申诉。",
-               link=f"/m/points/uncivil/{record.pk}/appeal/")
+        notify(
+            recipient=person,
+            kind="points_deduction",
+            title=f"不文明行为扣分：{label} −{rule.points} 分",
+            body=f"地点：{record.address}。如有异议，请于 {deadline:%Y-%m-%d %H:%M} 前申诉。",
+            link=f"/m/points/uncivil/{record.pk}/appeal/",
+        )
     return record
 
 
@@ -328,7 +490,9 @@ def appeal_create(*, record: UncivilRecord, person: User, reason: str) -> Appeal
     if not reason:
         raise DomainError("reason_required", "请填写申诉理由", "give a reason for the appeal", field="reason")
     if record.status != UncivilStatus.RECORDED:
-        raise Conflict("appeal_not_allowed", "该记录当前不能申诉", "this record cannot be appealed now", field="reason")
+        raise Conflict(
+            "appeal_not_allowed", "该记录当前不能申诉", "this record cannot be appealed now", field="reason"
+        )
     now = clock.now()
     if now >= record.appeal_deadline:
         raise Conflict("appeal_window_closed", "申诉期已过", "the appeal window has closed", field="reason")
@@ -345,12 +509,16 @@ def appeal_decide(*, appeal: Appeal, reviewer: User, upheld: bool, note: str = "
     appeal = Appeal.objects.select_for_update().select_related("record").get(pk=appeal.pk)
     record = UncivilRecord.objects.select_for_update().get(pk=appeal.record_id)
     if record.inspector_id == reviewer.pk:
-        raise PermissionDenied("reviewer_is_recorder", "申诉须由记录人以外的督查员复核",
-                               "an appeal must be reviewed by another inspector than the one who recorded it",
-                               field="reviewer")
+        raise PermissionDenied(
+            "reviewer_is_recorder",
+            "申诉须由记录人以外的督查员复核",
+            "an appeal must be reviewed by another inspector than the one who recorded it",
+            field="reviewer",
+        )
     if record.person_id == reviewer.pk:
-        raise PermissionDenied("reviewer_is_person", "不能复核自己的申诉", "nobody reviews their own appeal",
-                               field="reviewer")
+        raise PermissionDenied(
+            "reviewer_is_person", "不能复核自己的申诉", "nobody reviews their own appeal", field="reviewer"
+        )
     if appeal.status != AppealStatus.PENDING:
         raise Conflict("appeal_decided", "该申诉已复核", "this appeal has already been decided")
     now = clock.now()
@@ -358,14 +526,23 @@ def appeal_decide(*, appeal: Appeal, reviewer: User, upheld: bool, note: str = "
     if upheld:
         entry_reverse(entry=record.entry, actor=reviewer, note=f"申诉成立：{note}" if note else "申诉成立")
         status, appeal_status = UncivilStatus.WITHDRAWN, AppealStatus.UPHELD
-        title, body = "申诉成立，扣分已撤销", f"您对“{record.get_behaviour_display()}”的申诉成立，{record.points} 分已退回。"
+        title, body = (
+            "申诉成立，扣分已撤销",
+            f"您对“{record.get_behaviour_display()}”的申诉成立，{record.points} 分已退回。",
+        )
     else:
         status, appeal_status = UncivilStatus.CONFIRMED, AppealStatus.REJECTED
         title, body = "申诉未通过", f"您对“{record.get_behaviour_display()}”的申诉经复核未通过。{note}"
-    Appeal.objects.filter(pk=appeal.pk).update(status=appeal_status, reviewer=reviewer, decision_note=note,
-                                               decided_at=now)
+    Appeal.objects.filter(pk=appeal.pk).update(
+        status=appeal_status, reviewer=reviewer, decision_note=note, decided_at=now
+    )
     UncivilRecord.objects.filter(pk=record.pk).update(status=status, decided_at=now)
-    appeal.status, appeal.reviewer, appeal.decision_note, appeal.decided_at = appeal_status, reviewer, note, now
+    appeal.status, appeal.reviewer, appeal.decision_note, appeal.decided_at = (
+        appeal_status,
+        reviewer,
+        note,
+        now,
+    )
     record.status, record.decided_at = status, now
     appeal.record = record
     notify(recipient=record.person, kind="points_appeal", title=title, body=body, link="/m/points/")
@@ -377,7 +554,8 @@ def uncivil_confirm_due(now: datetime | None = None) -> int:
     now = now or clock.now()
     with transaction.atomic():
         return UncivilRecord.objects.filter(status=UncivilStatus.RECORDED, appeal_deadline__lte=now).update(
-            status=UncivilStatus.CONFIRMED, decided_at=now)
+            status=UncivilStatus.CONFIRMED, decided_at=now
+        )
 
 
 # --- honours (好人评选) ----------------------------------------------------------------------------
@@ -390,13 +568,20 @@ def honour_nominate(*, nominee: User, nominated_by: User | None, title: str, cit
         raise DomainError("title_required", "请填写称号", "give the honour's title", field="title")
     if not citation:
         raise DomainError("citation_required", "请填写事迹", "describe what the person did", field="citation")
-    return Honour.objects.create(nominee=nominee, nominated_by=nominated_by, title=title[:100],
-                                 citation=citation[:2000], created_at=clock.now())
+    return Honour.objects.create(
+        nominee=nominee,
+        nominated_by=nominated_by,
+        title=title[:100],
+        citation=citation[:2000],
+        created_at=clock.now(),
+    )
 
 
 def _check_configure(user: User | None) -> None:
     if not user_can(user, Capability.CONFIGURE):
-        raise PermissionDenied("forbidden", "只有系统管理员可以评审好人评选", "only administrators review honours")
+        raise PermissionDenied(
+            "forbidden", "只有系统管理员可以评审好人评选", "only administrators review honours"
+        )
 
 
 @transaction.atomic
@@ -406,7 +591,9 @@ def honour_review(*, honour: Honour, reviewer: User, approve: bool, note: str = 
     if honour.status != HonourStatus.NOMINATED:
         raise Conflict("honour_reviewed", "该提名已审核", "this nomination was already reviewed")
     if honour.nominated_by_id == reviewer.pk:
-        raise PermissionDenied("reviewer_is_nominator", "提名人不能审核自己的提名", "nominators do not review their own")
+        raise PermissionDenied(
+            "reviewer_is_nominator", "提名人不能审核自己的提名", "nominators do not review their own"
+        )
     honour.status = HonourStatus.APPROVED if approve else HonourStatus.REJECTED
     honour.reviewed_by, honour.review_note, honour.reviewed_at = reviewer, (note or "")[:500], clock.now()
     honour.save(update_fields=["status", "reviewed_by", "review_note", "reviewed_at"])
@@ -419,13 +606,27 @@ def honour_award(*, honour: Honour, actor: User) -> Honour:
     _check_configure(actor)
     honour = Honour.objects.select_for_update().get(pk=honour.pk)
     if honour.status != HonourStatus.APPROVED:
-        raise Conflict("honour_not_approved", "只有审核通过的提名可以授予", "only an approved nomination can be awarded")
-    entry = points_award(person=honour.nominee, reason=Reason.HONOUR, source_key=f"honour:{honour.pk}", actor=actor,
-                         note=honour.title, source_type="honour", source_id=str(honour.pk))
+        raise Conflict(
+            "honour_not_approved", "只有审核通过的提名可以授予", "only an approved nomination can be awarded"
+        )
+    entry = points_award(
+        person=honour.nominee,
+        reason=Reason.HONOUR,
+        source_key=f"honour:{honour.pk}",
+        actor=actor,
+        note=honour.title,
+        source_type="honour",
+        source_id=str(honour.pk),
+    )
     honour.status, honour.entry, honour.awarded_at = HonourStatus.AWARDED, entry, clock.now()
     honour.save(update_fields=["status", "entry", "awarded_at"])
-    notify(recipient=honour.nominee, kind="points_honour", title=f"恭喜获评“{honour.title}”",
-           body=f"获得 {entry.delta if entry else 0} 积分。", link="/m/points/")
+    notify(
+        recipient=honour.nominee,
+        kind="points_honour",
+        title=f"恭喜获评“{honour.title}”",
+        body=f"获得 {entry.delta if entry else 0} 积分。",
+        link="/m/points/",
+    )
     return honour
 
 
@@ -451,17 +652,36 @@ def reward_redeem(*, person: User, item: RewardItem) -> Voucher:
     if item.stock <= 0:
         raise Conflict("out_of_stock", "库存不足，已兑完", "out of stock", field="stock")
     if account.balance < item.cost:
-        raise Conflict("insufficient_points", f"积分不足：需要 {item.cost} 分，当前 {account.balance} 分",
-                       f"not enough points: {item.cost} needed, {account.balance} available", field="points")
+        raise Conflict(
+            "insufficient_points",
+            f"积分不足：需要 {item.cost} 分，当前 {account.balance} 分",
+            f"not enough points: {item.cost} needed, {account.balance} available",
+            field="points",
+        )
     if not RewardItem.objects.filter(pk=item.pk, stock__gt=0).update(stock=F("stock") - 1):
         raise Conflict("out_of_stock", "库存不足，已兑完", "out of stock", field="stock")
     payload = tokens.new_payload()
-    entry = _write(account=account, delta=-item.cost, reason=Reason.REDEMPTION, source_key=f"voucher:{payload}",
-                   actor=person, explanation=f"兑换：{item.name}（{item.merchant_name}）", source_type="voucher",
-                   source_id=payload, min_balance_after=0)
-    return Voucher.objects.create(item=item, person=person, payload=payload,
-                                  token=tokens.sign(VOUCHER_PURPOSE, payload), cost=item.cost, entry=entry,
-                                  issued_at=now, expires_at=_voucher_expiry(item, now))
+    entry = _write(
+        account=account,
+        delta=-item.cost,
+        reason=Reason.REDEMPTION,
+        source_key=f"voucher:{payload}",
+        actor=person,
+        explanation=f"兑换：{item.name}（{item.merchant_name}）",
+        source_type="voucher",
+        source_id=payload,
+        min_balance_after=0,
+    )
+    return Voucher.objects.create(
+        item=item,
+        person=person,
+        payload=payload,
+        token=tokens.sign(VOUCHER_PURPOSE, payload),
+        cost=item.cost,
+        entry=entry,
+        issued_at=now,
+        expires_at=_voucher_expiry(item, now),
+    )
 
 
 def voucher_lookup(token: str) -> Voucher:
@@ -489,20 +709,34 @@ def voucher_use(*, token: str, merchant_user: User) -> Voucher:
     """核销: mark a voucher used, exactly once (a conditional UPDATE; the second use is refused, 409)."""
     voucher = voucher_lookup(token)
     if not may_use_voucher(merchant_user, voucher):
-        raise PermissionDenied("forbidden", "您不是该兑换券的核销商户", "you are not this voucher's merchant",
-                               field="token")
+        raise PermissionDenied(
+            "forbidden", "您不是该兑换券的核销商户", "you are not this voucher's merchant", field="token"
+        )
     now = clock.now()
     if voucher.used_at is not None:
-        raise Conflict("voucher_used", f"该兑换券已于 {timezone.localtime(voucher.used_at):%Y-%m-%d %H:%M} 核销",
-                       "this voucher has already been used", field="token")
+        raise Conflict(
+            "voucher_used",
+            f"该兑换券已于 {timezone.localtime(voucher.used_at):%Y-%m-%d %H:%M} 核销",
+            "this voucher has already been used",
+            field="token",
+        )
     if voucher.expires_at <= now:
         raise Conflict("voucher_expired", "该兑换券已过期", "this voucher has expired", field="token")
     with transaction.atomic():
-        used = Voucher.objects.filter(pk=voucher.pk, used_at__isnull=True).update(used_at=now, used_by=merchant_user)
+        used = Voucher.objects.filter(pk=voucher.pk, used_at__isnull=True).update(
+            used_at=now, used_by=merchant_user
+        )
         if not used:
-            raise Conflict("voucher_used", "该兑换券已核销", "this voucher has already been used", field="token")
-        notify(recipient=voucher.person, kind="points_voucher", title=f"兑换券已使用：{voucher.item.name}",
-               body=f"{voucher.item.merchant_name} 于 {timezone.localtime(now):%Y-%m-%d %H:%M} 核销。",
-               link="/m/points/vouchers/", channels=[])
+            raise Conflict(
+                "voucher_used", "该兑换券已核销", "this voucher has already been used", field="token"
+            )
+        notify(
+            recipient=voucher.person,
+            kind="points_voucher",
+            title=f"兑换券已使用：{voucher.item.name}",
+            body=f"{voucher.item.merchant_name} 于 {timezone.localtime(now):%Y-%m-%d %H:%M} 核销。",
+            link="/m/points/vouchers/",
+            channels=[],
+        )
     voucher.used_at, voucher.used_by = now, merchant_user
     return voucher

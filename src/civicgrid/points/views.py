@@ -53,8 +53,12 @@ def home(request: HttpRequest) -> HttpResponse:
     c = selectors.contribution(person)
     records = list(selectors.my_records(person))
     context = {
-        "balance": selectors.balance_of(person), "contribution": c, "level": c.level,
-        "entries": selectors.my_entries(person), "records": records, "tab": "points",
+        "balance": selectors.balance_of(person),
+        "contribution": c,
+        "level": c.level,
+        "entries": selectors.my_entries(person),
+        "records": records,
+        "tab": "points",
         "name": selectors.person_masked_name(person),
     }
     return render(request, "points/home.html", context)
@@ -72,8 +76,9 @@ def leaderboard(request: HttpRequest) -> HttpResponse:
         if community is not None:
             code = community.code if scope == "community" else community.street.code
     ranks = selectors.leaderboard(scope=scope, community_code=code, street_code=code, viewer=viewer)
-    return render(request, "points/leaderboard.html", {"ranks": ranks, "scope": scope, "code": code,
-                                                       "tab": "points"})
+    return render(
+        request, "points/leaderboard.html", {"ranks": ranks, "scope": scope, "code": code, "tab": "points"}
+    )
 
 
 def display(request: HttpRequest) -> HttpResponse:
@@ -83,8 +88,11 @@ def display(request: HttpRequest) -> HttpResponse:
 
 @mobile_login_required
 def catalogue(request: HttpRequest) -> HttpResponse:
-    return render(request, "points/catalogue.html", {"items": selectors.catalogue(), "tab": "points",
-                                                     "balance": selectors.balance_of(request.user)})
+    return render(
+        request,
+        "points/catalogue.html",
+        {"items": selectors.catalogue(), "tab": "points", "balance": selectors.balance_of(request.user)},
+    )
 
 
 @require_POST
@@ -92,7 +100,9 @@ def catalogue(request: HttpRequest) -> HttpResponse:
 def redeem(request: HttpRequest, pk: int) -> HttpResponse:
     item = RewardItem.objects.filter(pk=pk).first()
     if item is None:
-        return http_error(DomainError("reward_not_found", "该商品不存在或已下架", "no such reward", status=404), request)
+        return http_error(
+            DomainError("reward_not_found", "该商品不存在或已下架", "no such reward", status=404), request
+        )
     try:
         services.reward_redeem(person=request.user, item=item)
     except DomainError as err:
@@ -109,8 +119,10 @@ def qr_svg(text: str) -> str:
 
 @mobile_login_required
 def vouchers(request: HttpRequest) -> HttpResponse:
-    rows = [{"voucher": v, "qr": mark_safe(qr_svg(v.token)) if v.used_at is None else ""}  # noqa: S308 - segno SVG
-            for v in selectors.my_vouchers(request.user)]
+    rows = [
+        {"voucher": v, "qr": mark_safe(qr_svg(v.token)) if v.used_at is None else ""}  # noqa: S308 - segno SVG
+        for v in selectors.my_vouchers(request.user)
+    ]
     return render(request, "points/vouchers.html", {"rows": rows, "tab": "points"})
 
 
@@ -136,19 +148,27 @@ def voucher_use(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("核销成功"))
     status = 422 if request.method == "POST" and form.errors else 200
-    return render(request, "points/voucher_use.html", {"form": form, "voucher": used or voucher, "used": used,
-                                                       "tab": "points"}, status=status)
+    return render(
+        request,
+        "points/voucher_use.html",
+        {"form": form, "voucher": used or voucher, "used": used, "tab": "points"},
+        status=status,
+    )
 
 
 class AppealForm(forms.Form):
-    reason = forms.CharField(label=gettext_lazy("申诉理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 4}))
+    reason = forms.CharField(
+        label=gettext_lazy("申诉理由"), max_length=500, widget=forms.Textarea(attrs={"rows": 4})
+    )
 
 
 @mobile_login_required
 def appeal(request: HttpRequest, pk: int) -> HttpResponse:
     record = UncivilRecord.objects.filter(pk=pk, person=request.user).prefetch_related("photos").first()
     if record is None:
-        return http_error(DomainError("record_not_found", "记录不存在", "no such record", status=404), request)
+        return http_error(
+            DomainError("record_not_found", "记录不存在", "no such record", status=404), request
+        )
     form = AppealForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -159,8 +179,12 @@ def appeal(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("申诉已提交，将由其他督查员复核"))
             return redirect("points:home")
     can_appeal = record.status == UncivilStatus.RECORDED
-    return render(request, "points/appeal.html", {"record": record, "form": form, "can_appeal": can_appeal,
-                                                  "tab": "points"}, status=422 if form.errors else 200)
+    return render(
+        request,
+        "points/appeal.html",
+        {"record": record, "form": form, "can_appeal": can_appeal, "tab": "points"},
+        status=422 if form.errors else 200,
+    )
 
 
 # --- inspectors -----------------------------------------------------------------------------------
@@ -172,8 +196,9 @@ class UncivilForm(forms.Form):
     address = forms.CharField(label=gettext_lazy("地点"), max_length=200)
     lat = forms.FloatField(label=gettext_lazy("纬度"), required=False)
     lon = forms.FloatField(label=gettext_lazy("经度"), required=False)
-    note = forms.CharField(label=gettext_lazy("说明"), max_length=500, required=False,
-                           widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=gettext_lazy("说明"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 @inspector_required
@@ -189,16 +214,27 @@ def inspect(request: HttpRequest) -> HttpResponse:
             if person is None:  # not signed up yet: an account they can claim by SMS login
                 person = user_create(phone=data["phone"])
             record = services.uncivil_record_create(
-                inspector=request.user, person=person, behaviour=data["behaviour"], lat=data["lat"],
-                lon=data["lon"], address=data["address"], note=data["note"], photos=photos)
+                inspector=request.user,
+                person=person,
+                behaviour=data["behaviour"],
+                lat=data["lat"],
+                lon=data["lon"],
+                address=data["address"],
+                note=data["note"],
+                photos=photos,
+            )
         except DomainError as err:
             add_error(form, err)
         else:
             messages.success(request, _("已记录，扣 %(n)s 分；当事人已收到通知") % {"n": record.points})
             return redirect("points:inspect")
     recent = UncivilRecord.objects.filter(inspector=request.user).select_related("person")[:20]
-    return render(request, "points/inspect.html", {"form": form, "recent": recent, "tab": "points"},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "points/inspect.html",
+        {"form": form, "recent": recent, "tab": "points"},
+        status=422 if form.errors else 200,
+    )
 
 
 @inspector_required
@@ -207,28 +243,48 @@ def appeals(request: HttpRequest) -> HttpResponse:
 
 
 class DecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("uphold", gettext_lazy("申诉成立（撤销扣分）")),
-                                          ("reject", gettext_lazy("驳回申诉（维持扣分）"))], widget=forms.RadioSelect)
+    decision = forms.ChoiceField(
+        choices=[
+            ("uphold", gettext_lazy("申诉成立（撤销扣分）")),
+            ("reject", gettext_lazy("驳回申诉（维持扣分）")),
+        ],
+        widget=forms.RadioSelect,
+    )
     note = forms.CharField(label=gettext_lazy("复核意见"), max_length=500, required=False)
 
 
 @inspector_required
 def appeal_review(request: HttpRequest, pk: int) -> HttpResponse:
-    appeal_obj = Appeal.objects.select_related("record", "record__person", "record__inspector").filter(pk=pk).first()
+    appeal_obj = (
+        Appeal.objects.select_related("record", "record__person", "record__inspector").filter(pk=pk).first()
+    )
     if appeal_obj is None:
-        return http_error(DomainError("appeal_not_found", "申诉不存在", "no such appeal", status=404), request)
+        return http_error(
+            DomainError("appeal_not_found", "申诉不存在", "no such appeal", status=404), request
+        )
     form = DecisionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.appeal_decide(appeal=appeal_obj, reviewer=request.user,
-                                   upheld=form.cleaned_data["decision"] == "uphold", note=form.cleaned_data["note"])
+            services.appeal_decide(
+                appeal=appeal_obj,
+                reviewer=request.user,
+                upheld=form.cleaned_data["decision"] == "uphold",
+                note=form.cleaned_data["note"],
+            )
         except DomainError as err:
             add_error(form, err)
         else:
             messages.success(request, _("复核完成"))
             return redirect("points:appeals")
-    return render(request, "points/appeal_review.html", {"appeal": appeal_obj, "record": appeal_obj.record,
-                                                         "form": form, "tab": "points",
-                                                         "is_recorder": appeal_obj.record.inspector_id ==
-                                                         request.user.pk},
-                  status=422 if form.errors else 200)
+    return render(
+        request,
+        "points/appeal_review.html",
+        {
+            "appeal": appeal_obj,
+            "record": appeal_obj.record,
+            "form": form,
+            "tab": "points",
+            "is_recorder": appeal_obj.record.inspector_id == request.user.pk,
+        },
+        status=422 if form.errors else 200,
+    )

@@ -35,9 +35,14 @@ class CsvAdminMixin:
 
     def get_urls(self):
         opts = self.model._meta
-        return [path("import-csv/", self.admin_site.admin_view(self.import_view),
-                     name=f"{opts.app_label}_{opts.model_name}_import"),
-                *super().get_urls()]
+        return [
+            path(
+                "import-csv/",
+                self.admin_site.admin_view(self.import_view),
+                name=f"{opts.app_label}_{opts.model_name}_import",
+            ),
+            *super().get_urls(),
+        ]
 
     def import_view(self, request):
         if not self.has_change_permission(request):
@@ -47,18 +52,33 @@ class CsvAdminMixin:
             try:
                 text = form.cleaned_data["file"].read().decode("utf-8-sig")
                 self.message_user(request, self.import_csv(text), messages.SUCCESS)
-                return redirect(f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist")
+                return redirect(
+                    f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist"
+                )
             except (UnicodeDecodeError, DomainError) as exc:
                 form.add_error("file", getattr(exc, "message", str(exc)))
-        context = {**self.admin_site.each_context(request), "form": form, "opts": self.model._meta,
-                   "title": _("导入 CSV (import CSV)")}
+        context = {
+            **self.admin_site.each_context(request),
+            "form": form,
+            "opts": self.model._meta,
+            "title": _("导入 CSV (import CSV)"),
+        }
         return render(request, "admin/taxonomy/csv_import.html", context)
 
 
 @admin.register(Category)
 class CategoryAdmin(CsvAdminMixin, admin.ModelAdmin):
-    list_display = ["code", "name", "kind", "major_name", "legacy_code", "is_local", "default_urgency",
-                    "auto_dispatch", "active"]
+    list_display = [
+        "code",
+        "name",
+        "kind",
+        "major_name",
+        "legacy_code",
+        "is_local",
+        "default_urgency",
+        "auto_dispatch",
+        "active",
+    ]
     list_filter = ["kind", "major_name", "is_local", "default_urgency", "auto_dispatch", "active"]
     search_fields = ["code", "name", "legacy_code", "keywords"]
     actions = ["export_as_csv"]
@@ -99,6 +119,10 @@ class RoutingRuleAdmin(CsvAdminMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         rules = RoutingRule.objects.filter(active=True)
         for first, second in routing_ambiguities(rules):
-            self.message_user(request, _("规则冲突 (ambiguous rules): #%(first)s / #%(second)s")
-                              % {"first": first.pk, "second": second.pk}, messages.WARNING)
+            self.message_user(
+                request,
+                _("规则冲突 (ambiguous rules): #%(first)s / #%(second)s")
+                % {"first": first.pk, "second": second.pk},
+                messages.WARNING,
+            )
         return super().changelist_view(request, extra_context)

@@ -49,9 +49,12 @@ def _load(revision: int) -> TaxonomySnapshot:
     by_code: dict[str, list[Category]] = {}
     for category in Category.objects.active().order_by("kind", "code"):
         by_code.setdefault(category.code, []).append(category)
-    limits = {(category_id, step, urgency): (Decimal(hours), unit)
-              for category_id, step, urgency, hours, unit in TimeLimit.objects.order_by().values_list(
-                  "category_id", "step", "urgency", "hours", "unit")}
+    limits = {
+        (category_id, step, urgency): (Decimal(hours), unit)
+        for category_id, step, urgency, hours, unit in TimeLimit.objects.order_by().values_list(
+            "category_id", "step", "urgency", "hours", "unit"
+        )
+    }
     return TaxonomySnapshot(revision=revision, by_code=by_code, limits=limits)
 
 

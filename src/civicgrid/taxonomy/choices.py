@@ -29,5 +29,9 @@ class ClockUnit(models.TextChoices):
     NATURAL_HOURS = "natural", _("自然时")
 
 
-KIND_BY_LABEL = {"管理部件": CategoryKind.COMPONENT, "管理事项": CategoryKind.MATTER,
-                 "component": CategoryKind.COMPONENT, "matter": CategoryKind.MATTER}
+KIND_BY_LABEL = {
+    "管理部件": CategoryKind.COMPONENT,
+    "管理事项": CategoryKind.MATTER,
+    "component": CategoryKind.COMPONENT,
+    "matter": CategoryKind.MATTER,
+}

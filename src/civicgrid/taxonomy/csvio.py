@@ -17,8 +17,17 @@ from civicgrid.core.errors import DomainError
 from civicgrid.taxonomy.choices import KIND_BY_LABEL, CategoryKind
 from civicgrid.taxonomy.models import CODE_RE, Category, RoutingRule
 
-CATEGORY_COLUMNS = ["kind", "code", "major_code", "major_name", "name", "legacy_code", "is_local",
-                    "default_urgency", "auto_dispatch"]
+CATEGORY_COLUMNS = [
+    "kind",
+    "code",
+    "major_code",
+    "major_name",
+    "name",
+    "legacy_code",
+    "is_local",
+    "default_urgency",
+    "auto_dispatch",
+]
 ROUTING_COLUMNS = ["kind", "category_code", "major_code", "area_code", "department_code", "active", "note"]
 
 
@@ -72,8 +81,19 @@ def categories_export(categories: Iterable[Category]) -> str:
     writer = csv.writer(out)
     writer.writerow(CATEGORY_COLUMNS)
     for c in categories:
-        writer.writerow([c.kind, c.code, c.major_code, c.major_name, c.name, c.legacy_code, int(c.is_local),
-                         c.default_urgency, int(c.auto_dispatch)])
+        writer.writerow(
+            [
+                c.kind,
+                c.code,
+                c.major_code,
+                c.major_name,
+                c.name,
+                c.legacy_code,
+                int(c.is_local),
+                c.default_urgency,
+                int(c.auto_dispatch),
+            ]
+        )
     return out.getvalue()
 
 
@@ -85,8 +105,17 @@ def routing_export(rules: Iterable[RoutingRule]) -> str:
         # A category rule may leave its kind blank, but the file needs it to find the category again
         # (components and matters share codes).
         kind = r.kind or (r.category.kind if r.category_id else "")
-        writer.writerow([kind, r.category.code if r.category_id else "", r.major_code, r.area_code,
-                         r.department.code, int(r.active), r.note])
+        writer.writerow(
+            [
+                kind,
+                r.category.code if r.category_id else "",
+                r.major_code,
+                r.area_code,
+                r.department.code,
+                int(r.active),
+                r.note,
+            ]
+        )
     return out.getvalue()
 
 
@@ -96,8 +125,12 @@ def routing_import(text: str, *, replace: bool = True) -> int:
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     missing = set(ROUTING_COLUMNS[:5]) - set(reader.fieldnames or [])
     if missing:
-        raise DomainError("csv_invalid", f"缺少列：{', '.join(sorted(missing))}",
-                          f"missing columns: {', '.join(sorted(missing))}", field="file")
+        raise DomainError(
+            "csv_invalid",
+            f"缺少列：{', '.join(sorted(missing))}",
+            f"missing columns: {', '.join(sorted(missing))}",
+            field="file",
+        )
     departments = {d.code: d for d in Department.objects.all()}
     categories = {(c.kind, c.code): c for c in Category.objects.all()}
     rules = []
@@ -115,11 +148,20 @@ def routing_import(text: str, *, replace: bool = True) -> int:
                 raise _row_error(line, f"分类 {kind}/{code} 不存在", f"category {kind}/{code} does not exist")
         department = departments.get((row.get("department_code") or "").strip())
         if department is None:
-            raise _row_error(line, f"部门 {row.get('department_code')!r} 不存在",
-                             f"department {row.get('department_code')!r} does not exist")
-        rule = RoutingRule(kind=kind, category=category, major_code=(row.get("major_code") or "").strip(),
-                           area_code=(row.get("area_code") or "").strip(), department=department,
-                           active=_bool(row.get("active"), True), note=(row.get("note") or "").strip())
+            raise _row_error(
+                line,
+                f"部门 {row.get('department_code')!r} 不存在",
+                f"department {row.get('department_code')!r} does not exist",
+            )
+        rule = RoutingRule(
+            kind=kind,
+            category=category,
+            major_code=(row.get("major_code") or "").strip(),
+            area_code=(row.get("area_code") or "").strip(),
+            department=department,
+            active=_bool(row.get("active"), True),
+            note=(row.get("note") or "").strip(),
+        )
         try:
             rule.clean()
         except Exception as exc:

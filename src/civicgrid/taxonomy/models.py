@@ -32,15 +32,24 @@ class Category(models.Model):
     major_name = models.CharField(_("大类名称 major class name"), max_length=40)
     name = models.CharField(_("名称 name"), max_length=60)
     legacy_code = models.CharField(
-        _("旧标准编码 legacy code"), max_length=12, blank=True,
-        help_text=_("GB/T 30428.2-2013 编码，用于对接旧系统数据 (the 2013 code, to map data from older systems)."),
+        _("旧标准编码 legacy code"),
+        max_length=12,
+        blank=True,
+        help_text=_(
+            "GB/T 30428.2-2013 编码，用于对接旧系统数据 (the 2013 code, to map data from older systems)."
+        ),
     )
     is_local = models.BooleanField(_("本地扩展 local addition"), default=True)
-    default_urgency = models.CharField(_("默认紧急程度 default urgency"), max_length=10, choices=Urgency.choices,
-                                       default=Urgency.NORMAL)
+    default_urgency = models.CharField(
+        _("默认紧急程度 default urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
     auto_dispatch = models.BooleanField(_("立案后自动派遣 auto-dispatch"), default=False)
-    keywords = models.CharField(_("关键词 keywords"), max_length=300, blank=True,
-                                help_text=_("用于搜索，空格分隔 (search words, space separated)."))
+    keywords = models.CharField(
+        _("关键词 keywords"),
+        max_length=300,
+        blank=True,
+        help_text=_("用于搜索，空格分隔 (search words, space separated)."),
+    )
     active = models.BooleanField(_("启用 active"), default=True)
 
     objects = CategoryQuerySet.as_manager()
@@ -67,14 +76,23 @@ class Category(models.Model):
 class TimeLimit(models.Model):
     """How long a step may take, for one category (or, with no category, every category) and urgency."""
 
-    category = models.ForeignKey(Category, verbose_name=_("分类 category"), null=True, blank=True,
-                                 on_delete=models.CASCADE, related_name="time_limits",
-                                 help_text=_("留空表示所有分类的默认值 (empty: the default for every category)."))
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("分类 category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="time_limits",
+        help_text=_("留空表示所有分类的默认值 (empty: the default for every category)."),
+    )
     step = models.CharField(_("环节 step"), max_length=10, choices=Step.choices)
-    urgency = models.CharField(_("紧急程度 urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    urgency = models.CharField(
+        _("紧急程度 urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+    )
     hours = models.DecimalField(_("时限 (小时) hours"), max_digits=7, decimal_places=2)
-    unit = models.CharField(_("计时方式 clock"), max_length=10, choices=ClockUnit.choices,
-                            default=ClockUnit.WORKING_HOURS)
+    unit = models.CharField(
+        _("计时方式 clock"), max_length=10, choices=ClockUnit.choices, default=ClockUnit.WORKING_HOURS
+    )
 
     class Meta:
         verbose_name = _("时限 time limit")
@@ -82,8 +100,9 @@ class TimeLimit(models.Model):
         ordering = ["category__code", "step", "urgency"]
         constraints = [
             models.UniqueConstraint(fields=["category", "step", "urgency"], name="timelimit_unique"),
-            models.UniqueConstraint(fields=["step", "urgency"], condition=models.Q(category=None),
-                                    name="timelimit_default_unique"),
+            models.UniqueConstraint(
+                fields=["step", "urgency"], condition=models.Q(category=None), name="timelimit_default_unique"
+            ),
             models.CheckConstraint(condition=models.Q(hours__gt=0), name="timelimit_hours_positive"),
         ]
 
@@ -100,13 +119,23 @@ class RoutingRule(models.Model):
     cell (15) code — it matches every cell whose code starts with it.
     """
 
-    category = models.ForeignKey(Category, verbose_name=_("分类 category"), null=True, blank=True,
-                                 on_delete=models.CASCADE, related_name="routing_rules")
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("分类 category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="routing_rules",
+    )
     kind = models.CharField(_("类型 kind"), max_length=10, choices=CategoryKind.choices, blank=True)
     major_code = models.CharField(_("大类编码 major class"), max_length=2, blank=True)
     area_code = models.CharField(_("区域编码 area code"), max_length=15, blank=True)
-    department = models.ForeignKey(Department, verbose_name=_("处置部门 department"), on_delete=models.PROTECT,
-                                   related_name="routing_rules")
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("处置部门 department"),
+        on_delete=models.PROTECT,
+        related_name="routing_rules",
+    )
     active = models.BooleanField(_("启用 active"), default=True)
     note = models.CharField(_("备注 note"), max_length=200, blank=True)
 

@@ -48,7 +48,9 @@ def matches(rule: RoutingRule, category: _CategoryLike, cell_code: str) -> bool:
     return not rule.area_code or (cell_code or "").startswith(rule.area_code)
 
 
-def route(category: _CategoryLike | None, cell_code: str | None, rules: Iterable[RoutingRule]) -> RoutingRule | None:
+def route(
+    category: _CategoryLike | None, cell_code: str | None, rules: Iterable[RoutingRule]
+) -> RoutingRule | None:
     """The winning rule for a category at a cell, or None (manual dispatch)."""
     if category is None:
         return None

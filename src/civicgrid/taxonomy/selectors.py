@@ -22,10 +22,15 @@ def category_by_code(raw: str | None) -> Category | None:
     if len(matches) == 1:
         return matches[0]
     if len(matches) > 1:
-        raise DomainError("category_ambiguous", f"编码 {code} 同时是部件和事项，请写成 matter:{code} 或 component:{code}",
-                          f"{code} is both a component and a matter: send matter:{code} or component:{code}",
-                          field="category")
-    raise DomainError("category_unknown", f"未知的分类 {raw!r}", f"unknown category {raw!r}", field="category")
+        raise DomainError(
+            "category_ambiguous",
+            f"编码 {code} 同时是部件和事项，请写成 matter:{code} 或 component:{code}",
+            f"{code} is both a component and a matter: send matter:{code} or component:{code}",
+            field="category",
+        )
+    raise DomainError(
+        "category_unknown", f"未知的分类 {raw!r}", f"unknown category {raw!r}", field="category"
+    )
 
 
 def category_search(q: str | None, *, kind: str | None = None, limit: int | None = None) -> list[Category]:
@@ -35,7 +40,8 @@ def category_search(q: str | None, *, kind: str | None = None, limit: int | None
         qs = qs.filter(kind=kind)
     q = (q or "").strip()
     if q:
-        qs = qs.filter(Q(code__startswith=q) | Q(name__contains=q) | Q(keywords__contains=q)
-                       | Q(major_name__contains=q))
+        qs = qs.filter(
+            Q(code__startswith=q) | Q(name__contains=q) | Q(keywords__contains=q) | Q(major_name__contains=q)
+        )
     qs = qs.order_by("kind", "code")
     return list(qs[:limit] if limit else qs)

@@ -12,7 +12,15 @@ from civicgrid.worktime.calendar import library_covers, unconfirmed_message, unc
 from civicgrid.worktime.models import CalendarDay
 from civicgrid.worktime.services import calendar_day_delete, calendar_day_set
 
-WEEKDAYS = [_("周一 Mon"), _("周二 Tue"), _("周三 Wed"), _("周四 Thu"), _("周五 Fri"), _("周六 Sat"), _("周日 Sun")]
+WEEKDAYS = [
+    _("周一 Mon"),
+    _("周二 Tue"),
+    _("周三 Wed"),
+    _("周四 Thu"),
+    _("周五 Fri"),
+    _("周六 Sat"),
+    _("周日 Sun"),
+]
 
 
 @admin.register(CalendarDay)

@@ -35,9 +35,17 @@ def history(routed_world, categories):
     case = submit(w.citizen, category=categories["06013"], contact_name="王芳", contact_phone=PHONE)
     case = run_to(case, "closed", w)
     move(case, Action.RATE, w.citizen, "王芳：修得很好", rating=Rating.SATISFIED)
-    submit(w.dispatcher, category=categories["06013"], channel=Channel.HOTLINE, contact_name="王女士",
-           contact_phone=PHONE, description="来电反映路灯不亮")
-    points_award(person=w.citizen, reason=Reason.VOLUNTEER, source_key="v:1", quantity=2, note="王芳 社区志愿服务")
+    submit(
+        w.dispatcher,
+        category=categories["06013"],
+        channel=Channel.HOTLINE,
+        contact_name="王女士",
+        contact_phone=PHONE,
+        description="来电反映路灯不亮",
+    )
+    points_award(
+        person=w.citizen, reason=Reason.VOLUNTEER, source_key="v:1", quantity=2, note="王芳 社区志愿服务"
+    )
     return w
 
 
@@ -52,15 +60,28 @@ def holding(text: str) -> set[str]:
     found = set()
     for model in apps.get_models():
         for field in model._meta.concrete_fields:
-            if isinstance(field, models.CharField | models.TextField) and model.objects.filter(
-                    **{f"{field.name}__contains": text}).exists():
+            if (
+                isinstance(field, models.CharField | models.TextField)
+                and model.objects.filter(**{f"{field.name}__contains": text}).exists()
+            ):
                 found.add(f"{model.__name__}.{field.name}")
     return found
 
 
 def facts_of_events() -> list[tuple]:
-    return list(CaseEvent.objects.order_by("id").values_list("id", "case_id", "action", "from_status", "to_status",
-                                                             "actor_id", "department_id", "created_at", "data"))
+    return list(
+        CaseEvent.objects.order_by("id").values_list(
+            "id",
+            "case_id",
+            "action",
+            "from_status",
+            "to_status",
+            "actor_id",
+            "department_id",
+            "created_at",
+            "data",
+        )
+    )
 
 
 def test_the_command_masks_the_persons_data_and_keeps_every_fact(history):
@@ -69,7 +90,9 @@ def test_the_command_masks_the_persons_data_and_keeps_every_fact(history):
     notes = CaseEvent.objects.filter(actor=w.citizen).exclude(note="").count()
     entry_notes = PointsEntry.objects.filter(person=w.citizen).exclude(note="").count()
     assert notes and entry_notes >= 2  # the rating's note; the volunteer hours' and the report award's
-    assert {"User.phone", "Case.contact_phone", "User.real_name", "CaseEvent.note"} <= holding(PHONE) | holding("王芳")
+    assert {"User.phone", "Case.contact_phone", "User.real_name", "CaseEvent.note"} <= holding(
+        PHONE
+    ) | holding("王芳")
 
     out = erase(PHONE, "--by", ADMIN, "--reason", "本人申请（2026 年第 7 号）")
 
@@ -79,16 +102,28 @@ def test_the_command_masks_the_persons_data_and_keeps_every_fact(history):
     for case in Case.objects.all():  # her report and the hotline call in her name
         assert (case.contact_name, case.contact_phone) == ("", "")
     rated = Case.objects.get(reporter=person)
-    assert (rated.rating, rated.rating_comment, rated.description) == (Rating.SATISFIED, ERASED, "人行道上有一处坑洞")
-    assert set(CaseEvent.objects.filter(actor=person).exclude(note="").values_list("note", flat=True)) == {ERASED}
+    assert (rated.rating, rated.rating_comment, rated.description) == (
+        Rating.SATISFIED,
+        ERASED,
+        "人行道上有一处坑洞",
+    )
+    assert set(CaseEvent.objects.filter(actor=person).exclude(note="").values_list("note", flat=True)) == {
+        ERASED
+    }
     assert facts_of_events() == events  # who, when, what, from → to: all kept
     assert PointsEntry.objects.count() == entries and balance_of(person) == balance
-    assert set(PointsEntry.objects.filter(person=person).exclude(note="").values_list("note", flat=True)) == {ERASED}
+    assert set(PointsEntry.objects.filter(person=person).exclude(note="").values_list("note", flat=True)) == {
+        ERASED
+    }
     assert not ImmutablePermit.objects.exists()
     assert holding(PHONE) == holding("王芳") == set()  # nowhere in the database any more
 
     erasure = PersonalDataErasure.objects.get()
-    assert (erasure.person_id, erasure.actor_id, erasure.reason) == (person.pk, w.admin.pk, "本人申请（2026 年第 7 号）")
+    assert (erasure.person_id, erasure.actor_id, erasure.reason) == (
+        person.pk,
+        w.admin.pk,
+        "本人申请（2026 年第 7 号）",
+    )
     assert erasure.masked["cases.Case.contact"] == 2 and erasure.masked["cases.CaseEvent.note"] == notes
     assert erasure.masked["points.PointsEntry.note"] == entry_notes and erasure.masked["accounts.User"] == 1
     assert PHONE not in str(erasure.masked) and "王芳" not in str(erasure.masked)
@@ -110,14 +145,20 @@ def test_the_person_can_no_longer_sign_in(client, history):
     assert not client.login(phone=PHONE, password=PASSWORD)
 
 
-@pytest.mark.parametrize("args, message", [
-    ((PHONE, "--by", ADMIN), "--reason"),  # no reason: argparse refuses
-    ((PHONE, "--by", ADMIN, "--reason", "  "), "ground for the erasure"),
-    ((PHONE, "--by", ADMIN, "--reason", "申" * 501), "limited to 500"),
-    ((PHONE, "--by", "13900000003", "--reason", "本人申请"), "only an administrator"),  # 张伟, a dispatcher
-    ((ADMIN, "--by", ADMIN, "--reason", "本人申请"), "another administrator"),
-    (("13999999999", "--by", ADMIN, "--reason", "本人申请"), "no user with phone"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ((PHONE, "--by", ADMIN), "--reason"),  # no reason: argparse refuses
+        ((PHONE, "--by", ADMIN, "--reason", "  "), "ground for the erasure"),
+        ((PHONE, "--by", ADMIN, "--reason", "申" * 501), "limited to 500"),
+        (
+            (PHONE, "--by", "13900000003", "--reason", "本人申请"),
+            "only an administrator",
+        ),  # 张伟, a dispatcher
+        ((ADMIN, "--by", ADMIN, "--reason", "本人申请"), "another administrator"),
+        (("13999999999", "--by", ADMIN, "--reason", "本人申请"), "no user with phone"),
+    ],
+)
 def test_the_command_refuses_and_changes_nothing(history, args, message):
     with pytest.raises(CommandError, match=message):
         erase(*args)

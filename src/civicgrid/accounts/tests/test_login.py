@@ -21,21 +21,27 @@ def test_login_with_phone_and_password_redirects_home(client, world):
 
 
 def test_login_redirects_to_next(client, world):
-    response = client.post("/accounts/login/?next=/api/docs",
-                           {"username": world.dispatcher.phone, "password": PASSWORD, "next": "/api/docs"})
+    response = client.post(
+        "/accounts/login/?next=/api/docs",
+        {"username": world.dispatcher.phone, "password": PASSWORD, "next": "/api/docs"},
+    )
     assert response.status_code == 302
     assert response["Location"] == "/api/docs"
 
 
 def test_login_refuses_an_offsite_next(client, world):
-    response = client.post("/accounts/login/",
-                           {"username": world.citizen.phone, "password": PASSWORD, "next": "https://evil.example/"})
+    response = client.post(
+        "/accounts/login/",
+        {"username": world.citizen.phone, "password": PASSWORD, "next": "https://evil.example/"},
+    )
     assert response.status_code == 302
     assert response["Location"] == "/"
 
 
 def test_a_wrong_password_shows_an_error_and_does_not_log_in(client, world):
-    response = client.post("/accounts/login/", {"username": world.citizen.phone, "password": "wrong-password"})
+    response = client.post(
+        "/accounts/login/", {"username": world.citizen.phone, "password": "wrong-password"}
+    )
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()
     assert "_auth_user_id" not in client.session

@@ -215,8 +215,10 @@ def test_sign_up_through_the_page(client, db, sms):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'name="code"' in html and "137****5678" in html
-    response = client.post("/accounts/code/", {"phone": NEW_PHONE, "action": "verify", "next": "/m/cases/",
-                                               "code": code_in(sms, NEW_PHONE)})
+    response = client.post(
+        "/accounts/code/",
+        {"phone": NEW_PHONE, "action": "verify", "next": "/m/cases/", "code": code_in(sms, NEW_PHONE)},
+    )
     assert response.status_code == 302 and response["Location"] == "/m/cases/"
     user = User.objects.get(phone=NEW_PHONE)
     assert int(client.session["_auth_user_id"]) == user.pk and user.role == Role.CITIZEN
@@ -224,8 +226,9 @@ def test_sign_up_through_the_page(client, db, sms):
 
 def test_a_wrong_code_on_the_page_shows_the_error_next_to_the_field(client, db, sms):
     client.post("/accounts/code/", {"phone": NEW_PHONE, "action": "send"})
-    response = client.post("/accounts/code/", {"phone": NEW_PHONE, "action": "verify",
-                                               "code": wrong(code_in(sms, NEW_PHONE))})
+    response = client.post(
+        "/accounts/code/", {"phone": NEW_PHONE, "action": "verify", "code": wrong(code_in(sms, NEW_PHONE))}
+    )
     assert response.status_code == 422
     html = response.content.decode()
     assert re.search(r'id="error-code"[^>]*>验证码不正确', html)
@@ -249,8 +252,15 @@ def test_asking_again_too_soon_keeps_the_code_step(client, db, sms):
 
 def test_the_page_refuses_an_offsite_next(client, db, sms):
     client.post("/accounts/code/", {"phone": NEW_PHONE, "action": "send"})
-    response = client.post("/accounts/code/", {"phone": NEW_PHONE, "action": "verify", "code": code_in(sms, NEW_PHONE),
-                                               "next": "https://evil.example/"})
+    response = client.post(
+        "/accounts/code/",
+        {
+            "phone": NEW_PHONE,
+            "action": "verify",
+            "code": code_in(sms, NEW_PHONE),
+            "next": "https://evil.example/",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == "/m/"
 
 

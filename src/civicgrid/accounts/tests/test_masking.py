@@ -10,7 +10,15 @@ from civicgrid.core.masking import mask_name, mask_phone
 
 @pytest.mark.parametrize(
     ("name", "masked"),
-    [("王芳", "王*"), ("欧阳娜娜", "欧***"), ("张伟", "张*"), ("李", "李"), ("  王芳 ", "王*"), ("", ""), (None, "")],
+    [
+        ("王芳", "王*"),
+        ("欧阳娜娜", "欧***"),
+        ("张伟", "张*"),
+        ("李", "李"),
+        ("  王芳 ", "王*"),
+        ("", ""),
+        (None, ""),
+    ],
 )
 def test_names_keep_only_the_first_character(name, masked):
     assert mask_name(name) == masked

@@ -9,8 +9,20 @@ from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import ROLE_CAPABILITIES, Capability, Role, capabilities_of, user_can
 
 CAPABILITIES = [
-    "report", "report_trusted", "verify_on_site", "register", "dispatch", "close", "approve_extension",
-    "handle", "manage_department", "inspect", "supervise", "view_city", "view_personal_data", "configure",
+    "report",
+    "report_trusted",
+    "verify_on_site",
+    "register",
+    "dispatch",
+    "close",
+    "approve_extension",
+    "handle",
+    "manage_department",
+    "inspect",
+    "supervise",
+    "view_city",
+    "view_personal_data",
+    "configure",
 ]
 
 # X = may. Columns in the order of CAPABILITIES above.

@@ -17,8 +17,17 @@ def test_good_phone_numbers_pass(phone):
 
 @pytest.mark.parametrize(
     "phone",
-    ["1381234567", "138123456789", "12812345678", "23812345678", "1381234567a", "+8613812345678", "", None,
-     "138 1234 5678"],
+    [
+        "1381234567",
+        "138123456789",
+        "12812345678",
+        "23812345678",
+        "1381234567a",
+        "+8613812345678",
+        "",
+        None,
+        "138 1234 5678",
+    ],
 )
 def test_bad_phone_numbers_are_refused(phone):
     with pytest.raises(ValidationError):

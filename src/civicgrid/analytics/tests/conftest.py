@@ -39,7 +39,9 @@ def history(routed_world, categories, week):  # noqa: F811
         t.move_to(nov(26, 10))
         cases["j"] = move(cases["j"], "hang", w.dispatcher, "需要统一规划")
         t.move_to(nov(30, 10, 15))
-        cases["l"] = submit(w.citizen, NORTH_1, category=categories["06010"])  # yellow at NOW (立案 due 14:45)
+        cases["l"] = submit(
+            w.citizen, NORTH_1, category=categories["06010"]
+        )  # yellow at NOW (立案 due 14:45)
     while rollups.apply_pending(batch=5):
         pass
     return cases

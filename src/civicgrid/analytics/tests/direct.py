@@ -11,11 +11,21 @@ from civicgrid.cases.models import Case, CaseDeadline, CaseEvent
 
 # counter: (action, condition on the event)
 EVENT_DEFINITIONS = {
-    "reported": ("report", None), "registered": ("register", None), "registered_on_time": ("register", "on_time"),
-    "rejected": ("reject", None), "merged": ("merge", None), "me_too": ("me_too", None),
-    "dispatched": ("dispatch", None), "returned": ("return", None), "handled": ("feedback", None),
-    "handled_on_time": ("feedback", "on_time"), "reworked": ("rework", None), "closed": ("close", None),
-    "closed_on_time": ("close", "on_time"), "rated": ("rate", None), "satisfied": ("rate", "satisfied"),
+    "reported": ("report", None),
+    "registered": ("register", None),
+    "registered_on_time": ("register", "on_time"),
+    "rejected": ("reject", None),
+    "merged": ("merge", None),
+    "me_too": ("me_too", None),
+    "dispatched": ("dispatch", None),
+    "returned": ("return", None),
+    "handled": ("feedback", None),
+    "handled_on_time": ("feedback", "on_time"),
+    "reworked": ("rework", None),
+    "closed": ("close", None),
+    "closed_on_time": ("close", "on_time"),
+    "rated": ("rate", None),
+    "satisfied": ("rate", "satisfied"),
     "supervised": ("supervise", None),
 }
 
@@ -44,14 +54,24 @@ def table(dims: tuple[str, ...], grain: str = "day") -> dict:
     late = set(CaseDeadline.objects.filter(on_time=False).values_list("case_id", flat=True))
     for event in CaseEvent.objects.select_related("case"):
         c = event.case
-        point = {"street": c.street_id, "cell": c.cell_id, "department": event.department_id,
-                 "category": c.category_id, "channel": c.channel}
+        point = {
+            "street": c.street_id,
+            "cell": c.cell_id,
+            "department": event.department_id,
+            "category": c.category_id,
+            "channel": c.channel,
+        }
         key = (_day(event.created_at, grain), tuple(point[d] for d in dims))
         for counter in _event_counts(event):
             out[key][counter] += 1
     for c in Case.objects.filter(registered_at__isnull=False).select_related("reporter"):
-        point = {"street": c.street_id, "cell": c.cell_id, "department": c.department_id,
-                 "category": c.category_id, "channel": c.channel}
+        point = {
+            "street": c.street_id,
+            "cell": c.cell_id,
+            "department": c.department_id,
+            "category": c.category_id,
+            "channel": c.channel,
+        }
         key = (_day(c.registered_at, grain), tuple(point[d] for d in dims))
         out[key]["due_to_close"] += 1
         if c.status == "closed":

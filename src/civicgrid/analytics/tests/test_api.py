@@ -49,10 +49,26 @@ def test_summary_contract(leader, django_assert_max_num_queries):
         body = get(leader, "summary", **PERIOD).json()
     assert set(body) == {"period", "flows", "rates", "now"}
     assert body["period"] == {"start": "2026-11-20", "end": "2026-11-30"}
-    assert set(body["flows"]) == {"reported", "registered", "dispatched", "handled", "closed", "rejected", "merged",
-                                  "reworked", "rated", "satisfied"}
-    assert set(body["rates"]) == {"on_time_registration_rate", "on_time_handling_rate", "on_time_closing_rate",
-                                  "closing_rate", "rework_rate", "satisfaction_rate"}
+    assert set(body["flows"]) == {
+        "reported",
+        "registered",
+        "dispatched",
+        "handled",
+        "closed",
+        "rejected",
+        "merged",
+        "reworked",
+        "rated",
+        "satisfied",
+    }
+    assert set(body["rates"]) == {
+        "on_time_registration_rate",
+        "on_time_handling_rate",
+        "on_time_closing_rate",
+        "closing_rate",
+        "rework_rate",
+        "satisfaction_rate",
+    }
     assert set(body["now"]) == {"open", "yellow", "red", "supervised", "long_term"}
     assert body == selectors.summary(StatsFilter(*WEEK))
     assert body["flows"]["reported"] == 11
@@ -65,19 +81,26 @@ def test_summary_default_period_is_this_month(leader):
 
 def test_filters_by_code(leader, routed_world, categories):
     body = get(leader, "summary", **PERIOD, street="150603001", department="ZJJ-SZ", category="06013").json()
-    f = StatsFilter(*WEEK, street_id=routed_world.street.pk, department_id=routed_world.departments["ZJJ_SZ"].pk,
-                    category_id=categories["06013"].pk)
+    f = StatsFilter(
+        *WEEK,
+        street_id=routed_world.street.pk,
+        department_id=routed_world.departments["ZJJ_SZ"].pk,
+        category_id=categories["06013"].pk,
+    )
     assert body == selectors.summary(f)
     assert body["flows"]["dispatched"] == selectors.drilldown("dispatched", f).count() > 0
 
 
-@pytest.mark.parametrize(("params", "status", "error", "field"), [
-    ({"street": "999999999"}, 422, "street_unknown", "street"),
-    ({"department": "NOPE"}, 422, "department_unknown", "department"),
-    ({"category": "99999"}, 422, "category_unknown", "category"),
-    ({"start": "2026-11-30", "end": "2026-11-01"}, 422, "period_invalid", "start"),
-    ({"start": "2026-13-01"}, 422, "invalid_input", "start"),
-])
+@pytest.mark.parametrize(
+    ("params", "status", "error", "field"),
+    [
+        ({"street": "999999999"}, 422, "street_unknown", "street"),
+        ({"department": "NOPE"}, 422, "department_unknown", "department"),
+        ({"category": "99999"}, 422, "category_unknown", "category"),
+        ({"start": "2026-11-30", "end": "2026-11-01"}, 422, "period_invalid", "start"),
+        ({"start": "2026-13-01"}, 422, "invalid_input", "start"),
+    ],
+)
 def test_bad_filters_are_refused(leader, params, status, error, field):
     r = get(leader, "summary", **params)
     assert r.status_code == status
@@ -128,8 +151,17 @@ def test_cases_behind_a_figure(leader, history, django_assert_max_num_queries):
         body = get(leader, "cases", metric="dispatched", page_size=5, **PERIOD).json()
     assert body["count"] == figure and body["page"] == 1 and len(body["rows"]) == 5
     row = body["rows"][0]
-    assert set(row) == {"number", "category", "status", "status_label", "light", "street", "department",
-                        "created_at", "url"}
+    assert set(row) == {
+        "number",
+        "category",
+        "status",
+        "status_label",
+        "light",
+        "street",
+        "department",
+        "created_at",
+        "url",
+    }
     assert row["url"] == f"/console/cases/{row['number']}/"
     assert leader.get(row["url"]).status_code == 200  # the console page of the case opens
     page2 = get(leader, "cases", metric="dispatched", page_size=5, page=2, **PERIOD).json()
@@ -143,8 +175,10 @@ def test_cases_behind_a_breakdown_row(leader, history):
     assert body["count"] == outside["value"] == 1
     assert body["rows"][0]["number"] == history["h"].number and body["rows"][0]["street"] == ""
     first = rows[0] if rows[0]["key"] is not None else rows[1]
-    assert get(leader, "cases", metric="reported", by="cell", key=str(first["key"]), **PERIOD).json()["count"] == \
-        first["value"]
+    assert (
+        get(leader, "cases", metric="reported", by="cell", key=str(first["key"]), **PERIOD).json()["count"]
+        == first["value"]
+    )
     red = get(leader, "cases", metric="red").json()
     assert red["count"] == get(leader, "summary").json()["now"]["red"]
     assert {r["light"] for r in red["rows"]} == {"red"}
@@ -152,13 +186,16 @@ def test_cases_behind_a_breakdown_row(leader, history):
     assert rate["count"] == get(leader, "summary", **PERIOD).json()["flows"]["satisfied"]
 
 
-@pytest.mark.parametrize(("params", "error"), [
-    ({"metric": "nonsense"}, "metric_invalid"),
-    ({"key": "3"}, "by_required"),
-    ({"by": "cell", "key": "x"}, "key_invalid"),
-    ({"page": 0}, "page_invalid"),
-    ({"page_size": 1000}, "page_invalid"),
-])
+@pytest.mark.parametrize(
+    ("params", "error"),
+    [
+        ({"metric": "nonsense"}, "metric_invalid"),
+        ({"key": "3"}, "by_required"),
+        ({"by": "cell", "key": "x"}, "key_invalid"),
+        ({"page": 0}, "page_invalid"),
+        ({"page_size": 1000}, "page_invalid"),
+    ],
+)
 def test_cases_refusals(leader, params, error):
     r = get(leader, "cases", **params)
     assert r.status_code == 422 and r.json()["error"] == error
@@ -169,11 +206,15 @@ def test_cases_are_listed_newest_counted_event_first(leader, metric):
     # The order the event index gives without sorting the period's cases (selectors.drill_order).
     f = StatsFilter(*WEEK)
     action = rollups.RULES[metric].action
-    events = (CaseEvent.objects.filter(action=action, created_at__gte=f.start_at, created_at__lt=f.end_before)
-              .order_by("-created_at", "-case_id"))
+    events = CaseEvent.objects.filter(
+        action=action, created_at__gte=f.start_at, created_at__lt=f.end_before
+    ).order_by("-created_at", "-case_id")
     expected = [e.case.number for e in events.select_related("case")]
     body = get(leader, "cases", metric=metric, **PERIOD).json()
     assert [r["number"] for r in body["rows"]] == expected and body["count"] == len(expected) > 1
-    newest_case_first = list(Case.objects.filter(pk__in=events.values("case_id")).order_by("-created_at", "-id")
-                             .values_list("number", flat=True))
+    newest_case_first = list(
+        Case.objects.filter(pk__in=events.values("case_id"))
+        .order_by("-created_at", "-id")
+        .values_list("number", flat=True)
+    )
     assert expected != newest_case_first  # the fixture tells the two orders apart

@@ -71,19 +71,36 @@ def test_summary_against_direct_counts(frozen, routed_world, categories):
         for rate, (num, den) in RATES.items():
             n, d = selectors.drilldown(num, f).count(), selectors.drilldown(den, f).count()
             assert s["rates"][rate] == (round(n / d, 4) if d else None), rate
-        open_cases = [c for c in Case.objects.filter(status__in=OPEN_STATUSES)
-                      if all(getattr(c, f"{k}_id") == v for k, v in f.dims.items())]
+        open_cases = [
+            c
+            for c in Case.objects.filter(status__in=OPEN_STATUSES)
+            if all(getattr(c, f"{k}_id") == v for k, v in f.dims.items())
+        ]
         lights = [light_of(c, NOW) for c in open_cases]
-        assert s["now"] == {"open": len(open_cases), "yellow": lights.count("yellow"), "red": lights.count("red"),
-                            "supervised": sum(c.supervised for c in open_cases),
-                            "long_term": sum(c.status == "long_term" for c in open_cases)}
+        assert s["now"] == {
+            "open": len(open_cases),
+            "yellow": lights.count("yellow"),
+            "red": lights.count("red"),
+            "supervised": sum(c.supervised for c in open_cases),
+            "long_term": sum(c.status == "long_term" for c in open_cases),
+        }
 
 
 def test_summary_of_the_week(frozen):
     s = selectors.summary(StatsFilter(date(2026, 11, 23), date(2026, 11, 27)))
     # the indicators' week (A–G) plus H, J (reported 11-24), K (merged into B on 11-25)
-    assert s["flows"] == {"reported": 9, "registered": 7, "dispatched": 7, "handled": 5, "closed": 4, "rejected": 1,
-                          "merged": 1, "reworked": 1, "rated": 3, "satisfied": 2}
+    assert s["flows"] == {
+        "reported": 9,
+        "registered": 7,
+        "dispatched": 7,
+        "handled": 5,
+        "closed": 4,
+        "rejected": 1,
+        "merged": 1,
+        "reworked": 1,
+        "rated": 3,
+        "satisfied": 2,
+    }
     assert s["rates"]["rework_rate"] == 0.2
     assert s["now"] == {"open": 6, "yellow": 1, "red": 2, "supervised": 1, "long_term": 1}
 
@@ -91,8 +108,17 @@ def test_summary_of_the_week(frozen):
 @pytest.mark.parametrize("by", selectors.DIMENSIONS)
 def test_breakdown_rows_equal_their_drilldown(frozen, routed_world, categories, by):
     for f in filters(routed_world, categories)[:4]:
-        for metric in ("reported", "registered", "dispatched", "handled", "due_to_close", "closed_now", "open", "red",
-                       "satisfaction_rate"):
+        for metric in (
+            "reported",
+            "registered",
+            "dispatched",
+            "handled",
+            "due_to_close",
+            "closed_now",
+            "open",
+            "red",
+            "satisfaction_rate",
+        ):
             rows = selectors.breakdown(metric, f, by, limit=500)["rows"]
             for row in rows:
                 if metric in RATES:
@@ -111,7 +137,9 @@ def test_breakdown_rows_equal_their_drilldown(frozen, routed_world, categories, 
 def test_breakdown_names_and_none_rows(frozen, routed_world, categories):
     f = StatsFilter(*WEEK)
     rows = {r["code"]: r for r in selectors.breakdown("reported", f, "category")["rows"]}
-    assert rows["06013"]["name"] == categories["06013"].name and rows["06013"]["key"] == categories["06013"].pk
+    assert (
+        rows["06013"]["name"] == categories["06013"].name and rows["06013"]["key"] == categories["06013"].pk
+    )
     cells = selectors.breakdown("reported", f, "cell")["rows"]
     assert any(r["key"] is None and r["name"].startswith("网格外") for r in cells)  # H, by the lake
     channels = {r["key"]: r for r in selectors.breakdown("reported", f, "channel")["rows"]}
@@ -119,13 +147,18 @@ def test_breakdown_names_and_none_rows(frozen, routed_world, categories):
     assert len(selectors.breakdown("reported", f, "category", limit=1)["rows"]) == 1
 
 
-def test_cell_breakdown_under_a_category_or_department_filter_reads_the_cell_cube(frozen, routed_world, categories):
+def test_cell_breakdown_under_a_category_or_department_filter_reads_the_cell_cube(
+    frozen, routed_world, categories
+):
     # cell × department × category: CellCubeDay/CellCubeMonth, never the cases (millions of events).
     road, roads = categories["06013"].pk, routed_world.departments["ZJJ_SZ"].pk
     seen = 0
-    for f in (StatsFilter(*WEEK, category_id=road), StatsFilter(*WEEK, department_id=roads),
-              StatsFilter(*WEEK, street_id=routed_world.street.pk, category_id=road),
-              StatsFilter(date(2026, 10, 15), date(2026, 12, 5), department_id=roads, category_id=road)):
+    for f in (
+        StatsFilter(*WEEK, category_id=road),
+        StatsFilter(*WEEK, department_id=roads),
+        StatsFilter(*WEEK, street_id=routed_world.street.pk, category_id=road),
+        StatsFilter(date(2026, 10, 15), date(2026, 12, 5), department_id=roads, category_id=road),
+    ):
         for metric in ("reported", "dispatched", "closed_now", "on_time_handling_rate"):
             with CaptureQueriesContext(connection) as queries:
                 rows = selectors.breakdown(metric, f, "cell", limit=50)["rows"]
@@ -134,8 +167,10 @@ def test_cell_breakdown_under_a_category_or_department_filter_reads_the_cell_cub
             assert not any("cases_case" in q["sql"] for q in queries.captured_queries)
             for row in rows:
                 for counter in selectors._counters_of(metric):
-                    assert selectors.figure_of(counter, f, by="cell", key=row["key"]) == \
-                        selectors.drilldown(counter, f, by="cell", key=row["key"]).count()
+                    assert (
+                        selectors.figure_of(counter, f, by="cell", key=row["key"])
+                        == selectors.drilldown(counter, f, by="cell", key=row["key"]).count()
+                    )
                 if metric not in RATES:
                     assert row["value"] == selectors.drilldown(metric, f, by="cell", key=row["key"]).count()
             if metric not in RATES:
@@ -149,19 +184,27 @@ def test_cell_breakdown_under_a_category_or_department_filter_reads_the_cell_cub
 @pytest.mark.parametrize("group", ["department", "street", "cell"])
 def test_indicators_from_rollups_equal_compute(frozen, routed_world, group):
     street = routed_world.street.pk
-    for (start, end), street_id in [((date(2026, 11, 23), date(2026, 11, 27)), None), (WEEK, None),
-                                    ((date(2026, 11, 23), date(2026, 11, 27)), street)]:
+    for (start, end), street_id in [
+        ((date(2026, 11, 23), date(2026, 11, 27)), None),
+        (WEEK, None),
+        ((date(2026, 11, 23), date(2026, 11, 27)), street),
+    ]:
         from_rollups = selectors.indicators(group, StatsFilter(start, end, street_id=street_id))
         reference = indicators.compute(
-            group=group, start=datetime.combine(start, time.min, tzinfo=SH),
-            end=datetime.combine(end + timedelta(days=1), time.min, tzinfo=SH), street_id=street_id)
+            group=group,
+            start=datetime.combine(start, time.min, tzinfo=SH),
+            end=datetime.combine(end + timedelta(days=1), time.min, tzinfo=SH),
+            street_id=street_id,
+        )
         assert [r.as_dict() for r in from_rollups] == [r.as_dict() for r in reference]
         assert from_rollups
 
 
 def test_indicators_refuse_other_filters(frozen, routed_world):
     with pytest.raises(DomainError) as exc:
-        selectors.indicators("department", StatsFilter(*WEEK, department_id=routed_world.departments["YLZX"].pk))
+        selectors.indicators(
+            "department", StatsFilter(*WEEK, department_id=routed_world.departments["YLZX"].pk)
+        )
     assert exc.value.code == "filter_unsupported"
 
 
@@ -176,7 +219,9 @@ def test_trend_per_day_week_month_with_last_year(frozen, routed_world, categorie
     f = StatsFilter(*WEEK)
     days = selectors.trend("reported", f, "day")
     assert days["metric"] == "reported" and days["granularity"] == "day"
-    assert [p["period"] for p in days["points"]] == [(WEEK[0] + timedelta(days=i)).isoformat() for i in range(11)]
+    assert [p["period"] for p in days["points"]] == [
+        (WEEK[0] + timedelta(days=i)).isoformat() for i in range(11)
+    ]
     for p in days["points"]:
         day = date.fromisoformat(p["period"])
         assert p["value"] == selectors.drilldown("reported", StatsFilter(day, day)).count()
@@ -187,13 +232,19 @@ def test_trend_per_day_week_month_with_last_year(frozen, routed_world, categorie
     weeks = selectors.trend("reported", f, "week")["points"]
     assert [p["period"] for p in weeks] == ["2026-11-16", "2026-11-23", "2026-11-30"]
     assert sum(p["value"] for p in weeks) == selectors.figure_of("reported", f)
-    months = selectors.trend("rejected", StatsFilter(date(2026, 10, 1), date(2026, 11, 30)), "month")["points"]
-    assert months == [{"period": "2026-10-01", "value": 0, "last_year": 0},
-                      {"period": "2026-11-01", "value": 1, "last_year": 1}]
+    months = selectors.trend("rejected", StatsFilter(date(2026, 10, 1), date(2026, 11, 30)), "month")[
+        "points"
+    ]
+    assert months == [
+        {"period": "2026-10-01", "value": 0, "last_year": 0},
+        {"period": "2026-11-01", "value": 1, "last_year": 1},
+    ]
     rate = selectors.trend("on_time_registration_rate", f, "week")["points"]
-    assert rate[1]["value"] == round(selectors.figure_of("registered_on_time", StatsFilter(date(2026, 11, 23),
-                                     date(2026, 11, 29))) / selectors.figure_of("registered", StatsFilter(
-                                         date(2026, 11, 23), date(2026, 11, 29))), 4)
+    assert rate[1]["value"] == round(
+        selectors.figure_of("registered_on_time", StatsFilter(date(2026, 11, 23), date(2026, 11, 29)))
+        / selectors.figure_of("registered", StatsFilter(date(2026, 11, 23), date(2026, 11, 29))),
+        4,
+    )
 
 
 def test_bad_inputs_are_refused(frozen):
@@ -216,9 +267,19 @@ def test_now_figures_read_the_open_case_index(frozen, routed_world, categories):
     # Planned with its parameters unbound, as the request runs it: not the status index (12 000 case
     # rows at a million cases) nor the index of all the street's or category's cases (300 ms).
     street, category = routed_world.street.pk, categories["06013"].pk
-    for f in (StatsFilter(*WEEK), StatsFilter(*WEEK, street_id=street), StatsFilter(*WEEK, category_id=category)):
-        sql, params = (selectors._open_cases(f).order_by().values("due_at", "warn_at", "supervised")
-                       .query.sql_with_params())
+    for f in (
+        StatsFilter(*WEEK),
+        StatsFilter(*WEEK, street_id=street),
+        StatsFilter(*WEEK, category_id=category),
+    ):
+        sql, params = (
+            selectors._open_cases(f)
+            .order_by()
+            .values("due_at", "warn_at", "supervised")
+            .query.sql_with_params()
+        )
         with connection.cursor() as cursor:
-            plan = " ".join(str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall())
+            plan = " ".join(
+                str(row) for row in cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params).fetchall()
+            )
         assert "case_open_idx" in plan, (f, plan)

@@ -34,23 +34,40 @@ def test_every_rollup_table_is_in_the_registry():
     assert all(rollup.month.__name__ == rollup.day.__name__.replace("Day", "Month") for rollup in ROLLUPS)
 
 
-@pytest.mark.parametrize(("needed", "table"), [
-    ((), "CityDay"), (("channel",), "ChannelDay"), (("street",), "StreetDay"), (("cell",), "CellDay"),
-    (("cell", "street"), "CellDay"), (("street", "department"), "StreetDepartmentDay"),
-    (("street", "category"), "CubeDay"), (("department", "category"), "CubeDay"),
-    (("street", "department", "channel"), "CubeDay"), (("cell", "department"), "CellCubeDay"),
-    (("cell", "street", "category"), "CellCubeDay"),
-])
+@pytest.mark.parametrize(
+    ("needed", "table"),
+    [
+        ((), "CityDay"),
+        (("channel",), "ChannelDay"),
+        (("street",), "StreetDay"),
+        (("cell",), "CellDay"),
+        (("cell", "street"), "CellDay"),
+        (("street", "department"), "StreetDepartmentDay"),
+        (("street", "category"), "CubeDay"),
+        (("department", "category"), "CubeDay"),
+        (("street", "department", "channel"), "CubeDay"),
+        (("cell", "department"), "CellCubeDay"),
+        (("cell", "street", "category"), "CellCubeDay"),
+    ],
+)
 def test_the_smallest_rollup_able_to_answer(needed, table):
     assert selectors._rollup(set(needed)).day.__name__ == table
 
 
 def test_rebuild_sums_each_daily_table_from_the_smallest_finer_one():
-    sources = {r.day.__name__: source.day.__name__ if (source := rollups._source(r)) else None for r in ROLLUPS}
+    sources = {
+        r.day.__name__: source.day.__name__ if (source := rollups._source(r)) else None for r in ROLLUPS
+    }
     assert sources == {
-        "CityDay": "ChannelDay", "ChannelDay": "CubeDay", "StreetDay": "StreetDepartmentDay",
-        "DepartmentDay": "StreetDepartmentDay", "CategoryDay": "CubeDay", "CellDay": "CellCubeDay",
-        "StreetDepartmentDay": "CubeDay", "CubeDay": None, "CellCubeDay": None,
+        "CityDay": "ChannelDay",
+        "ChannelDay": "CubeDay",
+        "StreetDay": "StreetDepartmentDay",
+        "DepartmentDay": "StreetDepartmentDay",
+        "CategoryDay": "CubeDay",
+        "CellDay": "CellCubeDay",
+        "StreetDepartmentDay": "CubeDay",
+        "CubeDay": None,
+        "CellCubeDay": None,
     }
 
 

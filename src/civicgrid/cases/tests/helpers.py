@@ -59,8 +59,9 @@ def east_of(point: tuple[float, float], metres: float) -> tuple[float, float]:
 # --- photos ------------------------------------------------------------------------------------
 
 
-def jpeg_bytes(size: tuple[int, int] = (24, 16), colour: tuple[int, int, int] = (200, 40, 40), *,
-               gps: bool = False) -> bytes:
+def jpeg_bytes(
+    size: tuple[int, int] = (24, 16), colour: tuple[int, int, int] = (200, 40, 40), *, gps: bool = False
+) -> bytes:
     """A small real JPEG; with gps=True it carries an EXIF GPS position (Kangbashi)."""
     image = Image.new("RGB", size, colour)
     out = io.BytesIO()
@@ -119,11 +120,24 @@ def assert_error(response, status: int, code: str, field: str | None = "__any__"
 # --- services ----------------------------------------------------------------------------------
 
 
-def submit(reporter: User, point: tuple[float, float] = NORTH_1, *, category: Category | None = None,
-           description: str = "人行道上有一处坑洞", photos: tuple = (), **fields) -> Case:
+def submit(
+    reporter: User,
+    point: tuple[float, float] = NORTH_1,
+    *,
+    category: Category | None = None,
+    description: str = "人行道上有一处坑洞",
+    photos: tuple = (),
+    **fields,
+) -> Case:
     """Report through the intake service (what the API does after parsing)."""
-    submission = Submission(description=description, lat=point[0], lon=point[1], category=category,
-                            photos=[process_photo(p) for p in photos], **fields)
+    submission = Submission(
+        description=description,
+        lat=point[0],
+        lon=point[1],
+        category=category,
+        photos=[process_photo(p) for p in photos],
+        **fields,
+    )
     result = case_submit(reporter=reporter, submission=submission)
     case, created = result.case, result.created
     assert created
@@ -163,8 +177,13 @@ def snapshot(case: Case) -> Snapshot:
     row = Case.objects.get(pk=case.pk)
     fields = tuple(getattr(row, f.attname) for f in Case._meta.concrete_fields)
     events = tuple(row.events.order_by("id").values_list("id", "action", "from_status", "to_status"))
-    deadlines = tuple(CaseDeadline.objects.filter(case=row).order_by("id").values_list(
-        "id", "step", "started_at", "due_at", "warn_at", "extended_hours", "completed_at", "on_time"))
+    deadlines = tuple(
+        CaseDeadline.objects.filter(case=row)
+        .order_by("id")
+        .values_list(
+            "id", "step", "started_at", "due_at", "warn_at", "extended_hours", "completed_at", "on_time"
+        )
+    )
     extensions = tuple(row.extension_requests.order_by("id").values_list("id", "status", "hours"))
     return Snapshot(row.status, fields, events, deadlines, extensions)
 
@@ -181,7 +200,7 @@ def run_to(case: Case, status: str, world, *, department=None) -> Case:
         "closed": ("close", world.dispatcher, "", {}),
     }
     case.refresh_from_db()
-    for target in order[order.index(case.status) + 1: order.index(status) + 1]:
+    for target in order[order.index(case.status) + 1 : order.index(status) + 1]:
         action, actor, note, payload = steps[target]
         if target in ("accepted", "handled") and case.department_id != world.departments["ZJJ_SZ"].pk:
             actor = world.parks_handler

@@ -93,15 +93,20 @@ def test_anonymous_sees_nothing(client, matrix):
     assert client.get(f"/api/cases/{matrix[1]['mine'].number}").status_code == 401
 
 
-@pytest.mark.parametrize(("name", "reporter", "phone"), [
-    ("dispatcher", "王芳", "13912345678"),
-    ("leader", "王*", "139****5678"),
-    ("roads_handler", "王*", "139****5678"),
-    ("department_admin", "王*", "139****5678"),
-    ("grid_member", "王*", "139****5678"),
-    ("citizen", "王芳", "13912345678"),  # the reporter themself
-])
-def test_reporter_identity_is_masked_except_for_the_centre(client, routed_world, matrix, name, reporter, phone):
+@pytest.mark.parametrize(
+    ("name", "reporter", "phone"),
+    [
+        ("dispatcher", "王芳", "13912345678"),
+        ("leader", "王*", "139****5678"),
+        ("roads_handler", "王*", "139****5678"),
+        ("department_admin", "王*", "139****5678"),
+        ("grid_member", "王*", "139****5678"),
+        ("citizen", "王芳", "13912345678"),  # the reporter themself
+    ],
+)
+def test_reporter_identity_is_masked_except_for_the_centre(
+    client, routed_world, matrix, name, reporter, phone
+):
     zhao, cases = matrix
     body = as_user(client, persona(routed_world, zhao, name)).get(f"/api/cases/{cases['mine'].number}").json()
     assert (body["reporter"], body["contact_phone"]) == (reporter, phone)
@@ -131,11 +136,22 @@ def test_names_of_neighbours_who_said_me_too_are_masked(client, routed_world, ma
     assert me_too_actors(zhao) == ["赵丽"]  # oneself
     assert me_too_actors(routed_world.roads_handler) == ["赵*"]
     assert me_too_actors(routed_world.grid_member) == ["赵*"]
-    assert me_too_actors(routed_world.citizen) == ["赵*"]  # the reporter sees her own data, not her neighbour's
+    assert me_too_actors(routed_world.citizen) == [
+        "赵*"
+    ]  # the reporter sees her own data, not her neighbour's
 
 
-PERSONAS = ["citizen", "grid_member", "dispatcher", "roads_handler", "parks_handler", "department_admin",
-            "inspector", "leader", "admin"]
+PERSONAS = [
+    "citizen",
+    "grid_member",
+    "dispatcher",
+    "roads_handler",
+    "parks_handler",
+    "department_admin",
+    "inspector",
+    "leader",
+    "admin",
+]
 
 
 def test_can_view_agrees_with_visible_cases_for_every_persona_and_case(routed_world, matrix):

@@ -39,20 +39,23 @@ def test_citizen_on_a_closed_case_until_rated(client, routed_world, roads_case):
     assert shown(client, routed_world.citizen, roads_case) == set()
 
 
-@pytest.mark.parametrize(("status", "persona", "expected"), [
-    ("reported", "citizen", set()),
-    ("registered", "dispatcher", {"dispatch", "hang"}),
-    ("dispatched", "dispatcher", {"hang"}),
-    ("dispatched", "leader", {"supervise"}),
-    ("dispatched", "department_admin", {"accept", "return", "request_extension"}),
-    ("accepted", "roads_handler", {"return", "request_extension", "feedback"}),
-    ("handled", "dispatcher", {"verify", "rework"}),
-    ("handled", "grid_member", {"verify", "rework"}),
-    ("handled", "roads_handler", set()),
-    ("verified", "dispatcher", {"close", "rework"}),
-    ("closed", "dispatcher", set()),
-    ("closed", "leader", set()),
-])
+@pytest.mark.parametrize(
+    ("status", "persona", "expected"),
+    [
+        ("reported", "citizen", set()),
+        ("registered", "dispatcher", {"dispatch", "hang"}),
+        ("dispatched", "dispatcher", {"hang"}),
+        ("dispatched", "leader", {"supervise"}),
+        ("dispatched", "department_admin", {"accept", "return", "request_extension"}),
+        ("accepted", "roads_handler", {"return", "request_extension", "feedback"}),
+        ("handled", "dispatcher", {"verify", "rework"}),
+        ("handled", "grid_member", {"verify", "rework"}),
+        ("handled", "roads_handler", set()),
+        ("verified", "dispatcher", {"close", "rework"}),
+        ("closed", "dispatcher", set()),
+        ("closed", "leader", set()),
+    ],
+)
 def test_buttons_per_status_and_persona(client, routed_world, roads_case, status, persona, expected):
     run_to(roads_case, status, routed_world)
     assert shown(client, getattr(routed_world, persona), roads_case) == expected
@@ -114,8 +117,22 @@ class _Undo(Exception):
     pass
 
 
-@pytest.mark.parametrize("status", ["reported", "registered", "dispatched", "accepted", "accepted+pending",
-                                    "handled", "handled+stale", "verified", "closed", "long_term", "returned"])
+@pytest.mark.parametrize(
+    "status",
+    [
+        "reported",
+        "registered",
+        "dispatched",
+        "accepted",
+        "accepted+pending",
+        "handled",
+        "handled+stale",
+        "verified",
+        "closed",
+        "long_term",
+        "returned",
+    ],
+)
 def test_allowed_actions_agree_with_what_the_choke_point_accepts(routed_world, roads_case, status):
     """For every persona and every action: listed ⇔ the move would succeed (with a sensible payload)."""
     w = routed_world
@@ -134,8 +151,17 @@ def test_allowed_actions_agree_with_what_the_choke_point_accepts(routed_world, r
         move(roads_case, "return", w.roads_handler, "不属本部门")
     else:
         run_to(roads_case, status, w)
-    personas = [w.citizen, w.grid_member, w.dispatcher, w.roads_handler, w.parks_handler, w.department_admin,
-                w.inspector, w.leader, w.admin]
+    personas = [
+        w.citizen,
+        w.grid_member,
+        w.dispatcher,
+        w.roads_handler,
+        w.parks_handler,
+        w.department_admin,
+        w.inspector,
+        w.leader,
+        w.admin,
+    ]
     for user in personas:
         roads_case.refresh_from_db()
         listed = set(allowed_actions(user, roads_case))

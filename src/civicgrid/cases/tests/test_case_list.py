@@ -25,8 +25,9 @@ def listed(routed_world, categories):
     """road (N1, Mon, dispatched 市政科, supervised), tree (N2, Tue, registered), lake (Wed, reported)."""
     w = routed_world
     with time_machine.travel(local(2026, 11, 23, 9, 0), tick=False) as t:
-        road = submit(w.citizen, NORTH_1, category=categories["06013"], address="青春山路 8 号",
-                      description="井盖缺失")
+        road = submit(
+            w.citizen, NORTH_1, category=categories["06013"], address="青春山路 8 号", description="井盖缺失"
+        )
         run_to(road, "dispatched", w)
         move(road, "supervise", w.leader, "尽快")
         t.move_to(local(2026, 11, 24, 9, 0))
@@ -44,27 +45,30 @@ def names(client, listed, **params) -> list[str]:
     return [by_number[row["number"]] for row in r.json()]
 
 
-@pytest.mark.parametrize(("params", "expected"), [
-    ({}, ["lake", "tree", "road"]),  # newest first
-    ({"sort": "created"}, ["road", "tree", "lake"]),
-    ({"status": "registered"}, ["tree"]),
-    ({"status": ["registered", "dispatched"]}, ["tree", "road"]),
-    ({"category": "06013"}, ["road"]),
-    ({"category": "component:04002"}, ["tree"]),
-    ({"department": "ZJJ-SZ"}, ["road"]),
-    ({"street": "150603001"}, ["tree", "road"]),  # the lake is in no cell, so in no street
-    ({"cell": "150603001001001"}, ["road"]),
-    ({"cell": "150603001001"}, ["tree", "road"]),  # a community code: every cell in it
-    ({"supervised": "true"}, ["road"]),
-    ({"supervised": "false"}, ["lake", "tree"]),
-    ({"q": "井盖"}, ["road"]),
-    ({"q": "青春山路"}, ["road"]),
-    ({"date_from": "2026-11-24"}, ["lake", "tree"]),
-    ({"date_to": "2026-11-24"}, ["tree", "road"]),
-    ({"date_from": "2026-11-24", "date_to": "2026-11-24"}, ["tree"]),
-    ({"limit": 2}, ["lake", "tree"]),
-    ({"limit": 2, "offset": 2}, ["road"]),
-])
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, ["lake", "tree", "road"]),  # newest first
+        ({"sort": "created"}, ["road", "tree", "lake"]),
+        ({"status": "registered"}, ["tree"]),
+        ({"status": ["registered", "dispatched"]}, ["tree", "road"]),
+        ({"category": "06013"}, ["road"]),
+        ({"category": "component:04002"}, ["tree"]),
+        ({"department": "ZJJ-SZ"}, ["road"]),
+        ({"street": "150603001"}, ["tree", "road"]),  # the lake is in no cell, so in no street
+        ({"cell": "150603001001001"}, ["road"]),
+        ({"cell": "150603001001"}, ["tree", "road"]),  # a community code: every cell in it
+        ({"supervised": "true"}, ["road"]),
+        ({"supervised": "false"}, ["lake", "tree"]),
+        ({"q": "井盖"}, ["road"]),
+        ({"q": "青春山路"}, ["road"]),
+        ({"date_from": "2026-11-24"}, ["lake", "tree"]),
+        ({"date_to": "2026-11-24"}, ["tree", "road"]),
+        ({"date_from": "2026-11-24", "date_to": "2026-11-24"}, ["tree"]),
+        ({"limit": 2}, ["lake", "tree"]),
+        ({"limit": 2, "offset": 2}, ["road"]),
+    ],
+)
 def test_filters(client, routed_world, listed, params, expected):
     assert names(as_user(client, routed_world.dispatcher), listed, **params) == expected
 
@@ -83,5 +87,9 @@ def test_sort_by_due(client, routed_world, listed):
 
 
 def test_bad_sort_is_a_422(client, routed_world, listed):
-    assert_error(as_user(client, routed_world.dispatcher).get("/api/cases", {"sort": "priority"}),
-                 422, "sort_invalid", "sort")
+    assert_error(
+        as_user(client, routed_world.dispatcher).get("/api/cases", {"sort": "priority"}),
+        422,
+        "sort_invalid",
+        "sort",
+    )

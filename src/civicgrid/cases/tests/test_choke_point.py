@@ -35,7 +35,9 @@ def case_writes(source: str) -> list[str]:
         if isinstance(node, ast.Call):
             name = _dotted(node.func)
             keywords = {k.arg for k in node.keywords}
-            if name == "CaseEvent" or (name.startswith("CaseEvent.objects") and name.split(".")[-1] in EVENT_WRITES):
+            if name == "CaseEvent" or (
+                name.startswith("CaseEvent.objects") and name.split(".")[-1] in EVENT_WRITES
+            ):
                 found.append(f"{node.lineno}: {name}")
             elif name == "hooks.run":
                 found.append(f"{node.lineno}: hooks.run")
@@ -46,9 +48,13 @@ def case_writes(source: str) -> list[str]:
         elif isinstance(node, ast.Assign | ast.AugAssign | ast.AnnAssign):
             targets = node.targets if isinstance(node, ast.Assign) else [node.target]
             for target in targets:
-                for t in (target.elts if isinstance(target, ast.Tuple) else [target]):
-                    if (isinstance(t, ast.Attribute) and t.attr == "status" and isinstance(t.value, ast.Name)
-                            and "case" in t.value.id.lower()):
+                for t in target.elts if isinstance(target, ast.Tuple) else [target]:
+                    if (
+                        isinstance(t, ast.Attribute)
+                        and t.attr == "status"
+                        and isinstance(t.value, ast.Name)
+                        and "case" in t.value.id.lower()
+                    ):
                         found.append(f"{node.lineno}: {t.value.id}.status =")
     return found
 

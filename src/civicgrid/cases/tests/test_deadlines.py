@@ -66,7 +66,9 @@ REGISTER_DUE = [
 ]
 
 
-@pytest.mark.parametrize(("reported", "due"), REGISTER_DUE, ids=[f"{r:%a-%m%d-%H%M}" for r, _ in REGISTER_DUE])
+@pytest.mark.parametrize(
+    ("reported", "due"), REGISTER_DUE, ids=[f"{r:%a-%m%d-%H%M}" for r, _ in REGISTER_DUE]
+)
 def test_register_limit_counts_working_hours(client, routed_world, reported, due):
     body = report_at(client, routed_world.citizen, reported)
     assert due_of(body) == due
@@ -111,8 +113,15 @@ def test_the_clock_through_the_whole_loop(client, routed_world, categories):
         ("close", local(2026, 12, 3, 18, 0), False),
     ]
     on_time = {e["action"]: e["on_time"] for e in body["events"]}
-    assert on_time == {"report": None, "register": True, "dispatch": True, "accept": None, "feedback": False,
-                       "verify": True, "close": False}
+    assert on_time == {
+        "report": None,
+        "register": True,
+        "dispatch": True,
+        "accept": None,
+        "feedback": False,
+        "verify": True,
+        "close": False,
+    }
 
 
 def test_urgent_category_runs_on_natural_hours(client, routed_world, categories):
@@ -123,26 +132,41 @@ def test_urgent_category_runs_on_natural_hours(client, routed_world, categories)
     assert body["urgency"] == "urgent"
     assert (body["deadlines"][0]["unit"], due_of(body)) == ("natural", local(2026, 11, 27, 18, 30))
     # On a holiday night: 2 Oct 23:30 + 1 h → 3 Oct 00:30.
-    body = report_at(client, routed_world.citizen, local(2026, 10, 2, 23, 30), category="06013",
-                     lat=NORTH_2[0], lon=NORTH_2[1])
+    body = report_at(
+        client,
+        routed_world.citizen,
+        local(2026, 10, 2, 23, 30),
+        category="06013",
+        lat=NORTH_2[0],
+        lon=NORTH_2[1],
+    )
     assert due_of(body) == local(2026, 10, 3, 0, 30)
 
 
 def test_urgency_given_with_the_report_wins(client, routed_world, categories):
-    body = report_at(client, routed_world.citizen, local(2026, 11, 28, 10, 0), category="06013", urgency="urgent")
+    body = report_at(
+        client, routed_world.citizen, local(2026, 11, 28, 10, 0), category="06013", urgency="urgent"
+    )
     assert due_of(body) == local(2026, 11, 28, 11, 0)  # Saturday, natural hours
 
 
 def test_configured_time_limits_beat_the_built_in_ones(client, routed_world, categories):
     TimeLimit.objects.create(step="register", urgency="normal", hours=Decimal("4"), unit="working")
-    TimeLimit.objects.create(category=categories["06013"], step="register", urgency="normal",
-                             hours=Decimal("8"), unit="natural")
+    TimeLimit.objects.create(
+        category=categories["06013"], step="register", urgency="normal", hours=Decimal("8"), unit="natural"
+    )
     # Every category: 4 working hours from Monday 09:00 → 3 h before noon, 1 h from 14:30 → 15:30.
     body = report_at(client, routed_world.citizen, local(2026, 11, 23, 9, 0))
     assert due_of(body) == local(2026, 11, 23, 15, 30)
     # 06013 has its own limit: 8 natural hours → 17:00.
-    body = report_at(client, routed_world.citizen, local(2026, 11, 23, 9, 0), category="06013",
-                     lat=NORTH_2[0], lon=NORTH_2[1])
+    body = report_at(
+        client,
+        routed_world.citizen,
+        local(2026, 11, 23, 9, 0),
+        category="06013",
+        lat=NORTH_2[0],
+        lon=NORTH_2[1],
+    )
     assert due_of(body) == local(2026, 11, 23, 17, 0)
     assert body["deadlines"][0]["limit_hours"] == "8.00"
 
@@ -183,7 +207,10 @@ def test_approved_extension_moves_the_due_time(client, routed_world, handling):
     assert event.data["hours"] == "10.50"
     deadline = CaseDeadline.objects.get(case=handling, step="handle")
     assert (deadline.limit_hours, deadline.extended_hours, deadline.due_at) == (
-        Decimal("21"), Decimal("10.5"), new_due)
+        Decimal("21"),
+        Decimal("10.5"),
+        new_due,
+    )
     # The yellow light moves too: 80 % of 31.5 h = 25.2 h; Monday to Wednesday give 20.5 h, the
     # remaining 4.7 h on Thursday: 3.5 h before noon, 1.2 h from 14:30 → 15:42.
     assert deadline.warn_at == local(2026, 11, 26, 15, 42)
@@ -226,14 +253,29 @@ def test_the_deadline_history_keeps_what_was_due_when(routed_world, handling):
         move(handling, "feedback", w.parks_handler, "已处理")
         t.move_to(local(2026, 11, 24, 10, 0))
         move(handling, "rework", w.dispatcher, "未处理干净")
-    rows = list(CaseDeadline.objects.filter(case=handling).order_by("started_at", "id").values_list(
-        "step", "started_at", "due_at", "completed_at", "on_time"))
+    rows = list(
+        CaseDeadline.objects.filter(case=handling)
+        .order_by("started_at", "id")
+        .values_list("step", "started_at", "due_at", "completed_at", "on_time")
+    )
     assert rows == [
-        ("register", local(2026, 11, 23, 8, 40), local(2026, 11, 23, 10, 40), local(2026, 11, 23, 8, 50), True),
+        (
+            "register",
+            local(2026, 11, 23, 8, 40),
+            local(2026, 11, 23, 10, 40),
+            local(2026, 11, 23, 8, 50),
+            True,
+        ),
         ("dispatch", local(2026, 11, 23, 8, 50), local(2026, 11, 23, 9, 50), local(2026, 11, 23, 9, 0), True),
         ("handle", local(2026, 11, 23, 9, 0), local(2026, 11, 26, 9, 0), local(2026, 11, 23, 10, 0), True),
         # After the return: 派遣 1 h from 10:00 → 11:00; dispatched at 11:00 exactly is on time.
-        ("dispatch", local(2026, 11, 23, 10, 0), local(2026, 11, 23, 11, 0), local(2026, 11, 23, 11, 0), True),
+        (
+            "dispatch",
+            local(2026, 11, 23, 10, 0),
+            local(2026, 11, 23, 11, 0),
+            local(2026, 11, 23, 11, 0),
+            True,
+        ),
         # 21 h from Monday 11:00: Monday 4.5 h, Tue 7, Wed 7 = 18.5, Thursday 2.5 h from 08:30 → 11:00.
         ("handle", local(2026, 11, 23, 11, 0), local(2026, 11, 26, 11, 0), local(2026, 11, 24, 9, 0), True),
         # 核查 4 h from Tuesday 09:00 → 09:00–12:00 3 h + 14:30–15:30.

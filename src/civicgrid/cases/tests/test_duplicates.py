@@ -51,7 +51,10 @@ def test_report_within_50_m_and_72_h_is_merged(client, routed_world, original, n
     assert body["status"] == "merged"
     assert body["duplicate_of"] == original.number
     assert body["step"] == "" and body["due_at"] is None and body["light"] == "none"
-    assert [(e["action"], e["to_status"]) for e in body["events"]] == [("report", "reported"), ("merge", "merged")]
+    assert [(e["action"], e["to_status"]) for e in body["events"]] == [
+        ("report", "reported"),
+        ("merge", "merged"),
+    ]
     assert CaseDeadline.objects.filter(case__number=body["number"]).count() == 0
 
     original.refresh_from_db()
@@ -164,7 +167,9 @@ def test_the_duplicate_search_picks_what_the_nearby_list_puts_first(routed_world
     for _ in range(60):
         lat, lon = north_of(east_of(NORTH_1, rng.uniform(-150, 150)), rng.uniform(-150, 150))
         for category in (categories["06013"], categories["06010"]):
-            nearest = nearby_open_cases(category=category, lat=lat, lon=lon, radius_m=radius, since=since, limit=1)
+            nearest = nearby_open_cases(
+                category=category, lat=lat, lon=lon, radius_m=radius, since=since, limit=1
+            )
             original = find_original(category=category, lat=lat, lon=lon, at=clock.now())
             assert original == (nearest[0] if nearest else None)
             found += original is not None

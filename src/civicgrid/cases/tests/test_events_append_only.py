@@ -72,7 +72,9 @@ def test_a_case_with_its_history_cannot_be_deleted(event):
 
 
 def test_raw_sql_is_refused(event):
-    sql(f"UPDATE {EVENTS} SET created_at = created_at, note = note WHERE id = %s", [event.pk])  # changes nothing
+    sql(
+        f"UPDATE {EVENTS} SET created_at = created_at, note = note WHERE id = %s", [event.pk]
+    )  # changes nothing
     with refused():
         sql(f"UPDATE {EVENTS} SET to_status = 'closed' WHERE id = %s", [event.pk])
     with refused():

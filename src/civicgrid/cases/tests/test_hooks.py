@@ -11,14 +11,18 @@ from civicgrid.cases.workflow import case_me_too, case_transition
 
 @pytest.fixture
 def reported(routed_world, categories):
-    case = case_submit(reporter=routed_world.citizen, submission=Submission(
-        description="井盖缺失", lat=39.615, lon=109.765, category=categories["01003"])).case
+    case = case_submit(
+        reporter=routed_world.citizen,
+        submission=Submission(description="井盖缺失", lat=39.615, lon=109.765, category=categories["01003"]),
+    ).case
     return case
 
 
 def test_a_hook_sees_the_case_and_event(routed_world, reported, monkeypatch):
     seen = []
-    monkeypatch.setattr(hooks, "_hooks", {Action.REGISTER: [lambda case, event: seen.append((case.status, event.action))]})
+    monkeypatch.setattr(
+        hooks, "_hooks", {Action.REGISTER: [lambda case, event: seen.append((case.status, event.action))]}
+    )
     case_transition(case=reported, action=Action.REGISTER, actor=routed_world.dispatcher)
     assert seen == [(CaseStatus.REGISTERED, Action.REGISTER)]
 
@@ -45,9 +49,11 @@ def test_hooks_run_for_a_report_its_merge_and_the_me_too(routed_world, categorie
     first = case_submit(reporter=routed_world.citizen, submission=submission).case
     assert seen == [(Action.REPORT, first.number, CaseStatus.REPORTED, True)]
     second = case_submit(reporter=routed_world.grid_member, submission=submission).case
-    assert seen[1:] == [(Action.ME_TOO, first.number, CaseStatus.REPORTED, True),
-                        (Action.REPORT, second.number, CaseStatus.MERGED, True),
-                        (Action.MERGE, second.number, CaseStatus.MERGED, True)]
+    assert seen[1:] == [
+        (Action.ME_TOO, first.number, CaseStatus.REPORTED, True),
+        (Action.REPORT, second.number, CaseStatus.MERGED, True),
+        (Action.MERGE, second.number, CaseStatus.MERGED, True),
+    ]
     case_me_too(case=first, user=routed_world.dispatcher)  # the "me too" button
     assert seen[4:] == [(Action.ME_TOO, first.number, CaseStatus.REPORTED, True)]
 

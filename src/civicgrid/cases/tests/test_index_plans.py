@@ -49,21 +49,28 @@ def plan(queryset, *, only: str) -> str:
         return " ".join(str(row) for row in cursor.fetchall())
 
 
-@pytest.mark.parametrize(("name", "queryset"), [
-    # cases.indicators.compute and the registration-cohort drill-downs: cases registered in a period.
-    ("case_registered_idx", lambda: Case.objects.filter(registered_at__gte=START, registered_at__lt=END)),
-    # A department's cases (visible_cases for a department or a department admin's subtree).
-    ("case_dept_idx", lambda: Case.objects.filter(department_id__in=[7, 8])),
-    ("case_dept_idx", lambda: Case.objects.filter(department_id=7)),
-    # The duplicates merged into a case (its page) and the PROTECT check before deleting a case.
-    ("case_original_idx", lambda: Case.objects.filter(duplicate_of_id=5)),
-    ("case_original_idx", lambda: Case.objects.filter(duplicate_of_id__in=[5, 6])),
-    # The PROTECT check before deleting a department.
-    ("case_routed_idx", lambda: Case.objects.filter(routed_department_id__in=[7])),
-    # A department's events of one kind in a period (drill-downs narrowed to a department).
-    ("event_dept_idx", lambda: CaseEvent.objects.filter(department_id=7, action=Action.DISPATCH,
-                                                        created_at__gte=START, created_at__lt=END)),
-])
+@pytest.mark.parametrize(
+    ("name", "queryset"),
+    [
+        # cases.indicators.compute and the registration-cohort drill-downs: cases registered in a period.
+        ("case_registered_idx", lambda: Case.objects.filter(registered_at__gte=START, registered_at__lt=END)),
+        # A department's cases (visible_cases for a department or a department admin's subtree).
+        ("case_dept_idx", lambda: Case.objects.filter(department_id__in=[7, 8])),
+        ("case_dept_idx", lambda: Case.objects.filter(department_id=7)),
+        # The duplicates merged into a case (its page) and the PROTECT check before deleting a case.
+        ("case_original_idx", lambda: Case.objects.filter(duplicate_of_id=5)),
+        ("case_original_idx", lambda: Case.objects.filter(duplicate_of_id__in=[5, 6])),
+        # The PROTECT check before deleting a department.
+        ("case_routed_idx", lambda: Case.objects.filter(routed_department_id__in=[7])),
+        # A department's events of one kind in a period (drill-downs narrowed to a department).
+        (
+            "event_dept_idx",
+            lambda: CaseEvent.objects.filter(
+                department_id=7, action=Action.DISPATCH, created_at__gte=START, created_at__lt=END
+            ),
+        ),
+    ],
+)
 def test_the_partial_index_serves_the_query(name, queryset):
     found = plan(queryset(), only=name)
     assert name in found, found
@@ -87,7 +94,8 @@ def test_a_report_and_its_duplicate_enter_none_of_them(routed_world, categories)
     assert case.duplicate_of_id is None
     events = CaseEvent.objects.filter(case__in=[case, duplicate])
     assert sorted(events.values_list("action", flat=True)) == sorted(
-        [Action.REPORT, Action.REPORT, Action.MERGE, Action.ME_TOO])
+        [Action.REPORT, Action.REPORT, Action.MERGE, Action.ME_TOO]
+    )
     assert not events.filter(department__isnull=False).exists()
 
 
@@ -106,15 +114,27 @@ def test_a_me_too_on_a_full_page_stays_on_that_page(routed_world, categories):
 
     def hot_and_all_updates() -> tuple[int, int]:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_stat_get_xact_tuples_hot_updated('cases_case'::regclass), "
-                           "pg_stat_get_xact_tuples_updated('cases_case'::regclass)")
+            cursor.execute(
+                "SELECT pg_stat_get_xact_tuples_hot_updated('cases_case'::regclass), "
+                "pg_stat_get_xact_tuples_updated('cases_case'::regclass)"
+            )
             return cursor.fetchone()
 
     # Later rows (closed cases, so never an original) fill the original's page until one lands on the next.
     original_page = page(original.pk)
     for _ in range(200):
-        filler = Case.objects.bulk_create([Case(description=original.description, lat=original.lat, lon=original.lon,
-                                                created_at=original.created_at, status="closed", category=category)])[0]
+        filler = Case.objects.bulk_create(
+            [
+                Case(
+                    description=original.description,
+                    lat=original.lat,
+                    lon=original.lon,
+                    created_at=original.created_at,
+                    status="closed",
+                    category=category,
+                )
+            ]
+        )[0]
         if page(filler.pk) != original_page:
             break
     else:

@@ -43,6 +43,7 @@ def week(routed_world, categories):
     roads, parks = w.departments["ZJJ_SZ"], w.departments["YLZX"]
     road, tree = categories["06013"], categories["04002"]
     with time_machine.travel(nov(20, 9), tick=False) as t:
+
         def step(day, hour, minute=0):
             t.move_to(nov(day, hour, minute))
 
@@ -137,12 +138,22 @@ def week(routed_world, categories):
     def on_time(case):
         return [(d.step, d.on_time) for d in case.deadlines.order_by("started_at", "id")]
 
-    assert on_time(a) == [("register", True), ("dispatch", True), ("handle", True), ("verify", True),
-                          ("close", True)]
+    assert on_time(a) == [
+        ("register", True),
+        ("dispatch", True),
+        ("handle", True),
+        ("verify", True),
+        ("close", True),
+    ]
     assert on_time(b)[0] == ("register", False)
     assert on_time(b)[2] == ("handle", False)
-    assert on_time(e) == [("register", False), ("dispatch", True), ("handle", True), ("verify", True),
-                          ("close", False)]
+    assert on_time(e) == [
+        ("register", False),
+        ("dispatch", True),
+        ("handle", True),
+        ("verify", True),
+        ("close", False),
+    ]
     return dict(a=a, b=b, c=c, d=d, e=e, f=f, g=g)
 
 
@@ -185,12 +196,20 @@ def test_department_indicators(client, routed_world, week):
 
     parks = row_of(rows, "YLZX")
     expected_parks = {
-        "registered": 2, "on_time_registration_rate": 0.5,  # C ✓, E ✗
-        "dispatched": 2, "dispatch_accuracy": 1.0,
-        "handled": 2, "handling_rate": 1.0, "on_time_handling_rate": 1.0, "rework_rate": 0.0,
-        "due_to_close": 2, "closed": 2, "closing_rate": 1.0,
+        "registered": 2,
+        "on_time_registration_rate": 0.5,  # C ✓, E ✗
+        "dispatched": 2,
+        "dispatch_accuracy": 1.0,
+        "handled": 2,
+        "handling_rate": 1.0,
+        "on_time_handling_rate": 1.0,
+        "rework_rate": 0.0,
+        "due_to_close": 2,
+        "closed": 2,
+        "closing_rate": 1.0,
         "on_time_closing_rate": 0.5,  # C; E was registered and closed late
-        "rated": 1, "satisfaction_rate": 1.0,  # C 基本满意
+        "rated": 1,
+        "satisfaction_rate": 1.0,  # C 基本满意
         "grid_report_rate": 0.0,
         "composite": 100.0,
     }
@@ -204,11 +223,20 @@ def test_cell_indicators(client, routed_world, week):
 
     north_1 = row_of(rows, "150603001001001")  # A, C, D (and the rejected G)
     expected_1 = {
-        "registered": 3, "on_time_registration_rate": 1.0,
-        "dispatched": 4, "dispatch_accuracy": 0.75,  # A, C twice, D; one return
-        "handled": 2, "handling_rate": 0.5, "on_time_handling_rate": 1.0, "rework_rate": 0.0,
-        "due_to_close": 3, "closed": 2, "closing_rate": 0.6667, "on_time_closing_rate": 0.6667,
-        "rated": 2, "satisfaction_rate": 1.0,
+        "registered": 3,
+        "on_time_registration_rate": 1.0,
+        "dispatched": 4,
+        "dispatch_accuracy": 0.75,  # A, C twice, D; one return
+        "handled": 2,
+        "handling_rate": 0.5,
+        "on_time_handling_rate": 1.0,
+        "rework_rate": 0.0,
+        "due_to_close": 3,
+        "closed": 2,
+        "closing_rate": 0.6667,
+        "on_time_closing_rate": 0.6667,
+        "rated": 2,
+        "satisfaction_rate": 1.0,
         "grid_report_rate": 0.3333,
         # (10 × 0.3333 + 20 % × 100 + 30 × 0.6667 + 10 × 0.6667) / 0.7 = 50.001 / 0.7
         "composite": 71.43,
@@ -217,11 +245,20 @@ def test_cell_indicators(client, routed_world, week):
 
     north_2 = row_of(rows, "150603001001002")  # B, E (and F, registered before the period)
     expected_2 = {
-        "registered": 2, "on_time_registration_rate": 0.0,
-        "dispatched": 3, "dispatch_accuracy": 1.0,  # B, E, F
-        "handled": 3, "handling_rate": 1.0, "on_time_handling_rate": 0.6667, "rework_rate": 0.3333,
-        "due_to_close": 2, "closed": 1, "closing_rate": 0.5, "on_time_closing_rate": 0.0,
-        "rated": 1, "satisfaction_rate": 0.0,
+        "registered": 2,
+        "on_time_registration_rate": 0.0,
+        "dispatched": 3,
+        "dispatch_accuracy": 1.0,  # B, E, F
+        "handled": 3,
+        "handling_rate": 1.0,
+        "on_time_handling_rate": 0.6667,
+        "rework_rate": 0.3333,
+        "due_to_close": 2,
+        "closed": 1,
+        "closing_rate": 0.5,
+        "on_time_closing_rate": 0.0,
+        "rated": 1,
+        "satisfaction_rate": 0.0,
         "grid_report_rate": 0.0,
         "composite": 50.0,  # (0 + 20 + 15 + 0) / 0.7
     }
@@ -231,12 +268,23 @@ def test_cell_indicators(client, routed_world, week):
 def test_street_indicators(client, routed_world, week):
     [street] = indicators(client, routed_world.leader, "street")
     expected = {
-        "code": "150603001", "name": "青春山街道", "rank": 1,
-        "registered": 5, "on_time_registration_rate": 0.6,
-        "dispatched": 7, "dispatch_accuracy": 0.8571,
-        "handled": 5, "handling_rate": 0.7143, "on_time_handling_rate": 0.8, "rework_rate": 0.2,
-        "due_to_close": 5, "closed": 3, "closing_rate": 0.6, "on_time_closing_rate": 0.4,
-        "rated": 3, "satisfaction_rate": 0.6667,
+        "code": "150603001",
+        "name": "青春山街道",
+        "rank": 1,
+        "registered": 5,
+        "on_time_registration_rate": 0.6,
+        "dispatched": 7,
+        "dispatch_accuracy": 0.8571,
+        "handled": 5,
+        "handling_rate": 0.7143,
+        "on_time_handling_rate": 0.8,
+        "rework_rate": 0.2,
+        "due_to_close": 5,
+        "closed": 3,
+        "closing_rate": 0.6,
+        "on_time_closing_rate": 0.4,
+        "rated": 3,
+        "satisfaction_rate": 0.6667,
         "grid_report_rate": 0.2,
         "composite": 62.86,  # (10 × 0.2 + 20 + 30 × 0.6 + 10 × 0.4) / 0.7 = 44 / 0.7
     }
@@ -246,36 +294,44 @@ def test_street_indicators(client, routed_world, week):
 def test_street_filter_and_a_quiet_period(client, routed_world, week):
     rows = indicators(client, routed_world.leader, "cell", street="150603001")
     assert len(rows) == 2
-    r = client.get("/api/cases/indicators", {"group": "department", "start": "2026-12-07", "end": "2026-12-12"})
+    r = client.get(
+        "/api/cases/indicators", {"group": "department", "start": "2026-12-07", "end": "2026-12-12"}
+    )
     assert r.json()["rows"] == []
 
 
 def test_unknown_street_is_a_422_not_the_whole_city(client, routed_world, week):
-    r = as_user(client, routed_world.leader).get("/api/cases/indicators",
-                                                 {"group": "cell", "street": "150603999", **PERIOD})
+    r = as_user(client, routed_world.leader).get(
+        "/api/cases/indicators", {"group": "cell", "street": "150603999", **PERIOD}
+    )
     assert (r.status_code, r.json()["error"], r.json()["field"]) == (422, "street_unknown", "street")
 
 
 def test_period_boundaries(client, routed_world, week):
     # Only Friday 11-20: F's registration, nothing else.
-    r = as_user(client, routed_world.leader).get("/api/cases/indicators",
-                                                 {"group": "department", "start": "2026-11-20", "end": "2026-11-21"})
+    r = as_user(client, routed_world.leader).get(
+        "/api/cases/indicators", {"group": "department", "start": "2026-11-20", "end": "2026-11-21"}
+    )
     [row] = r.json()["rows"]
     assert (row["code"], row["registered"], row["dispatched"], row["due_to_close"]) == ("ZJJ-SZ", 1, 0, 1)
 
 
-@pytest.mark.parametrize("persona", ["citizen", "grid_member", "roads_handler", "department_admin", "inspector"])
+@pytest.mark.parametrize(
+    "persona", ["citizen", "grid_member", "roads_handler", "department_admin", "inspector"]
+)
 def test_indicators_are_for_leaders_and_the_centre(client, routed_world, persona):
-    r = as_user(client, getattr(routed_world, persona)).get("/api/cases/indicators",
-                                                            {"group": "department", **PERIOD})
+    r = as_user(client, getattr(routed_world, persona)).get(
+        "/api/cases/indicators", {"group": "department", **PERIOD}
+    )
     assert r.status_code == 403
     assert r.json()["error"] == "forbidden_role"
 
 
 @pytest.mark.parametrize("persona", ["leader", "dispatcher", "admin"])
 def test_indicators_are_open_to_city_wide_roles(client, routed_world, persona):
-    r = as_user(client, getattr(routed_world, persona)).get("/api/cases/indicators",
-                                                            {"group": "department", **PERIOD})
+    r = as_user(client, getattr(routed_world, persona)).get(
+        "/api/cases/indicators", {"group": "department", **PERIOD}
+    )
     assert r.status_code == 200
 
 

@@ -37,16 +37,22 @@ def nothing_written() -> None:
 
 
 def photo_upload(i: int, data: bytes | None = None) -> SimpleUploadedFile:
-    return SimpleUploadedFile(f"p{i}.jpg", data or jpeg_bytes(colour=(i * 20 % 255, 90, 30)),
-                              content_type="image/jpeg")
+    return SimpleUploadedFile(
+        f"p{i}.jpg", data or jpeg_bytes(colour=(i * 20 % 255, 90, 30)), content_type="image/jpeg"
+    )
 
 
 # --- a report is acknowledged with its number, place, status and clock ----------------------------
 
 
-def test_json_report_is_created_with_number_cell_status_and_deadline(client, routed_world, categories, monday):
-    r = post_json(as_user(client, routed_world.citizen), "/api/cases",
-                  report_body(category="06013", address="青春山路 1 号"))
+def test_json_report_is_created_with_number_cell_status_and_deadline(
+    client, routed_world, categories, monday
+):
+    r = post_json(
+        as_user(client, routed_world.citizen),
+        "/api/cases",
+        report_body(category="06013", address="青春山路 1 号"),
+    )
     assert r.status_code == 201, r.content
     body = r.json()
     assert body["number"] == "2026112300001"  # YYYYMMDD (local day) + the day's 5-digit sequence
@@ -69,14 +75,21 @@ def test_json_report_is_created_with_number_cell_status_and_deadline(client, rou
     assert case.address == "青春山路 1 号"
 
 
-@pytest.mark.parametrize("persona, body", [
-    ("citizen", report_body(category="06013", address="青春山路 1 号", contact_name="王女士")),
-    ("citizen", report_body()),  # no category: the dispatcher picks one
-    ("citizen", report_body(category="06013", urgency="urgent", is_public=False)),
-    ("dispatcher", report_body(channel="hotline", category="06013", contact_name="李先生",
-                               contact_phone="13812345678")),
-    ("grid_member", report_body(channel="grid", category="06013")),  # registered at once
-])
+@pytest.mark.parametrize(
+    "persona, body",
+    [
+        ("citizen", report_body(category="06013", address="青春山路 1 号", contact_name="王女士")),
+        ("citizen", report_body()),  # no category: the dispatcher picks one
+        ("citizen", report_body(category="06013", urgency="urgent", is_public=False)),
+        (
+            "dispatcher",
+            report_body(
+                channel="hotline", category="06013", contact_name="李先生", contact_phone="13812345678"
+            ),
+        ),
+        ("grid_member", report_body(channel="grid", category="06013")),  # registered at once
+    ],
+)
 @pytest.mark.django_db(transaction=True)  # autocommit, as behind the server: PostgreSQL's one-statement path
 def test_the_201_answer_is_the_case_as_read_back(client, routed_world, categories, persona, body):
     """The intake answers from the rows it wrote, unvalidated (cases.api._rendered); it must say exactly
@@ -96,13 +109,16 @@ def test_the_201_answer_is_the_case_as_read_back(client, routed_world, categorie
         original = Case.objects.get(number=numbers[0])
         assert original.me_too_count == 2
         assert [(e.actor, e.created_at) for e in original.events.filter(action="me_too").order_by("id")] == [
-            (routed_world.citizen, Case.objects.get(number=n).created_at) for n in numbers[1:]]
+            (routed_world.citizen, Case.objects.get(number=n).created_at) for n in numbers[1:]
+        ]
         assert original.followers.filter(user=routed_world.citizen).count() == 1
 
 
 def test_numbers_count_up_within_a_day(client, routed_world, monday):
     as_user(client, routed_world.citizen)
-    numbers = [post_json(client, "/api/cases", report_body(point)).json()["number"] for point in (NORTH_1, NORTH_2)]
+    numbers = [
+        post_json(client, "/api/cases", report_body(point)).json()["number"] for point in (NORTH_1, NORTH_2)
+    ]
     assert numbers == ["2026112300001", "2026112300002"]
 
 
@@ -111,7 +127,9 @@ def test_a_days_hundred_thousandth_report_gets_a_six_digit_sequence(client, rout
 
     CaseCounter.objects.create(day="20261123", last=99_998)
     as_user(client, routed_world.citizen)
-    numbers = [post_json(client, "/api/cases", report_body(point)).json()["number"] for point in (NORTH_1, NORTH_2)]
+    numbers = [
+        post_json(client, "/api/cases", report_body(point)).json()["number"] for point in (NORTH_1, NORTH_2)
+    ]
     assert numbers == ["2026112399999", "20261123100000"]
 
 
@@ -201,8 +219,11 @@ def test_hotline_and_mailbox_are_for_the_dispatcher(client, routed_world, channe
     assert_error(r, 403, "channel_forbidden", "channel")
     nothing_written()
 
-    r = post_json(as_user(client, routed_world.dispatcher), "/api/cases",
-                  report_body(channel=channel, contact_name="李先生", contact_phone="13812345678"))
+    r = post_json(
+        as_user(client, routed_world.dispatcher),
+        "/api/cases",
+        report_body(channel=channel, contact_name="李先生", contact_phone="13812345678"),
+    )
     assert r.status_code == 201, r.content
     assert r.json()["channel"] == channel
     assert r.json()["status"] == "reported"
@@ -261,7 +282,10 @@ def test_auto_dispatch_category_goes_straight_to_the_routed_department(client, r
     assert body["department"] == "ZJJ-SZ"
     assert body["step"] == "handle"
     assert [(e["action"], e["to_status"]) for e in body["events"]] == [
-        ("report", "reported"), ("register", "registered"), ("dispatch", "dispatched")]
+        ("report", "reported"),
+        ("register", "registered"),
+        ("dispatch", "dispatched"),
+    ]
     dispatch = CaseEvent.objects.get(case__number=body["number"], action="dispatch")
     assert dispatch.actor is None and dispatch.actor_role == "system"
     assert dispatch.department == w.departments["ZJJ_SZ"]
@@ -271,7 +295,9 @@ def test_auto_dispatch_after_the_dispatcher_registers_a_citizens_report(client, 
     w = routed_world
     categories["04002"].auto_dispatch = True
     categories["04002"].save(update_fields=["auto_dispatch"])
-    number = post_json(as_user(client, w.citizen), "/api/cases", report_body(category="04002")).json()["number"]
+    number = post_json(as_user(client, w.citizen), "/api/cases", report_body(category="04002")).json()[
+        "number"
+    ]
     r = post_json(as_user(client, w.dispatcher), f"/api/cases/{number}/actions/register")
     assert r.status_code == 200, r.content
     assert r.json()["status"] == "dispatched"
@@ -303,16 +329,26 @@ def test_same_idempotency_key_twice_gives_one_case(client, routed_world):
 
 
 def test_idempotency_key_of_another_user_is_refused(client, routed_world):
-    post_json(as_user(client, routed_world.citizen), "/api/cases", report_body(),
-              **{"Idempotency-Key": "retry-key-0002"})
-    r = post_json(as_user(client, routed_world.grid_member), "/api/cases", report_body(),
-                  **{"Idempotency-Key": "retry-key-0002"})
+    post_json(
+        as_user(client, routed_world.citizen),
+        "/api/cases",
+        report_body(),
+        **{"Idempotency-Key": "retry-key-0002"},
+    )
+    r = post_json(
+        as_user(client, routed_world.grid_member),
+        "/api/cases",
+        report_body(),
+        **{"Idempotency-Key": "retry-key-0002"},
+    )
     assert_error(r, 422, "idempotency_key_reused", "Idempotency-Key")
     assert Case.objects.count() == 1
 
 
 def test_too_short_idempotency_key_is_refused(client, routed_world):
-    r = post_json(as_user(client, routed_world.citizen), "/api/cases", report_body(), **{"Idempotency-Key": "abc"})
+    r = post_json(
+        as_user(client, routed_world.citizen), "/api/cases", report_body(), **{"Idempotency-Key": "abc"}
+    )
     assert_error(r, 422, "idempotency_key_invalid")
     nothing_written()
 

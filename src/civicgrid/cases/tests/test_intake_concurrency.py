@@ -87,8 +87,14 @@ def test_concurrent_retries_with_one_idempotency_key_make_one_case(routed_world)
             client = Client()
             client.force_login(routed_world.citizen)
             start.wait(timeout=30)
-            r = post_json(client, "/api/cases", report_body(NORTH_1), **{"Idempotency-Key": "flaky-network-01"})
-            outcome = (r.status_code, r.json().get("number", r.content.decode()), r.headers.get("Idempotency-Replayed"))
+            r = post_json(
+                client, "/api/cases", report_body(NORTH_1), **{"Idempotency-Key": "flaky-network-01"}
+            )
+            outcome = (
+                r.status_code,
+                r.json().get("number", r.content.decode()),
+                r.headers.get("Idempotency-Replayed"),
+            )
         except Exception as exc:
             outcome = (0, repr(exc), None)
         finally:
@@ -145,7 +151,9 @@ def test_twenty_simultaneous_reports_of_one_problem_make_one_case(routed_world, 
     assert [status for status, _ in results] == [201] * THREADS, results
     [original] = Case.objects.filter(duplicate_of__isnull=True)
     assert Case.objects.filter(duplicate_of=original, status="merged").count() == THREADS - 1
-    assert sorted(body["duplicate_of"] or "" for _, body in results) == [""] + [original.number] * (THREADS - 1)
+    assert sorted(body["duplicate_of"] or "" for _, body in results) == [""] + [original.number] * (
+        THREADS - 1
+    )
     assert original.me_too_count == THREADS - 1
     assert CaseEvent.objects.filter(case=original, action="me_too").count() == THREADS - 1
 

@@ -59,14 +59,19 @@ MOMENTS = [
 ]
 
 
-@pytest.mark.parametrize(("hms", "early", "late"), MOMENTS, ids=[f"{h:02d}{m:02d}{s:02d}" for (h, m, s), _, _ in MOMENTS])
+@pytest.mark.parametrize(
+    ("hms", "early", "late"), MOMENTS, ids=[f"{h:02d}{m:02d}{s:02d}" for (h, m, s), _, _ in MOMENTS]
+)
 def test_lights_change_with_working_time(client, routed_world, cases, hms, early, late):
     as_user(client, routed_world.dispatcher)
     with time_machine.travel(local(2026, 11, 23, *hms), tick=False):
         assert lights(client, cases) == {"early": early, "late": late, "parked": "none"}
         for light in ("green", "yellow", "red", "none"):
-            expected = {name for name, value in {"early": early, "late": late, "parked": "none"}.items()
-                        if value == light}
+            expected = {
+                name
+                for name, value in {"early": early, "late": late, "parked": "none"}.items()
+                if value == light
+            }
             assert filtered(client, cases, light) == expected, light
 
 

@@ -46,8 +46,9 @@ def around(routed_world, categories, monday):
 
 
 def test_nearby_lists_the_five_nearest_open_cases_of_the_category(client, routed_world, around):
-    r = as_user(client, routed_world.citizen).get("/api/cases/nearby", {"lat": NORTH_1[0], "lon": NORTH_1[1],
-                                                                        "category": "06013"})
+    r = as_user(client, routed_world.citizen).get(
+        "/api/cases/nearby", {"lat": NORTH_1[0], "lon": NORTH_1[1], "category": "06013"}
+    )
     assert r.status_code == 200, r.content
     rows = r.json()
     cases = around["cases"]
@@ -60,33 +61,39 @@ def test_nearby_leaves_out_cases_beyond_the_radius_and_finished_ones(client, rou
     cases = around["cases"]
     run_to(cases[5], "closed", routed_world)
     move(cases[10], "register", routed_world.dispatcher)  # still open
-    r = as_user(client, routed_world.citizen).get("/api/cases/nearby", {"lat": NORTH_1[0], "lon": NORTH_1[1],
-                                                                        "category": "matter:06013"})
+    r = as_user(client, routed_world.citizen).get(
+        "/api/cases/nearby", {"lat": NORTH_1[0], "lon": NORTH_1[1], "category": "matter:06013"}
+    )
     assert [row["number"] for row in r.json()] == [cases[m].number for m in (10, 15, 20, 25, 30)]
     # Widening the radius reaches the case at 60 m (still at most five).
-    r = client.get("/api/cases/nearby", {"lat": north_of(NORTH_1, 60)[0], "lon": NORTH_1[1], "category": "06013",
-                                         "radius_m": 100})
+    r = client.get(
+        "/api/cases/nearby",
+        {"lat": north_of(NORTH_1, 60)[0], "lon": NORTH_1[1], "category": "06013", "radius_m": 100},
+    )
     assert [row["number"] for row in r.json()][0] == cases[60].number
     assert len(r.json()) == 5
 
 
 def test_nearby_accepts_gcj02(client, routed_world, around):
     lat, lon = from_wgs84(*NORTH_1, "gcj02")
-    r = as_user(client, routed_world.citizen).get("/api/cases/nearby", {"lat": lat, "lon": lon, "crs": "gcj02",
-                                                                        "category": "06013"})
+    r = as_user(client, routed_world.citizen).get(
+        "/api/cases/nearby", {"lat": lat, "lon": lon, "crs": "gcj02", "category": "06013"}
+    )
     assert r.json()[0]["number"] == around["cases"][5].number
 
 
 def test_nearby_with_an_unknown_category_is_a_422(client, routed_world):
-    r = as_user(client, routed_world.citizen).get("/api/cases/nearby", {"lat": NORTH_1[0], "lon": NORTH_1[1],
-                                                                        "category": "99999"})
+    r = as_user(client, routed_world.citizen).get(
+        "/api/cases/nearby", {"lat": NORTH_1[0], "lon": NORTH_1[1], "category": "99999"}
+    )
     assert_error(r, 422, "category_unknown")
 
 
 def test_nearby_without_a_category_is_a_422(client, routed_world):
     submit(routed_world.citizen, NORTH_1)  # an uncategorised case close by
-    r = as_user(client, routed_world.citizen).get("/api/cases/nearby", {"lat": NORTH_1[0], "lon": NORTH_1[1],
-                                                                        "category": ""})
+    r = as_user(client, routed_world.citizen).get(
+        "/api/cases/nearby", {"lat": NORTH_1[0], "lon": NORTH_1[1], "category": ""}
+    )
     assert_error(r, 422, "category_required", "category")
 
 

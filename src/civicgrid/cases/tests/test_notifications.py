@@ -43,10 +43,20 @@ def test_intake_acknowledges_the_report(roads_case):
 
 def test_dispatch_notifies_the_departments_handlers(routed_world, roads_case):
     w = routed_world
-    second = user_create(phone="13900000021", password=PASSWORD, real_name="吴磊", role=Role.HANDLER,
-                         department=w.departments["ZJJ_SZ"])
-    gone = user_create(phone="13900000022", password=PASSWORD, real_name="郑敏", role=Role.HANDLER,
-                       department=w.departments["ZJJ_SZ"])
+    second = user_create(
+        phone="13900000021",
+        password=PASSWORD,
+        real_name="吴磊",
+        role=Role.HANDLER,
+        department=w.departments["ZJJ_SZ"],
+    )
+    gone = user_create(
+        phone="13900000022",
+        password=PASSWORD,
+        real_name="郑敏",
+        role=Role.HANDLER,
+        department=w.departments["ZJJ_SZ"],
+    )
     gone.is_active = False
     gone.save(update_fields=["is_active"])
     run_to(roads_case, "dispatched", w)
@@ -72,10 +82,17 @@ def test_redispatch_after_return_notifies_the_new_department(routed_world, roads
 
 def test_reporter_hears_of_registration_feedback_and_closing(routed_world, roads_case):
     run_to(roads_case, "closed", routed_world)
-    titles = list(Notification.objects.filter(recipient=routed_world.citizen).order_by("id")
-                  .values_list("title", flat=True))
+    titles = list(
+        Notification.objects.filter(recipient=routed_world.citizen)
+        .order_by("id")
+        .values_list("title", flat=True)
+    )
     assert [t.split(" ")[0] for t in titles] == [
-        "已收到您的上报", "您的上报已立案", "您上报的问题已处置", "您上报的问题已结案，请评价"]
+        "已收到您的上报",
+        "您的上报已立案",
+        "您上报的问题已处置",
+        "您上报的问题已结案，请评价",
+    ]
     assert all(roads_case.number in t for t in titles)
 
 

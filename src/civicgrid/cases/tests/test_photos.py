@@ -25,9 +25,11 @@ from civicgrid.core.errors import DomainError
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112
-XMP = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
-       b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="39,36.5N"/>'
-       b"</rdf:RDF></x:xmpmeta>")
+XMP = (
+    b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+    b'<rdf:Description xmlns:exif="http://ns.adobe.com/exif/1.0/" exif:GPSLatitude="39,36.5N"/>'
+    b"</rdf:RDF></x:xmpmeta>"
+)
 
 
 # --- Building images in memory ----------------------------------------------------------------
@@ -71,7 +73,7 @@ def jpeg_markers(data: bytes) -> list[int]:
         markers.append(marker)
         if marker == 0xDA:  # start of scan: entropy-coded data follows
             break
-        (length,) = struct.unpack(">H", data[pos + 2:pos + 4])
+        (length,) = struct.unpack(">H", data[pos + 2 : pos + 4])
         pos += 2 + length
     return markers
 
@@ -101,7 +103,9 @@ def bomb_png(width: int, height: int) -> bytes:
     compressor = zlib.compressobj(9)
     idat = b"".join(compressor.compress(row) for _ in range(height)) + compressor.flush()
     ihdr = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", idat) + png_chunk(b"IEND", b"")
+    )
 
 
 @pytest.fixture(scope="module")
@@ -258,8 +262,9 @@ def test_a_broken_colour_profile_does_not_refuse_the_photo():
     assert_no_metadata(photo.public)
 
 
-@pytest.mark.parametrize(("size", "thumb"), [((1000, 500), (320, 160)), ((300, 1200), (80, 320)),
-                                             ((100, 60), (100, 60))])
+@pytest.mark.parametrize(
+    ("size", "thumb"), [((1000, 500), (320, 160)), ((300, 1200), (80, 320)), ((100, 60), (100, 60))]
+)
 def test_the_thumbnail_fits_in_320_px(size, thumb):
     photo = process_photo(encode(noise(size), "JPEG"))
     assert (photo.width, photo.height) == size
@@ -376,8 +381,11 @@ def test_a_png_with_a_damaged_chunk_is_refused_as_corrupt():
     refused(bytes(data), "photo_corrupt")
 
 
-@pytest.mark.parametrize("pillow_limit", [None, Image.MAX_IMAGE_PIXELS, 10**12],
-                         ids=["pillow unlimited", "pillow default", "pillow huge"])
+@pytest.mark.parametrize(
+    "pillow_limit",
+    [None, Image.MAX_IMAGE_PIXELS, 10**12],
+    ids=["pillow unlimited", "pillow default", "pillow huge"],
+)
 def test_a_decompression_bomb_is_refused_from_its_header(bomb, monkeypatch, no_pixel_decoding, pillow_limit):
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", pillow_limit)
     started = time.perf_counter()

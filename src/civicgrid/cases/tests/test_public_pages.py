@@ -10,9 +10,17 @@ from civicgrid.cases.workflow import MoveInput, case_transition
 @pytest.fixture
 def public_case(routed_world, categories):
     w = routed_world
-    case = case_submit(reporter=w.citizen, submission=Submission(
-        description="人行道地砖破损", lat=39.615, lon=109.765, category=categories["06013"],
-        contact_name="王芳", contact_phone="13900000001")).case
+    case = case_submit(
+        reporter=w.citizen,
+        submission=Submission(
+            description="人行道地砖破损",
+            lat=39.615,
+            lon=109.765,
+            category=categories["06013"],
+            contact_name="王芳",
+            contact_phone="13900000001",
+        ),
+    ).case
     case_transition(case=case, action=Action.REGISTER, actor=w.dispatcher)
     case_transition(case=case, action=Action.DISPATCH, actor=w.dispatcher, payload=MoveInput())
     return case
@@ -29,10 +37,18 @@ def test_detail_page_shows_progress_without_reporter(client, public_case):
 
 def test_private_and_rejected_cases_are_not_public(client, routed_world, categories):
     w = routed_world
-    private = case_submit(reporter=w.citizen, submission=Submission(
-        description="家门口的问题", lat=39.615, lon=109.775, category=categories["06010"], is_public=False)).case
-    rejected = case_submit(reporter=w.citizen, submission=Submission(
-        description="不属于城管", lat=39.605, lon=109.765, category=categories["09006"])).case
+    private = case_submit(
+        reporter=w.citizen,
+        submission=Submission(
+            description="家门口的问题", lat=39.615, lon=109.775, category=categories["06010"], is_public=False
+        ),
+    ).case
+    rejected = case_submit(
+        reporter=w.citizen,
+        submission=Submission(
+            description="不属于城管", lat=39.605, lon=109.765, category=categories["09006"]
+        ),
+    ).case
     case_transition(case=rejected, action=Action.REJECT, actor=w.dispatcher, note="不属于受理范围")
     assert client.get(f"/reports/{private.number}/").status_code == 404
     assert client.get(f"/reports/{rejected.number}/").status_code == 404
@@ -46,7 +62,10 @@ def test_list_page_filters_by_status_with_htmx_partial(client, public_case):
     partial = client.get("/reports/?status=closed", HTTP_HX_REQUEST="true")
     assert "public-map" not in partial.content.decode()
     assert public_case.number not in partial.content.decode()
-    assert public_case.number in client.get("/reports/?status=dispatched", HTTP_HX_REQUEST="true").content.decode()
+    assert (
+        public_case.number
+        in client.get("/reports/?status=dispatched", HTTP_HX_REQUEST="true").content.decode()
+    )
 
 
 def test_bad_bbox_is_a_clear_error_not_a_crash(client, public_case):

@@ -31,8 +31,10 @@ EXACT = (39.6151234, 109.7656789)
 def handled(client, routed_world, categories):
     """A report with contact details and a geotagged photo, handled with a geotagged result photo."""
     w = routed_world
-    data = {**report_body(EXACT, category="06013", contact_name="王芳", contact_phone="13912345678"),
-            "photos": [SimpleUploadedFile("hole.jpg", jpeg_bytes(gps=True), content_type="image/jpeg")]}
+    data = {
+        **report_body(EXACT, category="06013", contact_name="王芳", contact_phone="13912345678"),
+        "photos": [SimpleUploadedFile("hole.jpg", jpeg_bytes(gps=True), content_type="image/jpeg")],
+    }
     r = as_user(client, w.citizen).post("/api/cases", data=data)
     assert r.status_code == 201, r.content
     number = r.json()["number"]
@@ -41,7 +43,9 @@ def handled(client, routed_world, categories):
     case = Case.objects.get(number=number)
     run_to(case, "accepted", w)
     as_user(client, w.roads_handler)
-    photo = SimpleUploadedFile("fixed.jpg", jpeg_bytes(colour=(20, 150, 20), gps=True), content_type="image/jpeg")
+    photo = SimpleUploadedFile(
+        "fixed.jpg", jpeg_bytes(colour=(20, 150, 20), gps=True), content_type="image/jpeg"
+    )
     r = client.post(f"/api/cases/{number}/actions/feedback", data={"note": "刘洋已修补", "photos": [photo]})
     assert r.status_code == 200, r.content
     client.logout()
@@ -128,8 +132,9 @@ def test_public_list_filters_by_bbox_status_and_category(client, routed_world, c
 
 
 def test_private_case_reporter_still_sees_it(client, routed_world, categories):
-    r = post_json(as_user(client, routed_world.citizen), "/api/cases",
-                  report_body(category="04002", is_public=False))
+    r = post_json(
+        as_user(client, routed_world.citizen), "/api/cases", report_body(category="04002", is_public=False)
+    )
     number = r.json()["number"]
     assert client.get(f"/api/cases/{number}").status_code == 200
     assert client.get(f"/api/public/cases/{number}").status_code == 404

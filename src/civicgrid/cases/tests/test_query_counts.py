@@ -46,9 +46,12 @@ def count_queries(client, url: str, **params) -> tuple[int, object]:
     return len(ctx), r
 
 
-@pytest.mark.parametrize("persona", ["dispatcher", "citizen", "roads_handler", "department_admin", "grid_member"])
-def test_case_list_costs_the_same_for_5_and_30_cases(client, routed_world, categories, persona,
-                                                     django_assert_max_num_queries):
+@pytest.mark.parametrize(
+    "persona", ["dispatcher", "citizen", "roads_handler", "department_admin", "grid_member"]
+)
+def test_case_list_costs_the_same_for_5_and_30_cases(
+    client, routed_world, categories, persona, django_assert_max_num_queries
+):
     as_user(client, getattr(routed_world, persona))
     make_cases(routed_world, categories, 5)
     few, r = count_queries(client, "/api/cases", limit=200)
@@ -71,8 +74,12 @@ def test_case_list_of_30_for_the_centre(client, routed_world, categories, django
 
 def history(world, categories, point, rounds: int, photos: int):
     """A dispatched roads case after `rounds` return/re-dispatch rounds, with `photos` report photos."""
-    case = submit(world.citizen, point, category=categories["06013"],
-                  photos=tuple(jpeg_bytes(colour=(i * 30 % 255, 10, 10)) for i in range(photos)))
+    case = submit(
+        world.citizen,
+        point,
+        category=categories["06013"],
+        photos=tuple(jpeg_bytes(colour=(i * 30 % 255, 10, 10)) for i in range(photos)),
+    )
     run_to(case, "dispatched", world)
     for _ in range(rounds):
         move(case, "return", world.roads_handler, "不归我们")
@@ -81,8 +88,9 @@ def history(world, categories, point, rounds: int, photos: int):
 
 
 @pytest.mark.parametrize("persona", ["dispatcher", "roads_handler", "citizen"])
-def test_case_detail_costs_the_same_for_a_short_and_a_long_history(client, routed_world, categories, persona,
-                                                                   django_assert_max_num_queries):
+def test_case_detail_costs_the_same_for_a_short_and_a_long_history(
+    client, routed_world, categories, persona, django_assert_max_num_queries
+):
     short = history(routed_world, categories, (39.611, 109.761), rounds=0, photos=0)
     long = history(routed_world, categories, (39.617, 109.768), rounds=6, photos=4)
     as_user(client, getattr(routed_world, persona))

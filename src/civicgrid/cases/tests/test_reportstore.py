@@ -34,7 +34,9 @@ def _written(reporter, submission, monkeypatch, writers) -> tuple[Outcome, dict]
     """The rows one report adds (ids replaced by NEW where they point at the new case), rolled back."""
     monkeypatch.setattr(reportstore, "report_write", writers[0])
     monkeypatch.setattr(reportstore, "me_too_write", writers[1])
-    before = {model: model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0 for model in TABLES}
+    before = {
+        model: model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0 for model in TABLES
+    }
     touched = set(Case.objects.values_list("pk", flat=True))
     try:
         with transaction.atomic():
@@ -48,9 +50,15 @@ def _written(reporter, submission, monkeypatch, writers) -> tuple[Outcome, dict]
                         row[key] = "NEW"
                 return row
 
-            rows = {model.__name__: [plain(r) for r in model.objects.filter(pk__gt=before[model]).order_by("pk")
-                                     .values()] for model in TABLES}
-            rows["changed cases"] = sorted(Case.objects.filter(pk__in=touched).values_list("pk", "me_too_count"))
+            rows = {
+                model.__name__: [
+                    plain(r) for r in model.objects.filter(pk__gt=before[model]).order_by("pk").values()
+                ]
+                for model in TABLES
+            }
+            rows["changed cases"] = sorted(
+                Case.objects.filter(pk__in=touched).values_list("pk", "me_too_count")
+            )
             raise _Undo
     except _Undo:
         pass
@@ -62,17 +70,37 @@ def original(routed_world, categories, monday):
     return submit(routed_world.citizen, NORTH_1, category=categories["06013"])
 
 
-@pytest.mark.parametrize("persona, point, fields, outcome", [
-    ("citizen", NORTH_2, {"category": "06013", "address": "青春山路 1 号"}, Outcome.CREATED),
-    ("parks_handler", east_of(NORTH_1, 20), {"category": "06013"}, Outcome.MERGED),  # into `original`
-    ("citizen", NORTH_1, {"category": "06013"}, Outcome.MERGED),  # its own reporter again: counts again
-    ("citizen", NORTH_1, {}, Outcome.CREATED),  # no category: never merged
-    ("dispatcher", NORTH_2, {"channel": "hotline", "category": "06013", "urgency": "urgent", "is_public": False,
-                             "contact_name": "李先生", "contact_phone": "13812345678"}, Outcome.CREATED),
-    ("grid_member", NORTH_2, {"channel": "grid", "category": "06013"}, Outcome.CREATED),  # registered at once
-])
-def test_the_statements_write_what_the_orm_writes(routed_world, categories, original, monkeypatch,
-                                                  persona, point, fields, outcome):
+@pytest.mark.parametrize(
+    "persona, point, fields, outcome",
+    [
+        ("citizen", NORTH_2, {"category": "06013", "address": "青春山路 1 号"}, Outcome.CREATED),
+        ("parks_handler", east_of(NORTH_1, 20), {"category": "06013"}, Outcome.MERGED),  # into `original`
+        ("citizen", NORTH_1, {"category": "06013"}, Outcome.MERGED),  # its own reporter again: counts again
+        ("citizen", NORTH_1, {}, Outcome.CREATED),  # no category: never merged
+        (
+            "dispatcher",
+            NORTH_2,
+            {
+                "channel": "hotline",
+                "category": "06013",
+                "urgency": "urgent",
+                "is_public": False,
+                "contact_name": "李先生",
+                "contact_phone": "13812345678",
+            },
+            Outcome.CREATED,
+        ),
+        (
+            "grid_member",
+            NORTH_2,
+            {"channel": "grid", "category": "06013"},
+            Outcome.CREATED,
+        ),  # registered at once
+    ],
+)
+def test_the_statements_write_what_the_orm_writes(
+    routed_world, categories, original, monkeypatch, persona, point, fields, outcome
+):
     fields = {**fields, "category": categories[fields["category"]] if "category" in fields else None}
     submission = Submission(description="人行道上有一处坑洞", lat=point[0], lon=point[1], **fields)
     reporter = getattr(routed_world, persona)
@@ -91,15 +119,22 @@ def test_the_statements_write_what_the_orm_writes(routed_world, categories, orig
         assert rows["CaseDeadline"]
 
 
-@given(lat=st.floats(18, 54), lon=st.floats(73, 136), dx=st.floats(-1, 1), dy=st.floats(-1, 1),
-       radius=st.sampled_from([10.0, 50.0, 200.0]), category=st.integers(1, 500))
+@given(
+    lat=st.floats(18, 54),
+    lon=st.floats(73, 136),
+    dx=st.floats(-1, 1),
+    dy=st.floats(-1, 1),
+    radius=st.sampled_from([10.0, 50.0, 200.0]),
+    category=st.integers(1, 500),
+)
 def test_a_report_that_would_find_another_shares_a_lock_with_it(lat, lon, dx, dy, radius, category):
     """Whenever the later report's box holds the earlier report's point, they wait for each other."""
     min_lon, min_lat, max_lon, max_lat = reportstore.box_around(lat, lon, radius)
     earlier = (lat + dy * (max_lat - lat), lon + dx * (max_lon - lon))  # anywhere in the later one's box
     later_keys = reportstore.duplicate_box_keys(category_id=category, lat=lat, lon=lon, radius_m=radius)
-    earlier_keys = reportstore.duplicate_box_keys(category_id=category, lat=earlier[0], lon=earlier[1],
-                                                  radius_m=radius)
+    earlier_keys = reportstore.duplicate_box_keys(
+        category_id=category, lat=earlier[0], lon=earlier[1], radius_m=radius
+    )
     assert set(later_keys) & set(earlier_keys)
     assert len(later_keys) <= 9 and later_keys == sorted(later_keys)
     other = reportstore.duplicate_box_keys(category_id=category + 1, lat=lat, lon=lon, radius_m=radius)
@@ -116,6 +151,10 @@ def test_the_me_too_button_writes_what_the_orm_writes(routed_world, original, mo
     assert case_me_too(case=original, user=routed_world.dispatcher) is None  # once per person
     event = CaseEvent.objects.get(case=original, action="me_too")
     assert (event.actor, event.from_status, event.to_status, event.data) == (
-        routed_world.dispatcher, "reported", "reported", {})
+        routed_world.dispatcher,
+        "reported",
+        "reported",
+        {},
+    )
     original.refresh_from_db()
     assert original.me_too_count == 1 and original.followers.get().user == routed_world.dispatcher

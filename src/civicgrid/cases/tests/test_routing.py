@@ -19,17 +19,22 @@ from civicgrid.cases.tests.helpers import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("code", "point", "expected"), [
-    ("06013", NORTH_1, "ZJJ-SZ"),  # a rule naming the category beats the street's rule for class 06
-    ("06010", NORTH_1, "JD-QCS"),  # class 06 in street 150603001 beats class 06 city-wide
-    ("06010", NORTH_2, "JD-QCS"),
-    ("06010", LAKE, "CGJ"),  # the lake is in no cell, so no street: only the city-wide rule matches
-    ("06013", LAKE, "ZJJ-SZ"),
-    ("04002", NORTH_1, "YLZX"),
-    ("01003", NORTH_2, "ZJJ-SZ"),
-    ("09006", NORTH_1, None),  # no rule for 09 街面秩序类
-])
-def test_registration_routes_with_the_most_specific_rule(client, routed_world, categories, code, point, expected):
+@pytest.mark.parametrize(
+    ("code", "point", "expected"),
+    [
+        ("06013", NORTH_1, "ZJJ-SZ"),  # a rule naming the category beats the street's rule for class 06
+        ("06010", NORTH_1, "JD-QCS"),  # class 06 in street 150603001 beats class 06 city-wide
+        ("06010", NORTH_2, "JD-QCS"),
+        ("06010", LAKE, "CGJ"),  # the lake is in no cell, so no street: only the city-wide rule matches
+        ("06013", LAKE, "ZJJ-SZ"),
+        ("04002", NORTH_1, "YLZX"),
+        ("01003", NORTH_2, "ZJJ-SZ"),
+        ("09006", NORTH_1, None),  # no rule for 09 街面秩序类
+    ],
+)
+def test_registration_routes_with_the_most_specific_rule(
+    client, routed_world, categories, code, point, expected
+):
     case = submit(routed_world.citizen, point, category=categories[code])
     r = api_move(as_user(client, routed_world.dispatcher), case.number, "register")
     assert r.status_code == 200, r.content

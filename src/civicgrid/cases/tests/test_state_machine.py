@@ -51,18 +51,38 @@ from civicgrid.cases.workflow import MOVES, MoveInput, case_transition
 from civicgrid.core.errors import DomainError
 from civicgrid.worktime.calendar import get_calendar
 
-PERSONAS = ["citizen", "grid_member", "dispatcher", "roads_handler", "parks_handler", "department_admin",
-            "inspector", "leader", "admin", None]
+PERSONAS = [
+    "citizen",
+    "grid_member",
+    "dispatcher",
+    "roads_handler",
+    "parks_handler",
+    "department_admin",
+    "inspector",
+    "leader",
+    "admin",
+    None,
+]
 PLACES = [NORTH_1, north_of(NORTH_1, 20), NORTH_2, LAKE]
 CATEGORIES = ["06013", "04002", "09006", None]
 DEPARTMENTS = [None, "ZJJ_SZ", "YLZX", "ZJJ"]
 NOTES = ["", "  ", "说明理由"]
 RATINGS = ["satisfied", "basically", "unsatisfied", "great", None]
 HOURS = [None, "0", "0.5", "7", "2001"]
-NEEDS_DEPARTMENT_STATUSES = {CaseStatus.DISPATCHED, CaseStatus.ACCEPTED, CaseStatus.HANDLED, CaseStatus.VERIFIED,
-                             CaseStatus.CLOSED}
-NO_DEPARTMENT_STATUSES = {CaseStatus.REPORTED, CaseStatus.REGISTERED, CaseStatus.RETURNED, CaseStatus.REJECTED,
-                          CaseStatus.MERGED}
+NEEDS_DEPARTMENT_STATUSES = {
+    CaseStatus.DISPATCHED,
+    CaseStatus.ACCEPTED,
+    CaseStatus.HANDLED,
+    CaseStatus.VERIFIED,
+    CaseStatus.CLOSED,
+}
+NO_DEPARTMENT_STATUSES = {
+    CaseStatus.REPORTED,
+    CaseStatus.REGISTERED,
+    CaseStatus.RETURNED,
+    CaseStatus.REJECTED,
+    CaseStatus.MERGED,
+}
 
 
 class CaseLoop(RuleBasedStateMachine):
@@ -93,8 +113,12 @@ class CaseLoop(RuleBasedStateMachine):
         return None if key is None else self.world.departments[key]
 
     def report(self, reporter: str, place, category: str | None) -> None:
-        submission = Submission(description="随机上报", lat=place[0], lon=place[1],
-                                category=self.categories[category] if category else None)
+        submission = Submission(
+            description="随机上报",
+            lat=place[0],
+            lon=place[1],
+            category=self.categories[category] if category else None,
+        )
         result = case_submit(reporter=self.persona(reporter), submission=submission)
         case, created = result.case, result.created
         assert created
@@ -110,14 +134,27 @@ class CaseLoop(RuleBasedStateMachine):
         if action in (Action.VERIFY, Action.REWORK) and actor.pk == w.grid_member.pk:
             return case.cell_id == w.cells[CELL_NORTH_1].pk  # 李强's only cell
         centre = {w.dispatcher.pk, w.admin.pk}
-        if action in (Action.REGISTER, Action.REJECT, Action.DISPATCH, Action.HANG, Action.RESUME, Action.VERIFY,
-                      Action.REWORK, Action.CLOSE, Action.APPROVE_EXTENSION, Action.REFUSE_EXTENSION):
+        if action in (
+            Action.REGISTER,
+            Action.REJECT,
+            Action.DISPATCH,
+            Action.HANG,
+            Action.RESUME,
+            Action.VERIFY,
+            Action.REWORK,
+            Action.CLOSE,
+            Action.APPROVE_EXTENSION,
+            Action.REFUSE_EXTENSION,
+        ):
             return actor.pk in centre
         if action == Action.SUPERVISE:
             return actor.pk in {w.leader.pk, w.admin.pk}
         d = w.departments
-        acts_for = {w.roads_handler.pk: {d["ZJJ_SZ"].pk}, w.parks_handler.pk: {d["YLZX"].pk},
-                    w.department_admin.pk: {d["ZJJ"].pk, d["ZJJ_SZ"].pk}}
+        acts_for = {
+            w.roads_handler.pk: {d["ZJJ_SZ"].pk},
+            w.parks_handler.pk: {d["YLZX"].pk},
+            w.department_admin.pk: {d["ZJJ"].pk, d["ZJJ_SZ"].pk},
+        }
         return case.department_id in acts_for.get(actor.pk, set())  # accept, return, extension, feedback
 
     def attempt(self, case: Case, action: str, actor, note: str, payload: MoveInput) -> None:
@@ -141,9 +178,13 @@ class CaseLoop(RuleBasedStateMachine):
 
     # --- rules -------------------------------------------------------------------------------
 
-    @initialize(reporter=st.sampled_from(["citizen", "grid_member"]), place=st.sampled_from(PLACES),
-                category=st.sampled_from(CATEGORIES), department=st.sampled_from(DEPARTMENTS[1:]),
-                forward=st.integers(min_value=0, max_value=6))
+    @initialize(
+        reporter=st.sampled_from(["citizen", "grid_member"]),
+        place=st.sampled_from(PLACES),
+        category=st.sampled_from(CATEGORIES),
+        department=st.sampled_from(DEPARTMENTS[1:]),
+        forward=st.integers(min_value=0, max_value=6),
+    )
     def first_report(self, reporter, place, category, department, forward):
         """Report, then go `forward` steps along the normal loop, so examples start anywhere in it."""
         self.report(reporter, place, category)
@@ -151,12 +192,22 @@ class CaseLoop(RuleBasedStateMachine):
         for _ in range(forward):
             case.refresh_from_db()
             w = self.world
-            handler = {w.departments["ZJJ_SZ"].pk: w.roads_handler, w.departments["YLZX"].pk: w.parks_handler,
-                       w.departments["ZJJ"].pk: w.department_admin}.get(case.department_id)
+            handler = {
+                w.departments["ZJJ_SZ"].pk: w.roads_handler,
+                w.departments["YLZX"].pk: w.parks_handler,
+                w.departments["ZJJ"].pk: w.department_admin,
+            }.get(case.department_id)
             action, actor, payload = {
-                CaseStatus.REPORTED: (Action.REGISTER, w.dispatcher,
-                                      MoveInput(category=None if case.category_id else self.categories["04002"])),
-                CaseStatus.REGISTERED: (Action.DISPATCH, w.dispatcher, MoveInput(department=self.department(department))),
+                CaseStatus.REPORTED: (
+                    Action.REGISTER,
+                    w.dispatcher,
+                    MoveInput(category=None if case.category_id else self.categories["04002"]),
+                ),
+                CaseStatus.REGISTERED: (
+                    Action.DISPATCH,
+                    w.dispatcher,
+                    MoveInput(department=self.department(department)),
+                ),
                 CaseStatus.DISPATCHED: (Action.ACCEPT, handler, MoveInput()),
                 CaseStatus.ACCEPTED: (Action.FEEDBACK, handler, MoveInput()),
                 CaseStatus.HANDLED: (Action.VERIFY, w.dispatcher, MoveInput()),
@@ -168,36 +219,60 @@ class CaseLoop(RuleBasedStateMachine):
             self.clock.shift(timedelta(hours=1))
 
     @precondition(lambda self: len(self.cases) < 2)
-    @rule(reporter=st.sampled_from(["citizen", "grid_member", "roads_handler"]), place=st.sampled_from(PLACES),
-          category=st.sampled_from(CATEGORIES))
+    @rule(
+        reporter=st.sampled_from(["citizen", "grid_member", "roads_handler"]),
+        place=st.sampled_from(PLACES),
+        category=st.sampled_from(CATEGORIES),
+    )
     def another_report(self, reporter, place, category):
         self.report(reporter, place, category)  # same place and category: merged into the open one
 
-    @rule(data=st.data(), kind=st.sampled_from(["next", "next", "next", "stranger", "stranger", "offered",
-                                                "offered", "any", "wait"]))
+    @rule(
+        data=st.data(),
+        kind=st.sampled_from(
+            ["next", "next", "next", "stranger", "stranger", "offered", "offered", "any", "wait"]
+        ),
+    )
     def act(self, data, kind):
         """Mostly a move of the loop from the current status — by the right person, or by anyone —
         often a move the page offers, sometimes anything at all, sometimes a pause."""
         case = data.draw(st.sampled_from(self.cases))
         if kind in ("next", "stranger"):
             stranger = self.persona(data.draw(st.sampled_from(PERSONAS))) if kind == "stranger" else False
-            self.next_step(data, case, data.draw(st.sampled_from(RATINGS[:3])),
-                           data.draw(st.sampled_from(DEPARTMENTS[1:])), stranger=stranger)
+            self.next_step(
+                data,
+                case,
+                data.draw(st.sampled_from(RATINGS[:3])),
+                data.draw(st.sampled_from(DEPARTMENTS[1:])),
+                stranger=stranger,
+            )
         elif kind == "offered":
-            self.offered_move(data, case, data.draw(st.sampled_from(PERSONAS[:-1])),
-                              data.draw(st.sampled_from(DEPARTMENTS)), data.draw(st.sampled_from(RATINGS[:3])),
-                              data.draw(st.sampled_from(["0.5", "7", "10.25"])))
+            self.offered_move(
+                data,
+                case,
+                data.draw(st.sampled_from(PERSONAS[:-1])),
+                data.draw(st.sampled_from(DEPARTMENTS)),
+                data.draw(st.sampled_from(RATINGS[:3])),
+                data.draw(st.sampled_from(["0.5", "7", "10.25"])),
+            )
         elif kind == "any":
-            self.any_move(case, data.draw(st.sampled_from(list(MOVES))), data.draw(st.sampled_from(PERSONAS)),
-                          data.draw(st.sampled_from(NOTES)), data.draw(st.sampled_from(DEPARTMENTS)),
-                          data.draw(st.sampled_from(RATINGS)), data.draw(st.sampled_from(HOURS)))
+            self.any_move(
+                case,
+                data.draw(st.sampled_from(list(MOVES))),
+                data.draw(st.sampled_from(PERSONAS)),
+                data.draw(st.sampled_from(NOTES)),
+                data.draw(st.sampled_from(DEPARTMENTS)),
+                data.draw(st.sampled_from(RATINGS)),
+                data.draw(st.sampled_from(HOURS)),
+            )
         else:
             self.clock.shift(timedelta(hours=data.draw(st.sampled_from([0.25, 1, 3, 8, 30, 100]))))
 
     def any_move(self, case, action, persona, note, department, rating, hours):
         """Any action by anyone with any input: mostly refused."""
-        payload = MoveInput(department=self.department(department), rating=rating,
-                            hours=Decimal(hours) if hours else None)
+        payload = MoveInput(
+            department=self.department(department), rating=rating, hours=Decimal(hours) if hours else None
+        )
         self.attempt(case, action, self.persona(persona), note, payload)
 
     def offered_move(self, data, case, persona, department, rating, hours):
@@ -208,8 +283,12 @@ class CaseLoop(RuleBasedStateMachine):
         if not offered:
             return
         action = data.draw(st.sampled_from(offered))
-        payload = MoveInput(department=self.department(department), rating=rating, hours=Decimal(hours),
-                            category=self.categories["06013"] if case.category_id is None else None)
+        payload = MoveInput(
+            department=self.department(department),
+            rating=rating,
+            hours=Decimal(hours),
+            category=self.categories["06013"] if case.category_id is None else None,
+        )
         self.attempt(case, action, user, "说明理由", payload)
 
     def next_step(self, data, case, rating, department, *, stranger=False):
@@ -218,15 +297,24 @@ class CaseLoop(RuleBasedStateMachine):
         the long-term list."""
         case.refresh_from_db()
         w = self.world
-        handler = {w.departments["ZJJ_SZ"].pk: w.roads_handler, w.departments["YLZX"].pk: w.parks_handler,
-                   w.departments["ZJJ"].pk: w.department_admin}.get(case.department_id)
+        handler = {
+            w.departments["ZJJ_SZ"].pk: w.roads_handler,
+            w.departments["YLZX"].pk: w.parks_handler,
+            w.departments["ZJJ"].pk: w.department_admin,
+        }.get(case.department_id)
         to = MoveInput(department=self.department(department))
         hours = MoveInput(hours=Decimal(data.draw(st.sampled_from(["0.5", "7", "10.25"]))))
-        extension = [(Action.REQUEST_EXTENSION, handler, hours), (Action.APPROVE_EXTENSION, w.dispatcher, MoveInput()),
-                     (Action.REFUSE_EXTENSION, w.dispatcher, MoveInput())]
+        extension = [
+            (Action.REQUEST_EXTENSION, handler, hours),
+            (Action.APPROVE_EXTENSION, w.dispatcher, MoveInput()),
+            (Action.REFUSE_EXTENSION, w.dispatcher, MoveInput()),
+        ]
         forward = {
-            CaseStatus.REPORTED: (Action.REGISTER, w.dispatcher,
-                                  MoveInput(category=None if case.category_id else self.categories["04002"])),
+            CaseStatus.REPORTED: (
+                Action.REGISTER,
+                w.dispatcher,
+                MoveInput(category=None if case.category_id else self.categories["04002"]),
+            ),
             CaseStatus.REGISTERED: (Action.DISPATCH, w.dispatcher, to),
             CaseStatus.RETURNED: (Action.DISPATCH, w.dispatcher, to),
             CaseStatus.DISPATCHED: (Action.ACCEPT, handler, MoveInput()),
@@ -239,10 +327,16 @@ class CaseLoop(RuleBasedStateMachine):
         aside = {
             CaseStatus.REPORTED: [(Action.REJECT, w.dispatcher, MoveInput())],
             CaseStatus.REGISTERED: [(Action.HANG, w.dispatcher, MoveInput())],
-            CaseStatus.DISPATCHED: [(Action.RETURN, handler, MoveInput()), *extension,
-                                    (Action.SUPERVISE, w.leader, MoveInput())],
-            CaseStatus.ACCEPTED: [(Action.RETURN, handler, MoveInput()), *extension,
-                                  (Action.HANG, w.dispatcher, MoveInput())],
+            CaseStatus.DISPATCHED: [
+                (Action.RETURN, handler, MoveInput()),
+                *extension,
+                (Action.SUPERVISE, w.leader, MoveInput()),
+            ],
+            CaseStatus.ACCEPTED: [
+                (Action.RETURN, handler, MoveInput()),
+                *extension,
+                (Action.HANG, w.dispatcher, MoveInput()),
+            ],
             CaseStatus.HANDLED: [(Action.REWORK, w.dispatcher, MoveInput()), *extension[1:]],
             CaseStatus.VERIFIED: [(Action.REWORK, w.grid_member, MoveInput())],
         }
@@ -261,8 +355,11 @@ class CaseLoop(RuleBasedStateMachine):
         calendar = get_calendar()
         for case in self.cases:
             row = Case.objects.get(pk=case.pk)
-            events = list(CaseEvent.objects.filter(case=case).order_by("created_at", "id")
-                          .values("id", "action", "from_status", "to_status", "data"))
+            events = list(
+                CaseEvent.objects.filter(case=case)
+                .order_by("created_at", "id")
+                .values("id", "action", "from_status", "to_status", "data")
+            )
             deadlines = list(CaseDeadline.objects.filter(case=case))
             pending = ExtensionRequest.objects.filter(case=case, status="pending").count()
             self.history_replays_to_the_status(row, events)
@@ -311,8 +408,11 @@ class CaseLoop(RuleBasedStateMachine):
     @staticmethod
     def counters_and_department_match_the_events(row, events) -> None:
         def count(action, **data):
-            return sum(1 for e in events if e["action"] == action
-                       and all(e["data"].get(k) == v for k, v in data.items()))
+            return sum(
+                1
+                for e in events
+                if e["action"] == action and all(e["data"].get(k) == v for k, v in data.items())
+            )
 
         assert row.return_count == count(Action.RETURN)
         assert row.rework_count == count(Action.REWORK)
@@ -330,8 +430,15 @@ def test_random_move_sequences_keep_the_loop_consistent(routed_world, categories
     CaseLoop.world = routed_world
     CaseLoop.categories = categories
     try:
-        run_state_machine_as_test(CaseLoop, settings=settings(
-            max_examples=30, stateful_step_count=25, deadline=None, database=None,
-            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much]))
+        run_state_machine_as_test(
+            CaseLoop,
+            settings=settings(
+                max_examples=30,
+                stateful_step_count=25,
+                deadline=None,
+                database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+            ),
+        )
     finally:
         CaseLoop.world = CaseLoop.categories = None

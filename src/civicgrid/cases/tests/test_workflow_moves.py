@@ -39,7 +39,9 @@ def last_event(case: Case) -> CaseEvent:
 
 
 def open_steps(case: Case) -> list[str]:
-    return list(CaseDeadline.objects.filter(case=case, completed_at__isnull=True).values_list("step", flat=True))
+    return list(
+        CaseDeadline.objects.filter(case=case, completed_at__isnull=True).values_list("step", flat=True)
+    )
 
 
 def test_the_whole_loop_through_the_api(client, routed_world, roads_case, monday):
@@ -78,10 +80,15 @@ def test_the_whole_loop_through_the_api(client, routed_world, roads_case, monday
     assert (body["status"], body["rating"], body["rating_comment"]) == ("closed", "satisfied", "修得很快")
 
     assert [(e["action"], e["from_status"], e["to_status"]) for e in body["events"]] == [
-        ("report", "", "reported"), ("register", "reported", "registered"),
-        ("dispatch", "registered", "dispatched"), ("accept", "dispatched", "accepted"),
-        ("feedback", "accepted", "handled"), ("verify", "handled", "verified"), ("close", "verified", "closed"),
-        ("rate", "closed", "closed")]
+        ("report", "", "reported"),
+        ("register", "reported", "registered"),
+        ("dispatch", "registered", "dispatched"),
+        ("accept", "dispatched", "accepted"),
+        ("feedback", "accepted", "handled"),
+        ("verify", "handled", "verified"),
+        ("close", "verified", "closed"),
+        ("rate", "closed", "closed"),
+    ]
     # Each timed step was closed in time and nothing is left running.
     deadlines = body["deadlines"]
     assert [d["step"] for d in deadlines] == ["register", "dispatch", "handle", "verify", "close"]
@@ -97,7 +104,9 @@ def test_register_can_set_the_category(client, routed_world, monday):
 
 
 def test_reject_ends_the_case_with_the_reason(client, routed_world, roads_case):
-    body = ok(api_move(as_user(client, routed_world.dispatcher), roads_case.number, "reject", note="重复上报"))
+    body = ok(
+        api_move(as_user(client, routed_world.dispatcher), roads_case.number, "reject", note="重复上报")
+    )
     assert (body["status"], body["step"], body["due_at"]) == ("rejected", "", None)
     assert body["events"][-1]["note"] == "重复上报"
     assert open_steps(roads_case) == []
@@ -105,7 +114,9 @@ def test_reject_ends_the_case_with_the_reason(client, routed_world, roads_case):
 
 def test_dispatch_to_another_department_than_routed(client, routed_world, roads_case):
     move(roads_case, "register", routed_world.dispatcher)
-    body = ok(api_move(as_user(client, routed_world.dispatcher), roads_case.number, "dispatch", department="YLZX"))
+    body = ok(
+        api_move(as_user(client, routed_world.dispatcher), roads_case.number, "dispatch", department="YLZX")
+    )
     assert (body["department"], body["routed_department"]) == ("YLZX", "ZJJ-SZ")
     assert body["events"][-1]["data"] == {"department": "YLZX", "routed": False}
 
@@ -114,9 +125,15 @@ def test_dispatch_to_another_department_than_routed(client, routed_world, roads_
 def test_return_and_redispatch(client, routed_world, roads_case, from_status):
     w = routed_world
     run_to(roads_case, from_status, w)
-    body = ok(api_move(as_user(client, w.roads_handler), roads_case.number, "return", note="属园林绿化中心管辖"))
+    body = ok(
+        api_move(as_user(client, w.roads_handler), roads_case.number, "return", note="属园林绿化中心管辖")
+    )
     assert (body["status"], body["department"], body["return_count"], body["step"]) == (
-        "returned", None, 1, "dispatch")
+        "returned",
+        None,
+        1,
+        "dispatch",
+    )
     assert open_steps(roads_case) == ["dispatch"]
     assert body["events"][-1]["action"] == "return"
     # The returning department no longer sees the case.
@@ -132,7 +149,9 @@ def test_extension_request_approved_and_refused(client, routed_world, roads_case
     w, n = routed_world, roads_case.number
     run_to(roads_case, "accepted", w)
     due = Case.objects.get(pk=roads_case.pk).due_at
-    body = ok(api_move(as_user(client, w.roads_handler), n, "request_extension", hours="7", note="需要采购材料"))
+    body = ok(
+        api_move(as_user(client, w.roads_handler), n, "request_extension", hours="7", note="需要采购材料")
+    )
     assert body["status"] == "accepted"
     assert body["events"][-1]["action"] == "request_extension"
     assert ExtensionRequest.objects.get(case=roads_case).status == "pending"
@@ -150,8 +169,9 @@ def test_extension_request_approved_and_refused(client, routed_world, roads_case
     body = ok(api_move(as_user(client, w.dispatcher), n, "refuse_extension", note="时限已够"))
     assert Case.objects.get(pk=roads_case.pk).due_at == new_due
     assert "new_due" not in body["events"][-1]["data"]
-    assert list(ExtensionRequest.objects.filter(case=roads_case).order_by("id").values_list("status", flat=True)) \
-        == ["approved", "refused"]
+    assert list(
+        ExtensionRequest.objects.filter(case=roads_case).order_by("id").values_list("status", flat=True)
+    ) == ["approved", "refused"]
 
 
 @pytest.mark.parametrize("from_status", ["handled", "verified"])
@@ -160,7 +180,11 @@ def test_rework_sends_the_case_back_to_the_department(client, routed_world, road
     run_to(roads_case, from_status, w)
     body = ok(api_move(as_user(client, w.dispatcher), roads_case.number, "rework", note="坑洞仍在"))
     assert (body["status"], body["rework_count"], body["step"], body["handled_at"]) == (
-        "accepted", 1, "handle", None)
+        "accepted",
+        1,
+        "handle",
+        None,
+    )
     assert open_steps(roads_case) == ["handle"]
     body = ok(api_move(as_user(client, w.roads_handler), roads_case.number, "feedback", note="重新修补"))
     assert body["status"] == "handled"
@@ -209,7 +233,11 @@ def test_unsatisfied_rating_reopens_once_then_no_more(client, routed_world, road
     monday.shift(timedelta(hours=1))
     body = ok(api_move(as_user(client, w.citizen), n, "rate", rating="unsatisfied", note="还是有坑"))
     assert (body["status"], body["department"], body["reopen_count"], body["step"]) == (
-        "dispatched", "ZJJ-SZ", 1, "handle")
+        "dispatched",
+        "ZJJ-SZ",
+        1,
+        "handle",
+    )
     assert body["closed_at"] is None
     assert body["events"][-1]["data"] == {"rating": "unsatisfied", "reopened": True}
     assert (body["events"][-1]["from_status"], body["events"][-1]["to_status"]) == ("closed", "dispatched")
@@ -232,13 +260,19 @@ def test_rating_twice_is_refused(client, routed_world, roads_case):
     before = Case.objects.get(pk=roads_case.pk)
     assert_error(api_move(client, roads_case.number, "rate", rating="satisfied"), 409, "already_rated")
     after = Case.objects.get(pk=roads_case.pk)
-    assert (after.rating, after.rated_at) == (before.rating, before.rated_at) == ("basically", before.rated_at)
+    assert (
+        (after.rating, after.rated_at) == (before.rating, before.rated_at) == ("basically", before.rated_at)
+    )
 
 
 def test_rating_must_be_one_of_three(client, routed_world, roads_case):
     run_to(roads_case, "closed", routed_world)
-    assert_error(api_move(as_user(client, routed_world.citizen), roads_case.number, "rate", rating="great"),
-                 422, "rating_invalid", "rating")
+    assert_error(
+        api_move(as_user(client, routed_world.citizen), roads_case.number, "rate", rating="great"),
+        422,
+        "rating_invalid",
+        "rating",
+    )
 
 
 def test_department_admin_of_the_bureau_acts_for_its_section(client, routed_world, roads_case):

@@ -63,8 +63,9 @@ WRONG_STATE = [
 ]
 
 
-@pytest.mark.parametrize(("status", "action", "persona", "data"), WRONG_STATE,
-                         ids=[f"{a}-on-{s}" for s, a, _, _ in WRONG_STATE])
+@pytest.mark.parametrize(
+    ("status", "action", "persona", "data"), WRONG_STATE, ids=[f"{a}-on-{s}" for s, a, _, _ in WRONG_STATE]
+)
 def test_move_from_the_wrong_state_is_a_409(client, routed_world, roads_case, status, action, persona, data):
     run_to(roads_case, status, routed_world)
     as_user(client, getattr(routed_world, persona))
@@ -98,7 +99,9 @@ def test_handler_may_not_dispatch(client, routed_world, categories):
     w = routed_world
     case = submit(w.roads_handler, NORTH_2, category=categories["06013"])  # the handler's own report
     move(case, "register", w.dispatcher)
-    api_refused(as_user(client, w.roads_handler), case, "dispatch", 403, "forbidden_role", department="ZJJ-SZ")
+    api_refused(
+        as_user(client, w.roads_handler), case, "dispatch", 403, "forbidden_role", department="ZJJ-SZ"
+    )
     # The service refuses the same move for a case the handler cannot even see.
     other = submit(w.citizen, NORTH_1, category=categories["04002"])
     move(other, "register", w.dispatcher)
@@ -122,11 +125,14 @@ WRONG_ROLE = [
 ]
 
 
-@pytest.mark.parametrize(("status", "action", "persona", "data"), WRONG_ROLE,
-                         ids=[f"{p}-{a}" for _, a, p, _ in WRONG_ROLE])
+@pytest.mark.parametrize(
+    ("status", "action", "persona", "data"), WRONG_ROLE, ids=[f"{p}-{a}" for _, a, p, _ in WRONG_ROLE]
+)
 def test_move_by_the_wrong_role_is_a_403(client, routed_world, roads_case, status, action, persona, data):
     run_to(roads_case, status, routed_world)
-    api_refused(as_user(client, getattr(routed_world, persona)), roads_case, action, 403, "forbidden_role", **data)
+    api_refused(
+        as_user(client, getattr(routed_world, persona)), roads_case, action, 403, "forbidden_role", **data
+    )
 
 
 def test_handler_may_not_decide_own_extension(client, routed_world, roads_case):
@@ -207,7 +213,9 @@ def test_only_the_reporter_may_rate(client, routed_world, categories, roads_case
     w = routed_world
     run_to(roads_case, "closed", w)
     for persona in (w.dispatcher, w.leader, w.admin):
-        api_refused(as_user(client, persona), roads_case, "rate", 403, "forbidden_reporter", rating="satisfied")
+        api_refused(
+            as_user(client, persona), roads_case, "rate", 403, "forbidden_reporter", rating="satisfied"
+        )
     # A neighbour whose duplicate was merged follows the case, sees it, but did not report it.
     neighbour = user_create(phone="13900000011", password=PASSWORD, real_name="赵丽", role=Role.CITIZEN)
     case2 = submit(w.citizen, NORTH_2, category=categories["04002"])
@@ -244,12 +252,22 @@ NOTE_REQUIRED = [
 
 
 @pytest.mark.parametrize("blank", ["", "   "])
-@pytest.mark.parametrize(("status", "action", "persona", "data"), NOTE_REQUIRED,
-                         ids=[f"{a}-on-{s}" for s, a, _, _ in NOTE_REQUIRED])
+@pytest.mark.parametrize(
+    ("status", "action", "persona", "data"),
+    NOTE_REQUIRED,
+    ids=[f"{a}-on-{s}" for s, a, _, _ in NOTE_REQUIRED],
+)
 def test_missing_note_is_a_422(client, routed_world, roads_case, status, action, persona, data, blank):
     run_to(roads_case, status, routed_world)
-    body = api_refused(as_user(client, getattr(routed_world, persona)), roads_case, action, 422, "note_required",
-                       note=blank, **data)
+    body = api_refused(
+        as_user(client, getattr(routed_world, persona)),
+        roads_case,
+        action,
+        422,
+        "note_required",
+        note=blank,
+        **data,
+    )
     assert body["field"] == "note"
 
 
@@ -265,23 +283,38 @@ def test_refusing_an_extension_needs_a_reason(client, routed_world, roads_case):
 
 def test_dispatch_to_an_unknown_department(client, routed_world, roads_case):
     run_to(roads_case, "registered", routed_world)
-    api_refused(as_user(client, routed_world.dispatcher), roads_case, "dispatch", 422, "department_unknown",
-                department="NOPE")
+    api_refused(
+        as_user(client, routed_world.dispatcher),
+        roads_case,
+        "dispatch",
+        422,
+        "department_unknown",
+        department="NOPE",
+    )
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "2001", "abc"])
 def test_extension_hours_must_be_sensible(routed_world, roads_case, value):
     w = routed_world
     run_to(roads_case, "accepted", w)
-    assert refused(roads_case, "request_extension", w.roads_handler, "延期", hours=value).code == "hours_invalid"
+    assert (
+        refused(roads_case, "request_extension", w.roads_handler, "延期", hours=value).code == "hours_invalid"
+    )
 
 
 def test_second_pending_extension_is_refused(client, routed_world, roads_case):
     w = routed_world
     run_to(roads_case, "accepted", w)
     move(roads_case, "request_extension", w.roads_handler, "材料未到", hours=7)
-    api_refused(as_user(client, w.roads_handler), roads_case, "request_extension", 409, "extension_pending",
-                note="再申请", hours="3")
+    api_refused(
+        as_user(client, w.roads_handler),
+        roads_case,
+        "request_extension",
+        409,
+        "extension_pending",
+        note="再申请",
+        hours="3",
+    )
 
 
 def test_deciding_without_a_pending_request_is_a_409(client, routed_world, roads_case):

@@ -44,15 +44,35 @@ def people(world):
 @pytest.fixture
 def codes(world, categories, people) -> Codes:
     admin = world.admin
-    household = services.household_create(community=world.north, building="3", unit="2", room="501",
-                                          residents=[people["resident"]], actor=admin)
-    place = services.place_create(name="青春山路雨水井盖", category=categories["01003"],
-                                  component_code="15060301003000123", lat=39.615, lon=109.765,
-                                  address="青春山路 18 号北侧", actor=admin)
-    merchant = services.merchant_create(name="老李烧烤", address="青春山路 20 号", lat=39.6155, lon=109.7655,
-                                        owner=people["owner"], license_no="91150603MA0000001X",
-                                        area=box(109.7652, 39.6152, 109.7658, 39.6158), actor=admin)
-    stall = services.stall_create(vendor=people["vendor"], goods="水果", zone=STALL_ZONE, hours_start=time(17, 0),
-                                  hours_end=time(22, 0), actor=admin)
+    household = services.household_create(
+        community=world.north, building="3", unit="2", room="501", residents=[people["resident"]], actor=admin
+    )
+    place = services.place_create(
+        name="青春山路雨水井盖",
+        category=categories["01003"],
+        component_code="15060301003000123",
+        lat=39.615,
+        lon=109.765,
+        address="青春山路 18 号北侧",
+        actor=admin,
+    )
+    merchant = services.merchant_create(
+        name="老李烧烤",
+        address="青春山路 20 号",
+        lat=39.6155,
+        lon=109.7655,
+        owner=people["owner"],
+        license_no="91150603MA0000001X",
+        area=box(109.7652, 39.6152, 109.7658, 39.6158),
+        actor=admin,
+    )
+    stall = services.stall_create(
+        vendor=people["vendor"],
+        goods="水果",
+        zone=STALL_ZONE,
+        hours_start=time(17, 0),
+        hours_end=time(22, 0),
+        actor=admin,
+    )
     ebike = services.ebike_create(plate="蒙K12345", owner=people["rider"], actor=admin)
     return Codes(household=household, place=place, merchant=merchant, stall=stall, ebike=ebike, **people)

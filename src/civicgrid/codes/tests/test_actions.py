@@ -22,7 +22,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 def report_link(client, code) -> str:
     body = client.get(code.path).content.decode()
     start = body.index('data-action="report" href="') + len('data-action="report" href="')
-    return body[start: body.index('"', start)].replace("&amp;", "&")
+    return body[start : body.index('"', start)].replace("&amp;", "&")
 
 
 def test_report_from_a_place_code_is_prefilled_and_arrives_as_code_scan(client, codes, world):
@@ -35,10 +35,19 @@ def test_report_from_a_place_code_is_prefilled_and_arrives_as_code_scan(client, 
     assert query["source_ref"] == [codes.place.source_ref]
     page = client.get(link).content.decode()
     assert 'value="39.615"' in page and "青春山路 18 号北侧" in page and codes.place.source_ref in page
-    response = client.post("/m/report/", {"description": "井盖松动", "lat": "39.615", "lon": "109.765",
-                                          "category": "component:01003", "address": "青春山路 18 号北侧",
-                                          "kind": "complaint", "source_ref": codes.place.source_ref,
-                                          "idempotency_key": "k-place-1"})
+    response = client.post(
+        "/m/report/",
+        {
+            "description": "井盖松动",
+            "lat": "39.615",
+            "lon": "109.765",
+            "category": "component:01003",
+            "address": "青春山路 18 号北侧",
+            "kind": "complaint",
+            "source_ref": codes.place.source_ref,
+            "idempotency_key": "k-place-1",
+        },
+    )
     assert response.status_code == 302
     case = Case.objects.get(reporter=world.citizen)
     assert case.channel == "code_scan" and case.source_ref == codes.place.source_ref
@@ -80,11 +89,16 @@ def test_inspection_without_violation_deducts_nothing(client, codes, world):
 
 def test_a_citizen_cannot_post_an_inspection(client, codes, world):
     client.force_login(world.citizen)
-    assert client.post(f"{codes.merchant.path}/a/inspect/", {"grade": "D", "violation": "other"}).status_code == 403
+    assert (
+        client.post(f"{codes.merchant.path}/a/inspect/", {"grade": "D", "violation": "other"}).status_code
+        == 403
+    )
     assert not MerchantInspection.objects.exists()
 
 
-@pytest.mark.parametrize(("kind", "person"), [("household", "resident"), ("stall", "vendor"), ("ebike", "rider")])
+@pytest.mark.parametrize(
+    ("kind", "person"), [("household", "resident"), ("stall", "vendor"), ("ebike", "rider")]
+)
 def test_inspector_records_a_violation_of_the_linked_person(client, codes, world, kind, person):
     code, who = getattr(codes, kind), getattr(codes, person)
     client.force_login(world.inspector)
@@ -100,19 +114,23 @@ def test_inspector_records_a_violation_of_the_linked_person(client, codes, world
 
 def test_violation_against_an_unlinked_person_is_refused(client, codes, world):
     client.force_login(world.inspector)
-    response = client.post(f"{codes.household.path}/a/violation/",
-                           {"person": str(world.citizen.pk), "behaviour": "littering"})
+    response = client.post(
+        f"{codes.household.path}/a/violation/", {"person": str(world.citizen.pk), "behaviour": "littering"}
+    )
     assert response.status_code == 422
     assert not UncivilRecord.objects.exists()
 
 
-@pytest.mark.parametrize(("moment", "lat", "lon", "zone", "hours"), [
-    ((2026, 5, 1, 18, 30), 39.613, 109.763, True, True),
-    ((2026, 5, 1, 18, 30), 39.615, 109.765, False, True),
-    ((2026, 5, 1, 9, 0), 39.613, 109.763, True, False),
-    ((2026, 5, 1, 22, 0), 39.613, 109.763, True, False),  # the window ends at 22:00
-    ((2026, 5, 1, 3, 0), 39.630, 109.700, False, False),
-])
+@pytest.mark.parametrize(
+    ("moment", "lat", "lon", "zone", "hours"),
+    [
+        ((2026, 5, 1, 18, 30), 39.613, 109.763, True, True),
+        ((2026, 5, 1, 18, 30), 39.615, 109.765, False, True),
+        ((2026, 5, 1, 9, 0), 39.613, 109.763, True, False),
+        ((2026, 5, 1, 22, 0), 39.613, 109.763, True, False),  # the window ends at 22:00
+        ((2026, 5, 1, 3, 0), 39.630, 109.700, False, False),
+    ],
+)
 def test_stall_check_answers_zone_and_hours(client, codes, moment, lat, lon, zone, hours):
     with time_machine.travel(datetime(*moment, tzinfo=TZ), tick=False):
         body = client.get(f"{codes.stall.path}/a/stall_check/", {"lat": lat, "lon": lon}).content.decode()
@@ -138,8 +156,10 @@ def test_ebike_reports_notify_the_owner_and_the_third_confirmed_deducts(client, 
     for i, reporter in enumerate(reporters):
         with time_machine.travel(start + timedelta(days=i * 5), tick=False):
             client.force_login(reporter)
-            response = client.post(f"{codes.ebike.path}/a/ebike_report/",
-                                   {"note": "堵塞消防通道", "lat": "39.6151", "lon": "109.7651"})
+            response = client.post(
+                f"{codes.ebike.path}/a/ebike_report/",
+                {"note": "堵塞消防通道", "lat": "39.6151", "lon": "109.7651"},
+            )
             assert response.status_code == 302
     assert EBikeReport.objects.filter(status="pending").count() == 4
     assert Notification.objects.filter(recipient=codes.rider, kind="code_ebike_report").count() == 4

@@ -12,16 +12,41 @@ from civicgrid.codes.models import Code, EBike, Household, Merchant, Place, Stal
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("civicgrid.codes.tests.urls_api")]
 
-ZONE = json.dumps({"type": "Polygon", "coordinates": [[[109.762, 39.612], [109.764, 39.612], [109.764, 39.614],
-                                                       [109.762, 39.614], [109.762, 39.612]]]})
+ZONE = json.dumps(
+    {
+        "type": "Polygon",
+        "coordinates": [
+            [[109.762, 39.612], [109.764, 39.612], [109.764, 39.614], [109.762, 39.614], [109.762, 39.612]]
+        ],
+    }
+)
 
 API_BODIES = {
-    "household": {"community": "150603001001", "building": "1", "unit": "1", "room": "101",
-                  "residents": "13900000201;13900000202"},
+    "household": {
+        "community": "150603001001",
+        "building": "1",
+        "unit": "1",
+        "room": "101",
+        "residents": "13900000201;13900000202",
+    },
     "place": {"name": "行道树", "component_code": "15060304002000001", "lat": 39.611, "lon": 109.771},
-    "merchant": {"name": "好运面馆", "address": "康和路 1 号", "lat": 39.612, "lon": 109.772, "owner": "13900000203",
-                 "owner_name": "刘老板", "area": json.loads(ZONE), "grade": "B"},
-    "stall": {"vendor": "13900000204", "goods": "烤红薯", "zone": ZONE, "hours_start": "16:00", "hours_end": "21:30"},
+    "merchant": {
+        "name": "好运面馆",
+        "address": "康和路 1 号",
+        "lat": 39.612,
+        "lon": 109.772,
+        "owner": "13900000203",
+        "owner_name": "刘老板",
+        "area": json.loads(ZONE),
+        "grade": "B",
+    },
+    "stall": {
+        "vendor": "13900000204",
+        "goods": "烤红薯",
+        "zone": ZONE,
+        "hours_start": "16:00",
+        "hours_end": "21:30",
+    },
     "ebike": {"plate": "蒙k67890", "owner": "13900000205"},
 }
 
@@ -29,7 +54,9 @@ API_BODIES = {
 @pytest.mark.parametrize("kind", list(API_BODIES))
 def test_api_creates_each_kind(client, world, categories, kind):
     client.force_login(world.admin)
-    response = client.post("/api/codes", {"kind": kind, "data": API_BODIES[kind]}, content_type="application/json")
+    response = client.post(
+        "/api/codes", {"kind": kind, "data": API_BODIES[kind]}, content_type="application/json"
+    )
     assert response.status_code == 201, response.content
     body = response.json()
     code = Code.objects.get(pk=body["id"])
@@ -52,17 +79,25 @@ def test_api_entity_details(client, world, categories):
 
 def test_api_refuses_non_admins_and_bad_component_codes(client, world, categories):
     client.force_login(world.inspector)
-    r = client.post("/api/codes", {"kind": "ebike", "data": API_BODIES["ebike"]}, content_type="application/json")
+    r = client.post(
+        "/api/codes", {"kind": "ebike", "data": API_BODIES["ebike"]}, content_type="application/json"
+    )
     assert r.status_code == 403
     client.force_login(world.admin)
-    for bad, _reason in [("1506030400200000", "17"), ("99999904002000001", "district"),
-                        ("15060301003000001", "category")]:
+    for bad, _reason in [
+        ("1506030400200000", "17"),
+        ("99999904002000001", "district"),
+        ("15060301003000001", "category"),
+    ]:
         data = {**API_BODIES["place"], "component_code": bad, "category": "04002"}
         r = client.post("/api/codes", {"kind": "place", "data": data}, content_type="application/json")
         assert r.status_code == 422, (bad, r.content)
         assert r.json()["field"] == "component_code"
-    r = client.post("/api/codes", {"kind": "place", "data": {**API_BODIES["place"], "lat": 40.5}},
-                    content_type="application/json")
+    r = client.post(
+        "/api/codes",
+        {"kind": "place", "data": {**API_BODIES["place"], "lat": 40.5}},
+        content_type="application/json",
+    )
     assert r.status_code == 422 and r.json()["error"] == "outside_city"
     assert not Code.objects.exists()
 
@@ -81,9 +116,11 @@ def test_api_list_revoke_reissue(client, world, codes):
     assert client.get(f"/api/codes/{r.json()['id']}").json()["scans"] == 1
 
 
-PLACE_CSV = ("name,category,component_code,lat,lon,address\n"
-             "雨水井盖一,01003,15060301003000011,39.615,109.765,北苑路\n"
-             "雨水井盖二,,15060301003000012,39.616,109.766,北苑路\n")
+PLACE_CSV = (
+    "name,category,component_code,lat,lon,address\n"
+    "雨水井盖一,01003,15060301003000011,39.615,109.765,北苑路\n"
+    "雨水井盖二,,15060301003000012,39.616,109.766,北苑路\n"
+)
 
 
 def test_csv_import_with_the_management_command(world, categories, tmp_path, capsys):
@@ -96,8 +133,10 @@ def test_csv_import_with_the_management_command(world, categories, tmp_path, cap
 
 def test_csv_import_is_all_or_nothing_with_line_numbers(world, categories, tmp_path):
     path = tmp_path / "places.csv"
-    path.write_text(PLACE_CSV + "坏的,01003,123,39.615,109.765,\n" + "远的,01003,15060301003000013,45,100,\n",
-                    encoding="utf-8")
+    path.write_text(
+        PLACE_CSV + "坏的,01003,123,39.615,109.765,\n" + "远的,01003,15060301003000013,45,100,\n",
+        encoding="utf-8",
+    )
     with pytest.raises(CommandError) as exc:
         call_command("import_codes", "place", str(path))
     assert "第 4 行" in str(exc.value) and "第 5 行" in str(exc.value) and "line 4" in str(exc.value)
@@ -107,29 +146,59 @@ def test_csv_import_is_all_or_nothing_with_line_numbers(world, categories, tmp_p
 def test_csv_import_through_the_api_and_the_admin(client, world, categories):
     client.force_login(world.admin)
     csv_text = "plate,owner,owner_name\n蒙K00001,13900000301,甲\n蒙K00002,13900000302,乙\n"
-    r = client.post("/api/codes/import", {"kind": "ebike", "file": SimpleUploadedFile("e.csv", csv_text.encode())})
+    r = client.post(
+        "/api/codes/import", {"kind": "ebike", "file": SimpleUploadedFile("e.csv", csv_text.encode())}
+    )
     assert r.status_code == 201 and len(r.json()) == 2
     stalls = f'vendor,goods,zone,hours_start,hours_end\n13900000303,早餐,"{ZONE.replace(chr(34), chr(34) * 2)}",06:00,09:00\n'
-    r = client.post("/admin/codes/code/import-csv/",
-                    {"kind": "stall", "file": SimpleUploadedFile("s.csv", stalls.encode("utf-8-sig"))})
+    r = client.post(
+        "/admin/codes/code/import-csv/",
+        {"kind": "stall", "file": SimpleUploadedFile("s.csv", stalls.encode("utf-8-sig"))},
+    )
     assert r.status_code == 302, r.content.decode()[:2000]
     assert Stall.objects.get().goods == "早餐"
     bad = "vendor,goods,zone,hours_start,hours_end\n13900000304,早餐,notjson,06:00,09:00\n"
-    r = client.post("/admin/codes/code/import-csv/", {"kind": "stall", "file": SimpleUploadedFile("s.csv", bad.encode())})
+    r = client.post(
+        "/admin/codes/code/import-csv/", {"kind": "stall", "file": SimpleUploadedFile("s.csv", bad.encode())}
+    )
     assert r.status_code == 422 and "第 2 行" in r.content.decode()
 
 
 def test_admin_creates_each_kind_one_by_one(client, world, categories, people):
     client.force_login(world.admin)
     posts = {
-        "household": {"community": world.north.pk, "building": "7", "unit": "", "room": "302",
-                      "residents": [people["resident"].pk]},
-        "place": {"name": "行道树 12", "category": categories["04002"].pk, "component_code": "15060304002000012",
-                  "lat": "39.605", "lon": "109.765", "address": ""},
-        "merchant": {"name": "便民超市", "owner": people["owner"].pk, "license_no": "", "address": "北苑路 3 号",
-                     "lat": "39.615", "lon": "109.765", "grade": "", "geometry_geojson": ZONE},
-        "stall": {"vendor": people["vendor"].pk, "goods": "鲜花", "hours_start": "08:00", "hours_end": "11:00",
-                  "geometry_geojson": ZONE},
+        "household": {
+            "community": world.north.pk,
+            "building": "7",
+            "unit": "",
+            "room": "302",
+            "residents": [people["resident"].pk],
+        },
+        "place": {
+            "name": "行道树 12",
+            "category": categories["04002"].pk,
+            "component_code": "15060304002000012",
+            "lat": "39.605",
+            "lon": "109.765",
+            "address": "",
+        },
+        "merchant": {
+            "name": "便民超市",
+            "owner": people["owner"].pk,
+            "license_no": "",
+            "address": "北苑路 3 号",
+            "lat": "39.615",
+            "lon": "109.765",
+            "grade": "",
+            "geometry_geojson": ZONE,
+        },
+        "stall": {
+            "vendor": people["vendor"].pk,
+            "goods": "鲜花",
+            "hours_start": "08:00",
+            "hours_end": "11:00",
+            "geometry_geojson": ZONE,
+        },
         "ebike": {"plate": "蒙K55555", "owner": people["rider"].pk},
     }
     inline = {"inspections-TOTAL_FORMS": "0", "inspections-INITIAL_FORMS": "0"}
@@ -143,9 +212,16 @@ def test_admin_creates_each_kind_one_by_one(client, world, categories, people):
 
 def test_admin_refuses_an_invalid_component_code(client, world, categories):
     client.force_login(world.admin)
-    r = client.post("/admin/codes/place/add/", {"name": "x", "category": categories["04002"].pk,
-                                                "component_code": "15060301003000012", "lat": "39.605",
-                                                "lon": "109.765"})
+    r = client.post(
+        "/admin/codes/place/add/",
+        {
+            "name": "x",
+            "category": categories["04002"].pk,
+            "component_code": "15060301003000012",
+            "lat": "39.605",
+            "lon": "109.765",
+        },
+    )
     assert r.status_code == 200 and "7–11" in r.content.decode()
     assert not Code.objects.exists()
 
@@ -154,6 +230,8 @@ def test_admin_revoke_and_reissue_actions(client, world, codes):
     client.force_login(world.admin)
     r = client.post("/admin/codes/code/", {"action": "reissue", "_selected_action": [codes.ebike.pk]})
     assert r.status_code == 302
-    assert Code.objects.filter(ebike=codes.ebike.ebike, status="active").exclude(pk=codes.ebike.pk).count() == 1
+    assert (
+        Code.objects.filter(ebike=codes.ebike.ebike, status="active").exclude(pk=codes.ebike.pk).count() == 1
+    )
     client.post("/admin/codes/code/", {"action": "revoke", "_selected_action": [codes.place.pk]})
     assert Code.objects.get(pk=codes.place.pk).status == "revoked"

@@ -54,8 +54,9 @@ def test_pdf_sheet_has_one_page_per_twelve_codes(client, world, codes):
 
 def test_admin_action_prints_selected_codes(client, world, codes):
     client.force_login(world.admin)
-    r = client.post("/admin/codes/code/", {"action": "print_pdf",
-                                           "_selected_action": [codes.place.pk, codes.merchant.pk]})
+    r = client.post(
+        "/admin/codes/code/", {"action": "print_pdf", "_selected_action": [codes.place.pk, codes.merchant.pk]}
+    )
     assert r.status_code == 200 and r.content.startswith(b"%PDF-")
 
 

@@ -50,7 +50,9 @@ def test_personal_data_is_masked(client, codes, world, kind):
     for person in (codes.resident, codes.owner, codes.vendor, codes.rider):
         assert person.real_name not in body
         assert person.phone not in body
-    expected = {"household": "王**", "merchant": "李**", "stall": "张**", "ebike": "赵**", "place": None}[kind]
+    expected = {"household": "王**", "merchant": "李**", "stall": "张**", "ebike": "赵**", "place": None}[
+        kind
+    ]
     if expected:
         assert expected in body
 
@@ -89,8 +91,15 @@ def test_a_new_action_needs_no_change_to_the_scan_view(client, codes, world):
 
     saved = list(actions.ACTIONS["place"])
     try:
-        actions.register("place", actions.Action("checkin", "志愿者签到", actions.signed_in,
-                                                 href=lambda code: "/volunteers/checkin/" + code.token))
+        actions.register(
+            "place",
+            actions.Action(
+                "checkin",
+                "志愿者签到",
+                actions.signed_in,
+                href=lambda code: "/volunteers/checkin/" + code.token,
+            ),
+        )
         client.force_login(world.citizen)
         assert actions_on(client, codes.place) == ["report", "checkin"]
     finally:

@@ -71,7 +71,9 @@ def test_reissue_revokes_the_old_code_and_opens_the_same_entity(client, codes, c
     new = services.code_reissue(code=codes.merchant, actor=None)
     old = Code.objects.get(pk=codes.merchant.pk)
     assert old.status == "revoked" and old.revoked_at is not None
-    assert new.merchant_id == old.merchant_id and new.payload != old.payload and new.reissued_from_id == old.pk
+    assert (
+        new.merchant_id == old.merchant_id and new.payload != old.payload and new.reissued_from_id == old.pk
+    )
     assert client.get(new.path).status_code == 200
     _refused(client, caplog, old.path, 410, "revoked")
 

@@ -35,5 +35,11 @@ def sort_link(context, key: str, label: str):
     elif current == f"-{key}":
         arrow, state = "▼", "descending"
     href = f"?{params}&sort={target}" if params else f"?sort={target}"
-    return format_html('<a href="{}" class="sort" data-sort="{}" aria-sort="{}">{} <span aria-hidden="true">{}</span></a>',
-                       href, key, state, label, arrow)
+    return format_html(
+        '<a href="{}" class="sort" data-sort="{}" aria-sort="{}">{} <span aria-hidden="true">{}</span></a>',
+        href,
+        key,
+        state,
+        label,
+        arrow,
+    )

@@ -23,10 +23,17 @@ def jpeg(colour=(200, 40, 40)) -> bytes:
     return out.getvalue()
 
 
-def report(reporter: User, point=NORTH_1, *, category=None, description="人行道上有一处坑洞", photos=(),
-           **fields) -> Case:
-    submission = Submission(description=description, lat=point[0], lon=point[1], category=category,
-                            photos=[process_photo(p) for p in photos], **fields)
+def report(
+    reporter: User, point=NORTH_1, *, category=None, description="人行道上有一处坑洞", photos=(), **fields
+) -> Case:
+    submission = Submission(
+        description=description,
+        lat=point[0],
+        lon=point[1],
+        category=category,
+        photos=[process_photo(p) for p in photos],
+        **fields,
+    )
     case = case_submit(reporter=reporter, submission=submission).case
     return case
 

@@ -23,10 +23,18 @@ def test_citizen_is_refused_with_a_way_back(client, world):
     assert 'href="/"' in page  # back to the home page
 
 
-@pytest.mark.parametrize("persona, default", [
-    ("dispatcher", "new"), ("roads_handler", "to_accept"), ("department_admin", "to_accept"),
-    ("leader", "red"), ("admin", "new"), ("grid_member", "to_verify"), ("inspector", "mine"),
-])
+@pytest.mark.parametrize(
+    "persona, default",
+    [
+        ("dispatcher", "new"),
+        ("roads_handler", "to_accept"),
+        ("department_admin", "to_accept"),
+        ("leader", "red"),
+        ("admin", "new"),
+        ("grid_member", "to_verify"),
+        ("inspector", "mine"),
+    ],
+)
 def test_console_opens_each_roles_default_queue(client, world, persona, default):
     as_user(client, getattr(world, persona))
     response = client.get("/console/")
@@ -46,8 +54,20 @@ QUEUES_OF = {
 def test_each_role_sees_its_queues_and_no_other(client, world, persona):
     as_user(client, getattr(world, persona))
     page = client.get("/console/queue/mine/").content.decode()
-    every = {"new", "to_dispatch", "returned", "extensions", "to_verify", "to_close", "to_accept", "handling",
-             "supervised", "red", "all", "mine"}
+    every = {
+        "new",
+        "to_dispatch",
+        "returned",
+        "extensions",
+        "to_verify",
+        "to_close",
+        "to_accept",
+        "handling",
+        "supervised",
+        "red",
+        "all",
+        "mine",
+    }
     for name in every:
         listed = f'data-queue="{name}"' in page
         assert listed == (name in QUEUES_OF[persona]), (persona, name)

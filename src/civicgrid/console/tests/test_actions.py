@@ -33,7 +33,9 @@ def reported(city):
 
 def test_register_with_another_category_then_dispatch_to_the_routed_department(client, city, reported):
     as_user(client, city.dispatcher)
-    response = client.post(url(reported, "register"), {"category": "component:01003", "note": "", "from": "new"})
+    response = client.post(
+        url(reported, "register"), {"category": "component:01003", "note": "", "from": "new"}
+    )
     assert response.status_code == 302
     assert response["Location"] == f"/console/cases/{reported.number}/?from=new"
     reported.refresh_from_db()
@@ -112,7 +114,9 @@ def test_feedback_with_photos_and_verify(client, city, reported):
     move(reported, "dispatch", city.dispatcher)
     move(reported, "accept", city.roads_handler)
     as_user(client, city.roads_handler)
-    response = client.post(url(reported, "feedback"), {"note": "已修复", "photos": [upload("a.jpg"), upload("b.jpg")]})
+    response = client.post(
+        url(reported, "feedback"), {"note": "已修复", "photos": [upload("a.jpg"), upload("b.jpg")]}
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     reported.refresh_from_db()
     assert reported.status == "handled"
@@ -131,7 +135,9 @@ def test_a_fake_photo_is_refused_next_to_the_photo_field(client, city, reported)
     move(reported, "accept", city.roads_handler)
     as_user(client, city.roads_handler)
     before = state(reported)
-    response = client.post(url(reported, "feedback"), {"note": "已修复", "photos": [upload("x.jpg", b"not a jpeg")]})
+    response = client.post(
+        url(reported, "feedback"), {"note": "已修复", "photos": [upload("x.jpg", b"not a jpeg")]}
+    )
     assert response.status_code == 422
     assert 'id="feedback-photos-error"' in response.content.decode()
     assert state(reported) == before
@@ -148,7 +154,9 @@ def test_extension_request_needs_valid_hours_then_is_approved(client, city, repo
     assert response.status_code == 422
     assert "延期时长应为 0.01–2000 之间的小时数" in response.content.decode()
     due = Case.objects.get(pk=reported.pk).due_at
-    assert client.post(url(reported, "request_extension"), {"hours": "8", "note": "需要协调"}).status_code == 302
+    assert (
+        client.post(url(reported, "request_extension"), {"hours": "8", "note": "需要协调"}).status_code == 302
+    )
     as_user(client, city.dispatcher)
     assert client.post(url(reported, "approve_extension"), {"from": "extensions"}).status_code == 302
     assert Case.objects.get(pk=reported.pk).due_at > due

@@ -10,14 +10,18 @@ pytestmark = pytest.mark.django_db
 
 
 def action_forms(response) -> set[str]:
-    return set(re.findall(r'<form method="post" action="/console/cases/\d+/actions/([a-z_]+)/"',
-                          response.content.decode()))
+    return set(
+        re.findall(
+            r'<form method="post" action="/console/cases/\d+/actions/([a-z_]+)/"', response.content.decode()
+        )
+    )
 
 
 @pytest.fixture
 def dispatched(city):
-    case = report(city.citizen, NORTH_1, category=city.categories["06013"], contact_phone="13912345678",
-                  photos=[jpeg()])
+    case = report(
+        city.citizen, NORTH_1, category=city.categories["06013"], contact_phone="13912345678", photos=[jpeg()]
+    )
     move(case, "register", city.dispatcher)
     return move(case, "dispatch", city.dispatcher)
 

@@ -9,10 +9,20 @@ pytestmark = pytest.mark.django_db
 
 
 def form(**fields) -> dict:
-    data = {"channel": "hotline", "kind": "complaint", "category": "matter:06013", "urgency": "",
-            "description": "市民来电：人行道坑洞", "address": "青春山路 1 号", "lat": NORTH_1[0], "lon": NORTH_1[1],
-            "contact_name": "李先生", "contact_phone": "13811112222", "is_public": "on",
-            "idempotency_key": "hotline-call-0001"}
+    data = {
+        "channel": "hotline",
+        "kind": "complaint",
+        "category": "matter:06013",
+        "urgency": "",
+        "description": "市民来电：人行道坑洞",
+        "address": "青春山路 1 号",
+        "lat": NORTH_1[0],
+        "lon": NORTH_1[1],
+        "contact_name": "李先生",
+        "contact_phone": "13811112222",
+        "is_public": "on",
+        "idempotency_key": "hotline-call-0001",
+    }
     data.update(fields)
     return data
 
@@ -26,7 +36,11 @@ def test_dispatcher_enters_a_hotline_call(client, city):
     case = Case.objects.get()
     assert response["Location"] == f"/console/cases/{case.number}/?from=new"
     assert (case.channel, case.status, case.reporter, case.contact_phone) == (
-        "hotline", "reported", city.dispatcher, "13811112222")
+        "hotline",
+        "reported",
+        city.dispatcher,
+        "13811112222",
+    )
     assert case.cell.code == "150603001001001" and case.category.code == "06013"
     assert "已录入来件" in client.get(response["Location"]).content.decode()
 
@@ -44,10 +58,14 @@ def test_missing_or_outside_location_is_an_error_next_to_the_field(client, city)
     assert response.status_code == 422
     page = response.content.decode()
     assert 'aria-describedby="lat-error"' in page
-    response = client.post("/console/intake/", form(lat=39.50, lon=109.70, idempotency_key="hotline-call-0002"))
+    response = client.post(
+        "/console/intake/", form(lat=39.50, lon=109.70, idempotency_key="hotline-call-0002")
+    )
     assert response.status_code == 422
     assert 'id="lat-error"' in response.content.decode()
-    response = client.post("/console/intake/", form(category="matter:00000", idempotency_key="hotline-call-0003"))
+    response = client.post(
+        "/console/intake/", form(category="matter:00000", idempotency_key="hotline-call-0003")
+    )
     assert response.status_code == 422
     assert "请从列表中选择分类" in response.content.decode()
     assert not Case.objects.exists()

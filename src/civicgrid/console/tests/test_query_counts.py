@@ -32,11 +32,21 @@ def grow(city, n: int, start: int) -> None:
             move(case, "supervise", city.leader)
 
 
-@pytest.mark.parametrize("persona, queue", [
-    ("dispatcher", "new"), ("dispatcher", "all"), ("dispatcher", "extensions"), ("roads_handler", "to_accept"),
-    ("department_admin", "to_accept"), ("leader", "supervised"), ("leader", "red"),
-])
-def test_queue_pages_cost_a_fixed_number_of_queries(client, city, persona, queue, django_assert_max_num_queries):
+@pytest.mark.parametrize(
+    "persona, queue",
+    [
+        ("dispatcher", "new"),
+        ("dispatcher", "all"),
+        ("dispatcher", "extensions"),
+        ("roads_handler", "to_accept"),
+        ("department_admin", "to_accept"),
+        ("leader", "supervised"),
+        ("leader", "red"),
+    ],
+)
+def test_queue_pages_cost_a_fixed_number_of_queries(
+    client, city, persona, queue, django_assert_max_num_queries
+):
     as_user(client, getattr(city, persona))
     grow(city, 3, 0)
     url = f"/console/queue/{queue}/?sort=-created&street=150603001"
@@ -58,8 +68,13 @@ def test_case_page_costs_a_fixed_number_of_queries(client, city, django_assert_m
     url = f"/console/cases/{case.number}/"
     small = queries(client, url)
     for i in range(27):  # more events, more duplicates, more photos
-        report(city.grid_member, NORTH_1, category=city.categories["06013"], description=f"同一个坑 {i}",
-               photos=[jpeg((i, 100, 100))])
+        report(
+            city.grid_member,
+            NORTH_1,
+            category=city.categories["06013"],
+            description=f"同一个坑 {i}",
+            photos=[jpeg((i, 100, 100))],
+        )
     move(case, "request_extension", city.roads_handler, "需要时间", hours=8)
     move(case, "refuse_extension", city.dispatcher, "不批")
     with django_assert_max_num_queries(CASE_MAX):

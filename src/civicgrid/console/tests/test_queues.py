@@ -21,7 +21,9 @@ def rows(response) -> list[str]:
 
 def test_dispatcher_queues_follow_the_status(client, city):
     new = report(city.citizen, NORTH_1, category=city.categories["06013"])
-    registered = move(report(city.citizen, NORTH_2, category=city.categories["01003"]), "register", city.dispatcher)
+    registered = move(
+        report(city.citizen, NORTH_2, category=city.categories["01003"]), "register", city.dispatcher
+    )
     as_user(client, city.dispatcher)
     assert rows(client.get("/console/queue/new/")) == [new.number]
     assert rows(client.get("/console/queue/to_dispatch/")) == [registered.number]
@@ -55,10 +57,19 @@ def test_rows_show_light_status_category_place_department_due_and_flags(client, 
     move(case, "supervise", city.leader, "尽快处理")
     as_user(client, city.roads_handler)
     page = client.get("/console/queue/to_accept/").content.decode()
-    row = page[page.index(f'data-number="{case.number}"'):]
-    row = row[:row.index("</tr>")]
-    for text in ["data-light=\"green\"", "待签收", "06013", "道路破损", "青春山街道", "北苑一格", "住建局市政科",
-                 "badge orange", "督"]:
+    row = page[page.index(f'data-number="{case.number}"') :]
+    row = row[: row.index("</tr>")]
+    for text in [
+        'data-light="green"',
+        "待签收",
+        "06013",
+        "道路破损",
+        "青春山街道",
+        "北苑一格",
+        "住建局市政科",
+        "badge orange",
+        "督",
+    ]:
         assert text in row, text
     assert f'href="/console/cases/{case.number}/?from=to_accept"' in row
 
@@ -71,7 +82,8 @@ def test_filters_narrow_the_queue(client, city):
     assert rows(client.get("/console/queue/new/?q=井盖")) == [a.number]
     assert set(rows(client.get("/console/queue/new/?street=150603001"))) == {a.number, b.number}
     assert rows(client.get("/console/queue/new/?cell=150603001001")) == [
-        c.number for c in (b, a) if c.cell and c.cell.code.startswith("150603001001")]
+        c.number for c in (b, a) if c.cell and c.cell.code.startswith("150603001001")
+    ]
     today = timezone.localdate()
     assert len(rows(client.get(f"/console/queue/new/?date_from={today}&date_to={today}"))) == 2
     assert rows(client.get(f"/console/queue/new/?date_from={today + timedelta(days=1)}")) == []
@@ -122,7 +134,9 @@ def test_sorting_and_paging(client, city):
     second = client.get("/console/queue/new/?sort=-created&page=2")
     assert rows(second) == list(reversed(made))[PAGE_SIZE:]
     assert rows(client.get("/console/queue/new/?sort=number&page=2")) == made[PAGE_SIZE:]
-    assert rows(client.get("/console/queue/new/?sort=-created&page=99")) == rows(second)  # clamped to the last page
+    assert rows(client.get("/console/queue/new/?sort=-created&page=99")) == rows(
+        second
+    )  # clamped to the last page
 
 
 def test_htmx_request_gets_the_table_partial_that_keeps_polling(client, city, settings):
@@ -143,7 +157,9 @@ def test_partial_varies_on_the_htmx_header_and_history_restore_gets_the_page(cli
     as_user(client, city.dispatcher)
     response = client.get("/console/queue/new/", headers={"HX-Request": "true"})
     assert "HX-Request" in response["Vary"]
-    restore = client.get("/console/queue/new/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    restore = client.get(
+        "/console/queue/new/", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
     assert "<html" in restore.content.decode()
 
 

@@ -60,9 +60,11 @@ def _wait_blocking(fd: int, timeout: float) -> bool:
     Signals reach only the main thread, and the timer must not be someone else's (a test runner's
     timeout, say): anywhere else the caller polls.
     """
-    if (threading.current_thread() is not threading.main_thread()
-            or signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None)
-            or signal.getitimer(signal.ITIMER_REAL) != (0.0, 0.0)):
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGALRM) not in (signal.SIG_DFL, None)
+        or signal.getitimer(signal.ITIMER_REAL) != (0.0, 0.0)
+    ):
         return False
     signal.signal(signal.SIGALRM, _on_alarm)
     try:
@@ -77,8 +79,9 @@ def _wait_blocking(fd: int, timeout: float) -> bool:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise OperationalError("database is locked (another writer held the write lock "
-                                   "longer than the timeout)") from None
+            raise OperationalError(
+                "database is locked (another writer held the write lock longer than the timeout)"
+            ) from None
     finally:
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
     return True
@@ -146,8 +149,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
                 if deadline is None:
                     deadline = now + timeout
                 elif now > deadline:
-                    raise OperationalError("database is locked (another writer held the write lock "
-                                           "longer than the timeout)") from None
+                    raise OperationalError(
+                        "database is locked (another writer held the write lock longer than the timeout)"
+                    ) from None
                 time.sleep(RETRY_WAITS[attempt] if attempt < len(RETRY_WAITS) else RETRY_WAIT_MAX)
                 attempt += 1
 

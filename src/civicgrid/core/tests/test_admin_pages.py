@@ -14,9 +14,20 @@ from civicgrid.taxonomy.models import Category, RoutingRule, TimeLimit
 
 REGISTERED = sorted(admin.site._registry, key=lambda m: m._meta.label)
 # Models of the foundation apps whose change page must be covered (an instance is made below).
-FOUNDATION = {"auth.Group", "accounts.Department", "accounts.User", "accounts.ApiToken", "grids.District",
-              "grids.Street", "grids.Community", "grids.Cell", "grids.CellMember", "taxonomy.Category",
-              "taxonomy.TimeLimit", "taxonomy.RoutingRule"}
+FOUNDATION = {
+    "auth.Group",
+    "accounts.Department",
+    "accounts.User",
+    "accounts.ApiToken",
+    "grids.District",
+    "grids.Street",
+    "grids.Community",
+    "grids.Cell",
+    "grids.CellMember",
+    "taxonomy.Category",
+    "taxonomy.TimeLimit",
+    "taxonomy.RoutingRule",
+}
 
 
 def url(model, action: str, *args) -> str:
@@ -105,8 +116,10 @@ def test_importing_categories_through_the_admin(admin_client):
 
 
 def test_importing_routing_rules_through_the_admin(admin_client):
-    text = ("kind,category_code,major_code,area_code,department_code,active,note\n"
-            "matter,06013,,,ZJJ-SZ,1,道路破损\nmatter,,06,150603001,JD-QCS,1,\n")
+    text = (
+        "kind,category_code,major_code,area_code,department_code,active,note\n"
+        "matter,06013,,,ZJJ-SZ,1,道路破损\nmatter,,06,150603001,JD-QCS,1,\n"
+    )
     upload = SimpleUploadedFile("routing.csv", text.encode("utf-8"), content_type="text/csv")
     response = admin_client.post(url(RoutingRule, "import"), {"file": upload})
     assert response.status_code == 302
@@ -133,8 +146,9 @@ def test_the_ambiguity_warning_on_the_rule_list(admin_client, routed_world):
 
 def test_exporting_rules_as_csv(admin_client):
     ids = list(RoutingRule.objects.values_list("pk", flat=True))
-    response = admin_client.post(url(RoutingRule, "changelist"),
-                                 {"action": "export_as_csv", "_selected_action": ids})
+    response = admin_client.post(
+        url(RoutingRule, "changelist"), {"action": "export_as_csv", "_selected_action": ids}
+    )
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     lines = response.content.decode().strip().splitlines()

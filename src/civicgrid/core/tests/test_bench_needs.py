@@ -59,8 +59,10 @@ def test_missing_wrk_is_installed_with_apt_get_when_allowed(needs, monkeypatch, 
 def test_no_postgresql_server_is_reported(needs, monkeypatch, tmp_path):
     monkeypatch.setenv("PGHOST", str(tmp_path))  # a socket directory without a server
     problem, fixable = needs.postgresql_problem()
-    assert problem == (f'no PostgreSQL server answers on socket "{tmp_path}/.s.PGSQL.5432": '
-                       "start it, or point PGHOST/PGPORT at one")
+    assert problem == (
+        f'no PostgreSQL server answers on socket "{tmp_path}/.s.PGSQL.5432": '
+        "start it, or point PGHOST/PGPORT at one"
+    )
     assert not fixable  # not the local cluster: the bench does not start anything
 
 
@@ -73,13 +75,19 @@ def refused(monkeypatch, needs, message: str) -> None:
 
 def test_missing_role_is_reported_with_the_command_that_creates_it(needs, monkeypatch):
     # libpq's words when the server knows no role of that name.
-    refused(monkeypatch, needs, 'connection failed: connection to server on socket '
-                                '"/var/run/postgresql/.s.PGSQL.5432" failed: FATAL:  role "ana" does not exist')
+    refused(
+        monkeypatch,
+        needs,
+        "connection failed: connection to server on socket "
+        '"/var/run/postgresql/.s.PGSQL.5432" failed: FATAL:  role "ana" does not exist',
+    )
     monkeypatch.setattr(needs.os, "geteuid", lambda: 1000)
     monkeypatch.setattr(needs, "os_user", lambda: "ana")
     problem, fixable = needs.postgresql_problem()
-    assert problem == ('PostgreSQL has no role "ana": as root, tools/postgres_local.sh '
-                       "(pg_ctlcluster … start, and a role ana)")
+    assert problem == (
+        'PostgreSQL has no role "ana": as root, tools/postgres_local.sh '
+        "(pg_ctlcluster … start, and a role ana)"
+    )
     assert fixable
 
     monkeypatch.setenv("PGUSER", "ana")
@@ -110,8 +118,11 @@ def test_the_json_line_names_what_was_skipped_and_what_failed(needs, capsys):
         run.finish({"duckdb": {"p50": 1.0}})
     assert exit_.value.code == needs.EXIT_FAILED
     assert json.loads(capsys.readouterr().out.splitlines()[-1]) == {
-        "bench": "example", "duckdb": {"p50": 1.0}, "skipped": {"postgresql": "no PostgreSQL server"},
-        "failed": {"sqlite": "civicgrid demo failed (1):"}}
+        "bench": "example",
+        "duckdb": {"p50": 1.0},
+        "skipped": {"postgresql": "no PostgreSQL server"},
+        "failed": {"sqlite": "civicgrid demo failed (1):"},
+    }
 
     run = needs.Run("example")
     run.skip("duckdb", "DuckDB is not installed")
@@ -125,16 +136,23 @@ def test_the_json_line_names_what_was_skipped_and_what_failed(needs, capsys):
 
 
 def bench(script: str, *args: str, **env: str) -> tuple[int, dict]:
-    done = subprocess.run([sys.executable, str(BENCH / script), *args], capture_output=True, text=True,
-                          env={**os.environ, "BENCH_SETUP": "0", **env}, timeout=60)
+    done = subprocess.run(
+        [sys.executable, str(BENCH / script), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "BENCH_SETUP": "0", **env},
+        timeout=60,
+    )
     return done.returncode, json.loads(done.stdout.splitlines()[-1])
 
 
 def test_the_benches_end_with_their_json_line_when_a_need_is_missing(tmp_path):
     code, line = bench("intake.py", "--databases", "sqlite", PATH=str(tmp_path))  # no wrk on the PATH
     assert code == 2
-    assert line == {"bench": "intake", "skipped": {"sqlite": "wrk is not installed: apt-get install -y wrk "
-                                                              "(as root, Debian/Ubuntu)"}}
+    assert line == {
+        "bench": "intake",
+        "skipped": {"sqlite": "wrk is not installed: apt-get install -y wrk (as root, Debian/Ubuntu)"},
+    }
 
     code, line = bench("intake_compare.py", "--setup", "a=", "--setup", "b=workers:1", PATH=str(tmp_path))
     assert code == 2

@@ -55,7 +55,9 @@ def click_map_at(page, lat: float, lon: float) -> None:
              map.setView([lat, lon], 16, {animate: false});
              const p = map.latLngToContainerPoint([lat, lon]);
              return {x: p.x, y: p.y};
-           }""", [lat, lon])
+           }""",
+        [lat, lon],
+    )
     page.locator("#report-map").click(position=point)
 
 
@@ -172,6 +174,15 @@ def test_one_case_around_the_whole_loop_through_the_pages(new_page, routed_world
     case.refresh_from_db()
     assert case.status == "closed"
     assert case.rating == "satisfied" and case.rating_comment == "修得很快，谢谢"
-    assert actions_of(case) == ["report", "register", "dispatch", "accept", "feedback", "verify", "close", "rate"]
+    assert actions_of(case) == [
+        "report",
+        "register",
+        "dispatch",
+        "accept",
+        "feedback",
+        "verify",
+        "close",
+        "rate",
+    ]
     rate = case.events.get(action="rate")
     assert rate.actor == world.citizen and rate.data.get("rating") == "satisfied"

@@ -19,8 +19,11 @@ def test_the_architecture_fits_one_screen():
 
 
 def test_every_file_the_architecture_names_exists():
-    named = {m for m in re.findall(r"`([\w./-]+)`", ARCHITECTURE.read_text(encoding="utf-8"))
-             if re.search(r"\.(py|toml|csv|md)$|/tests$", m) and not m.startswith("/")}
+    named = {
+        m
+        for m in re.findall(r"`([\w./-]+)`", ARCHITECTURE.read_text(encoding="utf-8"))
+        if re.search(r"\.(py|toml|csv|md)$|/tests$", m) and not m.startswith("/")
+    }
     assert len(named) > 20  # the table names its places
 
     def exists(name: str) -> bool:

@@ -58,8 +58,14 @@ def test_citizen_home_in_english(client, world):
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="en"' in html
-    for english in ["Snap & Report", "Report a problem", "My reports", "Messages", "Home",
-                    "Bottom navigation"]:
+    for english in [
+        "Snap & Report",
+        "Report a problem",
+        "My reports",
+        "Messages",
+        "Home",
+        "Bottom navigation",
+    ]:
         assert english in html, english
     for chinese in ["随手拍", "我要上报", "我的上报", "消息", "首页", "底部导航", "退出"]:
         assert chinese not in html, chinese
@@ -84,8 +90,17 @@ def test_console_in_english(client, world):
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="en"' in html
-    for english in ["Console", "Intake &amp; dispatch", "New reports to register", "New call or letter",
-                    "Work queues", "Sign out", "Search", "Category", "Filter"]:
+    for english in [
+        "Console",
+        "Intake &amp; dispatch",
+        "New reports to register",
+        "New call or letter",
+        "Work queues",
+        "Sign out",
+        "Search",
+        "Category",
+        "Filter",
+    ]:
         assert english in html, english
     for chinese in ["工作台", "受理派遣", "新上报待立案", "录入来件", "工作队列", "退出", "搜索", "全部案件"]:
         assert chinese not in html, chinese
@@ -151,11 +166,13 @@ def test_english_catalogue_is_complete_and_compiled():
     entries = [e for e in _po_entries((LC_MESSAGES / "django.po").read_text()) if e.get("msgid")]
     assert entries
     assert not [e["msgid"] for e in entries if e["fuzzy"]]
-    untranslated = [e["msgid"] for e in entries
-                    if not all(v for k, v in e.items() if k.startswith("msgstr"))]
+    untranslated = [e["msgid"] for e in entries if not all(v for k, v in e.items() if k.startswith("msgstr"))]
     assert not untranslated
     with (LC_MESSAGES / "django.mo").open("rb") as fp:
         catalogue = gettext.GNUTranslations(fp)
-    stale = [e["msgid"] for e in entries if "msgid_plural" not in e
-             and catalogue.gettext(e["msgid"]) != e["msgstr"]]
+    stale = [
+        e["msgid"]
+        for e in entries
+        if "msgid_plural" not in e and catalogue.gettext(e["msgid"]) != e["msgstr"]
+    ]
     assert not stale, "django.mo is older than django.po: run compilemessages"

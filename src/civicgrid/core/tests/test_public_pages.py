@@ -32,8 +32,14 @@ def test_openapi_schema_lists_the_foundation_endpoints(client, db):
     response = client.get("/api/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ["/api/health", "/api/accounts/me", "/api/grids/locate", "/api/grids/cells.geojson",
-                 "/api/taxonomy/categories", "/api/taxonomy/departments"]:
+    for path in [
+        "/api/health",
+        "/api/accounts/me",
+        "/api/grids/locate",
+        "/api/grids/cells.geojson",
+        "/api/taxonomy/categories",
+        "/api/taxonomy/departments",
+    ]:
         assert path in paths, path
 
 

@@ -39,24 +39,92 @@ def comparable(values: list) -> list:
 
 
 def objects():
-    yield Case(number="2026112300001", kind="complaint", channel=Channel.HOTLINE, category_id=7, cell_id=None,
-               urgency="normal", description=gettext_lazy("问题描述"), address="", lat=39.6, lon=109.8,
-               reporter_id=3, status=CaseStatus.REPORTED, created_at=AT, step="register", due_at=AT, warn_at=AT,
-               idempotency_key=None, is_public=False, me_too_count=2)
-    yield Case(description="x", lat=0.0, lon=0.0, created_at=AT, status="merged", duplicate_of_id=12,
-               idempotency_key="k-12345678")
-    yield CaseEvent(case_id=5, action=Action.REPORT, from_status="", to_status=CaseStatus.REPORTED, actor_id=None,
-                    actor_role="citizen", created_at=AT, data={"channel": "app", "n": 1.5, "list": [1, "二"]})
+    yield Case(
+        number="2026112300001",
+        kind="complaint",
+        channel=Channel.HOTLINE,
+        category_id=7,
+        cell_id=None,
+        urgency="normal",
+        description=gettext_lazy("问题描述"),
+        address="",
+        lat=39.6,
+        lon=109.8,
+        reporter_id=3,
+        status=CaseStatus.REPORTED,
+        created_at=AT,
+        step="register",
+        due_at=AT,
+        warn_at=AT,
+        idempotency_key=None,
+        is_public=False,
+        me_too_count=2,
+    )
+    yield Case(
+        description="x",
+        lat=0.0,
+        lon=0.0,
+        created_at=AT,
+        status="merged",
+        duplicate_of_id=12,
+        idempotency_key="k-12345678",
+    )
+    yield CaseEvent(
+        case_id=5,
+        action=Action.REPORT,
+        from_status="",
+        to_status=CaseStatus.REPORTED,
+        actor_id=None,
+        actor_role="citizen",
+        created_at=AT,
+        data={"channel": "app", "n": 1.5, "list": [1, "二"]},
+    )
     yield CaseEvent(case_id=5, action=Action.MERGE, to_status="merged", created_at=AT, data={}, on_time=True)
-    yield CaseDeadline(case_id=5, step="register", started_at=AT, limit_hours=Decimal("2"), unit="working",
-                       due_at=AT, warn_at=AT)
-    yield CaseDeadline(case_id=5, step="handle", started_at=AT, limit_hours=Decimal("1.5"), extended_hours=3,
-                       unit="natural", due_at=AT, warn_at=AT, completed_at=AT, on_time=False)
-    yield Notification(recipient_id=None, kind="case_progress", title="已收到", body="", case_id=9, link="",
-                       channels=["sms", "webhook"], dedupe_key=None, created_at=AT, next_attempt_at=AT,
-                       processed_at=None)
-    yield Notification(recipient_id=4, kind="k", title="t", body="b", channels=[], created_at=AT,
-                       next_attempt_at=AT, processed_at=AT, dedupe_key="overdue:1:register")
+    yield CaseDeadline(
+        case_id=5,
+        step="register",
+        started_at=AT,
+        limit_hours=Decimal("2"),
+        unit="working",
+        due_at=AT,
+        warn_at=AT,
+    )
+    yield CaseDeadline(
+        case_id=5,
+        step="handle",
+        started_at=AT,
+        limit_hours=Decimal("1.5"),
+        extended_hours=3,
+        unit="natural",
+        due_at=AT,
+        warn_at=AT,
+        completed_at=AT,
+        on_time=False,
+    )
+    yield Notification(
+        recipient_id=None,
+        kind="case_progress",
+        title="已收到",
+        body="",
+        case_id=9,
+        link="",
+        channels=["sms", "webhook"],
+        dedupe_key=None,
+        created_at=AT,
+        next_attempt_at=AT,
+        processed_at=None,
+    )
+    yield Notification(
+        recipient_id=4,
+        kind="k",
+        title="t",
+        body="b",
+        channels=[],
+        created_at=AT,
+        next_attempt_at=AT,
+        processed_at=AT,
+        dedupe_key="overdue:1:register",
+    )
 
 
 @pytest.mark.parametrize("obj", list(objects()), ids=lambda o: type(o).__name__)
@@ -74,8 +142,17 @@ def test_inserted_row_reads_back_as_the_orm_saves_it(django_user_model):
     user = django_user_model.objects.create_user(phone="13900000001", password="x" * 12)
     rows = []
     for writer in ("orm", "raw"):
-        n = Notification(recipient=user, kind="k", title="标题", body="b", case_id=1, link="/x",
-                         channels=["sms"], created_at=AT, next_attempt_at=AT)
+        n = Notification(
+            recipient=user,
+            kind="k",
+            title="标题",
+            body="b",
+            case_id=1,
+            link="/x",
+            channels=["sms"],
+            created_at=AT,
+            next_attempt_at=AT,
+        )
         if writer == "orm":
             n.save(force_insert=True)
         else:

@@ -23,7 +23,9 @@ def _free_port() -> int:
 
 
 def _children(pid: int) -> dict[int, str]:
-    out = subprocess.run(["ps", "-ww", "-o", "pid=,args=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    out = subprocess.run(
+        ["ps", "-ww", "-o", "pid=,args=", "--ppid", str(pid)], capture_output=True, text=True
+    ).stdout
     return {int(line.split(None, 1)[0]): line.split(None, 1)[1] for line in out.splitlines() if line.strip()}
 
 
@@ -37,14 +39,33 @@ def _alive(pid: int) -> bool:
 
 def test_serve_with_worker_runs_both_and_stops_both(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
-    env.update(CIVICGRID_HOME=str(tmp_path), DATABASE_URL="", SQLITE_PATH=str(tmp_path / "db.sqlite3"), DEBUG="0",
-               ALLOWED_HOSTS="127.0.0.1", CIVICGRID_LOG_LEVEL="WARNING")
+    env.update(
+        CIVICGRID_HOME=str(tmp_path),
+        DATABASE_URL="",
+        SQLITE_PATH=str(tmp_path / "db.sqlite3"),
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1",
+        CIVICGRID_LOG_LEVEL="WARNING",
+    )
     civicgrid = [sys.executable, "-m", "civicgrid"]
     subprocess.run([*civicgrid, "migrate", "-v", "0"], env=env, check=True, cwd=tmp_path, timeout=300)
     port = _free_port()
-    server = subprocess.Popen([*civicgrid, "serve", "--with-worker", "--no-collectstatic", "--workers", "1",
-                               "--bind", f"127.0.0.1:{port}"], env=env, cwd=tmp_path,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            *civicgrid,
+            "serve",
+            "--with-worker",
+            "--no-collectstatic",
+            "--workers",
+            "1",
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 60
         while True:

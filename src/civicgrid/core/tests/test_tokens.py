@@ -13,14 +13,17 @@ def test_a_signed_token_verifies_for_its_purpose_only():
         tokens.verify("voucher", token)
 
 
-@pytest.mark.parametrize("mangle", [
-    lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # altered MAC
-    lambda t: t.split(".")[0] + "." + tokens.new_payload() + "." + t.split(".")[2],  # swapped payload
-    lambda t: "k9." + t.split(".", 1)[1],  # unknown key id
-    lambda t: t.replace(".", ""),  # malformed
-    lambda t: "",
-    lambda t: t + ".extra",
-])
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda t: t[:-1] + ("A" if t[-1] != "A" else "B"),  # altered MAC
+        lambda t: t.split(".")[0] + "." + tokens.new_payload() + "." + t.split(".")[2],  # swapped payload
+        lambda t: "k9." + t.split(".", 1)[1],  # unknown key id
+        lambda t: t.replace(".", ""),  # malformed
+        lambda t: "",
+        lambda t: t + ".extra",
+    ],
+)
 def test_forged_or_altered_tokens_are_refused(mangle):
     token = tokens.sign("code", tokens.new_payload())
     with pytest.raises(tokens.InvalidToken) as err:

@@ -51,7 +51,9 @@ HANDLED = ("06013", "01003", "04002")
 ANY = ("06013", "01003", "04002", "06010", "09006")
 
 
-def build_history(world, count: int, *, seed: int = 5, days: int = 100, today_share: float = 0.1) -> list[Case]:
+def build_history(
+    world, count: int, *, seed: int = 5, days: int = 100, today_share: float = 0.1
+) -> list[Case]:
     rng = random.Random(seed)
     now = clock.now()
     local_now = timezone.localtime(now)
@@ -70,9 +72,19 @@ def build_history(world, count: int, *, seed: int = 5, days: int = 100, today_sh
         if 109.783 <= lon <= 109.787 and 39.603 <= lat <= 39.607:
             lon -= 0.005  # not in the lake: the cell to the west
         channel = Channel.GRID if by_grid else (Channel.HOTLINE if rng.random() < 0.15 else Channel.APP)
-        reporter = world.grid_member if by_grid else (world.dispatcher if channel == Channel.HOTLINE else world.citizen)
-        submission = Submission(description=f"测试案件 {n}", lat=lat, lon=lon, category=world.categories[code],
-                                channel=channel, address="康巴什大街")
+        reporter = (
+            world.grid_member
+            if by_grid
+            else (world.dispatcher if channel == Channel.HOTLINE else world.citizen)
+        )
+        submission = Submission(
+            description=f"测试案件 {n}",
+            lat=lat,
+            lon=lon,
+            category=world.categories[code],
+            channel=channel,
+            address="康巴什大街",
+        )
         fate = rng.random()
         delays = [rng.lognormvariate(0.5, 1.2) for _ in range(10)]
         with transaction.atomic(), clock.at(moment):
@@ -83,8 +95,9 @@ def build_history(world, count: int, *, seed: int = 5, days: int = 100, today_sh
     return cases
 
 
-def _play(case: Case, t: datetime, now: datetime, fate: float, delays: list[float], world, handlers, *,
-          recent: bool) -> None:
+def _play(
+    case: Case, t: datetime, now: datetime, fate: float, delays: list[float], world, handlers, *, recent: bool
+) -> None:
     """Older cases run to the end of their fate; recent ones may still wait at any step."""
     steps = iter(delays)
 
@@ -95,7 +108,9 @@ def _play(case: Case, t: datetime, now: datetime, fate: float, delays: list[floa
             return False
         try:
             with transaction.atomic(), clock.at(t):
-                case_transition(case=case, action=action, actor=actor, note=note, payload=MoveInput(**payload))
+                case_transition(
+                    case=case, action=action, actor=actor, note=note, payload=MoveInput(**payload)
+                )
         except DomainError:
             return False
         case.refresh_from_db()
@@ -124,9 +139,15 @@ def _play(case: Case, t: datetime, now: datetime, fate: float, delays: list[floa
     if (recent and fate < 0.24) or not move(Action.FEEDBACK, handler, "已处置"):
         return
     if 0.80 < fate <= 0.86:
-        if not move(Action.REWORK, world.dispatcher, "未处置到位") or not move(Action.FEEDBACK, handler, "已重新处置"):
+        if not move(Action.REWORK, world.dispatcher, "未处置到位") or not move(
+            Action.FEEDBACK, handler, "已重新处置"
+        ):
             return
-    if (recent and fate < 0.30) or not move(Action.VERIFY, world.dispatcher) or not move(Action.CLOSE, world.dispatcher):
+    if (
+        (recent and fate < 0.30)
+        or not move(Action.VERIFY, world.dispatcher)
+        or not move(Action.CLOSE, world.dispatcher)
+    ):
         return
     if case.reporter_id == world.citizen.pk and fate > 0.4:
         rating = Rating.UNSATISFIED if fate > 0.88 else Rating.BASICALLY if fate > 0.7 else Rating.SATISFIED

@@ -46,14 +46,23 @@ def test_dashboard_charts_drill_down_to_the_cases(new_page, city, tmp_path):
     page = new_page(width=1920, height=1080)
     login_page(page, city.leader)
     page.goto("/dashboard/?period=quarter")
-    for chart in ("chart-trend", "chart-category", "chart-cell", "chart-department", "chart-street", "chart-channel"):
+    for chart in (
+        "chart-trend",
+        "chart-category",
+        "chart-cell",
+        "chart-department",
+        "chart-street",
+        "chart-channel",
+    ):
         expect(page.locator(f"#{chart}")).to_have_attribute("data-state", "drawn")
         expect(page.locator(f"#{chart} canvas")).to_have_count(1)
     expect(page.locator("#indicators-department table tbody tr").first).to_be_visible()
     page.screenshot(path=str(shots(tmp_path) / "dashboard.png"), full_page=False)
 
     # The second-largest category: click its bar, land on its cases, as many as the bar says.
-    f = Filters(start=local_today().replace(month=(local_today().month - 1) // 3 * 3 + 1, day=1), end=local_today())
+    f = Filters(
+        start=local_today().replace(month=(local_today().month - 1) // 3 * 3 + 1, day=1), end=local_today()
+    )
     rows = stats.breakdown("reported", f.stats(), "category", 10)["rows"]
     assert len(rows) >= 2
     target = rows[1]
@@ -108,8 +117,12 @@ def test_big_screen_refreshes_without_reloading(new_page, city, tmp_path):
     page.screenshot(path=str(shots(tmp_path) / "screen.png"), full_page=False)
 
     page.evaluate("window.__sameDocument = true")
-    case_submit(reporter=city.citizen, submission=Submission(
-        description="大屏刷新测试：井盖缺失", lat=39.6155, lon=109.7655, category=city.categories["01003"]))
+    case_submit(
+        reporter=city.citizen,
+        submission=Submission(
+            description="大屏刷新测试：井盖缺失", lat=39.6155, lon=109.7655, category=city.categories["01003"]
+        ),
+    )
     refresh_rollups()
     expect(reported).to_have_text(str(before + 1), timeout=20_000)
     assert updated.get_attribute("datetime") != first_clock

@@ -16,19 +16,34 @@ from civicgrid.dashboard.forms import local_today
 
 pytestmark = pytest.mark.django_db
 
-URLS = ["/dashboard/", "/dashboard/cases/?metric=reported", "/screen/", "/dashboard/screen.json",
-        "/dashboard/breakdown.csv?by=category", "/dashboard/indicators.xlsx?group=street",
-        "/dashboard/reports/monthly.xlsx?month=2026-10"]
+URLS = [
+    "/dashboard/",
+    "/dashboard/cases/?metric=reported",
+    "/screen/",
+    "/dashboard/screen.json",
+    "/dashboard/breakdown.csv?by=category",
+    "/dashboard/indicators.xlsx?group=street",
+    "/dashboard/reports/monthly.xlsx?month=2026-10",
+]
 
 # Independent of the analytics app: which event each flow figure counts.
-FLOW_ACTIONS = {"reported": Action.REPORT, "registered": Action.REGISTER, "dispatched": Action.DISPATCH,
-                "handled": Action.FEEDBACK, "closed": Action.CLOSE, "reworked": Action.REWORK,
-                "rated": Action.RATE, "rejected": Action.REJECT}
+FLOW_ACTIONS = {
+    "reported": Action.REPORT,
+    "registered": Action.REGISTER,
+    "dispatched": Action.DISPATCH,
+    "handled": Action.FEEDBACK,
+    "closed": Action.CLOSE,
+    "reworked": Action.REWORK,
+    "rated": Action.RATE,
+    "rejected": Action.REJECT,
+}
 
 
 def _bounds(start, end):
     tz = timezone.get_current_timezone()
-    return datetime.combine(start, time.min, tzinfo=tz), datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz)
+    return datetime.combine(start, time.min, tzinfo=tz), datetime.combine(
+        end + timedelta(days=1), time.min, tzinfo=tz
+    )
 
 
 def direct_flow(metric: str, start, end, **case_filter) -> int:
@@ -47,8 +62,11 @@ def direct_now(metric: str) -> int:
     now = clock.now()
     qs = Case.objects.filter(status__in=OPEN_STATUSES)
     return {
-        "open": qs, "red": qs.filter(due_at__lt=now), "yellow": qs.filter(due_at__gte=now, warn_at__lte=now),
-        "supervised_open": qs.filter(supervised=True), "long_term": qs.filter(status=CaseStatus.LONG_TERM),
+        "open": qs,
+        "red": qs.filter(due_at__lt=now),
+        "yellow": qs.filter(due_at__gte=now, warn_at__lte=now),
+        "supervised_open": qs.filter(supervised=True),
+        "long_term": qs.filter(status=CaseStatus.LONG_TERM),
     }[metric].count()
 
 
@@ -62,7 +80,9 @@ def drill_count(client, url: str) -> int:
     return count
 
 
-@pytest.mark.parametrize("persona", ["citizen", "grid_member", "roads_handler", "department_admin", "inspector"])
+@pytest.mark.parametrize(
+    "persona", ["citizen", "grid_member", "roads_handler", "department_admin", "inspector"]
+)
 def test_others_are_refused(city, client, persona):
     client.force_login(getattr(city, persona))
     for url in URLS:
@@ -129,8 +149,13 @@ def test_filters_narrow_the_figures(history, client):
     response = client.get(f"/dashboard/?period=quarter&department={department.code}")
     tiles = {t["metric"]: t for t in response.context["period_tiles"]}
     lo, hi = _bounds(f.start, f.end)
-    assert tiles["handled"]["raw"] == CaseEvent.objects.filter(
-        action=Action.FEEDBACK, department=department, created_at__gte=lo, created_at__lt=hi).count() > 0
+    assert (
+        tiles["handled"]["raw"]
+        == CaseEvent.objects.filter(
+            action=Action.FEEDBACK, department=department, created_at__gte=lo, created_at__lt=hi
+        ).count()
+        > 0
+    )
     assert drill_count(client, tiles["handled"]["url"]) == tiles["handled"]["raw"]
     # A report has no department yet (the page says so next to the figures).
     assert tiles["reported"]["raw"] == 0 and "上报时案件尚无部门" in response.content.decode()
@@ -145,8 +170,14 @@ def test_custom_dates_and_bad_input(history, client):
     response = client.get(f"/dashboard/?start={start}&end={today - timedelta(days=10)}")
     tiles = {t["metric"]: t["raw"] for t in response.context["period_tiles"]}
     assert tiles["reported"] == direct_flow("reported", start, today - timedelta(days=10))
-    for query in ("start=2026-02-30", "start=2026-10-05&end=2026-10-01", "street=nope", "department=XX",
-                  "category=77777", "period=century"):
+    for query in (
+        "start=2026-02-30",
+        "start=2026-10-05&end=2026-10-01",
+        "street=nope",
+        "department=XX",
+        "category=77777",
+        "period=century",
+    ):
         response = client.get(f"/dashboard/?{query}")
         assert response.status_code == 400, query
     for query in ("metric=nope", "metric=reported&by=planet&key=1", "metric=reported&by=street&key=abc"):
@@ -166,7 +197,9 @@ def test_every_breakdown_row_drills_down_to_as_many_cases(history, client):
             assert drill_count(client, url) == row["value"], (card["by"], row)
             seen += 1
         # The rows of a whole breakdown add up to the figure (every row shown: fewer than the limit).
-        assert sum(r["value"] for r in data["rows"]) == direct_flow(card["metric"], f.start, f.end), card["by"]
+        assert sum(r["value"] for r in data["rows"]) == direct_flow(card["metric"], f.start, f.end), card[
+            "by"
+        ]
     assert seen >= 8
     # The chart elements carry the same API URL and drill-down base as the page's filters.
     html = response.content.decode()

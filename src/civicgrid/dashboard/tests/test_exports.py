@@ -38,7 +38,9 @@ def test_drill_down_list_exports_every_case_behind_the_figure(history, client):
     client.force_login(history.dispatcher)
     f = quarter()
     query = f.query(metric="handled", by="department", key=history.departments["ZJJ_SZ"].pk)
-    figure = stats.drilldown("handled", f.stats(), by="department", key=history.departments["ZJJ_SZ"].pk).count()
+    figure = stats.drilldown(
+        "handled", f.stats(), by="department", key=history.departments["ZJJ_SZ"].pk
+    ).count()
     assert figure > 0
     rows = read_csv(client.get(f"/dashboard/cases/?{query}&format=csv"))
     assert rows[0][:3] == ["案件编号", "状态", "时限灯"]
@@ -75,7 +77,9 @@ def test_breakdown_export_matches_the_breakdown(history, client):
         rows = read_csv(client.get(f"/dashboard/breakdown.csv?{f.query(metric=metric, by=by)}"))
         assert [(r[2], int(r[3])) for r in rows[1:]] == [(d["name"], d["value"]) for d in data["rows"]], by
         ws = read_xlsx(client.get(f"/dashboard/breakdown.xlsx?{f.query(metric=metric, by=by)}")).active
-        assert [(r[2], r[3]) for r in list(ws.values)[2:]] == [(d["name"], d["value"]) for d in data["rows"]], by
+        assert [(r[2], r[3]) for r in list(ws.values)[2:]] == [
+            (d["name"], d["value"]) for d in data["rows"]
+        ], by
     assert client.get(f"/dashboard/breakdown.pdf?{f.query(by='category')}").status_code == 400
     assert client.get(f"/dashboard/breakdown.csv?{f.query(by='galaxy')}").status_code == 400
     assert client.get(f"/dashboard/breakdown.csv?{f.query(by='category', limit='x')}").status_code == 400
@@ -90,13 +94,16 @@ def test_indicator_exports_match_the_ranking(history, client):
     header = values[1]
     got = [dict(zip(header, row, strict=True)) for row in values[2:]]
     assert [(g["排名"], g["名称"], g["派遣数"], g["综合指标"]) for g in got] == [
-        (r.rank, r.name, r.dispatched, r.composite) for r in expected]
+        (r.rank, r.name, r.dispatched, r.composite) for r in expected
+    ]
     assert [g["按期处置率"] for g in got] == [r.on_time_handling_rate for r in expected]
     rows = read_csv(client.get(f"/dashboard/indicators.csv?{f.query(group='street')}"))
     streets = stats.indicators("street", f.stats())
     assert [(r[0], r[2]) for r in rows[1:]] == [(str(s.rank), s.name) for s in streets]
     # The department filter does not narrow the indicators (defined over all of a department's cases).
-    rows_filtered = read_csv(client.get(f"/dashboard/indicators.csv?{f.query(group='street', department='YLZX')}"))
+    rows_filtered = read_csv(
+        client.get(f"/dashboard/indicators.csv?{f.query(group='street', department='YLZX')}")
+    )
     assert rows_filtered == rows
 
 
@@ -112,25 +119,35 @@ def test_monthly_report_has_three_sheets_that_match_the_figures(history, client)
     f = Filters(start=first, end=last)
     departments = list(wb["部门绩效排名"].values)
     assert month in departments[0][0] and department.name in departments[0][0]
-    assert [(r[0], r[2]) for r in departments[2:]] == [(d.rank, d.name) for d in stats.indicators("department", f.stats())]
+    assert [(r[0], r[2]) for r in departments[2:]] == [
+        (d.rank, d.name) for d in stats.indicators("department", f.stats())
+    ]
     streets = list(wb["街道排名"].values)
-    assert [(r[0], r[2]) for r in streets[2:]] == [(s.rank, s.name) for s in stats.indicators("street", f.stats())]
+    assert [(r[0], r[2]) for r in streets[2:]] == [
+        (s.rank, s.name) for s in stats.indicators("street", f.stats())
+    ]
     late = list(wb["超时案件"].values)
     header = late[1]
     # Direct: steps of this department's cases due in that month and missed (late, or still open past due).
     lo, hi = f.stats().start_at, f.stats().end_before
-    missed = [d for d in CaseDeadline.objects.filter(case__department=department, due_at__gte=lo, due_at__lt=hi)
-              if (d.completed_at or clock.now()) > d.due_at]
+    missed = [
+        d
+        for d in CaseDeadline.objects.filter(case__department=department, due_at__gte=lo, due_at__lt=hi)
+        if (d.completed_at or clock.now()) > d.due_at
+    ]
     assert missed and len(late) - 2 == len(missed)
     assert {r[header.index("案件编号")] for r in late[2:]} == {
-        Case.objects.get(pk=d.case_id).number for d in missed}
+        Case.objects.get(pk=d.case_id).number for d in missed
+    }
     assert all(r[header.index("处置部门")] == department.name for r in late[2:])
     # The city report lists every department's late steps.
     wb = read_xlsx(client.get(f"/dashboard/reports/monthly.xlsx?month={month}"))
     assert len(list(wb["超时案件"].values)) - 2 >= len(missed)
 
 
-@pytest.mark.parametrize("query", ["month=2026-13", "month=", "month=2026-10&department=NOPE", "month=2999-01"])
+@pytest.mark.parametrize(
+    "query", ["month=2026-13", "month=", "month=2026-10&department=NOPE", "month=2999-01"]
+)
 def test_monthly_report_bad_input(city, client, query):
     client.force_login(city.leader)
     response = client.get(f"/dashboard/reports/monthly.xlsx?{query}")

@@ -34,7 +34,9 @@ def test_csv_has_a_bom_the_header_and_local_times():
 
 
 def test_workbook_reads_back_with_notes_header_and_typed_values():
-    wb = load_workbook(io.BytesIO(exports.xlsx_bytes([TABLE, exports.Table("第二页", [("a", "A")], [{"a": 1}])])))
+    wb = load_workbook(
+        io.BytesIO(exports.xlsx_bytes([TABLE, exports.Table("第二页", [("a", "A")], [{"a": 1}])]))
+    )
     assert wb.sheetnames == ["街道排名", "第二页"]
     ws = wb["街道排名"]
     values = list(ws.values)

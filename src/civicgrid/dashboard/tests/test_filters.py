@@ -14,15 +14,18 @@ from civicgrid.dashboard.forms import parse_filters, parse_month, preset_range
 TODAY = date(2026, 11, 18)
 
 
-@pytest.mark.parametrize(("preset", "expected"), [
-    ("today", (TODAY, TODAY)),
-    ("7d", (date(2026, 11, 12), TODAY)),
-    ("30d", (date(2026, 10, 20), TODAY)),
-    ("month", (date(2026, 11, 1), TODAY)),
-    ("last_month", (date(2026, 10, 1), date(2026, 10, 31))),
-    ("quarter", (date(2026, 10, 1), TODAY)),
-    ("year", (date(2026, 1, 1), TODAY)),
-])
+@pytest.mark.parametrize(
+    ("preset", "expected"),
+    [
+        ("today", (TODAY, TODAY)),
+        ("7d", (date(2026, 11, 12), TODAY)),
+        ("30d", (date(2026, 10, 20), TODAY)),
+        ("month", (date(2026, 11, 1), TODAY)),
+        ("last_month", (date(2026, 10, 1), date(2026, 10, 31))),
+        ("quarter", (date(2026, 10, 1), TODAY)),
+        ("year", (date(2026, 1, 1), TODAY)),
+    ],
+)
 def test_presets(preset, expected):
     assert preset_range(preset, TODAY) == expected
 
@@ -35,22 +38,32 @@ def test_default_is_this_month_and_local_day(world):
 
 
 def test_dates_and_codes(world, categories):
-    f = parse_filters(QueryDict("start=2026-09-01&end=2026-09-30&street=150603001&department=ZJJ&category=06013"))
+    f = parse_filters(
+        QueryDict("start=2026-09-01&end=2026-09-30&street=150603001&department=ZJJ&category=06013")
+    )
     assert (f.start, f.end, f.preset) == (date(2026, 9, 1), date(2026, 9, 30), "")
-    assert f.params() == {"start": "2026-09-01", "end": "2026-09-30", "street": "150603001", "department": "ZJJ",
-                          "category": "06013"}
+    assert f.params() == {
+        "start": "2026-09-01",
+        "end": "2026-09-30",
+        "street": "150603001",
+        "department": "ZJJ",
+        "category": "06013",
+    }
     assert "period" not in f.page_query() and "start=2026-09-01" in f.page_query()
 
 
-@pytest.mark.parametrize(("query", "code"), [
-    ("start=2026-13-01", "date_invalid"),
-    ("start=2026-10-02&end=2026-10-01", "period_invalid"),
-    ("start=2020-01-01&end=2026-10-01", "period_too_long"),
-    ("period=decade", "period_invalid"),
-    ("street=999", "street_unknown"),
-    ("department=NOPE", "department_unknown"),
-    ("category=99999", "category_unknown"),
-])
+@pytest.mark.parametrize(
+    ("query", "code"),
+    [
+        ("start=2026-13-01", "date_invalid"),
+        ("start=2026-10-02&end=2026-10-01", "period_invalid"),
+        ("start=2020-01-01&end=2026-10-01", "period_too_long"),
+        ("period=decade", "period_invalid"),
+        ("street=999", "street_unknown"),
+        ("department=NOPE", "department_unknown"),
+        ("category=99999", "category_unknown"),
+    ],
+)
 def test_bad_input_is_refused(world, categories, query, code):
     with pytest.raises(DomainError) as err:
         parse_filters(QueryDict(query))

@@ -80,8 +80,14 @@ def _rollups():
     return rollups
 
 
-def build_bulk(count: int, *, seed: int = 2026, now: datetime | None = None, days: int = 365,
-               progress: Callable[[str], None] | None = None) -> BulkSummary:
+def build_bulk(
+    count: int,
+    *,
+    seed: int = 2026,
+    now: datetime | None = None,
+    days: int = 365,
+    progress: Callable[[str], None] | None = None,
+) -> BulkSummary:
     """Append `count` historical cases over the `days` before `now`; one transaction. See the module doc."""
     from civicgrid.core import clock
 
@@ -103,9 +109,15 @@ def build_bulk(count: int, *, seed: int = 2026, now: datetime | None = None, day
         calendar = FastCalendar(working, first, now.astimezone(working.tz).date() + timedelta(days=200))
         ids = write.Ids(write.start_ids())
         numbers = write.CaseNumbers()
-        simulation = Simulation(rng=rng, now=to_us(now), store=MemoryStore(calendar, ids), ids=ids, numbers=numbers)
-        timeline = Timeline(rng, start=to_us(now) - days * US_DAY, now=to_us(now),
-                            offset=calendar.offset if calendar.exact else 8 * US_HOUR)
+        simulation = Simulation(
+            rng=rng, now=to_us(now), store=MemoryStore(calendar, ids), ids=ids, numbers=numbers
+        )
+        timeline = Timeline(
+            rng,
+            start=to_us(now) - days * US_DAY,
+            now=to_us(now),
+            offset=calendar.offset if calendar.exact else 8 * US_HOUR,
+        )
         # About OPEN_TARGET cases stop in mid-loop (a quarter of a small N), so every open status is seen.
         stuck = round(count * min(0.25, OPEN_TARGET / count) * 0.6)
         writer = write.Writer()

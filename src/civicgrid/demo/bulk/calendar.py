@@ -43,8 +43,10 @@ class FastCalendar:
         self.day_us = calendar._day_us
         self.lengths: dict[Decimal, int] = {}
         noon = datetime(first.year, first.month, first.day, 12)
-        offsets = {(noon + timedelta(days=d)).replace(tzinfo=calendar.tz).utcoffset()
-                   for d in range(0, (last - first).days + 1, 7)}
+        offsets = {
+            (noon + timedelta(days=d)).replace(tzinfo=calendar.tz).utcoffset()
+            for d in range(0, (last - first).days + 1, 7)
+        }
         self.exact = len(offsets) == 1 and None not in offsets
         self.offset = next(iter(offsets)) // _US if self.exact else 0
         self.first = first

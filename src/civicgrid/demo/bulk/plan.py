@@ -38,8 +38,10 @@ class Timeline:
         last_day = (self.now + self.offset) // US_DAY
         day_list = list(range(first_day, last_day + 1))
         # A city's reports grow a little over the year (more people use the app).
-        weights = [WEEKDAY_WEIGHTS[(d + 3) % 7] * (0.8 + 0.4 * (i / max(1, len(day_list) - 1)))
-                   for i, d in enumerate(day_list)]
+        weights = [
+            WEEKDAY_WEIGHTS[(d + 3) % 7] * (0.8 + 0.4 * (i / max(1, len(day_list) - 1)))
+            for i, d in enumerate(day_list)
+        ]
         return day_list, weights
 
     def _in_day(self, day: int, count: int) -> list[int]:
@@ -50,7 +52,9 @@ class Timeline:
         for h in hours:
             moment = day * US_DAY + h * US_HOUR + rng.randrange(US_HOUR) - self.offset
             if moment > self.now:  # today's reports are all in the past
-                moment = self.now - rng.randrange(min(6 * US_HOUR, max(1, self.now - (day * US_DAY - self.offset))))
+                moment = self.now - rng.randrange(
+                    min(6 * US_HOUR, max(1, self.now - (day * US_DAY - self.offset)))
+                )
             out.append(moment)
         out.sort()
         return out
@@ -69,11 +73,15 @@ class Timeline:
         rng = self.rng
         # Stopped cases come from the last weeks: the newest are green or yellow, the older ones red.
         stopped: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        for moment in self.moments(stuck // 2, recent_days=2) + self.moments(stuck - stuck // 2, recent_days=30):
+        for moment in self.moments(stuck // 2, recent_days=2) + self.moments(
+            stuck - stuck // 2, recent_days=30
+        ):
             stopped[(moment + self.offset) // US_DAY].append((moment, rng.choice(stoppable)))
         day_list, weights = self._days((self.now - self.start) / US_DAY)
         total = sum(weights)
-        numbers = numpy.random.default_rng(rng.getrandbits(64)).multinomial(count - stuck, [w / total for w in weights])
+        numbers = numpy.random.default_rng(rng.getrandbits(64)).multinomial(
+            count - stuck, [w / total for w in weights]
+        )
         buffer: list[tuple[int, str | None]] = []
         for day, n in zip(day_list, numbers.tolist(), strict=True):
             today = [(m, None) for m in self._in_day(day, n)] + stopped.pop(day, [])

@@ -41,19 +41,48 @@ from civicgrid.taxonomy.routing import active_rules, matches, route
 
 S = CaseStatus
 SOURCE_REF = "bulk"  # every bulk case carries it, so they can be told from replayed and real ones
-KINDS = [(CaseKind.COMPLAINT, 80), (CaseKind.HELP, 10), (CaseKind.TIP_OFF, 5), (CaseKind.SUGGESTION, 3),
-         (CaseKind.INQUIRY, 2)]
-CHANNELS = [(Channel.APP, 52), (Channel.GRID, 30), (Channel.HOTLINE, 10), (Channel.CODE_SCAN, 5),
-            (Channel.MAILBOX, 3)]
+KINDS = [
+    (CaseKind.COMPLAINT, 80),
+    (CaseKind.HELP, 10),
+    (CaseKind.TIP_OFF, 5),
+    (CaseKind.SUGGESTION, 3),
+    (CaseKind.INQUIRY, 2),
+]
+CHANNELS = [
+    (Channel.APP, 52),
+    (Channel.GRID, 30),
+    (Channel.HOTLINE, 10),
+    (Channel.CODE_SCAN, 5),
+    (Channel.MAILBOX, 3),
+]
 # Hours a step takes: lognormal (mu, sigma) of natural hours. Some exceed their limit (late).
-DELAYS = {Action.REGISTER: (-0.7, 0.9), Action.REJECT: (-0.5, 0.8), Action.DISPATCH: (-1.2, 0.9),
-          Action.ACCEPT: (-0.5, 1.0), Action.RETURN: (0.0, 1.0), Action.SUPERVISE: (1.0, 1.0),
-          Action.REQUEST_EXTENSION: (1.0, 0.8), Action.APPROVE_EXTENSION: (-0.5, 0.8),
-          Action.REFUSE_EXTENSION: (-0.5, 0.8),
-          Action.FEEDBACK: (2.0, 1.0), Action.REWORK: (0.5, 0.8), Action.VERIFY: (0.3, 1.0),
-          Action.CLOSE: (-0.5, 0.8), Action.HANG: (1.0, 1.0), Action.RESUME: (5.5, 0.8), Action.RATE: (2.0, 1.2)}
-STOPPABLE = [Action.REGISTER, Action.DISPATCH, Action.ACCEPT, Action.FEEDBACK, Action.VERIFY, Action.CLOSE,
-             Action.RATE]
+DELAYS = {
+    Action.REGISTER: (-0.7, 0.9),
+    Action.REJECT: (-0.5, 0.8),
+    Action.DISPATCH: (-1.2, 0.9),
+    Action.ACCEPT: (-0.5, 1.0),
+    Action.RETURN: (0.0, 1.0),
+    Action.SUPERVISE: (1.0, 1.0),
+    Action.REQUEST_EXTENSION: (1.0, 0.8),
+    Action.APPROVE_EXTENSION: (-0.5, 0.8),
+    Action.REFUSE_EXTENSION: (-0.5, 0.8),
+    Action.FEEDBACK: (2.0, 1.0),
+    Action.REWORK: (0.5, 0.8),
+    Action.VERIFY: (0.3, 1.0),
+    Action.CLOSE: (-0.5, 0.8),
+    Action.HANG: (1.0, 1.0),
+    Action.RESUME: (5.5, 0.8),
+    Action.RATE: (2.0, 1.2),
+}
+STOPPABLE = [
+    Action.REGISTER,
+    Action.DISPATCH,
+    Action.ACCEPT,
+    Action.FEEDBACK,
+    Action.VERIFY,
+    Action.CLOSE,
+    Action.RATE,
+]
 NOTES = {
     Action.REJECT: "经核实不属于城市管理范围",
     Action.RETURN: "不属于本部门职责，请重新派遣",
@@ -127,7 +156,11 @@ class MemoryStore(MoveStore):
         deadline, rows.running = rows.running, None
         on_time = deadlines.deadline_stop(case=case, deadline=deadline, at=at)
         for request in rows.extensions:  # as deadline_finish: a pending request of the ended step lapses
-            if deadline is not None and request.status == ExtensionStatus.PENDING and request.deadline is deadline:
+            if (
+                deadline is not None
+                and request.status == ExtensionStatus.PENDING
+                and request.deadline is deadline
+            ):
                 request.status, request.decided_at = ExtensionStatus.LAPSED, at
         return on_time
 
@@ -153,7 +186,9 @@ class MemoryStore(MoveStore):
             # The rules that can match the category at all, once per category; route() decides among them.
             rules = self.rules_for.get(category.pk)
             if rules is None:
-                rules = self.rules_for[category.pk] = [r for r in self.rules if matches(r, category, r.area_code)]
+                rules = self.rules_for[category.pk] = [
+                    r for r in self.rules if matches(r, category, r.area_code)
+                ]
             rule = route(category, cell_code, rules)
             self.routes[key] = rule.department if rule else None
         return self.routes[key]
@@ -162,14 +197,20 @@ class MemoryStore(MoveStore):
 class Simulation:
     """The cases of the bulk history, a round at a time, and their lives up to `now` (UTC epoch µs)."""
 
-    def __init__(self, *, rng: random.Random, now: int, store: MemoryStore, ids: Ids, numbers: CaseNumbers
-                 ) -> None:
+    def __init__(
+        self, *, rng: random.Random, now: int, store: MemoryStore, ids: Ids, numbers: CaseNumbers
+    ) -> None:
         self.rng, self.now, self.store, self.ids, self.numbers = rng, now, store, ids, numbers
         self.cast = _cast()
-        self.cells = list(Cell.objects.order_by("code").only("id", "code", "community_id", "street_id", "min_lon",
-                                                            "min_lat", "max_lon", "max_lat"))
+        self.cells = list(
+            Cell.objects.order_by("code").only(
+                "id", "code", "community_id", "street_id", "min_lon", "min_lat", "max_lon", "max_lat"
+            )
+        )
         if not self.cells:
-            raise DomainError("no_cells", "请先建立演示城市的单元网格", "build the demo city (its grid cells) first")
+            raise DomainError(
+                "no_cells", "请先建立演示城市的单元网格", "build the demo city (its grid cells) first"
+            )
         self.cells_by_id = {c.id: c for c in self.cells}
         grid_members = {u.id: u for u in self.cast.grid_members}
         self.cell_members: dict[int, list[User]] = {}
@@ -186,7 +227,9 @@ class Simulation:
         total = sum(w for _c, w in common) or 1
         self.categories = common + [(c, total / 9 / len(tail)) for c in tail] if tail else common
         if not self.categories:
-            raise DomainError("no_categories", "请先建立演示城市的分类", "build the demo city (its categories) first")
+            raise DomainError(
+                "no_categories", "请先建立演示城市的分类", "build the demo city (its categories) first"
+            )
         self.category_cum = cumulative([w for _c, w in self.categories])
         self.texts = {c.id: texts.get((c.kind, c.code), f"{c.name}，请尽快处理") for c, _w in self.categories}
         self.kinds, kind_weights = zip(*KINDS, strict=True)
@@ -232,14 +275,16 @@ class Simulation:
         reporter = self.reporter_for(channel, self.cells_by_id[original.case.cell_id])
         if any(f["user"] == reporter for f in original.followers):
             return False  # one follower row per person (casefollower_unique)
-        rows = self.new_case(seen, self.cells_by_id[original.case.cell_id], original.case.category, channel,
-                             reporter=reporter)
+        rows = self.new_case(
+            seen, self.cells_by_id[original.case.cell_id], original.case.category, channel, reporter=reporter
+        )
         case = rows.case
         # Within a few metres of the original (the same problem, seen by someone else).
         case.lat = original.case.lat + rng.uniform(-1e-4, 1e-4)
         case.lon = original.case.lon + rng.uniform(-1e-4, 1e-4)
-        rows.events.extend(report_apply(case=case, original=original.case, data=self.report_data(case),
-                                        store=self.store))
+        rows.events.extend(
+            report_apply(case=case, original=original.case, data=self.report_data(case), store=self.store)
+        )
         event, follower = me_too_apply(case=original.case, user=reporter, at=case.created_at)
         original.events.append(event)
         original.followers.append(follower)
@@ -254,15 +299,21 @@ class Simulation:
             return self.cast.dispatcher
         return rng.choice(self.cast.citizens)
 
-    def new_case(self, at: int, cell: Cell, category: Category, channel: str, reporter: User | None = None
-                 ) -> CaseRows:
+    def new_case(
+        self, at: int, cell: Cell, category: Category, channel: str, reporter: User | None = None
+    ) -> CaseRows:
         rng = self.rng
         case = Case(
-            id=self.ids.take("case"), kind=rng.choices(self.kinds, cum_weights=self.kind_cum)[0], channel=channel,
-            category=category, urgency=category.default_urgency or Urgency.NORMAL,
-            description=self.texts[category.id], address=rng.choice(ADDRESSES),
+            id=self.ids.take("case"),
+            kind=rng.choices(self.kinds, cum_weights=self.kind_cum)[0],
+            channel=channel,
+            category=category,
+            urgency=category.default_urgency or Urgency.NORMAL,
+            description=self.texts[category.id],
+            address=rng.choice(ADDRESSES),
             lat=rng.uniform(cell.min_lat + 1e-5, cell.max_lat - 1e-5),
-            lon=rng.uniform(cell.min_lon + 1e-5, cell.max_lon - 1e-5), cell=cell,
+            lon=rng.uniform(cell.min_lon + 1e-5, cell.max_lon - 1e-5),
+            cell=cell,
         )
         # Set after: Model.__init__ raises and catches a KeyError for every field it is not given before the
         # last one it is given, a third of the cost of making the case.
@@ -280,18 +331,22 @@ class Simulation:
     def report(self, rows: CaseRows, stop: str | None) -> None:
         """What the intake writes for a report that is not a duplicate; its life is to come."""
         case = rows.case
-        rows.events.extend(report_apply(case=case, original=None, data=self.report_data(case), store=self.store))
+        rows.events.extend(
+            report_apply(case=case, original=None, data=self.report_data(case), store=self.store)
+        )
         if registers_at_once(case.reporter, case.category):
             self.apply(rows, Action.REGISTER, case.reporter, AUTO_REGISTER_NOTE, MoveInput(), case.created_at)
         rows.life, rows.stop = self.life(rows), stop
 
     # --- the moves ------------------------------------------------------------------------
 
-    def apply(self, rows: CaseRows, action: str, actor: User | None, note: str, payload: MoveInput,
-              at: datetime) -> None:
+    def apply(
+        self, rows: CaseRows, action: str, actor: User | None, note: str, payload: MoveInput, at: datetime
+    ) -> None:
         """One move and its follow-ups (auto-dispatch), as case_transition makes them."""
-        event, extra = move_apply(case=rows.case, action=action, actor=actor, note=note, payload=payload, at=at,
-                                  store=self.store)
+        event, extra = move_apply(
+            case=rows.case, action=action, actor=actor, note=note, payload=payload, at=at, store=self.store
+        )
         rows.events.append(event)
         for follow_up in extra.get("then", ()):
             self.apply(rows, follow_up.action, None, follow_up.note, follow_up.payload, at)
@@ -302,7 +357,9 @@ class Simulation:
             if rows.next is None:
                 rows.next = next(rows.life, None)
             if rows.next is None or rows.next[0] > self.now or rows.next[1] == rows.stop:
-                rows.life = rows.next = None  # the life ends: at its planned stop, or its next move is to come
+                rows.life = rows.next = (
+                    None  # the life ends: at its planned stop, or its next move is to come
+                )
                 return
             at, action, actor, note, payload = rows.next
             if until is not None and at > until:
@@ -324,7 +381,9 @@ class Simulation:
             nonlocal t
             mu, sigma = DELAYS[action]
             t += int(rng.lognormvariate(mu, sigma) * US_HOUR) + 1
-            payload = MoveInput(rating=rating, hours=EXTENSION_HOURS if action == Action.REQUEST_EXTENSION else None)
+            payload = MoveInput(
+                rating=rating, hours=EXTENSION_HOURS if action == Action.REQUEST_EXTENSION else None
+            )
             return t, action, actor, NOTES.get(action, "") if note is None else note, payload
 
         if case.status == S.REPORTED:
@@ -368,7 +427,9 @@ class Simulation:
             return
         roll = rng.random()
         rating = Rating.SATISFIED if roll < 0.75 else Rating.BASICALLY if roll < 0.9 else Rating.UNSATISFIED
-        yield move(Action.RATE, reporter, "处理及时" if rating != Rating.UNSATISFIED else "问题没有彻底解决", rating)
+        yield move(
+            Action.RATE, reporter, "处理及时" if rating != Rating.UNSATISFIED else "问题没有彻底解决", rating
+        )
         if case.status == S.DISPATCHED:  # 不满意 → 重办, handled again
             yield move(Action.ACCEPT, handler)
             yield move(Action.FEEDBACK, handler, "已重新处置")

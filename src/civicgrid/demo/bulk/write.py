@@ -15,8 +15,13 @@ from civicgrid.cases.models import Case, CaseCounter, CaseDeadline, CaseEvent, C
 from civicgrid.cases.reportstore import case_day, case_number
 
 # The tables written, by the key of their ids.
-MODELS = {"case": Case, "event": CaseEvent, "deadline": CaseDeadline, "extension": ExtensionRequest,
-          "follower": CaseFollower}
+MODELS = {
+    "case": Case,
+    "event": CaseEvent,
+    "deadline": CaseDeadline,
+    "extension": ExtensionRequest,
+    "follower": CaseFollower,
+}
 BIG_LOAD = 100_000  # from this many cases on, the secondary indexes are built after the load
 
 
@@ -55,8 +60,10 @@ class CaseNumbers:
                 counter.last = last
                 changed.append(counter)
         CaseCounter.objects.bulk_update(changed, ["last"], batch_size=500)
-        CaseCounter.objects.bulk_create([CaseCounter(day=day, last=last) for day, last in self.used.items()
-                                         if day not in existing], batch_size=500)
+        CaseCounter.objects.bulk_create(
+            [CaseCounter(day=day, last=last) for day, last in self.used.items() if day not in existing],
+            batch_size=500,
+        )
 
 
 def _sqlite_time(moment: datetime | None) -> str | None:
@@ -166,8 +173,10 @@ def finish_sequences(ids: Ids) -> None:
         return
     with connection.cursor() as cursor:
         for key, model in MODELS.items():
-            cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)",
-                           [model._meta.db_table, ids.next[key]])
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, 'id'), %s, false)",
+                [model._meta.db_table, ids.next[key]],
+            )
 
 
 def lock_tables() -> None:
@@ -204,7 +213,9 @@ def fast_load(count: int) -> list[str]:
         cursor.execute(
             "SELECT i.indexname, i.indexdef FROM pg_indexes i JOIN pg_class c ON c.relname = i.indexname "
             "JOIN pg_index x ON x.indexrelid = c.oid WHERE i.tablename = ANY(%s) AND i.schemaname = current_schema() "
-            "AND NOT x.indisunique AND NOT x.indisprimary", [tables])
+            "AND NOT x.indisunique AND NOT x.indisprimary",
+            [tables],
+        )
         indexes = cursor.fetchall()
         for name, _definition in indexes:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
@@ -215,9 +226,14 @@ def _sqlite_drop_indexes() -> list[str]:
     """SQLite: the same for the secondary indexes (unique ones, written with the table, stay)."""
     tables = [m._meta.db_table for m in (Case, CaseEvent, CaseDeadline)]
     with connection.cursor() as cursor:
-        cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND "
-                       f"tbl_name IN ({', '.join('%s' for _ in tables)})", tables)
-        indexes = [(name, sql) for name, sql in cursor.fetchall() if not sql.upper().startswith("CREATE UNIQUE")]
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND "
+            f"tbl_name IN ({', '.join('%s' for _ in tables)})",
+            tables,
+        )
+        indexes = [
+            (name, sql) for name, sql in cursor.fetchall() if not sql.upper().startswith("CREATE UNIQUE")
+        ]
         for name, _sql in indexes:
             cursor.execute(f"DROP INDEX {connection.ops.quote_name(name)}")
     return [sql for _name, sql in indexes]

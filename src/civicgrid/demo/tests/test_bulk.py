@@ -38,8 +38,16 @@ from civicgrid.worktime.calendar import NATURAL, WORKING, get_calendar, invalida
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=SH)
 N = 300
-ON_TIME_ACTIONS = {Action.REGISTER, Action.REJECT, Action.DISPATCH, Action.RETURN, Action.FEEDBACK, Action.VERIFY,
-                   Action.REWORK, Action.CLOSE}
+ON_TIME_ACTIONS = {
+    Action.REGISTER,
+    Action.REJECT,
+    Action.DISPATCH,
+    Action.RETURN,
+    Action.FEEDBACK,
+    Action.VERIFY,
+    Action.REWORK,
+    Action.CLOSE,
+}
 
 
 @pytest.fixture(scope="module")
@@ -104,11 +112,15 @@ def test_every_case_replays_through_the_moves_to_its_status(bulk):
         actions = Counter(e.action for e in chain)
         assert case.return_count == actions[Action.RETURN]
         assert case.rework_count == actions[Action.REWORK]
-        assert case.reopen_count == sum(1 for e in chain if e.action == Action.RATE and e.data.get("reopened"))
+        assert case.reopen_count == sum(
+            1 for e in chain if e.action == Action.RATE and e.data.get("reopened")
+        )
         assert case.me_too_count == actions[Action.ME_TOO] == case.followers.count()
         assert case.supervised == (actions[Action.SUPERVISE] > 0)
         if case.status == CaseStatus.CLOSED:
-            assert {Action.REGISTER, Action.DISPATCH, Action.FEEDBACK, Action.VERIFY, Action.CLOSE} <= set(actions)
+            assert {Action.REGISTER, Action.DISPATCH, Action.FEEDBACK, Action.VERIFY, Action.CLOSE} <= set(
+                actions
+            )
             assert case.closed_at == max(e.created_at for e in chain if e.action == Action.CLOSE)
         if case.status in FINAL_STATUSES or case.status == CaseStatus.LONG_TERM:
             assert case.step == "" and case.due_at is None and case.warn_at is None
@@ -125,7 +137,9 @@ def test_merged_cases_follow_an_open_original_nearby(bulk):
         assert not case.deadlines.exists()
         merge = case.events.get(action=Action.MERGE)
         assert merge.data == {"original": original.number} and merge.actor_id is None
-        me_too = original.events.get(action=Action.ME_TOO, actor_id=case.reporter_id, created_at=case.created_at)
+        me_too = original.events.get(
+            action=Action.ME_TOO, actor_id=case.reporter_id, created_at=case.created_at
+        )
         assert me_too.data == {}
         assert CaseFollower.objects.filter(case=original, user_id=case.reporter_id).exists()
 
@@ -182,10 +196,22 @@ def test_fast_calendar_adds_exactly_like_the_working_calendar(bulk):
     fast = FastCalendar(calendar, NOW.date() - timedelta(days=400), NOW.date() + timedelta(days=60))
     start = NOW - timedelta(days=380)
     moments = [start + timedelta(minutes=37 * i + i * i % 11, microseconds=i) for i in range(0, 14000, 7)]
-    moments += [datetime(2026, 10, 9, 12, 0, tzinfo=SH), datetime(2026, 10, 1, 9, 0, tzinfo=SH),
-                datetime(2026, 11, 20, 18, 0, tzinfo=SH), datetime(2026, 11, 21, 3, 0, tzinfo=SH)]
-    for hours in (Decimal("0.4"), Decimal("1.6"), Decimal("2"), Decimal("3.5"), Decimal("7"), Decimal("16.8"),
-                  Decimal("21"), Decimal("105")):
+    moments += [
+        datetime(2026, 10, 9, 12, 0, tzinfo=SH),
+        datetime(2026, 10, 1, 9, 0, tzinfo=SH),
+        datetime(2026, 11, 20, 18, 0, tzinfo=SH),
+        datetime(2026, 11, 21, 3, 0, tzinfo=SH),
+    ]
+    for hours in (
+        Decimal("0.4"),
+        Decimal("1.6"),
+        Decimal("2"),
+        Decimal("3.5"),
+        Decimal("7"),
+        Decimal("16.8"),
+        Decimal("21"),
+        Decimal("105"),
+    ):
         for moment in moments:
             for unit in (WORKING, NATURAL):
                 assert fast.add(moment, hours, unit) == calendar.add(moment, hours, unit)
@@ -223,8 +249,15 @@ def test_places_departments_and_lights(bulk):
             routed = route_case(case.category, case.cell.code)
             assert case.routed_department_id == (routed.pk if routed else None)
     statuses = set(Case.objects.values_list("status", flat=True))
-    assert {CaseStatus.CLOSED, CaseStatus.REPORTED, CaseStatus.REGISTERED, CaseStatus.DISPATCHED,
-            CaseStatus.ACCEPTED, CaseStatus.HANDLED, CaseStatus.VERIFIED} <= statuses
+    assert {
+        CaseStatus.CLOSED,
+        CaseStatus.REPORTED,
+        CaseStatus.REGISTERED,
+        CaseStatus.DISPATCHED,
+        CaseStatus.ACCEPTED,
+        CaseStatus.HANDLED,
+        CaseStatus.VERIFIED,
+    } <= statuses
     closed_share = Case.objects.filter(status=CaseStatus.CLOSED).count() / N
     assert closed_share > 0.5
     lights = Counter(light_of(case, NOW) for case in Case.objects.open())
@@ -274,8 +307,10 @@ def test_every_reference_points_at_a_row(bulk):
                 if not f.is_relation:
                     continue
                 table, target = q(model._meta.db_table), q(f.related_model._meta.db_table)
-                cursor.execute(f"SELECT count(*) FROM {table} a LEFT JOIN {target} b ON a.{q(f.column)} = b.id "  # noqa: S608
-                               f"WHERE a.{q(f.column)} IS NOT NULL AND b.id IS NULL")
+                cursor.execute(
+                    f"SELECT count(*) FROM {table} a LEFT JOIN {target} b ON a.{q(f.column)} = b.id "  # noqa: S608
+                    f"WHERE a.{q(f.column)} IS NOT NULL AND b.id IS NULL"
+                )
                 assert cursor.fetchone()[0] == 0, (model.__name__, f.name)
 
 
@@ -285,14 +320,20 @@ def test_a_big_load_builds_the_same_indexes_again(bulk, monkeypatch):
     def indexes():
         with connection.cursor() as cursor:
             if connection.vendor == "sqlite":
-                cursor.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN "
-                               "('cases_case', 'cases_caseevent', 'cases_casedeadline') ORDER BY 1")
+                cursor.execute(
+                    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN "
+                    "('cases_case', 'cases_caseevent', 'cases_casedeadline') ORDER BY 1"
+                )
                 return cursor.fetchall()
-            cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN "
-                           "('cases_case', 'cases_caseevent', 'cases_casedeadline') ORDER BY 1")
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename IN "
+                "('cases_case', 'cases_caseevent', 'cases_casedeadline') ORDER BY 1"
+            )
             # PostgreSQL prints the casts of a rebuilt partial index's predicate differently: compare without them.
-            return [(name, re.sub(r"::[a-z ]+(\[\])?|[()]", "", definition))
-                    for name, definition in cursor.fetchall()]
+            return [
+                (name, re.sub(r"::[a-z ]+(\[\])?|[()]", "", definition))
+                for name, definition in cursor.fetchall()
+            ]
 
     before = indexes()
     assert len(before) > 10
@@ -313,7 +354,9 @@ def _replay_sample() -> list[Case]:
     """A few cases for every action, with the originals and duplicates of those merged."""
     chosen: set[int] = set()
     for action in sorted(set(MOVES) | set(ARRIVALS)):
-        chosen.update(CaseEvent.objects.filter(action=action).order_by("id").values_list("case_id", flat=True)[:3])
+        chosen.update(
+            CaseEvent.objects.filter(action=action).order_by("id").values_list("case_id", flat=True)[:3]
+        )
     chosen.update(ExtensionRequest.objects.values_list("case_id", flat=True))  # approved, refused, lapsed
     chosen.update(list(Case.objects.order_by("id").values_list("id", flat=True))[::15])
     merged = Case.objects.filter(duplicate_of__isnull=False)
@@ -332,19 +375,39 @@ def _replay(cases: list[Case]) -> dict[int, Case]:
         bulk = next(c for c in cases if c.pk == event.case_id)
         with clock.at(event.created_at):
             if event.action == Action.REPORT:
-                case = Case(kind=bulk.kind, channel=bulk.channel, category=bulk.category, urgency=bulk.urgency,
-                            description=bulk.description, address=bulk.address, lat=bulk.lat, lon=bulk.lon,
-                            cell=bulk.cell, community_id=bulk.community_id, street_id=bulk.street_id,
-                            reporter=bulk.reporter, source_ref="replay", created_at=bulk.created_at)
+                case = Case(
+                    kind=bulk.kind,
+                    channel=bulk.channel,
+                    category=bulk.category,
+                    urgency=bulk.urgency,
+                    description=bulk.description,
+                    address=bulk.address,
+                    lat=bulk.lat,
+                    lon=bulk.lon,
+                    cell=bulk.cell,
+                    community_id=bulk.community_id,
+                    street_id=bulk.street_id,
+                    reporter=bulk.reporter,
+                    source_ref="replay",
+                    created_at=bulk.created_at,
+                )
                 case_report(case=case, original=replayed.get(bulk.duplicate_of_id), data=event.data)
                 replayed[bulk.pk] = case
                 continue
-            payload = MoveInput(rating=event.data.get("rating"),
-                                hours=Decimal(event.data["hours"]) if "hours" in event.data else None)
+            payload = MoveInput(
+                rating=event.data.get("rating"),
+                hours=Decimal(event.data["hours"]) if "hours" in event.data else None,
+            )
             # The intake registers a grid member's report as a system move; every other move is checked.
             system = event.action == Action.REGISTER and event.note == AUTO_REGISTER_NOTE
-            case_transition(case=replayed[bulk.pk], action=event.action, actor=event.actor, note=event.note,
-                            payload=payload, system=system)
+            case_transition(
+                case=replayed[bulk.pk],
+                action=event.action,
+                actor=event.actor,
+                note=event.note,
+                payload=payload,
+                system=system,
+            )
     return replayed
 
 
@@ -352,7 +415,9 @@ def _rows(case: Case, numbers: dict[str, str], ids: dict[int, int]) -> dict:
     """What the case's rows say, with the ids and numbers of other rows put through `ids` and `numbers`."""
     deadlines = list(case.deadlines.order_by("started_at", "id"))
     requests = list(ExtensionRequest.objects.filter(case=case).order_by("created_at", "id"))
-    own = {d.pk: f"deadline {i}" for i, d in enumerate(deadlines)} | {r.pk: f"request {i}" for i, r in enumerate(requests)}
+    own = {d.pk: f"deadline {i}" for i, d in enumerate(deadlines)} | {
+        r.pk: f"request {i}" for i, r in enumerate(requests)
+    }
 
     def data(values: dict) -> dict:
         out = dict(values)
@@ -369,12 +434,49 @@ def _rows(case: Case, numbers: dict[str, str], ids: dict[int, int]) -> dict:
     return {
         "case": {f.name: getattr(case, f.attname) for f in Case._meta.concrete_fields if f.name not in skip},
         "original": ids.get(case.duplicate_of_id, case.duplicate_of_id),
-        "events": [(e.action, e.from_status, e.to_status, e.actor_id, e.actor_role, e.department_id, e.note,
-                    data(e.data), e.on_time, e.created_at) for e in case.events.order_by("created_at", "id")],
-        "deadlines": [(d.step, d.started_at, d.limit_hours, d.unit, d.extended_hours, d.due_at, d.warn_at,
-                       d.completed_at, d.on_time, d.overdue_notified) for d in deadlines],
-        "requests": [(own[r.deadline_id], r.hours, r.reason, r.status, r.requested_by_id, r.decided_by_id,
-                      r.created_at, r.decided_at) for r in requests],
+        "events": [
+            (
+                e.action,
+                e.from_status,
+                e.to_status,
+                e.actor_id,
+                e.actor_role,
+                e.department_id,
+                e.note,
+                data(e.data),
+                e.on_time,
+                e.created_at,
+            )
+            for e in case.events.order_by("created_at", "id")
+        ],
+        "deadlines": [
+            (
+                d.step,
+                d.started_at,
+                d.limit_hours,
+                d.unit,
+                d.extended_hours,
+                d.due_at,
+                d.warn_at,
+                d.completed_at,
+                d.on_time,
+                d.overdue_notified,
+            )
+            for d in deadlines
+        ],
+        "requests": [
+            (
+                own[r.deadline_id],
+                r.hours,
+                r.reason,
+                r.status,
+                r.requested_by_id,
+                r.decided_by_id,
+                r.created_at,
+                r.decided_at,
+            )
+            for r in requests
+        ],
         "followers": sorted(case.followers.values_list("user_id", "created_at")),
     }
 

@@ -15,15 +15,20 @@ CELL_MULTI = "150602001001002"
 
 CELL_POLYGON_SHAPE = box(109.90, 39.80, 109.92, 39.82)
 HOLE = box(109.925, 39.803, 109.935, 39.807)
-CELL_MULTI_SHAPE = MultiPolygon([
-    Polygon(box(109.92, 39.80, 109.94, 39.809).exterior.coords, [HOLE.exterior.coords]),
-    box(109.92, 39.811, 109.94, 39.82),
-])
+CELL_MULTI_SHAPE = MultiPolygon(
+    [
+        Polygon(box(109.92, 39.80, 109.94, 39.809).exterior.coords, [HOLE.exterior.coords]),
+        box(109.92, 39.811, 109.94, 39.82),
+    ]
+)
 
 
 def feature(level: str, code: str, name: str, geometry: dict | None, **props: object) -> dict:
-    return {"type": "Feature", "properties": {"level": level, "code": code, "name": name, **props},
-            "geometry": geometry}
+    return {
+        "type": "Feature",
+        "properties": {"level": level, "code": code, "name": name, **props},
+        "geometry": geometry,
+    }
 
 
 def geometry(geom) -> dict:

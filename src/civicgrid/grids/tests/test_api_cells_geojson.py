@@ -22,14 +22,21 @@ def test_a_box_inside_one_cell_returns_that_cell(client, world):
     assert codes(response) == [NORTH + "001"]
     feature = body["features"][0]
     assert feature["id"] == NORTH + "001"
-    assert feature["properties"] == {"code": NORTH + "001", "name": "北苑一格", "street": "青春山街道",
-                                     "community": "北苑社区"}
+    assert feature["properties"] == {
+        "code": NORTH + "001",
+        "name": "北苑一格",
+        "street": "青春山街道",
+        "community": "北苑社区",
+    }
     assert shape(feature["geometry"]).equals(world.cells[NORTH + "001"].shape)
 
 
 def test_the_cells_are_filtered_by_the_box(client, world):
     assert codes(client.get(URL, {"bbox": "109.775,39.605,109.785,39.615"})) == [
-        NORTH + "002", NORTH + "003", SOUTH + "002"]
+        NORTH + "002",
+        NORTH + "003",
+        SOUTH + "002",
+    ]
     assert len(codes(client.get(URL, {"bbox": "109.7,39.5,109.9,39.7"}))) == 5
     assert codes(client.get(URL, {"bbox": "110.0,40.0,110.1,40.1"})) == []
 
@@ -42,8 +49,9 @@ def test_the_lake_cell_keeps_its_hole(client, world):
     assert not geom.contains(LAKE.centroid)
 
 
-@pytest.mark.parametrize("bbox", ["1,2,3", "a,b,c,d", "109.8,39.6,109.7,39.7", "109.7,39.7,109.8,39.6",
-                                  "nan,39.6,109.8,39.7", ""])
+@pytest.mark.parametrize(
+    "bbox", ["1,2,3", "a,b,c,d", "109.8,39.6,109.7,39.7", "109.7,39.7,109.8,39.6", "nan,39.6,109.8,39.7", ""]
+)
 def test_a_bad_bbox_is_422(client, world, bbox):
     response = client.get(URL, {"bbox": bbox})
     assert response.status_code == 422

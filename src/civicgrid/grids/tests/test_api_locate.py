@@ -15,7 +15,8 @@ def test_a_point_in_a_cell(client, world):
     response = client.get(URL, {"lat": 39.615, "lon": 109.765})
     assert response.status_code == 200
     assert response.json() == {
-        "lat": 39.615, "lon": 109.765,
+        "lat": 39.615,
+        "lon": 109.765,
         "cell": {"code": NORTH + "001", "name": "北苑一格", "community": "北苑社区", "street": "青春山街道"},
     }
 
@@ -47,8 +48,11 @@ def test_a_point_outside_the_city_is_422(client, world):
 
 @pytest.mark.parametrize(
     ("params", "field"),
-    [({"lat": "abc", "lon": 109.77}, "lat"), ({"lat": 39.61}, "lon"), ({"lat": 39.61, "lon": 109.77, "crs": "utm"},
-                                                                          "crs")],
+    [
+        ({"lat": "abc", "lon": 109.77}, "lat"),
+        ({"lat": 39.61}, "lon"),
+        ({"lat": 39.61, "lon": 109.77, "crs": "utm"}, "crs"),
+    ],
 )
 def test_malformed_input_is_422_naming_the_field(client, world, params, field):
     response = client.get(URL, params)

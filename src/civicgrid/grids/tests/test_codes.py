@@ -12,7 +12,12 @@ from civicgrid.grids.models import Cell, Community, Street
 
 @pytest.mark.parametrize(
     ("level", "code"),
-    [("district", "150603"), ("street", "150603001"), ("community", "150603001002"), ("cell", "150603001002999")],
+    [
+        ("district", "150603"),
+        ("street", "150603001"),
+        ("community", "150603001002"),
+        ("cell", "150603001002999"),
+    ],
 )
 def test_well_formed_codes_are_accepted(level, code):
     assert check_code(level, code) == code
@@ -53,8 +58,12 @@ def test_an_unknown_level_is_refused():
 
 @pytest.mark.parametrize(
     ("level", "code", "parent"),
-    [("district", "150603", None), ("street", "150603001", "150603"), ("community", "150603001002", "150603001"),
-     ("cell", "150603001002003", "150603001002")],
+    [
+        ("district", "150603", None),
+        ("street", "150603001", "150603"),
+        ("community", "150603001002", "150603001"),
+        ("cell", "150603001002003", "150603001002"),
+    ],
 )
 def test_the_parent_code_is_the_prefix(level, code, parent):
     assert parent_code(level, code) == parent

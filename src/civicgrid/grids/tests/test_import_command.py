@@ -22,7 +22,9 @@ def test_a_good_file_is_imported(db, tmp_path):
 
 
 def test_a_bad_file_raises_command_error_and_lists_the_problems(db, tmp_path):
-    bad = with_feature(feature("cell", COMMUNITY + "009", "一个点", {"type": "Point", "coordinates": [109.9, 39.8]}))
+    bad = with_feature(
+        feature("cell", COMMUNITY + "009", "一个点", {"type": "Point", "coordinates": [109.9, 39.8]})
+    )
     path = tmp_path / "bad.geojson"
     path.write_text(json.dumps(bad), encoding="utf-8")
     err = io.StringIO()

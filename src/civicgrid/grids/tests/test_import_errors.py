@@ -11,12 +11,18 @@ from civicgrid.grids.index import current_revision
 from civicgrid.grids.models import Cell, Community, District, Street
 from civicgrid.grids.tests.geojson import COMMUNITY, feature, good_collection, with_feature
 
-BOW_TIE = {"type": "Polygon", "coordinates": [[[109.90, 39.80], [109.92, 39.82], [109.92, 39.80],
-                                                [109.90, 39.82], [109.90, 39.80]]]}
-SQUARE = {"type": "Polygon", "coordinates": [[[109.90, 39.80], [109.91, 39.80], [109.91, 39.81],
-                                               [109.90, 39.81], [109.90, 39.80]]]}
-SWAPPED = {"type": "Polygon", "coordinates": [[[39.80, 109.90], [39.80, 109.91], [39.81, 109.91],
-                                                [39.81, 109.90], [39.80, 109.90]]]}
+BOW_TIE = {
+    "type": "Polygon",
+    "coordinates": [[[109.90, 39.80], [109.92, 39.82], [109.92, 39.80], [109.90, 39.82], [109.90, 39.80]]],
+}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[109.90, 39.80], [109.91, 39.80], [109.91, 39.81], [109.90, 39.81], [109.90, 39.80]]],
+}
+SWAPPED = {
+    "type": "Polygon",
+    "coordinates": [[[39.80, 109.90], [39.80, 109.91], [39.81, 109.91], [39.81, 109.90], [39.80, 109.90]]],
+}
 
 
 def snapshot() -> tuple:
@@ -36,32 +42,72 @@ def duplicate_codes() -> dict:
 
 
 CASES = {
-    "bow-tie polygon": (with_feature(feature("cell", COMMUNITY + "009", "蝴蝶结", BOW_TIE)),
-                        5, "self-intersect"),
-    "point geometry": (with_feature(feature("cell", COMMUNITY + "009", "一个点",
-                                            {"type": "Point", "coordinates": [109.91, 39.81]})),
-                       5, "only Polygon or MultiPolygon are accepted, got Point"),
-    "code of the wrong length": (with_feature(feature("cell", COMMUNITY + "09", "短编码", SQUARE)),
-                                 5, "must be 15 digits"),
-    "code with letters": (with_feature(feature("cell", COMMUNITY + "0a9", "字母", SQUARE)),
-                          5, "must be 15 digits"),
-    "parent community missing": (with_feature(feature("cell", "150602001002001", "孤儿格", SQUARE)),
-                                 5, "parent community 150602001002 does not exist"),
+    "bow-tie polygon": (
+        with_feature(feature("cell", COMMUNITY + "009", "蝴蝶结", BOW_TIE)),
+        5,
+        "self-intersect",
+    ),
+    "point geometry": (
+        with_feature(
+            feature("cell", COMMUNITY + "009", "一个点", {"type": "Point", "coordinates": [109.91, 39.81]})
+        ),
+        5,
+        "only Polygon or MultiPolygon are accepted, got Point",
+    ),
+    "code of the wrong length": (
+        with_feature(feature("cell", COMMUNITY + "09", "短编码", SQUARE)),
+        5,
+        "must be 15 digits",
+    ),
+    "code with letters": (
+        with_feature(feature("cell", COMMUNITY + "0a9", "字母", SQUARE)),
+        5,
+        "must be 15 digits",
+    ),
+    "parent community missing": (
+        with_feature(feature("cell", "150602001002001", "孤儿格", SQUARE)),
+        5,
+        "parent community 150602001002 does not exist",
+    ),
     "duplicate code": (duplicate_codes(), 5, "duplicate code (same as feature #3)"),
-    "coordinates swapped": (with_feature(feature("cell", COMMUNITY + "009", "经纬颠倒", SWAPPED)),
-                            5, "off the globe"),
-    "cell without geometry": (with_feature(feature("cell", COMMUNITY + "009", "无边界", None)),
-                              5, "needs a polygon"),
-    "geometry as WKT text": (with_feature(feature("cell", COMMUNITY + "009", "文本", "POLYGON((0 0, 1 0, 1 1, 0 0))")),
-                             5, "only Polygon or MultiPolygon are accepted, got str"),
-    "malformed ring": (with_feature(feature("cell", COMMUNITY + "009", "坏环",
-                                            {"type": "Polygon", "coordinates": [[[109.9, 39.8], [109.91]]]})),
-                       5, "malformed geometry"),
-    "properties not an object": (with_feature({"type": "Feature", "properties": ["x"], "geometry": SQUARE}),
-                                 5, "properties must be an object"),
+    "coordinates swapped": (
+        with_feature(feature("cell", COMMUNITY + "009", "经纬颠倒", SWAPPED)),
+        5,
+        "off the globe",
+    ),
+    "cell without geometry": (
+        with_feature(feature("cell", COMMUNITY + "009", "无边界", None)),
+        5,
+        "needs a polygon",
+    ),
+    "geometry as WKT text": (
+        with_feature(feature("cell", COMMUNITY + "009", "文本", "POLYGON((0 0, 1 0, 1 1, 0 0))")),
+        5,
+        "only Polygon or MultiPolygon are accepted, got str",
+    ),
+    "malformed ring": (
+        with_feature(
+            feature(
+                "cell",
+                COMMUNITY + "009",
+                "坏环",
+                {"type": "Polygon", "coordinates": [[[109.9, 39.8], [109.91]]]},
+            )
+        ),
+        5,
+        "malformed geometry",
+    ),
+    "properties not an object": (
+        with_feature({"type": "Feature", "properties": ["x"], "geometry": SQUARE}),
+        5,
+        "properties must be an object",
+    ),
     "unknown level": (with_feature(feature("province", "15", "内蒙古", SQUARE)), 5, "unknown grid level"),
-    "not a feature": (with_feature({"type": "Polygon", "coordinates": SQUARE["coordinates"]}),
-                      5, "not a GeoJSON Feature"),
+    "not a feature": (
+        with_feature({"type": "Polygon", "coordinates": SQUARE["coordinates"]}),
+        5,
+        "not a GeoJSON Feature",
+    ),
 }
 
 

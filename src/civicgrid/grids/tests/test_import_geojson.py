@@ -43,7 +43,9 @@ def test_a_good_file_creates_the_hierarchy(db):
     assert poly.land_use == "居住"
     assert poly.community == community and poly.street == street  # street denormalised from the community
     assert poly.shape.equals(CELL_POLYGON_SHAPE)
-    assert (poly.min_lon, poly.min_lat, poly.max_lon, poly.max_lat) == pytest.approx((109.90, 39.80, 109.92, 39.82))
+    assert (poly.min_lon, poly.min_lat, poly.max_lon, poly.max_lat) == pytest.approx(
+        (109.90, 39.80, 109.92, 39.82)
+    )
     # 0.02° × 0.02° at 39.8°N is about 1.71 km × 2.21 km
     assert poly.area_m2 == pytest.approx(0.02 * 111_320 * 0.7683 * 0.02 * 110_574, rel=0.01)
 
@@ -85,10 +87,16 @@ def test_a_reimport_updates_and_does_not_duplicate(db):
 def test_a_file_of_cells_can_use_parents_already_in_the_database(world):
     from civicgrid.testing import SOUTH
 
-    data = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"level": "cell", "code": SOUTH + "003", "name": "湖心"},
-         "geometry": shapely.geometry.mapping(shapely.box(109.783, 39.603, 109.787, 39.607))},
-    ]}
+    data = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"level": "cell", "code": SOUTH + "003", "name": "湖心"},
+                "geometry": shapely.geometry.mapping(shapely.box(109.783, 39.603, 109.787, 39.607)),
+            },
+        ],
+    }
     result = import_geojson(data)
     assert result.created["cell"] == 1
     cell = Cell.objects.get(code=SOUTH + "003")
@@ -99,9 +107,12 @@ def test_a_gcj02_file_is_stored_in_wgs84(db):
     from civicgrid.grids.coords import from_wgs84
 
     data = good_collection()
+
     # Shift only the Polygon cell into GCJ-02; the rest stays valid either way.
     def gcj(geom):
-        return shapely.transform(geom, lambda xy: [list(from_wgs84(lat, lon, "gcj02"))[::-1] for lon, lat in xy])
+        return shapely.transform(
+            geom, lambda xy: [list(from_wgs84(lat, lon, "gcj02"))[::-1] for lon, lat in xy]
+        )
 
     for f in data["features"]:
         f["geometry"] = shapely.geometry.mapping(gcj(shapely.geometry.shape(f["geometry"])))

@@ -13,10 +13,16 @@ LAKE_POINT = (39.605, 109.785)
 
 
 def lake_cell_file() -> dict:
-    return {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"level": "cell", "code": SOUTH + "003", "name": "湖心格"},
-         "geometry": mapping(LAKE)},
-    ]}
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"level": "cell", "code": SOUTH + "003", "name": "湖心格"},
+                "geometry": mapping(LAKE),
+            },
+        ],
+    }
 
 
 def test_an_imported_cell_is_found_once_the_import_commits(world, django_capture_on_commit_callbacks):

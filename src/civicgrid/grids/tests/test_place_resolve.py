@@ -56,8 +56,12 @@ def test_bd09_input_is_converted_before_it_is_placed(world):
 
 @pytest.mark.parametrize(
     ("lat", "lon", "crs", "code"),
-    [("abc", 109.77, "wgs84", "coordinates_invalid"), (95, 109.77, "wgs84", "latitude_invalid"),
-     (39.61, 190, "wgs84", "longitude_invalid"), (39.61, 109.77, "utm", "crs_unknown")],
+    [
+        ("abc", 109.77, "wgs84", "coordinates_invalid"),
+        (95, 109.77, "wgs84", "latitude_invalid"),
+        (39.61, 190, "wgs84", "longitude_invalid"),
+        (39.61, 109.77, "utm", "crs_unknown"),
+    ],
 )
 def test_bad_input_is_refused_with_the_reason(world, lat, lon, crs, code):
     with pytest.raises(DomainError) as exc:

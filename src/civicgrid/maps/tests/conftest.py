@@ -40,12 +40,29 @@ class Spread:
         return [c for c in self.cases if all(getattr(c, k) == v for k, v in conditions.items())]
 
 
-STATUS_CYCLE = [CaseStatus.REPORTED, CaseStatus.REGISTERED, CaseStatus.DISPATCHED, CaseStatus.ACCEPTED,
-                CaseStatus.HANDLED, CaseStatus.CLOSED, CaseStatus.CLOSED, CaseStatus.ACCEPTED]
+STATUS_CYCLE = [
+    CaseStatus.REPORTED,
+    CaseStatus.REGISTERED,
+    CaseStatus.DISPATCHED,
+    CaseStatus.ACCEPTED,
+    CaseStatus.HANDLED,
+    CaseStatus.CLOSED,
+    CaseStatus.CLOSED,
+    CaseStatus.ACCEPTED,
+]
 
 
-def bulk_cases(world, categories, n: int, *, start: int = 0, days_back: int = 20, public_every: int = 4,
-               south: bool = False, now: datetime = NOW) -> list[Case]:
+def bulk_cases(
+    world,
+    categories,
+    n: int,
+    *,
+    start: int = 0,
+    days_back: int = 20,
+    public_every: int = 4,
+    south: bool = False,
+    now: datetime = NOW,
+) -> list[Case]:
     """n cases spread over the north community (or the south-west cell), one every few hours back from `now`.
 
     Every `public_every`-th case is not public; statuses cycle through STATUS_CYCLE; open cases whose
@@ -67,14 +84,29 @@ def bulk_cases(world, categories, n: int, *, start: int = 0, days_back: int = 20
         created = now - timedelta(hours=(i * 7) % (days_back * 24) + 1)
         timed = status not in (CaseStatus.CLOSED,)
         due = (now - timedelta(days=1)) if i % 3 == 0 else (now + timedelta(days=1))
-        rows.append(Case(
-            number=f"{created:%Y%m%d}{90000 + i:05d}", kind="complaint", channel="app", category=cats[i % 3],
-            description=f"测试案件 {i}", address=f"青春山路 {i} 号", lat=lat, lon=lon, cell=cell,
-            community=community, street=world.street, reporter=world.citizen, is_public=(i % public_every != 0),
-            status=status, created_at=created, due_at=due if timed else None,
-            warn_at=(due - timedelta(hours=4)) if timed else None, step="handle" if timed else "",
-            closed_at=created + timedelta(hours=5) if status == CaseStatus.CLOSED else None,
-        ))
+        rows.append(
+            Case(
+                number=f"{created:%Y%m%d}{90000 + i:05d}",
+                kind="complaint",
+                channel="app",
+                category=cats[i % 3],
+                description=f"测试案件 {i}",
+                address=f"青春山路 {i} 号",
+                lat=lat,
+                lon=lon,
+                cell=cell,
+                community=community,
+                street=world.street,
+                reporter=world.citizen,
+                is_public=(i % public_every != 0),
+                status=status,
+                created_at=created,
+                due_at=due if timed else None,
+                warn_at=(due - timedelta(hours=4)) if timed else None,
+                step="handle" if timed else "",
+                closed_at=created + timedelta(hours=5) if status == CaseStatus.CLOSED else None,
+            )
+        )
     return _insert(world, rows)
 
 
@@ -83,8 +115,12 @@ def scatter_cases(world, categories, n: int, *, now: datetime, seed: int = 7) ->
     from civicgrid.grids.index import locate
 
     rng = random.Random(seed)
-    spots = [(39.6165, 109.7655, 0.004), (39.6045, 109.7745, 0.003), (39.6130, 109.7840, 0.004),
-             (39.6060, 109.7625, 0.002)]
+    spots = [
+        (39.6165, 109.7655, 0.004),
+        (39.6045, 109.7745, 0.003),
+        (39.6130, 109.7840, 0.004),
+        (39.6060, 109.7625, 0.002),
+    ]
     cats = list(categories.values())
     statuses = STATUS_CYCLE + [CaseStatus.VERIFIED, CaseStatus.RETURNED, CaseStatus.LONG_TERM]
     rows = []
@@ -100,24 +136,50 @@ def scatter_cases(world, categories, n: int, *, now: datetime, seed: int = 7) ->
         created = now - timedelta(minutes=rng.randrange(1, 60 * 24 * 60))
         timed = status not in (CaseStatus.CLOSED, CaseStatus.LONG_TERM)
         due = created + timedelta(days=rng.choice([1, 3, 10]))
-        rows.append(Case(
-            number=f"{created:%Y%m%d}{80000 + i:05d}", kind="complaint", channel="app", category=rng.choice(cats),
-            description=f"市民反映的问题 {i}", address=f"康巴什区 {cell.name} 附近", lat=lat, lon=lon, cell=cell,
-            community_id=cell.community_id, street_id=cell.street_id, reporter=world.citizen,
-            is_public=rng.random() < 0.8, status=status, created_at=created, due_at=due if timed else None,
-            warn_at=(due - timedelta(hours=6)) if timed else None, step="handle" if timed else "",
-            me_too_count=rng.choice([0] * 12 + [1, 2, 4]),
-            closed_at=created + timedelta(hours=20) if status == CaseStatus.CLOSED else None,
-        ))
+        rows.append(
+            Case(
+                number=f"{created:%Y%m%d}{80000 + i:05d}",
+                kind="complaint",
+                channel="app",
+                category=rng.choice(cats),
+                description=f"市民反映的问题 {i}",
+                address=f"康巴什区 {cell.name} 附近",
+                lat=lat,
+                lon=lon,
+                cell=cell,
+                community_id=cell.community_id,
+                street_id=cell.street_id,
+                reporter=world.citizen,
+                is_public=rng.random() < 0.8,
+                status=status,
+                created_at=created,
+                due_at=due if timed else None,
+                warn_at=(due - timedelta(hours=6)) if timed else None,
+                step="handle" if timed else "",
+                me_too_count=rng.choice([0] * 12 + [1, 2, 4]),
+                closed_at=created + timedelta(hours=20) if status == CaseStatus.CLOSED else None,
+            )
+        )
     return _insert(world, rows)
 
 
 def _insert(world, rows: list[Case]) -> list[Case]:
     cases = Case.objects.bulk_create(rows)
     # The REPORT event of each case, as intake writes it (the rollups and the map's version read events).
-    CaseEvent.objects.bulk_create([
-        CaseEvent(case=c, action="report", from_status="", to_status=CaseStatus.REPORTED, actor=world.citizen,
-                  actor_role="citizen", created_at=c.created_at) for c in cases])
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case=c,
+                action="report",
+                from_status="",
+                to_status=CaseStatus.REPORTED,
+                actor=world.citizen,
+                actor_role="citizen",
+                created_at=c.created_at,
+            )
+            for c in cases
+        ]
+    )
     return cases
 
 

@@ -34,15 +34,21 @@ def test_etag_and_if_none_match_answer_304_until_the_data_changes(client, routed
 
     # Other parameters are another answer …
     assert client.get(URL + "cases", {**PARAMS, "zoom": 15})["ETag"] != etag
-    assert client.get(URL + "cases", {**PARAMS, "status": "closed"}, HTTP_IF_NONE_MATCH=etag).status_code == 200
+    assert (
+        client.get(URL + "cases", {**PARAMS, "status": "closed"}, HTTP_IF_NONE_MATCH=etag).status_code == 200
+    )
     # … and so is the same request for a visitor (public cases only).
     client.logout()
     assert client.get(URL + "cases", PARAMS)["ETag"] != etag
     client.force_login(routed_world.dispatcher)
 
     # A new report (a new CaseEvent) makes the old tag stale.
-    case_submit(reporter=routed_world.citizen, submission=Submission(
-        description="井盖缺失", lat=39.6153, lon=109.7652, category=categories["01003"]))
+    case_submit(
+        reporter=routed_world.citizen,
+        submission=Submission(
+            description="井盖缺失", lat=39.6153, lon=109.7652, category=categories["01003"]
+        ),
+    )
     fresh = client.get(URL + "cases", PARAMS, HTTP_IF_NONE_MATCH=etag)
     assert fresh.status_code == 200 and fresh["ETag"] != etag
     assert len(fresh.json()["features"]) == len(first.json()["features"]) + 1
@@ -56,7 +62,9 @@ def test_live_layers_keep_their_version_for_the_configured_span(world, settings,
     version = selectors.layer_version(cases, now)
     assert selectors.layer_version(cases, now + timedelta(seconds=59)) == version
     assert selectors.layer_version(cases, now + timedelta(seconds=60)) != version
-    assert selectors.layer_version(boundaries, now + timedelta(hours=5)) == selectors.layer_version(boundaries, now)
+    assert selectors.layer_version(boundaries, now + timedelta(hours=5)) == selectors.layer_version(
+        boundaries, now
+    )
     settings.CIVICGRID_MAP_LIVE_SECONDS = 600
     assert selectors.layer_version(cases, now + timedelta(seconds=599)) == selectors.layer_version(cases, now)
 
@@ -93,20 +101,23 @@ def test_a_bearer_token_is_honoured(client, world, spread):
     assert client.get(URL + "cell_overdue", PARAMS, HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
 
 
-@pytest.mark.parametrize(("params", "status", "code", "field"), [
-    ({"bbox": "1,2,3"}, 422, "bbox_invalid", "bbox"),
-    ({"bbox": "a,b,c,d"}, 422, "bbox_invalid", "bbox"),
-    ({"bbox": "109.8,39.6,109.7,39.7"}, 422, "bbox_invalid", "bbox"),
-    ({"bbox": "-200,0,10,10"}, 422, "bbox_invalid", "bbox"),
-    ({"zoom": 40}, 422, "zoom_invalid", "zoom"),
-    ({"zoom": "near"}, 422, "invalid_input", "zoom"),
-    ({"start": "2026-11-20", "end": "2026-11-01"}, 422, "period_invalid", "start"),
-    ({"start": "2020-01-01", "end": "2026-11-01"}, 422, "period_too_long", "start"),
-    ({"start": "yesterday"}, 422, "invalid_input", "start"),
-    ({"status": "lost"}, 422, "invalid_input", None),
-    ({"category": "99999"}, 422, "category_unknown", "category"),
-    ({"street": "150603999"}, 422, "street_unknown", "street"),
-])
+@pytest.mark.parametrize(
+    ("params", "status", "code", "field"),
+    [
+        ({"bbox": "1,2,3"}, 422, "bbox_invalid", "bbox"),
+        ({"bbox": "a,b,c,d"}, 422, "bbox_invalid", "bbox"),
+        ({"bbox": "109.8,39.6,109.7,39.7"}, 422, "bbox_invalid", "bbox"),
+        ({"bbox": "-200,0,10,10"}, 422, "bbox_invalid", "bbox"),
+        ({"zoom": 40}, 422, "zoom_invalid", "zoom"),
+        ({"zoom": "near"}, 422, "invalid_input", "zoom"),
+        ({"start": "2026-11-20", "end": "2026-11-01"}, 422, "period_invalid", "start"),
+        ({"start": "2020-01-01", "end": "2026-11-01"}, 422, "period_too_long", "start"),
+        ({"start": "yesterday"}, 422, "invalid_input", "start"),
+        ({"status": "lost"}, 422, "invalid_input", None),
+        ({"category": "99999"}, 422, "category_unknown", "category"),
+        ({"street": "150603999"}, 422, "street_unknown", "street"),
+    ],
+)
 def test_bad_parameters_are_clear_errors(client, world, params, status, code, field):
     query = {**PARAMS, **params}
     if "bbox" not in params:
@@ -143,8 +154,14 @@ QUERIES = {
 
 def me_too(cases) -> None:
     """A me-too report on each case (a duplicate hot spot)."""
-    CaseEvent.objects.bulk_create([CaseEvent(case=c, action="me_too", from_status=c.status, to_status=c.status,
-                                             created_at=c.created_at) for c in cases])
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case=c, action="me_too", from_status=c.status, to_status=c.status, created_at=c.created_at
+            )
+            for c in cases
+        ]
+    )
 
 
 def count(client, layer: str, **params) -> int:
@@ -169,18 +186,24 @@ def test_every_layer_costs_a_fixed_number_of_queries(client, routed_world, categ
     assert len(ctx) == QUERIES[layer] - data_queries.get(layer, 1)
 
 
-def test_binned_cases_cost_the_same_and_filters_resolve_once(client, routed_world, categories, frozen,
-                                                                   monkeypatch):
+def test_binned_cases_cost_the_same_and_filters_resolve_once(
+    client, routed_world, categories, frozen, monkeypatch
+):
     client.force_login(routed_world.dispatcher)
     bulk_cases(routed_world, categories, 40)
     monkeypatch.setattr(layers, "POINT_LIMIT", 10)
     # the capped ids, then the view's cells and their rollup rows
     assert count(client, "cases") == QUERIES["cases"] + 1
     # with filters: the capped ids, then the hexagons' grouped count; category and street resolved once each
-    assert count(client, "cases", category="matter:06010", street=routed_world.street.code) == QUERIES["cases"] + 2
+    assert (
+        count(client, "cases", category="matter:06010", street=routed_world.street.code)
+        == QUERIES["cases"] + 2
+    )
 
 
-def test_public_binned_cases_cost_a_fixed_number_of_queries(client, routed_world, categories, frozen, monkeypatch):
+def test_public_binned_cases_cost_a_fixed_number_of_queries(
+    client, routed_world, categories, frozen, monkeypatch
+):
     bulk_cases(routed_world, categories, 40)
     monkeypatch.setattr(layers, "POINT_LIMIT", 10)
     # No session; the capped ids, then the view's cells, their rollup rows and the cases hidden from the public.

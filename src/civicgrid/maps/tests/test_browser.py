@@ -110,8 +110,9 @@ def test_a_visitor_sees_public_layers_and_reaches_the_public_page_in_english(new
     world, cases, now = city
     page = new_page()
     page.goto("/map/")
-    expect(drawn(page, "cases")).to_have_attribute("data-layer-cases",
-                                                   f"points:{since(cases, now, 30, public=True)}")
+    expect(drawn(page, "cases")).to_have_attribute(
+        "data-layer-cases", f"points:{since(cases, now, 30, public=True)}"
+    )
     expect(page.locator("[data-layer=cell_density]")).to_have_count(0)  # a staff layer is not offered
     expect(page.locator("[data-layer=stalls]")).to_have_count(0)
 
@@ -119,8 +120,9 @@ def test_a_visitor_sees_public_layers_and_reaches_the_public_page_in_english(new
     page.wait_for_load_state("networkidle")
     expect(page.locator("#layer-control legend")).to_have_text("Layers")
     expect(page.locator("[data-preset='7d']")).to_have_text("Last 7 days")
-    expect(drawn(page, "cases")).to_have_attribute("data-layer-cases",
-                                                   f"points:{since(cases, now, 30, public=True)}")
+    expect(drawn(page, "cases")).to_have_attribute(
+        "data-layer-cases", f"points:{since(cases, now, 30, public=True)}"
+    )
     page.check("[data-layer=duplicates]")
     expect(drawn(page, "duplicates")).to_be_visible()
     page.uncheck("[data-layer=duplicates]")

@@ -41,11 +41,17 @@ def in_period(case: Case, days: int = 30) -> bool:
 
 # --- catalogue --------------------------------------------------------------------------------------
 
+
 def test_catalogue_lists_every_layer_and_who_may_load_it(client, world):
     layers = {row["id"]: row for row in client.get("/api/map/layers").json()["layers"]}
     assert set(layers) == set(selectors.LAYERS)
-    assert {i for i, row in layers.items() if row["available"]} == {"boundaries", "cases", "duplicates", "places",
-                                                                     "merchants"}
+    assert {i for i, row in layers.items() if row["available"]} == {
+        "boundaries",
+        "cases",
+        "duplicates",
+        "places",
+        "merchants",
+    }
     assert layers["cell_overdue"]["audience"] == "staff" and layers["cell_overdue"]["kind"] == "choropleth"
     assert {item["value"] for item in layers["cases"]["legend"]} == set(CaseStatus.values)
     client.force_login(world.leader)
@@ -53,6 +59,7 @@ def test_catalogue_lists_every_layer_and_who_may_load_it(client, world):
 
 
 # --- cases ------------------------------------------------------------------------------------------
+
 
 def test_staff_see_every_case_of_the_period_in_the_bbox_with_console_links(client, routed_world, spread):
     client.force_login(routed_world.dispatcher)
@@ -109,8 +116,9 @@ def test_period_status_category_and_street_filters(client, routed_world, categor
     assert week["period"] == {"start": str(today - timedelta(days=6)), "end": str(today)}
 
     accepted = get(client, "cases", status=["accepted", "closed"])
-    assert numbers(accepted) == {c.number for c in spread.cases
-                                 if in_period(c) and c.status in ("accepted", "closed")}
+    assert numbers(accepted) == {
+        c.number for c in spread.cases if in_period(c) and c.status in ("accepted", "closed")
+    }
     garbage = get(client, "cases", category="matter:06010")
     assert numbers(garbage) == {c.number for c in spread.cases if in_period(c) and c.category.code == "06010"}
     street = get(client, "cases", street=routed_world.street.code)
@@ -129,7 +137,8 @@ def test_beyond_the_threshold_cases_are_counted_not_shipped(client, routed_world
     body = get(client, "cases")
     assert body["mode"] == "binned" and body["total"] == len(visible)
     assert {f["properties"]["cell"]: f["properties"]["count"] for f in body["features"]} == dict(
-        Counter(c.cell.code for c in visible))
+        Counter(c.cell.code for c in visible)
+    )
     assert body["legend"] and all("number" not in f["properties"] for f in body["features"])
 
     # With a case filter: h3 hexagons counted in SQL.
@@ -143,8 +152,9 @@ def test_beyond_the_threshold_cases_are_counted_not_shipped(client, routed_world
     # A huge view at a close zoom is coarsened: never more than MAX_BINS groups.
     wide = get(client, "cases", bbox="100,30,120,45", zoom=18, status=["accepted"])
     assert wide["mode"] == "binned" and 0 < len(wide["features"]) <= layers.MAX_BINS
-    assert sum(f["properties"]["count"] for f in wide["features"]) == len([c for c in visible
-                                                                          if c.status == "accepted"])
+    assert sum(f["properties"]["count"] for f in wide["features"]) == len(
+        [c for c in visible if c.status == "accepted"]
+    )
 
 
 def test_the_public_binning_counts_public_cases_only(client, routed_world, spread, monkeypatch):
@@ -159,7 +169,8 @@ def test_the_public_binning_counts_public_cases_only(client, routed_world, sprea
     body = get(client, "cases")
     assert body["mode"] == "binned" and body["total"] == len(shown)
     assert {f["properties"]["cell"]: f["properties"]["count"] for f in body["features"]} == dict(
-        Counter(c.cell.code for c in shown))
+        Counter(c.cell.code for c in shown)
+    )
     # With a case filter: h3 hexagons over the public cases only.
     matching = [c for c in shown if c.category.code == "06013"]
     hexes = get(client, "cases", category="matter:06013")
@@ -168,6 +179,7 @@ def test_the_public_binning_counts_public_cases_only(client, routed_world, sprea
 
 
 # --- choropleths ------------------------------------------------------------------------------------
+
 
 def test_density_from_the_rollup_agrees_with_a_direct_count(client, routed_world, spread):
     rollups.rebuild()
@@ -183,36 +195,51 @@ def test_density_from_the_rollup_agrees_with_a_direct_count(client, routed_world
     filtered = get(client, "cell_density", category="matter:06013")
     direct = Counter(c.cell.code for c in spread.cases if in_period(c) and c.category.code == "06013")
     assert {f["properties"]["code"]: f["properties"]["value"] for f in filtered["features"]} == {
-        code: direct.get(code, 0) for code in routed_world.cells}
+        code: direct.get(code, 0) for code in routed_world.cells
+    }
 
 
 def test_the_rollup_path_and_the_case_path_give_the_same_density(routed_world, spread):
     rollups.rebuild()
-    params = selectors.parse_params(bbox=CITY_BOX, zoom=14, start=None, end=None, statuses=None, category=None,
-                                    street=None, now=NOW)
+    params = selectors.parse_params(
+        bbox=CITY_BOX, zoom=14, start=None, end=None, statuses=None, category=None, street=None, now=NOW
+    )
     from_rollup = layers._rollup_counts(params)
     assert from_rollup is not None
-    direct = dict(selectors.case_queryset(params, staff=True).values_list("cell_id").annotate(n=Count("id"))
-                  .order_by())
+    direct = dict(
+        selectors.case_queryset(params, staff=True).values_list("cell_id").annotate(n=Count("id")).order_by()
+    )
     assert {k: v for k, v in from_rollup.items() if v} == direct
 
 
-@pytest.mark.parametrize("start,end", [
-    ("2026-08-01", "2026-11-27"),  # from the 1st: whole months, then the days of November
-    ("2026-08-15", "2026-10-31"),  # to a month's end: the days of August, then whole months
-    ("2026-07-20", "2026-11-27"),  # days at both ends around whole months
-    ("2026-09-01", "2026-09-30"),  # exactly one month
-    ("2026-10-05", "2026-10-20"),  # no whole month: days only
-])
-def test_density_over_months_reads_monthly_and_daily_rollups_and_agrees_with_cases(routed_world, categories,
-                                                                                      frozen, start, end):
+@pytest.mark.parametrize(
+    "start,end",
+    [
+        ("2026-08-01", "2026-11-27"),  # from the 1st: whole months, then the days of November
+        ("2026-08-15", "2026-10-31"),  # to a month's end: the days of August, then whole months
+        ("2026-07-20", "2026-11-27"),  # days at both ends around whole months
+        ("2026-09-01", "2026-09-30"),  # exactly one month
+        ("2026-10-05", "2026-10-20"),  # no whole month: days only
+    ],
+)
+def test_density_over_months_reads_monthly_and_daily_rollups_and_agrees_with_cases(
+    routed_world, categories, frozen, start, end
+):
     bulk_cases(routed_world, categories, 450, days_back=130)  # one every 7 hours, mid-July to November
     rollups.rebuild()
-    params = selectors.parse_params(bbox=CITY_BOX, zoom=14, start=timezone.datetime.fromisoformat(start).date(),
-                                    end=timezone.datetime.fromisoformat(end).date(), statuses=None, category=None,
-                                    street=None, now=NOW)
-    direct = dict(selectors.case_queryset(params, staff=True).values_list("cell_id").annotate(n=Count("id"))
-                  .order_by())
+    params = selectors.parse_params(
+        bbox=CITY_BOX,
+        zoom=14,
+        start=timezone.datetime.fromisoformat(start).date(),
+        end=timezone.datetime.fromisoformat(end).date(),
+        statuses=None,
+        category=None,
+        street=None,
+        now=NOW,
+    )
+    direct = dict(
+        selectors.case_queryset(params, staff=True).values_list("cell_id").annotate(n=Count("id")).order_by()
+    )
     assert sum(direct.values()) > 10
     from_rollup = layers._rollup_counts(params)
     assert {k: v for k, v in from_rollup.items() if v} == direct
@@ -221,8 +248,11 @@ def test_density_over_months_reads_monthly_and_daily_rollups_and_agrees_with_cas
 def test_overdue_counts_open_cases_past_their_limit(client, routed_world, spread):
     client.force_login(routed_world.leader)
     body = get(client, "cell_overdue", bbox=NORTH_BOX)
-    direct = Counter(c.cell.code for c in spread.cases
-                     if in_period(c) and c.status in TIMED_STATUSES and c.due_at and c.due_at < NOW)
+    direct = Counter(
+        c.cell.code
+        for c in spread.cases
+        if in_period(c) and c.status in TIMED_STATUSES and c.due_at and c.due_at < NOW
+    )
     assert sum(direct.values()) > 0
     got = {f["properties"]["code"]: f["properties"]["value"] for f in body["features"]}
     assert {k: v for k, v in got.items() if v} == dict(direct)
@@ -231,19 +261,38 @@ def test_overdue_counts_open_cases_past_their_limit(client, routed_world, spread
 
 # --- hot spots, boundaries, codes --------------------------------------------------------------------
 
-def test_duplicate_hot_spots_rank_me_too_and_merged_reports_of_the_period(client, routed_world, categories,
-                                                                           spread):
+
+def test_duplicate_hot_spots_rank_me_too_and_merged_reports_of_the_period(
+    client, routed_world, categories, spread
+):
     hot, old = spread.cases[1], spread.cases[2]
     # Three me-too reports on one case today, one on another two months ago (outside the period).
     CaseEvent.objects.bulk_create(
-        [CaseEvent(case=hot, action="me_too", from_status=hot.status, to_status=hot.status, created_at=NOW)] * 3
-        + [CaseEvent(case=old, action="me_too", from_status=old.status, to_status=old.status,
-                     created_at=NOW - timedelta(days=60))])
+        [CaseEvent(case=hot, action="me_too", from_status=hot.status, to_status=hot.status, created_at=NOW)]
+        * 3
+        + [
+            CaseEvent(
+                case=old,
+                action="me_too",
+                from_status=old.status,
+                to_status=old.status,
+                created_at=NOW - timedelta(days=60),
+            )
+        ]
+    )
     # A duplicate through intake: the second report at the same place is merged into the first.
-    first = case_submit(reporter=routed_world.citizen, submission=Submission(
-        description="井盖缺失", lat=39.6153, lon=109.7652, category=categories["01003"])).case
-    second = case_submit(reporter=routed_world.inspector, submission=Submission(
-        description="这里井盖没了", lat=39.61531, lon=109.76521, category=categories["01003"])).case
+    first = case_submit(
+        reporter=routed_world.citizen,
+        submission=Submission(
+            description="井盖缺失", lat=39.6153, lon=109.7652, category=categories["01003"]
+        ),
+    ).case
+    second = case_submit(
+        reporter=routed_world.inspector,
+        submission=Submission(
+            description="这里井盖没了", lat=39.61531, lon=109.76521, category=categories["01003"]
+        ),
+    ).case
     assert second.duplicate_of_id == first.pk
     client.force_login(routed_world.dispatcher)
     body = get(client, "duplicates")
@@ -252,8 +301,12 @@ def test_duplicate_hot_spots_rank_me_too_and_merged_reports_of_the_period(client
     assert body["features"][0]["properties"]["number"] == hot.number  # hottest first
     assert body["features"][0]["properties"]["radius"] > body["features"][1]["properties"]["radius"]
     today = timezone.localdate(NOW)
-    earlier = get(client, "duplicates", start=str(today - timedelta(days=90)), end=str(today - timedelta(days=30)))
-    assert {f["properties"]["number"]: f["properties"]["heat"] for f in earlier["features"]} == {old.number: 1}
+    earlier = get(
+        client, "duplicates", start=str(today - timedelta(days=90)), end=str(today - timedelta(days=30))
+    )
+    assert {f["properties"]["number"]: f["properties"]["heat"] for f in earlier["features"]} == {
+        old.number: 1
+    }
     # The public see public cases only.
     Case.objects.filter(pk=hot.pk).update(is_public=False)
     client.logout()
@@ -263,7 +316,10 @@ def test_duplicate_hot_spots_rank_me_too_and_merged_reports_of_the_period(client
 def test_boundaries_give_the_street_and_its_communities(client, world):
     body = get(client, "boundaries")
     assert {(f["properties"]["level"], f["properties"]["code"]) for f in body["features"]} == {
-        ("street", world.street.code), ("community", world.north.code), ("community", world.south.code)}
+        ("street", world.street.code),
+        ("community", world.north.code),
+        ("community", world.south.code),
+    }
     far = get(client, "boundaries", bbox="100,30,100.1,30.1")
     assert far["features"] == []
 

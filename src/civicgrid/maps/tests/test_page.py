@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 def config(response) -> dict:
     html = response.content.decode()
     start = html.index('<script id="citymap-config" type="application/json">') + len(
-        '<script id="citymap-config" type="application/json">')
-    return json.loads(html[start: html.index("</script>", start)])
+        '<script id="citymap-config" type="application/json">'
+    )
+    return json.loads(html[start : html.index("</script>", start)])
 
 
 def test_visitors_get_the_public_layers_and_staff_every_layer(client, world):
@@ -29,8 +30,16 @@ def test_visitors_get_the_public_layers_and_staff_every_layer(client, world):
 
     client.force_login(world.leader)
     r = client.get("/map/")
-    assert {layer["id"] for layer in config(r)["layers"]} == {"boundaries", "cell_density", "cell_overdue", "cases",
-                                                              "duplicates", "places", "merchants", "stalls"}
+    assert {layer["id"] for layer in config(r)["layers"]} == {
+        "boundaries",
+        "cell_density",
+        "cell_overdue",
+        "cases",
+        "duplicates",
+        "places",
+        "merchants",
+        "stalls",
+    }
     assert re.search(r'data-layer="cell_density"\s+checked', r.content.decode())
     assert not re.search(r'data-layer="cell_overdue"\s+checked', r.content.decode())
 
@@ -40,7 +49,10 @@ def test_the_page_speaks_english(client, world):
     r = client.get("/map/", HTTP_ACCEPT_LANGUAGE="en")
     html = r.content.decode()
     assert "Layers" in html and "Last 7 days" in html
-    assert {layer["name"] for layer in config(r)["layers"]} >= {"Cases by status", "Street and community boundaries"}
+    assert {layer["name"] for layer in config(r)["layers"]} >= {
+        "Cases by status",
+        "Street and community boundaries",
+    }
 
 
 def test_home_and_console_link_to_the_map(client, world):

@@ -44,10 +44,23 @@ def last_code(phone: str) -> str:
     return code_from(MemorySmsSender.last_text_to(phone))
 
 
-def report(reporter: User, *, category=None, point=NORTH_1, description: str = "人行道上有一处坑洞", photos: int = 0,
-           channel: str = "app") -> Case:
-    submission = Submission(description=description, lat=point[0], lon=point[1], category=category, channel=channel,
-                            photos=[process_photo(jpeg_bytes()) for _ in range(photos)])
+def report(
+    reporter: User,
+    *,
+    category=None,
+    point=NORTH_1,
+    description: str = "人行道上有一处坑洞",
+    photos: int = 0,
+    channel: str = "app",
+) -> Case:
+    submission = Submission(
+        description=description,
+        lat=point[0],
+        lon=point[1],
+        category=category,
+        channel=channel,
+        photos=[process_photo(jpeg_bytes()) for _ in range(photos)],
+    )
     case = case_submit(reporter=reporter, submission=submission).case
     return case
 
@@ -63,7 +76,11 @@ def run_to_handled(case: Case, world, *, feedback_photos: int = 0) -> Case:
     case = move(case, Action.REGISTER, world.dispatcher)
     if case.status == "registered":
         case = move(case, Action.DISPATCH, world.dispatcher)
-    handler = world.roads_handler if case.department_id == world.roads_handler.department_id else world.parks_handler
+    handler = (
+        world.roads_handler
+        if case.department_id == world.roads_handler.department_id
+        else world.parks_handler
+    )
     case = move(case, Action.ACCEPT, handler)
     photos = [process_photo(jpeg_bytes(colour=(40, 160, 40))) for _ in range(feedback_photos)]
     return move(case, Action.FEEDBACK, handler, "已修复路面", photos=photos)

@@ -47,7 +47,9 @@ def click_map_at(page, lat: float, lon: float) -> None:
              map.setView([lat, lon], 16, {animate: false});
              const p = map.latLngToContainerPoint([lat, lon]);
              return {x: p.x, y: p.y};
-           }""", [lat, lon])
+           }""",
+        [lat, lon],
+    )
     page.locator("#report-map").click(position=point)
 
 
@@ -105,7 +107,9 @@ LOSE_FIRST_ANSWER = """
 """
 
 
-def test_a_lost_answer_is_retried_with_the_same_key_and_makes_one_case(new_page, routed_world, categories, tmp_path):
+def test_a_lost_answer_is_retried_with_the_same_key_and_makes_one_case(
+    new_page, routed_world, categories, tmp_path
+):
     page = phone_page(new_page, routed_world.citizen)
     page.add_init_script(LOSE_FIRST_ANSWER)
     page.goto("/m/report/")
@@ -137,8 +141,12 @@ def test_a_failed_submit_survives_a_reload(new_page, routed_world, categories):
     page.fill("#id_lat", "39.6150")
     page.fill("#id_lon", "109.7650")
     page.fill("#id_description", "下水道井盖松动")
-    page.route("**/m/report/", lambda route: route.abort("internetdisconnected")
-               if route.request.method == "POST" else route.continue_())
+    page.route(
+        "**/m/report/",
+        lambda route: (
+            route.abort("internetdisconnected") if route.request.method == "POST" else route.continue_()
+        ),
+    )
     page.click("#submit-button")
     expect(page.locator("#retry-panel")).to_be_visible()
     assert not Case.objects.exists()
@@ -191,7 +199,9 @@ def test_my_cases_and_rating_on_a_phone(new_page, routed_world, categories):
     citizen = routed_world.citizen
     for i in range(3):
         report(citizen, description="很长的描述" * 40 + f" {i}", point=(39.6101 + i * 0.001, 109.7601))
-    case = run_to_closed(report(citizen, category=categories["06013"], photos=1), routed_world, feedback_photos=1)
+    case = run_to_closed(
+        report(citizen, category=categories["06013"], photos=1), routed_world, feedback_photos=1
+    )
     page = phone_page(new_page, citizen)
     page.goto("/m/cases/")
     expect(page.locator(".items > li")).to_have_count(4)

@@ -27,13 +27,20 @@ def test_grid_pages_are_for_grid_members(client, routed_world, url):
 
 
 def test_my_cells_on_the_map(client, member, categories):
-    report(member.__class__.objects.get(phone="13900000001"), category=categories["06013"], description="格内的坑")
+    report(
+        member.__class__.objects.get(phone="13900000001"),
+        category=categories["06013"],
+        description="格内的坑",
+    )
     html = client.get("/m/grid/").content.decode()
-    cells = json.loads(re.search(r'<script id="my-cells" type="application/json">(.*?)</script>', html, re.S).group(1))
+    cells = json.loads(
+        re.search(r'<script id="my-cells" type="application/json">(.*?)</script>', html, re.S).group(1)
+    )
     assert [f["properties"]["code"] for f in cells["features"]] == [CELL_NORTH_1]
     assert cells["features"][0]["geometry"]["type"] == "Polygon"
-    markers = json.loads(re.search(r'<script id="cell-cases" type="application/json">(.*?)</script>', html,
-                                   re.S).group(1))
+    markers = json.loads(
+        re.search(r'<script id="cell-cases" type="application/json">(.*?)</script>', html, re.S).group(1)
+    )
     assert len(markers) == 1 and markers[0]["label"] == "待立案"
     assert "北苑一格" in html and "1 件在办" in html
     assert 'class="tabbar"' in html and 'href="/m/grid/" aria-current="page"' in html
@@ -42,9 +49,18 @@ def test_my_cells_on_the_map(client, member, categories):
 def test_a_patrol_report_is_registered_at_once(client, member, categories):
     page = client.get("/m/grid/report/").content.decode()
     key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
-    response = client.post("/m/grid/report/", {
-        "description": "巡查发现道路破损", "lat": NORTH_1[0], "lon": NORTH_1[1], "category": "matter:06013",
-        "kind": "complaint", "idempotency_key": key, "photos": [jpeg_upload()]})
+    response = client.post(
+        "/m/grid/report/",
+        {
+            "description": "巡查发现道路破损",
+            "lat": NORTH_1[0],
+            "lon": NORTH_1[1],
+            "category": "matter:06013",
+            "kind": "complaint",
+            "idempotency_key": key,
+            "photos": [jpeg_upload()],
+        },
+    )
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/m/cases/{case.number}/"
     assert case.channel == Channel.GRID and case.reporter == member
@@ -55,19 +71,24 @@ def test_a_patrol_report_is_registered_at_once(client, member, categories):
 
 
 def test_a_patrol_report_needs_a_category(client, member, categories):
-    response = client.post("/m/grid/report/", {"description": "有问题", "lat": NORTH_1[0], "lon": NORTH_1[1],
-                                               "idempotency_key": "patrol-key-01"})
+    response = client.post(
+        "/m/grid/report/",
+        {"description": "有问题", "lat": NORTH_1[0], "lon": NORTH_1[1], "idempotency_key": "patrol-key-01"},
+    )
     assert response.status_code == 422
     assert re.search(r'id="error-category"[^>]*>请选择问题分类', response.content.decode())
     assert not Case.objects.exists()
 
 
 def test_cases_to_verify_are_the_handled_ones_in_my_cells(client, member, routed_world, categories):
-    mine = run_to_handled(report(routed_world.citizen, category=categories["06013"], description="我格里的坑"),
-                          routed_world)
+    mine = run_to_handled(
+        report(routed_world.citizen, category=categories["06013"], description="我格里的坑"), routed_world
+    )
     not_handled = report(routed_world.citizen, category=categories["06010"], description="还没处理的垃圾")
-    elsewhere = run_to_handled(report(routed_world.citizen, category=categories["06013"], point=NORTH_2,
-                                      description="别的网格的坑"), routed_world)
+    elsewhere = run_to_handled(
+        report(routed_world.citizen, category=categories["06013"], point=NORTH_2, description="别的网格的坑"),
+        routed_world,
+    )
     html = client.get("/m/grid/verify/").content.decode()
     assert mine.number in html and f'href="/m/grid/verify/{mine.number}/"' in html
     assert not_handled.number not in html and elsewhere.number not in html
@@ -75,11 +96,16 @@ def test_cases_to_verify_are_the_handled_ones_in_my_cells(client, member, routed
 
 
 @pytest.mark.parametrize("n", [3, 20])
-def test_the_verify_list_takes_a_fixed_number_of_queries(client, member, routed_world, categories, n,
-                                                         django_assert_max_num_queries):
+def test_the_verify_list_takes_a_fixed_number_of_queries(
+    client, member, routed_world, categories, n, django_assert_max_num_queries
+):
     for i in range(n):
-        case = report(routed_world.citizen, category=categories["06013"],
-                      point=(39.6101 + i * 0.0004, 109.7601 + i * 0.0004), description=f"坑 {i}")
+        case = report(
+            routed_world.citizen,
+            category=categories["06013"],
+            point=(39.6101 + i * 0.0004, 109.7601 + i * 0.0004),
+            description=f"坑 {i}",
+        )
         run_to_handled(case, routed_world)
     with django_assert_max_num_queries(4):  # session, user, unread count, the list
         response = client.get("/m/grid/verify/")
@@ -87,12 +113,15 @@ def test_the_verify_list_takes_a_fixed_number_of_queries(client, member, routed_
 
 
 def test_verify_on_site_with_a_photo(client, member, routed_world, categories):
-    case = run_to_handled(report(routed_world.citizen, category=categories["06013"], photos=1), routed_world,
-                          feedback_photos=1)
+    case = run_to_handled(
+        report(routed_world.citizen, category=categories["06013"], photos=1), routed_world, feedback_photos=1
+    )
     page = client.get(f"/m/grid/verify/{case.number}/").content.decode()
     assert 'value="verify"' in page and 'value="rework"' in page and "已修复路面" in page
-    response = client.post(f"/m/grid/verify/{case.number}/", {"action": "verify", "note": "现场已修复",
-                                                               "photos": [jpeg_upload("onsite.jpg")]})
+    response = client.post(
+        f"/m/grid/verify/{case.number}/",
+        {"action": "verify", "note": "现场已修复", "photos": [jpeg_upload("onsite.jpg")]},
+    )
     assert response.status_code == 302 and response["Location"] == "/m/grid/verify/"
     case.refresh_from_db()
     assert case.status == CaseStatus.VERIFIED
@@ -111,8 +140,10 @@ def test_rework_needs_a_note(client, member, routed_world, categories):
     assert re.search(r'id="error-note"[^>]*>返工需要填写说明', response.content.decode())
     case.refresh_from_db()
     assert case.status == CaseStatus.HANDLED
-    response = client.post(f"/m/grid/verify/{case.number}/", {"action": "rework", "note": "路面仍有裂缝",
-                                                               "photos": [jpeg_upload()]})
+    response = client.post(
+        f"/m/grid/verify/{case.number}/",
+        {"action": "rework", "note": "路面仍有裂缝", "photos": [jpeg_upload()]},
+    )
     assert response.status_code == 302
     case.refresh_from_db()
     assert case.status == CaseStatus.ACCEPTED and case.rework_count == 1
@@ -122,8 +153,10 @@ def test_a_bad_photo_is_refused_and_nothing_changes(client, member, routed_world
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     case = run_to_handled(report(routed_world.citizen, category=categories["06013"]), routed_world)
-    response = client.post(f"/m/grid/verify/{case.number}/", {
-        "action": "verify", "photos": [SimpleUploadedFile("x.jpg", b"not an image")]})
+    response = client.post(
+        f"/m/grid/verify/{case.number}/",
+        {"action": "verify", "photos": [SimpleUploadedFile("x.jpg", b"not an image")]},
+    )
     assert response.status_code == 422
     assert re.search(r'id="error-photos"[^>]*>照片“x.jpg”不是图片', response.content.decode())
     case.refresh_from_db()
@@ -139,6 +172,8 @@ def test_a_case_not_waiting_for_verification_offers_no_buttons(client, member, r
 
 
 def test_a_case_outside_my_cells_is_not_found(client, member, routed_world, categories):
-    case = run_to_handled(report(routed_world.citizen, category=categories["06013"], point=NORTH_2), routed_world)
+    case = run_to_handled(
+        report(routed_world.citizen, category=categories["06013"], point=NORTH_2), routed_world
+    )
     assert client.get(f"/m/grid/verify/{case.number}/").status_code == 404
     assert client.post(f"/m/grid/verify/{case.number}/", {"action": "verify"}).status_code == 404

@@ -44,18 +44,26 @@ def test_the_list_is_paged_with_htmx(client, citizen, routed_world, categories, 
 
 
 @pytest.mark.parametrize("n", [3, 20])
-def test_my_cases_takes_a_fixed_number_of_queries(client, citizen, routed_world, categories, n,
-                                                  django_assert_max_num_queries):
+def test_my_cases_takes_a_fixed_number_of_queries(
+    client, citizen, routed_world, categories, n, django_assert_max_num_queries
+):
     for i in range(n):
-        case = report(citizen, category=categories["06013" if i % 2 else "06010"], description=f"问题 {i}",
-                      photos=1 if i % 3 == 0 else 0, point=(39.6101 + i * 0.0004, 109.7601 + i * 0.0004))
+        case = report(
+            citizen,
+            category=categories["06013" if i % 2 else "06010"],
+            description=f"问题 {i}",
+            photos=1 if i % 3 == 0 else 0,
+            point=(39.6101 + i * 0.0004, 109.7601 + i * 0.0004),
+        )
     with django_assert_max_num_queries(5):  # session, user, unread count, cases, their photos
         response = client.get("/m/cases/")
     assert response.status_code == 200 and case.number in response.content.decode()
 
 
 def test_a_case_shows_its_timeline_and_result_photos(client, citizen, routed_world, categories):
-    case = run_to_handled(report(citizen, category=categories["06013"], photos=1), routed_world, feedback_photos=2)
+    case = run_to_handled(
+        report(citizen, category=categories["06013"], photos=1), routed_world, feedback_photos=2
+    )
     html = client.get(f"/m/cases/{case.number}/").content.decode()
     timeline = html.split('class="timeline"')[1]
     for label in ["上报", "立案", "派遣", "签收", "处置反馈"]:

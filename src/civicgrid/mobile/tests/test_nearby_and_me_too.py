@@ -17,8 +17,9 @@ def neighbour(routed_world):
 
 
 def nearby(client, category: str = "matter:06013", point=NORTH_1) -> str:
-    return client.get("/m/report/nearby/", {"lat": point[0], "lon": point[1], "category": category},
-                      headers=HX).content.decode()
+    return client.get(
+        "/m/report/nearby/", {"lat": point[0], "lon": point[1], "category": category}, headers=HX
+    ).content.decode()
 
 
 def test_nearby_open_cases_of_the_same_category_are_offered(client, routed_world, categories, neighbour):

@@ -18,8 +18,14 @@ def form_key(html: str) -> str:
 
 
 def post_report(client, key: str = "k-0123456789", *, photos=(), **fields):
-    data = {"description": "井盖缺失，行人容易踩空", "lat": str(NORTH_1[0]), "lon": str(NORTH_1[1]), "kind": "complaint",
-            "idempotency_key": key, **fields}
+    data = {
+        "description": "井盖缺失，行人容易踩空",
+        "lat": str(NORTH_1[0]),
+        "lon": str(NORTH_1[1]),
+        "kind": "complaint",
+        "idempotency_key": key,
+        **fields,
+    }
     if photos:
         data["photos"] = list(photos)
     return client.post(URL, data)
@@ -48,8 +54,9 @@ def test_the_page_renders_with_a_fresh_idempotency_key(client, citizen, categori
 
 
 def test_a_report_without_javascript_creates_the_case_with_its_photo(client, citizen, categories):
-    response = post_report(client, photos=[jpeg_upload("pothole.jpg")], category="matter:06013",
-                           address="北苑一格东门")
+    response = post_report(
+        client, photos=[jpeg_upload("pothole.jpg")], category="matter:06013", address="北苑一格东门"
+    )
     case = Case.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/m/cases/{case.number}/"
     assert case.reporter == citizen and case.channel == Channel.APP
@@ -71,20 +78,29 @@ def test_the_same_form_posted_twice_creates_one_case(client, citizen, categories
 
 def test_the_script_gets_json_and_a_replay_says_so(client, citizen, categories):
     headers = {"Accept": "application/json"}
-    data = {"description": "路灯不亮", "lat": NORTH_1[0], "lon": NORTH_1[1], "kind": "complaint",
-            "idempotency_key": "json-key-0001"}
+    data = {
+        "description": "路灯不亮",
+        "lat": NORTH_1[0],
+        "lon": NORTH_1[1],
+        "kind": "complaint",
+        "idempotency_key": "json-key-0001",
+    }
     first = client.post(URL, data, headers=headers)
     assert first.status_code == 201
     number = first.json()["number"]
     assert first.json() == {"number": number, "url": f"/m/cases/{number}/", "created": True}
     second = client.post(URL, data, headers=headers)
-    assert second.status_code == 200 and second.json()["created"] is False and second.json()["number"] == number
+    assert (
+        second.status_code == 200 and second.json()["created"] is False and second.json()["number"] == number
+    )
     assert Case.objects.count() == 1
 
 
 def test_errors_are_shown_next_to_their_fields(client, citizen, categories):
-    response = client.post(URL, {"description": "  ", "lat": "", "lon": "", "kind": "complaint",
-                                 "idempotency_key": "k-errors-0001"})
+    response = client.post(
+        URL,
+        {"description": "  ", "lat": "", "lon": "", "kind": "complaint", "idempotency_key": "k-errors-0001"},
+    )
     assert response.status_code == 422
     html = response.content.decode()
     assert re.search(r'id="error-description"[^>]*>请描述问题<', html)
@@ -94,8 +110,11 @@ def test_errors_are_shown_next_to_their_fields(client, citizen, categories):
 
 
 def test_errors_as_json_for_the_script(client, citizen, categories):
-    response = client.post(URL, {"description": "", "lat": "abc", "lon": "1", "idempotency_key": "k-json-err1"},
-                           headers={"Accept": "application/json"})
+    response = client.post(
+        URL,
+        {"description": "", "lat": "abc", "lon": "1", "idempotency_key": "k-json-err1"},
+        headers={"Accept": "application/json"},
+    )
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert set(errors) == {"description", "location"}
@@ -104,7 +123,10 @@ def test_errors_as_json_for_the_script(client, citizen, categories):
 def test_a_place_outside_the_city_is_refused_at_the_map(client, citizen, categories):
     response = post_report(client, lat="39.50", lon="109.70")
     assert response.status_code == 422
-    assert re.search(r'id="error-location"[^>]*>位置 \(39\.500000, 109\.700000\) 不在本市管辖范围内', response.content.decode())
+    assert re.search(
+        r'id="error-location"[^>]*>位置 \(39\.500000, 109\.700000\) 不在本市管辖范围内',
+        response.content.decode(),
+    )
 
 
 def test_a_fake_photo_is_refused_next_to_the_photos(client, citizen, categories):
@@ -132,8 +154,16 @@ def test_an_unknown_category_is_refused(client, citizen, categories):
 
 
 def test_a_scanned_code_fills_in_the_form(client, citizen, categories):
-    response = client.get(URL, {"lat": "39.6151", "lon": "109.7652", "address": "北苑一格 3 号井盖",
-                                "category": "01003", "source_ref": "code:C-0042"})
+    response = client.get(
+        URL,
+        {
+            "lat": "39.6151",
+            "lon": "109.7652",
+            "address": "北苑一格 3 号井盖",
+            "category": "01003",
+            "source_ref": "code:C-0042",
+        },
+    )
     html = response.content.decode()
     assert 'value="39.6151"' in html and 'value="109.7652"' in html
     assert 'value="北苑一格 3 号井盖"' in html and 'value="code:C-0042"' in html

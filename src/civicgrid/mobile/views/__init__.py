@@ -7,7 +7,20 @@ from civicgrid.mobile.views.notifications import notification_open, notification
 from civicgrid.mobile.views.report import category_search, report, report_nearby
 
 __all__ = [
-    "case_detail", "case_me_too", "case_rate", "category_search", "grid_home", "grid_report", "grid_reports",
-    "grid_verify", "grid_verify_list", "home", "my_cases", "notification_open", "notifications",
-    "notifications_read_all", "report", "report_nearby",
+    "case_detail",
+    "case_me_too",
+    "case_rate",
+    "category_search",
+    "grid_home",
+    "grid_report",
+    "grid_reports",
+    "grid_verify",
+    "grid_verify_list",
+    "home",
+    "my_cases",
+    "notification_open",
+    "notifications",
+    "notifications_read_all",
+    "report",
+    "report_nearby",
 ]

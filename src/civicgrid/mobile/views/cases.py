@@ -37,9 +37,13 @@ def my_cases(request: HttpRequest) -> HttpResponse:
 # Who did a step, as a reporter should read it: staff by their unit, never by name.
 # (gettext_lazy spelled out: makemessages does not know an alias such as _lazy.)
 ROLE_AS_SEEN = {
-    Role.CITIZEN: gettext_lazy("市民"), Role.GRID_MEMBER: gettext_lazy("网格员"),
-    Role.DISPATCHER: gettext_lazy("指挥中心"), Role.ADMIN: gettext_lazy("指挥中心"), Role.LEADER: gettext_lazy("领导"),
-    Role.INSPECTOR: gettext_lazy("督查员"), "system": gettext_lazy("系统"),
+    Role.CITIZEN: gettext_lazy("市民"),
+    Role.GRID_MEMBER: gettext_lazy("网格员"),
+    Role.DISPATCHER: gettext_lazy("指挥中心"),
+    Role.ADMIN: gettext_lazy("指挥中心"),
+    Role.LEADER: gettext_lazy("领导"),
+    Role.INSPECTOR: gettext_lazy("督查员"),
+    "system": gettext_lazy("系统"),
 }
 DEPARTMENT_ROLES_SEEN = {Role.HANDLER, Role.DEPARTMENT_ADMIN}
 
@@ -59,14 +63,22 @@ def timeline(case: Case, detail: case_selectors.CaseDetail, viewer) -> list[dict
             who = str(ROLE_AS_SEEN.get(event.actor_role, ""))
         target = event.department.name if event.action == Action.DISPATCH and event.department_id else ""
         rating = (event.data or {}).get("rating") if event.action == Action.RATE else None
-        rows.append({"event": event, "label": event.get_action_display(), "who": who, "target": target,
-                     "photos": [(url, thumbnails.get(url, url)) for url in detail.event_photos.get(event.pk, [])],
-                     "rating_label": Rating(rating).label if rating in Rating.values else ""})
+        rows.append(
+            {
+                "event": event,
+                "label": event.get_action_display(),
+                "who": who,
+                "target": target,
+                "photos": [(url, thumbnails.get(url, url)) for url in detail.event_photos.get(event.pk, [])],
+                "rating_label": Rating(rating).label if rating in Rating.values else "",
+            }
+        )
     return rows
 
 
-def case_page(request: HttpRequest, case: Case, *, rating_form: RatingForm | None = None,
-              status: int = 200) -> HttpResponse:
+def case_page(
+    request: HttpRequest, case: Case, *, rating_form: RatingForm | None = None, status: int = 200
+) -> HttpResponse:
     detail = case_selectors.case_detail(case)
     actions = allowed_actions(request.user, case)
     context = {
@@ -103,8 +115,13 @@ def case_rate(request: HttpRequest, number: str) -> HttpResponse:
     form = RatingForm(request.POST)
     if form.is_valid():
         try:
-            case_transition(case=case, action=Action.RATE, actor=request.user, note=form.cleaned_data["comment"],
-                            payload=MoveInput(rating=form.cleaned_data["rating"]))
+            case_transition(
+                case=case,
+                action=Action.RATE,
+                actor=request.user,
+                note=form.cleaned_data["comment"],
+                payload=MoveInput(rating=form.cleaned_data["rating"]),
+            )
         except DomainError as err:
             add_domain_error(form, err)
         else:
@@ -122,8 +139,12 @@ def case_me_too(request: HttpRequest, number: str) -> HttpResponse:
         me_too(case=case, user=request.user)
     except DomainError as err:
         if request.htmx:
-            return render(request, "mobile/partials/_me_too_done.html", {"case_number": number,
-                                                                         "error": err.message}, status=200)
+            return render(
+                request,
+                "mobile/partials/_me_too_done.html",
+                {"case_number": number, "error": err.message},
+                status=200,
+            )
         if err.status == 404:
             return http_error(err, request)
         messages.error(request, err.message)

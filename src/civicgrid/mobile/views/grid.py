@@ -35,14 +35,27 @@ def grid_home(request: HttpRequest) -> HttpResponse:
     """My cells on a map with their open cases, and what waits for me."""
     cells = selectors.my_cells(request.user)
     markers = [
-        {"number": c.number, "label": c.get_status_display(), "colour": STATUS_COLOURS.get(c.status, "grey"),
-         "lat": c.lat, "lon": c.lon,
-         "url": reverse("mobile:grid_verify" if c.status == CaseStatus.HANDLED else "mobile:case_detail",
-                        args=[c.number])}
+        {
+            "number": c.number,
+            "label": c.get_status_display(),
+            "colour": STATUS_COLOURS.get(c.status, "grey"),
+            "lat": c.lat,
+            "lon": c.lon,
+            "url": reverse(
+                "mobile:grid_verify" if c.status == CaseStatus.HANDLED else "mobile:case_detail",
+                args=[c.number],
+            ),
+        }
         for c in selectors.cases_in_my_cells(request.user)
     ]
-    features = [{"type": "Feature", "geometry": c.geojson,
-                 "properties": {"code": c.code, "name": c.name, "open": c.open_count}} for c in cells]
+    features = [
+        {
+            "type": "Feature",
+            "geometry": c.geojson,
+            "properties": {"code": c.code, "name": c.name, "open": c.open_count},
+        }
+        for c in cells
+    ]
     context = {
         "cells": cells,
         "cells_geojson": {"type": "FeatureCollection", "features": features},
@@ -114,8 +127,13 @@ def grid_verify(request: HttpRequest, number: str) -> HttpResponse:
         action = form.cleaned_data["action"]
         try:
             photos = process_uploads(request.FILES.getlist("photos"))
-            case_transition(case=case, action=action, actor=request.user, note=form.cleaned_data["note"],
-                            payload=MoveInput(photos=photos))
+            case_transition(
+                case=case,
+                action=action,
+                actor=request.user,
+                note=form.cleaned_data["note"],
+                payload=MoveInput(photos=photos),
+            )
         except DomainError as err:
             add_domain_error(form, err)
         else:

@@ -61,7 +61,8 @@ def report_page(request: HttpRequest, *, channel: str, patrol: bool) -> HttpResp
             try:
                 photos = process_uploads(request.FILES.getlist("photos"))
                 result = case_submit(
-                    reporter=request.user, submission=form.submission(channel=channel, photos=photos),
+                    reporter=request.user,
+                    submission=form.submission(channel=channel, photos=photos),
                     idempotency_key=(form.cleaned_data.get("idempotency_key") or None),
                 )
                 case, created = result.case, result.created
@@ -75,12 +76,15 @@ def report_page(request: HttpRequest, *, channel: str, patrol: bool) -> HttpResp
             else:
                 messages.info(request, _("这份上报已经提交过，案件编号 %(number)s") % {"number": case.number})
             if wants_json(request):
-                return JsonResponse({"number": case.number, "url": url, "created": created},
-                                    status=201 if created else 200)
+                return JsonResponse(
+                    {"number": case.number, "url": url, "created": created}, status=201 if created else 200
+                )
             return redirect(url)
         if wants_json(request):
-            return JsonResponse({"errors": {field: [str(e) for e in errors] for field, errors in form.errors.items()}},
-                                status=422)
+            return JsonResponse(
+                {"errors": {field: [str(e) for e in errors] for field, errors in form.errors.items()}},
+                status=422,
+            )
         status = 422
     else:
         initial = prefill_from_query(request.GET)
@@ -118,8 +122,11 @@ def report_nearby(request: HttpRequest) -> HttpResponse:
     nearby = []
     if lat is not None and lon is not None and category is not None:
         nearby = selectors.safe_nearby(user=request.user, lat=lat, lon=lon, category=category)
-    return render(request, "mobile/partials/_nearby.html", {"nearby": nearby, "category": category,
-                                                            "radius": int(selectors.NEARBY_RADIUS_M)})
+    return render(
+        request,
+        "mobile/partials/_nearby.html",
+        {"nearby": nearby, "category": category, "radius": int(selectors.NEARBY_RADIUS_M)},
+    )
 
 
 @require_GET

@@ -30,7 +30,9 @@ def test_a_pass_runs_the_periodic_tasks_then_delivers_what_they_queued(db, flaky
         tasks.task_calls.append("scan")
         notify(recipient=None, kind="case_overdue", title="超期", body="", dedupe_key="overdue:1:1")
 
-    periodic.register("test.failing", tasks.failing_task)  # a failing task stops neither the others nor delivery
+    periodic.register(
+        "test.failing", tasks.failing_task
+    )  # a failing task stops neither the others nor delivery
     periodic.register("test.scan", scan)
     for expected in ("processed 1 notification(s)", "processed 0 notification(s)"):  # deduplicated next time
         out = StringIO()

@@ -14,8 +14,13 @@ def second_inspector(phone: str = "13900000017", name: str = "吴敏"):
 
 
 def item(*, cost: int = 10, stock: int = 5, **extra) -> RewardItem:
-    return RewardItem.objects.create(name=extra.pop("name", "洗车券"), merchant_name=extra.pop("merchant_name", "康巴什洗车行"),
-                                     cost=cost, stock=stock, **extra)
+    return RewardItem.objects.create(
+        name=extra.pop("name", "洗车券"),
+        merchant_name=extra.pop("merchant_name", "康巴什洗车行"),
+        cost=cost,
+        stock=stock,
+        **extra,
+    )
 
 
 def assert_cache_is_sum(*people) -> None:

@@ -56,15 +56,23 @@ def test_balance_entries_redeem_vouchers_and_use(world):
 def test_appeal_and_public_display_are_masked(world):
     t0 = local(2026, 5, 1, 10)
     with time_machine.travel(t0):
-        record = uncivil_record_create(inspector=world.inspector, person=world.citizen,
-                                       behaviour=UncivilBehaviour.PARKING, lat=None, lon=None, address="万达广场东门",
-                                       note="电动车停在盲道")
+        record = uncivil_record_create(
+            inspector=world.inspector,
+            person=world.citizen,
+            behaviour=UncivilBehaviour.PARKING,
+            lat=None,
+            lon=None,
+            address="万达广场东门",
+            note="电动车停在盲道",
+        )
         r = client.post(f"/uncivil/{record.pk}/appeal", json={"reason": "车不是我的"}, user=world.leader)
         assert r.status_code == 404
     with time_machine.travel(t0 + timedelta(days=8)):
         rows = client.get("/display").json()
     assert [(row["name"], row["behaviour"]) for row in rows] == [("王*", "乱停乱放")]
     text = json.dumps(rows, ensure_ascii=False)
-    assert "王芳" not in text and world.citizen.phone not in text and "盲道" not in text  # the note stays private
+    assert (
+        "王芳" not in text and world.citizen.phone not in text and "盲道" not in text
+    )  # the note stays private
     ranks = client.get("/leaderboard", user=world.citizen).json()
     assert all("王芳" not in r["name"] for r in ranks)

@@ -47,11 +47,22 @@ def test_deduction_appeal_upheld_reversed_and_never_displayed(new_page, world, t
     w = world
     other = second_inspector()
     # Some history so the pages have something to show: an award for 王芳, a confirmed case for 李强.
-    points_award(person=w.citizen, reason=Reason.VOLUNTEER, source_key="vol:demo", quantity=3, note="交通劝导")
-    points_award(person=w.citizen, reason=Reason.REPORT, source_key="case:demo:registered", note="案件 2026052000001")
+    points_award(
+        person=w.citizen, reason=Reason.VOLUNTEER, source_key="vol:demo", quantity=3, note="交通劝导"
+    )
+    points_award(
+        person=w.citizen, reason=Reason.REPORT, source_key="case:demo:registered", note="案件 2026052000001"
+    )
     with time_machine.travel(timezone.now() - timedelta(days=10), tick=False):
-        uncivil_record_create(inspector=w.inspector, person=w.grid_member, behaviour=UncivilBehaviour.EBIKE,
-                              lat=39.615, lon=109.775, address="鄂尔多斯大街与青春山路口", note="逆行")
+        uncivil_record_create(
+            inspector=w.inspector,
+            person=w.grid_member,
+            behaviour=UncivilBehaviour.EBIKE,
+            lat=39.615,
+            lon=109.775,
+            address="鄂尔多斯大街与青春山路口",
+            note="逆行",
+        )
 
     # 1. 周杰 records 王芳 throwing a bottle, with a photo.
     inspector = new_page(**PHONE)

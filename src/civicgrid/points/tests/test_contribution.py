@@ -25,8 +25,15 @@ T0 = local(2026, 3, 1, 10)
 
 
 def deduct(w, person):
-    return uncivil_record_create(inspector=w.inspector, person=person, behaviour=UncivilBehaviour.DOG, lat=None,
-                                 lon=None, address="滨河公园", note="")
+    return uncivil_record_create(
+        inspector=w.inspector,
+        person=person,
+        behaviour=UncivilBehaviour.DOG,
+        lat=None,
+        lon=None,
+        address="滨河公园",
+        note="",
+    )
 
 
 def test_score_is_dimensions_minus_double_deductions_over_365_days(world):
@@ -52,7 +59,17 @@ def test_score_never_below_zero_and_levels_at_thresholds(world):
     deduct(world, world.citizen)
     assert contribution(world.citizen).score == 0
     assert [level_for(s).name for s in (0, 49, 50, 199, 200, 499, 500, 999, 1000, 5000)] == [
-        "新手", "新手", "铜牌", "铜牌", "银牌", "银牌", "金牌", "金牌", "钻石", "钻石"]
+        "新手",
+        "新手",
+        "铜牌",
+        "铜牌",
+        "银牌",
+        "银牌",
+        "金牌",
+        "金牌",
+        "钻石",
+        "钻石",
+    ]
 
 
 def test_leaderboards_by_community_street_and_city_are_masked(world):

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_nominate_review_award_once(world):
-    honour = honour_nominate(nominee=world.citizen, nominated_by=world.grid_member, title="康巴什好人",
-                             citation="冬夜救助走失老人")
+    honour = honour_nominate(
+        nominee=world.citizen, nominated_by=world.grid_member, title="康巴什好人", citation="冬夜救助走失老人"
+    )
     with pytest.raises(Conflict):
         honour_award(honour=honour, actor=world.admin)  # not reviewed yet
     with pytest.raises(PermissionDenied):

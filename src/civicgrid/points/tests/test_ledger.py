@@ -36,8 +36,14 @@ def test_award_applies_the_current_rule_and_is_idempotent(world):
 def test_a_new_rule_version_changes_new_awards_and_keeps_old_explanations(world):
     first = points_award(person=world.citizen, reason=Reason.VOLUNTEER, source_key="v:1", quantity=2)
     assert first.delta == 20
-    points_rule_save(reason=Reason.VOLUNTEER, points=15, monthly_cap=300, description="每小时 15 分",
-                     unit="小时", actor=world.admin)
+    points_rule_save(
+        reason=Reason.VOLUNTEER,
+        points=15,
+        monthly_cap=300,
+        description="每小时 15 分",
+        unit="小时",
+        actor=world.admin,
+    )
     second = points_award(person=world.citizen, reason=Reason.VOLUNTEER, source_key="v:2", quantity=2)
     assert second.delta == 30 and second.rule.version == 2
     first.refresh_from_db()
@@ -47,13 +53,19 @@ def test_a_new_rule_version_changes_new_awards_and_keeps_old_explanations(world)
 
 def test_only_administrators_edit_rules(world):
     with pytest.raises(PermissionDenied):
-        points_rule_save(reason=Reason.REPORT, points=50, monthly_cap=0, description="x", actor=world.inspector)
+        points_rule_save(
+            reason=Reason.REPORT, points=50, monthly_cap=0, description="x", actor=world.inspector
+        )
 
 
 def test_monthly_cap_awards_only_what_fits(world):
-    points_rule_save(reason=Reason.REPORT, points=40, monthly_cap=100, description="40/件, 100/月", actor=world.admin)
+    points_rule_save(
+        reason=Reason.REPORT, points=40, monthly_cap=100, description="40/件, 100/月", actor=world.admin
+    )
     with time_machine.travel(local(2026, 3, 10, 9)):
-        deltas = [points_award(person=world.citizen, reason=Reason.REPORT, source_key=f"c:{i}") for i in range(4)]
+        deltas = [
+            points_award(person=world.citizen, reason=Reason.REPORT, source_key=f"c:{i}") for i in range(4)
+        ]
     assert [e.delta if e else None for e in deltas] == [40, 40, 20, None]
     assert "上限" in deltas[2].explanation
     with time_machine.travel(local(2026, 4, 1, 0, 5)):  # a new (local) month
@@ -63,7 +75,10 @@ def test_monthly_cap_awards_only_what_fits(world):
 
 
 def test_volunteer_hours_earn_per_whole_hour(world):
-    assert volunteer_hours_award(person=world.citizen, hours=2.5, source_key="activity:7:13900000001").delta == 20
+    assert (
+        volunteer_hours_award(person=world.citizen, hours=2.5, source_key="activity:7:13900000001").delta
+        == 20
+    )
     assert volunteer_hours_award(person=world.citizen, hours=0.5, source_key="activity:8:13900000001") is None
     assert volunteer_hours_award(person=world.citizen, hours=3, source_key="activity:7:13900000001") is None
 
@@ -97,18 +112,28 @@ def test_entries_and_rules_are_append_only(world):
 
 def test_the_database_refuses_to_change_or_delete_entries_and_rules(world):
     """Below the models' guard: QuerySet.update/delete and raw SQL (core/immutable.py), every column."""
-    entry = points_award(person=world.citizen, reason=Reason.REPORT, source_key="c:1", actor=world.admin,
-                         note="上报奖励", source_type="case", source_id="1")
+    entry = points_award(
+        person=world.citizen,
+        reason=Reason.REPORT,
+        source_key="c:1",
+        actor=world.admin,
+        note="上报奖励",
+        source_type="case",
+        source_id="1",
+    )
     reversal = entry_reverse(entry=entry, actor=world.admin, note="误发")
-    rule = points_rule_save(reason=Reason.REPORT, points=6, monthly_cap=100, description="每次 6 分",
-                            actor=world.admin)
+    rule = points_rule_save(
+        reason=Reason.REPORT, points=6, monthly_cap=100, description="每次 6 分", actor=world.admin
+    )
     assert_append_only(reversal)  # every column set: it reverses an entry and cites a rule
     assert_append_only(rule)
     for change in ({"delta": 500}, {"note": "改写"}, {"person": world.admin}):
         with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
             PointsEntry.objects.filter(pk=entry.pk).update(**change)
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
-        PointsEntry.objects.filter(reverses__isnull=False).delete()  # bulk (the original: protected by its reversal)
+        PointsEntry.objects.filter(
+            reverses__isnull=False
+        ).delete()  # bulk (the original: protected by its reversal)
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():
         models.Model.delete(reversal)  # past AppendOnly.delete
     with pytest.raises(IntegrityError, match="append-only"), transaction.atomic():

@@ -20,9 +20,13 @@ from civicgrid.points.models import PointsEntry, RewardItem
 from civicgrid.points.selectors import balance_of, ledger_sum
 from civicgrid.points.services import entry_reverse, points_award, reward_redeem, uncivil_record_create
 
-award = st.tuples(st.just("award"), st.integers(0, 2), st.sampled_from([Reason.REPORT, Reason.VOLUNTEER,
-                                                                          Reason.HONOUR]),
-                  st.integers(0, 5), st.integers(1, 4))
+award = st.tuples(
+    st.just("award"),
+    st.integers(0, 2),
+    st.sampled_from([Reason.REPORT, Reason.VOLUNTEER, Reason.HONOUR]),
+    st.integers(0, 5),
+    st.integers(1, 4),
+)
 deduct = st.tuples(st.just("deduct"), st.integers(0, 2))
 reverse = st.tuples(st.just("reverse"), st.integers(0, 50))
 redeem = st.tuples(st.just("redeem"), st.integers(0, 2), st.integers(0, 2))
@@ -48,8 +52,10 @@ def test_ledger_invariants_hold_for_any_sequence(ops):
 def run(ops) -> None:
     people = [user_create(phone=f"1370000000{i}", real_name=f"测试{i}") for i in range(3)]
     inspector = user_create(phone="13700000009", real_name="督查", role=Role.INSPECTOR)
-    items = [RewardItem.objects.create(name=f"券{i}", merchant_name="商户", cost=cost, stock=2)
-             for i, cost in enumerate((10, 60, 250))]
+    items = [
+        RewardItem.objects.create(name=f"券{i}", merchant_name="商户", cost=cost, stock=2)
+        for i, cost in enumerate((10, 60, 250))
+    ]
     awarded_keys: set[str] = set()
     for op in ops:
         if op[0] == "award":
@@ -62,12 +68,23 @@ def run(ops) -> None:
                 awarded_keys.add(key)
                 assert entry.delta > 0
         elif op[0] == "deduct":
-            uncivil_record_create(inspector=inspector, person=people[op[1]], behaviour=UncivilBehaviour.SPITTING,
-                                  lat=None, lon=None, address="广场", note="")
+            uncivil_record_create(
+                inspector=inspector,
+                person=people[op[1]],
+                behaviour=UncivilBehaviour.SPITTING,
+                lat=None,
+                lon=None,
+                address="广场",
+                note="",
+            )
         elif op[0] == "reverse":
-            entries = list(PointsEntry.objects.filter(reverses__isnull=True, reversed_by__isnull=True,
-                                                      reason__in=[Reason.REPORT, Reason.UNCIVIL, Reason.HONOUR])
-                           .order_by("id"))
+            entries = list(
+                PointsEntry.objects.filter(
+                    reverses__isnull=True,
+                    reversed_by__isnull=True,
+                    reason__in=[Reason.REPORT, Reason.UNCIVIL, Reason.HONOUR],
+                ).order_by("id")
+            )
             if entries:
                 entry_reverse(entry=entries[op[1] % len(entries)], actor=None)
         else:

@@ -51,15 +51,25 @@ def test_redeem_and_voucher_qr_then_merchant_marks_it_used_once(world):
     assert "<svg" in page and voucher.token in page
     merchant = signed_in(world.leader)
     assert "洗车券" in merchant.get(f"/m/points/vouchers/use/?token={voucher.token}").content.decode()
-    assert "核销成功" in merchant.post("/m/points/vouchers/use/", {"token": voucher.token}, follow=True).content.decode()
+    assert (
+        "核销成功"
+        in merchant.post("/m/points/vouchers/use/", {"token": voucher.token}, follow=True).content.decode()
+    )
     again = merchant.post("/m/points/vouchers/use/", {"token": voucher.token})
     assert again.status_code == 422 and "该兑换券已于" in again.content.decode()
 
 
 def test_inspector_records_by_phone_and_a_new_person_gets_an_account(world):
     inspector = signed_in(world.inspector)
-    r = inspector.post("/m/points/inspect/", {"phone": "13911112222", "behaviour": UncivilBehaviour.SPITTING,
-                                              "address": "国泰商业广场", "note": ""})
+    r = inspector.post(
+        "/m/points/inspect/",
+        {
+            "phone": "13911112222",
+            "behaviour": UncivilBehaviour.SPITTING,
+            "address": "国泰商业广场",
+            "note": "",
+        },
+    )
     assert r.status_code == 302, r.content.decode()
     record = UncivilRecord.objects.get()
     assert record.person.phone == "13911112222" and record.entry.delta == -10
@@ -68,13 +78,22 @@ def test_inspector_records_by_phone_and_a_new_person_gets_an_account(world):
 
 
 def test_appeal_pages_and_the_recorder_cannot_review(world):
-    rec = uncivil_record_create(inspector=world.inspector, person=world.citizen, behaviour=UncivilBehaviour.NOISE,
-                                lat=None, lon=None, address="小区楼下", note="")
+    rec = uncivil_record_create(
+        inspector=world.inspector,
+        person=world.citizen,
+        behaviour=UncivilBehaviour.NOISE,
+        lat=None,
+        lon=None,
+        address="小区楼下",
+        note="",
+    )
     r = signed_in(world.citizen).post(f"/m/points/uncivil/{rec.pk}/appeal/", {"reason": "不是我"})
     assert r.status_code == 302
     assert signed_in(world.leader).get(f"/m/points/uncivil/{rec.pk}/appeal/").status_code == 404
     appeal_id = rec.appeal.pk
-    recorder = signed_in(world.inspector).post(f"/m/points/inspect/appeals/{appeal_id}/", {"decision": "uphold"})
+    recorder = signed_in(world.inspector).post(
+        f"/m/points/inspect/appeals/{appeal_id}/", {"decision": "uphold"}
+    )
     assert recorder.status_code == 422
     reviewer = signed_in(second_inspector())
     assert "不是我" in reviewer.get("/m/points/inspect/appeals/").content.decode()
@@ -85,16 +104,28 @@ def test_appeal_pages_and_the_recorder_cannot_review(world):
 
 def test_admin_rule_edit_writes_a_new_version(world):
     admin_client = signed_in(world.admin)
-    r = admin_client.post("/admin/points/pointsrule/add/", {"reason": "report", "points": 8, "unit": "件",
-                                                            "monthly_cap": 80, "active": "on",
-                                                            "description": "每件 8 分"})
+    r = admin_client.post(
+        "/admin/points/pointsrule/add/",
+        {
+            "reason": "report",
+            "points": 8,
+            "unit": "件",
+            "monthly_cap": 80,
+            "active": "on",
+            "description": "每件 8 分",
+        },
+    )
     assert r.status_code == 302, r.content.decode()[:2000]
     rule = PointsRule.objects.get(reason="report")
-    r = admin_client.post(f"/admin/points/pointsrule/{rule.pk}/change/", {"points": 9, "unit": "件",
-                                                                         "monthly_cap": 80, "active": "on",
-                                                                         "description": "每件 9 分"})
+    r = admin_client.post(
+        f"/admin/points/pointsrule/{rule.pk}/change/",
+        {"points": 9, "unit": "件", "monthly_cap": 80, "active": "on", "description": "每件 9 分"},
+    )
     assert r.status_code == 302
-    assert list(PointsRule.objects.filter(reason="report").values_list("version", "points")) == [(2, 9), (1, 8)]
+    assert list(PointsRule.objects.filter(reason="report").values_list("version", "points")) == [
+        (2, 9),
+        (1, 8),
+    ]
     assert signed_in(world.inspector).get("/admin/points/pointsrule/").status_code in (302, 403)
     for url in ("/admin/points/honour/", "/admin/points/rewarditem/", "/admin/points/pointsentry/"):
         assert admin_client.get(url).status_code == 200, url

@@ -66,7 +66,9 @@ def test_a_voucher_used_twice_is_refused_the_second_time(world):
 def test_forged_foreign_and_expired_vouchers_are_refused(world):
     fund(world.citizen, 200)
     with time_machine.travel(local(2026, 6, 1, 10)):
-        voucher = reward_redeem(person=world.citizen, item=item(merchant=world.leader, valid_until=date(2026, 6, 30)))
+        voucher = reward_redeem(
+            person=world.citizen, item=item(merchant=world.leader, valid_until=date(2026, 6, 30))
+        )
         kid, payload, mac = voucher.token.split(".")
         with pytest.raises(InvalidToken):
             voucher_use(token=f"{kid}.{payload}.{mac[::-1]}", merchant_user=world.leader)
@@ -95,8 +97,17 @@ THREADS = 20
 
 @pytest.mark.django_db(transaction=True)
 def test_twenty_concurrent_redemptions_of_stock_five_make_exactly_five_vouchers(world):
-    people = [world.citizen, world.grid_member, world.dispatcher, world.roads_handler, world.parks_handler,
-              world.department_admin, world.inspector, world.leader, world.admin]
+    people = [
+        world.citizen,
+        world.grid_member,
+        world.dispatcher,
+        world.roads_handler,
+        world.parks_handler,
+        world.department_admin,
+        world.inspector,
+        world.leader,
+        world.admin,
+    ]
     for person in people:
         fund(person, 200)
     reward = item(cost=50, stock=5)

@@ -16,8 +16,17 @@ pytestmark = pytest.mark.django_db
 
 
 def submit(reporter, categories, point=NORTH_2, channel=Channel.APP, code="06010", **extra):
-    case = case_submit(reporter=reporter, submission=Submission(
-        description="垃圾堆在路边", lat=point[0], lon=point[1], category=categories[code], channel=channel, **extra)).case
+    case = case_submit(
+        reporter=reporter,
+        submission=Submission(
+            description="垃圾堆在路边",
+            lat=point[0],
+            lon=point[1],
+            category=categories[code],
+            channel=channel,
+            **extra,
+        ),
+    ).case
     return case
 
 

@@ -24,9 +24,16 @@ T0 = local(2026, 5, 11, 10)
 
 
 def record(w, **extra):
-    args = {"inspector": w.inspector, "person": w.citizen, "behaviour": UncivilBehaviour.LITTERING,
-            "lat": NORTH_2[0], "lon": NORTH_2[1], "address": "康巴什区青春山路口", "note": "随手丢弃饮料瓶",
-            "photos": [process_photo(jpeg_bytes(gps=True))]}
+    args = {
+        "inspector": w.inspector,
+        "person": w.citizen,
+        "behaviour": UncivilBehaviour.LITTERING,
+        "lat": NORTH_2[0],
+        "lon": NORTH_2[1],
+        "address": "康巴什区青春山路口",
+        "note": "随手丢弃饮料瓶",
+        "photos": [process_photo(jpeg_bytes(gps=True))],
+    }
     args.update(extra)
     return uncivil_record_create(**args)
 

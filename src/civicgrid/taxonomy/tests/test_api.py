@@ -18,8 +18,18 @@ def test_all_active_categories(client, categories):
 
 def test_a_category_has_its_fields(client, categories):
     body = client.get("/api/taxonomy/categories", {"q": "01003"}).json()
-    assert body == [{"kind": "component", "code": "01003", "major_code": "01", "major_name": "市政公用设施",
-                     "name": "雨水井盖", "legacy_code": "", "is_local": False, "default_urgency": "normal"}]
+    assert body == [
+        {
+            "kind": "component",
+            "code": "01003",
+            "major_code": "01",
+            "major_name": "市政公用设施",
+            "name": "雨水井盖",
+            "legacy_code": "",
+            "is_local": False,
+            "default_urgency": "normal",
+        }
+    ]
 
 
 def test_filter_by_kind(client, categories):
@@ -34,7 +44,10 @@ def test_search_by_code_prefix_name_major_class_and_keywords(client, categories)
     assert codes(client.get("/api/taxonomy/categories", {"q": "市容"})) == ["06010", "06013"]
     assert codes(client.get("/api/taxonomy/categories", {"q": "小贩"})) == ["09006"]
     assert codes(client.get("/api/taxonomy/categories", {"q": "火星"})) == []
-    assert codes(client.get("/api/taxonomy/categories", {"kind": "component", "q": "0"})) == ["01003", "04002"]
+    assert codes(client.get("/api/taxonomy/categories", {"kind": "component", "q": "0"})) == [
+        "01003",
+        "04002",
+    ]
 
 
 def test_departments(client, world):

@@ -19,8 +19,13 @@ pytestmark = pytest.mark.django_db
 def test_a_saved_time_limit_applies_to_the_next_lookup(categories):
     category = categories["06010"]
     before = limit_for(category, Step.HANDLE, Urgency.NORMAL)
-    TimeLimit.objects.create(category=category, step=Step.HANDLE, urgency=Urgency.NORMAL, hours=Decimal("7.5"),
-                             unit=ClockUnit.NATURAL_HOURS)
+    TimeLimit.objects.create(
+        category=category,
+        step=Step.HANDLE,
+        urgency=Urgency.NORMAL,
+        hours=Decimal("7.5"),
+        unit=ClockUnit.NATURAL_HOURS,
+    )
     assert limit_for(category, Step.HANDLE, Urgency.NORMAL) == (Decimal("7.5"), ClockUnit.NATURAL_HOURS)
     TimeLimit.objects.filter(category=category).delete()  # a queryset delete sends post_delete per row
     assert limit_for(category, Step.HANDLE, Urgency.NORMAL) == before
@@ -51,5 +56,7 @@ def test_another_process_change_is_seen_after_the_recheck_interval(categories, s
 
 def test_every_save_moves_the_revision(categories):
     before = cache.current_revision()
-    Category.objects.create(kind="matter", code="99901", major_name="本地", name="本地新增事项", is_local=True)
+    Category.objects.create(
+        kind="matter", code="99901", major_name="本地", name="本地新增事项", is_local=True
+    )
     assert cache.current_revision() == before + 1

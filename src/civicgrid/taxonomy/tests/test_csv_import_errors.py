@@ -13,7 +13,9 @@ GOOD_ROW = "matter,,06,,CGJ,1,全市\n"
 
 
 def rules_snapshot() -> tuple[int, str]:
-    return RoutingRule.objects.count(), routing_export(RoutingRule.objects.select_related("category", "department"))
+    return RoutingRule.objects.count(), routing_export(
+        RoutingRule.objects.select_related("category", "department")
+    )
 
 
 @pytest.mark.parametrize(
@@ -28,12 +30,25 @@ def rules_snapshot() -> tuple[int, str]:
         (HEADER + GOOD_ROW + "matter,06013,09,,CGJ,1,\n", "line 3"),
         (HEADER + GOOD_ROW + "event,,06,,CGJ,1,\n", "line 3: unknown kind 'event'"),
         (HEADER + GOOD_ROW + ",06013,,,CGJ,1,\n", "line 3: a category code needs its kind"),
-        ("kind,category_code,major_code,area_code,active\n" + "matter,,06,,1\n", "missing columns: department_code"),
+        (
+            "kind,category_code,major_code,area_code,active\n" + "matter,,06,,1\n",
+            "missing columns: department_code",
+        ),
         ("", "missing columns"),
     ],
-    ids=["unknown department", "unknown category", "category of the other kind", "area code of 7 digits",
-         "area code with a letter", "major code of 3 digits", "major code not the category's", "unknown kind",
-         "category without kind", "missing column", "empty file"],
+    ids=[
+        "unknown department",
+        "unknown category",
+        "category of the other kind",
+        "area code of 7 digits",
+        "area code with a letter",
+        "major code of 3 digits",
+        "major code not the category's",
+        "unknown kind",
+        "category without kind",
+        "missing column",
+        "empty file",
+    ],
 )
 def test_a_bad_routing_file_is_refused_and_changes_nothing(routed_world, text, message):
     before = rules_snapshot()
@@ -63,10 +78,18 @@ CAT_HEADER = "kind,code,major_code,major_name,name\n"
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (CAT_HEADER + "管理事项,09099,09,街面秩序类,新事项\n" + "事件,09100,09,街面秩序类,坏类型\n", "line 3: unknown kind"),
-        (CAT_HEADER + "管理事项,09099,09,街面秩序类,新事项\n" + "管理事项,0910,09,街面秩序类,四位编码\n",
-         "line 3: code must be 5 digits"),
-        (CAT_HEADER + "管理事项,09099,09,街面秩序类,新事项\n" + "管理事项,09100,09,街面秩序类,\n", "line 3: name is empty"),
+        (
+            CAT_HEADER + "管理事项,09099,09,街面秩序类,新事项\n" + "事件,09100,09,街面秩序类,坏类型\n",
+            "line 3: unknown kind",
+        ),
+        (
+            CAT_HEADER + "管理事项,09099,09,街面秩序类,新事项\n" + "管理事项,0910,09,街面秩序类,四位编码\n",
+            "line 3: code must be 5 digits",
+        ),
+        (
+            CAT_HEADER + "管理事项,09099,09,街面秩序类,新事项\n" + "管理事项,09100,09,街面秩序类,\n",
+            "line 3: name is empty",
+        ),
     ],
 )
 def test_a_bad_category_file_is_refused_and_changes_nothing(categories, text, message):

@@ -20,8 +20,17 @@ def rule_rows() -> list[tuple]:
     rows = []
     for r in RoutingRule.objects.select_related("category", "department"):
         kind = r.kind or (r.category.kind if r.category_id else "")
-        rows.append((kind, r.category.code if r.category_id else "", r.major_code, r.area_code, r.department.code,
-                     r.active, r.note))
+        rows.append(
+            (
+                kind,
+                r.category.code if r.category_id else "",
+                r.major_code,
+                r.area_code,
+                r.department.code,
+                r.active,
+                r.note,
+            )
+        )
     return sorted(rows)
 
 
@@ -77,11 +86,21 @@ def test_the_routing_command_exports_and_loads(routed_world, categories, tmp_pat
 
 
 def test_categories_export_then_import_preserves_them(categories):
-    fields = ("kind", "code", "major_code", "major_name", "name", "is_local", "default_urgency", "auto_dispatch")
+    fields = (
+        "kind",
+        "code",
+        "major_code",
+        "major_name",
+        "name",
+        "is_local",
+        "default_urgency",
+        "auto_dispatch",
+    )
     before = sorted(Category.objects.values_list(*fields))
     text = categories_export(Category.objects.all())
-    Category.objects.update(name="改坏了", major_name="改坏了", is_local=True, default_urgency="urgent",
-                            auto_dispatch=True)
+    Category.objects.update(
+        name="改坏了", major_name="改坏了", is_local=True, default_urgency="urgent", auto_dispatch=True
+    )
     assert categories_import(text) == (0, 5)
     assert sorted(Category.objects.values_list(*fields)) == before
     assert Category.objects.count() == 5

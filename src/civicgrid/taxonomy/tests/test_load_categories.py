@@ -25,8 +25,9 @@ def test_the_catalogue_has_153_components_and_250_matters(db):
 
 def test_every_code_is_five_digits_with_its_major_class(db):
     load()
-    for code, major_code, name, major_name in Category.objects.values_list("code", "major_code", "name",
-                                                                           "major_name"):
+    for code, major_code, name, major_name in Category.objects.values_list(
+        "code", "major_code", "name", "major_name"
+    ):
         assert re.fullmatch(r"\d{5}", code), code
         assert major_code == code[:2], code
         assert name and major_name, code
@@ -60,8 +61,9 @@ def test_a_rerun_keeps_a_city_s_local_changes_to_is_local(db):
 
 def test_local_categories_from_a_file(db, tmp_path):
     path = tmp_path / "local.csv"
-    path.write_text("kind,code,major_code,major_name,name\n管理事项,09901,09,街面秩序类,共享单车乱停\n",
-                    encoding="utf-8")
+    path.write_text(
+        "kind,code,major_code,major_name,name\n管理事项,09901,09,街面秩序类,共享单车乱停\n", encoding="utf-8"
+    )
     call_command("load_categories", str(path), "--local", stdout=io.StringIO())
     assert Category.objects.get(code="09901").is_local
 

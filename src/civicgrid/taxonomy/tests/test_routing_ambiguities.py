@@ -8,9 +8,12 @@ from civicgrid.taxonomy.routing import routing_ambiguities
 
 def test_two_rules_with_the_same_scope_and_different_departments_are_reported(world, categories):
     d = world.departments
-    first = RoutingRule.objects.create(major_code="06", kind="matter", area_code="150603001", department=d["CGJ"])
-    second = RoutingRule.objects.create(major_code="06", kind="matter", area_code="150603001",
-                                        department=d["JD_QCS"])
+    first = RoutingRule.objects.create(
+        major_code="06", kind="matter", area_code="150603001", department=d["CGJ"]
+    )
+    second = RoutingRule.objects.create(
+        major_code="06", kind="matter", area_code="150603001", department=d["JD_QCS"]
+    )
     RoutingRule.objects.create(major_code="06", kind="matter", department=d["CGJ"])  # different area: fine
     assert routing_ambiguities(RoutingRule.objects.all()) == [(first, second)]
 
@@ -25,8 +28,9 @@ def test_the_same_for_exact_categories(world, categories):
 def test_a_category_rule_clashes_whether_or_not_it_repeats_the_kind(world, categories):
     d = world.departments
     first = RoutingRule.objects.create(category=categories["06013"], department=d["ZJJ_SZ"])
-    second = RoutingRule.objects.create(category=categories["06013"], kind="matter", major_code="06",
-                                        department=d["CGJ"])
+    second = RoutingRule.objects.create(
+        category=categories["06013"], kind="matter", major_code="06", department=d["CGJ"]
+    )
     assert routing_ambiguities(RoutingRule.objects.all()) == [(first, second)]
 
 

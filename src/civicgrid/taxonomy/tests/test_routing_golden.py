@@ -48,9 +48,11 @@ def test_every_row_of_the_golden_table(golden_rules):
         by_rule = rule.department.code if rule else None
         by_case = getattr(route_case(category, cell), "code", None)
         if by_rule != want or by_case != want:
-            failures.append(f"line {line} {row['kind']}/{row['category_code']} @ {cell}: "
-                            f"expected {want}, route() gave {by_rule}, route_case() gave {by_case}"
-                            f" ({row.get('why', '')})")
+            failures.append(
+                f"line {line} {row['kind']}/{row['category_code']} @ {cell}: "
+                f"expected {want}, route() gave {by_rule}, route_case() gave {by_case}"
+                f" ({row.get('why', '')})"
+            )
     assert not failures, "\n".join(failures)
 
 

@@ -10,7 +10,9 @@ from civicgrid.analytics import rollups
 
 
 class Command(BaseCommand):
-    help = "Bring the statistics rollups up to date (统计汇总): incrementally, or --rebuild everything in SQL."
+    help = (
+        "Bring the statistics rollups up to date (统计汇总): incrementally, or --rebuild everything in SQL."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--rebuild", action="store_true", help="recompute every table from the events")

@@ -9,29 +9,48 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = ("Serve the platform with gunicorn (production WSGI server), after collecting static files; "
-            "--with-worker also runs `civicgrid worker` (notifications, red lights, statistics rollups).")
+    help = (
+        "Serve the platform with gunicorn (production WSGI server), after collecting static files; "
+        "--with-worker also runs `civicgrid worker` (notifications, red lights, statistics rollups)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--bind", default=os.environ.get("CIVICGRID_BIND", "127.0.0.1:8000"))
         parser.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
         parser.add_argument("--no-collectstatic", action="store_true")
-        parser.add_argument("--with-worker", action="store_true",
-                            help="run the background worker beside the server, stopped with it (one-machine setups "
-                                 "and the demo; in production run `civicgrid worker` as its own service)")
+        parser.add_argument(
+            "--with-worker",
+            action="store_true",
+            help="run the background worker beside the server, stopped with it (one-machine setups "
+            "and the demo; in production run `civicgrid worker` as its own service)",
+        )
 
     def handle(self, *args, bind: str, workers: int, no_collectstatic: bool, with_worker: bool, **options):
         if not no_collectstatic:
             call_command("collectstatic", interactive=False, verbosity=0)
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
-        argv = [gunicorn, "civicgrid.wsgi:application", "--bind", bind, "--workers", str(workers),
-                "--access-logfile", "-", "--timeout", "60", "--graceful-timeout", "10"]
+        argv = [
+            gunicorn,
+            "civicgrid.wsgi:application",
+            "--bind",
+            bind,
+            "--workers",
+            str(workers),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "60",
+            "--graceful-timeout",
+            "10",
+        ]
         if os.path.isdir("/dev/shm"):
             # Workers touch a heartbeat file on every request; on a disk-backed /tmp each touch is a
             # journalled inode change (gunicorn's own advice: keep it in memory).
             argv += ["--worker-tmp-dir", "/dev/shm"]
-        self.stdout.write(f"serving on http://{bind}/ with {workers} gunicorn workers"
-                          + (" and the background worker" if with_worker else ""))
+        self.stdout.write(
+            f"serving on http://{bind}/ with {workers} gunicorn workers"
+            + (" and the background worker" if with_worker else "")
+        )
         self.stdout.flush()
         if not with_worker:
             os.execv(gunicorn, argv)

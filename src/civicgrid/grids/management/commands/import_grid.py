@@ -13,8 +13,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("path", type=Path)
-        parser.add_argument("--crs", default=CoordSystem.WGS84, choices=CoordSystem.values,
-                            help="coordinate system of the file (converted to WGS-84)")
+        parser.add_argument(
+            "--crs",
+            default=CoordSystem.WGS84,
+            choices=CoordSystem.values,
+            help="coordinate system of the file (converted to WGS-84)",
+        )
 
     def handle(self, *args, path: Path, crs: str, **options):
         try:
