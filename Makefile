@@ -20,9 +20,10 @@ demo: $(STAMP)
 	$(BIN)/civicgrid demo
 	$(BIN)/civicgrid serve --with-worker
 
-## test: ruff, the import contracts, migrations check and the whole pytest suite (SQLite, and PostgreSQL when configured)
+## test: ruff (lint + format check), the import contracts, migrations check and the whole pytest suite (SQLite, and PostgreSQL when configured)
 test: $(STAMP)
 	$(BIN)/ruff check src bench tools
+	$(BIN)/ruff format --check src bench tools
 	$(BIN)/lint-imports
 	$(BIN)/civicgrid makemigrations --check --dry-run
 	@echo "=== the suite on SQLite ==="
@@ -35,6 +36,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src bench tools
+	$(BIN)/ruff format --check src bench tools
 	$(BIN)/lint-imports
 
 ## screenshots: build a throwaway demo city, serve it and save the main pages to docs/screenshots/
