@@ -103,6 +103,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "civicgrid.core.requestid.RequestIdMiddleware",
+    "civicgrid.monitoring.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -232,11 +234,30 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 if env_bool("BEHIND_TLS_PROXY", False):  # nginx in front terminates TLS and sets X-Forwarded-Proto
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+CIVICGRID_LOG_FORMAT = env_str("CIVICGRID_LOG_FORMAT", "plain")
+if CIVICGRID_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"CIVICGRID_LOG_FORMAT must be plain or json, not {CIVICGRID_LOG_FORMAT!r}")
+# Log lines carry the request's id (core/requestid.py); CIVICGRID_LOG_FORMAT=json writes one JSON
+# object per line (for a log collector), plain writes text.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "civicgrid.core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": CIVICGRID_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "loggers": {
         "civicgrid": {"handlers": ["console"], "level": env_str("CIVICGRID_LOG_LEVEL", "INFO")},
     },
@@ -271,6 +292,10 @@ CIVICGRID_NOTIFICATION_SENDERS = env_list(
     "CIVICGRID_NOTIFICATION_SENDERS", ["civicgrid.notifications.senders.LogSender"]
 )
 CIVICGRID_WEBHOOK_URL = env_str("CIVICGRID_WEBHOOK_URL", "")
+# Monitoring (civicgrid/monitoring.py): /metrics answers the machine itself, or a request with this
+# bearer token when it is set; /healthz calls a worker stale after this many seconds without a pass.
+CIVICGRID_METRICS_TOKEN = env_str("CIVICGRID_METRICS_TOKEN", "")
+CIVICGRID_WORKER_STALE_SECONDS = env_float("CIVICGRID_WORKER_STALE_SECONDS", 60.0)
 # `civicgrid worker` runs every periodic task the apps register (core/periodic.py) on each pass, except
 # those named here: cases.scan_overdue, points.uncivil_confirm_due, analytics.apply_pending.
 CIVICGRID_PERIODIC_TASKS_OFF = env_list("CIVICGRID_PERIODIC_TASKS_OFF", [])
