@@ -308,6 +308,24 @@ CIVICGRID_SCREEN_REFRESH_SECONDS = env_int("CIVICGRID_SCREEN_REFRESH_SECONDS", 3
 # The class (dotted path) that sends login codes by SMS: it has send_text(phone, text). The
 # default writes "登录验证码 123456…" to the logger civicgrid.sms (no gateway needed).
 CIVICGRID_SMS_SENDER = env_str("CIVICGRID_SMS_SENDER", "civicgrid.accounts.sms.LogSmsSender")
+# A gateway that reaches phones (accounts/smsgateways.py): civicgrid.accounts.smsgateways.AliyunSmsSender,
+# .TencentSmsSender or .HttpGatewaySmsSender. The cloud services need a sign name (签名), approved
+# templates per kind ("login_code=SMS_1,notice=SMS_2") and an access key; Tencent also an SmsSdkAppId.
+CIVICGRID_SMS_SIGN_NAME = env_str("CIVICGRID_SMS_SIGN_NAME", "")
+CIVICGRID_SMS_TEMPLATES = dict(
+    part.split("=", 1) for part in env_list("CIVICGRID_SMS_TEMPLATES", []) if "=" in part
+)
+CIVICGRID_SMS_ACCESS_KEY_ID = env_str("CIVICGRID_SMS_ACCESS_KEY_ID", "")
+CIVICGRID_SMS_ACCESS_KEY_SECRET = env_secret("CIVICGRID_SMS_ACCESS_KEY_SECRET", "")
+CIVICGRID_SMS_APP_ID = env_str("CIVICGRID_SMS_APP_ID", "")
+CIVICGRID_SMS_REGION = env_str("CIVICGRID_SMS_REGION", "")
+CIVICGRID_SMS_ENDPOINT = env_str("CIVICGRID_SMS_ENDPOINT", "")  # the provider's default when empty
+CIVICGRID_SMS_TIMEOUT = env_float("CIVICGRID_SMS_TIMEOUT", 10.0)
+# The generic HTTP gateway: where to POST, the JSON body with {phone} {text} {sign} {template}, and the
+# shared secret of its X-Civicgrid-Signature (HMAC-SHA256 of the body).
+CIVICGRID_SMS_HTTP_URL = env_str("CIVICGRID_SMS_HTTP_URL", "")
+CIVICGRID_SMS_HTTP_BODY = env_str("CIVICGRID_SMS_HTTP_BODY", '{{"mobile": "{phone}", "content": "{text}"}}')
+CIVICGRID_SMS_HTTP_SECRET = env_secret("CIVICGRID_SMS_HTTP_SECRET", "")
 # Signing keys for QR codes and vouchers ("k1:secret,k2:secret"); empty: derived from SECRET_KEY.
 CIVICGRID_TOKEN_KEYS = env_secret("CIVICGRID_TOKEN_KEYS", "")
 CIVICGRID_TOKEN_KEY_ID = env_str("CIVICGRID_TOKEN_KEY_ID", "")
