@@ -85,7 +85,7 @@ def test_hostile_names_are_text_on_every_map(new_page, hostile_city):
         page.check(f"[data-layer={layer}]")
     for layer in ("boundaries", "cell_density", "cases", "places", "merchants", "stalls"):
         expect(page.locator("#citymap")).to_have_attribute(f"data-layer-{layer}", re.compile(r":\d+"))
-    page.wait_for_function("document.getElementById('citymap').dataset.loading === '0'")
+    page.wait_for_function("() => document.getElementById('citymap').dataset.loading === '0'")
     open_all(page, "#citymap")
     assert_text_only(page, "#citymap", "格", "社区", "街道", "类", "部件", "商户")
     # The feature card shows the stall's goods and a merchant's name as text as well.
@@ -98,7 +98,7 @@ def test_hostile_names_are_text_on_every_map(new_page, hostile_city):
     leader.goto("/screen/")
     expect(leader.locator("#s-map")).to_have_attribute("data-layer-cases", re.compile(r":\d+"))
     expect(leader.locator("#s-categories canvas")).to_have_count(1)
-    leader.wait_for_function("document.getElementById('s-map').dataset.loading === '0'")
+    leader.wait_for_function("() => document.getElementById('s-map').dataset.loading === '0'")
     open_all(leader, "#s-map")
     assert_text_only(leader, "#s-map", "格", "社区", "类")
     hover_chart(leader, "#s-categories")
@@ -117,7 +117,7 @@ def test_hostile_names_are_text_on_every_map(new_page, hostile_city):
     login_page(citizen, world.citizen)
     citizen.goto("/m/report/")
     citizen.wait_for_function(
-        "window.civicgridReportMap && window.civicgridReportMap.civicgridCells.getLayers().length > 0"
+        "() => window.civicgridReportMap && window.civicgridReportMap.civicgridCells.getLayers().length > 0"
     )
     open_all(citizen, "#report-map")
     assert_text_only(citizen, "#report-map", "格")
