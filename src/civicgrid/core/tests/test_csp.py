@@ -19,6 +19,7 @@ SRC = Path(__file__).resolve().parents[2]
         ("/tiles/{z}/{x}/{y}.png", []),
         ("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", ["https://*.tile.openstreetmap.org"]),
         ("https://tiles.example.cn:8443/osm/{z}/{x}/{y}.png", ["https://tiles.example.cn:8443"]),
+        ("https://t{s}.tianditu.gov.cn/vec_w/wmts?tk=KEY&TILECOL={x}", ["https://*.tianditu.gov.cn"]),
         ("https://webrd0{s}.is.autonavi.com/appmaptile?x={x}&y={y}&z={z}", ["https://*.is.autonavi.com"]),
     ],
 )
