@@ -14,6 +14,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.core import csp
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 BASE_DIR = Path(os.environ.get("CIVICGRID_HOME", Path.cwd())).resolve()
 VAR_DIR = BASE_DIR / "var"
@@ -106,6 +108,7 @@ MIDDLEWARE = [
     "civicgrid.core.requestid.RequestIdMiddleware",
     "civicgrid.monitoring.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -269,6 +272,8 @@ CIVICGRID_DISTRICT_CODE = env_str("CIVICGRID_DISTRICT_CODE", "150603")
 # Base map tiles; empty means no tile server (closed network): cells and markers on a blank map.
 CIVICGRID_TILE_URL = env_str("CIVICGRID_TILE_URL", "")
 CIVICGRID_TILE_ATTRIBUTION = env_str("CIVICGRID_TILE_ATTRIBUTION", "")
+# Content-Security-Policy of every page (django-csp): own origin only, images also from the tile server.
+CONTENT_SECURITY_POLICY = csp.policy(tile_url=CIVICGRID_TILE_URL)
 # How often (seconds) a process checks whether another process changed the grid cells.
 CIVICGRID_GRID_RECHECK_SECONDS = env_float("CIVICGRID_GRID_RECHECK_SECONDS", 2.0)
 # Map layers that change with the clock (overdue counts, lights): how long (seconds) one answer and

@@ -48,7 +48,7 @@ def jpeg_file(tmp_path, name: str, colour: tuple[int, int, int]) -> str:
 
 def click_map_at(page, lat: float, lon: float) -> None:
     """Tap the report map where (lat, lon) is drawn (the map's own projection gives the pixel)."""
-    page.wait_for_function("window.civicgridReportMap !== undefined")
+    page.wait_for_function("() => window.civicgridReportMap !== undefined")
     point = page.evaluate(
         """([lat, lon]) => {
              const map = window.civicgridReportMap;

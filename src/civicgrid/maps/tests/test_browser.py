@@ -159,4 +159,4 @@ def test_many_cases_in_view_come_as_counts_that_zoom_in_when_clicked(new_page, c
     zoom = page.evaluate("window.citymap.map.getZoom()")
     hexagons.first.click(force=True)
     expect(page.locator("#card .card-title")).to_contain_text("件案件")
-    page.wait_for_function(f"window.citymap.map.getZoom() > {zoom}")
+    page.wait_for_function(f"() => window.citymap.map.getZoom() > {zoom}")

@@ -40,7 +40,7 @@ def no_horizontal_scroll(page) -> bool:
 
 def click_map_at(page, lat: float, lon: float) -> None:
     """Tap the report map where (lat, lon) is drawn."""
-    page.wait_for_function("window.civicgridReportMap !== undefined")
+    page.wait_for_function("() => window.civicgridReportMap !== undefined")
     point = page.evaluate(
         """([lat, lon]) => {
              const map = window.civicgridReportMap;

@@ -3,6 +3,8 @@
  * slice or a point of the trend opens the list of the cases behind it (data-drill + by/key). */
 (function () {
   "use strict";
+  // Tooltips are drawn on the canvas (renderMode "richText"): names from the database never become
+  // markup, and no HTML with style attributes is written (the Content-Security-Policy allows none).
   const COLORS = ["#1565c0", "#2e7d32", "#f9a825", "#c62828", "#6a1b9a", "#00838f", "#ef6c00", "#5d4037", "#283593", "#9e9d24"];
   const lang = document.documentElement.lang || "zh-Hans";
   const en = lang.indexOf("en") === 0;
@@ -45,7 +47,7 @@
     getJSON(url.pathname + url.search).then(function (data) {
       const points = data.points;
       chart.setOption({
-        color: [COLORS[0], COLORS[2]], tooltip: { trigger: "axis" },
+        color: [COLORS[0], COLORS[2]], tooltip: { renderMode: "richText", trigger: "axis" },
         legend: { data: [T.thisYear, T.lastYear] },
         grid: { left: 48, right: 16, top: 36, bottom: 28 },
         xAxis: { type: "category", data: points.map(function (p) { return p.period; }) },
@@ -78,7 +80,7 @@
       const rows = data.rows;
       if (el.dataset.chart === "pie") {
         chart.setOption({
-          color: COLORS, tooltip: { trigger: "item", formatter: "{b}: {c} ({d}%)" },
+          color: COLORS, tooltip: { renderMode: "richText", trigger: "item", formatter: "{b}: {c} ({d}%)" },
           legend: { orient: "vertical", left: 0, top: "middle", type: "scroll" },
           series: [{ type: "pie", radius: ["35%", "68%"], center: ["62%", "50%"],
             data: rows.map(function (r) { return { name: r.name, value: r.value }; }) }],
@@ -87,7 +89,7 @@
       } else {
         const sorted = rows.slice().reverse();
         chart.setOption({
-          color: [COLORS[0]], tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+          color: [COLORS[0]], tooltip: { renderMode: "richText", trigger: "axis", axisPointer: { type: "shadow" } },
           grid: { left: 140, right: 40, top: 8, bottom: 20 },
           xAxis: { type: "value", minInterval: 1 },
           yAxis: { type: "category", data: sorted.map(function (r) { return r.name; }), axisLabel: { width: 130, overflow: "truncate" } },

@@ -7,6 +7,7 @@
   const labels = JSON.parse(document.getElementById("screen-labels").textContent);
   const refresh = Math.max(5, parseInt(root.dataset.refresh, 10) || 30) * 1000;
   const TEXT = "#cfe3ff", GRID = "rgba(120,160,220,.18)", ACCENT = ["#3fa7ff", "#35d6c5", "#ffc53d", "#ff6b6b", "#a98bff", "#7bd88f", "#ff9f43", "#5ee2ff"];
+  // Tooltips on the canvas (renderMode "richText"): names stay text, and no inline styles (see dashboard.js).
   const charts = {};
   function chart(id) {
     if (!charts[id]) charts[id] = echarts.init(document.getElementById(id), null, { renderer: "canvas" });
@@ -31,7 +32,7 @@
       animation: false,
       grid: { left: 40, right: 12, top: 28, bottom: 24 },
       legend: { textStyle: { color: TEXT }, top: 0, data: [labels.this_year, labels.last_year] },
-      tooltip: { trigger: "axis" },
+      tooltip: { renderMode: "richText", trigger: "axis" },
       xAxis: Object.assign({ type: "category", data: points.map(function (p) { return p.period.slice(5); }) }, axis),
       yAxis: Object.assign({ type: "value", minInterval: 1 }, axis),
       series: [
@@ -42,7 +43,7 @@
   }
   function drawPie(id, rows) {
     chart(id).setOption({
-      animation: false, color: ACCENT, tooltip: { trigger: "item" },
+      animation: false, color: ACCENT, tooltip: { renderMode: "richText", trigger: "item" },
       legend: { orient: "vertical", right: 0, top: "middle", textStyle: { color: TEXT } },
       series: [{ type: "pie", radius: ["38%", "70%"], center: ["35%", "50%"], label: { show: false },
         data: rows.map(function (r) { return { name: r.name, value: r.value }; }) }],
@@ -53,7 +54,7 @@
     chart(id).setOption({
       animation: false,
       grid: { left: 130, right: 48, top: 6, bottom: 6 },
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { renderMode: "richText", trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: Object.assign({ type: "value", show: false }, axis),
       yAxis: Object.assign({ type: "category", data: sorted.map(function (r) { return r.name; }) }, axis, { axisLabel: { color: TEXT, width: 120, overflow: "truncate" } }),
       series: [{ type: "bar", barMaxWidth: 16, color: color, data: sorted.map(function (r) { return r[valueKey]; }),

@@ -23,7 +23,7 @@
     if (cells) {
       L.geoJSON(cells, {
         style: { color: "#1565c0", weight: 3, fillColor: "#1565c0", fillOpacity: 0.12 },
-        onEachFeature: function (feature, layer) { layer.bindTooltip(feature.properties.name, { sticky: true }); },
+        onEachFeature: function (feature, layer) { layer.bindTooltip(window.civicgridText(feature.properties.name), { sticky: true }); },
       }).addTo(map);
     }
     markers.forEach(function (m) {

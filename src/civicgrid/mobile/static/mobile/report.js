@@ -149,7 +149,7 @@
   var selected = [];
   var previews = document.getElementById("previews");
   function renderPreviews() {
-    previews.innerHTML = "";
+    previews.replaceChildren();
     selected.forEach(function (file, index) {
       var item = document.createElement("li");
       var img = document.createElement("img");
@@ -159,7 +159,10 @@
       var remove = document.createElement("button");
       remove.type = "button";
       remove.setAttribute("aria-label", msg.msgRemove + " " + (index + 1));
-      remove.innerHTML = "<span aria-hidden=\"true\">×</span>";
+      var cross = document.createElement("span");
+      cross.setAttribute("aria-hidden", "true");
+      cross.textContent = "×";
+      remove.appendChild(cross);
       remove.addEventListener("click", function () {
         selected.splice(index, 1);
         setError("photos", "");
@@ -191,7 +194,7 @@
     if (!pick) return;
     select.value = pick.dataset.value;
     select.dispatchEvent(new Event("change", { bubbles: true }));
-    results.innerHTML = "";
+    results.replaceChildren();
     if (search) search.value = "";
     setError("category", "");
     select.focus();

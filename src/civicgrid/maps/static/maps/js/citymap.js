@@ -84,7 +84,7 @@
             weight: 1.5, fillColor: f.properties.colour, fillOpacity: 0.9, pane: PANES.points[0], className: className });
         },
         onEachFeature: function (f, lyr) {
-          if (f.properties.card && f.properties.card.title) { lyr.bindTooltip(f.properties.card.title); }
+          if (f.properties.card && f.properties.card.title) { lyr.bindTooltip(window.civicgridText(f.properties.card.title)); }
           lyr.on("click", function () {
             if (opts.onFeature) opts.onFeature(f.properties, id);
             // A hexagon stands for many cases: zoom into it (points appear below the threshold).
