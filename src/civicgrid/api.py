@@ -7,6 +7,7 @@ from http import HTTPStatus
 
 from django.db import connection
 from django.http import Http404
+from django.views.defaults import page_not_found
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -19,7 +20,7 @@ from civicgrid.cases.api import public_router as public_cases_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.codes.api import router as codes_router
 from civicgrid.core.errors import DomainError
-from civicgrid.core.renderers import RENDERER
+from civicgrid.core.renderers import RENDERER, json_response
 from civicgrid.grids.api import router as grids_router
 from civicgrid.maps.api import router as maps_router
 from civicgrid.notifications.api import router as notifications_router
@@ -111,13 +112,14 @@ class CivicgridAPI(NinjaAPI):
             for method, operation in operations.items():
                 responses = operation.setdefault("responses", {})
                 for status in _error_statuses(method, operation):
-                    responses.setdefault(
-                        status,
-                        {
-                            "description": ERROR_RESPONSES[status],
-                            "content": {self.renderer.media_type: {"schema": error_ref}},
-                        },
-                    )
+                    responses.setdefault(status, {})
+                # An operation declares a refusal the rules do not foresee as `response={400: None}`.
+                for status, response in responses.items():
+                    if 400 <= int(status) < 500 and not response.get("content"):
+                        response["description"] = ERROR_RESPONSES.get(
+                            int(status), HTTPStatus(int(status)).phrase
+                        )
+                        response["content"] = {self.renderer.media_type: {"schema": error_ref}}
         return schema
 
 
@@ -166,6 +168,10 @@ def on_auth_error(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
+    if exc.status_code == 400 and exc.message.startswith("Cannot parse request body"):
+        # Ninja's answer to a body it cannot parse: the answer civicgrid gives for it everywhere.
+        error = DomainError("json_invalid", "请求体不是有效的 JSON", "the request body is not valid JSON")
+        return on_domain_error(request, error)
     # Ninja raises it for a session request without its CSRF token (403 "CSRF check Failed").
     csrf = exc.status_code == 403 and "CSRF" in exc.message
     body = {
@@ -178,16 +184,27 @@ def on_http_error(request, exc: HttpError):
     return api.create_response(request, body, status=exc.status_code)
 
 
+NOT_FOUND = {
+    "error": "not_found",
+    "field": None,
+    "message": "对象不存在 / not found",
+    "message_zh": "对象不存在",
+    "message_en": "not found",
+}
+
+
 @api.exception_handler(Http404)
 def on_not_found(request, exc: Http404):
-    body = {
-        "error": "not_found",
-        "field": None,
-        "message": "对象不存在 / not found",
-        "message_zh": "对象不存在",
-        "message_en": "not found",
-    }
-    return api.create_response(request, body, status=404)
+    return api.create_response(request, NOT_FOUND, status=404)
+
+
+def not_found(request, exception=None):
+    """The site's 404 (urls.handler404): under /api/ the error body in JSON, as every API refusal —
+    also for a URL no operation matches, such as a path parameter that is not a number — and the
+    page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return json_response(request, NOT_FOUND, status=404)
+    return page_not_found(request, exception)
 
 
 @api.get("/health", tags=["system"])

@@ -104,3 +104,38 @@ def test_the_error_schema_describes_what_the_api_sends(client, world, document):
     for body in bodies:
         jsonschema.validate(body, schema)
         assert body["message_zh"] and body["message_en"]
+
+
+@pytest.mark.parametrize(
+    "url", ["/api/codes/null,null", "/api/points/catalogue/x/redeem", "/api/no-such-endpoint"]
+)
+def test_an_api_url_no_operation_matches_is_a_json_404(client, world, url):
+    # An `int` path parameter that is not a number matches no URL: Django's HTML page answered.
+    client.force_login(world.admin)
+    response = client.get(url)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["error"] == "not_found"
+
+
+def test_a_page_url_that_matches_nothing_is_still_the_html_404(client, db):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+def test_a_body_that_is_not_json_is_a_422_json_invalid(client, world):
+    # Ninja answered 400 "Cannot parse request body", a status the operations do not declare.
+    client.force_login(world.admin)
+    response = client.post("/api/codes", data=b"\xa3)\xf1\xff", content_type="application/json")
+    assert response.status_code == 422
+    assert response.json()["error"] == "json_invalid"
+
+
+def test_a_forged_voucher_token_is_a_declared_400(client, world, document):
+    operation = document["paths"]["/api/points/vouchers/use"]["post"]
+    assert _error_ref(operation, 400) == _error_ref(operation, 404) == "#/components/schemas/Error"
+    client.force_login(world.admin)
+    response = client.post("/api/points/vouchers/use", {"token": "a.b.c"}, content_type="application/json")
+    assert response.status_code == 400
+    jsonschema.validate(response.json(), document["components"]["schemas"]["Error"])
