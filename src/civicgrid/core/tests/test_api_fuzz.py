@@ -30,6 +30,8 @@ from schemathesis.specs.openapi.checks import (
 from civicgrid.accounts.services import api_token_create
 from civicgrid.testing import load_test_routing
 
+pytestmark = pytest.mark.fuzz
+
 EXAMPLES = int(os.environ.get("CIVICGRID_FUZZ_EXAMPLES", "15"))
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
