@@ -103,6 +103,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "civicgrid.core.requestid.RequestIdMiddleware",
+    "civicgrid.monitoring.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -232,11 +234,30 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
 if env_bool("BEHIND_TLS_PROXY", False):  # nginx in front terminates TLS and sets X-Forwarded-Proto
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+CIVICGRID_LOG_FORMAT = env_str("CIVICGRID_LOG_FORMAT", "plain")
+if CIVICGRID_LOG_FORMAT not in {"plain", "json"}:
+    raise ImproperlyConfigured(f"CIVICGRID_LOG_FORMAT must be plain or json, not {CIVICGRID_LOG_FORMAT!r}")
+# Log lines carry the request's id (core/requestid.py); CIVICGRID_LOG_FORMAT=json writes one JSON
+# object per line (for a log collector), plain writes text.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "civicgrid.core.requestid.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": CIVICGRID_LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "loggers": {
         "civicgrid": {"handlers": ["console"], "level": env_str("CIVICGRID_LOG_LEVEL", "INFO")},
     },
@@ -271,6 +292,10 @@ CIVICGRID_NOTIFICATION_SENDERS = env_list(
     "CIVICGRID_NOTIFICATION_SENDERS", ["civicgrid.notifications.senders.LogSender"]
 )
 CIVICGRID_WEBHOOK_URL = env_str("CIVICGRID_WEBHOOK_URL", "")
+# Monitoring (civicgrid/monitoring.py): /metrics answers the machine itself, or a request with this
+# bearer token when it is set; /healthz calls a worker stale after this many seconds without a pass.
+CIVICGRID_METRICS_TOKEN = env_str("CIVICGRID_METRICS_TOKEN", "")
+CIVICGRID_WORKER_STALE_SECONDS = env_float("CIVICGRID_WORKER_STALE_SECONDS", 60.0)
 # `civicgrid worker` runs every periodic task the apps register (core/periodic.py) on each pass, except
 # those named here: cases.scan_overdue, points.uncivil_confirm_due, analytics.apply_pending.
 CIVICGRID_PERIODIC_TASKS_OFF = env_list("CIVICGRID_PERIODIC_TASKS_OFF", [])
@@ -283,6 +308,24 @@ CIVICGRID_SCREEN_REFRESH_SECONDS = env_int("CIVICGRID_SCREEN_REFRESH_SECONDS", 3
 # The class (dotted path) that sends login codes by SMS: it has send_text(phone, text). The
 # default writes "登录验证码 123456…" to the logger civicgrid.sms (no gateway needed).
 CIVICGRID_SMS_SENDER = env_str("CIVICGRID_SMS_SENDER", "civicgrid.accounts.sms.LogSmsSender")
+# A gateway that reaches phones (accounts/smsgateways.py): civicgrid.accounts.smsgateways.AliyunSmsSender,
+# .TencentSmsSender or .HttpGatewaySmsSender. The cloud services need a sign name (签名), approved
+# templates per kind ("login_code=SMS_1,notice=SMS_2") and an access key; Tencent also an SmsSdkAppId.
+CIVICGRID_SMS_SIGN_NAME = env_str("CIVICGRID_SMS_SIGN_NAME", "")
+CIVICGRID_SMS_TEMPLATES = dict(
+    part.split("=", 1) for part in env_list("CIVICGRID_SMS_TEMPLATES", []) if "=" in part
+)
+CIVICGRID_SMS_ACCESS_KEY_ID = env_str("CIVICGRID_SMS_ACCESS_KEY_ID", "")
+CIVICGRID_SMS_ACCESS_KEY_SECRET = env_secret("CIVICGRID_SMS_ACCESS_KEY_SECRET", "")
+CIVICGRID_SMS_APP_ID = env_str("CIVICGRID_SMS_APP_ID", "")
+CIVICGRID_SMS_REGION = env_str("CIVICGRID_SMS_REGION", "")
+CIVICGRID_SMS_ENDPOINT = env_str("CIVICGRID_SMS_ENDPOINT", "")  # the provider's default when empty
+CIVICGRID_SMS_TIMEOUT = env_float("CIVICGRID_SMS_TIMEOUT", 10.0)
+# The generic HTTP gateway: where to POST, the JSON body with {phone} {text} {sign} {template}, and the
+# shared secret of its X-Civicgrid-Signature (HMAC-SHA256 of the body).
+CIVICGRID_SMS_HTTP_URL = env_str("CIVICGRID_SMS_HTTP_URL", "")
+CIVICGRID_SMS_HTTP_BODY = env_str("CIVICGRID_SMS_HTTP_BODY", '{{"mobile": "{phone}", "content": "{text}"}}')
+CIVICGRID_SMS_HTTP_SECRET = env_secret("CIVICGRID_SMS_HTTP_SECRET", "")
 # Signing keys for QR codes and vouchers ("k1:secret,k2:secret"); empty: derived from SECRET_KEY.
 CIVICGRID_TOKEN_KEYS = env_secret("CIVICGRID_TOKEN_KEYS", "")
 CIVICGRID_TOKEN_KEY_ID = env_str("CIVICGRID_TOKEN_KEY_ID", "")

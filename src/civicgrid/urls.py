@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid import views
+from civicgrid import monitoring, views
 from civicgrid.api import api
 from civicgrid.dashboard import views as dashboard_views
 
@@ -27,6 +27,8 @@ urlpatterns = [
     path("screen/", dashboard_views.screen, name="screen"),
     path("map/", include("civicgrid.maps.urls")),
     path("admin/", admin.site.urls),
+    path("metrics", monitoring.metrics, name="metrics"),
+    path("healthz", monitoring.healthz, name="healthz"),
 ]
 if settings.CIVICGRID_SERVE_MEDIA:
     # Only the media folder (EXIF-free public copies and thumbnails); originals live elsewhere.

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.accounts.models import ApiToken, Department, LoginCode, PersonalDataErasure, User
+from civicgrid.accounts.models import ApiToken, Department, LoginCode, PersonalDataErasure, SmsDelivery, User
 from civicgrid.core.masking import mask_phone
 
 
@@ -81,4 +81,20 @@ class PersonalDataErasureAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SmsDelivery)
+class SmsDeliveryAdmin(admin.ModelAdmin):
+    """Read-only: what the SMS gateway took or refused, for cost and for troubleshooting with the provider."""
+
+    list_display = ["created_at", "provider", "kind", "phone_masked", "status", "message_id", "error"]
+    list_filter = ["status", "provider", "kind", "created_at"]
+    search_fields = ["message_id", "phone_masked"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -231,3 +231,31 @@ class PersonalDataErasure(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.person_id} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class SmsDelivery(models.Model):
+    """One text handed to an SMS gateway (accounts.smsgateways) and what the gateway said.
+
+    The number is kept masked (138****0000): the record is for counting, cost and troubleshooting
+    with the provider (its message id), not a copy of who was texted.
+    """
+
+    class Status(models.TextChoices):
+        ACCEPTED = "accepted", _("网关已接收")
+        FAILED = "failed", _("发送失败")
+
+    created_at = models.DateTimeField(_("时间 time"), db_index=True)
+    phone_masked = models.CharField(_("号码 number"), max_length=20)
+    provider = models.CharField(_("网关 gateway"), max_length=20)
+    kind = models.CharField(_("类型 kind"), max_length=30)
+    status = models.CharField(_("状态 status"), max_length=10, choices=Status.choices)
+    message_id = models.CharField(_("网关消息编号 provider message id"), max_length=100, blank=True)
+    error = models.CharField(_("错误 error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("短信发送记录 SMS delivery")
+        verbose_name_plural = _("短信发送记录 SMS deliveries")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.provider} {self.phone_masked} {self.status}"

@@ -24,6 +24,7 @@ from civicgrid.accounts.models import (
 )
 from civicgrid.accounts.roles import STAFF_ROLES, Role
 from civicgrid.accounts.sms import get_sms_sender
+from civicgrid.accounts.smsgateways import SmsText
 from civicgrid.core import clock, immutable
 from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
 from civicgrid.core.masking import mask_phone
@@ -166,7 +167,10 @@ def login_code_send(*, phone: str) -> LoginCode:
         )
     minutes = int(LOGIN_CODE_TTL.total_seconds() // 60)
     try:
-        get_sms_sender().send_text(phone, f"登录验证码 {code}，{minutes} 分钟内有效，请勿告诉他人。")
+        text = f"登录验证码 {code}，{minutes} 分钟内有效，请勿告诉他人。"
+        get_sms_sender().send_text(
+            phone, SmsText(text, template="login_code", params={"code": code, "minutes": str(minutes)})
+        )
     except Exception as exc:
         logger.warning("login code to %s not sent: %s", mask_phone(phone), exc)
         LoginCode.objects.filter(pk=row.pk).delete()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from ninja import Schema
 
 from civicgrid.accounts.models import Department
@@ -266,3 +266,14 @@ def status_in_sql(statuses) -> str:
     quote = connection.ops.quote_name
     values = ", ".join(f"'{CaseStatus(status).value}'" for status in sorted(statuses))
     return f"{quote(Case._meta.db_table)}.{quote('status')} IN ({values})"
+
+
+def overdue_counts(now: datetime) -> dict[str, int]:
+    """How many running step clocks are past their time limit (超时), by step."""
+    rows = (
+        CaseDeadline.objects.filter(completed_at__isnull=True, due_at__lt=now)
+        .order_by()
+        .values_list("step")
+        .annotate(n=Count("id"))
+    )
+    return dict(rows)

@@ -52,3 +52,17 @@ class ImmutablePermit(models.Model):
 
     def __str__(self) -> str:
         return self.purpose
+
+
+class WorkerHeartbeat(models.Model):
+    """When each running `civicgrid worker` last finished a pass (core.heartbeat)."""
+
+    name = models.CharField(max_length=120, primary_key=True)  # host:pid
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "worker heartbeat"
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"

@@ -3,7 +3,7 @@
 A sender has a `name` (what `Notification.channels` lists) and `send(notification)`, which
 returns when the channel accepted the message and raises on any failure; the worker then
 retries with backoff. `CIVICGRID_NOTIFICATION_SENDERS` lists the dotted paths of the senders
-this installation uses; a city plugs in its SMS gateway by subclassing `SmsSender`.
+this installation uses; `SmsSender` goes through the SMS gateway set in CIVICGRID_SMS_SENDER.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from civicgrid import __version__
+from civicgrid.accounts.sms import get_sms_sender
 from civicgrid.core.masking import mask_phone
 
 if TYPE_CHECKING:
@@ -94,8 +95,9 @@ class SmsSender:
         return text
 
     def send_text(self, phone: str, text: str) -> None:
-        """Hand the text to the gateway; raise on failure. The base class only logs it."""
-        logger.info("SMS to %s: %s", mask_phone(phone), text)
+        """Hand the text to the gateway; raise on failure. The base class uses the platform's SMS
+        sender, CIVICGRID_SMS_SENDER (accounts/smsgateways.py; by default it writes to the log)."""
+        get_sms_sender().send_text(phone, text)
 
 
 class WebhookSender:

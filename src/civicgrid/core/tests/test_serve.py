@@ -88,3 +88,54 @@ def test_serve_with_worker_runs_both_and_stops_both(tmp_path: Path):
     finally:
         if server.poll() is None:
             server.kill()
+
+
+def test_metrics_count_the_requests_of_every_gunicorn_worker(tmp_path: Path):
+    """Two workers share their request counts (prometheus_client's multiprocess mode): whichever
+    worker answers /metrics reports all requests, and a new server starts from zero."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST", "PROMETHEUS"))}
+    env.update(
+        CIVICGRID_HOME=str(tmp_path),
+        DATABASE_URL="",
+        SQLITE_PATH=str(tmp_path / "db.sqlite3"),
+        DEBUG="0",
+        ALLOWED_HOSTS="127.0.0.1",
+        CIVICGRID_LOG_LEVEL="WARNING",
+    )
+    civicgrid = [sys.executable, "-m", "civicgrid"]
+    subprocess.run([*civicgrid, "migrate", "-v", "0"], env=env, check=True, cwd=tmp_path, timeout=300)
+    for _ in range(2):
+        port = _free_port()
+        server = subprocess.Popen(
+            [*civicgrid, "serve", "--no-collectstatic", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            answered, deadline = 0, time.monotonic() + 60
+            while answered < 40:
+                try:
+                    # A long timeout: a request given up while a worker boots would still be counted.
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=30) as r:
+                        answered += r.status == 200
+                except OSError:
+                    assert answered == 0 and time.monotonic() < deadline, "the server did not answer"
+                    time.sleep(0.2)
+            counts = []
+            for _ in range(4):  # several scrapes: both workers answer some of them
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as r:
+                    text = r.read().decode()
+                line = next(
+                    line
+                    for line in text.splitlines()
+                    if line.startswith(
+                        'civicgrid_http_requests_total{method="GET",status="200",view="api/health"}'
+                    )
+                )
+                counts.append(float(line.rsplit(" ", 1)[1]))
+            assert counts == [answered] * 4
+        finally:
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)

@@ -47,10 +47,11 @@ def test_the_log_sender_handles_a_department_message(db, caplog):
 
 def test_the_sms_default_writes_the_text_to_the_log(dispatched, settings, caplog):
     settings.SITE_URL = "https://city.example.cn/"
-    caplog.set_level(logging.INFO, logger="civicgrid.notifications")
+    settings.CIVICGRID_SMS_SENDER = "civicgrid.accounts.sms.LogSmsSender"
+    caplog.set_level(logging.INFO, logger="civicgrid.sms")
     SmsSender().send(dispatched)
     assert (
-        "SMS to 139****0001: 您反映的问题已派遣处置：住建局市政科正在处置。 https://city.example.cn/cases/42/"
+        "您反映的问题已派遣处置：住建局市政科正在处置。 https://city.example.cn/cases/42/ (to 139****0001)"
         in caplog.text
     )
     assert "13900000001" not in caplog.text

@@ -3,7 +3,9 @@ import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -28,6 +30,7 @@ class Command(BaseCommand):
     def handle(self, *args, bind: str, workers: int, no_collectstatic: bool, with_worker: bool, **options):
         if not no_collectstatic:
             call_command("collectstatic", interactive=False, verbosity=0)
+        metrics_dir = _fresh_metrics_dir()
         gunicorn = shutil.which("gunicorn", path=os.path.dirname(sys.executable)) or shutil.which("gunicorn")
         argv = [
             gunicorn,
@@ -42,11 +45,15 @@ class Command(BaseCommand):
             "60",
             "--graceful-timeout",
             "10",
+            "--config",
+            "python:civicgrid.core.gunicorn_conf",
         ]
         if os.path.isdir("/dev/shm"):
             # Workers touch a heartbeat file on every request; on a disk-backed /tmp each touch is a
             # journalled inode change (gunicorn's own advice: keep it in memory).
             argv += ["--worker-tmp-dir", "/dev/shm"]
+        # The workers share their request metrics through files here (civicgrid/monitoring.py).
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
         self.stdout.write(
             f"serving on http://{bind}/ with {workers} gunicorn workers"
             + (" and the background worker" if with_worker else "")
@@ -72,3 +79,12 @@ class Command(BaseCommand):
         stop(None, None)
         for child in children:
             child.wait()
+
+
+def _fresh_metrics_dir() -> Path:
+    """An empty folder for this server's metric files: counts of an earlier server must not add up."""
+    path = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or Path(settings.VAR_DIR) / "metrics")
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir(parents=True)
+    return path

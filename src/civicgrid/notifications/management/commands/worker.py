@@ -16,17 +16,20 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from civicgrid.core import periodic
+from civicgrid.core import heartbeat, periodic
 from civicgrid.notifications.services import BATCH_SIZE, run_once
 
 logger = logging.getLogger("civicgrid.notifications")
 
 
-def one_pass(should_stop=None) -> int:
+def one_pass(should_stop=None, *, name: str | None = None) -> int:
     """The periodic tasks, then one batch of due notifications (so what a task queues, e.g. a red-light
-    alert, goes out in the same pass); returns how many notifications it tried to deliver."""
+    alert, goes out in the same pass), then the worker's heartbeat; returns how many notifications it
+    tried to deliver."""
     periodic.run_all()
-    return run_once(should_stop=should_stop)
+    done = run_once(should_stop=should_stop)
+    heartbeat.heartbeat_beat(name=name or heartbeat.worker_name())
+    return done
 
 
 class Command(BaseCommand):
@@ -46,6 +49,7 @@ class Command(BaseCommand):
             return
 
         stop = threading.Event()
+        name = heartbeat.worker_name()
 
         def on_signal(signum, frame):
             logger.info(
@@ -62,7 +66,7 @@ class Command(BaseCommand):
                 # CONN_MAX_AGE, as a request would at its start.
                 close_old_connections()
                 try:
-                    done = one_pass(should_stop=stop.is_set)
+                    done = one_pass(should_stop=stop.is_set, name=name)
                 except ImproperlyConfigured:
                     raise  # a wrong setting does not fix itself: fail loudly
                 except Exception:  # a locked or unreachable database: log, wait, try again
@@ -76,5 +80,9 @@ class Command(BaseCommand):
         finally:
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
+            try:
+                heartbeat.heartbeat_stop(name=name)
+            except Exception:  # the database is gone: the heartbeat goes stale, as it should
+                logger.warning("worker: could not remove its heartbeat", exc_info=True)
             close_old_connections()
         self.stdout.write("worker stopped")
