@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import copy
+from http import HTTPStatus
+
 from django.db import connection
-from ninja import NinjaAPI
-from ninja.errors import AuthenticationError
+from django.http import Http404
+from django.views.defaults import page_not_found
+from ninja import NinjaAPI, Schema
+from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import REF_TEMPLATE
 
 from civicgrid import __version__
 from civicgrid.accounts.api import router as accounts_router
@@ -14,14 +20,110 @@ from civicgrid.cases.api import public_router as public_cases_router
 from civicgrid.cases.api import router as cases_router
 from civicgrid.codes.api import router as codes_router
 from civicgrid.core.errors import DomainError
-from civicgrid.core.renderers import RENDERER
+from civicgrid.core.renderers import RENDERER, json_response
 from civicgrid.grids.api import router as grids_router
 from civicgrid.maps.api import router as maps_router
 from civicgrid.notifications.api import router as notifications_router
 from civicgrid.points.api import router as points_router
 from civicgrid.taxonomy.api import router as taxonomy_router
 
-api = NinjaAPI(
+
+class ErrorOut(Schema):
+    """The body of every refusal (4xx): DomainError.as_dict(), and the validator's errors for 422."""
+
+    error: str
+    field: str | None
+    message: str
+    message_zh: str
+    message_en: str
+    detail: list[dict] | None = None
+
+
+# What each refusal means, in the published document. Which operation declares which: see
+# `_error_statuses`.
+ERROR_RESPONSES = {
+    401: "未登录或令牌无效 Not signed in, or no valid bearer token",
+    403: "无权操作，或会话请求缺少 CSRF 令牌 Not allowed for this role, or a session request without its CSRF token",
+    404: "对象不存在或不可见 No such object, or not visible to the caller",
+    409: "对象当前状态不允许此操作 The object's current state does not allow it",
+    422: "输入有误 Invalid input",
+}
+
+
+def _error_statuses(method: str, operation: dict) -> list[int]:
+    """The refusals an operation can answer, from what it declares: authentication (401, and 403 for
+    a role or a missing CSRF token), a path parameter (404), any input (422), an authenticated
+    write (409: the object's state)."""
+    statuses = []
+    authenticated = bool(operation.get("security"))
+    if authenticated:
+        statuses += [401, 403]
+    if any(p.get("in") == "path" for p in operation.get("parameters", [])):
+        statuses.append(404)
+    if authenticated and method == "post":
+        statuses.append(409)
+    if operation.get("parameters") or operation.get("requestBody"):
+        statuses.append(422)
+    return statuses
+
+
+def _hoist_defs(node, found: dict) -> None:
+    """Move every schema nested in a `$defs` (a hand-written request body's model_json_schema())
+    into `found`, and point its references at components, where they resolve."""
+    if isinstance(node, dict):
+        defs = node.pop("$defs", None)
+        if defs:
+            for name, schema in defs.items():
+                if name in found and found[name] != schema:
+                    raise ValueError(f"two different schemas are named {name!r} in the OpenAPI document")
+                found[name] = schema
+            _hoist_defs(defs, found)
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            node["$ref"] = REF_TEMPLATE.format(model=ref.removeprefix("#/$defs/"))
+        for value in node.values():
+            _hoist_defs(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _hoist_defs(value, found)
+
+
+class CivicgridAPI(NinjaAPI):
+    """NinjaAPI whose OpenAPI document a generated client can use: every `$ref` resolves in it, and
+    each operation declares its refusals with the error body (ErrorOut)."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        # An operation's openapi_extra is put in the document as it is: change copies, not the operations.
+        schema["paths"] = copy.deepcopy(schema["paths"])
+        schema["components"] = copy.deepcopy(schema["components"])
+        components = schema["components"]["schemas"]
+        nested: dict = {}
+        _hoist_defs(schema["paths"], nested)
+        _hoist_defs(components, nested)
+        for name, definition in nested.items():
+            if name in components and components[name] != definition:
+                raise ValueError(f"two different schemas are named {name!r} in the OpenAPI document")
+            components[name] = definition
+        error_schema = ErrorOut.model_json_schema(ref_template=REF_TEMPLATE)
+        components["Error"] = {**error_schema, "title": "Error"}
+        error_ref = {"$ref": REF_TEMPLATE.format(model="Error")}
+        for operations in schema["paths"].values():
+            for method, operation in operations.items():
+                responses = operation.setdefault("responses", {})
+                for status in _error_statuses(method, operation):
+                    responses.setdefault(status, {})
+                # An operation declares a refusal the rules do not foresee as `response={400: None}`.
+                for status, response in responses.items():
+                    if 400 <= int(status) < 500 and not response.get("content"):
+                        response["description"] = ERROR_RESPONSES.get(
+                            int(status), HTTPStatus(int(status)).phrase
+                        )
+                        response["content"] = {self.renderer.media_type: {"schema": error_ref}}
+        return schema
+
+
+api = CivicgridAPI(
     renderer=RENDERER,
     title="civicgrid API",
     version=__version__,
@@ -62,6 +164,47 @@ def on_auth_error(request, exc):
         "message_en": "sign in or send a valid API token",
     }
     return api.create_response(request, body, status=401)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    if exc.status_code == 400 and exc.message.startswith("Cannot parse request body"):
+        # Ninja's answer to a body it cannot parse: the answer civicgrid gives for it everywhere.
+        error = DomainError("json_invalid", "请求体不是有效的 JSON", "the request body is not valid JSON")
+        return on_domain_error(request, error)
+    # Ninja raises it for a session request without its CSRF token (403 "CSRF check Failed").
+    csrf = exc.status_code == 403 and "CSRF" in exc.message
+    body = {
+        "error": "csrf_failed" if csrf else HTTPStatus(exc.status_code).phrase.lower().replace(" ", "_"),
+        "field": None,
+        "message": exc.message,
+        "message_zh": "CSRF 校验失败，请刷新页面后重试" if csrf else exc.message,
+        "message_en": "CSRF check failed: reload the page and try again" if csrf else exc.message,
+    }
+    return api.create_response(request, body, status=exc.status_code)
+
+
+NOT_FOUND = {
+    "error": "not_found",
+    "field": None,
+    "message": "对象不存在 / not found",
+    "message_zh": "对象不存在",
+    "message_en": "not found",
+}
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc: Http404):
+    return api.create_response(request, NOT_FOUND, status=404)
+
+
+def not_found(request, exception=None):
+    """The site's 404 (urls.handler404): under /api/ the error body in JSON, as every API refusal —
+    also for a URL no operation matches, such as a path parameter that is not a number — and the
+    page elsewhere."""
+    if request.path_info.startswith("/api/"):
+        return json_response(request, NOT_FOUND, status=404)
+    return page_not_found(request, exception)
 
 
 @api.get("/health", tags=["system"])

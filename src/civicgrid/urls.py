@@ -11,6 +11,8 @@ admin.site.site_header = _("civicgrid 城市精细化治理平台")
 admin.site.site_title = "civicgrid"
 admin.site.index_title = _("配置 Configuration")
 
+handler404 = "civicgrid.api.not_found"  # JSON under /api/
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("api/", api.urls),  # first: the API's requests are most of the traffic, and resolve in one step

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
 
 from civicgrid.accounts.services import api_token_authenticate
 
@@ -17,5 +18,19 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class SessionAuth(NinjaSessionAuth):
+    """A signed-in browser session, whose unsafe requests must carry the CSRF token.
+
+    Ninja checks the CSRF token before it looks at the session, so a request with no session at all
+    was refused with 403 "CSRF check Failed" instead of 401. The check protects a session: without
+    one there is nothing to forge, the scheme does not apply, and the request ends as unauthenticated.
+    """
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
 # Token first: a machine client carries no session cookie and needs no CSRF token.
-AUTH = [TokenAuth(), django_auth]
+AUTH = [TokenAuth(), SessionAuth()]

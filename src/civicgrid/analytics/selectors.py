@@ -84,6 +84,8 @@ class StatsFilter:
     category_id: int | None = None
 
     def __post_init__(self) -> None:
+        clock.check_day(self.start, field="start")
+        clock.check_day(self.end, field="end")
         if self.start > self.end:
             raise DomainError(
                 "period_invalid", "开始日期不能晚于结束日期", "start must not be after end", field="start"

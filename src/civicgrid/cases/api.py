@@ -480,6 +480,8 @@ def case_indicators(request, params: Query[IndicatorsIn]):
                 f"unknown street {params.street!r}",
                 field="street",
             )
+    clock.check_day(params.start, field="start")
+    clock.check_day(params.end, field="end")
     tz = timezone.get_current_timezone()
     start = datetime.combine(params.start, time.min, tzinfo=tz)
     end = datetime.combine(params.end, time.min, tzinfo=tz)

@@ -9,9 +9,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import date, datetime
 
 from django.utils import timezone
+
+from civicgrid.core.errors import DomainError
 
 _local = threading.local()
 
@@ -30,3 +32,21 @@ def at(moment: datetime) -> Iterator[None]:
         yield
     finally:
         _local.moment = previous
+
+
+# The days a period may name: a day far enough from year 1 and year 9999 that a local midnight, the
+# day after and the same day years earlier are all dates the database can hold.
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2099, 12, 31)
+
+
+def check_day(day: date, *, field: str) -> date:
+    """The day, or a DomainError if it lies outside FIRST_DAY…LAST_DAY."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise DomainError(
+            "date_out_of_range",
+            f"日期超出范围（{FIRST_DAY}…{LAST_DAY}）：{day}",
+            f"date out of range ({FIRST_DAY}…{LAST_DAY}): {day}",
+            field=field,
+        )
+    return day

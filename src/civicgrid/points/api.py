@@ -175,7 +175,8 @@ def vouchers(request):
     return [_voucher_out(v) for v in selectors.my_vouchers(request.auth)]
 
 
-@router.post("/vouchers/use", response=VoucherOut)
+# 400: a forged or altered token; 404: a genuine token of no voucher (the error body: civicgrid/api.py).
+@router.post("/vouchers/use", response={200: VoucherOut, 400: None, 404: None})
 def voucher_use(request, body: TokenIn):
     """核销 (merchant): mark a voucher used; 409 `voucher_used` the second time, 400 for a forged code."""
     return _voucher_out(services.voucher_use(token=body.token, merchant_user=request.auth))

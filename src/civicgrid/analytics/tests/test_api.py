@@ -107,6 +107,22 @@ def test_bad_filters_are_refused(leader, params, status, error, field):
     assert r.json()["error"] == error and r.json()["field"] == field
 
 
+@pytest.mark.parametrize("path", ["summary", "trend", "breakdown", "indicators", "cases"])
+@pytest.mark.parametrize(
+    ("start", "end", "field"),
+    [
+        ("0001-01-01", "0001-01-05", "start"),
+        ("9999-12-25", "9999-12-31", "start"),
+        ("2026-11-01", "9999-12-31", "end"),
+    ],
+)
+def test_a_day_beyond_what_the_database_holds_is_refused(leader, path, start, end, field):
+    # Year 1 and year 9999 answered 500: a local midnight, the day after or a year earlier overflowed.
+    r = get(leader, path, start=start, end=end, by="street")
+    assert r.status_code == 422
+    assert (r.json()["error"], r.json()["field"]) == ("date_out_of_range", field)
+
+
 def test_trend(leader, django_assert_max_num_queries):
     with django_assert_max_num_queries(4):
         body = get(leader, "trend", metric="reported", granularity="day", **PERIOD).json()

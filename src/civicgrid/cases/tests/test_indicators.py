@@ -307,6 +307,15 @@ def test_unknown_street_is_a_422_not_the_whole_city(client, routed_world, week):
     assert (r.status_code, r.json()["error"], r.json()["field"]) == (422, "street_unknown", "street")
 
 
+@pytest.mark.parametrize(("start", "end"), [("0001-01-01", "0001-01-06"), ("2026-11-01", "9999-12-31")])
+def test_a_day_beyond_what_the_database_holds_is_a_422(client, routed_world, start, end):
+    # Midnight of 0001-01-01 in Asia/Shanghai is in year 0 in UTC: the query answered 500.
+    r = as_user(client, routed_world.leader).get(
+        "/api/cases/indicators", {"group": "department", "start": start, "end": end}
+    )
+    assert (r.status_code, r.json()["error"]) == (422, "date_out_of_range")
+
+
 def test_period_boundaries(client, routed_world, week):
     # Only Friday 11-20: F's registration, nothing else.
     r = as_user(client, routed_world.leader).get(

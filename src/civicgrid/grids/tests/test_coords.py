@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 from hypothesis import given, settings
@@ -57,6 +58,17 @@ def test_round_trip_at_kangbashi(system):
 def test_round_trip_anywhere_in_china(lat, lon, system):
     back = to_wgs84(*from_wgs84(lat, lon, system), system)
     assert back == pytest.approx((lat, lon), abs=1e-6)
+
+
+@pytest.mark.parametrize("system", ["gcj02", "bd09"])
+@pytest.mark.parametrize("point", [(0.0, 0.0), (48.85, 2.35), (-33.9, 151.2)])
+def test_a_point_outside_china_converts_without_a_warning(system, point):
+    # The API answered 500 for /api/grids/locate?lat=0&lon=0&crs=bd09: prcoords warned, and the
+    # warning escaped as an error. The conversion is the same formula everywhere, and still inverts.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        back = to_wgs84(*from_wgs84(*point, system), system)
+    assert back == pytest.approx(point, abs=1e-6)
 
 
 def test_distance_of_a_known_pair():
