@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "axes",
+    "captcha",
     "civicgrid.core",
     "civicgrid.accounts",
     "civicgrid.grids",
@@ -114,6 +116,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "civicgrid.core.middleware.DomainErrorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "civicgrid.urls"
@@ -186,6 +189,11 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# The throttle first: it refuses a locked account or address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "civicgrid.accounts.throttle.ThrottledBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -286,3 +294,24 @@ CIVICGRID_SMS_SENDER = env_str("CIVICGRID_SMS_SENDER", "civicgrid.accounts.sms.L
 # Signing keys for QR codes and vouchers ("k1:secret,k2:secret"); empty: derived from SECRET_KEY.
 CIVICGRID_TOKEN_KEYS = env_secret("CIVICGRID_TOKEN_KEYS", "")
 CIVICGRID_TOKEN_KEY_ID = env_str("CIVICGRID_TOKEN_KEY_ID", "")
+
+# --- Sign-in throttling (django-axes; policy in accounts/throttle.py) --------------------------------
+# Failed passwords before an account (from any address) or a client address (for any accounts) is
+# locked; a lockout lasts this many minutes, doubled for each try while locked (at most a day).
+CIVICGRID_LOGIN_FAILURES_PER_ACCOUNT = env_int("CIVICGRID_LOGIN_FAILURES_PER_ACCOUNT", 5)
+CIVICGRID_LOGIN_FAILURES_PER_ADDRESS = env_int("CIVICGRID_LOGIN_FAILURES_PER_ADDRESS", 20)
+CIVICGRID_LOGIN_LOCKOUT_MINUTES = env_int("CIVICGRID_LOGIN_LOCKOUT_MINUTES", 15)
+AXES_HANDLER = "civicgrid.accounts.throttle.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"  # the login forms' field (the model's is "phone")
+AXES_FAILURE_LIMIT = CIVICGRID_LOGIN_FAILURES_PER_ACCOUNT
+AXES_COOLOFF_TIME = "civicgrid.accounts.throttle.cool_off"
+AXES_LOCKOUT_CALLABLE = "civicgrid.accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept (who, address, when): the audit trail
+AXES_VERBOSE = False  # the lockouts are logged by civicgrid.security
+# The client address is REMOTE_ADDR; behind nginx, the address it puts in X-Forwarded-For.
+AXES_IPWARE_PROXY_COUNT = env_int("CIVICGRID_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
