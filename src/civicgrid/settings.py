@@ -291,6 +291,15 @@ CIVICGRID_SCREEN_REFRESH_SECONDS = env_int("CIVICGRID_SCREEN_REFRESH_SECONDS", 3
 # The class (dotted path) that sends login codes by SMS: it has send_text(phone, text). The
 # default writes "登录验证码 123456…" to the logger civicgrid.sms (no gateway needed).
 CIVICGRID_SMS_SENDER = env_str("CIVICGRID_SMS_SENDER", "civicgrid.accounts.sms.LogSmsSender")
+# Against SMS pumping (accounts/smsguard.py): codes per client address an hour, different numbers per
+# browser session a day, sends (address an hour or session a day) after which a captcha is asked, and
+# codes a day for the whole platform (alert at 80 % and 100 %, then refused until midnight).
+CIVICGRID_SMS_PER_ADDRESS_PER_HOUR = env_int("CIVICGRID_SMS_PER_ADDRESS_PER_HOUR", 20)
+CIVICGRID_SMS_NUMBERS_PER_SESSION = env_int("CIVICGRID_SMS_NUMBERS_PER_SESSION", 3)
+CIVICGRID_SMS_CAPTCHA_AFTER = env_int("CIVICGRID_SMS_CAPTCHA_AFTER", 2)
+CIVICGRID_SMS_DAILY_BUDGET = env_int("CIVICGRID_SMS_DAILY_BUDGET", 5000)
+CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = 5  # minutes
 # Signing keys for QR codes and vouchers ("k1:secret,k2:secret"); empty: derived from SECRET_KEY.
 CIVICGRID_TOKEN_KEYS = env_secret("CIVICGRID_TOKEN_KEYS", "")
 CIVICGRID_TOKEN_KEY_ID = env_str("CIVICGRID_TOKEN_KEY_ID", "")

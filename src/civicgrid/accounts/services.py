@@ -23,7 +23,9 @@ from civicgrid.accounts.models import (
     validate_phone,
 )
 from civicgrid.accounts.roles import STAFF_ROLES, Role
+from civicgrid.accounts import smsguard
 from civicgrid.accounts.sms import get_sms_sender
+from civicgrid.accounts.smsguard import SmsRequester
 from civicgrid.core import clock, immutable
 from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
 from civicgrid.core.masking import mask_phone
@@ -128,14 +130,18 @@ def _clean_phone(phone: str) -> str:
     return phone
 
 
-def login_code_send(*, phone: str) -> LoginCode:
+def login_code_send(*, phone: str, requester: SmsRequester | None = None) -> LoginCode:
     """Send a new login code to `phone` (one a minute, LOGIN_CODE_DAILY_LIMIT a day).
 
-    Whether the number has an account is not revealed: every valid number gets a code.
+    `requester` (from `smsguard.requester_from(request)`) brings the limits per client address and
+    per session, and the captcha after a few sends; the platform's daily budget applies to every
+    send (accounts/smsguard.py). Whether the number has an account is not revealed: every valid
+    number gets a code.
     The row is committed before the gateway is called (no database lock is held over the
     network); a gateway failure deletes it again so that the person may retry at once.
     """
     phone = _clean_phone(phone)
+    smsguard.check_captcha(requester)
     now = clock.now()
     with transaction.atomic():
         recent = list(
@@ -160,6 +166,7 @@ def login_code_send(*, phone: str) -> LoginCode:
                 field="phone",
                 status=429,
             )
+        smsguard.take_slots(phone=phone, requester=requester)
         code = f"{secrets.randbelow(10**LOGIN_CODE_LENGTH):0{LOGIN_CODE_LENGTH}d}"
         row = LoginCode.objects.create(
             phone=phone, code_hash=_code_hash(phone, code), created_at=now, expires_at=now + LOGIN_CODE_TTL
