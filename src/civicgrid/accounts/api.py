@@ -71,7 +71,9 @@ def captcha(request):
 def login_code(request, payload: CodeSendIn):
     """Send a login code by SMS. Limited per phone, client address, session and day; after a few sends a
     captcha is required (429 `captcha_required` with a new `captcha` in the body; 422 `captcha_wrong`)."""
-    requester = requester_from(request, captcha_key=payload.captcha_key, captcha_answer=payload.captcha_answer)
+    requester = requester_from(
+        request, captcha_key=payload.captcha_key, captcha_answer=payload.captcha_answer
+    )
     login_code_send(phone=payload.phone, requester=requester)
     return CodeSentOut(
         sent=True,

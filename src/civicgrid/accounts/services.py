@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from civicgrid.accounts import smsguard
 from civicgrid.accounts.models import (
     ApiToken,
     Department,
@@ -23,7 +24,6 @@ from civicgrid.accounts.models import (
     validate_phone,
 )
 from civicgrid.accounts.roles import STAFF_ROLES, Role
-from civicgrid.accounts import smsguard
 from civicgrid.accounts.sms import get_sms_sender
 from civicgrid.accounts.smsguard import SmsRequester
 from civicgrid.core import clock, immutable

@@ -95,7 +95,10 @@ def _hour(now: datetime) -> datetime:
 
 
 def _count(scope: str, key: str, window: datetime) -> int:
-    return SmsQuota.objects.filter(scope=scope, key=key, window=window).values_list("count", flat=True).first() or 0
+    return (
+        SmsQuota.objects.filter(scope=scope, key=key, window=window).values_list("count", flat=True).first()
+        or 0
+    )
 
 
 def _take(scope: str, key: str, window: datetime, limit: int) -> int | None:
@@ -164,9 +167,11 @@ def take_slots(*, phone: str, requester: SmsRequester | None) -> None:
     if requester is not None and requester.session_key:
         number = salted_hmac("civicgrid.accounts.smsguard", f"{requester.session_key}:{phone}").hexdigest()
         _, first_time = SmsQuota.objects.get_or_create(scope=SESSION_NUMBER, key=number, window=day)
-        if first_time and _take(
-            SESSION_NUMBERS, requester.session_key, day, settings.CIVICGRID_SMS_NUMBERS_PER_SESSION
-        ) is None:
+        if (
+            first_time
+            and _take(SESSION_NUMBERS, requester.session_key, day, settings.CIVICGRID_SMS_NUMBERS_PER_SESSION)
+            is None
+        ):
             raise _too_many(
                 "sms_session_limit",
                 "今天已为过多的手机号获取验证码，请明天再试",

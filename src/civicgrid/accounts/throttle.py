@@ -17,10 +17,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from axes.attempts import get_cool_off_threshold
 from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
 from axes.handlers.database import AxesDatabaseHandler
-from axes.attempts import get_cool_off_threshold
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt, AccessFailureLog
 from django.conf import settings

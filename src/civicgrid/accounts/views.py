@@ -53,7 +53,9 @@ def code_login(request: HttpRequest) -> HttpResponse:
     phone = (request.POST.get("phone") or request.GET.get("phone") or "").strip()
     context["phone"] = phone
     requester = requester_from(
-        request, captcha_key=request.POST.get("captcha_key", ""), captcha_answer=request.POST.get("captcha", "")
+        request,
+        captcha_key=request.POST.get("captcha_key", ""),
+        captcha_answer=request.POST.get("captcha", ""),
     )
     status = 200
     if request.method == "POST":

@@ -67,7 +67,9 @@ def test_a_locked_account_is_locked_from_every_address_and_other_accounts_are_no
     for n in range(PER_ACCOUNT):
         post(client, "/accounts/login/", world.citizen.phone, f"wrong-{n}", address="10.0.0.1")
     # another address does not unlock the account (the guesser changes address: still refused)
-    assert post(client, "/accounts/login/", world.citizen.phone, PASSWORD, address="10.9.9.9").status_code == 429
+    assert (
+        post(client, "/accounts/login/", world.citizen.phone, PASSWORD, address="10.9.9.9").status_code == 429
+    )
     assert not signed_in(client)
     # another account from the first address is not locked (5 failures are below the address limit)
     response = post(client, "/accounts/login/", world.dispatcher.phone, PASSWORD, address="10.0.0.1")
