@@ -8,6 +8,7 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
@@ -288,7 +289,7 @@ def personal_data_erase(*, person: User, actor: User, reason: str) -> PersonalDa
 
     Nothing is deleted, so every count, ledger balance and case history stays whole: the account
     keeps its id and role and loses its phone (→ `erased_phone`), name, password and access; login
-    codes for the phone are deleted and API tokens revoked; each app's eraser masks what it holds
+    codes for the phone and the sign-in throttle's records of it (axes) are deleted and API tokens revoked; each app's eraser masks what it holds
     (cases: the contact fields and rating comment of the person's reports, the notes of the events
     they acted in; points: the notes of their ledger entries, their appeals' reasons). What a case
     reports (description, place, photos) is the city's record and stays. The masking runs under an
@@ -332,6 +333,9 @@ def personal_data_erase(*, person: User, actor: User, reason: str) -> PersonalDa
         for eraser in PERSONAL_DATA_ERASERS:
             masked.update(eraser(person=person, phone=phone))
     masked["accounts.LoginCode"] = LoginCode.objects.filter(phone=phone).delete()[0]
+    # The sign-in throttle's records of the account (its phone number as the login name, addresses).
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        masked[f"axes.{model.__name__}"] = model.objects.filter(username=phone).delete()[0]
     masked["accounts.ApiToken"] = ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(
         revoked_at=clock.now()
     )
