@@ -74,6 +74,15 @@ class LoginThrottleHandler(AxesDatabaseHandler):
         address = _failures(recent.filter(ip_address=request.axes_ip_address))
         return max(account, address * per_account // per_address)
 
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        """A successful sign-in clears its account's failures only, never its address's.
+
+        (Axes would delete the address's too: one valid account would then let a guesser reset
+        the address's count between rounds of guesses at other accounts.)
+        """
+        username = get_client_username(request, credentials)
+        return AccessAttempt.objects.filter(username=username).delete()[0] if username else 0
+
 
 def cool_off(request=None) -> timedelta:
     """How long a lockout lasts: the base time, doubled for each failure while locked in the last day."""

@@ -88,6 +88,20 @@ def test_an_address_guessing_many_accounts_is_locked(client, world):
     assert response.status_code == 302 and signed_in(client)
 
 
+def test_signing_in_to_an_own_account_does_not_reset_the_address(client, world):
+    phones = [f"1390000{n:04d}" for n in range(100, 100 + PER_ADDRESS - 1)]
+    for phone in phones:
+        post(client, "/accounts/login/", phone, "guess", address="10.0.0.9")
+    # the guesser signs in to an account of their own from the same address, and out again
+    assert (
+        post(client, "/accounts/login/", world.citizen.phone, PASSWORD, address="10.0.0.9").status_code == 302
+    )
+    client.post("/accounts/logout/", REMOTE_ADDR="10.0.0.9")
+    post(client, "/accounts/login/", "13900009999", "guess", address="10.0.0.9")  # the 20th guess locks
+    response = post(client, "/accounts/login/", world.citizen.phone, PASSWORD, address="10.0.0.9")
+    assert response.status_code == 429 and not signed_in(client)
+
+
 def test_a_success_below_the_limit_clears_the_failures(client, world):
     for n in range(PER_ACCOUNT - 1):
         post(client, "/accounts/login/", world.citizen.phone, f"wrong-{n}")
