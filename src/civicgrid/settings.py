@@ -319,8 +319,7 @@ AXES_LOCKOUT_CALLABLE = "civicgrid.accounts.throttle.lockout_response"
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept (who, address, when): the audit trail
 AXES_VERBOSE = False  # the lockouts are logged by civicgrid.security
-# The client address is REMOTE_ADDR; behind nginx, the address it puts in X-Forwarded-For.
-AXES_IPWARE_PROXY_COUNT = env_int("CIVICGRID_PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+# The client address (here and for the SMS limits) is REMOTE_ADDR; behind N proxies that each append to
+# X-Forwarded-For (nginx: proxy_add_x_forwarded_for), set N: the address the outermost one saw.
+CIVICGRID_PROXY_COUNT = env_int("CIVICGRID_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "civicgrid.accounts.throttle.client_address"

@@ -53,6 +53,20 @@ class ThrottledBackend(AxesStandaloneBackend):
             raise
 
 
+def client_address(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or behind CIVICGRID_PROXY_COUNT proxies the one the outermost saw.
+
+    Only the entries our own proxies appended to X-Forwarded-For are trusted (counted from the
+    right): whatever a client writes into the header itself stays to the left and is ignored.
+    """
+    proxies = settings.CIVICGRID_PROXY_COUNT
+    if proxies > 0:
+        forwarded = [p.strip() for p in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if p.strip()]
+        if len(forwarded) >= proxies:
+            return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
+
+
 def _failures(attempts) -> int:
     return attempts.aggregate(n=Sum("failures_since_start"))["n"] or 0
 

@@ -116,6 +116,21 @@ def test_an_address_may_ask_a_few_codes_an_hour(db, sms, settings, frozen):
     assert api_send(Client(), PHONES[5], address="10.2.0.1").status_code == 200  # the next hour
 
 
+def test_behind_a_proxy_the_address_it_saw_counts_not_what_the_client_wrote(db, sms, settings, frozen):
+    settings.CIVICGRID_PROXY_COUNT = 1
+    settings.CIVICGRID_SMS_PER_ADDRESS_PER_HOUR = 2
+    for n, phone in enumerate(PHONES[:3]):
+        response = Client().post(
+            "/api/accounts/login-code",
+            json.dumps({"phone": phone}),
+            content_type="application/json",
+            REMOTE_ADDR="172.16.0.2",  # the proxy
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, 10.6.0.1",  # a forged first entry, then what nginx saw
+        )
+        assert response.status_code == (200 if n < 2 else 429)
+    assert SmsQuota.objects.get(scope="address").key == "10.6.0.1"
+
+
 def test_a_refused_send_takes_no_slot(db, sms, settings, frozen):
     settings.CIVICGRID_SMS_NUMBERS_PER_SESSION = 1
     client = Client()
