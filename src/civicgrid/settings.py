@@ -87,6 +87,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "axes",
+    "captcha",
     "civicgrid.core",
     "civicgrid.accounts",
     "civicgrid.grids",
@@ -119,6 +121,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "civicgrid.core.middleware.DomainErrorMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked sign-in into the lockout page
 ]
 
 ROOT_URLCONF = "civicgrid.urls"
@@ -191,6 +194,11 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# The throttle first: it refuses a locked account or address before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "civicgrid.accounts.throttle.ThrottledBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -331,6 +339,35 @@ CIVICGRID_SMS_TIMEOUT = env_float("CIVICGRID_SMS_TIMEOUT", 10.0)
 CIVICGRID_SMS_HTTP_URL = env_str("CIVICGRID_SMS_HTTP_URL", "")
 CIVICGRID_SMS_HTTP_BODY = env_str("CIVICGRID_SMS_HTTP_BODY", '{{"mobile": "{phone}", "content": "{text}"}}')
 CIVICGRID_SMS_HTTP_SECRET = env_secret("CIVICGRID_SMS_HTTP_SECRET", "")
+# Against SMS pumping (accounts/smsguard.py): codes per client address an hour, different numbers per
+# browser session a day, sends (address an hour or session a day) after which a captcha is asked, and
+# codes a day for the whole platform (alert at 80 % and 100 %, then refused until midnight).
+CIVICGRID_SMS_PER_ADDRESS_PER_HOUR = env_int("CIVICGRID_SMS_PER_ADDRESS_PER_HOUR", 20)
+CIVICGRID_SMS_NUMBERS_PER_SESSION = env_int("CIVICGRID_SMS_NUMBERS_PER_SESSION", 3)
+CIVICGRID_SMS_CAPTCHA_AFTER = env_int("CIVICGRID_SMS_CAPTCHA_AFTER", 2)
+CIVICGRID_SMS_DAILY_BUDGET = env_int("CIVICGRID_SMS_DAILY_BUDGET", 5000)
+CAPTCHA_LENGTH = 4
+CAPTCHA_TIMEOUT = 5  # minutes
 # Signing keys for QR codes and vouchers ("k1:secret,k2:secret"); empty: derived from SECRET_KEY.
 CIVICGRID_TOKEN_KEYS = env_secret("CIVICGRID_TOKEN_KEYS", "")
 CIVICGRID_TOKEN_KEY_ID = env_str("CIVICGRID_TOKEN_KEY_ID", "")
+
+# --- Sign-in throttling (django-axes; policy in accounts/throttle.py) --------------------------------
+# Failed passwords before an account (from any address) or a client address (for any accounts) is
+# locked; a lockout lasts this many minutes, doubled for each try while locked (at most a day).
+CIVICGRID_LOGIN_FAILURES_PER_ACCOUNT = env_int("CIVICGRID_LOGIN_FAILURES_PER_ACCOUNT", 5)
+CIVICGRID_LOGIN_FAILURES_PER_ADDRESS = env_int("CIVICGRID_LOGIN_FAILURES_PER_ADDRESS", 20)
+CIVICGRID_LOGIN_LOCKOUT_MINUTES = env_int("CIVICGRID_LOGIN_LOCKOUT_MINUTES", 15)
+AXES_HANDLER = "civicgrid.accounts.throttle.LoginThrottleHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_FORM_FIELD = "username"  # the login forms' field (the model's is "phone")
+AXES_FAILURE_LIMIT = CIVICGRID_LOGIN_FAILURES_PER_ACCOUNT
+AXES_COOLOFF_TIME = "civicgrid.accounts.throttle.cool_off"
+AXES_LOCKOUT_CALLABLE = "civicgrid.accounts.throttle.lockout_response"
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure kept (who, address, when): the audit trail
+AXES_VERBOSE = False  # the lockouts are logged by civicgrid.security
+# The client address (here and for the SMS limits) is REMOTE_ADDR; behind N proxies that each append to
+# X-Forwarded-For (nginx: proxy_add_x_forwarded_for), set N: the address the outermost one saw.
+CIVICGRID_PROXY_COUNT = env_int("CIVICGRID_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "civicgrid.accounts.throttle.client_address"

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/", api.urls),  # first: the API's requests are most of the traffic, and resolve in one step
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("civicgrid.accounts.urls")),
+    path("captcha/", include("captcha.urls")),  # the SMS login's image captcha (django-simple-captcha)
     path("reports/", include("civicgrid.cases.urls")),
     path("m/points/", include("civicgrid.points.urls")),
     path("c/", include("civicgrid.codes.urls")),

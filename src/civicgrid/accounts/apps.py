@@ -6,3 +6,10 @@ class AccountsConfig(AppConfig):
     name = "civicgrid.accounts"
     label = "accounts"
     verbose_name = _("账号与部门 Accounts and departments")
+
+    def ready(self) -> None:
+        from axes.signals import user_locked_out
+
+        from civicgrid.accounts.throttle import on_locked_out
+
+        user_locked_out.connect(on_locked_out, dispatch_uid="civicgrid.accounts.lockout_alert")

@@ -197,6 +197,31 @@ class LoginCode(models.Model):
         return f"{mask_phone(self.phone)} {self.created_at:%Y-%m-%d %H:%M:%S}"
 
 
+class SmsQuota(models.Model):
+    """One counter of login-code SMS in one window (accounts/smsguard.py): per client address and hour,
+    per browser session and day (numbers and sends), and the day's budget for the whole platform.
+
+    A slot is taken by one conditional UPDATE (count < limit), so two requests at once cannot both
+    take the last one. `key` holds an address, a session key or a keyed hash — never a phone number.
+    """
+
+    scope = models.CharField(_("范围 scope"), max_length=16)
+    key = models.CharField(_("对象 key"), max_length=128)
+    window = models.DateTimeField(_("时段起点 window"))
+    count = models.PositiveIntegerField(_("次数 count"), default=0)
+
+    class Meta:
+        verbose_name = _("短信发送计数 SMS counter")
+        verbose_name_plural = _("短信发送计数 SMS counters")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key", "window"], name="smsquota_scope_key_window")
+        ]
+        indexes = [models.Index(fields=["window"], name="smsquota_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key} {self.window:%Y-%m-%d %H:%M}: {self.count}"
+
+
 class PersonalDataErasure(models.Model):
     """个人信息删除记录: whose personal data was erased, by whom, when and why — never the data itself.
 

@@ -8,12 +8,14 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from civicgrid.accounts import smsguard
 from civicgrid.accounts.models import (
     ApiToken,
     Department,
@@ -25,6 +27,7 @@ from civicgrid.accounts.models import (
 from civicgrid.accounts.roles import STAFF_ROLES, Role
 from civicgrid.accounts.sms import get_sms_sender
 from civicgrid.accounts.smsgateways import SmsText
+from civicgrid.accounts.smsguard import SmsRequester
 from civicgrid.core import clock, immutable
 from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
 from civicgrid.core.masking import mask_phone
@@ -129,14 +132,18 @@ def _clean_phone(phone: str) -> str:
     return phone
 
 
-def login_code_send(*, phone: str) -> LoginCode:
+def login_code_send(*, phone: str, requester: SmsRequester | None = None) -> LoginCode:
     """Send a new login code to `phone` (one a minute, LOGIN_CODE_DAILY_LIMIT a day).
 
-    Whether the number has an account is not revealed: every valid number gets a code.
+    `requester` (from `smsguard.requester_from(request)`) brings the limits per client address and
+    per session, and the captcha after a few sends; the platform's daily budget applies to every
+    send (accounts/smsguard.py). Whether the number has an account is not revealed: every valid
+    number gets a code.
     The row is committed before the gateway is called (no database lock is held over the
     network); a gateway failure deletes it again so that the person may retry at once.
     """
     phone = _clean_phone(phone)
+    smsguard.check_captcha(requester)
     now = clock.now()
     with transaction.atomic():
         recent = list(
@@ -161,6 +168,7 @@ def login_code_send(*, phone: str) -> LoginCode:
                 field="phone",
                 status=429,
             )
+        smsguard.take_slots(phone=phone, requester=requester)
         code = f"{secrets.randbelow(10**LOGIN_CODE_LENGTH):0{LOGIN_CODE_LENGTH}d}"
         row = LoginCode.objects.create(
             phone=phone, code_hash=_code_hash(phone, code), created_at=now, expires_at=now + LOGIN_CODE_TTL
@@ -285,7 +293,7 @@ def personal_data_erase(*, person: User, actor: User, reason: str) -> PersonalDa
 
     Nothing is deleted, so every count, ledger balance and case history stays whole: the account
     keeps its id and role and loses its phone (→ `erased_phone`), name, password and access; login
-    codes for the phone are deleted and API tokens revoked; each app's eraser masks what it holds
+    codes for the phone and the sign-in throttle's records of it (axes) are deleted and API tokens revoked; each app's eraser masks what it holds
     (cases: the contact fields and rating comment of the person's reports, the notes of the events
     they acted in; points: the notes of their ledger entries, their appeals' reasons). What a case
     reports (description, place, photos) is the city's record and stays. The masking runs under an
@@ -329,6 +337,9 @@ def personal_data_erase(*, person: User, actor: User, reason: str) -> PersonalDa
         for eraser in PERSONAL_DATA_ERASERS:
             masked.update(eraser(person=person, phone=phone))
     masked["accounts.LoginCode"] = LoginCode.objects.filter(phone=phone).delete()[0]
+    # The sign-in throttle's records of the account (its phone number as the login name, addresses).
+    for model in (AccessAttempt, AccessFailureLog, AccessLog):
+        masked[f"axes.{model.__name__}"] = model.objects.filter(username=phone).delete()[0]
     masked["accounts.ApiToken"] = ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(
         revoked_at=clock.now()
     )

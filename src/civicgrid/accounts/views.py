@@ -13,6 +13,7 @@ from civicgrid.accounts.services import (
     login_code_send,
     login_code_verify,
 )
+from civicgrid.accounts.smsguard import CaptchaError, captcha_needed, new_captcha, requester_from
 from civicgrid.core.errors import DomainError
 from civicgrid.core.masking import mask_phone
 
@@ -51,12 +52,17 @@ def code_login(request: HttpRequest) -> HttpResponse:
     }
     phone = (request.POST.get("phone") or request.GET.get("phone") or "").strip()
     context["phone"] = phone
+    requester = requester_from(
+        request,
+        captcha_key=request.POST.get("captcha_key", ""),
+        captcha_answer=request.POST.get("captcha", ""),
+    )
     status = 200
     if request.method == "POST":
         action = request.POST.get("action")
         try:
             if action == "send":
-                login_code_send(phone=phone)
+                login_code_send(phone=phone, requester=requester)
                 context.update(step="code", sent=True)
             elif action == "verify":
                 context["step"] = "code"
@@ -65,6 +71,11 @@ def code_login(request: HttpRequest) -> HttpResponse:
                 return redirect(next_url)
             else:
                 context["errors"]["form"] = _("请求无效，请重试")
+        except CaptchaError as err:
+            context["errors"]["captcha"] = err.message
+            context["captcha"] = err.captcha
+            context["step"] = "code" if request.POST.get("step") == "code" else "phone"
+            status = err.status
         except DomainError as err:
             context["errors"][err.field or "form"] = err.message
             if err.code == "code_too_soon":
@@ -73,4 +84,6 @@ def code_login(request: HttpRequest) -> HttpResponse:
                 context["step"] = "phone"
             status = err.status
     context["masked_phone"] = mask_phone(phone) if context["step"] == "code" else ""
+    if "captcha" not in context and captcha_needed(requester):
+        context["captcha"] = new_captcha()  # the next send asks for it: show it with the form
     return render(request, "accounts/code_login.html", context, status=status)

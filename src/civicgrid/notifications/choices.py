@@ -13,6 +13,7 @@ class NotificationKind(models.TextChoices):
     CASE_PROGRESS = "case_progress", _("案件进展 Case progress")
     CASE_SUPERVISED = "case_supervised", _("案件督办 Case supervised")
     CASE_OVERDUE = "case_overdue", _("案件超期 Case overdue")
+    SECURITY_ALERT = "security_alert", _("安全告警 Security alert")
 
 
 class DeliveryStatus(models.TextChoices):

@@ -19,6 +19,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from civicgrid import __version__
+from civicgrid.accounts import smsguard
 from civicgrid.accounts.sms import get_sms_sender
 from civicgrid.core.masking import mask_phone
 
@@ -96,7 +97,9 @@ class SmsSender:
 
     def send_text(self, phone: str, text: str) -> None:
         """Hand the text to the gateway; raise on failure. The base class uses the platform's SMS
-        sender, CIVICGRID_SMS_SENDER (accounts/smsgateways.py; by default it writes to the log)."""
+        sender, CIVICGRID_SMS_SENDER (accounts/smsgateways.py; by default it writes to the log), within
+        the day's SMS budget (a message over it fails, and the worker tries it again later)."""
+        smsguard.budget_take()
         get_sms_sender().send_text(phone, text)
 
 

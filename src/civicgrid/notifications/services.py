@@ -20,8 +20,10 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from civicgrid.accounts.models import User
+from civicgrid.accounts.roles import Role
 from civicgrid.core import clock
 from civicgrid.core.errors import NotFound
+from civicgrid.notifications.choices import NotificationKind
 from civicgrid.notifications.models import Notification
 from civicgrid.notifications.senders import Sender, default_channels, get_senders
 
@@ -33,6 +35,7 @@ BACKOFF_CAP = timedelta(hours=1)
 BATCH_SIZE = 100
 DEFAULT_LEASE_SECONDS = 300
 TITLE_MAX = Notification._meta.get_field("title").max_length
+DEDUPE_MAX = Notification._meta.get_field("dedupe_key").max_length
 ERROR_MAX = 4000
 
 
@@ -81,6 +84,18 @@ def notify(
             return None
         raise
     return notification
+
+
+def notify_administrators(*, key: str, title: str, body: str) -> None:
+    """A security alert (accounts.security) to every active administrator, once per key and person."""
+    for admin in User.objects.filter(role=Role.ADMIN, is_active=True).only("pk"):
+        notify(
+            recipient=admin,
+            kind=NotificationKind.SECURITY_ALERT,
+            title=title,
+            body=body,
+            dedupe_key=f"security:{key}:{admin.pk}"[:DEDUPE_MAX],
+        )
 
 
 def notification_draft(

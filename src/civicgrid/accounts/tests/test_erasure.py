@@ -172,3 +172,15 @@ def test_a_person_is_erased_once(history):
     with pytest.raises(CommandError, match="already been erased"):
         erase(erased_phone(history.citizen), "--by", ADMIN, "--reason", "再次申请")
     assert PersonalDataErasure.objects.count() == 1
+
+
+def test_the_sign_in_throttles_records_of_the_person_go_too(client, history):
+    from axes.models import AccessAttempt, AccessFailureLog
+
+    client.post("/accounts/login/", {"username": PHONE, "password": "wrong-password"}, REMOTE_ADDR="10.0.0.5")
+    assert AccessAttempt.objects.filter(username=PHONE).exists()
+    assert "wrong-password" not in str(list(AccessAttempt.objects.values()))  # never the password tried
+    erase(PHONE, "--by", ADMIN, "--reason", "本人申请")
+    assert not AccessAttempt.objects.filter(username=PHONE).exists()
+    assert not AccessFailureLog.objects.filter(username=PHONE).exists()
+    assert holding(PHONE) == set()

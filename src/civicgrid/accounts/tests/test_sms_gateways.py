@@ -250,3 +250,19 @@ def test_an_unreachable_gateway_withdraws_the_login_code(gateway_settings):
     assert err.value.code == "sms_failed"
     assert not LoginCode.objects.exists()
     assert SmsDelivery.objects.get().status == "failed"
+
+
+@pytest.mark.django_db
+def test_notifications_by_sms_count_against_the_daily_budget(settings):
+    from civicgrid.accounts.sms import MemorySmsSender
+    from civicgrid.core.errors import DomainError
+
+    settings.CIVICGRID_SMS_SENDER = "civicgrid.accounts.sms.MemorySmsSender"
+    settings.CIVICGRID_SMS_DAILY_BUDGET = 2
+    MemorySmsSender.outbox.clear()
+    login_code_send(phone="13912345678")
+    SmsSender().send_text("13900000001", "您反映的问题已派遣处置")
+    with pytest.raises(DomainError) as err:
+        SmsSender().send_text("13900000001", "第三条")
+    assert err.value.code == "sms_budget_exhausted"
+    assert [to for to, _ in MemorySmsSender.outbox] == ["13912345678", "13900000001"]

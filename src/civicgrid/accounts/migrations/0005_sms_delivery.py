@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_personal_data_erasure'),
+        ('accounts', '0004_sms_quota'),
     ]
 
     operations = [
