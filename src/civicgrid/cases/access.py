@@ -9,6 +9,7 @@ from civicgrid.accounts.models import Department, User
 from civicgrid.accounts.roles import Capability, Role, is_staff_member, user_can
 from civicgrid.cases.choices import Action
 from civicgrid.cases.models import Case, CaseEvent, ExtensionStatus
+from civicgrid.cases.publication import case_public_text
 from civicgrid.cases.workflow import MOVES, actor_refusal
 from civicgrid.core.errors import NotFound
 from civicgrid.core.masking import mask_phone
@@ -144,6 +145,14 @@ def reporter_name(viewer: User, case: Case) -> str | None:
     if not case.reporter_id:
         return None
     return case.reporter.full_display_name if sees_personal_data(viewer, case) else case.reporter.display_name
+
+
+def description_for(viewer: User, case: Case) -> str:
+    """The report's text as written for its reporter and for staff; a citizen who only follows the case
+    (附议, a merged duplicate) reads what the public read — a neighbour's words may name a third person."""
+    if case.reporter_id == viewer.pk or sees_staff_names(viewer):
+        return case.description
+    return case_public_text(case)
 
 
 def contact_phone_for(viewer: User, case: Case) -> str:

@@ -24,6 +24,7 @@ from civicgrid.cases.access import (
     access_case,
     allowed_actions,
     contact_phone_for,
+    description_for,
     event_actor_for,
     events_for,
     reporter_name,
@@ -234,7 +235,7 @@ def _photos(files: list) -> list:
     return out
 
 
-def summary_out(case: Case, now: datetime) -> dict:
+def summary_out(case: Case, now: datetime, viewer) -> dict:
     from civicgrid.cases.deadlines import light_of
 
     return {
@@ -246,7 +247,7 @@ def summary_out(case: Case, now: datetime) -> dict:
         "category": case.category.code if case.category_id else None,
         "category_name": case.category.name if case.category_id else None,
         "urgency": case.urgency,
-        "description": case.description,
+        "description": description_for(viewer, case),
         "address": case.address,
         "lat": case.lat,
         "lon": case.lon,
@@ -266,7 +267,7 @@ def summary_out(case: Case, now: datetime) -> dict:
 def case_out(case: Case, user, detail: selectors.CaseDetail | None = None) -> dict:
     detail = detail or selectors.case_detail(case)
     return {
-        **summary_out(case, clock.now()),
+        **summary_out(case, clock.now(), user),
         "public_summary": case.public_summary,
         "routed_department": case.routed_department.code if case.routed_department_id else None,
         "duplicate_of": case.duplicate_of.number if case.duplicate_of_id else None,
@@ -430,7 +431,7 @@ def case_list(request, filters: Query[selectors.CaseFilter]):
     """Cases the caller may see, filtered, sorted and paged (`limit` ≤ 200)."""
     cases = selectors.case_list(visible_cases(request.auth), filters, now=clock.now())
     now = clock.now()
-    return [summary_out(c, now) for c in cases]
+    return [summary_out(c, now, request.auth) for c in cases]
 
 
 @router.get("/nearby", response=list[NearbyOut], auth=AUTH)
@@ -508,7 +509,7 @@ def case_me_too(request, number: str):
 
     case = selectors.joinable_case(number)
     me_too(case=case, user=request.auth)
-    return summary_out(access_case(request.auth, number), clock.now())
+    return summary_out(access_case(request.auth, number), clock.now(), request.auth)
 
 
 @router.post(

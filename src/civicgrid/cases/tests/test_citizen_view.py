@@ -68,3 +68,16 @@ def test_an_unrelated_citizen_reads_nothing(client, routed_world, case):
     stranger = user_create(phone="13933334444", real_name="钱七")
     r = as_user(client, stranger).get(f"/api/cases/{case.number}")
     assert r.status_code == 404 and "张伟" not in r.content.decode()
+
+
+def test_a_follower_reads_the_text_as_the_public_do(client, routed_world, categories):
+    case = submit(
+        routed_world.citizen, NORTH_1, category=categories["06013"], description="张三 13712345678 挖的坑"
+    )
+    neighbour = user_create(phone="13911112222", real_name="赵六")
+    case_me_too(case=case, user=neighbour)
+    as_user(client, neighbour)
+    assert client.get(f"/api/cases/{case.number}").json()["description"] == "张三 137******** 挖的坑"
+    assert [c["description"] for c in client.get("/api/cases").json()] == ["张三 137******** 挖的坑"]
+    as_user(client, routed_world.citizen)  # the reporter reads her own words
+    assert client.get(f"/api/cases/{case.number}").json()["description"] == "张三 13712345678 挖的坑"

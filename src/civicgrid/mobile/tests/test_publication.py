@@ -40,3 +40,15 @@ def test_an_unregistered_case_can_still_be_joined(client, routed_world, categori
     response = client.post(f"/m/cases/{case.number}/me-too/", headers=HX)
     assert response.status_code == 200 and response["HX-Trigger"] == "cg:joined"
     assert CaseFollower.objects.filter(case=case, user=neighbour).exists()
+
+
+def test_a_follower_reads_the_redacted_text_on_the_h5_pages(client, routed_world, categories):
+    case = report(routed_world.citizen, category=categories["06013"], description="张三 13712345678 挖的坑")
+    neighbour = user_create(phone="13911112222", real_name="赵六")
+    client.force_login(neighbour)
+    client.post(f"/m/cases/{case.number}/me-too/", headers=HX)
+    for url in (f"/m/cases/{case.number}/", "/m/cases/"):
+        html = client.get(url).content.decode()
+        assert "张三 137******** 挖的坑" in html and "13712345678" not in html, url
+    client.force_login(routed_world.citizen)
+    assert "张三 13712345678 挖的坑" in client.get(f"/m/cases/{case.number}/").content.decode()

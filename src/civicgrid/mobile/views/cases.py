@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.cases import selectors as case_selectors
-from civicgrid.cases.access import access_case, allowed_actions, unit_as_seen
+from civicgrid.cases.access import access_case, allowed_actions, description_for, unit_as_seen
 from civicgrid.cases.choices import Action, Rating
 from civicgrid.cases.models import Case
 from civicgrid.cases.workflow import MoveInput, case_transition
@@ -62,6 +62,7 @@ def case_page(
     actions = allowed_actions(request.user, case)
     context = {
         "case": case,
+        "description": description_for(request.user, case),
         "timeline": timeline(case, detail, request.user),
         "photos": selectors.case_photos_by_stage(detail.photos),
         "can_rate": Action.RATE in actions,
