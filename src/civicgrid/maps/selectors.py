@@ -326,6 +326,8 @@ def parse_params(
 
 def _source_version(source: str) -> object:
     if source == "cases":
+        # An edit of a public summary (cases.CaseSummaryEdit) appends no event: the public's cards show
+        # it once any case of the city moves next (in a city, within seconds to minutes).
         return CaseEvent.objects.aggregate(m=Max("id"))["m"]
     if source == "grid":
         return GridRevision.objects.values_list("revision", flat=True).first()
