@@ -294,6 +294,9 @@ CIVICGRID_WORKING_PERIODS = env_str("CIVICGRID_WORKING_PERIODS", "08:30-12:00,14
 # Duplicate detection: same category, open, within this radius and window.
 CIVICGRID_DUPLICATE_RADIUS_M = env_float("CIVICGRID_DUPLICATE_RADIUS_M", 50.0)
 CIVICGRID_DUPLICATE_WINDOW_HOURS = env_float("CIVICGRID_DUPLICATE_WINDOW_HOURS", 72.0)
+# The public (/reports/, the public API, the map, the H5's nearby cases) see a report only once it is
+# registered (立案) unless this is on; its free text is shown redacted either way (core.masking).
+CIVICGRID_PUBLISH_BEFORE_REGISTRATION = env_bool("CIVICGRID_PUBLISH_BEFORE_REGISTRATION", False)
 # How many times an unsatisfied rating may reopen a case.
 CIVICGRID_REOPEN_LIMIT = env_int("CIVICGRID_REOPEN_LIMIT", 1)
 # Photos

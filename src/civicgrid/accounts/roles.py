@@ -43,13 +43,16 @@ class Capability:
     VIEW_CITY = "view_city"  # the whole map, dashboards and rankings
     VIEW_PERSONAL_DATA = "view_personal_data"  # unmasked reporter names and phones
     CONFIGURE = "configure"  # categories, departments, routing, grids, rules, codes
+    USE_VOUCHERS = "use_vouchers"  # 核销 at a points counter: vouchers of rewards without a merchant account
 
 
 _STAFF_VIEW = {Capability.VIEW_CITY}
 
 ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.CITIZEN: frozenset({Capability.REPORT}),
-    Role.GRID_MEMBER: frozenset({Capability.REPORT, Capability.REPORT_TRUSTED, Capability.VERIFY_ON_SITE}),
+    Role.GRID_MEMBER: frozenset(
+        {Capability.REPORT, Capability.REPORT_TRUSTED, Capability.VERIFY_ON_SITE, Capability.USE_VOUCHERS}
+    ),
     Role.DISPATCHER: frozenset(
         {
             Capability.REPORT,
@@ -75,6 +78,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.SUPERVISE,
             Capability.VIEW_PERSONAL_DATA,
             Capability.CONFIGURE,
+            Capability.USE_VOUCHERS,
             *_STAFF_VIEW,
         }
     ),

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy
 
 from civicgrid.accounts.models import Department, User
-from civicgrid.accounts.roles import Capability, Role, user_can
+from civicgrid.accounts.roles import Capability, Role, is_staff_member, user_can
 from civicgrid.cases.choices import Action
 from civicgrid.cases.models import Case, CaseEvent, ExtensionStatus
+from civicgrid.cases.publication import case_public_text
 from civicgrid.cases.workflow import MOVES, actor_refusal
 from civicgrid.core.errors import NotFound
 from civicgrid.core.masking import mask_phone
@@ -146,5 +147,80 @@ def reporter_name(viewer: User, case: Case) -> str | None:
     return case.reporter.full_display_name if sees_personal_data(viewer, case) else case.reporter.display_name
 
 
+def description_for(viewer: User, case: Case) -> str:
+    """The report's text as written for its reporter and for staff; a citizen who only follows the case
+    (附议, a merged duplicate) reads what the public read — a neighbour's words may name a third person."""
+    if case.reporter_id == viewer.pk or sees_staff_names(viewer):
+        return case.description
+    return case_public_text(case)
+
+
 def contact_phone_for(viewer: User, case: Case) -> str:
     return case.contact_phone if sees_personal_data(viewer, case) else mask_phone(case.contact_phone)
+
+
+# --- what citizens see of the people who handle a case ----------------------------------------------
+# A citizen who reported or follows a case sees its steps (the H5's "办理过程", the API's events) with
+# who acted by unit, never by name, and not the centre's internal bookkeeping (extension requests and
+# decisions, supervision) nor its notes.
+
+CITIZEN_TIMELINE_ACTIONS = frozenset(
+    {
+        Action.REPORT,
+        Action.REGISTER,
+        Action.REJECT,
+        Action.MERGE,
+        Action.ME_TOO,
+        Action.DISPATCH,
+        Action.ACCEPT,
+        Action.RETURN,
+        Action.FEEDBACK,
+        Action.VERIFY,
+        Action.REWORK,
+        Action.CLOSE,
+        Action.HANG,
+        Action.RESUME,
+        Action.RATE,
+        Action.REOPEN,
+    }
+)
+
+# Who did a step, as a citizen should read it: staff by their unit, never by name.
+# (gettext_lazy spelled out: makemessages does not know an alias such as _lazy.)
+ROLE_AS_SEEN = {
+    Role.CITIZEN: gettext_lazy("市民"),
+    Role.GRID_MEMBER: gettext_lazy("网格员"),
+    Role.DISPATCHER: gettext_lazy("指挥中心"),
+    Role.ADMIN: gettext_lazy("指挥中心"),
+    Role.LEADER: gettext_lazy("领导"),
+    Role.INSPECTOR: gettext_lazy("督查员"),
+    "system": gettext_lazy("系统"),
+}
+DEPARTMENT_ROLES_SEEN = {Role.HANDLER, Role.DEPARTMENT_ADMIN}
+
+
+def sees_staff_names(viewer: User) -> bool:
+    """Staff read who acted by name and every note; citizens read units and the citizens' timeline."""
+    return is_staff_member(viewer)
+
+
+def unit_as_seen(event: CaseEvent) -> str:
+    """The unit that made a move: a department's staff by their department, anyone else by their role."""
+    if event.actor_role in DEPARTMENT_ROLES_SEEN and event.department_id:
+        return event.department.name
+    return str(ROLE_AS_SEEN.get(event.actor_role, ""))
+
+
+def events_for(viewer: User, events: list[CaseEvent]) -> list[CaseEvent]:
+    """The events of a case this viewer reads: all for staff, the citizens' timeline for anyone else."""
+    if sees_staff_names(viewer):
+        return events
+    return [e for e in events if e.action in CITIZEN_TIMELINE_ACTIONS]
+
+
+def event_actor_for(viewer: User, case: Case, event: CaseEvent) -> str:
+    """Who made a move as this viewer may read it: staff see `actor_name`; a citizen sees their own
+    name on their own moves and the unit (`unit_as_seen`) on everybody else's."""
+    if not event.actor_id or sees_staff_names(viewer) or event.actor_id == viewer.pk:
+        return actor_name(viewer, case, event)
+    return unit_as_seen(event)

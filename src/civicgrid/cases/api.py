@@ -22,9 +22,11 @@ from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.cases import indicators, selectors
 from civicgrid.cases.access import (
     access_case,
-    actor_name,
     allowed_actions,
     contact_phone_for,
+    description_for,
+    event_actor_for,
+    events_for,
     reporter_name,
     visible_cases,
 )
@@ -32,6 +34,7 @@ from civicgrid.cases.choices import Action, CaseKind, Channel
 from civicgrid.cases.intake import Submission, case_submit, nearby_open_cases
 from civicgrid.cases.models import Case
 from civicgrid.cases.photos import process_photo
+from civicgrid.cases.publication import case_public_summary_edit
 from civicgrid.cases.reportstore import ReportRows
 from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.core import clock
@@ -126,6 +129,7 @@ class CaseSummaryOut(Schema):
 
 
 class CaseOut(CaseSummaryOut):
+    public_summary: str
     routed_department: str | None
     duplicate_of: str | None
     reporter: str | None
@@ -161,6 +165,10 @@ class PublicCaseOut(Schema):
     closed_at: datetime | None
     timeline: list[dict]
     result_photos: list[str]
+
+
+class PublicSummaryIn(Schema):
+    public_summary: str = ""
 
 
 class NearbyOut(Schema):
@@ -227,7 +235,7 @@ def _photos(files: list) -> list:
     return out
 
 
-def summary_out(case: Case, now: datetime) -> dict:
+def summary_out(case: Case, now: datetime, viewer) -> dict:
     from civicgrid.cases.deadlines import light_of
 
     return {
@@ -239,7 +247,7 @@ def summary_out(case: Case, now: datetime) -> dict:
         "category": case.category.code if case.category_id else None,
         "category_name": case.category.name if case.category_id else None,
         "urgency": case.urgency,
-        "description": case.description,
+        "description": description_for(viewer, case),
         "address": case.address,
         "lat": case.lat,
         "lon": case.lon,
@@ -259,7 +267,8 @@ def summary_out(case: Case, now: datetime) -> dict:
 def case_out(case: Case, user, detail: selectors.CaseDetail | None = None) -> dict:
     detail = detail or selectors.case_detail(case)
     return {
-        **summary_out(case, clock.now()),
+        **summary_out(case, clock.now(), user),
+        "public_summary": case.public_summary,
         "routed_department": case.routed_department.code if case.routed_department_id else None,
         "duplicate_of": case.duplicate_of.number if case.duplicate_of_id else None,
         "reporter": reporter_name(user, case),
@@ -280,7 +289,7 @@ def case_out(case: Case, user, detail: selectors.CaseDetail | None = None) -> di
                 "action_label": e.get_action_display(),
                 "from_status": e.from_status,
                 "to_status": e.to_status,
-                "actor": actor_name(user, case, e),
+                "actor": event_actor_for(user, case, e),
                 "department": e.department.name if e.department_id else None,
                 "note": e.note,
                 "data": e.data,
@@ -288,7 +297,7 @@ def case_out(case: Case, user, detail: selectors.CaseDetail | None = None) -> di
                 "created_at": e.created_at,
                 "photos": detail.event_photos.get(e.pk, []),
             }
-            for e in detail.events
+            for e in events_for(user, detail.events)
         ],
         "photos": detail.photos,
         "duplicates": detail.duplicates,
@@ -422,7 +431,7 @@ def case_list(request, filters: Query[selectors.CaseFilter]):
     """Cases the caller may see, filtered, sorted and paged (`limit` ≤ 200)."""
     cases = selectors.case_list(visible_cases(request.auth), filters, now=clock.now())
     now = clock.now()
-    return [summary_out(c, now) for c in cases]
+    return [summary_out(c, now, request.auth) for c in cases]
 
 
 @router.get("/nearby", response=list[NearbyOut], auth=AUTH)
@@ -437,7 +446,8 @@ def case_nearby(
     if cat is None:  # an empty code would otherwise list uncategorised cases and then fail on cat.name
         raise DomainError("category_required", "请选择问题分类", "choose a category", field="category")
     radius = min(max(radius_m, 1), 500)
-    # Private cases count as duplicates, but their text is not shown to other people.
+    # Private cases count as duplicates but are not shown to other people; a case not registered yet
+    # is offered to join without its text (selectors.nearby_text).
     cases = [
         c
         for c in nearby_open_cases(category=cat, lat=place.lat, lon=place.lon, radius_m=radius, limit=50)
@@ -448,7 +458,7 @@ def case_nearby(
             number=c.number,
             status_label=c.get_status_display(),
             category_name=cat.name,
-            description=c.description[:140],
+            description=selectors.nearby_text(c)[:140],
             distance_m=round(distance_m(place.lat, place.lon, c.lat, c.lon), 1),
             me_too_count=c.me_too_count,
             created_at=c.created_at,
@@ -499,9 +509,9 @@ def case_me_too(request, number: str):
     """Join an open case ("me too", 附议): follow it and count one more report."""
     from civicgrid.cases.workflow import case_me_too as me_too
 
-    case = selectors.public_case(number)
+    case = selectors.joinable_case(number)
     me_too(case=case, user=request.auth)
-    return summary_out(access_case(request.auth, number), clock.now())
+    return summary_out(access_case(request.auth, number), clock.now(), request.auth)
 
 
 @router.post(
@@ -534,6 +544,14 @@ def case_move(request, number: str, action: Action):
     # Not access_case again: a move may take the case out of the actor's sight (a department
     # returns it), and the answer to a move that succeeded must not be a 404.
     case.refresh_from_db()
+    return case_out(case, request.auth)
+
+
+@router.put("/{number}/public-summary", response=CaseOut, auth=AUTH)
+def case_public_summary(request, number: str, payload: PublicSummaryIn):
+    """公开摘要: what the public read instead of the description (the dispatch centre; empty clears it)."""
+    case = access_case(request.auth, number)
+    case_public_summary_edit(case=case, actor=request.auth, summary=payload.public_summary)
     return case_out(case, request.auth)
 
 

@@ -17,11 +17,27 @@ from civicgrid.taxonomy.choices import ClockUnit, Step, Urgency
 from civicgrid.taxonomy.models import Category
 
 
+def hidden_statuses() -> list[str]:
+    """The statuses in which the public never see a case: no case at all (不予立案, 并案) and, unless
+    CIVICGRID_PUBLISH_BEFORE_REGISTRATION, a report the centre has not registered (立案) yet — its text
+    has not been read by anyone (a neighbour's name and phone, a plate)."""
+    hidden = [CaseStatus.MERGED, CaseStatus.REJECTED]
+    if not settings.CIVICGRID_PUBLISH_BEFORE_REGISTRATION:
+        hidden.append(CaseStatus.REPORTED)
+    return sorted(hidden)
+
+
 class CaseQuerySet(models.QuerySet):
     def open(self) -> CaseQuerySet:
         return self.filter(status__in=OPEN_STATUSES)
 
     def public(self) -> CaseQuerySet:
+        """The cases anyone may see (masked): marked public, and in a status the public see."""
+        return self.filter(is_public=True).exclude(status__in=hidden_statuses())
+
+    def joinable(self) -> CaseQuerySet:
+        """The cases anyone may join ("me too", 附议) by number: marked public and a case (not rejected,
+        not merged), registered or not — the nearby list offers them before 立案 without their text."""
         return self.filter(is_public=True).exclude(status__in=[CaseStatus.REJECTED, CaseStatus.MERGED])
 
     def in_bbox(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float) -> CaseQuerySet:
@@ -95,6 +111,9 @@ class Case(ChoiceLabels, models.Model):
     contact_name = models.CharField(_("联系人 contact name"), max_length=40, blank=True)
     contact_phone = models.CharField(_("联系电话 contact phone"), max_length=20, blank=True)
     is_public = models.BooleanField(_("公开 public"), default=True)
+    # What the public read instead of the description, written by the centre (cases.publication);
+    # every edit is kept in CaseSummaryEdit.
+    public_summary = models.TextField(_("公开摘要 public summary"), max_length=2000, blank=True, default="")
     source_ref = models.CharField(
         _("来源对象 source"),
         max_length=80,
@@ -219,18 +238,25 @@ class Case(ChoiceLabels, models.Model):
             models.Index(
                 fields=["id", "lon", "lat", "is_public", "status", "category", "street"], name="case_spot_idx"
             ),
-            # The cases the public do not see (not public, rejected or merged: the complement of
-            # CaseQuerySet.public()), a few in a hundred: the public's binned city map subtracts them per
-            # cell from the rollup (maps.layers._public_counts) instead of counting the period's cases.
+            # The cases the public may not see (not public, rejected, merged, not registered yet: the
+            # complement of CaseQuerySet.public() by default), a few in a hundred: the public's binned
+            # city map subtracts them per cell from the rollup (maps.layers._public_counts) instead of
+            # counting the period's cases. With CIVICGRID_PUBLISH_BEFORE_REGISTRATION the query keeps
+            # this condition and adds one (maps.selectors.hidden_from_public), so the index still serves.
             models.Index(
                 fields=["created_at", "cell", "is_public", "status"],
-                condition=models.Q(is_public=False) | models.Q(status__in=["merged", "rejected"]),
+                condition=models.Q(is_public=False) | models.Q(status__in=["merged", "rejected", "reported"]),
                 name="case_hidden_idx",
             ),
         ]
 
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"
+
+    @property
+    def is_published(self) -> bool:
+        """The same rule as `CaseQuerySet.public()`, for a case already in hand."""
+        return bool(self.number) and self.is_public and self.status not in hidden_statuses()
 
 
 class CaseEvent(ChoiceLabels, models.Model):
@@ -446,6 +472,37 @@ class CaseFollower(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.case_id}"
+
+
+class CaseSummaryEdit(models.Model):
+    """One edit of a case's public summary (公开摘要): who wrote what, when — the summary's history.
+
+    Not a CaseEvent: the summary is what the public read, not a move of the case loop (no status,
+    no clock, nothing for the rollups or the hooks). Append-only in the database too (core/immutable.py,
+    migration cases 0013).
+    """
+
+    IMMUTABLE = immutable.Columns()
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="summary_edits")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人 actor"), on_delete=models.PROTECT, related_name="+"
+    )
+    summary = models.TextField(_("公开摘要 public summary"), blank=True)
+    created_at = models.DateTimeField(_("时间 time"))
+
+    class Meta:
+        verbose_name = _("公开摘要修改 public summary edit")
+        verbose_name_plural = _("公开摘要修改 public summary edits")
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} summary @ {self.created_at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("summary edits are immutable")
+        super().save(*args, **kwargs)
 
 
 class CaseCounter(models.Model):

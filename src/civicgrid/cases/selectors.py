@@ -13,6 +13,7 @@ from ninja import Schema
 from civicgrid.accounts.models import Department
 from civicgrid.cases.choices import Action, CaseStatus, Light
 from civicgrid.cases.models import Case, CaseDeadline, CaseEvent, CasePhoto, PhotoStage
+from civicgrid.cases.publication import case_public_text
 from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.grids.models import Street
 from civicgrid.grids.selectors import parse_bbox
@@ -204,6 +205,21 @@ def public_case(number: str) -> Case:
     return case
 
 
+def joinable_case(number: str) -> Case:
+    """The case a "me too" joins: public and a case, though perhaps not published yet (CaseQuerySet.joinable)."""
+    case = Case.objects.joinable().filter(number=number).first()
+    if case is None:
+        raise NotFound(
+            "case_not_found", f"案件 {number} 不存在或未公开", f"case {number} not found", field="number"
+        )
+    return case
+
+
+def nearby_text(case: Case) -> str:
+    """What a nearby (possibly duplicate) case shows: its public text once published, else nothing."""
+    return case_public_text(case) if case.is_published else ""
+
+
 def public_case_list(f: PublicCaseFilter) -> list[Case]:
     qs = Case.objects.public().select_related("category", "street")
     if f.bbox:
@@ -217,7 +233,8 @@ def public_case_list(f: PublicCaseFilter) -> list[Case]:
 
 
 def public_out(case: Case, *, timeline: bool) -> dict:
-    """What anyone may see: no reporter, no phone, no actor names, only result photos."""
+    """What anyone may see: no reporter, no phone, no actor names, only result photos; the public
+    summary or the redacted description (cases.publication)."""
     steps, photos = [], []
     if timeline:
         steps = [
@@ -239,7 +256,7 @@ def public_out(case: Case, *, timeline: bool) -> dict:
         "status": case.status,
         "status_label": case.get_status_display(),
         "category_name": case.category.name if case.category_id else None,
-        "description": case.description,
+        "description": case_public_text(case),
         "address": case.address,
         "lat": round(case.lat, 4),
         "lon": round(case.lon, 4),

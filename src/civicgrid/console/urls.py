@@ -8,6 +8,7 @@ urlpatterns = [
     path("queue/<slug:name>/", views.queue, name="queue"),
     path("cases/<str:number>/", views.case_detail, name="case"),
     path("cases/<str:number>/actions/<slug:action>/", views.case_action, name="case_action"),
+    path("cases/<str:number>/public-summary/", views.case_public_summary, name="case_public_summary"),
     path("intake/", views.intake, name="intake"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),

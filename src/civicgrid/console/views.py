@@ -26,6 +26,7 @@ from civicgrid.cases.access import access_case, visible_cases
 from civicgrid.cases.choices import Action, CaseStatus, Light
 from civicgrid.cases.intake import Submission, case_submit
 from civicgrid.cases.models import PhotoStage
+from civicgrid.cases.publication import case_public_summary_edit, case_public_text, may_edit_public_summary
 from civicgrid.cases.queues import QUEUES, Queue, default_queue, may_open, parse_queue_query, queues_for
 from civicgrid.cases.workflow import case_transition
 from civicgrid.console import forms, selectors
@@ -190,6 +191,8 @@ def _case_page(
             page.actions, failed=failed_action, error=error, submitted=request.POST if failed_action else None
         ),
         "action_labels": dict(Action.choices),
+        "public_text": case_public_text(case) if case.is_published else "",
+        "may_edit_summary": may_edit_public_summary(request.user),
         "light_labels": dict(Light.choices),
         "stage_labels": dict(PhotoStage.choices),
         "tile_url": settings.CIVICGRID_TILE_URL,
@@ -228,6 +231,23 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
         return HttpResponseRedirect(case_url(number, back))
     # E.g. a handler who returned a case no longer sees it: back to their queue.
     return redirect("console:queue", name=back.name)
+
+
+@require_POST
+@staff_required
+def case_public_summary(request: HttpRequest, number: str) -> HttpResponse:
+    """公开摘要: what the public read of the case instead of the reporter's words (empty: the redacted text)."""
+    case = _case_or_404(request, number)
+    if case is None:
+        return _not_found(request, number)
+    try:
+        case_public_summary_edit(
+            case=case, actor=request.user, summary=request.POST.get("public_summary", "")
+        )
+    except DomainError as exc:
+        return _case_page(request, case, status=exc.status, error=exc, failed_action="public_summary")
+    messages.success(request, _("公开摘要已保存：案件 %(number)s") % {"number": number})
+    return HttpResponseRedirect(case_url(number, _queue_from(request)))
 
 
 # --- hotline and mailbox entry ---------------------------------------------------------------------

@@ -37,7 +37,6 @@ from civicgrid.maps.selectors import (
     BIN_RAMP,
     DENSITY_RAMP,
     HEX,
-    HIDDEN_FROM_PUBLIC,
     LAYERS,
     OVERDUE_RAMP,
     CaseCards,
@@ -54,6 +53,7 @@ from civicgrid.maps.selectors import (
     case_queryset,
     case_values,
     classes,
+    hidden_from_public,
 )
 
 POINT_LIMIT = 2000  # case points in view beyond which the view is binned into hexagons
@@ -148,9 +148,12 @@ def _rollup_counts(params: MapParams) -> dict[int, int] | None:
 
 def _public_counts(params: MapParams, reported: dict[int, int]) -> dict[int, int]:
     """What the public may see per cell: the rollup's reported cases less the period's cases hidden from
-    them (not public, rejected, merged — a few in a hundred, read from the partial index case_hidden_idx)."""
+    them (not public, rejected, merged, not registered yet — a few in a hundred, read from the partial index
+    case_hidden_idx)."""
     hidden = (
-        Case.objects.filter(HIDDEN_FROM_PUBLIC, created_at__gte=params.start_at, created_at__lt=params.end_at)
+        Case.objects.filter(
+            *hidden_from_public(), created_at__gte=params.start_at, created_at__lt=params.end_at
+        )
         .exclude(cell_id=None)
         .values("cell_id")
         .annotate(n=Count("*"))

@@ -41,7 +41,8 @@ from django.utils.translation import gettext as _
 
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.cases.choices import STATUS_COLOURS, TIMED_STATUSES, CaseStatus
-from civicgrid.cases.models import Case, CaseEvent
+from civicgrid.cases.models import Case, CaseEvent, hidden_statuses
+from civicgrid.cases.publication import public_text
 from civicgrid.cases.selectors import status_in_sql
 from civicgrid.codes.choices import GRADE_COLOURS, CodeStatus, Grade
 from civicgrid.codes.models import Merchant, MerchantInspection, Place, Stall
@@ -325,6 +326,8 @@ def parse_params(
 
 def _source_version(source: str) -> object:
     if source == "cases":
+        # An edit of a public summary (cases.CaseSummaryEdit) appends no event: the public's cards show
+        # it once any case of the city moves next (in a city, within seconds to minutes).
         return CaseEvent.objects.aggregate(m=Max("id"))["m"]
     if source == "grid":
         return GridRevision.objects.values_list("revision", flat=True).first()
@@ -436,9 +439,7 @@ def case_filter(params: MapParams, *, staff: bool, period: bool = True, prefix: 
     so that a query over events can join the case instead of testing ids against a second query."""
     q = Q()
     if not staff:  # as CaseQuerySet.public()
-        q &= Q(**{f"{prefix}is_public": True}) & ~Q(
-            **{f"{prefix}status__in": [CaseStatus.REJECTED, CaseStatus.MERGED]}
-        )
+        q &= Q(**{f"{prefix}is_public": True}) & ~Q(**{f"{prefix}status__in": hidden_statuses()})
     if period:
         q &= Q(**{f"{prefix}created_at__gte": params.start_at, f"{prefix}created_at__lt": params.end_at})
     if params.statuses:
@@ -450,14 +451,24 @@ def case_filter(params: MapParams, *, staff: bool, period: bool = True, prefix: 
     return q
 
 
-# The complement of CaseQuerySet.public(), written out as the condition of the partial index
-# case_hidden_idx: SQLite uses a partial index only when the query states its condition with the same
-# constants (a status bound as a parameter does not match), so the statuses are in the SQL text.
-HIDDEN_FROM_PUBLIC = RawSQL(
-    f"""(NOT "cases_case"."is_public" OR {status_in_sql([CaseStatus.MERGED, CaseStatus.REJECTED])})""",
+# The condition of the partial index case_hidden_idx, written out: SQLite uses a partial index only
+# when the query states its condition with the same constants (a status bound as a parameter does not
+# match), so the statuses are in the SQL text.
+HIDDEN_INDEX_CONDITION = RawSQL(
+    f"""(NOT "cases_case"."is_public" OR """
+    f"""{status_in_sql([CaseStatus.MERGED, CaseStatus.REJECTED, CaseStatus.REPORTED])})""",
     (),
     output_field=BooleanField(),
 )
+
+
+def hidden_from_public() -> list:
+    """The complement of CaseQuerySet.public(), as filter arguments: the index's condition, and when
+    unregistered reports are published (CIVICGRID_PUBLISH_BEFORE_REGISTRATION), less the public ones
+    among them — a second term keeps the index's condition a term of the query, so the index serves."""
+    if CaseStatus.REPORTED in hidden_statuses():
+        return [HIDDEN_INDEX_CONDITION]
+    return [HIDDEN_INDEX_CONDITION, ~Q(is_public=True, status=CaseStatus.REPORTED)]
 
 
 def bbox_filter(params: MapParams, *, prefix: str = "") -> Q:
@@ -491,6 +502,7 @@ CASE_VALUES = (
     "status",
     "category__name",
     "description",
+    "public_summary",
     "address",
     "lat",
     "lon",
@@ -572,7 +584,8 @@ class CaseCards:
             props["heat"] = heat
         elif row["me_too_count"]:
             rows.append([t["me_too"], str(row["me_too_count"])])
-        text = row["description"]
+        # Staff read the report as written; everybody else what cases.publication lets the public read.
+        text = row["description"] if self.staff else public_text(row["description"], row["public_summary"])
         if len(text) > TEXT_CHARS:
             text = text[:TEXT_CHARS] + "…"
         props["card"] = {

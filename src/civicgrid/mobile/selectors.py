@@ -13,8 +13,10 @@ from django.db.models import Count, Max, Min, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import User
+from civicgrid.cases import access
+from civicgrid.cases import selectors as case_selectors
 from civicgrid.cases.access import visible_cases
-from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseStatus, Channel
+from civicgrid.cases.choices import OPEN_STATUSES, CaseStatus, Channel
 from civicgrid.cases.intake import nearby_open_cases
 from civicgrid.cases.models import Case, CaseFollower, CasePhoto, PhotoStage
 from civicgrid.core.errors import DomainError
@@ -33,28 +35,8 @@ NEARBY_RADIUS_M = 100.0
 NEARBY_LIMIT = 5
 CATEGORY_SEARCH_LIMIT = 12
 
-# What a reporter's timeline shows: the steps of the loop, not the centre's internal bookkeeping
-# (extension requests and decisions, supervision).
-CITIZEN_TIMELINE_ACTIONS = frozenset(
-    {
-        Action.REPORT,
-        Action.REGISTER,
-        Action.REJECT,
-        Action.MERGE,
-        Action.ME_TOO,
-        Action.DISPATCH,
-        Action.ACCEPT,
-        Action.RETURN,
-        Action.FEEDBACK,
-        Action.VERIFY,
-        Action.REWORK,
-        Action.CLOSE,
-        Action.HANG,
-        Action.RESUME,
-        Action.RATE,
-        Action.REOPEN,
-    }
-)
+# What a reporter's timeline shows (the rule is the cases app's: the API shows citizens the same).
+CITIZEN_TIMELINE_ACTIONS = access.CITIZEN_TIMELINE_ACTIONS
 
 
 # --- categories ------------------------------------------------------------------------------------
@@ -112,10 +94,12 @@ class NearbyCase:
     case: Case
     distance_m: float
     mine: bool  # reported or already followed by the viewer
+    text: str  # what the public read of it; empty before it is published (cases.selectors.nearby_text)
 
 
 def nearby_cases(*, user: User, lat: float, lon: float, category: Category) -> list[NearbyCase]:
-    """Open public cases of the category near a point, nearest first. Raises DomainError outside the city."""
+    """Open public cases of the category near a point, nearest first (the text of published ones only).
+    Raises DomainError outside the city."""
     place = place_resolve(lat=lat, lon=lon)
     found = [
         c
@@ -130,6 +114,7 @@ def nearby_cases(*, user: User, lat: float, lon: float, category: Category) -> l
             case=c,
             distance_m=round(distance_m(place.lat, place.lon, c.lat, c.lon)),
             mine=c.reporter_id == user.pk or c.pk in followed,
+            text=case_selectors.nearby_text(c),
         )
         for c in found
     ]

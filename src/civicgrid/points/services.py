@@ -694,15 +694,15 @@ def voucher_lookup(token: str) -> Voucher:
 
 
 def may_use_voucher(user: User | None, voucher: Voucher) -> bool:
-    """The item's merchant account or an administrator; for an item without one, any signed-in
-    person other than the holder (the merchant's counter staff)."""
+    """The item's merchant account or an administrator; for an item without one, the staff of a points
+    counter (Capability.USE_VOUCHERS) — never just any signed-in person, nor the holder."""
     if user is None or not user.is_authenticated:
         return False
     if user_can(user, Capability.CONFIGURE):
         return True
     if voucher.item.merchant_id is not None:
         return voucher.item.merchant_id == user.pk
-    return voucher.person_id != user.pk
+    return user_can(user, Capability.USE_VOUCHERS) and voucher.person_id != user.pk
 
 
 def voucher_use(*, token: str, merchant_user: User) -> Voucher:

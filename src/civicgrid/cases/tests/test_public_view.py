@@ -88,15 +88,18 @@ def test_public_photo_files_carry_no_gps_but_originals_keep_it(routed_world, han
         assert not photo.original.path.startswith(str(settings.MEDIA_ROOT))
 
 
-def test_private_rejected_and_merged_cases_are_404(client, routed_world, categories):
+def test_private_rejected_merged_and_unregistered_cases_are_404(client, routed_world, categories):
     w = routed_world
     private = submit(w.citizen, NORTH_1, category=categories["04002"], is_public=False)
+    run_to(private, "registered", w)
     rejected = submit(w.citizen, NORTH_2, category=categories["04002"])
     move(rejected, "reject", w.dispatcher, "无效")
+    unregistered = submit(w.citizen, NORTH_2, category=categories["06013"])
     original = submit(w.citizen, LAKE, category=categories["06010"])
     merged = submit(w.grid_member, LAKE, category=categories["06010"])
     assert merged.status == "merged"
-    for case in (private, rejected, merged):
+    run_to(original, "registered", w)
+    for case in (private, rejected, unregistered, merged):
         r = client.get(f"/api/public/cases/{case.number}")
         assert r.status_code == 404, case.status
         assert r.json()["error"] == "case_not_found"
@@ -106,7 +109,8 @@ def test_private_rejected_and_merged_cases_are_404(client, routed_world, categor
     assert listed == {original.number}
 
 
-def test_public_list_filters_by_bbox_status_and_category(client, routed_world, categories):
+def test_public_list_filters_by_bbox_status_and_category(client, routed_world, categories, settings):
+    settings.CIVICGRID_PUBLISH_BEFORE_REGISTRATION = True  # reports are public as soon as they are made
     w = routed_world
     north = submit(w.citizen, NORTH_1, category=categories["06013"])
     east = submit(w.citizen, NORTH_2, category=categories["04002"])

@@ -39,7 +39,10 @@ def city(routed_world, categories):
 
 def since(cases: list[Case], now, days: int, *, public: bool = False) -> int:
     first = timezone.localdate(now) - timedelta(days=days - 1)
-    return sum(1 for c in cases if timezone.localdate(c.created_at) >= first and (c.is_public or not public))
+    # The public see published cases only: public, and registered (立案) or further.
+    return sum(
+        1 for c in cases if timezone.localdate(c.created_at) >= first and (c.is_published or not public)
+    )
 
 
 def drawn(page, layer: str):

@@ -14,6 +14,7 @@ from civicgrid.analytics import rollups
 from civicgrid.cases.choices import TIMED_STATUSES, CaseStatus
 from civicgrid.cases.intake import Submission, case_submit
 from civicgrid.cases.models import Case, CaseEvent
+from civicgrid.cases.tests.helpers import move
 from civicgrid.maps import layers, selectors
 from civicgrid.maps.tests.conftest import CITY_BOX, NORTH_BOX, NOW, bulk_cases
 
@@ -307,9 +308,11 @@ def test_duplicate_hot_spots_rank_me_too_and_merged_reports_of_the_period(
     assert {f["properties"]["number"]: f["properties"]["heat"] for f in earlier["features"]} == {
         old.number: 1
     }
-    # The public see public cases only.
+    # The public see public cases only, once registered (立案).
     Case.objects.filter(pk=hot.pk).update(is_public=False)
     client.logout()
+    assert get(client, "duplicates")["features"] == []
+    move(first, "register", routed_world.dispatcher)
     assert {f["properties"]["number"] for f in get(client, "duplicates")["features"]} == {first.number}
 
 

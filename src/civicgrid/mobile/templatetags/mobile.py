@@ -1,10 +1,11 @@
-"""Template helpers of the H5 pages: status badges, the bottom tab bar."""
+"""Template helpers of the H5 pages: status badges, the bottom tab bar, a case's text for its viewer."""
 
 from __future__ import annotations
 
 from django import template
 
 from civicgrid.accounts.roles import Capability, user_can
+from civicgrid.cases.access import description_for
 from civicgrid.cases.choices import STATUS_COLOURS
 
 register = template.Library()
@@ -28,3 +29,9 @@ def mobile_tabbar(context) -> dict:
         "unread": unread_count(user) if signed_in else 0,
         "grid_member": signed_in and user_can(user, Capability.VERIFY_ON_SITE),
     }
+
+
+@register.simple_tag(takes_context=True)
+def case_text(context, case) -> str:
+    """The case's text as the signed-in viewer may read it (cases.access.description_for)."""
+    return description_for(context["request"].user, case)

@@ -16,6 +16,7 @@ from civicgrid.mobile.tests.helpers import (
     NORTH_1_BOX,
     jpeg_bytes,
     last_code,
+    move,
     report,
     run_to_closed,
     run_to_handled,
@@ -173,6 +174,7 @@ def test_errors_from_the_server_are_shown_next_to_the_fields(new_page, routed_wo
 
 def test_nearby_cases_are_offered_and_me_too_joins(new_page, routed_world, categories):
     original = report(routed_world.inspector, category=categories["06013"], description="路面塌陷一个大坑")
+    move(original, "register", routed_world.dispatcher)  # its text is shown once registered
     page = phone_page(new_page, routed_world.citizen)
     page.goto("/m/report/?lat=39.6151&lon=109.7651&category=matter:06013")
     nearby = page.locator("#nearby")
@@ -186,7 +188,11 @@ def test_nearby_cases_are_offered_and_me_too_joins(new_page, routed_world, categ
 
 
 def test_choosing_a_category_by_search_shows_the_nearby_cases(new_page, routed_world, categories):
-    report(routed_world.inspector, category=categories["01003"], description="雨水井盖丢了")
+    move(
+        report(routed_world.inspector, category=categories["01003"], description="雨水井盖丢了"),
+        "register",
+        routed_world.dispatcher,
+    )
     page = phone_page(new_page, routed_world.citizen)
     page.goto("/m/report/?lat=39.6150&lon=109.7650")
     page.fill("#category-search", "井盖")

@@ -6,7 +6,7 @@ import pytest
 
 from civicgrid.accounts.services import user_create
 from civicgrid.cases.models import Case, CaseFollower
-from civicgrid.mobile.tests.helpers import NORTH_1, NORTH_2, report, run_to_closed
+from civicgrid.mobile.tests.helpers import NORTH_1, NORTH_2, move, report, run_to_closed
 
 HX = {"HX-Request": "true"}
 
@@ -24,6 +24,7 @@ def nearby(client, category: str = "matter:06013", point=NORTH_1) -> str:
 
 def test_nearby_open_cases_of_the_same_category_are_offered(client, routed_world, categories, neighbour):
     original = report(routed_world.citizen, category=categories["06013"], description="路面塌陷一个大坑")
+    move(original, "register", routed_world.dispatcher)  # its text is public once registered
     report(routed_world.citizen, category=categories["06010"], description="垃圾没人清")  # another category
     report(routed_world.citizen, category=categories["06013"], point=NORTH_2, description="很远的坑")  # 860 m
     client.force_login(neighbour)

@@ -7,12 +7,10 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from civicgrid.accounts.roles import Role
 from civicgrid.cases import selectors as case_selectors
-from civicgrid.cases.access import access_case, allowed_actions
+from civicgrid.cases.access import access_case, allowed_actions, description_for, unit_as_seen
 from civicgrid.cases.choices import Action, Rating
 from civicgrid.cases.models import Case
 from civicgrid.cases.workflow import MoveInput, case_transition
@@ -34,20 +32,6 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     return render(request, "mobile/my_cases.html", context)
 
 
-# Who did a step, as a reporter should read it: staff by their unit, never by name.
-# (gettext_lazy spelled out: makemessages does not know an alias such as _lazy.)
-ROLE_AS_SEEN = {
-    Role.CITIZEN: gettext_lazy("市民"),
-    Role.GRID_MEMBER: gettext_lazy("网格员"),
-    Role.DISPATCHER: gettext_lazy("指挥中心"),
-    Role.ADMIN: gettext_lazy("指挥中心"),
-    Role.LEADER: gettext_lazy("领导"),
-    Role.INSPECTOR: gettext_lazy("督查员"),
-    "system": gettext_lazy("系统"),
-}
-DEPARTMENT_ROLES_SEEN = {Role.HANDLER, Role.DEPARTMENT_ADMIN}
-
-
 def timeline(case: Case, detail: case_selectors.CaseDetail, viewer) -> list[dict]:
     """The steps a reporter sees, each with when, who ("me", a unit or a role), the note and its photos."""
     thumbnails = {p["url"]: p["thumbnail"] for p in detail.photos}
@@ -55,12 +39,7 @@ def timeline(case: Case, detail: case_selectors.CaseDetail, viewer) -> list[dict
     for event in detail.events:
         if event.action not in selectors.CITIZEN_TIMELINE_ACTIONS:
             continue
-        if event.actor_id and event.actor_id == viewer.pk:
-            who = _("我")
-        elif event.actor_role in DEPARTMENT_ROLES_SEEN and event.department_id:
-            who = event.department.name
-        else:
-            who = str(ROLE_AS_SEEN.get(event.actor_role, ""))
+        who = _("我") if event.actor_id and event.actor_id == viewer.pk else unit_as_seen(event)
         target = event.department.name if event.action == Action.DISPATCH and event.department_id else ""
         rating = (event.data or {}).get("rating") if event.action == Action.RATE else None
         rows.append(
@@ -83,6 +62,7 @@ def case_page(
     actions = allowed_actions(request.user, case)
     context = {
         "case": case,
+        "description": description_for(request.user, case),
         "timeline": timeline(case, detail, request.user),
         "photos": selectors.case_photos_by_stage(detail.photos),
         "can_rate": Action.RATE in actions,
@@ -135,7 +115,7 @@ def case_rate(request: HttpRequest, number: str) -> HttpResponse:
 def case_me_too(request: HttpRequest, number: str) -> HttpResponse:
     """附议 ("me too"): follow an open public case instead of reporting it again."""
     try:
-        case = case_selectors.public_case(number)
+        case = case_selectors.joinable_case(number)
         me_too(case=case, user=request.user)
     except DomainError as err:
         if request.htmx:
