@@ -24,6 +24,7 @@ from django.core.files.storage import FileSystemStorage
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 
+import civicgrid
 from civicgrid.cases.intake import Submission, case_submit
 from civicgrid.cases.models import CasePhoto
 from civicgrid.cases.photos import process_photo
@@ -48,11 +49,12 @@ def storage_dirs(settings, tmp_path, monkeypatch):
 
 def command_env(tmp_path: Path, **extra: str) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
-    env.update(CIVICGRID_HOME=str(tmp_path / "home"), CIVICGRID_LOG_LEVEL="WARNING", **extra)
+    src = str(Path(civicgrid.__file__).resolve().parent.parent)  # this checkout's code, from any directory
+    env.update(PYTHONPATH=src, CIVICGRID_HOME=str(tmp_path / "home"), CIVICGRID_LOG_LEVEL="WARNING", **extra)
     return env
 
 
-def civicgrid(*args: str, env: dict) -> subprocess.CompletedProcess:
+def run_command(*args: str, env: dict) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "civicgrid", *args], env=env, capture_output=True, text=True, timeout=300
     )
@@ -156,7 +158,7 @@ def test_backup_under_write_load_restores_every_acknowledged_report_and_photo(ro
 
     restored = tmp / "restored"
     if connection.vendor == "sqlite":
-        done = civicgrid(
+        done = run_command(
             "restore", str(backup), "--into", str(restored), env=command_env(tmp, DATABASE_URL="")
         )
         assert done.returncode == 0, done.stderr
@@ -175,7 +177,7 @@ def test_backup_under_write_load_restores_every_acknowledged_report_and_photo(ro
         try:
             url = urlsplit(os.environ["DATABASE_URL"])
             env = command_env(tmp, DATABASE_URL=urlunsplit(url._replace(path=f"/{name}")))
-            done = civicgrid("restore", str(backup), "--into", str(restored), env=env)
+            done = run_command("restore", str(backup), "--into", str(restored), env=env)
             assert done.returncode == 0, done.stderr
             params = {
                 k: v
