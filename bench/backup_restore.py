@@ -166,9 +166,11 @@ def backup_restore(vendor: str, args) -> dict:
         restore_s, _ = run_civicgrid(
             env, target.home, "restore", str(backup_dir), "--into", str(restored_dir)
         )
+        # One join, not a subquery per case (which SQLite's planner may run as a scan per case).
         rows = restored_target.query(
-            "SELECT c.idempotency_key, c.number IS NOT NULL AND EXISTS (SELECT 1 FROM cases_caseevent e "
-            "WHERE e.case_id = c.id AND e.action = 'report') FROM cases_case c"
+            "SELECT c.idempotency_key, c.number IS NOT NULL AND r.case_id IS NOT NULL FROM cases_case c "
+            "LEFT JOIN (SELECT DISTINCT case_id FROM cases_caseevent WHERE action = 'report') r "
+            "ON r.case_id = c.id"
         )
         cases = len(rows)
         keys = {key for key, _ in rows if key}

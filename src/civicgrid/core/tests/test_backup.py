@@ -138,8 +138,8 @@ def check_restored(rows, photo_rows, before: dict[str, int], files: Path) -> Non
 
 
 ROWS_SQL = (
-    "SELECT c.idempotency_key, c.number, EXISTS (SELECT 1 FROM cases_caseevent e "
-    "WHERE e.case_id = c.id AND e.action = 'report') FROM cases_case c"
+    "SELECT c.idempotency_key, c.number, r.case_id IS NOT NULL FROM cases_case c "
+    "LEFT JOIN (SELECT DISTINCT case_id FROM cases_caseevent WHERE action = 'report') r ON r.case_id = c.id"
 )
 PHOTOS_SQL = (
     "SELECT c.idempotency_key, p.original, p.public, p.thumbnail, p.sha256 "
