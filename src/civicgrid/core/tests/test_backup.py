@@ -251,3 +251,29 @@ def test_force_replaces_an_old_sqlite_database_under_into(small_backup, tmp_path
     with sqlite3.connect(target / Path(connection.settings_dict["NAME"]).name) as conn:
         assert conn.execute("SELECT count(*) FROM django_migrations WHERE app = 'cases'").fetchone()[0] > 0
     conn.close()
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="the write-ahead log is SQLite's")
+def test_cp_of_the_sqlite_file_misses_committed_rows_that_the_backup_has(storage_dirs):
+    from civicgrid.worktime.models import CalendarDay
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    for day in (1, 2, 3):
+        CalendarDay.objects.create(date=f"2031-01-0{day}", is_workday=False, note="committed")
+    # What `cp` takes: the main file, without the WAL the three commits are still in.
+    copied = storage_dirs / "cp.sqlite3"
+    copied.write_bytes(Path(connection.settings_dict["NAME"]).read_bytes())
+    with sqlite3.connect(copied) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM worktime_calendarday WHERE note = 'committed'"
+        ).fetchone() == (0,)
+    conn.close()
+    call_command("backup", to=str(storage_dirs / "backups"), stdout=io.StringIO())
+    [backup] = list((storage_dirs / "backups").iterdir())
+    with sqlite3.connect(backup / "database.sqlite3") as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM worktime_calendarday WHERE note = 'committed'"
+        ).fetchone() == (3,)
+    conn.close()
