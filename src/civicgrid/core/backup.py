@@ -41,7 +41,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import storages
-from django.db import connection
+from django.db import OperationalError, connection
 
 import civicgrid
 
@@ -280,11 +280,18 @@ def _sqlite_has_tables(path: Path) -> bool:
 
 
 def _pg_has_tables() -> bool:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
-        )
-        return cursor.fetchone()[0] > 0
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')"
+            )
+            return cursor.fetchone()[0] > 0
+    except OperationalError as error:
+        name = connection.settings_dict["NAME"]
+        raise BackupError(
+            f"cannot connect to the PostgreSQL database {name!r} ({str(error).strip().splitlines()[-1]}): "
+            f"create it first (createdb {name}) or set DATABASE_URL"
+        ) from None
 
 
 @dataclass

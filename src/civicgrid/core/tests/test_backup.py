@@ -277,3 +277,17 @@ def test_cp_of_the_sqlite_file_misses_committed_rows_that_the_backup_has(storage
             "SELECT count(*) FROM worktime_calendarday WHERE note = 'committed'"
         ).fetchone() == (3,)
     conn.close()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="a database that does not exist is PostgreSQL's case"
+)
+def test_restore_into_a_postgresql_database_that_does_not_exist_says_to_create_it(small_backup, tmp_path):
+    name = f"civicgrid_missing_{os.getpid()}"
+    url = urlsplit(os.environ["DATABASE_URL"])
+    env = command_env(tmp_path, DATABASE_URL=urlunsplit(url._replace(path=f"/{name}")))
+    done = run_command("restore", str(small_backup), "--into", str(tmp_path / "fresh"), env=env)
+    assert done.returncode == 1
+    assert f"cannot connect to the PostgreSQL database '{name}'" in done.stderr
+    assert f"createdb {name}" in done.stderr
+    assert not (tmp_path / "fresh").exists()
