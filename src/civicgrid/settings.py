@@ -8,6 +8,7 @@ start-up instead of being silently replaced by a default.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -17,8 +18,30 @@ from django.utils.translation import gettext_lazy as _
 from civicgrid.core import csp
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-BASE_DIR = Path(os.environ.get("CIVICGRID_HOME", Path.cwd())).resolve()
+
+
+def _default_home() -> Path:
+    """Where the data lives when CIVICGRID_HOME is not set — never the current directory.
+
+    A source checkout (src/civicgrid with pyproject.toml two levels up): the checkout's root, so
+    `make demo` keeps its data in <checkout>/var. An installed package: the Python environment it is
+    installed in (sys.prefix, i.e. the virtualenv), so the data is in <venv>/var.
+    """
+    checkout = PACKAGE_DIR.parent.parent
+    if (checkout / "pyproject.toml").is_file() and PACKAGE_DIR.parent.name == "src":
+        return checkout
+    return Path(sys.prefix)
+
+
+# Every path below is absolute and the same from whatever directory a command is run.
+BASE_DIR = Path(os.environ.get("CIVICGRID_HOME") or _default_home()).resolve()
 VAR_DIR = BASE_DIR / "var"
+
+
+def env_path(name: str, default: Path) -> Path:
+    """An absolute path from NAME (relative values are taken from CIVICGRID_HOME), else the default."""
+    raw = os.environ.get(name)
+    return (BASE_DIR / raw).resolve() if raw else default.resolve()
 
 
 def env_str(name: str, default: str) -> str:
@@ -148,7 +171,7 @@ TEMPLATES = [
 # 201 goes out, so an acknowledged report survives a killed process or a power cut.
 # BEGIN IMMEDIATE takes the write lock up front so concurrent writers queue instead of failing
 # with "database is locked" half-way through a transaction.
-SQLITE_PATH = Path(env_str("SQLITE_PATH", str(VAR_DIR / "civicgrid.sqlite3")))
+SQLITE_PATH = env_path("SQLITE_PATH", VAR_DIR / "civicgrid.sqlite3")
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)}
@@ -163,7 +186,6 @@ if DATABASE_URL:
     # One test database per test process, so that two test runs on one server never collide.
     DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{os.getpid()}"}
 else:
-    SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)  # a fresh checkout has no var/ yet
     DATABASES = {
         "default": {
             # Django's SQLite backend, with writers queued on a file lock (core/sqlite/base.py).
@@ -215,9 +237,9 @@ USE_TZ = True
 
 # --- Static files: everything vendored, served by the app itself (closed networks) ----------
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
+STATIC_ROOT = env_path("STATIC_ROOT", VAR_DIR / "static")
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+MEDIA_ROOT = env_path("MEDIA_ROOT", VAR_DIR / "media")
 # The embedded deployment serves public photos itself; behind nginx, set it off and let nginx do it.
 CIVICGRID_SERVE_MEDIA = env_bool("CIVICGRID_SERVE_MEDIA", True)
 STORAGES = {
@@ -225,7 +247,7 @@ STORAGES = {
     # Originals of photos (with their EXIF) are kept out of the public media folder.
     "private": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")), "base_url": None},
+        "OPTIONS": {"location": str(env_path("PRIVATE_MEDIA_ROOT", VAR_DIR / "private")), "base_url": None},
     },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }

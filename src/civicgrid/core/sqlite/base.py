@@ -20,6 +20,11 @@ back, every CHECKPOINT_EVERY transactions of a connection, as PASSIVE checkpoint
 other writers. SQLite's own automatic checkpoint runs inside a COMMIT, i.e. while every other writer
 waits; it is kept only as a backstop (AUTOCHECKPOINT_PAGES) should the connections fall behind.
 
+A connection creates a missing database file only where that is meant: the `civicgrid` command
+turns MAY_CREATE off for every command but migrate, demo and restore (__main__.py), so a command run
+with the wrong settings stops with "no civicgrid database at …" instead of working on a new, empty
+database. The test runner and library use leave it on.
+
 Django's `flush` (and the test runner between transactional tests) empties every table with
 DELETE, which the append-only tables' triggers refuse (core/immutable.py); here the DELETEs run
 under a FLUSH permit, the one deliberate way to empty them.
@@ -33,6 +38,7 @@ import signal
 import sqlite3
 import threading
 import time
+from pathlib import Path
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base, operations
@@ -44,6 +50,29 @@ RETRY_WAITS = (0.0001, 0.0002, 0.0005)
 RETRY_WAIT_MAX = 0.001
 CHECKPOINT_EVERY = 50  # transactions of one connection between two of its checkpoints
 AUTOCHECKPOINT_PAGES = 20_000  # SQLite's checkpoint inside a commit, if the WAL grows past ~80 MB
+MAY_CREATE = True  # whether a connection may create a missing database file (see above)
+
+
+def missing_database(path: Path) -> str | None:
+    """None if `path` is a migrated civicgrid database, else what is wrong and what to do."""
+    if not path.is_file():
+        why = "the file does not exist"
+    else:
+        try:
+            with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
+                found = conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'django_migrations'"
+                ).fetchone()
+            conn.close()
+        except sqlite3.DatabaseError as error:
+            return f"{path} is not a SQLite database ({error})"
+        if found:
+            return None
+        why = "the file has no tables"
+    return (
+        f"no civicgrid database at {path} ({why}): run `civicgrid migrate` to create it, "
+        "or set SQLITE_PATH / CIVICGRID_HOME to where the database is"
+    )
 
 
 class _LockTimeout(Exception):
@@ -101,6 +130,12 @@ class DatabaseWrapper(base.DatabaseWrapper):
     _commits_since_checkpoint = 0
 
     def get_new_connection(self, conn_params):
+        if not self.is_in_memory_db():
+            path = Path(self.settings_dict["NAME"])
+            if not path.exists():
+                if not MAY_CREATE:
+                    raise OperationalError(missing_database(path))
+                path.parent.mkdir(parents=True, exist_ok=True)  # a fresh checkout has no var/ yet
         conn = super().get_new_connection(conn_params)
         if self._write_lock_path() is not None:
             conn.execute(f"PRAGMA wal_autocheckpoint={AUTOCHECKPOINT_PAGES}")
