@@ -9,7 +9,8 @@ person on call.
 - read from the database at each scrape: the outbox backlog and the age of its oldest message, the
   seconds since a worker last finished a pass, the running step clocks past their limit by step, and
   (PostgreSQL) the connections open to the database.
-It is for the monitoring system only: it answers a request from the machine itself, or one that
+It is for the monitoring system only: it answers a request from the machine itself that did not come
+through a proxy (no X-Forwarded-For), or one that
 carries `Authorization: Bearer <CIVICGRID_METRICS_TOKEN>`; everyone else gets a 403.
 
 `/healthz` answers 200 when the database answers and a worker finished a pass within
@@ -132,7 +133,10 @@ def _may_scrape(request) -> bool:
     if token:
         sent = request.headers.get("Authorization", "")
         return hmac.compare_digest(sent.encode(), f"Bearer {token}".encode())
-    return request.META.get("REMOTE_ADDR") in {"127.0.0.1", "::1"}
+    # A request nginx passed on also comes from 127.0.0.1: it carries X-Forwarded-For.
+    return (
+        request.META.get("REMOTE_ADDR") in {"127.0.0.1", "::1"} and "HTTP_X_FORWARDED_FOR" not in request.META
+    )
 
 
 @never_cache

@@ -62,6 +62,8 @@ def test_metrics_answer_only_the_machine_itself_or_the_token(settings):
     client = Client()
     assert client.get("/metrics", REMOTE_ADDR="10.1.2.3").status_code == 403
     assert client.get("/metrics").status_code == 200  # the test client comes from 127.0.0.1
+    # nginx on the same machine passes the outside on from 127.0.0.1, with X-Forwarded-For
+    assert client.get("/metrics", HTTP_X_FORWARDED_FOR="203.0.113.9").status_code == 403
     settings.CIVICGRID_METRICS_TOKEN = "s3cret-metrics-token"
     assert client.get("/metrics").status_code == 403  # with a token set, the address is not enough
     assert client.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
