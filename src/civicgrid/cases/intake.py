@@ -34,6 +34,7 @@ from civicgrid.cases.reportstore import ReportRows, box_around
 from civicgrid.cases.workflow import MoveInput, case_report, case_transition
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
+from civicgrid.core.text import phone_check, text_check
 from civicgrid.grids.coords import CoordSystem, distance_m
 from civicgrid.grids.services import Place, place_resolve
 from civicgrid.taxonomy.choices import Urgency
@@ -86,7 +87,12 @@ class IntakeResult:
 
 
 def _check(submission: Submission, reporter: User) -> None:
-    description = (submission.description or "").strip()
+    """Refuse what the case cannot hold; the free text fields come back stripped and checked."""
+    description = text_check(submission.description, field="description")
+    submission.address = text_check(submission.address, field="address", max_length=200)
+    submission.contact_name = text_check(submission.contact_name, field="contact_name", max_length=40)
+    submission.contact_phone = phone_check(submission.contact_phone, field="contact_phone")
+    submission.source_ref = text_check(submission.source_ref, field="source_ref", max_length=80)
     if not description:
         raise DomainError("description_required", "请描述问题", "describe the problem", field="description")
     if len(description) > 2000:
@@ -241,17 +247,17 @@ def _new_case(reporter: User, s: Submission, place: Place, key: str | None) -> C
         category=category,
         urgency=s.urgency or (category.default_urgency if category else Urgency.NORMAL),
         description=s.description.strip(),
-        address=(s.address or "").strip()[:200],
+        address=s.address,
         lat=place.lat,
         lon=place.lon,
         cell=cell,
         community_id=cell.community_id if cell else None,
         street=cell.street if cell else None,
         reporter=reporter,
-        contact_name=(s.contact_name or "")[:40],
-        contact_phone=(s.contact_phone or "")[:20],
+        contact_name=s.contact_name,
+        contact_phone=s.contact_phone,
         is_public=s.is_public,
-        source_ref=s.source_ref[:80],
+        source_ref=s.source_ref,
         created_at=clock.now(),
         idempotency_key=key,
     )
