@@ -459,3 +459,20 @@ class CaseCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.last}"
+
+
+class PhotoUploadWindow(models.Model):
+    """How many photos a person has sent in one hour (the upload rate limit, `cases.uploads`)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    window_start = models.DateTimeField()
+    photos = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("照片上传计数 photo upload count")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "window_start"], name="photouploadwindow_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.window_start:%Y-%m-%d %H:%M}: {self.photos}"
