@@ -22,6 +22,7 @@ from civicgrid.cases.choices import CaseStatus
 from civicgrid.cases.deadlines import light_of
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, PermissionDenied
+from civicgrid.core.paging import Page
 from civicgrid.grids.models import Street
 from civicgrid.taxonomy.selectors import category_by_code
 
@@ -55,7 +56,7 @@ class CasesIn(FilterIn):
     metric: str = "reported"
     by: str | None = None
     key: str | None = None
-    page: int = 1
+    page: Page = 1
     page_size: int = 50
 
 

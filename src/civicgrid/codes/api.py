@@ -16,6 +16,7 @@ from civicgrid.codes.csvio import codes_import, create_from_data
 from civicgrid.codes.models import Code
 from civicgrid.codes.selectors import scans_total
 from civicgrid.core.errors import PermissionDenied
+from civicgrid.core.paging import Offset
 
 router = Router(tags=["codes"], auth=AUTH)
 
@@ -65,7 +66,7 @@ class ListFilter(Schema):
     kind: CodeKind | None = None
     status: CodeStatus | None = None
     limit: int = 100
-    offset: int = 0
+    offset: Offset = 0
 
 
 def _admin(request: HttpRequest) -> None:
