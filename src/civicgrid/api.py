@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.db import connection
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -28,6 +30,35 @@ api = NinjaAPI(
     description="城市精细化治理平台 REST API. Authenticate with a session (browser, CSRF) or `Authorization: Bearer <token>`.",
     urls_namespace="api",
 )
+
+
+# What a request body may be: JSON, or a form (multipart with photos, or urlencoded).
+BODY_TYPES = ("application/json", "multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def require_known_body(run):
+    """Refuse a body of another type (text/plain, XML, …) with 415 before anything reads it: a JSON
+    body is only read as JSON when it says so."""
+
+    @functools.wraps(run)
+    def checked(request, *args, **kwargs):
+        content_type = request.content_type or ""
+        has_body = int(request.META.get("CONTENT_LENGTH") or 0) > 0
+        if has_body and content_type not in BODY_TYPES and not content_type.endswith("+json"):
+            body = {
+                "error": "unsupported_media_type",
+                "field": "Content-Type",
+                "message": f"请求体应为 application/json（收到 {content_type or '无类型'}）",
+                "message_zh": f"请求体应为 application/json（收到 {content_type or '无类型'}）",
+                "message_en": f"send the body as application/json (got {content_type or 'no type'})",
+            }
+            return api.create_response(request, body, status=415)
+        return run(request, *args, **kwargs)
+
+    return checked
+
+
+api.add_decorator(require_known_body, mode="view")
 
 
 @api.exception_handler(DomainError)

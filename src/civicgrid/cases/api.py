@@ -184,7 +184,7 @@ def _request_data(request: HttpRequest) -> tuple[dict, list]:
         return data, request.FILES.getlist("photos")
     try:
         data = json.loads(request.body or b"{}")
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than Python parses
         raise DomainError(
             "json_invalid", "请求体不是有效的 JSON", "the request body is not valid JSON"
         ) from exc

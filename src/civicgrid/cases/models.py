@@ -154,6 +154,8 @@ class Case(ChoiceLabels, models.Model):
     warn_at = models.DateTimeField(_("黄灯时刻 yellow from"), null=True, blank=True)
 
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True, editable=False)
+    # SHA-256 of the submission the key came with (`intake.submission_digest`): a retry must match it.
+    idempotency_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = CaseQuerySet.as_manager()
 
