@@ -86,3 +86,28 @@ def phone_check(value: str | None, *, field: str = "contact_phone", required: bo
             field=field,
         )
     return value
+
+
+_CJK = re.compile("[\u4e00-\u9fff]")
+
+
+def csv_decode(data: bytes, *, field: str = "file") -> str:
+    """The text of an uploaded CSV: UTF-8 (with or without the BOM Excel writes), or GB18030 (what
+    Excel saves by default on a Chinese Windows) when the bytes decode as GB18030 without error and
+    hold Chinese text. Anything else is refused with a 422 on `field` asking for UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        text = None
+    if text is not None and _CJK.search(text) and not _REFUSED.search(text):
+        return text
+    raise DomainError(
+        "csv_encoding",
+        "文件编码无法识别：请在 Excel 中选择“另存为 → CSV UTF-8（逗号分隔）”后重新导入",
+        "the file's encoding is not recognised: save it as “CSV UTF-8 (comma delimited)” and import it again",
+        field=field,
+    )
