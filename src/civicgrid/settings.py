@@ -113,6 +113,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "civicgrid.core.middleware.ControlCharacterMiddleware",
     "civicgrid.core.middleware.DomainErrorMiddleware",
 ]
 

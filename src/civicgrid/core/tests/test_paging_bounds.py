@@ -64,3 +64,28 @@ def test_paged_pages_show_the_last_or_first_page(client, world, url, persona, va
         client.force_login(getattr(world, persona))
     sep = "" if url.endswith("&") else "?"
     assert client.get(f"{url}{sep}page={value}").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url, field",
+    [
+        ("/api/cases?q=%00", "q"),
+        ("/api/cases/%00", "path"),
+        ("/api/public/cases?category=%00", "category"),
+        ("/api/taxonomy/categories?q=%1b", "q"),
+        ("/reports/%00/", "path"),
+        ("/m/categories/?q=%00", "q"),
+        ("/console/queue/new/?q=a%00b", "q"),
+    ],
+)
+def test_control_characters_in_a_url_are_a_400_naming_the_parameter(client, world, url, field):
+    """A NUL byte in a query reaches PostgreSQL as text it refuses: a 500 before this check."""
+    client.force_login(world.dispatcher)
+    r = client.get(url)
+    assert r.status_code == 400, r.content[:300]
+    if url.startswith("/api/"):
+        body = r.json()
+        assert body["error"] == "text_control_character" and body["field"] == field
+        assert body["message_zh"] and body["message_en"]
+    else:
+        assert "控制字符" in r.content.decode()
