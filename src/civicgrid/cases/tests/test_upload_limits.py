@@ -99,3 +99,41 @@ def test_the_allowance_is_taken_by_one_conditional_update(routed_world, settings
         upload_allowance_take(user=routed_world.citizen, n=1)
     assert err.value.status == 429
     assert PhotoUploadWindow.objects.get(user=routed_world.citizen).photos == 9
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_racing_for_the_last_places_get_no_more_than_the_allowance(routed_world, settings):
+    import threading
+
+    from django.db import connections
+
+    from civicgrid.cases.uploads import upload_allowance_take
+    from civicgrid.core.errors import DomainError
+
+    settings.CIVICGRID_PHOTO_UPLOADS_PER_HOUR = 5
+    threads_n = 8
+    start = threading.Barrier(threads_n)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def take() -> None:
+        try:
+            start.wait(timeout=30)
+            upload_allowance_take(user=routed_world.citizen, n=1)
+            outcome = "taken"
+        except DomainError as exc:
+            outcome = exc.code
+        except Exception as exc:  # reported below
+            outcome = repr(exc)
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=take) for _ in range(threads_n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(outcomes) == ["photo_rate_limited"] * 3 + ["taken"] * 5, outcomes
+    assert PhotoUploadWindow.objects.get(user=routed_world.citizen).photos == 5
