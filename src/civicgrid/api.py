@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import functools
+import json
+import re
 
 from django.db import connection
+from django.http import QueryDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -17,6 +20,7 @@ from civicgrid.cases.api import router as cases_router
 from civicgrid.codes.api import router as codes_router
 from civicgrid.core.errors import DomainError
 from civicgrid.core.renderers import RENDERER
+from civicgrid.core.text import text_check
 from civicgrid.grids.api import router as grids_router
 from civicgrid.maps.api import router as maps_router
 from civicgrid.notifications.api import router as notifications_router
@@ -53,9 +57,44 @@ def require_known_body(run):
                 "message_en": f"send the body as application/json (got {content_type or 'no type'})",
             }
             return api.create_response(request, body, status=415)
+        if has_body and content_type != "multipart/form-data":
+            try:
+                _check_body_text(request.body)
+            except DomainError as exc:
+                return api.create_response(request, exc.as_dict(), status=exc.status)
         return run(request, *args, **kwargs)
 
     return checked
+
+
+# A JSON escape of a C0 control character or a UTF-16 surrogate, or a form's percent-encoded control.
+_SUSPECT = re.compile(rb"\\u00[01][0-9a-fA-F]|\\u[dD][89a-fA-F]|%[01][0-9a-fA-F]")
+
+
+def _check_body_text(raw: bytes) -> None:
+    """Refuse (422 on the field) a string in the body that a database cannot hold, whatever the
+    endpoint does with it (a NUL byte in a department code reached PostgreSQL as a lookup).
+    Only a body with a suspect escape is parsed here; a body that does not parse is left to the
+    endpoint's own parser."""
+    if not _SUSPECT.search(raw):
+        return
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        data = {k: v for k, v in QueryDict(raw, encoding="utf-8").lists()}
+
+    def walk(value, field: str) -> None:
+        if isinstance(value, str):
+            text_check(value, field=field, strip=False)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                text_check(str(key), field=field or "body", strip=False)
+                walk(item, f"{field}.{key}" if field else str(key))
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, field)
+
+    walk(data, "")
 
 
 api.add_decorator(require_known_body, mode="view")

@@ -60,3 +60,30 @@ def test_the_same_idempotency_key_with_another_report_is_refused(client, routed_
         body = assert_error(r, 422, "idempotency_key_reused", "Idempotency-Key")
         assert "different body" in body["message_en"]
     assert Case.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "url, body, field",
+    [
+        ("/api/points/vouchers/use", {"token": "abc\u0000"}, "token"),
+        ("/api/cases", report_body(category="06013\u0000"), "category"),
+        ("/api/cases", {**report_body(), "kind": "\ud800"}, "kind"),
+    ],
+)
+def test_a_nul_byte_anywhere_in_a_json_body_is_a_422_on_its_field(client, routed_world, url, body, field):
+    """A lookup with a NUL byte reached PostgreSQL as text it refuses: a 500 before this check."""
+    r = as_user(client, routed_world.citizen).post(
+        url, data=json.dumps(body), content_type="application/json"
+    )
+    assert_error(r, 422, "text_control_character", field)
+    assert Case.objects.count() == 0
+
+
+def test_a_nul_byte_in_a_move_s_department_is_a_422(client, routed_world, categories):
+    from civicgrid.cases.tests.helpers import api_move, submit
+
+    case = submit(routed_world.citizen, category=categories["06013"])
+    r = api_move(as_user(client, routed_world.dispatcher), case.number, "dispatch", department="ZJJ\u0000")
+    assert_error(r, 422, "text_control_character", "department")
+    case.refresh_from_db()
+    assert case.status == "reported"
