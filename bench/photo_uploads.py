@@ -3,13 +3,14 @@
     PYTHONPATH=src .venv/bin/python bench/photo_uploads.py
 
 Prints one line per set: its size, the CPU time of this process and whether it was accepted (with
-the public copy's size) or refused (with the code). CPU time, not wall time: the figure does not
-depend on what else the machine runs.
+the public copy's size) or refused (with the code), then the JSON line every bench ends with. CPU
+time, not wall time: the figure does not depend on what else the machine runs.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import os
 import time
 
@@ -45,6 +46,7 @@ def main() -> None:
         ("JPEG 6000x4000", 9, jpeg(6000, 4000)),
         ("JPEG 4000x3000", 9, jpeg(4000, 3000)),
     ]
+    results = []
     for label, n, data in sets:
         files = [SimpleUploadedFile(f"p{i}", data) for i in range(n)]
         started = time.process_time()
@@ -55,6 +57,8 @@ def main() -> None:
             result = f"refused: {exc.code}"
         seconds = time.process_time() - started
         print(f"{n} x {label}: {len(data) * n / 1024:.0f} KB in all, {seconds:.2f} s CPU, {result}")
+        results.append({"set": f"{n} x {label}", "cpu_s": round(seconds, 2), "result": result})
+    print(json.dumps({"bench": "photo_uploads", "results": results}, ensure_ascii=False))
 
 
 if __name__ == "__main__":
