@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import functools
+import json
+import re
 from http import HTTPStatus
 
 from django.db import connection
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.views.defaults import page_not_found
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -21,6 +24,7 @@ from civicgrid.cases.api import router as cases_router
 from civicgrid.codes.api import router as codes_router
 from civicgrid.core.errors import DomainError
 from civicgrid.core.renderers import RENDERER, json_response
+from civicgrid.core.text import text_check
 from civicgrid.grids.api import router as grids_router
 from civicgrid.maps.api import router as maps_router
 from civicgrid.notifications.api import router as notifications_router
@@ -42,19 +46,23 @@ class ErrorOut(Schema):
 # What each refusal means, in the published document. Which operation declares which: see
 # `_error_statuses`.
 ERROR_RESPONSES = {
+    400: "请求地址含有不允许的字符 The URL carries a character no text may hold (NUL or another control character)",
     401: "未登录或令牌无效 Not signed in, or no valid bearer token",
     403: "无权操作，或会话请求缺少 CSRF 令牌 Not allowed for this role, or a session request without its CSRF token",
     404: "对象不存在或不可见 No such object, or not visible to the caller",
     409: "对象当前状态不允许此操作 The object's current state does not allow it",
+    415: "请求体应为 JSON 或表单 The body is neither JSON nor a form",
     422: "输入有误 Invalid input",
+    429: "操作过于频繁或超出限额 Too many requests of this kind (uploads, SMS codes): try later",
 }
 
 
 def _error_statuses(method: str, operation: dict) -> list[int]:
-    """The refusals an operation can answer, from what it declares: authentication (401, and 403 for
-    a role or a missing CSRF token), a path parameter (404), any input (422), an authenticated
-    write (409: the object's state)."""
-    statuses = []
+    """The refusals an operation can answer, from what it declares: a URL with a control character
+    (400, any operation), authentication (401, and 403 for a role or a missing CSRF token), a path
+    parameter (404), an authenticated write (409: the object's state), a body of another type (415),
+    any input (422), and the limits on writes (429: uploads, SMS codes)."""
+    statuses = [400]
     authenticated = bool(operation.get("security"))
     if authenticated:
         statuses += [401, 403]
@@ -62,8 +70,12 @@ def _error_statuses(method: str, operation: dict) -> list[int]:
         statuses.append(404)
     if authenticated and method == "post":
         statuses.append(409)
+    if method in {"post", "put", "patch"}:
+        statuses.append(415)
     if operation.get("parameters") or operation.get("requestBody"):
         statuses.append(422)
+    if method == "post":
+        statuses.append(429)
     return statuses
 
 
@@ -130,6 +142,70 @@ api = CivicgridAPI(
     description="城市精细化治理平台 REST API. Authenticate with a session (browser, CSRF) or `Authorization: Bearer <token>`.",
     urls_namespace="api",
 )
+
+
+# What a request body may be: JSON, or a form (multipart with photos, or urlencoded).
+BODY_TYPES = ("application/json", "multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def require_known_body(run):
+    """Refuse a body of another type (text/plain, XML, …) with 415 before anything reads it: a JSON
+    body is only read as JSON when it says so."""
+
+    @functools.wraps(run)
+    def checked(request, *args, **kwargs):
+        content_type = request.content_type or ""
+        has_body = int(request.META.get("CONTENT_LENGTH") or 0) > 0
+        if has_body and content_type not in BODY_TYPES and not content_type.endswith("+json"):
+            body = {
+                "error": "unsupported_media_type",
+                "field": "Content-Type",
+                "message": f"请求体应为 application/json（收到 {content_type or '无类型'}）",
+                "message_zh": f"请求体应为 application/json（收到 {content_type or '无类型'}）",
+                "message_en": f"send the body as application/json (got {content_type or 'no type'})",
+            }
+            return api.create_response(request, body, status=415)
+        if has_body and content_type != "multipart/form-data":
+            try:
+                _check_body_text(request.body)
+            except DomainError as exc:
+                return api.create_response(request, exc.as_dict(), status=exc.status)
+        return run(request, *args, **kwargs)
+
+    return checked
+
+
+# A JSON escape of a C0 control character or a UTF-16 surrogate, or a form's percent-encoded control.
+_SUSPECT = re.compile(rb"\\u00[01][0-9a-fA-F]|\\u[dD][89a-fA-F]|%[01][0-9a-fA-F]")
+
+
+def _check_body_text(raw: bytes) -> None:
+    """Refuse (422 on the field) a string in the body that a database cannot hold, whatever the
+    endpoint does with it (a NUL byte in a department code reached PostgreSQL as a lookup).
+    Only a body with a suspect escape is parsed here; a body that does not parse is left to the
+    endpoint's own parser."""
+    if not _SUSPECT.search(raw):
+        return
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        data = {k: v for k, v in QueryDict(raw, encoding="utf-8").lists()}
+
+    def walk(value, field: str) -> None:
+        if isinstance(value, str):
+            text_check(value, field=field, strip=False)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                text_check(str(key), field=field or "body", strip=False)
+                walk(item, f"{field}.{key}" if field else str(key))
+        elif isinstance(value, list):
+            for item in value:
+                walk(item, field)
+
+    walk(data, "")
+
+
+api.add_decorator(require_known_body, mode="view")
 
 
 @api.exception_handler(DomainError)

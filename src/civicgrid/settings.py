@@ -143,6 +143,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "civicgrid.core.middleware.ControlCharacterMiddleware",
     "civicgrid.core.middleware.DomainErrorMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked sign-in into the lockout page
 ]
@@ -325,6 +326,9 @@ CIVICGRID_REOPEN_LIMIT = env_int("CIVICGRID_REOPEN_LIMIT", 1)
 CIVICGRID_PHOTO_MAX_BYTES = env_int("CIVICGRID_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 CIVICGRID_PHOTO_MAX_PIXELS = env_int("CIVICGRID_PHOTO_MAX_PIXELS", 40_000_000)
 CIVICGRID_PHOTO_MAX_COUNT = env_int("CIVICGRID_PHOTO_MAX_COUNT", 9)
+# All the photos of one request together (nine 12-megapixel phone photos fit), and per person an hour.
+CIVICGRID_PHOTO_MAX_TOTAL_PIXELS = env_int("CIVICGRID_PHOTO_MAX_TOTAL_PIXELS", 120_000_000)
+CIVICGRID_PHOTO_UPLOADS_PER_HOUR = env_int("CIVICGRID_PHOTO_UPLOADS_PER_HOUR", 120)
 # Notification senders (dotted paths); the default writes to the log.
 CIVICGRID_NOTIFICATION_SENDERS = env_list(
     "CIVICGRID_NOTIFICATION_SENDERS", ["civicgrid.notifications.senders.LogSender"]

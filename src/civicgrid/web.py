@@ -14,12 +14,13 @@ from functools import wraps
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse_lazy
 
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.core.errors import DomainError, NotFound, PermissionDenied
+from civicgrid.core.paging import MAX_PAGE
 
 LOGIN_URL = reverse_lazy("accounts:code_login")
 
@@ -56,10 +57,14 @@ def wants_json(request: HttpRequest) -> bool:
 
 
 def page_number(request: HttpRequest) -> int:
+    """The `page` asked for (1 when missing or not a number); past MAX_PAGE there is nothing: 404."""
     try:
-        return max(int(request.GET.get("page", "1")), 1)
+        page = max(int(request.GET.get("page", "1")), 1)
     except ValueError:
         return 1
+    if page > MAX_PAGE:
+        raise Http404("no such page")
+    return page
 
 
 def http_error(err: DomainError, request: HttpRequest) -> HttpResponse:

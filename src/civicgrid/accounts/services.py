@@ -32,6 +32,7 @@ from civicgrid.core import clock, immutable
 from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
 from civicgrid.core.masking import mask_phone
 from civicgrid.core.rawsql import ModelColumns, fetchone_checking_connection
+from civicgrid.core.text import text_check
 
 logger = logging.getLogger("civicgrid.accounts")
 
@@ -46,6 +47,7 @@ def user_create(
     department: Department | None = None,
 ) -> User:
     """Create a user; staff roles get access to the admin site (what they see there is by role)."""
+    real_name = text_check(real_name, field="real_name", max_length=40)
     return User.objects.create_user(
         phone,
         password,
@@ -60,6 +62,7 @@ def user_create(
 @transaction.atomic
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Issue a token; the raw value is returned once and never stored."""
+    name = text_check(name, field="name", max_length=ApiToken._meta.get_field("name").max_length)
     raw = "cg_" + secrets.token_urlsafe(32)
     token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=ApiToken.digest_of(raw))
     return token, raw
@@ -301,7 +304,7 @@ def personal_data_erase(*, person: User, actor: User, reason: str) -> PersonalDa
     (core/immutable.py). A `PersonalDataErasure` row records who erased whom, when, why and how
     many values — not the values. Administrators only; once per person; a reason is required.
     """
-    reason = (reason or "").strip()
+    reason = text_check(reason, field="reason")
     if not reason:
         raise DomainError(
             "reason_required",

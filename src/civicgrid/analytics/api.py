@@ -22,6 +22,7 @@ from civicgrid.cases.choices import CaseStatus
 from civicgrid.cases.deadlines import light_of
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, PermissionDenied
+from civicgrid.core.paging import MAX_PAGE
 from civicgrid.grids.models import Street
 from civicgrid.taxonomy.selectors import category_by_code
 
@@ -152,9 +153,12 @@ def stats_cases(request, params: Query[CasesIn]):
     would not be fast)."""
     _viewer(request)
     f = stats_filter(params)
-    if params.page < 1 or not 1 <= params.page_size <= 200:
+    if not 1 <= params.page <= MAX_PAGE or not 1 <= params.page_size <= 200:
         raise DomainError(
-            "page_invalid", "页码从 1 开始，每页 1–200 条", "page ≥ 1 and page_size 1–200", field="page"
+            "page_invalid",
+            f"页码为 1–{MAX_PAGE}，每页 1–200 条",
+            f"page 1–{MAX_PAGE} and page_size 1–200",
+            field="page",
         )
     key = _key(params.by, params.key)
     qs = selectors.drilldown(params.metric, f, by=params.by, key=key)

@@ -33,9 +33,9 @@ from civicgrid.cases.access import (
 from civicgrid.cases.choices import Action, CaseKind, Channel
 from civicgrid.cases.intake import Submission, case_submit, nearby_open_cases
 from civicgrid.cases.models import Case
-from civicgrid.cases.photos import process_photo
 from civicgrid.cases.publication import case_public_summary_edit
 from civicgrid.cases.reportstore import ReportRows
+from civicgrid.cases.uploads import uploads_process
 from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, PermissionDenied
@@ -192,7 +192,7 @@ def _request_data(request: HttpRequest) -> tuple[dict, list]:
         return data, request.FILES.getlist("photos")
     try:
         data = json.loads(request.body or b"{}")
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than Python parses
         raise DomainError(
             "json_invalid", "请求体不是有效的 JSON", "the request body is not valid JSON"
         ) from exc
@@ -213,26 +213,6 @@ def _parse(schema: type[Schema], data: dict) -> Schema:
             f"invalid input: {field} — {first.get('msg')}",
             field=field,
         ) from exc
-
-
-def _photos(files: list) -> list:
-    from django.conf import settings
-
-    if len(files) > settings.CIVICGRID_PHOTO_MAX_COUNT:
-        raise DomainError(
-            "photo_too_many",
-            f"最多上传 {settings.CIVICGRID_PHOTO_MAX_COUNT} 张照片",
-            f"at most {settings.CIVICGRID_PHOTO_MAX_COUNT} photos",
-            field="photos",
-        )
-    out = []
-    for upload in files:
-        if upload.size > settings.CIVICGRID_PHOTO_MAX_BYTES:
-            raise DomainError(
-                "photo_too_large", "照片文件过大", "the photo file is too large", field="photos"
-            )
-        out.append(process_photo(upload.read(), filename=upload.name or ""))
-    return out
 
 
 def summary_out(case: Case, now: datetime, viewer) -> dict:
@@ -342,7 +322,7 @@ def case_create(request, response: HttpResponse):
         contact_name=payload.contact_name,
         contact_phone=payload.contact_phone,
         is_public=payload.is_public,
-        photos=_photos(files),
+        photos=uploads_process(files, user=request.auth),
     )
     result = case_submit(
         reporter=request.auth, submission=submission, idempotency_key=request.headers.get("Idempotency-Key")
@@ -538,7 +518,7 @@ def case_move(request, number: str, action: Action):
         urgency=payload.urgency,
         hours=payload.hours,
         rating=payload.rating,
-        photos=_photos(files),
+        photos=uploads_process(files, user=request.auth),
     )
     case_transition(case=case, action=action, actor=request.auth, note=payload.note, payload=move)
     # Not access_case again: a move may take the case out of the actor's sight (a department

@@ -8,6 +8,9 @@ class CasesConfig(AppConfig):
     verbose_name = _("案件 Cases")
 
     def ready(self) -> None:
+        from django.conf import settings
+        from PIL import Image
+
         from civicgrid.accounts.services import personal_data_eraser
         from civicgrid.cases.erasure import erase_personal_data
         from civicgrid.cases.tasks import scan_overdue
@@ -17,3 +20,6 @@ class CasesConfig(AppConfig):
         periodic.register("cases.scan_overdue", scan_overdue)
         # An erasure of personal data masks the contact fields and notes cases hold.
         personal_data_eraser(erase_personal_data)
+        # Every image Pillow opens (not only report photos) warns above the photo limit and is
+        # refused above twice it, instead of Pillow's default of about 179 megapixels.
+        Image.MAX_IMAGE_PIXELS = settings.CIVICGRID_PHOTO_MAX_PIXELS

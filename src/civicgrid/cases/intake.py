@@ -16,6 +16,8 @@ The rules, in the order they apply:
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -34,6 +36,7 @@ from civicgrid.cases.reportstore import ReportRows, box_around
 from civicgrid.cases.workflow import MoveInput, case_report, case_transition
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
+from civicgrid.core.text import phone_check, text_check
 from civicgrid.grids.coords import CoordSystem, distance_m
 from civicgrid.grids.services import Place, place_resolve
 from civicgrid.taxonomy.choices import Urgency
@@ -86,7 +89,12 @@ class IntakeResult:
 
 
 def _check(submission: Submission, reporter: User) -> None:
-    description = (submission.description or "").strip()
+    """Refuse what the case cannot hold; the free text fields come back stripped and checked."""
+    description = text_check(submission.description, field="description")
+    submission.address = text_check(submission.address, field="address", max_length=200)
+    submission.contact_name = text_check(submission.contact_name, field="contact_name", max_length=40)
+    submission.contact_phone = phone_check(submission.contact_phone, field="contact_phone")
+    submission.source_ref = text_check(submission.source_ref, field="source_ref", max_length=80)
     if not description:
         raise DomainError("description_required", "请描述问题", "describe the problem", field="description")
     if len(description) > 2000:
@@ -151,20 +159,21 @@ def case_submit(
 ) -> IntakeResult:
     """Turn a submission into a case (see the module docstring for the rules)."""
     key = _checked_key(idempotency_key)
+    digest = submission_digest(submission) if key is not None else None
     # Nearly every key is new, so a photo-less submission does not look first: the unique key
     # refuses the second insert and the IntegrityError below answers with the first case. With
     # photos it looks first, so that a retry does not store its photos a second time.
     if key is not None and submission.photos:
-        replay = _replay(reporter, key)
+        replay = _replay(reporter, key, digest)
         if replay is not None:
             return IntakeResult(replay, Outcome.REPLAYED)
     _check(submission, reporter)
     place = place_resolve(lat=submission.lat, lon=submission.lon, crs=submission.crs)
     try:
-        return _intake(reporter, submission, place, key)
+        return _intake(reporter, submission, place, key, digest)
     except IntegrityError:
         # Two submissions with the same key raced; the other one won and its case is the answer.
-        replay = _replay(reporter, key) if key is not None else None
+        replay = _replay(reporter, key, digest) if key is not None else None
         if replay is None:
             raise
         return IntakeResult(replay, Outcome.REPLAYED)
@@ -184,7 +193,34 @@ def _checked_key(key: str | None) -> str | None:
     return key
 
 
-def _replay(reporter: User, key: str) -> Case | None:
+def submission_digest(s: Submission) -> str:
+    """SHA-256 of what a submission asks for, its text as the intake stores it (stripped) and its
+    photos by their digests: a retry of the same report gives the same value."""
+
+    def text(value) -> str:
+        return (value or "").strip()
+
+    fields = [
+        text(s.description),
+        s.lat,
+        s.lon,
+        str(s.crs),
+        str(s.kind),
+        str(s.channel),
+        s.category.pk if s.category is not None else None,
+        s.urgency,
+        text(s.address),
+        text(s.contact_name),
+        text(s.contact_phone),
+        bool(s.is_public),
+        text(s.source_ref),
+        [p.sha256 for p in s.photos],
+    ]
+    canonical = json.dumps(fields, ensure_ascii=False, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _replay(reporter: User, key: str, digest: str | None) -> Case | None:
     case = Case.objects.filter(idempotency_key=key).first()
     if case is not None and case.reporter_id != reporter.pk:
         raise DomainError(
@@ -193,11 +229,20 @@ def _replay(reporter: User, key: str) -> Case | None:
             "this Idempotency-Key belongs to another submission",
             field="Idempotency-Key",
         )
+    if case is not None and case.idempotency_digest and case.idempotency_digest != digest:
+        raise DomainError(
+            "idempotency_key_reused",
+            "该 Idempotency-Key 已用于内容不同的另一次上报，请为新的上报使用新的 Idempotency-Key",
+            "idempotency_key_reused with a different body: this Idempotency-Key came with another "
+            "report; use a new key for a new report",
+            field="Idempotency-Key",
+        )
     return case
 
 
-def _intake(reporter: User, s: Submission, place: Place, key: str | None) -> IntakeResult:
+def _intake(reporter: User, s: Submission, place: Place, key: str | None, digest: str | None) -> IntakeResult:
     case = _new_case(reporter, s, place, key)
+    case.idempotency_digest = digest or ""
     category = case.category
     trusted = registers_at_once(reporter, category)
     with transaction.atomic():
@@ -241,17 +286,17 @@ def _new_case(reporter: User, s: Submission, place: Place, key: str | None) -> C
         category=category,
         urgency=s.urgency or (category.default_urgency if category else Urgency.NORMAL),
         description=s.description.strip(),
-        address=(s.address or "").strip()[:200],
+        address=s.address,
         lat=place.lat,
         lon=place.lon,
         cell=cell,
         community_id=cell.community_id if cell else None,
         street=cell.street if cell else None,
         reporter=reporter,
-        contact_name=(s.contact_name or "")[:40],
-        contact_phone=(s.contact_phone or "")[:20],
+        contact_name=s.contact_name,
+        contact_phone=s.contact_phone,
         is_public=s.is_public,
-        source_ref=s.source_ref[:80],
+        source_ref=s.source_ref,
         created_at=clock.now(),
         idempotency_key=key,
     )

@@ -173,6 +173,8 @@ class Case(ChoiceLabels, models.Model):
     warn_at = models.DateTimeField(_("黄灯时刻 yellow from"), null=True, blank=True)
 
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True, editable=False)
+    # SHA-256 of the submission the key came with (`intake.submission_digest`): a retry must match it.
+    idempotency_digest = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     objects = CaseQuerySet.as_manager()
 
@@ -516,3 +518,20 @@ class CaseCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.last}"
+
+
+class PhotoUploadWindow(models.Model):
+    """How many photos a person has sent in one hour (the upload rate limit, `cases.uploads`)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    window_start = models.DateTimeField()
+    photos = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("照片上传计数 photo upload count")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "window_start"], name="photouploadwindow_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.window_start:%Y-%m-%d %H:%M}: {self.photos}"

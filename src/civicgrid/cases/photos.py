@@ -15,15 +15,22 @@ photo_empty, photo_too_large, photo_not_image, photo_corrupt, photo_too_many_pix
 `check_photo_count`) photo_too_many.
 
 Limits are read from settings at each call: CIVICGRID_PHOTO_MAX_BYTES,
-CIVICGRID_PHOTO_MAX_PIXELS and CIVICGRID_PHOTO_MAX_COUNT. The pixel limit is checked against the
-size in the header before any pixel is decoded, whatever Pillow's global Image.MAX_IMAGE_PIXELS
-is; Pillow's own DecompressionBombError/Warning (from that global) become the same refusal.
+CIVICGRID_PHOTO_MAX_PIXELS, CIVICGRID_PHOTO_MAX_COUNT and (for all the photos of one request,
+`process_uploads`) CIVICGRID_PHOTO_MAX_TOTAL_PIXELS. The pixel limits are checked against the
+sizes in the headers before any pixel is decoded, whatever Pillow's global Image.MAX_IMAGE_PIXELS
+is (the cases app sets it to the per-photo limit for every other reader); Pillow's own
+DecompressionBombError/Warning become the same refusal.
+
+The public copy is at most PUBLIC_MAX_SIDE pixels on its longest side; a bigger JPEG is decoded
+at 1/2, 1/4 or 1/8 of its size (libjpeg's draft mode, `_draft_size`), so a big phone photo
+costs a fraction of a full decode.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import math
 import struct
 import warnings
 import zlib
@@ -40,6 +47,7 @@ __all__ = [
     "THUMBNAIL_SIZE",
     "ProcessedPhoto",
     "check_photo_count",
+    "check_total_pixels",
     "process_photo",
 ]
 
@@ -59,6 +67,7 @@ _FORMAT_ALIASES = {"MPO": "JPEG"}
 # The public copy and the thumbnail are always JPEG.
 PUBLIC_CONTENT_TYPE = "image/jpeg"
 THUMBNAIL_SIZE = 320
+PUBLIC_MAX_SIDE = 2560
 PUBLIC_QUALITY = 85
 THUMBNAIL_QUALITY = 80
 # JPEG cannot hold a side longer than 65535 px; refuse such a picture as too large.
@@ -147,9 +156,12 @@ def process_photo(data: bytes, *, filename: str = "") -> ProcessedPhoto:
             # 3. Re-open (verify leaves the image unusable) and decode every pixel.
             with _open(data) as image:
                 _check_size(image.size, name_zh, name_en, max_pixels)
+                if image.format in ("JPEG", "MPO"):
+                    image.draft(None, _draft_size(image.size))
                 image.load()
                 _check_size(image.size, name_zh, name_en, max_pixels)
                 public_image = _to_public_rgb(image)
+                public_image.thumbnail((PUBLIC_MAX_SIDE, PUBLIC_MAX_SIDE), Image.Resampling.LANCZOS)
         except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
             raise _too_many_pixels(name_zh, name_en, max_pixels) from exc
         except UnidentifiedImageError as exc:
@@ -177,12 +189,13 @@ def process_photo(data: bytes, *, filename: str = "") -> ProcessedPhoto:
 def process_uploads(files: list) -> list[ProcessedPhoto]:
     """Uploaded files (Django's UploadedFile: name, size, read()) checked and processed, in order.
 
-    Refuses too many files, and a file over the size limit before reading it into memory
-    (process_photo would refuse it too, but only once it is all read).
+    Refuses too many files, a file over the size limit before reading it into memory (process_photo
+    would refuse it too, but only once it is all read), and photos whose pixels add up to more than
+    CIVICGRID_PHOTO_MAX_TOTAL_PIXELS, from their headers, before decoding any of them.
     """
     check_photo_count(len(files))
     max_bytes = settings.CIVICGRID_PHOTO_MAX_BYTES
-    out = []
+    received = []
     for upload in files:
         if upload.size > max_bytes:
             name_zh, name_en = _names(upload.name or "")
@@ -191,8 +204,38 @@ def process_uploads(files: list) -> list[ProcessedPhoto]:
                 f"{name_zh}太大：最大 {_mb(max_bytes)}，该文件 {_mb(upload.size)}。",
                 f"{name_en} is too large: at most {_mb(max_bytes)}, this file is {_mb(upload.size)}.",
             )
-        out.append(process_photo(upload.read(), filename=upload.name or ""))
-    return out
+        received.append((upload.read(), upload.name or ""))
+    check_total_pixels(received)
+    return [process_photo(data, filename=name) for data, name in received]
+
+
+def check_total_pixels(photos: list[tuple[bytes, str]]) -> None:
+    """Refuse photos (bytes, filename) whose sizes add up to more than the request's budget.
+
+    Counts the pixels that will be decoded (a JPEG's at its draft size). Reads headers only; a file whose header cannot be read counts nothing here (process_photo
+    refuses it with its own reason).
+    """
+    budget = settings.CIVICGRID_PHOTO_MAX_TOTAL_PIXELS
+    total = 0
+    for data, _name in photos:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                with _open(data) as header:
+                    if header.format in ("JPEG", "MPO"):  # decoded at reduced size: count that
+                        header.draft(None, _draft_size(header.size))
+                    width, height = header.size
+        except (Image.DecompressionBombError, UnidentifiedImageError, *_DECODE_ERRORS):
+            continue
+        total += max(width, 0) * max(height, 0)
+        if total > budget:
+            mp, got = f"{budget / 1_000_000:g}", f"{total / 1_000_000:.0f}"
+            raise _error(
+                "photo_total_too_many_pixels",
+                f"照片总像素过多：一次最多 {mp} 百万像素，这些照片已超过 {got} 百万像素，请缩小或减少照片。",
+                f"The photos have too many pixels together: at most {mp} megapixels per report, "
+                f"these reach {got}; please scale them down or send fewer.",
+            )
 
 
 # --- Steps ------------------------------------------------------------------------------------
@@ -210,6 +253,17 @@ def _check_header(data: bytes, name_zh: str, name_en: str, max_pixels: int) -> s
             raise _not_image(name_zh, name_en)
         _check_size(header.size, name_zh, name_en, max_pixels)
     return image_format
+
+
+def _draft_size(size: tuple[int, int]) -> tuple[int, int]:
+    """The size to ask libjpeg for. A picture that fits the public copy is decoded whole; a bigger
+    one at the smallest scale whose longest side stays at least half of PUBLIC_MAX_SIDE, so that
+    it needs little or no resizing afterwards (libjpeg scales by 1/2, 1/4 or 1/8)."""
+    width, height = size
+    if max(width, height) <= PUBLIC_MAX_SIDE:
+        return size
+    ratio = (PUBLIC_MAX_SIDE / 2) / max(width, height)
+    return max(1, math.ceil(width * ratio)), max(1, math.ceil(height * ratio))
 
 
 def _starts_like_accepted_image(data: bytes) -> bool:

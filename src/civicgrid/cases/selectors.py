@@ -15,6 +15,7 @@ from civicgrid.cases.choices import Action, CaseStatus, Light
 from civicgrid.cases.models import Case, CaseDeadline, CaseEvent, CasePhoto, PhotoStage
 from civicgrid.cases.publication import case_public_text
 from civicgrid.core.errors import DomainError, NotFound
+from civicgrid.core.paging import Offset
 from civicgrid.grids.models import Street
 from civicgrid.grids.selectors import parse_bbox
 from civicgrid.taxonomy.models import Category
@@ -42,7 +43,7 @@ class CaseFilter(Schema):
     q: str | None = None
     sort: str = "-created"
     limit: int = 50
-    offset: int = 0
+    offset: Offset = 0
 
 
 class PublicCaseFilter(Schema):
@@ -50,7 +51,7 @@ class PublicCaseFilter(Schema):
     status: list[CaseStatus] | None = None
     category: str | None = None
     limit: int = 50
-    offset: int = 0
+    offset: Offset = 0
 
 
 def category_q(raw: str) -> Q:

@@ -43,12 +43,15 @@ from civicgrid.cases.models import (
 )
 from civicgrid.core import clock
 from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
+from civicgrid.core.text import text_check
 from civicgrid.notifications.services import notification_draft, notify
 from civicgrid.taxonomy.choices import Step
 from civicgrid.taxonomy.models import Category
 from civicgrid.taxonomy.routing import route_case
 
 S = CaseStatus
+NOTE_MAX_LENGTH = 2000  # a move's note (说明)
+RATING_COMMENT_MAX_LENGTH = 500  # the note of a rating is its comment (评价意见)
 TIMED_OPEN = frozenset(OPEN_STATUSES - {S.LONG_TERM})
 
 
@@ -296,7 +299,7 @@ def case_transition(
         )
     move = MOVES[action]
     payload = payload or MoveInput()
-    note = (note or "").strip()
+    note = text_check(note, field="note", max_length=NOTE_MAX_LENGTH)
     with transaction.atomic():
         case = Case.objects.select_for_update().get(pk=case.pk)
         check_state(move, action, case)
@@ -687,7 +690,14 @@ def _rate(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
         )
     if case.rated_at is not None and case.closed_at is not None and case.rated_at >= case.closed_at:
         raise Conflict("already_rated", "您已评价过本次办理结果", "you have already rated this result")
-    case.rating, case.rating_comment, case.rated_at = p.rating, note[:500], at
+    if len(note) > RATING_COMMENT_MAX_LENGTH:
+        raise DomainError(
+            "text_too_long",
+            f"评价意见不能超过 {RATING_COMMENT_MAX_LENGTH} 个字符",
+            f"the comment is limited to {RATING_COMMENT_MAX_LENGTH} characters",
+            field="note",
+        )
+    case.rating, case.rating_comment, case.rated_at = p.rating, note, at
     data = {"rating": p.rating}
     if (
         p.rating == Rating.UNSATISFIED

@@ -29,6 +29,7 @@ from civicgrid.codes.models import (
 from civicgrid.codes.validation import parse_polygon
 from civicgrid.codes.views import pdf_response
 from civicgrid.core.errors import DomainError
+from civicgrid.core.text import csv_decode
 from civicgrid.grids.services import place_resolve
 
 
@@ -117,10 +118,8 @@ class CodeAdmin(admin.ModelAdmin):
         errors: list[str] = []
         if request.method == "POST" and form.is_valid():
             try:
-                text = form.cleaned_data["file"].read().decode("utf-8-sig")
+                text = csv_decode(form.cleaned_data["file"].read())
                 codes = codes_import(kind=form.cleaned_data["kind"], text=text, actor=request.user)
-            except UnicodeDecodeError:
-                errors = [_("文件应为 UTF-8 编码 (the file must be UTF-8)")]
             except DomainError as err:
                 errors = err.message_zh.splitlines()
             else:

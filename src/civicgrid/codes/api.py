@@ -16,6 +16,8 @@ from civicgrid.codes.csvio import codes_import, create_from_data
 from civicgrid.codes.models import Code
 from civicgrid.codes.selectors import scans_total
 from civicgrid.core.errors import PermissionDenied
+from civicgrid.core.paging import Offset
+from civicgrid.core.text import csv_decode
 
 router = Router(tags=["codes"], auth=AUTH)
 
@@ -65,7 +67,7 @@ class ListFilter(Schema):
     kind: CodeKind | None = None
     status: CodeStatus | None = None
     limit: int = 100
-    offset: int = 0
+    offset: Offset = 0
 
 
 def _admin(request: HttpRequest) -> None:
@@ -86,7 +88,7 @@ def code_create(request: HttpRequest, payload: CodeIn):
 def code_import(request: HttpRequest, kind: Form[CodeKind], file: File[UploadedFile]):
     """A CSV of one kind (multipart `kind`, `file`); all lines or none, errors name the lines."""
     _admin(request)
-    codes = codes_import(kind=kind, text=file.read().decode("utf-8-sig"), actor=request.user)
+    codes = codes_import(kind=kind, text=csv_decode(file.read()), actor=request.user)
     return Status(201, [CodeOut.build(c) for c in codes])
 
 

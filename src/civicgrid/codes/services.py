@@ -35,6 +35,7 @@ from civicgrid.codes.models import (
 from civicgrid.codes.validation import as_domain_error
 from civicgrid.core import clock, tokens
 from civicgrid.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from civicgrid.core.text import text_check
 from civicgrid.grids.services import place_resolve
 from civicgrid.notifications.services import notify
 
@@ -163,6 +164,10 @@ def code_reissue(*, code: Code, actor: User | None = None) -> Code:
 
 
 def _full_clean(obj) -> None:
+    for f in obj._meta.concrete_fields:  # control characters in any text field: refused on that field
+        value = getattr(obj, f.attname)
+        if isinstance(value, str):
+            text_check(value, field=f.name, strip=False)
     try:
         obj.full_clean()
     except ValidationError as err:
@@ -367,6 +372,7 @@ def merchant_inspect(
             "the merchant has no registered owner",
             field="violation",
         )
+    note = text_check(note, field="note", max_length=500)
     now = clock.now()
     inspection = MerchantInspection.objects.create(
         merchant=merchant, inspector=inspector, grade=grade, note=note, violation=violation, created_at=now
@@ -464,6 +470,7 @@ def ebike_report_create(
     """Anyone signed in reports an illegally parked e-bike; the owner is told at once."""
     if not reporter.is_authenticated:
         raise PermissionDenied("unauthenticated", "请先登录", "sign in first", status=403)
+    note = text_check(note, field="note", max_length=300)
     ebike: EBike = code.ebike
     now = clock.now()
     if EBikeReport.objects.filter(
@@ -476,7 +483,7 @@ def ebike_report_create(
             "ebike_report_repeat", "您一小时内已举报过这辆车", "you reported this e-bike within the hour"
         )
     report = EBikeReport.objects.create(
-        ebike=ebike, reporter=reporter, lat=lat, lon=lon, note=note[:300], created_at=now
+        ebike=ebike, reporter=reporter, lat=lat, lon=lon, note=note, created_at=now
     )
     notify(
         recipient=ebike.owner,

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from civicgrid.accounts.roles import Capability, user_can
-from civicgrid.cases.photos import process_uploads
+from civicgrid.cases.uploads import uploads_process
 from civicgrid.codes import printing, selectors, services
 from civicgrid.codes.choices import GRADE_COLOURS, CodeKind
 from civicgrid.codes.forms import EBikeReportForm, InspectForm, LocationForm, ViolationForm
@@ -83,7 +83,7 @@ def inspect(request: HttpRequest, code: Code) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                photos = process_uploads(request.FILES.getlist("photos"))
+                photos = uploads_process(request.FILES.getlist("photos"), user=request.user)
                 inspection = services.merchant_inspect(
                     code=code,
                     inspector=request.user,
@@ -120,7 +120,7 @@ def violation(request: HttpRequest, code: Code) -> HttpResponse:
         if form.is_valid():
             person = next(p for p in people if str(p.pk) == form.cleaned_data["person"])
             try:
-                photos = process_uploads(request.FILES.getlist("photos"))
+                photos = uploads_process(request.FILES.getlist("photos"), user=request.user)
                 services.code_violation_record(
                     code=code,
                     inspector=request.user,

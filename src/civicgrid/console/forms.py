@@ -10,14 +10,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django import forms
-from django.conf import settings
 from django.http import QueryDict
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.accounts.models import Department
+from civicgrid.accounts.models import Department, User
 from civicgrid.cases.choices import CaseKind, Channel, Light
-from civicgrid.cases.photos import ProcessedPhoto, check_photo_count, process_photo
+from civicgrid.cases.photos import ProcessedPhoto
+from civicgrid.cases.uploads import uploads_process
 from civicgrid.cases.workflow import MoveInput
 from civicgrid.core.errors import DomainError
 from civicgrid.taxonomy.choices import Urgency
@@ -62,24 +62,11 @@ def department_from_value(value: str) -> Department | None:
     return department
 
 
-def photos_from_files(files: MultiValueDict) -> list[ProcessedPhoto]:
-    uploads = [f for f in files.getlist("photos") if f]
-    check_photo_count(len(uploads))
-    out = []
-    for upload in uploads:
-        if upload.size > settings.CIVICGRID_PHOTO_MAX_BYTES:
-            # process_photo refuses it too, but only after reading it all into memory.
-            raise DomainError(
-                "photo_too_large",
-                f"照片“{upload.name}”太大",
-                f"the photo {upload.name} is too large",
-                field="photos",
-            )
-        out.append(process_photo(upload.read(), filename=upload.name or ""))
-    return out
+def photos_from_files(files: MultiValueDict, *, user: User) -> list[ProcessedPhoto]:
+    return uploads_process(files.getlist("photos"), user=user)
 
 
-def move_input(post: QueryDict, files: MultiValueDict) -> tuple[str, MoveInput]:
+def move_input(post: QueryDict, files: MultiValueDict, *, user: User) -> tuple[str, MoveInput]:
     """An action form → (note, MoveInput). Unknown departments, categories, hours are field errors."""
     hours = None
     raw_hours = (post.get("hours") or "").strip()
@@ -104,7 +91,7 @@ def move_input(post: QueryDict, files: MultiValueDict) -> tuple[str, MoveInput]:
         urgency=urgency,
         hours=hours,
         rating=post.get("rating") or None,
-        photos=photos_from_files(files),
+        photos=photos_from_files(files, user=user),
     )
     return post.get("note", ""), payload
 

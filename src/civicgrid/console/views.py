@@ -219,7 +219,7 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
     if case is None:
         return _not_found(request, number)
     try:
-        note, payload = forms.move_input(request.POST, request.FILES)
+        note, payload = forms.move_input(request.POST, request.FILES, user=request.user)
         case_transition(case=case, action=action, actor=request.user, note=note, payload=payload)
     except DomainError as exc:
         # Nothing was written (the move runs in one transaction); show why, next to the field.
@@ -278,7 +278,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                     contact_name=data["contact_name"],
                     contact_phone=data["contact_phone"],
                     is_public=data["is_public"],
-                    photos=forms.photos_from_files(request.FILES),
+                    photos=forms.photos_from_files(request.FILES, user=request.user),
                 )
                 case = case_submit(
                     reporter=request.user, submission=submission, idempotency_key=data["idempotency_key"]

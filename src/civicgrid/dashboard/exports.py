@@ -31,6 +31,7 @@ from civicgrid.cases.access import contact_phone_for, reporter_name
 from civicgrid.cases.deadlines import light_of
 from civicgrid.cases.models import Case
 from civicgrid.core.errors import DomainError
+from civicgrid.core.text import text_clean
 
 FORMATS = ("xlsx", "csv")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -67,8 +68,11 @@ def _cell(value):
         if timezone.is_aware(value):
             value = timezone.localtime(value)
         return value.replace(tzinfo=None, microsecond=0)
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        # Control characters (rows older than the intake's check) would make openpyxl refuse the sheet.
+        value = text_clean(value)
+        if value.startswith(FORMULA_STARTS):
+            return "'" + value
     return value
 
 
@@ -125,10 +129,10 @@ def _write_sheet(wb: Workbook, table: Table) -> None:
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = f"A{len(table.notes) + 2}"
     for note in table.notes:
-        ws.append([note])
+        ws.append([_cell(note)])
     header = []
     for _key, title in table.columns:
-        cell = WriteOnlyCell(ws, value=title)
+        cell = WriteOnlyCell(ws, value=_cell(title))
         cell.font, cell.fill, cell.alignment = Font(bold=True), HEADER_FILL, Alignment(vertical="center")
         header.append(cell)
     ws.append(header)
@@ -146,6 +150,7 @@ def _date_cell(ws, value: datetime) -> WriteOnlyCell:
 
 
 def _sheet_title(title: str) -> str:
+    title = text_clean(title)
     for ch in "[]:*?/\\":
         title = title.replace(ch, " ")
     return title[:31] or "Sheet"

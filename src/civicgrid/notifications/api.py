@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema
 
 from civicgrid.accounts.auth import AUTH
 from civicgrid.core.errors import NotFound
+from civicgrid.core.paging import Offset
 from civicgrid.notifications.models import Notification
 from civicgrid.notifications.services import notification_mark_all_read, notification_mark_read
 
@@ -17,7 +18,7 @@ router = Router(tags=["notifications"], auth=AUTH)
 
 class NotificationListIn(Schema):
     limit: int = Field(20, ge=1, le=100)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 class NotificationOut(Schema):

@@ -27,6 +27,7 @@ from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Capability, Role, user_can
 from civicgrid.core import clock, tokens
 from civicgrid.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from civicgrid.core.text import text_check
 from civicgrid.grids.models import Community
 from civicgrid.notifications.services import notify
 from civicgrid.points.choices import (
@@ -109,7 +110,9 @@ def points_rule_save(
         raise DomainError(
             "rule_invalid", "分值和上限不能为负数", "points and cap must not be negative", field="points"
         )
-    if not (description or "").strip():
+    description = text_check(description, field="description", max_length=300)
+    unit = text_check(unit, field="unit", max_length=10)
+    if not description:
         raise DomainError("description_required", "请填写规则说明", "explain the rule", field="description")
     last = PointsRule.objects.select_for_update().filter(reason=reason).aggregate(v=Max("version"))["v"] or 0
     return PointsRule.objects.create(
@@ -118,7 +121,7 @@ def points_rule_save(
         points=points,
         monthly_cap=monthly_cap,
         unit=unit or "次",
-        description=description.strip()[:300],
+        description=description,
         active=active,
         created_by=actor,
         created_at=clock.now(),
@@ -413,7 +416,9 @@ def uncivil_record_create(
         raise DomainError(
             "person_invalid", "不能记录自己", "an inspector cannot record themselves", field="person"
         )
-    address = (address or "").strip()
+    address = text_check(address, field="address", max_length=200)
+    note = text_check(note, field="note", max_length=500)
+    source_ref = text_check(source_ref, field="source_ref", max_length=80)
     if not address and (lat is None or lon is None):
         raise DomainError(
             "place_required", "请填写地点或在地图上选择位置", "give the place or a location", field="address"
@@ -446,10 +451,10 @@ def uncivil_record_create(
             points=rule.points,
             lat=lat,
             lon=lon,
-            address=address[:200] or f"{lat:.6f}, {lon:.6f}",
+            address=address or f"{lat:.6f}, {lon:.6f}",
             community=community,
-            note=(note or "").strip()[:500],
-            source_ref=(source_ref or "")[:80],
+            note=note,
+            source_ref=source_ref,
             appeal_deadline=now + appeal_window(),
             created_at=now,
         )
@@ -486,7 +491,7 @@ def appeal_create(*, record: UncivilRecord, person: User, reason: str) -> Appeal
     record = UncivilRecord.objects.select_for_update().get(pk=record.pk)
     if record.person_id != person.pk:
         raise NotFound("record_not_found", "记录不存在", "no such record")
-    reason = (reason or "").strip()
+    reason = text_check(reason, field="reason", max_length=500)
     if not reason:
         raise DomainError("reason_required", "请填写申诉理由", "give a reason for the appeal", field="reason")
     if record.status != UncivilStatus.RECORDED:
@@ -496,7 +501,7 @@ def appeal_create(*, record: UncivilRecord, person: User, reason: str) -> Appeal
     now = clock.now()
     if now >= record.appeal_deadline:
         raise Conflict("appeal_window_closed", "申诉期已过", "the appeal window has closed", field="reason")
-    appeal = Appeal.objects.create(record=record, reason=reason[:500], created_at=now)
+    appeal = Appeal.objects.create(record=record, reason=reason, created_at=now)
     UncivilRecord.objects.filter(pk=record.pk).update(status=UncivilStatus.APPEALED)
     record.status = UncivilStatus.APPEALED
     return appeal
@@ -522,7 +527,7 @@ def appeal_decide(*, appeal: Appeal, reviewer: User, upheld: bool, note: str = "
     if appeal.status != AppealStatus.PENDING:
         raise Conflict("appeal_decided", "该申诉已复核", "this appeal has already been decided")
     now = clock.now()
-    note = (note or "").strip()[:500]
+    note = text_check(note, field="note", max_length=500)
     if upheld:
         entry_reverse(entry=record.entry, actor=reviewer, note=f"申诉成立：{note}" if note else "申诉成立")
         status, appeal_status = UncivilStatus.WITHDRAWN, AppealStatus.UPHELD
@@ -563,7 +568,8 @@ def uncivil_confirm_due(now: datetime | None = None) -> int:
 
 @transaction.atomic
 def honour_nominate(*, nominee: User, nominated_by: User | None, title: str, citation: str) -> Honour:
-    title, citation = (title or "").strip(), (citation or "").strip()
+    title = text_check(title, field="title", max_length=100)
+    citation = text_check(citation, field="citation", max_length=2000)
     if not title:
         raise DomainError("title_required", "请填写称号", "give the honour's title", field="title")
     if not citation:
@@ -571,8 +577,8 @@ def honour_nominate(*, nominee: User, nominated_by: User | None, title: str, cit
     return Honour.objects.create(
         nominee=nominee,
         nominated_by=nominated_by,
-        title=title[:100],
-        citation=citation[:2000],
+        title=title,
+        citation=citation,
         created_at=clock.now(),
     )
 
@@ -587,6 +593,7 @@ def _check_configure(user: User | None) -> None:
 @transaction.atomic
 def honour_review(*, honour: Honour, reviewer: User, approve: bool, note: str = "") -> Honour:
     _check_configure(reviewer)
+    note = text_check(note, field="note", max_length=500)
     honour = Honour.objects.select_for_update().get(pk=honour.pk)
     if honour.status != HonourStatus.NOMINATED:
         raise Conflict("honour_reviewed", "该提名已审核", "this nomination was already reviewed")
@@ -595,7 +602,7 @@ def honour_review(*, honour: Honour, reviewer: User, approve: bool, note: str = 
             "reviewer_is_nominator", "提名人不能审核自己的提名", "nominators do not review their own"
         )
     honour.status = HonourStatus.APPROVED if approve else HonourStatus.REJECTED
-    honour.reviewed_by, honour.review_note, honour.reviewed_at = reviewer, (note or "")[:500], clock.now()
+    honour.reviewed_by, honour.review_note, honour.reviewed_at = reviewer, note, clock.now()
     honour.save(update_fields=["status", "reviewed_by", "review_note", "reviewed_at"])
     return honour
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from civicgrid.accounts.models import User, validate_phone
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.accounts.services import user_create
-from civicgrid.cases.photos import process_uploads
+from civicgrid.cases.uploads import uploads_process
 from civicgrid.core.errors import DomainError
 from civicgrid.points import selectors, services
 from civicgrid.points.choices import UncivilBehaviour, UncivilStatus
@@ -209,7 +209,7 @@ def inspect(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            photos = process_uploads(request.FILES.getlist("photos"))
+            photos = uploads_process(request.FILES.getlist("photos"), user=request.user)
             person = User.objects.filter(phone=data["phone"]).first()
             if person is None:  # not signed up yet: an account they can claim by SMS login
                 person = user_create(phone=data["phone"])

@@ -6,6 +6,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.core.errors import DomainError
+from civicgrid.core.text import csv_decode
 from civicgrid.taxonomy.csvio import categories_export, categories_import, routing_export, routing_import
 from civicgrid.taxonomy.models import Category, RoutingRule, TimeLimit
 from civicgrid.taxonomy.routing import routing_ambiguities
@@ -50,13 +51,13 @@ class CsvAdminMixin:
         form = CsvUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                text = form.cleaned_data["file"].read().decode("utf-8-sig")
+                text = csv_decode(form.cleaned_data["file"].read())
                 self.message_user(request, self.import_csv(text), messages.SUCCESS)
                 return redirect(
                     f"admin:{self.model._meta.app_label}_{self.model._meta.model_name}_changelist"
                 )
-            except (UnicodeDecodeError, DomainError) as exc:
-                form.add_error("file", getattr(exc, "message", str(exc)))
+            except DomainError as exc:
+                form.add_error("file", exc.message)
         context = {
             **self.admin_site.each_context(request),
             "form": form,

@@ -78,3 +78,22 @@ def test_a_call_about_a_known_problem_is_merged(client, city):
     assert f"附近已有相同问题 {original.number}" in response.content.decode()
     original.refresh_from_db()
     assert original.me_too_count == 1
+
+
+@pytest.mark.parametrize(
+    "field, value, message",
+    [
+        ("contact_phone", "abc<script>", "电话号码格式不正确"),
+        ("description", "市民来电\x1b[2J", "控制字符"),
+        ("contact_name", "李\x00先生", "字符"),  # Django's own check of form fields
+    ],
+)
+def test_a_call_with_a_bad_phone_or_control_characters_is_shown_on_its_field(
+    client, city, field, value, message
+):
+    as_user(client, city.dispatcher)
+    response = client.post("/console/intake/", form(**{field: value}))
+    assert response.status_code == 422
+    assert field in response.context["form"].errors, response.context["form"].errors
+    assert message in str(response.context["form"].errors[field])
+    assert not Case.objects.exists()

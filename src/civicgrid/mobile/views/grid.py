@@ -13,7 +13,7 @@ from civicgrid.cases import selectors as case_selectors
 from civicgrid.cases.access import access_case, allowed_actions
 from civicgrid.cases.choices import STATUS_COLOURS, Action, CaseStatus, Channel
 from civicgrid.cases.models import Case, PhotoStage
-from civicgrid.cases.photos import process_uploads
+from civicgrid.cases.uploads import uploads_process
 from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
@@ -126,7 +126,7 @@ def grid_verify(request: HttpRequest, number: str) -> HttpResponse:
     if form.is_valid():
         action = form.cleaned_data["action"]
         try:
-            photos = process_uploads(request.FILES.getlist("photos"))
+            photos = uploads_process(request.FILES.getlist("photos"), user=request.user)
             case_transition(
                 case=case,
                 action=action,

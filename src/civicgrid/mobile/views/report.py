@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET
 
 from civicgrid.cases.choices import Channel
 from civicgrid.cases.intake import case_submit
-from civicgrid.cases.photos import process_uploads
+from civicgrid.cases.uploads import uploads_process
 from civicgrid.core.errors import DomainError
 from civicgrid.mobile import selectors
 from civicgrid.mobile.forms import ReportForm
@@ -59,7 +59,7 @@ def report_page(request: HttpRequest, *, channel: str, patrol: bool) -> HttpResp
         case, created = None, False
         if form.is_valid():
             try:
-                photos = process_uploads(request.FILES.getlist("photos"))
+                photos = uploads_process(request.FILES.getlist("photos"), user=request.user)
                 result = case_submit(
                     reporter=request.user,
                     submission=form.submission(channel=channel, photos=photos),

@@ -76,3 +76,25 @@ def test_appeal_and_public_display_are_masked(world):
     )  # the note stays private
     ranks = client.get("/leaderboard", user=world.citizen).json()
     assert all("王芳" not in r["name"] for r in ranks)
+
+
+def test_an_appeal_with_a_control_character_is_refused_and_changes_nothing(world):
+    with time_machine.travel(local(2026, 5, 1, 10)):
+        record = uncivil_record_create(
+            inspector=world.inspector,
+            person=world.citizen,
+            behaviour=UncivilBehaviour.PARKING,
+            lat=None,
+            lon=None,
+            address="万达广场东门",
+            note="电动车停在盲道",
+        )
+        r = client.post(f"/uncivil/{record.pk}/appeal", json={"reason": "车不是我的\x00"}, user=world.citizen)
+        assert r.status_code == 422, r.content
+        assert r.json()["error"] == "text_control_character" and r.json()["field"] == "reason"
+        record.refresh_from_db()
+        assert record.status == "recorded" and not hasattr(record, "appeal")
+        r = client.post(f"/uncivil/{record.pk}/appeal", json={"reason": "车" * 501}, user=world.citizen)
+        assert r.status_code == 422, r.content
+        r = client.post(f"/uncivil/{record.pk}/appeal", json={"reason": "车不是我的"}, user=world.citizen)
+        assert r.status_code == 201, r.content

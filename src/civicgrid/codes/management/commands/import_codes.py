@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from civicgrid.codes.choices import CodeKind
 from civicgrid.codes.csvio import codes_import
 from civicgrid.core.errors import DomainError
+from civicgrid.core.text import csv_decode
 
 
 class Command(BaseCommand):
@@ -16,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, kind: str, file: Path, **options):
         try:
-            codes = codes_import(kind=kind, text=file.read_text(encoding="utf-8-sig"), actor=None)
+            codes = codes_import(kind=kind, text=csv_decode(file.read_bytes(), field="FILE"), actor=None)
         except OSError as exc:
             raise CommandError(str(exc)) from exc
         except DomainError as exc:

@@ -4,6 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from civicgrid.core.errors import DomainError
+from civicgrid.core.text import csv_decode
 from civicgrid.taxonomy.csvio import routing_export, routing_import
 from civicgrid.taxonomy.models import RoutingRule
 
@@ -19,7 +20,9 @@ class Command(BaseCommand):
             sys.stdout.write(routing_export(RoutingRule.objects.select_related("category", "department")))
             return
         try:
-            count = routing_import(load.read_text(encoding="utf-8"))
-        except (OSError, DomainError) as exc:
+            count = routing_import(csv_decode(load.read_bytes(), field="--load"))
+        except OSError as exc:
             raise CommandError(str(exc)) from exc
+        except DomainError as exc:
+            raise CommandError(exc.message_zh + "\n" + exc.message_en) from exc
         self.stdout.write(f"routing rules loaded: {count}")
