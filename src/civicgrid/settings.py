@@ -69,8 +69,18 @@ def env_secret(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def env_secret_list(name: str) -> list[str]:
+    """Secrets from NAME (comma-separated) or from the file named by NAME_FILE (one a line)."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
+    return env_list(name, [])
+
+
 DEBUG = env_bool("DEBUG", False)
+# The demo value is refused when DEBUG is off (core/checks.py); rotation: docs/SECURITY.md.
 SECRET_KEY = env_secret("SECRET_KEY", "civicgrid-demo-secret-change-me-in-production-0123456789")
+SECRET_KEY_FALLBACKS = env_secret_list("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
@@ -283,6 +293,7 @@ CIVICGRID_SCREEN_REFRESH_SECONDS = env_int("CIVICGRID_SCREEN_REFRESH_SECONDS", 3
 # The class (dotted path) that sends login codes by SMS: it has send_text(phone, text). The
 # default writes "登录验证码 123456…" to the logger civicgrid.sms (no gateway needed).
 CIVICGRID_SMS_SENDER = env_str("CIVICGRID_SMS_SENDER", "civicgrid.accounts.sms.LogSmsSender")
-# Signing keys for QR codes and vouchers ("k1:secret,k2:secret"); empty: derived from SECRET_KEY.
+# Signing keys for QR codes and vouchers ("k1:secret,k2:secret"), separate from SECRET_KEY so that
+# rotating it leaves printed codes valid; empty: derived from SECRET_KEY (refused when DEBUG is off).
 CIVICGRID_TOKEN_KEYS = env_secret("CIVICGRID_TOKEN_KEYS", "")
 CIVICGRID_TOKEN_KEY_ID = env_str("CIVICGRID_TOKEN_KEY_ID", "")
