@@ -121,6 +121,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "civicgrid.accounts.middleware.StaffSessionMiddleware",
+    "civicgrid.core.middleware.PrivateNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "civicgrid.core.middleware.DomainErrorMiddleware",
@@ -196,6 +198,11 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
+# Staff sessions end after this many idle minutes and this many hours after signing in (等保 2.0);
+# citizens keep theirs for SESSION_COOKIE_AGE seconds (two weeks) (accounts/middleware.py).
+CIVICGRID_STAFF_IDLE_MINUTES = env_int("CIVICGRID_STAFF_IDLE_MINUTES", 30)
+CIVICGRID_STAFF_SESSION_HOURS = env_int("CIVICGRID_STAFF_SESSION_HOURS", 12)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

@@ -6,3 +6,10 @@ class AccountsConfig(AppConfig):
     name = "civicgrid.accounts"
     label = "accounts"
     verbose_name = _("账号与部门 Accounts and departments")
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from civicgrid.accounts.middleware import stamp_sign_in
+
+        user_logged_in.connect(stamp_sign_in, dispatch_uid="civicgrid.accounts.stamp_sign_in")
