@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ninja",
     "civicgrid.core",
     "civicgrid.accounts",
@@ -120,8 +122,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "civicgrid.accounts.middleware.StaffSessionMiddleware",
+    "civicgrid.accounts.middleware.SecondFactorMiddleware",
     "civicgrid.core.middleware.PrivateNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -203,6 +207,9 @@ LOGOUT_REDIRECT_URL = "/"
 CIVICGRID_STAFF_IDLE_MINUTES = env_int("CIVICGRID_STAFF_IDLE_MINUTES", 30)
 CIVICGRID_STAFF_SESSION_HOURS = env_int("CIVICGRID_STAFF_SESSION_HOURS", 12)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
+# Administrators and leaders confirm each sign-in with a TOTP code (authenticator app) when on.
+CIVICGRID_OTP_REQUIRED = env_bool("CIVICGRID_OTP_REQUIRED", False)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "civicgrid")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},

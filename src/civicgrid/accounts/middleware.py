@@ -15,9 +15,15 @@ from datetime import UTC, datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.http import JsonResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from civicgrid.accounts.roles import is_staff_member
+from civicgrid.accounts.roles import is_staff_member, needs_second_factor
+from civicgrid.core.errors import PermissionDenied
 
 SIGNED_IN_AT = "_civicgrid_signed_in_at"
 LAST_SEEN_AT = "_civicgrid_last_seen_at"
@@ -77,3 +83,38 @@ class StaffSessionMiddleware:
         logout(request)  # flushes the session; request.user becomes anonymous
         if not request.path.startswith("/api/"):
             messages.info(request, message)
+
+
+# What a person who still owes the second factor may open: the pages that take it, signing out, the language.
+SECOND_FACTOR_OPEN = ("/accounts/otp/", "/accounts/logout/", "/i18n/", "/static/")
+
+
+class SecondFactorMiddleware:
+    """With CIVICGRID_OTP_REQUIRED, an administrator or leader signed in with a password reaches
+    nothing (pages, the session API, the admin site) until they confirm with a TOTP code: to the
+    enrolment page if they have no authenticator yet, else to the verification page."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            needs_second_factor(user)
+            and not user.is_verified()
+            and not request.path.startswith(SECOND_FACTOR_OPEN)
+        ):
+            if request.path.startswith("/api/"):
+                error = PermissionDenied(
+                    "second_factor_required",
+                    "请先在网页上完成双因素验证",
+                    "confirm your sign-in with a one-time code on the web page first",
+                )
+                return JsonResponse(error.as_dict(), status=error.status)
+            page = "accounts:otp_verify" if has_confirmed_device(user) else "accounts:otp_setup"
+            return redirect(f"{reverse(page)}?{urlencode({'next': request.get_full_path()})}")
+        return self.get_response(request)
+
+
+def has_confirmed_device(user) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
