@@ -15,7 +15,13 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 ## demo: install, migrate the SQLite database, load the demo city and serve it on http://127.0.0.1:8000
+# The server runs with DEBUG off, which refuses the public demo keys: the demo makes its own, once, in var/.
+demo: export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
+demo: export CIVICGRID_TOKEN_KEYS_FILE ?= $(CURDIR)/var/token_keys
 demo: $(STAMP)
+	@mkdir -p var && umask 077 && \
+	  { test -s "$$SECRET_KEY_FILE" || $(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))' > "$$SECRET_KEY_FILE"; } && \
+	  { test -s "$$CIVICGRID_TOKEN_KEYS_FILE" || $(BIN)/python -c 'import secrets; print("k1:" + secrets.token_urlsafe(32))' > "$$CIVICGRID_TOKEN_KEYS_FILE"; }
 	$(BIN)/civicgrid migrate --noinput
 	$(BIN)/civicgrid demo
 	$(BIN)/civicgrid serve --with-worker
@@ -25,7 +31,7 @@ test: $(STAMP)
 	$(BIN)/ruff check src bench tools
 	$(BIN)/ruff format --check src bench tools
 	$(BIN)/lint-imports
-	$(BIN)/civicgrid makemigrations --check --dry-run
+	DEBUG=1 $(BIN)/civicgrid makemigrations --check --dry-run
 	@echo "=== the suite on SQLite ==="
 	DATABASE_URL= $(BIN)/pytest src
 	@if [ -n "$$DATABASE_URL" ] || [ "$$CIVICGRID_TEST_POSTGRES" = "1" ]; then \

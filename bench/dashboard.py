@@ -43,6 +43,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import needs  # noqa: E402
+from serverkit import production_keys  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -75,7 +76,7 @@ def percentile(values: list[float], share: float) -> float:
 
 def env_for(vendor: str, cases: int) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
-    env.update(DEBUG="0", CIVICGRID_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1")
+    env.update(DEBUG="0", CIVICGRID_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1", **production_keys())
     if vendor == "sqlite":
         env.update(SQLITE_PATH=str(WORK / f"dashboard-{cases}.sqlite3"), DATABASE_URL="")
     else:

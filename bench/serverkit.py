@@ -13,6 +13,7 @@ the venv's `civicgrid` command in subprocesses, exactly as an operator would run
 from __future__ import annotations
 
 import os
+import secrets
 import shutil
 import signal
 import socket
@@ -63,6 +64,15 @@ def machine_busy_seconds() -> float:
     return (user + nice + system + irq + softirq + steal) / CLK_TCK
 
 
+def production_keys() -> dict:
+    """SECRET_KEY and CIVICGRID_TOKEN_KEYS for a server run with DEBUG off, which refuses the demo
+    key (core/checks.py): fresh random ones, unless the environment brings its own."""
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50),
+        "CIVICGRID_TOKEN_KEYS": os.environ.get("CIVICGRID_TOKEN_KEYS") or "k1:" + secrets.token_urlsafe(32),
+    }
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -89,6 +99,7 @@ class Target:
             ALLOWED_HOSTS="127.0.0.1,localhost",
             CIVICGRID_LOG_LEVEL="WARNING",
             PYTHONUNBUFFERED="1",
+            **production_keys(),
         )
         if vendor == "sqlite":
             path = home / "civicgrid.sqlite3"

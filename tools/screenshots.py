@@ -18,6 +18,7 @@ import io
 import json
 import os
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -438,6 +439,9 @@ def main() -> int:
             SITE_URL=f"http://127.0.0.1:{port}",
             WEB_CONCURRENCY="2",
             PYTHONUNBUFFERED="1",
+            # `civicgrid serve` runs with DEBUG off, which refuses the demo keys (core/checks.py).
+            SECRET_KEY=secrets.token_urlsafe(50),
+            CIVICGRID_TOKEN_KEYS="k1:" + secrets.token_urlsafe(32),
         )
         log(f"building the demo city in {home}")
         civicgrid(env, "migrate", "--noinput")

@@ -16,6 +16,7 @@ CREATES_DATABASE = {"migrate", "demo", "restore"}
 NEEDS_NO_DATABASE = {
     "help",
     "version",
+    "check",  # the system checks (keys, settings); `check --database` still finds a missing one
     "makemigrations",
     "makemessages",
     "compilemessages",

@@ -94,8 +94,18 @@ def env_secret(name: str, default: str) -> str:
     return os.environ.get(name, default)
 
 
+def env_secret_list(name: str) -> list[str]:
+    """Secrets from NAME (comma-separated) or from the file named by NAME_FILE (one a line)."""
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        return [line.strip() for line in Path(path).read_text().splitlines() if line.strip()]
+    return env_list(name, [])
+
+
 DEBUG = env_bool("DEBUG", False)
+# The demo value is refused when DEBUG is off (core/checks.py); rotation: docs/SECURITY.md.
 SECRET_KEY = env_secret("SECRET_KEY", "civicgrid-demo-secret-change-me-in-production-0123456789")
+SECRET_KEY_FALLBACKS = env_secret_list("SECRET_KEY_FALLBACKS")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
@@ -109,6 +119,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "ninja",
     "axes",
     "captcha",
@@ -140,7 +152,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "civicgrid.accounts.middleware.StaffSessionMiddleware",
+    "civicgrid.accounts.middleware.SecondFactorMiddleware",
+    "civicgrid.core.middleware.PrivateNoStoreMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "civicgrid.core.middleware.ControlCharacterMiddleware",
@@ -222,6 +238,14 @@ AUTHENTICATION_BACKENDS = [
     "civicgrid.accounts.throttle.ThrottledBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Staff sessions end after this many idle minutes and this many hours after signing in (等保 2.0);
+# citizens keep theirs for SESSION_COOKIE_AGE seconds (two weeks) (accounts/middleware.py).
+CIVICGRID_STAFF_IDLE_MINUTES = env_int("CIVICGRID_STAFF_IDLE_MINUTES", 30)
+CIVICGRID_STAFF_SESSION_HOURS = env_int("CIVICGRID_STAFF_SESSION_HOURS", 12)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 14 * 24 * 3600)
+# Administrators and leaders confirm each sign-in with a TOTP code (authenticator app) when on.
+CIVICGRID_OTP_REQUIRED = env_bool("CIVICGRID_OTP_REQUIRED", False)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "civicgrid")
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
@@ -377,7 +401,8 @@ CIVICGRID_SMS_CAPTCHA_AFTER = env_int("CIVICGRID_SMS_CAPTCHA_AFTER", 2)
 CIVICGRID_SMS_DAILY_BUDGET = env_int("CIVICGRID_SMS_DAILY_BUDGET", 5000)
 CAPTCHA_LENGTH = 4
 CAPTCHA_TIMEOUT = 5  # minutes
-# Signing keys for QR codes and vouchers ("k1:secret,k2:secret"); empty: derived from SECRET_KEY.
+# Signing keys for QR codes and vouchers ("k1:secret,k2:secret"), separate from SECRET_KEY so that
+# rotating it leaves printed codes valid; empty: derived from SECRET_KEY (refused when DEBUG is off).
 CIVICGRID_TOKEN_KEYS = env_secret("CIVICGRID_TOKEN_KEYS", "")
 CIVICGRID_TOKEN_KEY_ID = env_str("CIVICGRID_TOKEN_KEY_ID", "")
 

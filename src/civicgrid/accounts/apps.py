@@ -9,7 +9,10 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from axes.signals import user_locked_out
+        from django.contrib.auth.signals import user_logged_in
 
+        from civicgrid.accounts.middleware import stamp_sign_in
         from civicgrid.accounts.throttle import on_locked_out
 
         user_locked_out.connect(on_locked_out, dispatch_uid="civicgrid.accounts.lockout_alert")
+        user_logged_in.connect(stamp_sign_in, dispatch_uid="civicgrid.accounts.stamp_sign_in")

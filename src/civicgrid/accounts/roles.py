@@ -111,3 +111,18 @@ def capabilities_of(user: User | None) -> frozenset[str]:
 def user_can(user: User | None, capability: str) -> bool:
     """May `user` do `capability` at all? (Department scoping is checked by the access functions.)"""
     return capability in capabilities_of(user)
+
+
+# Roles that must confirm a sign-in with a one-time code when CIVICGRID_OTP_REQUIRED is on (等保 2.0 双因素).
+SECOND_FACTOR_ROLES = frozenset({Role.ADMIN, Role.LEADER})
+
+
+def needs_second_factor(user: User | None) -> bool:
+    """Must this signed-in person confirm their sign-in with a TOTP code (setting CIVICGRID_OTP_REQUIRED)?"""
+    from django.conf import settings
+
+    return (
+        settings.CIVICGRID_OTP_REQUIRED
+        and is_staff_member(user)
+        and (user.is_superuser or user.role in SECOND_FACTOR_ROLES)
+    )

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import F
@@ -114,9 +115,20 @@ LOGIN_CODE_MAX_ATTEMPTS = 5
 LOGIN_CODE_DAILY_LIMIT = 10
 
 
-def _code_hash(phone: str, code: str) -> str:
+def _code_hash(phone: str, code: str, secret: str | None = None) -> str:
     # Keyed with SECRET_KEY and bound to the phone: a leaked table does not give the codes away.
-    return salted_hmac("civicgrid.accounts.LoginCode", f"{phone}:{code}", algorithm="sha256").hexdigest()
+    return salted_hmac(
+        "civicgrid.accounts.LoginCode", f"{phone}:{code}", secret=secret, algorithm="sha256"
+    ).hexdigest()
+
+
+def _code_matches(stored: str, phone: str, code: str) -> bool:
+    """Is `code` the one hashed in `stored`? A code sent just before SECRET_KEY was rotated is
+    checked with the keys in SECRET_KEY_FALLBACKS too, as Django does for sessions."""
+    return any(
+        constant_time_compare(stored, _code_hash(phone, code, secret))
+        for secret in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    )
 
 
 def _clean_phone(phone: str) -> str:
@@ -233,7 +245,7 @@ def login_code_verify(*, phone: str, code: str) -> User:
                 "too many wrong tries: ask for a new code",
                 field="code",
             )
-        if not constant_time_compare(row.code_hash, _code_hash(phone, code)):
+        if not _code_matches(row.code_hash, phone, code):
             LoginCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
             left = LOGIN_CODE_MAX_ATTEMPTS - row.attempts - 1
             if left > 0:

@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "civicgrid.core"
     label = "core"
     verbose_name = _("核心 Core")
+
+    def ready(self):
+        from civicgrid.core import checks  # noqa: F401 - registers the key checks

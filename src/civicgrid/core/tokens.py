@@ -3,8 +3,9 @@
 The payload is a short opaque id (base64url, no padding); the MAC is the first 12 bytes of
 HMAC-SHA256 over `purpose|kid|payload` with the key named by `kid`, so that keys can rotate: new
 tokens use CIVICGRID_TOKEN_KEY_ID, old ones keep verifying while their key stays configured.
-Keys come from CIVICGRID_TOKEN_KEYS ("k1:secret1,k2:secret2"); without it one key is derived
-from SECRET_KEY. A token signed for one purpose ("code", "voucher") never verifies for another.
+Keys come from CIVICGRID_TOKEN_KEYS ("k1:secret1,k2:secret2"), separate from SECRET_KEY so that
+rotating that one leaves printed codes valid; without it (DEBUG on only: core/checks.py) one key
+is derived from SECRET_KEY. A token signed for one purpose ("code", "voucher") never verifies for another.
 """
 
 from __future__ import annotations

@@ -275,3 +275,23 @@ def test_a_signed_in_user_is_sent_on(client, world):
     client.force_login(world.citizen)
     response = client.get("/accounts/code/?next=/m/cases/")
     assert response.status_code == 302 and response["Location"] == "/m/cases/"
+
+
+def test_a_code_sent_just_before_secret_key_is_rotated_still_signs_in(client, db, sms, settings):
+    settings.SECRET_KEY = "the-key-before-the-rotation-" + "b" * 30
+    client.post("/accounts/code/", {"phone": NEW_PHONE, "action": "send"})
+    code = code_in(sms, NEW_PHONE)
+    settings.SECRET_KEY_FALLBACKS = [settings.SECRET_KEY]
+    settings.SECRET_KEY = "the-key-after-the-rotation-" + "a" * 30
+    response = client.post("/accounts/code/", {"phone": NEW_PHONE, "action": "verify", "code": code})
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == User.objects.get(phone=NEW_PHONE).pk
+
+
+def test_a_code_hashed_with_a_retired_key_no_longer_signs_in(client, db, sms, settings):
+    settings.SECRET_KEY = "the-key-before-the-rotation-" + "b" * 30
+    client.post("/accounts/code/", {"phone": NEW_PHONE, "action": "send"})
+    code = code_in(sms, NEW_PHONE)
+    settings.SECRET_KEY = "the-key-after-the-rotation-" + "a" * 30
+    response = client.post("/accounts/code/", {"phone": NEW_PHONE, "action": "verify", "code": code})
+    assert response.status_code == 422 and "_auth_user_id" not in client.session

@@ -94,7 +94,8 @@ def test_the_clock_through_the_whole_loop(client, routed_world, categories):
         t.move_to(local(2026, 12, 1, 9, 0))
         api_move(as_user(client, w.roads_handler), n, "accept")
         t.move_to(local(2026, 12, 3, 10, 0))  # half an hour late
-        body = api_move(client, n, "feedback", note="已修复").json()
+        # Two days later the handler signs in again (staff sessions end after 30 idle minutes).
+        body = api_move(as_user(client, w.roads_handler), n, "feedback", note="已修复").json()
         # 核查 4 working hours from Thursday 10:00: 2 h before noon, 2 h from 14:30 → 16:30.
         assert (body["step"], due_of(body)) == ("verify", local(2026, 12, 3, 16, 30))
         t.move_to(local(2026, 12, 3, 16, 0))
@@ -102,7 +103,7 @@ def test_the_clock_through_the_whole_loop(client, routed_world, categories):
         # 结案 2 working hours from Thursday 16:00 → 18:00 exactly (the end of the day, not Friday).
         assert (body["step"], due_of(body)) == ("close", local(2026, 12, 3, 18, 0))
         t.move_to(local(2026, 12, 4, 9, 0))  # the next morning: late
-        body = api_move(client, n, "close").json()
+        body = api_move(as_user(client, w.dispatcher), n, "close").json()
 
     steps = [(d["step"], datetime.fromisoformat(d["due_at"]), d["on_time"]) for d in body["deadlines"]]
     assert steps == [

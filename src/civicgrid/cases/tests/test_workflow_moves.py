@@ -60,6 +60,7 @@ def test_the_whole_loop_through_the_api(client, routed_world, roads_case, monday
     assert body["status"] == "accepted"
 
     monday.shift(timedelta(hours=1))
+    as_user(client, w.roads_handler)  # an hour away: signed in again (staff sessions end when idle)
     photo = SimpleUploadedFile("fixed.jpg", jpeg_bytes(colour=(30, 160, 30)), content_type="image/jpeg")
     r = client.post(f"/api/cases/{n}/actions/feedback", data={"note": "已修补坑洞", "photos": [photo]})
     body = ok(r)

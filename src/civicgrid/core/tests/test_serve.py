@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+import civicgrid
+
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="process handling as on the servers")
 
 
@@ -44,15 +46,18 @@ def test_serve_with_worker_runs_both_and_stops_both(tmp_path: Path):
         DATABASE_URL="",
         SQLITE_PATH=str(tmp_path / "db.sqlite3"),
         DEBUG="0",
+        SECRET_KEY="a-secret-key-for-the-serve-test-" + "s" * 30,
+        CIVICGRID_TOKEN_KEYS="k1:a-token-key-for-the-serve-test-" + "t" * 30,
         ALLOWED_HOSTS="127.0.0.1",
+        PYTHONPATH=str(Path(civicgrid.__file__).parents[1]),  # this checkout's code, whatever the cwd
         CIVICGRID_LOG_LEVEL="WARNING",
     )
-    civicgrid = [sys.executable, "-m", "civicgrid"]
-    subprocess.run([*civicgrid, "migrate", "-v", "0"], env=env, check=True, cwd=tmp_path, timeout=300)
+    command = [sys.executable, "-m", "civicgrid"]
+    subprocess.run([*command, "migrate", "-v", "0"], env=env, check=True, cwd=tmp_path, timeout=300)
     port = _free_port()
     server = subprocess.Popen(
         [
-            *civicgrid,
+            *command,
             "serve",
             "--with-worker",
             "--no-collectstatic",
@@ -101,6 +106,8 @@ def test_metrics_count_the_requests_of_every_gunicorn_worker(tmp_path: Path):
         DEBUG="0",
         ALLOWED_HOSTS="127.0.0.1",
         CIVICGRID_LOG_LEVEL="WARNING",
+        SECRET_KEY="a-secret-key-for-the-serve-test-" + "s" * 30,
+        CIVICGRID_TOKEN_KEYS="k1:a-token-key-for-the-serve-test-" + "t" * 30,
     )
     civicgrid = [sys.executable, "-m", "civicgrid"]
     subprocess.run([*civicgrid, "migrate", "-v", "0"], env=env, check=True, cwd=tmp_path, timeout=300)
