@@ -205,8 +205,20 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
-# The embedded deployment serves public photos itself; behind nginx, set it off and let nginx do it.
-CIVICGRID_SERVE_MEDIA = env_bool("CIVICGRID_SERVE_MEDIA", True)
+# /media/ is answered by the app, which checks who may see a case photo (cases.access.access_case_photo)
+# and then sends the file with django-sendfile2: streamed by the app itself (`stream`, the embedded
+# deployment), or, behind nginx, `nginx`: an X-Accel-Redirect to the internal location
+# CIVICGRID_MEDIA_INTERNAL_URL (`location /protected-media/ { internal; alias <MEDIA_ROOT>/; }`), or
+# `xsendfile`: an X-Sendfile header (Apache mod_xsendfile). nginx must not serve /media/ itself.
+SENDFILE_BACKEND = {
+    "stream": "civicgrid.core.sendfile",
+    "nginx": "django_sendfile.backends.nginx",
+    "xsendfile": "django_sendfile.backends.xsendfile",
+}.get(env_str("CIVICGRID_SENDFILE", "stream"))
+if SENDFILE_BACKEND is None:
+    raise ImproperlyConfigured("CIVICGRID_SENDFILE must be stream, nginx or xsendfile")
+SENDFILE_ROOT = MEDIA_ROOT
+SENDFILE_URL = env_str("CIVICGRID_MEDIA_INTERNAL_URL", "/protected-media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Originals of photos (with their EXIF) are kept out of the public media folder.

@@ -1,10 +1,18 @@
 """The project's own pages: the landing page (it counts what the domain apps hold, so it lives above
-them, beside urls.py) and the public photos of the embedded deployment."""
+them, beside urls.py) and the media folder (photos), whose case photos are access-checked."""
+
+import posixpath
+from pathlib import Path
 
 from django.conf import settings
+from django.http import Http404
 from django.shortcuts import render
-from django.views.static import serve
+from django.utils.cache import patch_cache_control
+from django_sendfile import sendfile
 
+from civicgrid.cases.access import access_case_photo
+from civicgrid.cases.models import CasePhoto
+from civicgrid.core.errors import NotFound
 from civicgrid.grids.models import Cell, Street
 from civicgrid.taxonomy.models import Category
 
@@ -20,5 +28,23 @@ def home(request):
 
 
 def media(request, path: str):
-    """Public photos for the embedded deployment (behind nginx, CIVICGRID_SERVE_MEDIA=0)."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    """A file of the media folder; a case photo only for those who may see it (404 for the others).
+
+    Sent by django-sendfile2 (settings.SENDFILE_BACKEND): streamed by the app, or an
+    X-Accel-Redirect / X-Sendfile header for the web server in front.
+    """
+    # Only a plain relative path: no "..", no "//", no leading "/" (nothing outside the folder, and
+    # no detour such as points/../cases/… round the check below).
+    if not path or posixpath.normpath(path) != path or path.startswith(("/", "..")) or "\\" in path:
+        raise Http404("not a media path")
+    checked = path.startswith(f"{CasePhoto.FOLDER}/")
+    if checked:
+        try:
+            access_case_photo(request.user, path)
+        except NotFound as exc:
+            raise Http404("photo not found") from exc
+    response = sendfile(request, Path(settings.MEDIA_ROOT) / path)
+    if checked:
+        # Whether it was shown depends on who asked: no shared cache may keep it.
+        patch_cache_control(response, private=True)
+    return response

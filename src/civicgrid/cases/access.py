@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext
 
 from civicgrid.accounts.models import Department, User
 from civicgrid.accounts.roles import Capability, Role, user_can
 from civicgrid.cases.choices import Action
-from civicgrid.cases.models import Case, CaseEvent, ExtensionStatus
+from civicgrid.cases.models import PUBLIC_PHOTO_STAGES, Case, CaseEvent, CasePhoto, ExtensionStatus
 from civicgrid.cases.workflow import MOVES, actor_refusal
 from civicgrid.core.errors import NotFound
 from civicgrid.core.masking import mask_phone
@@ -90,6 +91,23 @@ def access_case(user: User, number: str, *, for_update: bool = False) -> Case:
             "case_not_found", f"案件 {number} 不存在或无权查看", f"case {number} not found", field="number"
         )
     return case
+
+
+def access_case_photo(user: User, name: str) -> FieldFile:
+    """The public copy or thumbnail stored under `name` (relative to MEDIA_ROOT), if the user may see it.
+
+    Anyone sees the photos a public case's public page shows (`PUBLIC_PHOTO_STAGES`); every other
+    photo only those who may open its case. 404 otherwise, as for the case itself (existence is not
+    revealed). The photo is found by its file name (indexed), so the URLs the pages and the API
+    embed (`photo.public.url`) stay what they were.
+    """
+    photo = CasePhoto.objects.select_related("case").filter(Q(public=name) | Q(thumbnail=name)).first()
+    if photo is not None and (
+        (photo.stage in PUBLIC_PHOTO_STAGES and Case.objects.public().filter(pk=photo.case_id).exists())
+        or can_view(user, photo.case)
+    ):
+        return photo.public if photo.public.name == name else photo.thumbnail
+    raise NotFound("photo_not_found", "照片不存在或无权查看", "photo not found")
 
 
 def sees_personal_data(user: User, case: Case) -> bool:
