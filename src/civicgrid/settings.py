@@ -85,12 +85,14 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "ninja",
+    "auditlog",
     "civicgrid.core",
     "civicgrid.accounts",
     "civicgrid.grids",
     "civicgrid.taxonomy",
     "civicgrid.worktime",
     "civicgrid.notifications",
+    "civicgrid.audit",
     "civicgrid.cases",
     "civicgrid.analytics",
     "civicgrid.points",
@@ -113,6 +115,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",  # who made a model change (audit: model changes)
     "civicgrid.core.middleware.DomainErrorMiddleware",
 ]
 
@@ -290,6 +293,37 @@ CIVICGRID_PERIODIC_TASKS_OFF = env_list("CIVICGRID_PERIODIC_TASKS_OFF", [])
 CIVICGRID_APPEAL_WINDOW_DAYS = env_int("CIVICGRID_APPEAL_WINDOW_DAYS", 7)
 # Seconds between two refreshes of the big screen (/screen/; ?refresh=N overrides it, at least 5).
 CIVICGRID_SCREEN_REFRESH_SECONDS = env_int("CIVICGRID_SCREEN_REFRESH_SECONDS", 30)
+
+# --- Access audit (访问审计) -----------------------------------------------------------------
+# Days the access audit (logins, views of personal data, exports) and the model-change log are kept;
+# the worker's periodic task audit.purge_expired deletes older entries. Network logs are kept at least
+# six months (网络安全法 art. 21).
+CIVICGRID_AUDIT_RETENTION_DAYS = env_int("CIVICGRID_AUDIT_RETENTION_DAYS", 365)
+if CIVICGRID_AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured("CIVICGRID_AUDIT_RETENTION_DAYS must be at least 180 (six months)")
+# Changes to configuration and personal-data models, recorded by django-auditlog (with the admin's
+# own LogEntry beside it); personal fields are masked in the log, secrets left out.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {
+        "model": "accounts.User",
+        "exclude_fields": ["password", "last_login"],
+        "mask_fields": ["phone", "real_name"],
+    },
+    "accounts.Department",
+    {"model": "accounts.ApiToken", "exclude_fields": ["digest", "last_used_at"]},
+    "grids.CellMember",
+    "taxonomy.Category",
+    "taxonomy.TimeLimit",
+    "taxonomy.RoutingRule",
+    "worktime.CalendarDay",
+    "points.RewardItem",
+    "codes.Household",
+    {"model": "codes.Merchant", "exclude_fields": ["area"]},
+    {"model": "codes.Stall", "exclude_fields": ["zone"]},
+    "codes.EBike",
+)
+AUDITLOG_MASK_CALLABLE = "civicgrid.core.masking.mask_logged_value"
+AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # --- SMS login codes (accounts) -------------------------------------------------------------
 # The class (dotted path) that sends login codes by SMS: it has send_text(phone, text). The

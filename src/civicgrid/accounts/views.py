@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -66,6 +67,9 @@ def code_login(request: HttpRequest) -> HttpResponse:
             else:
                 context["errors"]["form"] = _("请求无效，请重试")
         except DomainError as err:
+            if action == "verify":
+                # A failed SMS-code login, told as Django tells a failed password login (the audit listens).
+                user_login_failed.send(sender=__name__, credentials={"username": phone}, request=request)
             context["errors"][err.field or "form"] = err.message
             if err.code == "code_too_soon":
                 context["step"] = "code"  # the code sent a moment ago is still good

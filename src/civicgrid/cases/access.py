@@ -140,17 +140,19 @@ def allowed_actions(user: User, case: Case) -> list[str]:
     return out
 
 
-def actor_name(viewer: User, case: Case, event: CaseEvent) -> str:
+def actor_name(viewer: User, case: Case, event: CaseEvent, *, revealed: bool = True) -> str:
     """The name of whoever made a move, as this viewer may see it.
 
     Staff act under their names. Citizens who reported or joined a case ("me too") are named in
-    full only to the dispatch centre and to themselves; everyone else sees 王*.
+    full only to the dispatch centre and to themselves; everyone else sees 王*. `revealed=False`:
+    the dispatch centre too sees 王* until it asks to see the case's personal data (console: with
+    a reason, recorded in the access audit).
     """
     if not event.actor_id:
         return gettext("系统")
     actor = event.actor
     if (
-        user_can(viewer, Capability.VIEW_PERSONAL_DATA)
+        (revealed and user_can(viewer, Capability.VIEW_PERSONAL_DATA))
         or event.actor_id == viewer.pk
         or (event.actor_id != case.reporter_id and event.action != Action.ME_TOO)
     ):

@@ -22,3 +22,9 @@ def mask_phone(phone: str) -> str:
     if len(phone) < 7:
         return "*" * len(phone)
     return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+def mask_logged_value(value: str) -> str:
+    """How django-auditlog writes a personal field into the model-change log (AUDITLOG_MASK_CALLABLE)."""
+    value = str(value or "")
+    return mask_phone(value) if value.strip().isdigit() else mask_name(value)
