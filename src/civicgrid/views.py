@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.utils.cache import patch_cache_control
 from django_sendfile import sendfile
 
+from civicgrid.accounts.services import api_token_authenticate
 from civicgrid.cases.access import access_case_photo
 from civicgrid.cases.models import CasePhoto
 from civicgrid.core.errors import NotFound
@@ -27,6 +28,16 @@ def home(request):
     return render(request, "core/home.html", context)
 
 
+def _viewer(request):
+    """The signed-in user, or the owner of the API bearer token a machine client sends instead."""
+    if request.user.is_authenticated:
+        return request.user
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return api_token_authenticate(token.strip()) or request.user
+    return request.user
+
+
 def media(request, path: str):
     """A file of the media folder; a case photo only for those who may see it (404 for the others).
 
@@ -40,7 +51,7 @@ def media(request, path: str):
     checked = path.startswith(f"{CasePhoto.FOLDER}/")
     if checked:
         try:
-            access_case_photo(request.user, path)
+            access_case_photo(_viewer(request), path)
         except NotFound as exc:
             raise Http404("photo not found") from exc
     response = sendfile(request, Path(settings.MEDIA_ROOT) / path)

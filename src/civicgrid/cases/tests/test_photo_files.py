@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_sendfile.utils import _get_sendfile
 
-from civicgrid.accounts.services import user_create
+from civicgrid.accounts.services import api_token_create, user_create
 from civicgrid.cases.models import CasePhoto
 from civicgrid.cases.tests.helpers import NORTH_1, as_user, jpeg_bytes, run_to, submit
 
@@ -40,9 +40,9 @@ def stranger(db):
     return user_create(phone="13900000099", password="x-Secret-123", real_name="路人甲")
 
 
-def get(client, url: str):
+def get(client, url: str, **headers):
     """GET a media URL and read (and close) the streamed file, as a browser would."""
-    response = client.get(url)
+    response = client.get(url, **headers)
     # The test client closes the file once its stream is read to the end.
     response.body = b"".join(response.streaming_content) if response.streaming else response.content
     return response
@@ -116,6 +116,15 @@ def test_the_urls_in_the_api_answer_open_for_the_reporter(client, routed_world, 
     assert len(photos) == 1
     for url in (photos[0]["url"], photos[0]["thumbnail"]):
         assert status(client, url) == 200
+
+
+def test_an_api_client_with_a_bearer_token_gets_the_urls_of_its_answer(client, routed_world, private_case):
+    _token, raw = api_token_create(user=routed_world.citizen, name="app")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    photos = client.get(f"/api/cases/{private_case.number}", **auth).json()["photos"]
+    assert get(client, photos[0]["url"], **auth).status_code == 200
+    assert status(client, photos[0]["url"]) == 404  # the same URL without the token
+    assert get(client, photos[0]["url"], HTTP_AUTHORIZATION="Bearer cg_wrong").status_code == 404
 
 
 def test_the_urls_in_the_console_page_open_for_the_dispatcher(client, routed_world, private_case):

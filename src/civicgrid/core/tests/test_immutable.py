@@ -14,7 +14,13 @@ from django.db.transaction import TransactionManagementError
 from civicgrid.core import immutable
 from civicgrid.core.models import ImmutablePermit
 
-PROTECTED = {"accounts.PersonalDataErasure", "cases.CaseEvent", "points.PointsEntry", "points.PointsRule"}
+PROTECTED = {
+    "accounts.PersonalDataErasure",
+    "audit.AccessEvent",
+    "cases.CaseEvent",
+    "points.PointsEntry",
+    "points.PointsRule",
+}
 
 
 def protected_models() -> list:
