@@ -287,7 +287,8 @@ CIVICGRID_NOTIFICATION_SENDERS = env_list(
 )
 CIVICGRID_WEBHOOK_URL = env_str("CIVICGRID_WEBHOOK_URL", "")
 # `civicgrid worker` runs every periodic task the apps register (core/periodic.py) on each pass, except
-# those named here: cases.scan_overdue, points.uncivil_confirm_due, analytics.apply_pending.
+# those named here: cases.scan_overdue, points.uncivil_confirm_due, analytics.apply_pending,
+# audit.purge_expired.
 CIVICGRID_PERIODIC_TASKS_OFF = env_list("CIVICGRID_PERIODIC_TASKS_OFF", [])
 # Days a person has to appeal an uncivil-behaviour deduction before it is shown publicly (晾晒).
 CIVICGRID_APPEAL_WINDOW_DAYS = env_int("CIVICGRID_APPEAL_WINDOW_DAYS", 7)
@@ -323,7 +324,6 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     "codes.EBike",
 )
 AUDITLOG_MASK_CALLABLE = "civicgrid.core.masking.mask_logged_value"
-AUDITLOG_DISABLE_REMOTE_ADDR = False
 
 # --- SMS login codes (accounts) -------------------------------------------------------------
 # The class (dotted path) that sends login codes by SMS: it has send_text(phone, text). The
