@@ -54,7 +54,10 @@ def media(request, path: str):
             access_case_photo(_viewer(request), path)
         except NotFound as exc:
             raise Http404("photo not found") from exc
-    response = sendfile(request, Path(settings.MEDIA_ROOT) / path)
+    file = Path(settings.MEDIA_ROOT) / path
+    if not file.is_file():  # a folder, or nothing
+        raise Http404("no such file")
+    response = sendfile(request, file)
     if checked:
         # Whether it was shown depends on who asked: no shared cache may keep it.
         patch_cache_control(response, private=True)

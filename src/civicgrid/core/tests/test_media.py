@@ -40,6 +40,10 @@ def test_media_cannot_escape_its_folder(client, tmp_path):
         "/media/points/../cases/photos/x.jpg",
         "/media/points/%2e%2e/cases/photos/x.jpg",
         "/media/./cases/photos/x.jpg",
+        # folders are no files
+        "/media/points",
+        "/media/cases",
+        "/media/",
     ):
         response = client.get(url)
         assert response.status_code in (400, 404), url
