@@ -160,3 +160,11 @@ def test_path_traversal_round_the_check_is_refused(client, private_case):
         "/media/../../etc/passwd",
     ):
         assert status(client, url) == 404, url
+
+
+def test_behind_apache_the_answer_is_an_x_sendfile_header(client, settings, routed_world, private_case):
+    settings.SENDFILE_BACKEND = "django_sendfile.backends.xsendfile"
+    photo = private_case.photos.get()
+    response = as_user(client, routed_world.dispatcher).get(photo.thumbnail.url)
+    assert response.status_code == 200 and response.content == b""
+    assert response["X-Sendfile"] == photo.thumbnail.path
