@@ -124,12 +124,14 @@ INSTALLED_APPS = [
     "ninja",
     "axes",
     "captcha",
+    "auditlog",
     "civicgrid.core",
     "civicgrid.accounts",
     "civicgrid.grids",
     "civicgrid.taxonomy",
     "civicgrid.worktime",
     "civicgrid.notifications",
+    "civicgrid.audit",
     "civicgrid.cases",
     "civicgrid.analytics",
     "civicgrid.points",
@@ -160,6 +162,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "civicgrid.core.middleware.ControlCharacterMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",  # who made a model change (audit: model changes)
     "civicgrid.core.middleware.DomainErrorMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked sign-in into the lockout page
 ]
@@ -265,8 +268,20 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env_path("STATIC_ROOT", VAR_DIR / "static")
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env_path("MEDIA_ROOT", VAR_DIR / "media")
-# The embedded deployment serves public photos itself; behind nginx, set it off and let nginx do it.
-CIVICGRID_SERVE_MEDIA = env_bool("CIVICGRID_SERVE_MEDIA", True)
+# /media/ is answered by the app, which checks who may see a case photo (cases.access.access_case_photo)
+# and then sends the file with django-sendfile2: streamed by the app itself (`stream`, the embedded
+# deployment), or, behind nginx, `nginx`: an X-Accel-Redirect to the internal location
+# CIVICGRID_MEDIA_INTERNAL_URL (`location /protected-media/ { internal; alias <MEDIA_ROOT>/; }`), or
+# `xsendfile`: an X-Sendfile header (Apache mod_xsendfile). nginx must not serve /media/ itself.
+SENDFILE_BACKEND = {
+    "stream": "civicgrid.core.sendfile",
+    "nginx": "django_sendfile.backends.nginx",
+    "xsendfile": "django_sendfile.backends.xsendfile",
+}.get(env_str("CIVICGRID_SENDFILE", "stream"))
+if SENDFILE_BACKEND is None:
+    raise ImproperlyConfigured("CIVICGRID_SENDFILE must be stream, nginx or xsendfile")
+SENDFILE_ROOT = MEDIA_ROOT
+SENDFILE_URL = env_str("CIVICGRID_MEDIA_INTERNAL_URL", "/protected-media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Originals of photos (with their EXIF) are kept out of the public media folder.
@@ -363,12 +378,43 @@ CIVICGRID_WEBHOOK_URL = env_str("CIVICGRID_WEBHOOK_URL", "")
 CIVICGRID_METRICS_TOKEN = env_str("CIVICGRID_METRICS_TOKEN", "")
 CIVICGRID_WORKER_STALE_SECONDS = env_float("CIVICGRID_WORKER_STALE_SECONDS", 60.0)
 # `civicgrid worker` runs every periodic task the apps register (core/periodic.py) on each pass, except
-# those named here: cases.scan_overdue, points.uncivil_confirm_due, analytics.apply_pending.
+# those named here: cases.scan_overdue, points.uncivil_confirm_due, analytics.apply_pending,
+# audit.purge_expired.
 CIVICGRID_PERIODIC_TASKS_OFF = env_list("CIVICGRID_PERIODIC_TASKS_OFF", [])
 # Days a person has to appeal an uncivil-behaviour deduction before it is shown publicly (晾晒).
 CIVICGRID_APPEAL_WINDOW_DAYS = env_int("CIVICGRID_APPEAL_WINDOW_DAYS", 7)
 # Seconds between two refreshes of the big screen (/screen/; ?refresh=N overrides it, at least 5).
 CIVICGRID_SCREEN_REFRESH_SECONDS = env_int("CIVICGRID_SCREEN_REFRESH_SECONDS", 30)
+
+# --- Access audit (访问审计) -----------------------------------------------------------------
+# Days the access audit (logins, views of personal data, exports) and the model-change log are kept;
+# the worker's periodic task audit.purge_expired deletes older entries. Network logs are kept at least
+# six months (网络安全法 art. 21).
+CIVICGRID_AUDIT_RETENTION_DAYS = env_int("CIVICGRID_AUDIT_RETENTION_DAYS", 365)
+if CIVICGRID_AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured("CIVICGRID_AUDIT_RETENTION_DAYS must be at least 180 (six months)")
+# Changes to configuration and personal-data models, recorded by django-auditlog (with the admin's
+# own LogEntry beside it); personal fields are masked in the log, secrets left out.
+AUDITLOG_INCLUDE_TRACKING_MODELS = (
+    {
+        "model": "accounts.User",
+        "exclude_fields": ["password", "last_login"],
+        "mask_fields": ["phone", "real_name"],
+    },
+    "accounts.Department",
+    {"model": "accounts.ApiToken", "exclude_fields": ["digest", "last_used_at"]},
+    "grids.CellMember",
+    "taxonomy.Category",
+    "taxonomy.TimeLimit",
+    "taxonomy.RoutingRule",
+    "worktime.CalendarDay",
+    "points.RewardItem",
+    "codes.Household",
+    {"model": "codes.Merchant", "exclude_fields": ["area"]},
+    {"model": "codes.Stall", "exclude_fields": ["zone"]},
+    "codes.EBike",
+)
+AUDITLOG_MASK_CALLABLE = "civicgrid.core.masking.mask_logged_value"
 
 # --- SMS login codes (accounts) -------------------------------------------------------------
 # The class (dotted path) that sends login codes by SMS: it has send_text(phone, text). The

@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
@@ -30,7 +29,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("metrics", monitoring.metrics, name="metrics"),
     path("healthz", monitoring.healthz, name="healthz"),
+    # The media folder (EXIF-free copies and thumbnails; originals live elsewhere), access-checked.
+    re_path(r"^media/(?P<path>.*)$", views.media, name="media"),
 ]
-if settings.CIVICGRID_SERVE_MEDIA:
-    # Only the media folder (EXIF-free public copies and thumbnails); originals live elsewhere.
-    urlpatterns += [re_path(r"^media/(?P<path>.*)$", views.media)]

@@ -24,6 +24,7 @@ class Role(models.TextChoices):
     INSPECTOR = "inspector", _("督查员 Inspector")
     LEADER = "leader", _("领导 Leader")
     ADMIN = "admin", _("系统管理员 Administrator")
+    AUDITOR = "auditor", _("安全审计员 Security officer")
 
 
 class Capability:
@@ -44,6 +45,7 @@ class Capability:
     VIEW_PERSONAL_DATA = "view_personal_data"  # unmasked reporter names and phones
     CONFIGURE = "configure"  # categories, departments, routing, grids, rules, codes
     USE_VOUCHERS = "use_vouchers"  # 核销 at a points counter: vouchers of rewards without a merchant account
+    AUDIT_VIEW = "audit_view"  # the access audit: logins, personal-data views, exports, model changes
 
 
 _STAFF_VIEW = {Capability.VIEW_CITY}
@@ -79,9 +81,12 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Capability.VIEW_PERSONAL_DATA,
             Capability.CONFIGURE,
             Capability.USE_VOUCHERS,
+            Capability.AUDIT_VIEW,
             *_STAFF_VIEW,
         }
     ),
+    # Reads the audit and nothing else: no case, no map, no configuration.
+    Role.AUDITOR: frozenset({Capability.AUDIT_VIEW}),
 }
 
 # Roles whose members belong to a department and act only on its cases.

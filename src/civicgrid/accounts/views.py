@@ -6,6 +6,7 @@ import segno
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.signals import user_login_failed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -85,6 +86,9 @@ def code_login(request: HttpRequest) -> HttpResponse:
             context["step"] = "code" if request.POST.get("step") == "code" else "phone"
             status = err.status
         except DomainError as err:
+            if action == "verify":
+                # A failed SMS-code login, told as Django tells a failed password login (the audit listens).
+                user_login_failed.send(sender=__name__, credentials={"username": phone}, request=request)
             context["errors"][err.field or "form"] = err.message
             if err.code == "code_too_soon":
                 context["step"] = "code"  # the code sent a moment ago is still good

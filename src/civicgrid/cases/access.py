@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext, gettext_lazy
 
 from civicgrid.accounts.models import Department, User
 from civicgrid.accounts.roles import Capability, Role, is_staff_member, user_can
 from civicgrid.cases.choices import Action
-from civicgrid.cases.models import Case, CaseEvent, ExtensionStatus
+from civicgrid.cases.models import PUBLIC_PHOTO_STAGES, Case, CaseEvent, CasePhoto, ExtensionStatus
 from civicgrid.cases.publication import case_public_text
 from civicgrid.cases.workflow import MOVES, actor_refusal
 from civicgrid.core.errors import NotFound
@@ -93,6 +94,23 @@ def access_case(user: User, number: str, *, for_update: bool = False) -> Case:
     return case
 
 
+def access_case_photo(user: User, name: str) -> FieldFile:
+    """The public copy or thumbnail stored under `name` (relative to MEDIA_ROOT), if the user may see it.
+
+    Anyone sees the photos a public case's public page shows (`PUBLIC_PHOTO_STAGES`); every other
+    photo only those who may open its case. 404 otherwise, as for the case itself (existence is not
+    revealed). The photo is found by its file name (indexed), so the URLs the pages and the API
+    embed (`photo.public.url`) stay what they were.
+    """
+    photo = CasePhoto.objects.select_related("case").filter(Q(public=name) | Q(thumbnail=name)).first()
+    if photo is not None and (
+        (photo.stage in PUBLIC_PHOTO_STAGES and Case.objects.public().filter(pk=photo.case_id).exists())
+        or can_view(user, photo.case)
+    ):
+        return photo.public if photo.public.name == name else photo.thumbnail
+    raise NotFound("photo_not_found", "照片不存在或无权查看", "photo not found")
+
+
 def sees_personal_data(user: User, case: Case) -> bool:
     """Reporter identity and phone: the reporter themself and the dispatch centre only."""
     return user.is_authenticated and (
@@ -123,17 +141,19 @@ def allowed_actions(user: User, case: Case) -> list[str]:
     return out
 
 
-def actor_name(viewer: User, case: Case, event: CaseEvent) -> str:
+def actor_name(viewer: User, case: Case, event: CaseEvent, *, revealed: bool = True) -> str:
     """The name of whoever made a move, as this viewer may see it.
 
     Staff act under their names. Citizens who reported or joined a case ("me too") are named in
-    full only to the dispatch centre and to themselves; everyone else sees 王*.
+    full only to the dispatch centre and to themselves; everyone else sees 王*. `revealed=False`:
+    the dispatch centre too sees 王* until it asks to see the case's personal data (console: with
+    a reason, recorded in the access audit).
     """
     if not event.actor_id:
         return gettext("系统")
     actor = event.actor
     if (
-        user_can(viewer, Capability.VIEW_PERSONAL_DATA)
+        (revealed and user_can(viewer, Capability.VIEW_PERSONAL_DATA))
         or event.actor_id == viewer.pk
         or (event.actor_id != case.reporter_id and event.action != Action.ME_TOO)
     ):

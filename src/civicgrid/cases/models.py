@@ -440,6 +440,11 @@ class PhotoStage(models.TextChoices):
     VERIFY = "verify", _("核查照片")
 
 
+# The photos anyone may see of a public case (its public page shows the result, not the reporter's
+# photos); everything else only those who may open the case (cases.access.access_case_photo).
+PUBLIC_PHOTO_STAGES = frozenset({PhotoStage.FEEDBACK})
+
+
 class CasePhoto(StoredPhoto):
     """A photo of a case, taken at report, feedback or verification."""
 
@@ -453,6 +458,11 @@ class CasePhoto(StoredPhoto):
     class Meta(StoredPhoto.Meta):
         verbose_name = _("案件照片 case photo")
         verbose_name_plural = _("案件照片 case photos")
+        # /media/ finds the photo of a requested file to check who may see it (cases.access).
+        indexes = [
+            models.Index(fields=["public"], name="casephoto_public_idx"),
+            models.Index(fields=["thumbnail"], name="casephoto_thumbnail_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} {self.stage} {self.sha256[:8]}"

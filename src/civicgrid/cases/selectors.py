@@ -12,7 +12,7 @@ from ninja import Schema
 
 from civicgrid.accounts.models import Department
 from civicgrid.cases.choices import Action, CaseStatus, Light
-from civicgrid.cases.models import Case, CaseDeadline, CaseEvent, CasePhoto, PhotoStage
+from civicgrid.cases.models import PUBLIC_PHOTO_STAGES, Case, CaseDeadline, CaseEvent, CasePhoto
 from civicgrid.cases.publication import case_public_text
 from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.core.paging import Offset
@@ -250,7 +250,7 @@ def public_out(case: Case, *, timeline: bool) -> dict:
             .select_related("department")
             .order_by("created_at", "id")
         ]
-        photos = [p.public.url for p in case.photos.filter(stage=PhotoStage.FEEDBACK)]
+        photos = [p.public.url for p in case.photos.filter(stage__in=PUBLIC_PHOTO_STAGES)]
     # The public sees the place to about 10 m, enough to recognise it, not to pin a doorway.
     return {
         "number": case.number,

@@ -14,18 +14,13 @@ from django.db.models import Count, QuerySet
 
 from civicgrid.accounts.models import Department, User
 from civicgrid.cases import selectors as case_selectors
-from civicgrid.cases.access import (
-    actor_name,
-    allowed_actions,
-    contact_phone_for,
-    reporter_name,
-    sees_personal_data,
-)
+from civicgrid.cases.access import actor_name, allowed_actions, sees_personal_data
 from civicgrid.cases.choices import Action
 from civicgrid.cases.deadlines import light_of
 from civicgrid.cases.models import Case, CaseEvent, ExtensionRequest, ExtensionStatus, PhotoStage
 from civicgrid.cases.queues import Queue
 from civicgrid.cases.selectors import CaseFilter
+from civicgrid.core.masking import mask_phone
 from civicgrid.notifications.models import Notification
 from civicgrid.taxonomy.choices import Step
 from civicgrid.taxonomy.models import Category
@@ -97,6 +92,7 @@ class TimelineEntry:
 class CasePage:
     case: Case
     personal: bool
+    may_reveal: bool
     reporter: str | None
     contact_phone: str
     timeline: list[TimelineEntry]
@@ -113,13 +109,22 @@ class CasePage:
 PHOTO_STAGES = [PhotoStage.REPORT, PhotoStage.FEEDBACK, PhotoStage.VERIFY]
 
 
-def case_page(user: User, case: Case, *, now: datetime) -> CasePage:
-    """What the case page shows to this viewer: masked where they need no identity."""
+def case_page(user: User, case: Case, *, now: datetime, revealed: bool = False) -> CasePage:
+    """What the case page shows to this viewer: masked where they need no identity.
+
+    Who may see a case's personal data (the reporter's name and phone, the contact, citizens in the
+    timeline) sees it masked too until they ask for it with a reason (`revealed`, after the view
+    has recorded the reason in the access audit) — but for the reporter themself.
+    """
     detail = case_selectors.case_detail(case)
-    personal = sees_personal_data(user, case)
-    reporter = reporter_name(user, case)
+    may_see = sees_personal_data(user, case)
+    personal = may_see and (revealed or case.reporter_id == user.pk)
+    reporter = None
+    if case.reporter_id:
+        reporter = case.reporter.full_display_name if personal else case.reporter.display_name
     timeline = [
-        TimelineEntry(e, actor_name(user, case, e), detail.event_photos.get(e.pk, [])) for e in detail.events
+        TimelineEntry(e, actor_name(user, case, e, revealed=personal), detail.event_photos.get(e.pk, []))
+        for e in detail.events
     ]
     photos: dict[str, list[dict]] = {stage: [] for stage in PHOTO_STAGES}
     for p in detail.photos:
@@ -131,7 +136,8 @@ def case_page(user: User, case: Case, *, now: datetime) -> CasePage:
         case=case,
         personal=personal,
         reporter=reporter,
-        contact_phone=contact_phone_for(user, case),
+        contact_phone=case.contact_phone if personal else mask_phone(case.contact_phone),
+        may_reveal=may_see and not personal,
         timeline=timeline,
         deadlines=deadlines,
         photos={k: v for k, v in photos.items() if v},

@@ -16,13 +16,14 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_vary_headers
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicgrid.accounts.roles import Capability, is_staff_member, user_can
+from civicgrid.audit.services import personal_data_view_record
 from civicgrid.cases import selectors as case_selectors
-from civicgrid.cases.access import access_case, visible_cases
+from civicgrid.cases.access import access_case, sees_personal_data, visible_cases
 from civicgrid.cases.choices import Action, CaseStatus, Light
 from civicgrid.cases.intake import Submission, case_submit
 from civicgrid.cases.models import PhotoStage
@@ -36,6 +37,8 @@ from civicgrid.notifications.models import Notification
 from civicgrid.notifications.services import notification_mark_all_read, notification_mark_read
 
 POLL_SECONDS_DEFAULT = 15
+# What "show contact" reveals on the case page (recorded with each view in the access audit).
+PERSONAL_FIELDS = ["reporter", "contact_name", "contact_phone", "timeline_citizens"]
 
 
 def staff_required(view):
@@ -178,9 +181,10 @@ def _case_page(
     status: int = 200,
     error: DomainError | None = None,
     failed_action: str = "",
+    revealed: bool = False,
 ) -> HttpResponse:
     back = _queue_from(request, case)
-    page = selectors.case_page(request.user, case, now=clock.now())
+    page = selectors.case_page(request.user, case, now=clock.now(), revealed=revealed)
     context = {
         "page": page,
         "case": case,
@@ -198,7 +202,10 @@ def _case_page(
         "tile_url": settings.CIVICGRID_TILE_URL,
         "tile_attribution": settings.CIVICGRID_TILE_ATTRIBUTION,
     }
-    return _page(request, "console/case.html", context, status=status, current=back)
+    response = _page(request, "console/case.html", context, status=status, current=back)
+    if page.personal:
+        patch_cache_control(response, private=True, no_store=True)
+    return response
 
 
 @require_GET
@@ -208,6 +215,30 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     if case is None:
         return _not_found(request, number)
     return _case_page(request, case)
+
+
+@require_POST
+@staff_required
+def case_contact(request: HttpRequest, number: str) -> HttpResponse:
+    """查看联系方式: the case page with its personal data shown, once the reason is in the access audit.
+
+    Each view is one POST with its reason (a reload asks again); who may not see the data gets the
+    404 of a case they may not open.
+    """
+    case = _case_or_404(request, number)
+    if case is None or not sees_personal_data(request.user, case):
+        return _not_found(request, number)
+    try:
+        personal_data_view_record(
+            actor=request.user,
+            request=request,
+            case=case,
+            reason=request.POST.get("reason", ""),
+            fields=PERSONAL_FIELDS,
+        )
+    except DomainError as exc:
+        return _case_page(request, case, status=422, error=exc, failed_action="contact")
+    return _case_page(request, case, revealed=True)
 
 
 @require_POST

@@ -1,8 +1,9 @@
 """Append-only tables (只增不改): the database itself refuses to delete a row or to change what it records.
 
 A case's history (cases.CaseEvent), the points ledger (points.PointsEntry) with the rule versions its
-amounts cite (points.PointsRule), and the record of each erasure of personal data
-(accounts.PersonalDataErasure) are written once. Their models refuse to save an existing row, but
+amounts cite (points.PointsRule), the record of each erasure of personal data
+(accounts.PersonalDataErasure), and the access audit (audit.AccessEvent, with django-auditlog's
+model-change log auditlog.LogEntry) are written once. Their models refuse to save an existing row, but
 `QuerySet.update()`, `QuerySet.delete()` and raw SQL go round the models; so each of these tables
 carries triggers, installed by `protect()` in a migration, on both engines:
 
@@ -27,13 +28,16 @@ sees it (PostgreSQL shows uncommitted rows to no one else; SQLite has one writer
   PIPL art. 47): maskable columns may be overwritten; facts still may not change and no row is
   deleted — the history keeps who, when and what, without the person's words;
 - FLUSH: emptying the whole database (Django's `flush`, which the test runner uses between
-  transactional tests), from the project's database backends (core/sqlite, core/postgresql).
+  transactional tests), from the project's database backends (core/sqlite, core/postgresql);
+- RETENTION: deleting the rows of a table kept for a limited time (the access audit, per
+  CIVICGRID_AUDIT_RETENTION_DAYS: audit.services.audit_purge_expired) once they are older than the
+  retention period. Only a table declared `expires` accepts it, and only for DELETE.
 
 The triggers stop the application and a careless statement, not someone who may change the schema:
-whoever may drop a trigger may as well insert a permit. Only the two functions above do.
+whoever may drop a trigger may as well insert a permit. Only the functions above do.
 
 Keeping them current: a model declares its non-fact columns in a class attribute
-`IMMUTABLE = Columns(bookkeeping=…, maskable=…)`, and a migration calls
+`IMMUTABLE = Columns(bookkeeping=…, maskable=…, expires=…)`, and a migration calls
 `protect(app_label, model_name, …)` with the same lists (a migration sees the model as it was, not
 its class attributes). The triggers name the columns, so a migration that adds, removes or renames
 a column of a protected table — or rebuilds the table, which on SQLite drops its triggers — ends
@@ -53,7 +57,8 @@ from django.db.transaction import TransactionManagementError
 PERMIT_TABLE = "core_immutablepermit"
 ERASURE = "erasure"
 FLUSH = "flush"
-PURPOSES = (ERASURE, FLUSH)
+RETENTION = "retention"
+PURPOSES = (ERASURE, FLUSH, RETENTION)
 REFUSED = "只增不改 append-only"
 
 
@@ -63,6 +68,8 @@ class Columns:
 
     bookkeeping: tuple[str, ...] = ()
     maskable: tuple[str, ...] = ()
+    # Rows may be deleted under a RETENTION permit (a table kept for a limited time).
+    expires: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,7 @@ class _Table:
     name: str
     facts: tuple[str, ...]
     maskable: tuple[str, ...]
+    expires: bool = False
 
 
 def _table(model, columns: Columns) -> _Table:
@@ -78,11 +86,17 @@ def _table(model, columns: Columns) -> _Table:
     if declared - set(names):
         raise ValueError(f"{model.__name__} has no field {sorted(declared - set(names))}")
     facts = tuple(c for n, c in names.items() if n not in declared)
-    return _Table(model._meta.db_table, facts, tuple(names[n] for n in columns.maskable))
+    return _Table(model._meta.db_table, facts, tuple(names[n] for n in columns.maskable), columns.expires)
 
 
 def _permit_missing(purpose: str, q) -> str:
     return f"NOT EXISTS (SELECT 1 FROM {q(PERMIT_TABLE)} WHERE {q('purpose')} = '{purpose}')"
+
+
+def _delete_refused(t: _Table, q) -> str:
+    """The condition under which a DELETE is refused: no FLUSH permit (nor RETENTION, if the rows expire)."""
+    refused = _permit_missing(FLUSH, q)
+    return f"{refused} AND {_permit_missing(RETENTION, q)}" if t.expires else refused
 
 
 def _messages(table: str) -> dict[str, str]:
@@ -133,7 +147,7 @@ def _install_sql(vendor: str, t: _Table, q) -> list[str]:
             )
         sql.append(
             f"CREATE TRIGGER {q(names['delete'])} BEFORE DELETE ON {q(t.name)} FOR EACH ROW "
-            f"WHEN {_permit_missing(FLUSH, q)} BEGIN SELECT RAISE(ABORT, '{say['delete']}'); END"
+            f"WHEN {_delete_refused(t, q)} BEGIN SELECT RAISE(ABORT, '{say['delete']}'); END"
         )
         return sql
     if vendor != "postgresql":
@@ -158,7 +172,8 @@ def _install_sql(vendor: str, t: _Table, q) -> list[str]:
         f"    END IF;\n{mask}"
         f"    RETURN NEW;\n"
         f"  END IF;\n"
-        f"  IF {_permit_missing(FLUSH, q)} THEN\n"
+        f"  IF (TG_OP = 'TRUNCATE' AND {_permit_missing(FLUSH, q)})\n"
+        f"     OR (TG_OP = 'DELETE' AND {_delete_refused(t, q)}) THEN\n"
         f"    {refuse}'{say['delete']} (' || TG_OP || ' refused)';\n"
         f"  END IF;\n"
         f"  RETURN OLD;\n"
@@ -189,10 +204,15 @@ def remove(schema_editor, model) -> None:
 
 
 def protect(
-    app_label: str, model_name: str, *, bookkeeping: tuple[str, ...] = (), maskable: tuple[str, ...] = ()
+    app_label: str,
+    model_name: str,
+    *,
+    bookkeeping: tuple[str, ...] = (),
+    maskable: tuple[str, ...] = (),
+    expires: bool = False,
 ) -> migrations.RunPython:
     """The migration operation that installs (or renews) the triggers of one model's table."""
-    columns = Columns(tuple(bookkeeping), tuple(maskable))
+    columns = Columns(tuple(bookkeeping), tuple(maskable), expires)
 
     def forwards(apps, schema_editor):
         install(schema_editor, apps.get_model(app_label, model_name), columns)

@@ -81,3 +81,9 @@ def redact_text(text: str) -> str:
     text = MOBILE.sub(lambda m: _stars(m.end(1) - m.start(0))(m), text)
     text = LANDLINE.sub(lambda m: _stars(m.end(1) - m.start(0))(m), text)
     return PLATE.sub(lambda m: _stars(m.end(1) - m.start(0))(m), text)
+
+
+def mask_logged_value(value: str) -> str:
+    """How django-auditlog writes a personal field into the model-change log (AUDITLOG_MASK_CALLABLE)."""
+    value = str(value or "")
+    return mask_phone(value) if value.strip().isdigit() else mask_name(value)

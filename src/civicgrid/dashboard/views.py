@@ -333,7 +333,7 @@ def cases(request: HttpRequest) -> HttpResponse:
             rows=exports.case_rows(rows, request.user, now=now),
             notes=_notes(f, _metric_label(metric) + (f" · {_group_label(by, key)}" if by else "")),
         )
-        return exports.table_response(table, fmt, f"cases-{metric}-{f.start}-{f.end}")
+        return exports.table_response(table, fmt, f"cases-{metric}-{f.start}-{f.end}", request=request)
     try:
         page = max(int(request.GET.get("page") or 1), 1)
     except ValueError:
@@ -426,7 +426,7 @@ def breakdown_export(request: HttpRequest, fmt: str) -> HttpResponse:
         columns=[("rank", _("序号")), ("code", _("编码")), ("name", _("名称")), ("value", label)],
         rows=[{"rank": i, **row} for i, row in enumerate(data["rows"], start=1)],
     )
-    return exports.table_response(table, fmt, f"breakdown-{by}-{metric}-{f.start}-{f.end}")
+    return exports.table_response(table, fmt, f"breakdown-{by}-{metric}-{f.start}-{f.end}", request=request)
 
 
 def indicator_table(rows: list, group: str, title: str, notes: list[str]) -> exports.Table:
@@ -443,7 +443,7 @@ def indicators_export(request: HttpRequest, fmt: str) -> HttpResponse:
     f = indicator_filters(f)
     rows = _bad_request(stats.indicators, group, f.stats())
     table = indicator_table(rows, group, str(BY_LABELS.get(group, group)), _notes(f, _("绩效指标")))
-    return exports.table_response(table, fmt, f"indicators-{group}-{f.start}-{f.end}")
+    return exports.table_response(table, fmt, f"indicators-{group}-{f.start}-{f.end}", request=request)
 
 
 def _notes(f: Filters, what: str) -> list[str]:
@@ -537,7 +537,7 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         exports.Table(title=_("超时案件"), columns=LATE_COLUMNS_FN(), rows=late, notes=notes),
     ]
     name = f"monthly-report-{month}" + (f"-{department.code}" if department else "")
-    return exports.workbook_response(tables, name)
+    return exports.workbook_response(tables, name, request=request)
 
 
 def LATE_COLUMNS_FN() -> list[tuple[str, str]]:  # noqa: N802 - translated at request time
@@ -631,7 +631,9 @@ def queue_export(request: HttpRequest, name: str, fmt: str) -> HttpResponse:
         columns=exports.case_columns(),
         rows=exports.case_rows(qs, request.user, now=now),
     )
-    return exports.table_response(table, fmt, f"queue-{name}-{timezone.localdate(now):%Y%m%d}")
+    return exports.table_response(
+        table, fmt, f"queue-{name}-{timezone.localdate(now):%Y%m%d}", request=request
+    )
 
 
 def _queue_order(sort: str) -> tuple[str, ...]:

@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.audit.services import export_record
 from civicgrid.core.errors import DomainError
 from civicgrid.core.text import csv_decode
 from civicgrid.taxonomy.csvio import categories_export, categories_import, routing_export, routing_import
@@ -32,6 +33,16 @@ class CsvAdminMixin:
     def export_as_csv(self, request, queryset):
         response = HttpResponse(self.export_csv(request, queryset), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}"'
+        # The selection is the filter: the ids of the rows picked on the list page.
+        ids = [str(pk) for pk in queryset.values_list("pk", flat=True)]
+        export_record(
+            actor=request.user,
+            request=request,
+            name=self.csv_filename,
+            filters={"ids": ids[:1000], **{k: v[-1] for k, v in request.GET.lists()}},
+            rows=len(ids),
+            personal=False,
+        )
         return response
 
     def get_urls(self):

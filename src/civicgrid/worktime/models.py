@@ -30,4 +30,4 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         kind = "调休上班 workday" if self.is_workday else "放假 holiday"
-        return f"{self.date:%Y-%m-%d} {kind}" + (f" ({self.note})" if self.note else "")
+        return f"{self.date} {kind}" + (f" ({self.note})" if self.note else "")

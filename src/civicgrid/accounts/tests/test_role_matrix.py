@@ -24,19 +24,21 @@ CAPABILITIES = [
     "view_personal_data",
     "configure",
     "use_vouchers",
+    "audit_view",
 ]
 
 # X = may. Columns in the order of CAPABILITIES above.
-#                        rep tru ver reg dis clo ext han man ins sup vie per con vou
+#                        rep tru ver reg dis clo ext han man ins sup vie per con vou aud
 EXPECTED_TABLE = """
-citizen                  X   .   .   .   .   .   .   .   .   .   .   .   .   .   .
-grid_member              X   X   X   .   .   .   .   .   .   .   .   .   .   .   X
-dispatcher               X   .   .   X   X   X   X   .   .   .   .   X   X   .   .
-handler                  X   .   .   .   .   .   .   X   .   .   .   .   .   .   .
-department_admin         X   .   .   .   .   .   .   X   X   .   .   .   .   .   .
-inspector                X   .   .   .   .   .   .   .   .   X   .   .   .   .   .
-leader                   X   .   .   .   .   .   .   .   .   .   X   X   .   .   .
-admin                    X   .   .   X   X   X   X   .   .   .   X   X   X   X   X
+citizen                  X   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+grid_member              X   X   X   .   .   .   .   .   .   .   .   .   .   .   X   .
+dispatcher               X   .   .   X   X   X   X   .   .   .   .   X   X   .   .   .
+handler                  X   .   .   .   .   .   .   X   .   .   .   .   .   .   .   .
+department_admin         X   .   .   .   .   .   .   X   X   .   .   .   .   .   .   .
+inspector                X   .   .   .   .   .   .   .   .   X   .   .   .   .   .   .
+leader                   X   .   .   .   .   .   .   .   .   .   X   X   .   .   .   .
+admin                    X   .   .   X   X   X   X   .   .   .   X   X   X   X   X   X
+auditor                  .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   X
 """
 
 

@@ -17,7 +17,7 @@ def _photo_storage(settings, tmp_path, monkeypatch):
     The private storage is resolved once when the model is loaded, so the field's storage is
     replaced directly (the files of one test never land in var/ or in another test's folder).
     """
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.MEDIA_ROOT = settings.SENDFILE_ROOT = str(tmp_path / "media")
     private = FileSystemStorage(location=str(tmp_path / "private"), base_url=None)
     monkeypatch.setattr(CasePhoto._meta.get_field("original"), "storage", private)
     return tmp_path

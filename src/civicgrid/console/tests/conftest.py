@@ -11,7 +11,7 @@ from civicgrid.cases.models import CasePhoto
 @pytest.fixture(autouse=True)
 def _photo_storage(settings, tmp_path, monkeypatch):
     """Photos of a test land in its temporary folder, never in var/ (originals: private storage)."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.MEDIA_ROOT = settings.SENDFILE_ROOT = str(tmp_path / "media")
     private = FileSystemStorage(location=str(tmp_path / "private"), base_url=None)
     monkeypatch.setattr(CasePhoto._meta.get_field("original"), "storage", private)
     return tmp_path

@@ -91,9 +91,19 @@ def test_reporter_and_phone_are_masked_for_handlers(client, city, dispatched):
     page = client.get(f"/console/cases/{dispatched.number}/").content.decode()
     assert "王*" in page and "王芳" not in page
     assert "13912345678" not in page and "139****5678" in page
+    assert f"/console/cases/{dispatched.number}/contact/" not in page  # no way to ask for them
+
+
+def test_the_dispatcher_sees_reporter_and_phone_only_after_giving_a_reason(client, city, dispatched):
     as_user(client, city.dispatcher)
     page = client.get(f"/console/cases/{dispatched.number}/").content.decode()
+    assert "王芳" not in page and "13912345678" not in page and "139****5678" in page
+    assert f'action="/console/cases/{dispatched.number}/contact/' in page
+    response = client.post(f"/console/cases/{dispatched.number}/contact/", {"reason": "回访群众"})
+    assert response.status_code == 200
+    page = response.content.decode()
     assert "王芳" in page and "13912345678" in page
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_notification_link_opens_the_case_with_the_matching_queue_as_way_back(client, city, dispatched):

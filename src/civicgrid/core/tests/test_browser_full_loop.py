@@ -30,7 +30,7 @@ CELL = "150603001001001"
 @pytest.fixture(autouse=True)
 def _photo_storage(settings, tmp_path, monkeypatch):
     """Public copies under a temporary MEDIA_ROOT, originals in a temporary private folder (never var/)."""
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.MEDIA_ROOT = settings.SENDFILE_ROOT = str(tmp_path / "media")
     private = FileSystemStorage(location=str(tmp_path / "private"), base_url=None)
     monkeypatch.setattr(CasePhoto._meta.get_field("original"), "storage", private)
 

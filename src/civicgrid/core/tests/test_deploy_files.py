@@ -41,10 +41,10 @@ def test_nginx_has_the_locations_the_guide_promises():
     found = locations(conf)
     assert set(found) == {"/static/", "/media/", "/protected-media/", "/"}
     assert "alias /srv/civicgrid/var/static/;" in found["/static/"]
-    assert "alias /srv/civicgrid/var/media/;" in found["/media/"]
-    # Private originals: only through X-Accel-Redirect from the app, never asked for directly.
+    assert "proxy_pass http://civicgrid_app;" in found["/media/"]  # the app checks who may see a photo
+    # The photo files: only through X-Accel-Redirect from the app, never asked for directly.
     assert "internal;" in found["/protected-media/"]
-    assert "alias /srv/civicgrid/var/private/;" in found["/protected-media/"]
+    assert "alias /srv/civicgrid/var/media/;" in found["/protected-media/"]
     assert "proxy_pass http://civicgrid_app;" in found["/"]
     assert "X-Forwarded-Proto $scheme" in found["/"]
     assert re.search(r"listen 443 ssl", conf) and "ssl_certificate " in conf

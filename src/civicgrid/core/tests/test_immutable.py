@@ -16,6 +16,7 @@ from civicgrid.core.models import ImmutablePermit
 
 PROTECTED = {
     "accounts.PersonalDataErasure",
+    "audit.AccessEvent",
     "cases.CaseEvent",
     "cases.CaseSummaryEdit",
     "points.PointsEntry",

@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from civicgrid.analytics.rollups import apply_pending
+from civicgrid.audit.services import audit_purge_expired
 from civicgrid.cases.tasks import scan_overdue
 from civicgrid.core import periodic
 from civicgrid.points.services import uncivil_confirm_due
@@ -16,6 +17,7 @@ def test_the_apps_register_their_tasks_at_start():
         "cases.scan_overdue": scan_overdue,
         "analytics.apply_pending": apply_pending,
         "points.uncivil_confirm_due": uncivil_confirm_due,
+        "audit.purge_expired": audit_purge_expired,
     }
 
 

@@ -27,7 +27,7 @@ from civicgrid.core.errors import DomainError
 
 @pytest.fixture(autouse=True)
 def _photo_storage(settings, tmp_path, monkeypatch):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.MEDIA_ROOT = settings.SENDFILE_ROOT = str(tmp_path / "media")
     private = FileSystemStorage(location=str(tmp_path / "private"), base_url=None)
     monkeypatch.setattr(CasePhoto._meta.get_field("original"), "storage", private)
 

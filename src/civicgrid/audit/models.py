@@ -1,0 +1,72 @@
+"""The access audit (访问审计): logins, views of unmasked personal data, exports.
+
+Changes to configuration and personal-data models are recorded by django-auditlog (settings
+AUDITLOG_INCLUDE_TRACKING_MODELS) in its own table; both tables are append-only in the database
+(core/immutable.py, migration audit 0001) and expire after CIVICGRID_AUDIT_RETENTION_DAYS.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from civicgrid.core import immutable
+
+
+class AccessKind(models.TextChoices):
+    LOGIN = "login", _("登录 login")
+    LOGIN_FAILED = "login_failed", _("登录失败 failed login")
+    PERSONAL_DATA = "personal_data", _("查看个人信息 personal data viewed")
+    EXPORT = "export", _("导出 export")
+
+
+class AccessEvent(models.Model):
+    """One access: who, what kind, whose data or which export, when, why, from where.
+
+    Append-only: no row changes (but for `credential`, masked by an erasure of personal data) and
+    none is deleted before the retention period ends (`expires`: audit.services.audit_purge_expired).
+    """
+
+    IMMUTABLE = immutable.Columns(maskable=("credential",), expires=True)
+
+    at = models.DateTimeField(_("时间 time"), db_index=True)
+    kind = models.CharField(_("类别 kind"), max_length=20, choices=AccessKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人 who"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Whose personal data was shown (the case's reporter, if the case has one).
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("当事人 whose"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # What: "case:<number>" for a case's contact data, the export's name, "sms"/"password" for a login.
+    target = models.CharField(_("对象 what"), max_length=100, blank=True, db_index=True)
+    reason = models.CharField(_("事由 why"), max_length=500, blank=True)
+    # The phone number typed at a failed login (the account, if there is one, is `subject`).
+    credential = models.CharField(_("登录名 login name"), max_length=40, blank=True)
+    # Kind-specific facts: an export's filter and row count, the fields shown, the login path.
+    detail = models.JSONField(_("详情 detail"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址 IP address"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("访问记录 access record")
+        verbose_name_plural = _("访问记录 access records")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["kind", "at"], name="access_kind_at_idx"),
+            models.Index(fields=["actor", "at"], name="access_actor_at_idx"),
+            models.Index(fields=["subject", "at"], name="access_subject_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} #{self.actor_id or '-'}"
