@@ -22,7 +22,7 @@ def test_the_h5_page_shows_a_captcha_that_a_person_can_answer(new_page, sms, set
     page.click("text=更换手机号")
     image = page.locator(".captcha img")
     expect(image).to_be_visible()
-    page.wait_for_function("document.querySelector('.captcha img').complete")
+    page.wait_for_function("() => document.querySelector('.captcha img').complete")
     assert page.evaluate("document.querySelector('.captcha img').naturalWidth") > 0  # the picture loads
     page.fill("#id_phone", "13712340002")
     page.fill("#id_captcha", "wrong")

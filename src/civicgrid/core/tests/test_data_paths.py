@@ -20,7 +20,9 @@ def env_for(**extra: str) -> dict:
         for k, v in os.environ.items()
         if not k.startswith(("DJANGO_", "PYTEST", "CIVICGRID_HOME", "SQLITE_PATH", "MEDIA_ROOT"))
     }
-    env.update(PYTHONPATH=str(SRC), DATABASE_URL="", CIVICGRID_LOG_LEVEL="WARNING", **extra)
+    # DEBUG=1: a development machine, where the demo keys are allowed (core/checks.py)
+    env.update(PYTHONPATH=str(SRC), DATABASE_URL="", DEBUG="1", CIVICGRID_LOG_LEVEL="WARNING")
+    env.update(extra)
     return env
 
 
