@@ -147,7 +147,7 @@ MIDDLEWARE = [
     "civicgrid.core.requestid.RequestIdMiddleware",
     "civicgrid.monitoring.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "civicgrid.core.csp.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -162,7 +162,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "civicgrid.core.middleware.ControlCharacterMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",  # who made a model change (audit: model changes)
+    "civicgrid.audit.middleware.AuditlogMiddleware",  # who made a model change (audit: model changes)
     "civicgrid.core.middleware.DomainErrorMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked sign-in into the lockout page
 ]
