@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import random
 import shutil
 import subprocess
@@ -40,7 +39,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import needs  # noqa: E402
-from serverkit import BBOX, CATEGORIES, CIVICGRID, Server, Target, log  # noqa: E402
+from serverkit import CIVICGRID, Server, Target, log, report_request  # noqa: E402
 
 # Databases of their own, so that this bench never drops another bench's `civicgrid_bench`.
 BENCH_DB, RESTORE_DB = "civicgrid_bench_backup", "civicgrid_bench_backup_restore"
@@ -59,25 +58,14 @@ class Tally:
 
 def client(port: int, tokens: list[str], tally: Tally, stop: threading.Event, seed: int) -> None:
     rng = random.Random(seed)
-    min_lon, min_lat, max_lon, max_lat = BBOX
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     n = 0
     while not stop.is_set():
         n += 1
         key = f"backup-{seed}-{n}"
-        body = json.dumps(
-            {
-                "description": "backup bench report",
-                "lat": round(rng.uniform(min_lat, max_lat), 6),
-                "lon": round(rng.uniform(min_lon, max_lon), 6),
-                "category": rng.choice(CATEGORIES),
-            }
+        body, headers = report_request(
+            rng, description="backup bench report", token=rng.choice(tokens), key=key
         )
-        headers = {
-            "Content-Type": "application/json",
-            "Authorization": f"Bearer {rng.choice(tokens)}",
-            "Idempotency-Key": key,
-        }
         try:
             conn.request("POST", "/api/cases", body=body, headers=headers)
             response = conn.getresponse()

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import json
 import random
 import sys
 import threading
@@ -37,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import needs  # noqa: E402
-from serverkit import BBOX, CATEGORIES, Server, Target, log  # noqa: E402
+from serverkit import Server, Target, log, report_request  # noqa: E402
 
 RETRY_FOR_SECONDS = 30.0  # a client gives one report this long to get through the restarts
 
@@ -62,23 +61,10 @@ class Tally:
 
 def client(port_ref: list[int], tokens: list[str], tally: Tally, stop: threading.Event, seed: int) -> None:
     rng = random.Random(seed)
-    min_lon, min_lat, max_lon, max_lat = BBOX
     while not stop.is_set():
         key = f"crash-{uuid.uuid4()}"
         token = rng.choice(tokens)  # the same reporter on every retry of one report
-        body = json.dumps(
-            {
-                "description": "crash test report",
-                "lat": round(rng.uniform(min_lat, max_lat), 6),
-                "lon": round(rng.uniform(min_lon, max_lon), 6),
-                "category": rng.choice(CATEGORIES),
-            }
-        )
-        headers = {
-            "Content-Type": "application/json",
-            "Authorization": f"Bearer {token}",
-            "Idempotency-Key": key,
-        }
+        body, headers = report_request(rng, description="crash test report", token=token, key=key)
         give_up = time.monotonic() + RETRY_FOR_SECONDS
         while True:
             try:

@@ -12,6 +12,7 @@ the venv's `civicgrid` command in subprocesses, exactly as an operator would run
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -34,6 +35,24 @@ PG_NAME = "civicgrid_bench"
 # Inside the demo city (109.72–109.86E × 39.57–39.64N), a little in from the edges.
 BBOX = (109.725, 39.575, 109.855, 39.635)  # min_lon, min_lat, max_lon, max_lat
 CATEGORIES = ("matter:06010", "matter:06013", "matter:09006")
+
+
+def report_request(rng, *, description: str, token: str, key: str) -> tuple[str, dict[str, str]]:
+    """The body and headers of one photo-less report at a random place of the demo city, as a
+    bearer-token client with an Idempotency-Key sends it (POST /api/cases)."""
+    min_lon, min_lat, max_lon, max_lat = BBOX
+    body = json.dumps(
+        {
+            "description": description,
+            "lat": round(rng.uniform(min_lat, max_lat), 6),
+            "lon": round(rng.uniform(min_lon, max_lon), 6),
+            "category": rng.choice(CATEGORIES),
+        }
+    )
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}", "Idempotency-Key": key}
+    return body, headers
+
+
 CITIZEN_PHONE = "1590000{:04d}"  # the demo's 200 citizens: 15900000000 … 15900000199
 
 
