@@ -12,11 +12,11 @@ from civicgrid.taxonomy import cache as taxonomy_cache
 from civicgrid.worktime import calendar
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _static_root():
+def pytest_configure(config):
     # The tests serve static files from the apps (WHITENOISE_USE_FINDERS) and never run collectstatic,
     # which `civicgrid serve` does in deployment; without the folder WhiteNoise warns "No directory at"
-    # each time a test client or the live server builds the middleware.
+    # each time a handler builds the middleware -- at collection too (the API fuzz module reads the
+    # schema through a WSGI handler), so the folder is made here, before any module is collected.
     from django.conf import settings
 
     Path(settings.STATIC_ROOT).mkdir(parents=True, exist_ok=True)
