@@ -9,12 +9,14 @@ from playwright.sync_api import expect
 
 from civicgrid.accounts.models import User
 from civicgrid.conftest import login_page
+from civicgrid.core.tests.test_browser_csp import WATCH
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_department_admin_manages_the_staff(new_page, world, tmp_path):
     page = new_page(width=1440, height=1000)
+    page.add_init_script(WATCH)  # Content-Security-Policy violations, collected on every page
     login_page(page, world.department_admin)
     page.goto("/console/")
     page.click("text=人员管理")
@@ -72,3 +74,4 @@ def test_department_admin_manages_the_staff(new_page, world, tmp_path):
         path=os.environ.get("STAFF_SCREENSHOT_ERR", str(tmp_path / "staff-err.png")), full_page=True
     )
     assert not User.objects.filter(phone__in=["13800007772", "13800007773"]).exists()
+    assert page.evaluate("window.__csp") == []

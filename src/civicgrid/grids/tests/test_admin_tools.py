@@ -111,7 +111,10 @@ def test_cells_are_previewed_on_a_map_then_saved(new_page, administrator, tmp_pa
     street = area(Street, "150602001", "交通街道", L_SHAPE.union(SECOND).envelope, district=district)
     area(Community, "150602001001", "东苑社区", L_SHAPE, street=street)
     area(Community, "150602001002", "西苑社区", SECOND, street=street)
+    from civicgrid.core.tests.test_browser_csp import WATCH
+
     page = new_page(width=1400, height=1000)
+    page.add_init_script(WATCH)
     errors = []
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     login_page(page, administrator)
@@ -125,6 +128,7 @@ def test_cells_are_previewed_on_a_map_then_saved(new_page, administrator, tmp_pa
     planned = int(page.locator("#cells-map").get_attribute("data-cells"))
     assert planned > 5
     assert Cell.objects.count() == 0  # the preview saved nothing
+    assert page.evaluate("window.__csp") == []
     page.screenshot(path=str(tmp_path / "cells-preview.png"), full_page=True)
     import os
 
