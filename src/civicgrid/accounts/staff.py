@@ -255,6 +255,15 @@ def staff_template(*, departments: list[Department]) -> bytes:
     return out.getvalue()
 
 
+def _cell_text(value: object) -> str:
+    """A cell as text: a phone typed as a number (13800000000 or 13800000000.0) keeps its digits."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
 def _rows(data: bytes) -> list[tuple[int, list[str]]]:
     from openpyxl import load_workbook
 
@@ -270,7 +279,7 @@ def _rows(data: bytes) -> list[tuple[int, list[str]]]:
         sheet = book.worksheets[0]
         rows = []
         for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = ["" if v is None else str(v).strip() for v in values[: len(IMPORT_COLUMNS)]]
+            cells = [_cell_text(v) for v in values[: len(IMPORT_COLUMNS)]]
             cells += [""] * (len(IMPORT_COLUMNS) - len(cells))
             if any(cells):
                 rows.append((number, cells))

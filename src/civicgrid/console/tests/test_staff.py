@@ -248,7 +248,7 @@ def test_import_adds_every_row(admin_client, world):
     data = xlsx(
         [
             ["13800004441", "吴一", "处置人员", "ZJJ-SZ"],
-            [13800004442, "吴二", "department_admin", "ZJJ"],
+            [13800004442.0, "吴二", "department_admin", "ZJJ"],  # a phone typed as a number
             [None, None, None, None],  # blank rows are skipped
             ["13800004443", "吴三", "处置人员", "ZJJ"],
         ]
@@ -317,3 +317,40 @@ def test_import_refuses_a_sheet_without_the_template_header(admin_client, world)
     assert response.status_code == 422
     assert "表头应为" in response.content.decode()
     assert not User.objects.filter(phone="13800006661").exists()
+
+
+def test_deactivating_or_resetting_ends_the_person_s_sessions(admin_client, world):
+    from django.test import Client
+
+    handler, other = world.roads_handler, User.objects.get(phone="13900000005")
+    sessions = {}
+    for person in (handler, other):
+        sessions[person.pk] = Client()
+        sessions[person.pk].force_login(person)
+        assert sessions[person.pk].get("/console/").status_code == 302  # to their queue
+        assert "/accounts/login/" not in sessions[person.pk].get("/console/")["Location"]
+    admin_client.post(f"/console/staff/{handler.pk}/active/", {"active": "0"})
+    assert sessions[handler.pk].get("/console/")["Location"].startswith("/accounts/login/")
+    other.department = world.departments["ZJJ"]
+    other.save(update_fields=["department"])
+    admin_client.post(f"/console/staff/{other.pk}/password/")
+    assert sessions[other.pk].get("/console/")["Location"].startswith("/accounts/login/")
+
+
+def test_an_administrator_manages_every_department_s_staff(client, world):
+    as_user(client, world.admin)
+    page = client.get("/console/staff/").content.decode()
+    assert "陈静" in page and "刘洋" in page
+    response = client.post(
+        "/console/staff/add/",
+        {
+            "phone": "13800008881",
+            "real_name": "蒋一",
+            "role": "department_admin",
+            "department": world.departments["YLZX"].pk,
+        },
+    )
+    assert response.status_code == 302
+    assert User.objects.get(phone="13800008881").department.code == "YLZX"
+    response = client.post(f"/console/staff/{world.parks_handler.pk}/role/", {"role": "dispatcher"})
+    assert response.status_code == 403  # department roles only, here too
