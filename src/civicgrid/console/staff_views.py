@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.db import transaction
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.cache import patch_cache_control
@@ -23,6 +24,7 @@ from civicgrid.console.views import _page, staff_required
 from civicgrid.core.errors import DomainError
 
 ROLE_LABELS = dict(Role.choices)
+PEOPLE_SHOWN = 500
 
 
 def _denied(request: HttpRequest) -> HttpResponse:
@@ -40,8 +42,18 @@ def _staff_page(
 ) -> HttpResponse:
     actor = request.user
     departments = list(staff.managed_departments(actor).order_by("code"))
+    people = staff.staff_of(actor)
+    query = (request.GET.get("q") or "").strip()[:40]
+    shown_department = request.GET.get("in", "")
+    if query:
+        people = people.filter(Q(real_name__contains=query) | Q(phone__contains=query))
+    if shown_department.isdigit():
+        people = people.filter(department_id=int(shown_department))
     context = {
-        "people": list(staff.staff_of(actor)),
+        "people": list(people[:PEOPLE_SHOWN]),
+        "people_shown": PEOPLE_SHOWN,
+        "query": query,
+        "shown_department": shown_department,
         "departments": departments,
         "roles": [(r, ROLE_LABELS[r]) for r in roles_grantable_by(actor)],
         "error": error,

@@ -354,3 +354,13 @@ def test_an_administrator_manages_every_department_s_staff(client, world):
     assert User.objects.get(phone="13800008881").department.code == "YLZX"
     response = client.post(f"/console/staff/{world.parks_handler.pk}/role/", {"role": "dispatcher"})
     assert response.status_code == 403  # department roles only, here too
+
+
+def test_the_list_is_filtered_by_name_phone_or_section(admin_client, world):
+    section = world.departments["ZJJ_SZ"]
+    page = admin_client.get("/console/staff/", {"in": section.pk}).content.decode()
+    assert "刘洋" in page and 'data-phone="13900000006"' not in page
+    page = admin_client.get("/console/staff/", {"q": "0006"}).content.decode()
+    assert 'data-phone="13900000006"' in page and 'data-phone="13900000004"' not in page
+    page = admin_client.get("/console/staff/", {"q": "陈静"}).content.decode()  # another department's
+    assert 'data-phone="13900000005"' not in page
