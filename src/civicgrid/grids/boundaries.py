@@ -58,6 +58,7 @@ LEVELS = {
     "单元网格": "cell",
     "网格": "cell",
 }
+ABOVE_DISTRICT = {"country": "国家", "province": "省级", "city": "市级"}
 LEVEL_BY_LENGTH = {length: level for level, length in LEVEL_LENGTHS.items()}
 # Datums taken as WGS-84 at a city's scale (CGCS2000 and WGS-84 differ by centimetres).
 ACCEPTED_DATUMS = ("China 2000", "China_2000", "World Geodetic System 1984", "WGS_1984", "WGS 84")
@@ -124,10 +125,31 @@ def features_of(data: object) -> list:
 def import_boundaries(data: object, *, crs: str = CoordSystem.WGS84) -> ImportResult:
     """Import a map service's boundary GeoJSON (FeatureCollection or array; `crs` usually GCJ-02)."""
     features = []
-    for feature in features_of(data):
-        if isinstance(feature, dict) and isinstance(feature.get("properties"), dict):
-            feature = {**feature, "properties": normalize_properties(feature["properties"])}
+    above: list[Problem] = []
+    for i, feature in enumerate(features_of(data)):
+        if (
+            isinstance(feature, dict)
+            and feature.get("type") == "Feature"
+            and isinstance(feature.get("properties") or {}, dict)
+        ):
+            feature = {**feature, "properties": normalize_properties(feature.get("properties") or {})}
+            props = feature["properties"]
+            if not props["code"]:
+                above.append(Problem(i, "", "缺少编码（adcode 或 code）", "no code (adcode or code)"))
+            elif props["level"] in ABOVE_DISTRICT:
+                above.append(
+                    Problem(
+                        i,
+                        props["code"],
+                        f"{props['name']}是{ABOVE_DISTRICT[props['level']]}边界，只能导入区县及以下"
+                        "（地图服务请下载含下级的 _full 文件）",
+                        f"{props['name']} is a {props['level']} boundary: only districts and below are "
+                        "imported (from a map service, download the _full file with its districts)",
+                    )
+                )
         features.append(feature)
+    if above:
+        raise GridImportError(above)
     return import_geojson({"type": "FeatureCollection", "features": features}, crs=crs)
 
 

@@ -139,3 +139,29 @@ def test_cells_are_previewed_on_a_map_then_saved(new_page, administrator, tmp_pa
     assert Cell.objects.filter(street=street).count() == planned
     expect(page.locator("#result_list")).to_contain_text("150602001001001")
     assert not [e for e in errors if "Content Security Policy" in e or "Refused" in e], errors
+
+    # A boundary file refused in the admin: every problem listed, nothing saved.
+    page.goto("/admin/grids/district/")
+    page.click("a.import-boundaries-link")
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps(
+            [
+                {
+                    **datav_feature(150602, "东胜区", "district", DISTRICT_WGS),
+                    "geometry": {"type": "Point", "coordinates": [109.9, 39.8]},
+                },
+                {"type": "Feature"},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    page.set_input_files("#boundary-file", str(bad))
+    page.select_option("#boundary-crs", "gcj02")
+    page.click("input[type=submit]")
+    expect(page.locator("#import-error")).to_contain_text("未导入任何内容")
+    expect(page.locator("#import-error")).to_contain_text("缺少编码")
+    if os.environ.get("IMPORT_SCREENSHOT"):
+        page.screenshot(path=os.environ["IMPORT_SCREENSHOT"], full_page=True)
+    assert District.objects.count() == 1
+    assert page.evaluate("window.__csp") == []

@@ -98,6 +98,24 @@ def test_a_province_or_city_feature_is_refused_and_nothing_is_saved(db):
     with pytest.raises(GridImportError) as err:
         import_boundaries(features, crs="gcj02")
     assert "#1" in str(err.value.problems[0]) and "150600" in str(err.value.problems[0])
+    assert "鄂尔多斯市是市级边界，只能导入区县及以下" in err.value.message_zh
+    assert District.objects.count() == 0
+
+
+def test_features_without_a_code_or_with_bad_properties_are_refused(db):
+    features = [
+        datav_feature(150602, "东胜区", "district", DISTRICT_WGS),
+        {"type": "Feature", "geometry": None},
+        {"type": "Feature", "properties": ["adcode"], "geometry": None},
+    ]
+    with pytest.raises(GridImportError) as err:
+        import_boundaries(json.loads(json.dumps(features)))
+    assert "缺少编码（adcode 或 code）" in err.value.message_zh
+    assert District.objects.count() == 0
+    features[1]["properties"] = {"adcode": 150603, "name": "康巴什区"}
+    with pytest.raises(GridImportError) as err:
+        import_boundaries(json.loads(json.dumps(features)))
+    assert "properties 必须是对象" in err.value.message_zh
     assert District.objects.count() == 0
 
 
