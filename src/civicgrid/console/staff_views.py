@@ -7,6 +7,8 @@ temporary password is shown once, in the answer to the reset, which no cache kee
 
 from __future__ import annotations
 
+from functools import wraps
+
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Q
@@ -69,13 +71,14 @@ def _staff_page(
 
 
 def manager_required(view):
+    """Staff who manage no one's staff get the console's refusal (403)."""
+
+    @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not staff.may_manage_staff(request.user):
             return _denied(request)
         return view(request, *args, **kwargs)
 
-    wrapper.__name__ = view.__name__
-    wrapper.__doc__ = view.__doc__
     return staff_required(wrapper)
 
 
