@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import ExpressionWrapper, F, IntegerField, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext, gettext_lazy
 
@@ -28,7 +28,7 @@ def department_subtree(department_id: int) -> list[int]:
 
 def visible_cases(user: User) -> QuerySet[Case]:
     """The cases a user may open: all for the centre and leaders (a district's or street's centre: its
-    area's, and their own reports; grids/scope.py), their department's, their cells', their own."""
+    area's; grids/scope.py), their department's, their cells', their own."""
     qs = Case.objects.all()
     if not user.is_authenticated:
         return qs.none()
@@ -36,8 +36,14 @@ def visible_cases(user: User) -> QuerySet[Case]:
         area = area_of(user)
         if area is None:
             return qs
-        # A column test and the reporter's own: no join, so no DISTINCT (the queues' plans stay as they were).
-        return qs.filter(Q(street_id__in=area.street_ids) | Q(reporter=user))
+        # The street compared as `street_id + 0`, which no index answers (as analytics.selectors._open_cases):
+        # a district holds a large share of the cases, so the database walks the queue's own index (status,
+        # created_at) and tests the street, instead of reading the area's cases through the street index and
+        # sorting them (the "all" queue of a district at 100 000 cases on SQLite: 445 → 7 ms a page). The
+        # list is the area's only; a case they reported elsewhere opens by its number (`can_view`).
+        return qs.alias(
+            area_street=ExpressionWrapper(F("street_id") + 0, output_field=IntegerField())
+        ).filter(area_street__in=area.street_ids)
     mine = Q(reporter=user) | Q(followers__user=user)
     if user.role in (Role.HANDLER, Role.DEPARTMENT_ADMIN) and user.department_id:
         depts = (
