@@ -227,6 +227,21 @@ def test_the_big_screen_shows_the_area(client, scoped, scope):
         assert "109.79" in config and "109.81" not in config
 
 
+def test_red_lights_reach_the_leaders_of_the_cases_area(scoped):
+    import time_machine
+
+    from civicgrid.cases import tasks
+    from civicgrid.core import clock
+    from civicgrid.notifications.models import Notification
+
+    with time_machine.travel(clock.now() + timedelta(days=30), tick=False):
+        assert tasks.scan_overdue() == 6  # every case of the fixture: its 立案 or 派遣 step
+    for scope in SCOPES:
+        told = Notification.objects.filter(recipient=scoped.leaders[scope], kind="case_overdue")
+        numbers = set(Case.objects.filter(pk__in=told.values("case_id")).values_list("number", flat=True))
+        assert numbers == scoped.numbers(SEES[scope]), scope
+
+
 # --- exports ----------------------------------------------------------------------------------------
 
 
