@@ -321,3 +321,17 @@ def test_a_command_area_is_refused_to_a_handler(scoped):
     assert "只有受理员/值班长和领导" in refused.value.message_zh
     handler.refresh_from_db()
     assert handler.command_area == ""
+
+
+def test_the_command_area_is_named_on_the_pages_in_both_languages(client, scoped):
+    from civicgrid.core.tests.test_english import choose_english
+
+    client.force_login(scoped.leaders["district"])
+    for url in ("/console/queue/all/", "/dashboard/", "/map/"):
+        assert "指挥范围：康巴什区" in re.sub(r"<[^>]+>", "", client.get(url).content.decode()), url
+    assert "康巴什区指挥中心" in client.get("/screen/").content.decode()
+    choose_english(client)
+    assert "Command area：康巴什区" in re.sub(
+        r"<[^>]+>", "", client.get("/console/queue/all/").content.decode()
+    )
+    assert "康巴什区 command centre" in client.get("/screen/").content.decode()
