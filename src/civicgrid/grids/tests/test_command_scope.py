@@ -11,6 +11,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.files.storage import FileSystemStorage
+from django.utils import translation
 
 from civicgrid.cases.models import Case, CasePhoto
 from civicgrid.dashboard.forms import local_today
@@ -330,8 +331,9 @@ def test_the_command_area_is_named_on_the_pages_in_both_languages(client, scoped
     for url in ("/console/queue/all/", "/dashboard/", "/map/"):
         assert "指挥范围：康巴什区" in re.sub(r"<[^>]+>", "", client.get(url).content.decode()), url
     assert "康巴什区指挥中心" in client.get("/screen/").content.decode()
-    choose_english(client)
-    assert "Command area：康巴什区" in re.sub(
-        r"<[^>]+>", "", client.get("/console/queue/all/").content.decode()
-    )
-    assert "康巴什区 command centre" in client.get("/screen/").content.decode()
+    # The requests switch this thread's language: it is given back after them, for the tests that follow.
+    with translation.override(translation.get_language()):
+        choose_english(client)
+        page = client.get("/console/queue/all/").content.decode()
+        assert "Command area：康巴什区" in re.sub(r"<[^>]+>", "", page)
+        assert "康巴什区 command centre" in client.get("/screen/").content.decode()
