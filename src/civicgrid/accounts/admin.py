@@ -17,13 +17,13 @@ class DepartmentAdmin(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["id"]
-    list_display = ["phone", "real_name", "role", "department", "is_active"]
+    list_display = ["phone", "real_name", "role", "department", "command_area", "is_active"]
     list_filter = ["role", "is_active", "department"]
     search_fields = ["phone", "real_name"]
     autocomplete_fields = ["department"]
     fieldsets = (
         (None, {"fields": ("phone", "password")}),
-        (_("身份 Identity"), {"fields": ("real_name", "role", "department")}),
+        (_("身份 Identity"), {"fields": ("real_name", "role", "department", "command_area")}),
         (
             _("权限 Permissions"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

@@ -16,6 +16,10 @@ from civicgrid.core import immutable
 from civicgrid.core.masking import mask_name, mask_phone
 
 PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+AREA_CODE_RE = re.compile(r"^(\d{6}|\d{9})$")
+# Checks of a command area code against the grid (grids fills it in its AppConfig.ready: accounts sits
+# below grids): each takes the code and returns None, or why the code names no district or street.
+command_area_checks: list = []
 
 
 def validate_phone(value: str) -> None:
@@ -107,6 +111,18 @@ class User(AbstractBaseUser, PermissionsMixin):
         on_delete=models.PROTECT,
         related_name="staff",
     )
+    # 两级指挥: the 6-digit code of the district or the 9-digit code of the street whose command centre this
+    # dispatcher or leader works in; empty: the whole city (grids/scope.py reads it, cases/access.py applies it).
+    command_area = models.CharField(
+        _("指挥范围 command area"),
+        max_length=9,
+        blank=True,
+        default="",
+        help_text=_(
+            "区县代码（6 位）或街道编码（9 位）：只看、只办该区域的案件；留空为全市 "
+            "(a district's or a street's code: only that area's cases; empty: the whole city)."
+        ),
+    )
     is_active = models.BooleanField(_("启用 active"), default=True)
     is_staff = models.BooleanField(_("可登录管理后台 admin site access"), default=False)
     date_joined = models.DateTimeField(_("注册时间 joined"), default=timezone.now)
@@ -125,12 +141,35 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name
 
     def clean(self) -> None:
-        from civicgrid.accounts.roles import DEPARTMENT_ROLES
+        from civicgrid.accounts.roles import DEPARTMENT_ROLES, SCOPED_ROLES
 
         if self.role in DEPARTMENT_ROLES and self.department_id is None:
             raise ValidationError(
                 {"department": _("部门人员必须属于一个部门 (department staff need a department).")}
             )
+        if self.command_area:
+            if not AREA_CODE_RE.match(self.command_area):
+                raise ValidationError(
+                    {
+                        "command_area": _(
+                            "指挥范围应为 6 位区县代码或 9 位街道编码 "
+                            "(a 6-digit district code or a 9-digit street code)."
+                        )
+                    }
+                )
+            if self.is_superuser or self.role not in SCOPED_ROLES:
+                raise ValidationError(
+                    {
+                        "command_area": _(
+                            "只有受理员/值班长和领导可以限定指挥范围 "
+                            "(only dispatchers and leaders can be given a command area)."
+                        )
+                    }
+                )
+            for check in command_area_checks:
+                problem = check(self.command_area)
+                if problem:
+                    raise ValidationError({"command_area": problem})
 
     @property
     def display_name(self) -> str:

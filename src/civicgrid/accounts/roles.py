@@ -89,6 +89,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     Role.AUDITOR: frozenset({Capability.AUDIT_VIEW}),
 }
 
+# Roles a command scope (grids.CommandScope: a district's or a street's command centre) applies to.
+SCOPED_ROLES = frozenset({Role.DISPATCHER, Role.LEADER})
 # Roles whose members belong to a department and act only on its cases.
 DEPARTMENT_ROLES = frozenset({Role.HANDLER, Role.DEPARTMENT_ADMIN})
 

@@ -1,5 +1,6 @@
 """Statistics API (/api/stats/): the figures of the dashboard and the big screen, and the cases
-behind each figure. Whole-city figures: only roles with VIEW_CITY (dispatcher, leader, admin).
+behind each figure. Whole-city figures: only roles with VIEW_CITY (dispatcher, leader, admin); a
+district's or street's command centre gets its own area's (grids/scope.py).
 
 Filters shared by every endpoint: `start`, `end` (YYYY-MM-DD local days, end inclusive; default
 this month to today), `street` (street code), `department` (department code), `category`
@@ -24,6 +25,7 @@ from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, PermissionDenied
 from civicgrid.core.paging import MAX_PAGE
 from civicgrid.grids.models import Street
+from civicgrid.grids.scope import area_street_ids, check_street_in_area
 from civicgrid.taxonomy.selectors import category_by_code
 
 router = Router(tags=["stats"])
@@ -78,16 +80,20 @@ def _id_of(model, code: str | None, field: str, zh: str) -> int | None:
     return pk
 
 
-def stats_filter(params: FilterIn) -> StatsFilter:
-    """Parse the shared filters (codes → ids); unknown codes and bad periods are refused."""
+def stats_filter(params: FilterIn, user) -> StatsFilter:
+    """Parse the shared filters (codes → ids); unknown codes and bad periods are refused. The figures
+    cover the viewer's command area (grids/scope.py): a street outside it is refused (403)."""
     start, end = selectors.default_period()
     category = category_by_code(params.category) if params.category else None
+    street_id = _id_of(Street, params.street, "street", "街道")
+    check_street_in_area(user, street_id)
     return StatsFilter(
         start=params.start or (params.end.replace(day=1) if params.end else start),
         end=params.end or end,
-        street_id=_id_of(Street, params.street, "street", "街道"),
+        street_id=street_id,
         department_id=_id_of(Department, params.department, "department", "部门"),
         category_id=category.pk if category else None,
+        area=area_street_ids(user),
     )
 
 
@@ -95,28 +101,28 @@ def stats_filter(params: FilterIn) -> StatsFilter:
 def stats_summary(request, params: Query[FilterIn]):
     """Flows of the period, their rates, and what is open now."""
     _viewer(request)
-    return selectors.summary(stats_filter(params))
+    return selectors.summary(stats_filter(params, request.auth))
 
 
 @router.get("/trend", auth=AUTH)
 def stats_trend(request, params: Query[TrendIn]):
     """A metric per day, week or month, with the same days a year earlier (`last_year`)."""
     _viewer(request)
-    return selectors.trend(params.metric, stats_filter(params), params.granularity)
+    return selectors.trend(params.metric, stats_filter(params, request.auth), params.granularity)
 
 
 @router.get("/breakdown", auth=AUTH)
 def stats_breakdown(request, params: Query[BreakdownIn]):
     """A metric per category, department, street, cell or channel, largest first (top `limit`)."""
     _viewer(request)
-    return selectors.breakdown(params.metric, stats_filter(params), params.by, params.limit)
+    return selectors.breakdown(params.metric, stats_filter(params, request.auth), params.by, params.limit)
 
 
 @router.get("/indicators", auth=AUTH)
 def stats_indicators(request, params: Query[IndicatorsIn]):
     """The performance indicators (绩效评价) per department, street or cell, ranked by composite."""
     _viewer(request)
-    f = stats_filter(params)
+    f = stats_filter(params, request.auth)
     rows = selectors.indicators(params.group, f)
     return {
         "group": params.group,
@@ -152,7 +158,7 @@ def stats_cases(request, params: Query[CasesIn]):
     `count` is the figure (read from the rollups: counting millions of joined rows for every page
     would not be fast)."""
     _viewer(request)
-    f = stats_filter(params)
+    f = stats_filter(params, request.auth)
     if not 1 <= params.page <= MAX_PAGE or not 1 <= params.page_size <= 200:
         raise DomainError(
             "page_invalid",

@@ -82,6 +82,9 @@ class StatsFilter:
     street_id: int | None = None
     department_id: int | None = None
     category_id: int | None = None
+    # The viewer's command area (grids/scope.py): its streets, None for the whole city. The rollups are
+    # kept per street, so an area reads the street tables with `street IN (…)` (a district: a few streets).
+    area: tuple[int, ...] | None = None
 
     def __post_init__(self) -> None:
         clock.check_day(self.start, field="start")
@@ -96,11 +99,13 @@ class StatsFilter:
             )
 
     @property
-    def dims(self) -> dict[str, int]:
+    def dims(self) -> dict[str, int | tuple[int, ...]]:
+        """The filtered dimensions; a value is an id, or a tuple of ids (the streets of a command area)."""
+        street = self.street_id if self.street_id is not None else self.area
         return {
             d: v
             for d, v in (
-                ("street", self.street_id),
+                ("street", street),
                 ("department", self.department_id),
                 ("category", self.category_id),
             )
@@ -161,12 +166,17 @@ def _rollup(needed: set[str]) -> Rollup:
     return next(rollup for rollup in ROLLUPS if rollup.answers(needed))
 
 
+def _lookup(field: str, value) -> dict:
+    """`field = value`, or `field IN (…)` for a tuple of ids (a command area's streets)."""
+    return {f"{field}__in": value} if isinstance(value, tuple) else {field: value}
+
+
 def _filtered(qs: QuerySet, f: StatsFilter, rollup: Rollup) -> QuerySet:
     for dim, value in f.dims.items():
         if dim in rollup.dims:
-            qs = qs.filter(**{f"{dim}_id": value})
+            qs = qs.filter(**_lookup(f"{dim}_id", value))
         else:  # the street of a cell table
-            qs = qs.filter(cell__street_id=value)
+            qs = qs.filter(**_lookup("cell__street_id", value))
     return qs
 
 
@@ -283,7 +293,7 @@ def _open_cases(f: StatsFilter, *, literal: bool = True) -> QuerySet[Case]:
     for dim, value in f.dims.items():
         qs = qs.alias(
             **{f"open_{dim}": ExpressionWrapper(F(f"{dim}_id") + 0, output_field=IntegerField())}
-        ).filter(**{f"open_{dim}": value})
+        ).filter(**_lookup(f"open_{dim}", value))
     return qs
 
 
@@ -523,7 +533,9 @@ def drilldown(metric: str, f: StatsFilter, *, by: str | None = None, key=None) -
         dims[by] = key
     for dim, value in dims.items():
         field = department if dim == "department" else ("channel" if dim == "channel" else f"{dim}_id")
-        conditions &= Q(**{field: value}) if value is not None else Q(**{f"{field}__isnull": True})
+        conditions &= Q(**_lookup(field, value)) if value is not None else Q(**{f"{field}__isnull": True})
+    if by == "street" and f.area is not None:
+        conditions &= Q(street_id__in=f.area)  # a breakdown row of a street outside the area: no case
     return Case.objects.filter(conditions)
 
 

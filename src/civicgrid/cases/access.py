@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import ExpressionWrapper, F, IntegerField, Q, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext, gettext_lazy
 
@@ -14,6 +14,7 @@ from civicgrid.cases.publication import case_public_text
 from civicgrid.cases.workflow import MOVES, actor_refusal
 from civicgrid.core.errors import NotFound
 from civicgrid.core.masking import mask_phone
+from civicgrid.grids.scope import area_of
 
 
 def department_subtree(department_id: int) -> list[int]:
@@ -26,12 +27,23 @@ def department_subtree(department_id: int) -> list[int]:
 
 
 def visible_cases(user: User) -> QuerySet[Case]:
-    """The cases a user may open: all for the centre and leaders, their department's, their cells', their own."""
+    """The cases a user may open: all for the centre and leaders (a district's or street's centre: its
+    area's; grids/scope.py), their department's, their cells', their own."""
     qs = Case.objects.all()
     if not user.is_authenticated:
         return qs.none()
     if user_can(user, Capability.VIEW_CITY):
-        return qs
+        area = area_of(user)
+        if area is None:
+            return qs
+        # The street compared as `street_id + 0`, which no index answers (as analytics.selectors._open_cases):
+        # a district holds a large share of the cases, so the database walks the queue's own index (status,
+        # created_at) and tests the street, instead of reading the area's cases through the street index and
+        # sorting them (the "all" queue of a district at 100 000 cases on SQLite: 445 → 7 ms a page). The
+        # list is the area's only; a case they reported elsewhere opens by its number (`can_view`).
+        return qs.alias(
+            area_street=ExpressionWrapper(F("street_id") + 0, output_field=IntegerField())
+        ).filter(area_street__in=area.street_ids)
     mine = Q(reporter=user) | Q(followers__user=user)
     if user.role in (Role.HANDLER, Role.DEPARTMENT_ADMIN) and user.department_id:
         depts = (
@@ -53,8 +65,11 @@ def can_view(user: User, case: Case) -> bool:
     """
     if not user.is_authenticated:
         return False
-    if user_can(user, Capability.VIEW_CITY) or case.reporter_id == user.pk:
+    if case.reporter_id == user.pk:
         return True
+    if user_can(user, Capability.VIEW_CITY):
+        area = area_of(user)
+        return area is None or area.covers(case.street_id)
     if user.role in (Role.HANDLER, Role.DEPARTMENT_ADMIN) and user.department_id and case.department_id:
         depts = (
             department_subtree(user.department_id)

@@ -42,6 +42,7 @@ from civicgrid.core.errors import DomainError, PermissionDenied
 from civicgrid.core.renderers import json_response
 from civicgrid.grids.coords import CoordSystem
 from civicgrid.grids.models import Street
+from civicgrid.grids.scope import area_street_ids, check_street_in_area
 from civicgrid.grids.services import place_resolve
 from civicgrid.taxonomy.selectors import category_by_code
 
@@ -470,12 +471,19 @@ def case_indicators(request, params: Query[IndicatorsIn]):
                 f"unknown street {params.street!r}",
                 field="street",
             )
+    check_street_in_area(request.auth, street_id)
     clock.check_day(params.start, field="start")
     clock.check_day(params.end, field="end")
     tz = timezone.get_current_timezone()
     start = datetime.combine(params.start, time.min, tzinfo=tz)
     end = datetime.combine(params.end, time.min, tzinfo=tz)
-    rows = indicators.compute(group=params.group, start=start, end=end, street_id=street_id)
+    rows = indicators.compute(
+        group=params.group,
+        start=start,
+        end=end,
+        street_id=street_id,
+        street_ids=area_street_ids(request.auth),
+    )
     return {"group": params.group, "start": start, "end": end, "rows": [r.as_dict() for r in rows]}
 
 

@@ -98,9 +98,16 @@ def _or_one(value: float | None) -> float:
 
 
 def compute(
-    *, group: str, start: datetime, end: datetime, street_id: int | None = None
+    *,
+    group: str,
+    start: datetime,
+    end: datetime,
+    street_id: int | None = None,
+    street_ids: tuple[int, ...] | None = None,
 ) -> list[IndicatorRow]:
-    """All indicators for every member of `group` with activity in [start, end), ranked by composite."""
+    """All indicators for every member of `group` with activity in [start, end), ranked by composite.
+
+    `street_ids`: only the cases of these streets (a district's or street's command area)."""
     if group not in GROUPS:
         raise DomainError(
             "group_invalid",
@@ -116,6 +123,8 @@ def compute(
     events = CaseEvent.objects.filter(created_at__gte=start, created_at__lt=end)
     if street_id is not None:
         events = events.filter(case__street_id=street_id)
+    if street_ids is not None:
+        events = events.filter(case__street_id__in=street_ids)
     on_time = Q(on_time=True)
     counts = events.values(event_key).annotate(
         registered=Count("id", filter=Q(action=Action.REGISTER)),
@@ -134,6 +143,8 @@ def compute(
     registered_cases = Case.objects.filter(registered_at__gte=start, registered_at__lt=end)
     if street_id is not None:
         registered_cases = registered_cases.filter(street_id=street_id)
+    if street_ids is not None:
+        registered_cases = registered_cases.filter(street_id__in=street_ids)
     late = CaseDeadline.objects.filter(case=OuterRef("pk"), on_time=False)
     closing = registered_cases.values(case_key).annotate(
         due=Count("id"),

@@ -123,11 +123,15 @@ class FilterOptions:
     departments: list[Department]
 
 
-def filter_options(*, with_departments: bool) -> FilterOptions:
+def filter_options(*, with_departments: bool, street_ids: tuple[int, ...] | None = None) -> FilterOptions:
+    """`street_ids`: offer only these streets (the viewer's command area); None: every street."""
     categories = list(
         Category.objects.active().only("kind", "code", "name", "major_name").order_by("code", "kind")
     )
-    streets = list(Street.objects.only("code", "name").order_by("code"))
+    streets = Street.objects.only("code", "name").order_by("code")
+    if street_ids is not None:
+        streets = streets.filter(pk__in=street_ids)
+    streets = list(streets)
     departments = (
         list(Department.objects.filter(active=True).only("code", "name")) if with_departments else []
     )

@@ -9,11 +9,13 @@ from civicgrid.accounts.roles import Role
 from civicgrid.cases.models import CaseDeadline
 from civicgrid.cases.selectors import overdue_open_deadlines
 from civicgrid.core import clock
+from civicgrid.grids.scope import area_of
 from civicgrid.notifications.services import notify
 
 
 def scan_overdue() -> int:
-    """Tell the department and the leaders once when a step of a case turns red (超期)."""
+    """Tell the department and the leaders once when a step of a case turns red (超期): the city's leaders
+    of every case, a district's or street's leaders of their area's (grids/scope.py)."""
     now = clock.now()
     count = 0
     leaders = list(User.objects.filter(role=Role.LEADER, is_active=True))
@@ -36,7 +38,8 @@ def scan_overdue() -> int:
                 if case.department_id
                 else []
             )
-            for user in [*recipients, *leaders]:
+            in_area = [u for u in leaders if (area := area_of(u)) is None or area.covers(case.street_id)]
+            for user in [*recipients, *in_area]:
                 notify(
                     recipient=user,
                     kind="case_overdue",

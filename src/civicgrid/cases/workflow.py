@@ -44,6 +44,7 @@ from civicgrid.cases.models import (
 from civicgrid.core import clock
 from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
 from civicgrid.core.text import text_check
+from civicgrid.grids.scope import area_of
 from civicgrid.notifications.services import notification_draft, notify
 from civicgrid.taxonomy.choices import Step
 from civicgrid.taxonomy.models import Category
@@ -230,7 +231,7 @@ def is_cell_member(user: User, case: Case) -> bool:
 
 
 def actor_refusal(move: Move, case: Case, actor: User | None) -> str | None:
-    """Why `actor` may not perform `move` on `case` ("login", "reporter", "role", "department"), or None."""
+    """Why `actor` may not perform `move` on `case` ("login", "reporter", "role", "department", "area"), or None."""
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return "login"
     if move.scope == Scope.REPORTER:
@@ -241,6 +242,10 @@ def actor_refusal(move: Move, case: Case, actor: User | None) -> str | None:
         return "role"
     if move.scope == Scope.DEPARTMENT and not acts_for_department(actor, case.department_id):
         return "department"
+    # A district's or street's command centre acts on its own area's cases only (grids/scope.py).
+    area = area_of(actor)
+    if area is not None and not area.covers(case.street_id):
+        return "area"
     return None
 
 
@@ -259,6 +264,13 @@ def check_actor(move: Move, action: str, case: Case, actor: User | None) -> None
         )
     if refusal == "role":
         raise PermissionDenied("forbidden_role", f"您的角色不能{label_zh}", f"your role may not {label_en}")
+    if refusal == "area":
+        area = area_of(actor)
+        raise PermissionDenied(
+            "forbidden_area",
+            f"该案件不在您的指挥范围（{area.name}）内，不能{label_zh}",
+            f"this case is outside your command area ({area.code}): you may not {label_en} it",
+        )
     raise PermissionDenied(
         "forbidden_department",
         f"该案件不属于您的部门，不能{label_zh}",

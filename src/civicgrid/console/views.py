@@ -34,6 +34,7 @@ from civicgrid.cases.workflow import case_transition
 from civicgrid.console import forms, selectors
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, NotFound
+from civicgrid.grids.scope import area_street_ids
 from civicgrid.notifications.models import Notification
 from civicgrid.notifications.services import notification_mark_all_read, notification_mark_read
 
@@ -141,7 +142,8 @@ def queue(request: HttpRequest, name: str) -> HttpResponse:
     else:
         context.update(
             options=case_selectors.filter_options(
-                with_departments=user_can(request.user, Capability.VIEW_CITY)
+                with_departments=user_can(request.user, Capability.VIEW_CITY),
+                street_ids=area_street_ids(request.user),
             ),
             statuses=CaseStatus.choices,
             lights=forms.LIGHT_CHOICES,

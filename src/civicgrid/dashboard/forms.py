@@ -20,6 +20,7 @@ from civicgrid.analytics.selectors import MAX_DAYS, StatsFilter
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
 from civicgrid.grids.models import Street
+from civicgrid.grids.scope import area_street_ids, check_street_in_area
 from civicgrid.taxonomy.selectors import category_by_code
 
 PRESETS = {
@@ -46,6 +47,9 @@ class Filters:
     street_id: int | None = None
     department_id: int | None = None
     category_id: int | None = None
+    # The viewer's command area (grids/scope.py): its streets, None for the whole city. Not a parameter
+    # of the links: it follows the person, every figure and list of theirs is narrowed to it.
+    area: tuple[int, ...] | None = None
 
     def stats(self, *, dimensions: bool = True) -> StatsFilter:
         """The analytics filter; without `dimensions` only the street applies (as the indicators allow)."""
@@ -55,6 +59,7 @@ class Filters:
             street_id=self.street_id,
             department_id=self.department_id if dimensions else None,
             category_id=self.category_id if dimensions else None,
+            area=self.area,
         )
 
     def params(self, **extra: object) -> dict[str, str]:
@@ -127,8 +132,9 @@ def local_today() -> date:
     return timezone.localdate(clock.now())
 
 
-def parse_filters(params: QueryDict) -> Filters:
-    """Query string → Filters; unknown codes, bad dates and an inverted period are refused."""
+def parse_filters(params: QueryDict, *, user) -> Filters:
+    """Query string → Filters for this viewer; unknown codes, bad dates, an inverted period and a street
+    outside the viewer's command area are refused."""
     today = local_today()
     start, end = _date(params, "start"), _date(params, "end")
     preset = (params.get("period") or "").strip()
@@ -167,6 +173,7 @@ def parse_filters(params: QueryDict) -> Filters:
                 field="street",
                 status=400,
             )
+        check_street_in_area(user, street_id)
     department = (params.get("department") or "").strip()
     department_id = None
     if department:
@@ -202,6 +209,7 @@ def parse_filters(params: QueryDict) -> Filters:
         street_id=street_id,
         department_id=department_id,
         category_id=category_id,
+        area=area_street_ids(user),
     )
 
 

@@ -39,6 +39,7 @@ from civicgrid.dashboard import exports
 from civicgrid.dashboard.forms import PRESETS, Filters, local_today, parse_filters, parse_month
 from civicgrid.dashboard.templatetags.dashboard import percent
 from civicgrid.grids.models import District, Street
+from civicgrid.grids.scope import area_of, area_street_ids
 from civicgrid.maps import selectors as map_selectors
 from civicgrid.taxonomy.choices import Step
 from civicgrid.taxonomy.models import Category
@@ -206,7 +207,7 @@ def _rate_tile(f: Filters, name: str, value: float | None) -> dict:
 
 def _options(f: Filters) -> dict:
     """The filter pickers; category options built here (hundreds of them: cheaper than in the template)."""
-    options = filter_options(with_departments=True)
+    options = filter_options(with_departments=True, street_ids=f.area)
     groups: list[tuple[str, list[tuple[str, str, bool]]]] = []
     for c in options.categories:
         value = f"{c.kind}:{c.code}"
@@ -219,7 +220,7 @@ def _options(f: Filters) -> dict:
 @require_GET
 @city_view_required
 def home(request: HttpRequest) -> HttpResponse:
-    f = parse_filters(request.GET)
+    f = parse_filters(request.GET, user=request.user)
     today = local_today()
     period = stats.summary(f.stats())
     day = stats.summary(f.today_only.stats())
@@ -227,6 +228,7 @@ def home(request: HttpRequest) -> HttpResponse:
     indicator_filter = f.stats(dimensions=False)
     context = {
         "filters": f,
+        "command_area": area_of(request.user),
         "today": today,
         "presets": list(PRESETS.items()),
         "options": _options(f),
@@ -316,7 +318,7 @@ def _drill_query(
 @city_view_required
 def cases(request: HttpRequest) -> HttpResponse:
     """案件明细: the cases behind one figure; `count` is the figure (a case counts once per counted event)."""
-    f = parse_filters(request.GET)
+    f = parse_filters(request.GET, user=request.user)
     metric, by, key, qs = _drill_query(request, f)
     now = clock.now()
     fmt = request.GET.get("format")
@@ -414,7 +416,7 @@ def _filter_labels(f: Filters) -> list[tuple[str, str]]:
 @require_GET
 @city_view_required
 def breakdown_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    f = parse_filters(request.GET)
+    f = parse_filters(request.GET, user=request.user)
     metric = (request.GET.get("metric") or "reported").strip()
     by = (request.GET.get("by") or "").strip()
     limit = _int(request.GET.get("limit"), 500, field="limit")
@@ -438,7 +440,7 @@ def indicator_table(rows: list, group: str, title: str, notes: list[str]) -> exp
 @require_GET
 @city_view_required
 def indicators_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    f = parse_filters(request.GET)
+    f = parse_filters(request.GET, user=request.user)
     group = (request.GET.get("group") or "department").strip()
     f = indicator_filters(f)
     rows = _bad_request(stats.indicators, group, f.stats())
@@ -521,16 +523,18 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
                 field="department",
                 status=400,
             )
-    f = Filters(start=first, end=min(last, today))
+    area = area_of(request.user)
+    f = Filters(start=first, end=min(last, today), area=area_street_ids(request.user))
     month = f"{first:%Y-%m}"
     notes = [
         _("月度绩效报表")
         + f" {month} · {f.start:%Y-%m-%d} – {f.end:%Y-%m-%d}"
         + (f" · {department.name}" if department else "")
+        + (f" · {area.name}" if area else "")
     ]
     departments = stats.indicators("department", f.stats())
     streets = stats.indicators("street", f.stats())
-    late = late_cases(first, last, department)
+    late = late_cases(first, last, department, area=f.area)
     tables = [
         indicator_table(departments, "department", _("部门绩效排名"), notes),
         indicator_table(streets, "street", _("街道排名"), notes),
@@ -555,10 +559,13 @@ def LATE_COLUMNS_FN() -> list[tuple[str, str]]:  # noqa: N802 - translated at re
     ]
 
 
-def late_cases(first: date, last: date, department: Department | None) -> list[dict]:
+def late_cases(
+    first: date, last: date, department: Department | None, *, area: tuple[int, ...] | None = None
+) -> list[dict]:
     """Steps due within the month that were missed: completed after their limit, or still open past it.
 
-    A department's report lists its cases (and its sections'); the city report lists them all.
+    A department's report lists its cases (and its sections'); the city report lists them all; a
+    district's or street's command centre (`area`: its streets) its area's.
     """
     tz = timezone.get_current_timezone()
     start = datetime.combine(first, time.min, tzinfo=tz)
@@ -572,6 +579,8 @@ def late_cases(first: date, last: date, department: Department | None) -> list[d
     )
     if department is not None:
         qs = qs.filter(case__department_id__in=department_subtree(department.pk))
+    if area is not None:
+        qs = qs.filter(case__street_id__in=area)
     steps = dict(Step.choices)
     rows = []
     for d in qs:
@@ -650,7 +659,13 @@ def _queue_order(sort: str) -> tuple[str, ...]:
 def screen(request: HttpRequest) -> HttpResponse:
     """大屏: the page shell; its figures come from `screen_data` every `refresh` seconds (default 30)."""
     refresh = _int(request.GET.get("refresh"), settings.CIVICGRID_SCREEN_REFRESH_SECONDS, field="refresh")
-    box = District.objects.aggregate(w=Min("min_lon"), s=Min("min_lat"), e=Max("max_lon"), n=Max("max_lat"))
+    area = area_of(request.user)
+    if area is not None:  # a district's or street's big screen opens on its area
+        box = dict(zip("wsen", area.bounds, strict=True)) if area.bounds else {"w": None}
+    else:
+        box = District.objects.aggregate(
+            w=Min("min_lon"), s=Min("min_lat"), e=Max("max_lon"), n=Max("max_lat")
+        )
     bounds = [[box["s"], box["w"]], [box["n"], box["e"]]] if None not in box.values() else None
     today = local_today()
     labels = {
@@ -670,7 +685,12 @@ def screen(request: HttpRequest) -> HttpResponse:
             "status": sorted(OPEN_STATUSES),
         },
     }
-    context = {"refresh_seconds": max(5, refresh), "labels": labels, "city_map": city_map}
+    context = {
+        "refresh_seconds": max(5, refresh),
+        "labels": labels,
+        "city_map": city_map,
+        "command_area": area,
+    }
     return render(request, "dashboard/screen.html", context)
 
 
@@ -680,9 +700,10 @@ def screen_data(request: HttpRequest) -> JsonResponse:
     """One snapshot of the figures the big screen shows (this month, today, the last 30 days)."""
     now = clock.now()
     today = timezone.localdate(now)
-    month = Filters(start=today.replace(day=1), end=today, preset="month")
-    day = Filters(start=today, end=today, preset="today")
-    recent = Filters(start=today - timedelta(days=29), end=today)
+    area = area_street_ids(request.user)
+    month = Filters(start=today.replace(day=1), end=today, preset="month", area=area)
+    day = Filters(start=today, end=today, preset="today", area=area)
+    recent = Filters(start=today - timedelta(days=29), end=today, area=area)
     summary = stats.summary(month.stats())
     today_summary = stats.summary(day.stats())
     keep = ("key", "code", "name", "composite", "rank")

@@ -18,6 +18,7 @@ from shapely.geometry import box
 from civicgrid.accounts.models import Department, DepartmentKind, User
 from civicgrid.accounts.roles import Role
 from civicgrid.accounts.services import user_create
+from civicgrid.demo.scope import build_command_centres
 from civicgrid.grids import index
 from civicgrid.grids.models import Cell, CellMember, Community, District, Street
 from civicgrid.grids.services import cell_member_assign, grid_revision_bump
@@ -370,6 +371,7 @@ def build_city() -> DemoSummary:
     build_taxonomy()
     build_routing()
     accounts = build_accounts()
+    accounts += build_command_centres(DEMO_PASSWORD)
     return DemoSummary(
         streets=Street.objects.count(),
         communities=Community.objects.count(),

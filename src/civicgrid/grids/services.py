@@ -62,3 +62,26 @@ def cell_member_assign(*, cell: Cell, user: User) -> CellMember:
 @transaction.atomic
 def cell_member_unassign(*, cell: Cell, user: User) -> None:
     CellMember.objects.filter(cell=cell, user=user).delete()
+
+
+@transaction.atomic
+def command_area_assign(*, user: User, code: str) -> User:
+    """Make `user` (a dispatcher or leader) the command centre of a district or street (its code), or of
+    the whole city (empty code). Anything else is refused and nothing changes."""
+    from django.core.exceptions import ValidationError
+
+    user.command_area = (code or "").strip()
+    try:
+        user.full_clean(exclude=["password"])
+    except ValidationError as err:
+        problem = " ".join(err.message_dict.get("command_area", err.messages))
+        user.refresh_from_db(fields=["command_area"])
+        raise DomainError(
+            "command_area_invalid",
+            f"指挥范围无效：{problem}",
+            f"invalid command area: {problem}",
+            field="command_area",
+        ) from err
+    user.save(update_fields=["command_area"])
+    user.__dict__.pop("_command_area", None)
+    return user

@@ -72,6 +72,7 @@ def layer(request, layer_id: str, q: Query[LayerQuery]):
         category=q.category,
         street=q.street,
         now=now,
+        viewer=user,
     )
     staff = selectors.is_staff_viewer(user)
     version = selectors.layer_version(spec, now)

@@ -91,8 +91,8 @@ def _cells(params: MapParams) -> list[CellRow]:
     qs = Cell.objects.filter(
         min_lon__lte=max_lon, max_lon__gte=min_lon, min_lat__lte=max_lat, max_lat__gte=min_lat
     )
-    if params.street_id:
-        qs = qs.filter(street_id=params.street_id)
+    if params.narrowed:
+        qs = qs.filter(params.street_q())
     rows = qs.order_by("code").values_list(
         "id", "code", "name", "community__name", "street__name", "geometry"
     )
@@ -133,8 +133,8 @@ def _rollup_counts(params: MapParams) -> dict[int, int] | None:
             parts.append(day_model.objects.filter(day__gte=params.start, day__lt=first))
         if after <= params.end:
             parts.append(day_model.objects.filter(day__gte=after, day__lte=params.end))
-    if params.street_id:
-        parts = [qs.filter(cell__street_id=params.street_id) for qs in parts]
+    if params.narrowed:
+        parts = [qs.filter(params.street_q("cell__street_id")) for qs in parts]
     grouped = [
         qs.values("cell_id").annotate(n=Sum("reported")).order_by().values_list("cell_id", "n")
         for qs in parts
@@ -401,9 +401,9 @@ def layer_boundaries(params: MapParams, *, staff: bool, now: datetime, revision:
     inside = Q(min_lon__lte=max_lon, max_lon__gte=min_lon, min_lat__lte=max_lat, max_lat__gte=min_lat)
     streets = Street.objects.filter(inside).order_by("code")
     communities = Community.objects.filter(inside).select_related("street").order_by("code")
-    if params.street_id:
-        streets = streets.filter(pk=params.street_id)
-        communities = communities.filter(street_id=params.street_id)
+    if params.narrowed:
+        streets = streets.filter(params.street_q("pk"))
+        communities = communities.filter(params.street_q())
     features = []
     for level, rows in (("street", list(streets)), ("community", list(communities))):
         for area in rows:
@@ -438,8 +438,8 @@ def layer_places(params: MapParams, *, staff: bool, now: datetime, revision: obj
     )
     if params.category_ids:
         qs = qs.filter(category_id__in=params.category_ids)
-    if params.street_id:
-        qs = qs.filter(cell__street_id=params.street_id)
+    if params.narrowed:
+        qs = qs.filter(params.street_q("cell__street_id"))
     rows = list(qs.order_by("component_code")[: PLACE_LIMIT + 1])
     features = []
     for p in rows[:PLACE_LIMIT]:

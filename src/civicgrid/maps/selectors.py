@@ -233,7 +233,22 @@ class MapParams:
     statuses: tuple[str, ...] = ()
     category_ids: tuple[int, ...] = ()
     street_id: int | None = None
+    # The viewer's command area (grids/scope.py): its streets; None for the whole city.
+    area: tuple[int, ...] | None = None
     raw: dict = field(default_factory=dict, compare=False)
+
+    def street_q(self, column: str = "street_id") -> Q:
+        """The street filter, or the command area's streets, on `column` (nothing for the whole city)."""
+        if self.street_id:
+            return Q(**{column: self.street_id})
+        if self.area is not None:
+            return Q(**{f"{column}__in": self.area})
+        return Q()
+
+    @property
+    def narrowed(self) -> bool:
+        """Is the answer limited to some streets (a street filter or a command area)?"""
+        return bool(self.street_id) or self.area is not None
 
     @property
     def start_at(self) -> datetime:
@@ -254,6 +269,7 @@ class MapParams:
                 self.statuses,
                 self.category_ids,
                 self.street_id,
+                self.area,
             ]
         )
 
@@ -272,8 +288,14 @@ def parse_params(
     category: str | None,
     street: str | None,
     now: datetime,
+    viewer=None,
 ) -> MapParams:
-    """Check the request; every refusal names its field (nothing is half-applied)."""
+    """Check the request; every refusal names its field (nothing is half-applied).
+
+    A district's or street's command centre (`viewer` with a command area, grids/scope.py) sees its area
+    only: the view is clipped to the area's bounds, every layer with a street is narrowed to the area's
+    streets, and a street filter outside the area is refused (403)."""
+    from civicgrid.grids.scope import area_of, check_street_in_area
     from civicgrid.grids.selectors import parse_bbox
 
     box = parse_bbox(bbox)
@@ -310,6 +332,10 @@ def parse_params(
         street_id = Street.objects.filter(code=street).values_list("id", flat=True).first()
         if street_id is None:
             raise _bad("street_unknown", f"未知的街道 {street!r}", f"unknown street {street!r}", "street")
+        check_street_in_area(viewer, street_id)
+    area = area_of(viewer)
+    if area is not None and area.bounds is not None:
+        box = _clip(box, area.bounds)
     return MapParams(
         box=box,
         zoom=zoom,
@@ -318,7 +344,21 @@ def parse_params(
         statuses=tuple(sorted(set(statuses or ()))),
         category_ids=category_ids,
         street_id=street_id,
+        area=area.street_ids if area is not None else None,
     )
+
+
+def _clip(box: tuple[float, ...], bounds: tuple[float, ...]) -> tuple[float, float, float, float]:
+    """The part of the view inside the bounds; a view beside them shrinks to the bounds' corner."""
+    w, s, e, n = (
+        max(box[0], bounds[0]),
+        max(box[1], bounds[1]),
+        min(box[2], bounds[2]),
+        min(box[3], bounds[3]),
+    )
+    if w > e or s > n:
+        return (bounds[0], bounds[1], bounds[0], bounds[1])
+    return (w, s, e, n)
 
 
 # --- versions and ETags -----------------------------------------------------------------------------
@@ -446,8 +486,8 @@ def case_filter(params: MapParams, *, staff: bool, period: bool = True, prefix: 
         q &= Q(**{f"{prefix}status__in": params.statuses})
     if params.category_ids:
         q &= Q(**{f"{prefix}category_id__in": params.category_ids})
-    if params.street_id:
-        q &= Q(**{f"{prefix}street_id": params.street_id})
+    if params.narrowed:
+        q &= params.street_q(f"{prefix}street_id")
     return q
 
 

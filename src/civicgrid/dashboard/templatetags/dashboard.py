@@ -21,3 +21,12 @@ def can_view_city(user) -> bool:
     from civicgrid.accounts.roles import Capability, user_can
 
     return user_can(user, Capability.VIEW_CITY)
+
+
+@register.filter
+def command_area_name(user) -> str:
+    """The district or street whose command centre this user works in; empty for the whole city."""
+    from civicgrid.grids.scope import area_of
+
+    area = area_of(user)
+    return area.name if area is not None else ""

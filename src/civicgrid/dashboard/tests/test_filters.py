@@ -33,13 +33,13 @@ def test_presets(preset, expected):
 @time_machine.travel(datetime(2026, 11, 18, 17, 0, 0).astimezone(), tick=False)
 def test_default_is_this_month_and_local_day(world):
     # 17:00 in the machine's zone; the dashboard's day is Shanghai's.
-    f = parse_filters(QueryDict(""))
+    f = parse_filters(QueryDict(""), user=None)
     assert f.preset == "month" and f.end.month == 11 and f.start == f.end.replace(day=1)
 
 
 def test_dates_and_codes(world, categories):
     f = parse_filters(
-        QueryDict("start=2026-09-01&end=2026-09-30&street=150603001&department=ZJJ&category=06013")
+        QueryDict("start=2026-09-01&end=2026-09-30&street=150603001&department=ZJJ&category=06013"), user=None
     )
     assert (f.start, f.end, f.preset) == (date(2026, 9, 1), date(2026, 9, 30), "")
     assert f.params() == {
@@ -66,7 +66,7 @@ def test_dates_and_codes(world, categories):
 )
 def test_bad_input_is_refused(world, categories, query, code):
     with pytest.raises(DomainError) as err:
-        parse_filters(QueryDict(query))
+        parse_filters(QueryDict(query), user=None)
     assert err.value.code == code and err.value.status == 400
 
 
