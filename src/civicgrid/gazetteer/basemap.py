@@ -29,7 +29,6 @@ _built = index.layer_cache
 
 def basemap_config(*, staff: bool) -> dict:
     """What civicgrid-map.js draws under every map; `notice` (one line) only for staff."""
-    notice = ""
     if settings.CIVICGRID_TILE_URL:
         return {
             "source": "external",
@@ -49,14 +48,12 @@ def basemap_config(*, staff: bool) -> dict:
             "notice": "",
         }
     if settings.CIVICGRID_MBTILES_PATH:
-        notice = (
-            _("底图文件不可用（不存在或不是栅格瓦片），显示平台数据绘制的示意底图")
-            if local is None or not local.raster
-            else ""
-        )
+        notice = _("底图文件不可用，显示示意底图")
+        hint = _("CIVICGRID_MBTILES_PATH 指向的文件不存在或不是栅格瓦片 (png/jpg/webp)")
     else:
-        notice = _(
-            "未配置底图：显示平台数据绘制的示意底图（可设置 CIVICGRID_TILE_URL 或 CIVICGRID_MBTILES_PATH）"
+        notice = _("未配置底图，显示平台数据绘制的示意底图")
+        hint = _(
+            "设置 CIVICGRID_TILE_URL（瓦片服务）或 CIVICGRID_MBTILES_PATH（MBTiles/PMTiles 文件）以使用正式底图"
         )
     return {
         "source": "vector",
@@ -64,6 +61,7 @@ def basemap_config(*, staff: bool) -> dict:
         "attribution": escape(_("示意底图：平台地名地址库")),
         "layers": {name: f"/api/places/base/{name}" for name in LAYERS},
         "notice": notice if staff else "",
+        "hint": hint if staff else "",
     }
 
 

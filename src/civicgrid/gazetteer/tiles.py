@@ -52,8 +52,8 @@ def _open(path: str, mtime: float) -> tuple[TileFile, object]:
     if path.lower().endswith(".pmtiles"):
         from pmtiles.reader import MmapSource, Reader
 
-        handle = open(path, "rb")  # noqa: SIM115 (kept open for the process: the tiles are read from it)
-        reader = Reader(MmapSource(handle))
+        with open(path, "rb") as handle:  # the memory map stays valid once the file is closed
+            reader = Reader(MmapSource(handle))
         header = reader.header()
         meta = reader.metadata() or {}
         fmt = {2: "png", 3: "jpg", 4: "webp"}.get(header["tile_type"].value, "pbf")
@@ -95,6 +95,8 @@ def _current() -> tuple[TileFile, object] | None:
         return None
     cached = getattr(_local, "opened", None)
     if cached is None or cached[0].path != path or cached[0].mtime != mtime:
+        if cached is not None and isinstance(cached[1], sqlite3.Connection):
+            cached[1].close()
         cached = _open(path, mtime)
         _local.opened = cached
     return cached

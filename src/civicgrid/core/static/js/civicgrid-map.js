@@ -43,9 +43,9 @@
     s.color = colours.text;
     s.whiteSpace = "nowrap";
     s.textShadow = "0 0 3px " + colours.halo + ", 0 0 2px " + colours.halo;
-    s.font = kind === "street" ? "600 15px sans-serif" : kind === "community" ? "500 13px sans-serif"
+    s.font = kind === "street" ? "600 14px sans-serif" : kind === "community" ? "500 13px sans-serif"
       : kind === "road" ? "12px sans-serif" : "11px sans-serif";
-    if (kind === "street") { s.letterSpacing = "2px"; s.color = colours.street; }
+    if (kind === "street") { s.letterSpacing = "1px"; s.color = colours.street; }
     if (kind === "community") s.color = colours.community;
     s.display = "inline-block";
     s.transform = "translate(-50%, -50%)" + (angle ? " rotate(" + angle + "deg)" : "");
@@ -53,16 +53,21 @@
     return span;
   }
 
-  function middle(coords) {
-    // A point and the direction (degrees on screen, kept upright) halfway along a line's vertices.
+  function alongLine(coords, every) {
+    // Points and directions (degrees on screen, kept upright) along a line's vertices: its middle,
+    // or one every `every` segments for long roads, so a road has its name wherever one looks.
     const line = coords.length && typeof coords[0][0] === "number" ? coords : coords[0];
-    const i = Math.max(0, Math.floor(line.length / 2) - 1);
-    const a = line[i], b = line[Math.min(i + 1, line.length - 1)];
-    const k = Math.cos(a[1] * Math.PI / 180);
-    let angle = -Math.atan2(b[1] - a[1], (b[0] - a[0]) * k) * 180 / Math.PI;
-    if (angle > 90) angle -= 180;
-    if (angle < -90) angle += 180;
-    return { at: [(a[1] + b[1]) / 2, (a[0] + b[0]) / 2], angle: angle };
+    const n = line.length - 1;
+    const at = [];
+    if (every && n > every) { for (let i = Math.floor(every / 2); i < n; i += every) at.push(i); } else at.push(Math.max(0, Math.floor(n / 2)));
+    return at.map(function (i) {
+      const a = line[i], b = line[Math.min(i + 1, n)];
+      const k = Math.cos(a[1] * Math.PI / 180);
+      let angle = -Math.atan2(b[1] - a[1], (b[0] - a[0]) * k) * 180 / Math.PI;
+      if (angle > 90) angle -= 180;
+      if (angle < -90) angle += 180;
+      return { at: [(a[1] + b[1]) / 2, (a[0] + b[0]) / 2], angle: angle };
+    });
   }
 
   function drawVectorBase(map, el, config, dark) {
@@ -107,8 +112,10 @@
           return { color: f.properties.cls === 3 ? colours.lane : colours.road, weight: width[f.properties.cls], lineCap: "round" };
         } }).addTo(map);
         roads.features.forEach(function (f) {
-          const m = middle(f.geometry.coordinates);
-          addLabel(m.at, f.properties.name, "road", f.properties.cls === 1 ? 14 : f.properties.cls === 2 ? 15 : 16, 30, m.angle);
+          const cls = f.properties.cls;
+          alongLine(f.geometry.coordinates, cls === 3 ? 0 : 4).forEach(function (m) {
+            addLabel(m.at, f.properties.name, "road", cls === 1 ? 14 : cls === 2 ? 15 : 16, 30, m.angle);
+          });
         });
         el.dataset.baseRoads = String(roads.features.length);
       }
@@ -123,7 +130,7 @@
         boundaries.features.forEach(function (f) {
           if (!f.properties.label) return;
           const c = f.geometry.coordinates;
-          if (f.properties.level === "street") addLabel([c[1], c[0]], f.properties.name, "street", 0, 13);
+          if (f.properties.level === "street") addLabel([c[1], c[0]], f.properties.name, "street", 13, 13);
           else addLabel([c[1], c[0]], f.properties.name, "community", 14, 15);
         });
       }
@@ -171,6 +178,7 @@
     if (config.notice) {
       const line = lineControl(map, "bottomleft", "cg-basemap-notice");
       line.textContent = config.notice;
+      line.title = config.hint || "";
     }
     if (config.tiles) {
       const layer = L.tileLayer(config.tiles, { maxZoom: 19, minNativeZoom: config.minNativeZoom || 0,
@@ -215,7 +223,7 @@
     if (opts.address) showAddressOnClick(map, el);
     el.civicgridMap = map;
     const cellLayer = L.geoJSON(null, {
-      style: { color: "#5c6bc0", weight: 1, fillOpacity: 0.04 },
+      style: { color: "#5c6bc0", weight: 0.8, opacity: 0.45, fillOpacity: 0.02 },
       onEachFeature: function (f, layer) { layer.bindTooltip(window.civicgridText(f.properties.name + " " + f.properties.code)); },
     }).addTo(map);
     let lastBox = "";
