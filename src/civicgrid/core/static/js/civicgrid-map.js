@@ -70,6 +70,27 @@
     });
   }
 
+  // A name on the drawn base map: a text node in the labels pane, placed again after each zoom (not a
+  // marker: pages count their own markers).
+  const Label = L.Layer.extend({
+    initialize: function (latlng, node) {
+      this._latlng = L.latLng(latlng);
+      this._node = L.DomUtil.create("div", "cg-base-label leaflet-zoom-hide");
+      this._node.style.position = "absolute";
+      this._node.appendChild(node);
+    },
+    onAdd: function (map) {
+      map.getPane("cg-base-labels").appendChild(this._node);
+      map.on("zoomend viewreset", this._place, this);
+      this._place();
+    },
+    onRemove: function (map) {
+      this._node.remove();
+      map.off("zoomend viewreset", this._place, this);
+    },
+    _place: function () { L.DomUtil.setPosition(this._node, this._map.latLngToLayerPoint(this._latlng)); },
+  });
+
   function drawVectorBase(map, el, config, dark) {
     const colours = dark ? DARK : LIGHT;
     el.style.background = colours.background;
@@ -80,8 +101,7 @@
     labelPane.style.pointerEvents = "none";
     const labels = [];  // [marker, minZoom, maxZoom]
     function addLabel(latlng, text, kind, minZoom, maxZoom, angle) {
-      const icon = L.divIcon({ html: label(text, kind, colours, angle), className: "cg-base-label", iconSize: null });
-      labels.push([L.marker(latlng, { icon: icon, pane: "cg-base-labels", interactive: false, keyboard: false }), minZoom, maxZoom]);
+      labels.push([new Label(latlng, label(text, kind, colours, angle)), minZoom, maxZoom]);
     }
     function showLabels() {
       const z = map.getZoom();
