@@ -196,7 +196,7 @@
     if (!config) { el.dataset.basemap = "none"; return; }
     if (config.attribution) map.attributionControl.addAttribution(config.attribution);
     if (config.notice) {
-      const line = lineControl(map, "bottomleft", "cg-basemap-notice");
+      const line = lineControl(map, "topleft", "cg-basemap-notice");
       line.textContent = config.notice;
       line.title = config.hint || "";
     }
