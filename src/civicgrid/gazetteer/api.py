@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 
-from civicgrid.accounts.roles import is_staff_member
+from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.core.errors import NotFound
 from civicgrid.gazetteer import basemap
 from civicgrid.gazetteer.selectors import MAX_QUERY, place_reverse, place_search
@@ -75,7 +75,10 @@ def reverse(request, params: Query[ReverseIn]):
 def basemap_config(request):
     """The base map: `source` external | file | vector, the tile URL template or the vector layers,
     the attribution, and (staff only) a one-line notice when no base map is configured."""
-    return basemap.basemap_config(staff=is_staff_member(request.user))
+    # Told to those who run the city's platform (command centre, leaders, administrators), not to
+    # citizens or field staff, for whom the line would only take room on a phone's map.
+    staff = user_can(request.user, Capability.VIEW_CITY) or user_can(request.user, Capability.CONFIGURE)
+    return basemap.basemap_config(staff=staff)
 
 
 @router.get("/base/{layer}")

@@ -107,9 +107,12 @@ def test_without_tiles_the_drawn_base_map_and_a_notice_for_staff_only(client, se
     assert config["source"] == "vector" and config["tiles"] is None
     assert set(config["layers"]) == {"blocks", "roads", "places", "boundaries"}
     assert config["notice"] == ""  # anonymous visitors are not told about configuration
-    client.force_login(world.citizen)
-    assert client.get("/api/places/basemap").json()["notice"] == ""
+    for user in (world.citizen, world.grid_member, world.roads_handler):
+        client.force_login(user)
+        assert client.get("/api/places/basemap").json()["notice"] == ""
     client.force_login(world.dispatcher)
     assert client.get("/api/places/basemap").json()["notice"] == "未配置底图，显示平台数据绘制的示意底图"
+    client.force_login(world.admin)
+    assert client.get("/api/places/basemap").json()["notice"]
     settings.CIVICGRID_MBTILES_PATH = "/nonexistent/city.mbtiles"
     assert client.get("/api/places/basemap").json()["notice"] == "底图文件不可用，显示示意底图"
