@@ -112,7 +112,8 @@ def _rank(p: Place, q: str, key: str) -> tuple:
 def place_search(q: str, *, limit: int = 10) -> list[Hit]:
     """Places whose name holds the text, or whose pinyin or initials start with the letters typed
     ("rml" and "renmin" find 人民路); best first: exact, prefix, initials, pinyin, anywhere."""
-    q = (q or "").strip()[:MAX_QUERY]
+    # Control characters (a NUL cannot even reach PostgreSQL) are dropped: they are never in a name.
+    q = "".join(ch for ch in (q or "") if ch.isprintable()).strip()[:MAX_QUERY]
     if not q:
         return []
     special = _cell_hit(q) or _code_hit(q)

@@ -88,3 +88,13 @@ def test_bad_queries_are_refused_with_422(client, gazetteer, params):
     assert response.status_code == 422
     body = response.json()
     assert body["message_zh"] and body["message_en"]
+
+
+@pytest.mark.django_db
+def test_control_characters_are_refused_and_never_reach_the_database(client, gazetteer):
+    response = client.get("/api/places/search", {"q": "人民\x00路"})
+    assert response.status_code == 400
+    assert "control character" in response.json()["message_en"]
+    from civicgrid.gazetteer.selectors import place_search
+
+    assert place_search("人民\x00路\x07")[0].name == "人民路"  # a caller of the selector: dropped
