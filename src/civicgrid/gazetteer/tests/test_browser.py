@@ -5,6 +5,7 @@ showing the nearest address."""
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -95,6 +96,10 @@ def test_an_address_typed_in_the_report_form_places_the_point(new_page, routed_w
     page = new_page(width=360, height=740, mobile=True)
     login_page(page, routed_world.citizen)
     page.goto("/m/report/")
+    # A tap on the map fills the address with the nearest one; a place picked later replaces it.
+    expect(page.locator("#report-map")).to_have_attribute("data-basemap", "vector")
+    page.locator("#report-map").click()
+    expect(page.locator("#id_address")).to_have_value(re.compile("附近$"))
     pick(page, "dyxx", "第一小学")  # by its pinyin initials
     assert (float(page.input_value("#id_lat")), float(page.input_value("#id_lon"))) == (
         round(school.lat, 6),

@@ -225,6 +225,7 @@
           if (!line) line = lineControl(map, "bottomright", "cg-address-line");
           line.textContent = "📍 " + data.address.address;
           el.dataset.nearestAddress = data.address.address;
+          el.dispatchEvent(new CustomEvent("civicgrid:address", { detail: data.address }));
         });
     });
   }

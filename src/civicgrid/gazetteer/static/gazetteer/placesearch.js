@@ -25,7 +25,6 @@
     let active = -1;
     let asked = 0;
     let marker = null;
-    let filledAddress = "";
 
     function close() {
       list.hidden = true;
@@ -79,9 +78,9 @@
         lat.dispatchEvent(new Event("change", { bubbles: true }));
         lon.dispatchEvent(new Event("change", { bubbles: true }));
       }
-      if (address && (!address.value || address.value === filledAddress)) {
+      if (address && (!address.value || address.value === box.dataset.filled)) {
         address.value = r.name;
-        filledAddress = r.name;
+        box.dataset.filled = r.name;
       }
       const mapEl = byId(box.dataset.map);
       const map = mapEl && mapEl.civicgridMap;
@@ -125,6 +124,19 @@
     input.addEventListener("blur", function () { setTimeout(close, 150); });
   }
 
-  function init() { document.querySelectorAll("[data-place-search]").forEach(setup); }
+  // A click on the map (civicgrid-map.js asks the nearest address) fills the address field too,
+  // unless the user typed one of their own.
+  function followMapClicks(box) {
+    const mapEl = byId(box.dataset.map), address = byId(box.dataset.address);
+    if (!mapEl || !address) return;
+    mapEl.addEventListener("civicgrid:address", function (e) {
+      if (!address.value || address.value === box.dataset.filled) {
+        address.value = e.detail.address;
+        box.dataset.filled = address.value;
+      }
+    });
+  }
+
+  function init() { document.querySelectorAll("[data-place-search]").forEach(function (box) { setup(box); followMapClicks(box); }); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();
