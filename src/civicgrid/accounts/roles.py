@@ -91,6 +91,20 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
 
 # Roles whose members belong to a department and act only on its cases.
 DEPARTMENT_ROLES = frozenset({Role.HANDLER, Role.DEPARTMENT_ADMIN})
+
+
+# Roles a staff manager may give: department staff only, and never a role with a capability the manager
+# lacks (a department admin grants handler or department admin; an administrator, any department role).
+def roles_grantable_by(user: User | None) -> list[str]:
+    """The department roles `user` may give in the staff page (empty if they manage no staff)."""
+    own = capabilities_of(user)
+    if Capability.CONFIGURE in own:
+        return [r for r in Role.values if r in DEPARTMENT_ROLES]
+    if Capability.MANAGE_DEPARTMENT not in own:
+        return []
+    return [r for r in Role.values if r in DEPARTMENT_ROLES and ROLE_CAPABILITIES[r] <= own]
+
+
 # Roles that work in the staff console and may use the Django admin where their capability allows.
 STAFF_ROLES = frozenset(set(Role) - {Role.CITIZEN})
 

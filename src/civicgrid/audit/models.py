@@ -1,4 +1,4 @@
-"""The access audit (访问审计): logins, views of unmasked personal data, exports.
+"""The access audit (访问审计): logins, views of unmasked personal data, exports, staff changes.
 
 Changes to configuration and personal-data models are recorded by django-auditlog (settings
 AUDITLOG_INCLUDE_TRACKING_MODELS) in its own table; both tables are append-only in the database
@@ -19,6 +19,7 @@ class AccessKind(models.TextChoices):
     LOGIN_FAILED = "login_failed", _("登录失败 failed login")
     PERSONAL_DATA = "personal_data", _("查看个人信息 personal data viewed")
     EXPORT = "export", _("导出 export")
+    STAFF = "staff", _("人员变更 staff change")
 
 
 class AccessEvent(models.Model):

@@ -86,6 +86,19 @@ def export_record(*, actor, request, name: str, filters: dict, rows: int, person
     )
 
 
+def staff_change_record(*, actor, request, change) -> AccessEvent:
+    """A manager's change to a staff account (accounts.staff.StaffChange): added, role, section,
+    deactivated or reactivated, password reset (never the password)."""
+    return access_record(
+        kind=AccessKind.STAFF,
+        actor=actor,
+        request=request,
+        subject=change.person,
+        target=change.action,
+        detail=change.detail,
+    )
+
+
 def retention_cutoff():
     return clock.now() - timedelta(days=settings.CIVICGRID_AUDIT_RETENTION_DAYS)
 

@@ -120,6 +120,8 @@ def case_page(user: User, case: Case, *, now: datetime, revealed: bool = False) 
     may_see = sees_personal_data(user, case)
     personal = may_see and (revealed or case.reporter_id == user.pk)
     reporter = None
+    # The number to call back: the one given with the report, else the reporter's own (an app report).
+    phone = case.contact_phone or (case.reporter.phone if case.reporter_id else "")
     if case.reporter_id:
         reporter = case.reporter.full_display_name if personal else case.reporter.display_name
     timeline = [
@@ -136,7 +138,7 @@ def case_page(user: User, case: Case, *, now: datetime, revealed: bool = False) 
         case=case,
         personal=personal,
         reporter=reporter,
-        contact_phone=case.contact_phone if personal else mask_phone(case.contact_phone),
+        contact_phone=phone if personal else mask_phone(phone),
         may_reveal=may_see and not personal,
         timeline=timeline,
         deadlines=deadlines,

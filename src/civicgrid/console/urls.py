@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicgrid.console import views
+from civicgrid.console import staff_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -14,4 +14,12 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
+    path("staff/", staff_views.staff_list, name="staff"),
+    path("staff/add/", staff_views.staff_add, name="staff_add"),
+    path("staff/import/", staff_views.staff_import, name="staff_import"),
+    path("staff/template.xlsx", staff_views.staff_template, name="staff_template"),
+    path("staff/<int:pk>/role/", staff_views.staff_role, name="staff_role"),
+    path("staff/<int:pk>/move/", staff_views.staff_move, name="staff_move"),
+    path("staff/<int:pk>/active/", staff_views.staff_active, name="staff_active"),
+    path("staff/<int:pk>/password/", staff_views.staff_password, name="staff_password"),
 ]

@@ -6,7 +6,14 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 
 from civicgrid.accounts.models import User
-from civicgrid.accounts.roles import ROLE_CAPABILITIES, Capability, Role, capabilities_of, user_can
+from civicgrid.accounts.roles import (
+    ROLE_CAPABILITIES,
+    Capability,
+    Role,
+    capabilities_of,
+    roles_grantable_by,
+    user_can,
+)
 
 CAPABILITIES = [
     "report",
@@ -101,3 +108,30 @@ def test_the_personas_have_their_rows(world):
     assert user_can(world.roads_handler, Capability.HANDLE)
     assert user_can(world.admin, Capability.CONFIGURE)
     assert not user_can(world.citizen, Capability.VIEW_CITY)
+
+
+# Which roles each role may give in the staff page (人员管理): department roles, none above one's own.
+GRANTABLE = {
+    "citizen": [],
+    "grid_member": [],
+    "dispatcher": [],
+    "handler": [],
+    "department_admin": ["handler", "department_admin"],
+    "inspector": [],
+    "leader": [],
+    "admin": ["handler", "department_admin"],
+    "auditor": [],
+}
+
+
+@pytest.mark.parametrize("role", Role.values)
+def test_roles_grantable_by_each_role(role):
+    assert roles_grantable_by(User(phone="13900000099", role=role, is_active=True)) == GRANTABLE[role]
+
+
+def test_no_role_grants_a_capability_it_lacks_except_the_administrator():
+    for role, grantable in GRANTABLE.items():
+        if role == "admin":
+            continue
+        for granted in grantable:
+            assert expected()[granted] <= expected()[role], (role, granted)

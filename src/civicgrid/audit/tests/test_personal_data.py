@@ -69,3 +69,15 @@ def test_the_reporter_sees_their_own_data_without_a_reason(client, routed_world,
     own = submit(w.grid_member, NORTH_1, category=case.category, contact_phone="13700001111")
     page = as_user(client, w.grid_member).get(f"/console/cases/{own.number}/").content.decode()
     assert "13700001111" in page and "/contact/" not in page
+
+
+def test_an_app_report_without_a_contact_number_shows_the_reporters_own(client, routed_world, categories):
+    # A citizen's app report has no separate contact number: the one to call back is their account's.
+    w = routed_world
+    case = submit(w.citizen, NORTH_1, category=categories["06013"])
+    assert case.contact_phone == ""
+    as_user(client, w.dispatcher)
+    masked = client.get(f"/console/cases/{case.number}/").content.decode()
+    assert w.citizen.phone not in masked and "（已隐藏）" in masked
+    shown = client.post(contact_url(case), {"reason": "回访群众"}).content.decode()
+    assert w.citizen.phone in shown
