@@ -25,6 +25,7 @@ from civicgrid.codes.api import router as codes_router
 from civicgrid.core.errors import DomainError
 from civicgrid.core.renderers import RENDERER, json_response
 from civicgrid.core.text import text_check
+from civicgrid.gazetteer.api import router as places_router
 from civicgrid.grids.api import router as grids_router
 from civicgrid.maps.api import router as maps_router
 from civicgrid.notifications.api import router as notifications_router
@@ -301,3 +302,4 @@ api.add_router("/points", points_router)
 api.add_router("/codes", codes_router)
 api.add_router("/map", maps_router)
 api.add_router("/stats", stats_router)
+api.add_router("/places", places_router)

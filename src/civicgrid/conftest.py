@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from civicgrid.gazetteer import index as gazetteer_index
 from civicgrid.grids import index
 from civicgrid.taxonomy import cache as taxonomy_cache
 from civicgrid.worktime import calendar
@@ -30,6 +31,7 @@ def _fast_and_isolated(settings):
     index.invalidate()
     calendar.invalidate()
     taxonomy_cache.invalidate()
+    gazetteer_index.invalidate()
     yield
     index.invalidate()
     calendar.invalidate()

@@ -140,6 +140,7 @@ INSTALLED_APPS = [
     "civicgrid.console",
     "civicgrid.dashboard",
     "civicgrid.maps",
+    "civicgrid.gazetteer",
     "civicgrid.demo",
 ]
 
@@ -342,6 +343,9 @@ CIVICGRID_DISTRICT_CODE = env_str("CIVICGRID_DISTRICT_CODE", "150603")
 # Base map tiles; empty means no tile server (closed network): cells and markers on a blank map.
 CIVICGRID_TILE_URL = env_str("CIVICGRID_TILE_URL", "")
 CIVICGRID_TILE_ATTRIBUTION = env_str("CIVICGRID_TILE_ATTRIBUTION", "")
+# Or a local raster MBTiles/PMTiles file served at /tiles/ (its attribution from the file); with
+# neither, the maps draw a base map from the gazetteer and the grid (gazetteer/basemap.py).
+CIVICGRID_MBTILES_PATH = env_str("CIVICGRID_MBTILES_PATH", "")
 # Content-Security-Policy of every page (django-csp): own origin only, images also from the tile server.
 CONTENT_SECURITY_POLICY = csp.policy(tile_url=CIVICGRID_TILE_URL)
 # How often (seconds) a process checks whether another process changed the grid cells.

@@ -26,6 +26,7 @@ urlpatterns = [
     path("dashboard/", include("civicgrid.dashboard.urls")),
     path("screen/", dashboard_views.screen, name="screen"),
     path("map/", include("civicgrid.maps.urls")),
+    path("tiles/", include("civicgrid.gazetteer.urls")),  # the city's MBTiles/PMTiles base map
     path("admin/", admin.site.urls),
     path("metrics", monitoring.metrics, name="metrics"),
     path("healthz", monitoring.healthz, name="healthz"),

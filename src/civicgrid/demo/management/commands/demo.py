@@ -7,6 +7,7 @@ from civicgrid.demo.bulk import build_bulk
 from civicgrid.demo.city import DEMO_PASSWORD, build_city
 from civicgrid.demo.codes import build_codes
 from civicgrid.demo.history import build_history
+from civicgrid.demo.town import build_town
 
 
 class Command(BaseCommand):
@@ -30,6 +31,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, cases: int, bulk: bool, days: int, seed: int, **options):
         summary = build_city()
+        build_town()  # the gazetteer: roads, intersections, places (the drawn base map)
         codes_added = build_codes()
         if bulk:
             result = build_bulk(cases, seed=seed, days=days, progress=self.stderr.write)

@@ -33,7 +33,7 @@
   window.CityMap = function (el, options) {
     const opts = Object.assign({ layers: [], enabled: [], filters: {}, center: [39.605, 109.79], zoom: 14,
       dark: false, api: "/api/map/layers/", debounce: 250, onFeature: null, onLayer: null, onError: null }, options || {});
-    const map = window.civicgridMap(el, { center: opts.center, zoom: opts.zoom, cells: false });
+    const map = window.civicgridMap(el, { center: opts.center, zoom: opts.zoom, cells: false, dark: opts.dark });
     if (opts.bounds) {
       map.options.zoomSnap = 0.25;  // fit the city closely; the API is asked with the rounded zoom
       map.fitBounds(opts.bounds, { padding: [12, 12] });
