@@ -12,7 +12,7 @@ from civicgrid.cases.choices import Action
 from civicgrid.cases.models import PUBLIC_PHOTO_STAGES, Case, CaseEvent, CasePhoto, ExtensionStatus
 from civicgrid.cases.publication import case_public_text
 from civicgrid.cases.workflow import MOVES, actor_refusal
-from civicgrid.core.errors import NotFound
+from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.core.masking import mask_phone
 
 
@@ -92,6 +92,23 @@ def access_case(user: User, number: str, *, for_update: bool = False) -> Case:
             "case_not_found", f"案件 {number} 不存在或无权查看", f"case {number} not found", field="number"
         )
     return case
+
+
+def merge_target(user: User, number: str | None) -> Case | None:
+    """The case a report is to be merged into (并案), by its number, if the user may open it; a number
+    they may not open is a mistake in the field, refused as unknown (existence is not revealed)."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    try:
+        return access_case(user, number)
+    except NotFound as exc:
+        raise DomainError(
+            "original_unknown",
+            f"案件 {number} 不存在或无权查看，请填写要并入的案件编号",
+            f"case {number} not found: give the number of the case to merge into",
+            field="original",
+        ) from exc
 
 
 def access_case_photo(user: User, name: str) -> FieldFile:

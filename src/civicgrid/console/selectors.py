@@ -24,6 +24,7 @@ from civicgrid.core.masking import mask_phone
 from civicgrid.notifications.models import Notification
 from civicgrid.taxonomy.choices import Step
 from civicgrid.taxonomy.models import Category
+from civicgrid.taxonomy.routing import active_rules, route
 
 PAGE_SIZE = 50
 
@@ -104,6 +105,12 @@ class CasePage:
     departments: list[Department] = field(default_factory=list)
     categories: list[Category] = field(default_factory=list)
     light: str = ""
+    dispatch_to: dict[int, str] = field(default_factory=dict)  # category → where 立案 dispatches at once
+
+    @property
+    def register_dispatch(self) -> str:
+        """Where registering the case in its current category dispatches it at once, or ""."""
+        return self.dispatch_to.get(self.case.category_id, "") if self.case.category_id else ""
 
 
 PHOTO_STAGES = [PhotoStage.REPORT, PhotoStage.FEEDBACK, PhotoStage.VERIFY]
@@ -147,8 +154,23 @@ def case_page(user: User, case: Case, *, now: datetime, revealed: bool = False) 
     )
     if Action.APPROVE_EXTENSION in actions or Action.REFUSE_EXTENSION in actions:
         out.pending_extension = case.extension_requests.filter(status=ExtensionStatus.PENDING).first()
-    if Action.DISPATCH in actions:
+    if Action.DISPATCH in actions or Action.REDISPATCH in actions:
         out.departments = list(Department.objects.filter(active=True).order_by("code"))
     if Action.REGISTER in actions:
         out.categories = list(Category.objects.active().order_by("code", "kind"))
+        out.dispatch_to = auto_dispatch_targets(case, out.categories)
+    return out
+
+
+def auto_dispatch_targets(case: Case, categories: list[Category]) -> dict[int, str]:
+    """For each auto-dispatch category: the department a registration of this case in it goes to at
+    once (立案并派遣), as routing would choose it (one query for the rules)."""
+    rules = active_rules()
+    cell_code = case.cell.code if case.cell_id else None
+    out = {}
+    for category in categories:
+        if category.auto_dispatch:
+            rule = route(category, cell_code, rules)
+            if rule is not None:
+                out[category.pk] = rule.department.name
     return out
