@@ -7,7 +7,7 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext, gettext_lazy
 
 from civicgrid.accounts.models import Department, User
-from civicgrid.accounts.roles import Capability, Role, is_staff_member, user_can
+from civicgrid.accounts.roles import STAFF_ROLES, Capability, Role, is_staff_member, user_can
 from civicgrid.cases.choices import Action
 from civicgrid.cases.models import PUBLIC_PHOTO_STAGES, Case, CaseEvent, CasePhoto, ExtensionStatus
 from civicgrid.cases.publication import case_public_text
@@ -173,6 +173,7 @@ def actor_name(viewer: User, case: Case, event: CaseEvent, *, revealed: bool = T
         (revealed and user_can(viewer, Capability.VIEW_PERSONAL_DATA))
         or event.actor_id == viewer.pk
         or (event.actor_id != case.reporter_id and event.action != Action.ME_TOO)
+        or (actor.role in STAFF_ROLES and sees_staff_names(viewer))  # only citizens are masked
     ):
         return actor.full_display_name
     return actor.display_name
@@ -242,9 +243,23 @@ def sees_staff_names(viewer: User) -> bool:
 
 
 def unit_as_seen(event: CaseEvent) -> str:
-    """The unit that made a move: a department's staff by their department, anyone else by their role."""
-    if event.actor_role in DEPARTMENT_ROLES_SEEN and event.department_id:
-        return event.department.name
+    """The unit that made a move: a department's staff by their own department (not the case's: a
+    bureau admin acts for its section's case as the bureau), anyone else by their role."""
+    if event.actor_role in DEPARTMENT_ROLES_SEEN:
+        if event.actor_id and event.actor.department_id:
+            return event.actor.department.name
+        if event.department_id:
+            return event.department.name
+    return str(ROLE_AS_SEEN.get(event.actor_role, ""))
+
+
+def actor_unit(event: CaseEvent) -> str:
+    """The unit of whoever made a move, for staff reading the timeline: the person's own department
+    if they have one (a dispatcher of the centre, a handler), else their role; "" for the system."""
+    if not event.actor_id:
+        return ""
+    if event.actor.department_id:
+        return event.actor.department.name
     return str(ROLE_AS_SEEN.get(event.actor_role, ""))
 
 

@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext
 
 from civicgrid.accounts.models import Department, User
 from civicgrid.cases import selectors as case_selectors
-from civicgrid.cases.access import actor_name, allowed_actions, sees_personal_data
+from civicgrid.cases.access import actor_name, actor_unit, allowed_actions, sees_personal_data
 from civicgrid.cases.choices import Action
 from civicgrid.cases.deadlines import light_of
 from civicgrid.cases.models import Case, CaseEvent, ExtensionRequest, ExtensionStatus, PhotoStage
@@ -87,6 +88,21 @@ class TimelineEntry:
     event: CaseEvent
     actor: str
     photos: list[str]
+    unit: str = ""  # the actor's own unit: their department, or their role
+    target: str = ""  # where a dispatch sent the case, or what a merge joined
+
+
+def _target(event: CaseEvent) -> str:
+    data = event.data or {}
+    if event.action in (Action.DISPATCH, Action.REDISPATCH) and event.department_id:
+        return gettext("派往 %(d)s") % {"d": event.department.name}
+    if event.action in (Action.RETURN, Action.RECALL) and event.department_id:
+        return gettext("自 %(d)s") % {"d": event.department.name}
+    if event.action in (Action.MERGE, Action.UNMERGE) and data.get("original"):
+        return gettext("原案件 %(n)s") % {"n": data["original"]}
+    if event.action == Action.UNMERGE and data.get("detached"):
+        return gettext("不再并入本案：%(n)s") % {"n": data["detached"]}
+    return ""
 
 
 @dataclass
@@ -130,7 +146,13 @@ def case_page(user: User, case: Case, *, now: datetime, revealed: bool = False) 
     if case.reporter_id:
         reporter = case.reporter.full_display_name if personal else case.reporter.display_name
     timeline = [
-        TimelineEntry(e, actor_name(user, case, e, revealed=personal), detail.event_photos.get(e.pk, []))
+        TimelineEntry(
+            e,
+            actor_name(user, case, e, revealed=personal),
+            detail.event_photos.get(e.pk, []),
+            unit=actor_unit(e),
+            target=_target(e),
+        )
         for e in detail.events
     ]
     photos: dict[str, list[dict]] = {stage: [] for stage in PHOTO_STAGES}

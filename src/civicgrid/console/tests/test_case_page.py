@@ -121,4 +121,4 @@ def test_extension_decision_shows_the_request(client, city, dispatched):
     as_user(client, city.dispatcher)
     response = client.get(f"/console/cases/{dispatched.number}/?from=extensions")
     assert {"approve_extension", "refuse_extension"} <= action_forms(response)
-    assert "申请延期 16 小时：需要协调燃气公司" in response.content.decode()
+    assert "申请延期 16小时：需要协调燃气公司" in response.content.decode()
