@@ -179,6 +179,33 @@ def actor_name(viewer: User, case: Case, event: CaseEvent, *, revealed: bool = T
     return actor.display_name
 
 
+def callback_extension(case: Case) -> str:
+    """The extension code a relay call-back (回访) keys in to reach this case's reporter: its id, 6+ digits."""
+    return f"{case.pk:06d}"
+
+
+def callback_relay(viewer: User, case: Case) -> str:
+    """The relay number (setting CIVICGRID_CALLBACK_RELAY) this viewer calls the reporter back through,
+    or "": offered to who handles the case for its department and may not see the number itself, on an
+    open case with a number to call."""
+    from django.conf import settings
+
+    from civicgrid.cases.choices import OPEN_STATUSES
+    from civicgrid.cases.workflow import acts_for_department
+
+    relay = settings.CIVICGRID_CALLBACK_RELAY
+    if (
+        not relay
+        or sees_personal_data(viewer, case)
+        or case.status not in OPEN_STATUSES
+        or not (case.contact_phone or case.reporter_id)
+        or not user_can(viewer, Capability.HANDLE)
+        or not acts_for_department(viewer, case.department_id)
+    ):
+        return ""
+    return relay
+
+
 def reporter_name(viewer: User, case: Case) -> str | None:
     if not case.reporter_id:
         return None

@@ -15,7 +15,14 @@ from django.utils.translation import gettext
 
 from civicgrid.accounts.models import Department, User
 from civicgrid.cases import selectors as case_selectors
-from civicgrid.cases.access import actor_name, actor_unit, allowed_actions, sees_personal_data
+from civicgrid.cases.access import (
+    actor_name,
+    actor_unit,
+    allowed_actions,
+    callback_extension,
+    callback_relay,
+    sees_personal_data,
+)
 from civicgrid.cases.choices import Action
 from civicgrid.cases.deadlines import light_of
 from civicgrid.cases.models import Case, CaseEvent, ExtensionRequest, ExtensionStatus, PhotoStage
@@ -121,6 +128,8 @@ class CasePage:
     departments: list[Department] = field(default_factory=list)
     categories: list[Category] = field(default_factory=list)
     light: str = ""
+    callback_relay: str = ""  # 回访 through the relay: its number, and the case's extension code
+    callback_code: str = ""
     dispatch_to: dict[int, str] = field(default_factory=dict)  # category → where 立案 dispatches at once
 
     @property
@@ -174,8 +183,15 @@ def case_page(user: User, case: Case, *, now: datetime, revealed: bool = False) 
         actions=actions,
         light=light_of(case, now),
     )
-    if Action.APPROVE_EXTENSION in actions or Action.REFUSE_EXTENSION in actions:
-        out.pending_extension = case.extension_requests.filter(status=ExtensionStatus.PENDING).first()
+    # The 时限 panel shows a pending request to everyone who opens the case.
+    out.pending_extension = (
+        case.extension_requests.select_related("requested_by", "deadline")
+        .filter(status=ExtensionStatus.PENDING)
+        .first()
+    )
+    out.callback_relay = callback_relay(user, case)
+    if out.callback_relay:
+        out.callback_code = callback_extension(case)
     if Action.DISPATCH in actions or Action.REDISPATCH in actions:
         out.departments = list(Department.objects.filter(active=True).order_by("code"))
     if Action.REGISTER in actions:

@@ -113,3 +113,15 @@ def test_merge_by_hand_then_undo_it(new_page, city, tmp_path):
     page.goto(f"/console/cases/{original.number}/")
     expect(page.locator("#timeline li[data-action='unmerge']")).to_contain_text("撤销并案")
     expect(page).to_have_url(re.compile(original.number))
+
+
+def test_handler_sees_the_pending_extension_and_the_relay(new_page, city, tmp_path, settings):
+    settings.CIVICGRID_CALLBACK_RELAY = "0477-12345"
+    case = report(city.citizen, NORTH_1, category=city.categories["06013"], contact_phone="13812345678")
+    move(case, "register", city.dispatcher)
+    move(case, "dispatch", city.dispatcher)
+    move(case, "request_extension", city.roads_handler, "需要协调燃气公司", hours=2.25)
+    page = open_case(new_page, city.roads_handler, case.number)
+    expect(page.locator("#pending-extension")).to_contain_text("申请延期 2小时15分")
+    expect(page.locator("#callback-relay")).to_contain_text(f"{case.pk:06d}")
+    shot(page, tmp_path, "handler")
