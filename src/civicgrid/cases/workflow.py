@@ -662,13 +662,37 @@ def _feedback(case: Case, actor, note, p, at, store: MoveStore) -> dict:
     return {"on_time": on_time, "department": case.department, "photo_stage": PhotoStage.FEEDBACK}
 
 
+def _on_site_evidence(case: Case, actor, note: str, p: MoveInput) -> None:
+    """A grid member's on-site check (核查, 返工) of a category that asks for it carries a photo and a note."""
+    if actor is None or case.category_id is None or not is_cell_member(actor, case):
+        return
+    if not case.category.verify_evidence:
+        return
+    if not p.photos:
+        raise DomainError(
+            "verify_photo_required",
+            "现场核查需要拍摄至少一张现场照片",
+            "an on-site check needs at least one photo of the place",
+            field="photos",
+        )
+    if not note:
+        raise DomainError(
+            "verify_note_required",
+            "现场核查需要填写核查说明",
+            "an on-site check needs a note of what was found",
+            field="note",
+        )
+
+
 def _verify(case: Case, actor, note, p, at, store: MoveStore) -> dict:
+    _on_site_evidence(case, actor, note, p)
     on_time = store.clock_finish(case, at)
     store.clock_start(case, Step.CLOSE, at)
     return {"on_time": on_time, "department": case.department, "photo_stage": PhotoStage.VERIFY}
 
 
 def _rework(case: Case, actor, note, p, at, store: MoveStore) -> dict:
+    _on_site_evidence(case, actor, note, p)
     on_time = store.clock_finish(case, at)
     case.rework_count += 1
     case.handled_at = None

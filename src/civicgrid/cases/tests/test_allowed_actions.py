@@ -102,7 +102,11 @@ def attempt(case, action, user, *, department=None, original=None) -> bool:
     """Try the move with a plausible payload inside a savepoint that is always rolled back."""
     from django.db import transaction
 
-    payload = MoveInput(hours=4, rating="satisfied", department=department, original=original)
+    from civicgrid.cases.photos import process_photo
+    from civicgrid.cases.tests.helpers import jpeg_bytes
+
+    photos = [process_photo(jpeg_bytes())] if action in ("verify", "rework") else []  # on-site evidence
+    payload = MoveInput(hours=4, rating="satisfied", department=department, original=original, photos=photos)
     try:
         with transaction.atomic():
             case_transition(case=case, action=action, actor=user, note="说明", payload=payload)

@@ -177,3 +177,31 @@ def test_a_case_outside_my_cells_is_not_found(client, member, routed_world, cate
     )
     assert client.get(f"/m/grid/verify/{case.number}/").status_code == 404
     assert client.post(f"/m/grid/verify/{case.number}/", {"action": "verify"}).status_code == 404
+
+
+def test_an_on_site_check_needs_a_photo_and_a_note(client, member, routed_world, categories):
+    case = run_to_handled(report(routed_world.citizen, category=categories["06013"]), routed_world)
+    page = client.get(f"/m/grid/verify/{case.number}/").content.decode()
+    assert 'id="evidence-hint"' in page
+    response = client.post(f"/m/grid/verify/{case.number}/", {"action": "verify", "note": "现场已修复"})
+    assert response.status_code == 422
+    assert re.search(r'id="error-photos"[^>]*>现场核查需要拍摄至少一张现场照片', response.content.decode())
+    response = client.post(
+        f"/m/grid/verify/{case.number}/", {"action": "verify", "note": "", "photos": [jpeg_upload()]}
+    )
+    assert response.status_code == 422
+    assert re.search(r'id="error-note"[^>]*>现场核查需要填写核查说明', response.content.decode())
+    case.refresh_from_db()
+    assert case.status == CaseStatus.HANDLED and not case.events.filter(action=Action.VERIFY).exists()
+
+
+def test_a_category_may_waive_the_on_site_evidence(client, member, routed_world, categories):
+    category = categories["06013"]
+    category.verify_evidence = False
+    category.save(update_fields=["verify_evidence"])
+    case = run_to_handled(report(routed_world.citizen, category=category), routed_world)
+    assert 'id="evidence-hint"' not in client.get(f"/m/grid/verify/{case.number}/").content.decode()
+    response = client.post(f"/m/grid/verify/{case.number}/", {"action": "verify"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.VERIFIED

@@ -107,6 +107,7 @@ def _verify_page(request: HttpRequest, case: Case, form: VerifyForm, status: int
         "feedback_photos": photos.get(PhotoStage.FEEDBACK, []),
         "feedback": next((e for e in reversed(detail.events) if e.action == Action.FEEDBACK), None),
         "max_photos": settings.CIVICGRID_PHOTO_MAX_COUNT,
+        "evidence_required": bool(case.category_id and case.category.verify_evidence),
         "tab": "grid",
         **_map_context(),
     }
