@@ -60,6 +60,12 @@ def grid_home(request: HttpRequest) -> HttpResponse:
         "cells": cells,
         "cells_geojson": {"type": "FeatureCollection", "features": features},
         "markers": markers,
+        # What the dots' colours mean: the statuses on the map, in the loop's order.
+        "legend": [
+            (STATUS_COLOURS.get(s, "grey"), s.label)
+            for s in CaseStatus
+            if any(m["colour"] == STATUS_COLOURS.get(s) and m["label"] == s.label for m in markers)
+        ],
         "bounds": selectors.cells_bounds(cells) or selectors.city_bounds(),
         "verify_count": sum(c.verify_count for c in cells),
         "tab": "grid",
