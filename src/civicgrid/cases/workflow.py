@@ -26,7 +26,6 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from civicgrid.accounts.models import Department, User
@@ -338,8 +337,8 @@ def case_transition(
         hooks.run(action, case, event)
         if "merged_into" in extra:
             _merge_follow(case, extra["merged_into"], event)
-        if "detached_from" in extra:
-            _unmerge_original(case, extra["detached_from"], event)
+        if action == Action.UNMERGE:
+            _unmerge_original(case, extra.get("detached_from"), event)
         for follow_up in extra.get("then", ()):
             case_transition(
                 case=case,
@@ -829,14 +828,12 @@ def _merge(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
 
 
 def _unmerge(case: Case, actor, note, p, at, store: MoveStore) -> dict:
-    """撤销并案: a wrong merge undone; the report is its own case again, waiting for 立案."""
-    original = store.case_locked(case.duplicate_of_id) if case.duplicate_of_id else None
+    """撤销并案: a wrong merge undone; the report is its own case again, waiting for 立案. The original
+    keeps its history (its ME_TOO event and count: a report did join it); the reporter stops following it."""
+    original = case.duplicate_of
     case.duplicate_of = None
     store.clock_start(case, Step.REGISTER, at)
-    out: dict = {"data": {"original": original.number if original else None}}
-    if original is not None:
-        out["detached_from"] = original
-    return out
+    return {"detached_from": original, "data": {"original": original.number if original else None}}
 
 
 def _local(moment) -> str:
@@ -889,25 +886,17 @@ def _merge_follow(case: Case, original: Case, event: CaseEvent) -> None:
         case_me_too(case=original, user=case.reporter, at=event.created_at, by_report=True)
 
 
-def _unmerge_original(case: Case, original: Case, event: CaseEvent) -> None:
-    """The original of an undone merge: one report fewer (an UNMERGE event of its own says which), and
-    the report's author no longer follows it unless another of their reports is still merged into it."""
-    if case.reporter_id is None:
+def _unmerge_original(case: Case, original: Case | None, event: CaseEvent) -> None:
+    """The original of an undone merge: the report's author no longer follows it, unless they joined it
+    another way (another of their reports still merged into it)."""
+    if original is None or case.reporter_id is None:
         return
-    Case.objects.filter(pk=original.pk, me_too_count__gt=0).update(me_too_count=F("me_too_count") - 1)
-    if not original.duplicates.filter(reporter_id=case.reporter_id).exclude(pk=case.pk).exists():
-        original.followers.filter(user_id=case.reporter_id).delete()
-    CaseEvent.objects.create(
-        case=original,
-        action=Action.UNMERGE,
-        from_status=original.status,
-        to_status=original.status,
-        actor=event.actor,
-        actor_role=event.actor_role,
-        note=event.note,
-        data={"detached": case.number},
-        created_at=event.created_at,
-    )
+    if (
+        not Case.objects.filter(duplicate_of=original, reporter_id=case.reporter_id)
+        .exclude(pk=case.pk)
+        .exists()
+    ):
+        CaseFollower.objects.filter(case=original, user_id=case.reporter_id).delete()
 
 
 # --- notifications (outbox rows in the same transaction) ---------------------------------------------

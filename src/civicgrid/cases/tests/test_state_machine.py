@@ -429,9 +429,7 @@ class CaseLoop(RuleBasedStateMachine):
         assert row.return_count == count(Action.RETURN)
         assert row.rework_count == count(Action.REWORK)
         assert row.reopen_count == count(Action.RATE, reopened=True)
-        # A merge undone (撤销并案) takes its report off the original, with an UNMERGE event there.
-        detached = sum(1 for e in events if e["action"] == Action.UNMERGE and "detached" in e["data"])
-        assert row.me_too_count == count(Action.ME_TOO) - detached
+        assert row.me_too_count == count(Action.ME_TOO)
         assert row.supervised == bool(count(Action.SUPERVISE))
         if row.status in NEEDS_DEPARTMENT_STATUSES:
             assert row.department_id is not None, row.status
