@@ -365,6 +365,9 @@ CIVICGRID_DUPLICATE_WINDOW_HOURS = env_float("CIVICGRID_DUPLICATE_WINDOW_HOURS",
 CIVICGRID_PUBLISH_BEFORE_REGISTRATION = env_bool("CIVICGRID_PUBLISH_BEFORE_REGISTRATION", False)
 # How many times an unsatisfied rating may reopen a case.
 CIVICGRID_REOPEN_LIMIT = env_int("CIVICGRID_REOPEN_LIMIT", 1)
+# 回访: the relay number a handler who may not see the reporter's phone calls, then keys in the case's
+# extension code (cases.access.callback_extension); empty = no relay offered.
+CIVICGRID_CALLBACK_RELAY = env_str("CIVICGRID_CALLBACK_RELAY", "")
 # Photos
 CIVICGRID_PHOTO_MAX_BYTES = env_int("CIVICGRID_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 CIVICGRID_PHOTO_MAX_PIXELS = env_int("CIVICGRID_PHOTO_MAX_PIXELS", 40_000_000)

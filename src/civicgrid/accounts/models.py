@@ -138,7 +138,27 @@ class User(AbstractBaseUser, PermissionsMixin):
         ordering = ["id"]
 
     def __str__(self) -> str:
-        return self.display_name
+        """What pickers (the admin's selects, the console) show: staff by name and phone, citizens masked."""
+        return self.picker_label
+
+    @property
+    def is_staff_role(self) -> bool:
+        from civicgrid.accounts.roles import STAFF_ROLES
+
+        return self.role in STAFF_ROLES
+
+    @property
+    def picker_label(self) -> str:
+        """Staff: "刘洋 13900000004" (a colleague is picked by who they are); citizens: 王* (masked)."""
+        if self.is_staff_role and self.real_name:
+            return f"{self.real_name} {self.phone}"
+        return self.full_display_name if self.is_staff_role else self.display_name
+
+    @property
+    def own_label(self) -> str:
+        """The signed-in person's name in the page header: staff read their own name, citizens a masked one
+        (a phone in the hand is read over shoulders)."""
+        return self.full_display_name if self.is_staff_role else self.display_name
 
     def clean(self) -> None:
         from civicgrid.accounts.roles import DEPARTMENT_ROLES, SCOPED_ROLES

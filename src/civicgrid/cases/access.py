@@ -7,12 +7,12 @@ from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext, gettext_lazy
 
 from civicgrid.accounts.models import Department, User
-from civicgrid.accounts.roles import Capability, Role, is_staff_member, user_can
+from civicgrid.accounts.roles import STAFF_ROLES, Capability, Role, is_staff_member, user_can
 from civicgrid.cases.choices import Action
 from civicgrid.cases.models import PUBLIC_PHOTO_STAGES, Case, CaseEvent, CasePhoto, ExtensionStatus
 from civicgrid.cases.publication import case_public_text
 from civicgrid.cases.workflow import MOVES, actor_refusal
-from civicgrid.core.errors import NotFound
+from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.core.masking import mask_phone
 from civicgrid.grids.scope import area_of
 
@@ -109,6 +109,23 @@ def access_case(user: User, number: str, *, for_update: bool = False) -> Case:
     return case
 
 
+def merge_target(user: User, number: str | None) -> Case | None:
+    """The case a report is to be merged into (并案), by its number, if the user may open it; a number
+    they may not open is a mistake in the field, refused as unknown (existence is not revealed)."""
+    number = (number or "").strip()
+    if not number:
+        return None
+    try:
+        return access_case(user, number)
+    except NotFound as exc:
+        raise DomainError(
+            "original_unknown",
+            f"案件 {number} 不存在或无权查看，请填写要并入的案件编号",
+            f"case {number} not found: give the number of the case to merge into",
+            field="original",
+        ) from exc
+
+
 def access_case_photo(user: User, name: str) -> FieldFile:
     """The public copy or thumbnail stored under `name` (relative to MEDIA_ROOT), if the user may see it.
 
@@ -171,9 +188,37 @@ def actor_name(viewer: User, case: Case, event: CaseEvent, *, revealed: bool = T
         (revealed and user_can(viewer, Capability.VIEW_PERSONAL_DATA))
         or event.actor_id == viewer.pk
         or (event.actor_id != case.reporter_id and event.action != Action.ME_TOO)
+        or (actor.role in STAFF_ROLES and sees_staff_names(viewer))  # only citizens are masked
     ):
         return actor.full_display_name
     return actor.display_name
+
+
+def callback_extension(case: Case) -> str:
+    """The extension code a relay call-back (回访) keys in to reach this case's reporter: its id, 6+ digits."""
+    return f"{case.pk:06d}"
+
+
+def callback_relay(viewer: User, case: Case) -> str:
+    """The relay number (setting CIVICGRID_CALLBACK_RELAY) this viewer calls the reporter back through,
+    or "": offered to who handles the case for its department and may not see the number itself, on an
+    open case with a number to call."""
+    from django.conf import settings
+
+    from civicgrid.cases.choices import OPEN_STATUSES
+    from civicgrid.cases.workflow import acts_for_department
+
+    relay = settings.CIVICGRID_CALLBACK_RELAY
+    if (
+        not relay
+        or sees_personal_data(viewer, case)
+        or case.status not in OPEN_STATUSES
+        or not (case.contact_phone or case.reporter_id)
+        or not user_can(viewer, Capability.HANDLE)
+        or not acts_for_department(viewer, case.department_id)
+    ):
+        return ""
+    return relay
 
 
 def reporter_name(viewer: User, case: Case) -> str | None:
@@ -240,9 +285,23 @@ def sees_staff_names(viewer: User) -> bool:
 
 
 def unit_as_seen(event: CaseEvent) -> str:
-    """The unit that made a move: a department's staff by their department, anyone else by their role."""
-    if event.actor_role in DEPARTMENT_ROLES_SEEN and event.department_id:
-        return event.department.name
+    """The unit that made a move: a department's staff by their own department (not the case's: a
+    bureau admin acts for its section's case as the bureau), anyone else by their role."""
+    if event.actor_role in DEPARTMENT_ROLES_SEEN:
+        if event.actor_id and event.actor.department_id:
+            return event.actor.department.name
+        if event.department_id:
+            return event.department.name
+    return str(ROLE_AS_SEEN.get(event.actor_role, ""))
+
+
+def actor_unit(event: CaseEvent) -> str:
+    """The unit of whoever made a move, for staff reading the timeline: the person's own department
+    if they have one (a dispatcher of the centre, a handler), else their role; "" for the system."""
+    if not event.actor_id:
+        return ""
+    if event.actor.department_id:
+        return event.actor.department.name
     return str(ROLE_AS_SEEN.get(event.actor_role, ""))
 
 

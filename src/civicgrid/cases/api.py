@@ -27,6 +27,7 @@ from civicgrid.cases.access import (
     description_for,
     event_actor_for,
     events_for,
+    merge_target,
     reporter_name,
     visible_cases,
 )
@@ -77,6 +78,7 @@ class MoveIn(Schema):
     urgency: str | None = None
     hours: Decimal | None = None  # extension request
     rating: str | None = None  # satisfied / basically / unsatisfied
+    original: str | None = None  # merge (并案): the number of the case the report is merged into
 
 
 class DeadlineOut(Schema):
@@ -516,7 +518,14 @@ def case_me_too(request, number: str):
     },
 )
 def case_move(request, number: str, action: Action):
-    """Perform a move of the case loop (register, dispatch, accept, return, feedback, verify, close, …)."""
+    """Perform a move of the case loop (register, dispatch, accept, return, feedback, verify, close, …).
+
+    The centre corrects a dispatch nobody has accepted yet: `redispatch` (改派, `department` and a
+    `note`: the reason) or `recall` (撤回, back to 待派遣, `note`). `merge` (并案) makes a report waiting
+    for 立案 a duplicate of the open case `original` (its number; `note`: the reason), whose follower
+    the reporter becomes; `unmerge` (撤销并案, `note`) makes a merged report its own case again, waiting
+    for 立案. A `register` of an auto-dispatch category dispatches at once to the routed department:
+    the answer's `status` is then `dispatched` and `department` says where it went."""
     data, files = _request_data(request)
     payload = _parse(MoveIn, data)
     case = access_case(request.auth, number)
@@ -527,6 +536,7 @@ def case_move(request, number: str, action: Action):
         hours=payload.hours,
         rating=payload.rating,
         photos=uploads_process(files, user=request.auth),
+        original=merge_target(request.auth, payload.original),
     )
     case_transition(case=case, action=action, actor=request.auth, note=payload.note, payload=move)
     # Not access_case again: a move may take the case out of the actor's sight (a department

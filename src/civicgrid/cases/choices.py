@@ -78,6 +78,9 @@ class Action(models.TextChoices):
     SUPERVISE = "supervise", _("督办")
     RATE = "rate", _("评价")
     REOPEN = "reopen", _("重办")
+    REDISPATCH = "redispatch", _("改派")  # to another department, before anyone accepted it
+    RECALL = "recall", _("撤回派遣")  # back to 待派遣, before anyone accepted it
+    UNMERGE = "unmerge", _("撤销并案")  # a wrong merge undone: the report is its own case again
 
 
 class Rating(models.TextChoices):

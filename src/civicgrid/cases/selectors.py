@@ -159,7 +159,9 @@ def _photo_dict(p: CasePhoto) -> dict:
 
 def case_detail(case: Case) -> CaseDetail:
     """Events (with actors and departments), deadlines, photos and duplicates in four queries."""
-    events = list(case.events.select_related("actor", "department").order_by("created_at", "id"))
+    events = list(
+        case.events.select_related("actor", "actor__department", "department").order_by("created_at", "id")
+    )
     photos = list(case.photos.all())
     by_event: dict[int, list[str]] = defaultdict(list)
     for p in photos:

@@ -110,6 +110,12 @@ MOVES: dict[str, Move] = {
     Action.RESUME: Move(frozenset({S.LONG_TERM}), S.REGISTERED, Capability.DISPATCH),
     Action.SUPERVISE: Move(frozenset(OPEN_STATUSES), None, Capability.SUPERVISE),
     Action.RATE: Move(frozenset({S.CLOSED}), None, None, Scope.REPORTER),
+    # 改派 / 撤回: the centre corrects a dispatch that nobody has accepted (签收) yet.
+    Action.REDISPATCH: Move(frozenset({S.DISPATCHED}), S.DISPATCHED, Capability.DISPATCH, note_required=True),
+    Action.RECALL: Move(frozenset({S.DISPATCHED}), S.REGISTERED, Capability.DISPATCH, note_required=True),
+    # 并案 by hand (the intake merges a duplicate by itself: ARRIVALS) and its undoing.
+    Action.MERGE: Move(frozenset({S.REPORTED}), S.MERGED, Capability.REGISTER, note_required=True),
+    Action.UNMERGE: Move(frozenset({S.MERGED}), S.REPORTED, Capability.REGISTER, note_required=True),
 }
 
 # A report's way in (cases/intake.py): made by the platform for the reporter, never offered as buttons.
@@ -136,6 +142,10 @@ ACTION_LABELS_EN = {
     Action.RESUME: "resume",
     Action.SUPERVISE: "supervise",
     Action.RATE: "rate",
+    Action.REDISPATCH: "re-dispatch",
+    Action.RECALL: "recall the dispatch",
+    Action.MERGE: "merge",
+    Action.UNMERGE: "undo the merge",
 }
 
 
@@ -150,6 +160,7 @@ class MoveInput:
     rating: str | None = None
     photos: Sequence = ()  # ProcessedPhoto objects (cases/photos.py), stored with the event
     data: dict = field(default_factory=dict)
+    original: Case | None = None  # 并案: the case a report is merged into
 
 
 @dataclass(frozen=True)
@@ -196,6 +207,10 @@ class MoveStore:
 
     def route(self, category: Category, cell_code: str | None) -> Department | None:
         return route_case(category, cell_code)
+
+    def case_locked(self, pk: int) -> Case | None:
+        """Another case a move reads and changes (并案: the original), locked until the move commits."""
+        return Case.objects.select_for_update().filter(pk=pk).first()
 
 
 DATABASE = MoveStore()
@@ -332,6 +347,10 @@ def case_transition(
                 stage=extra.get("photo_stage", PhotoStage.FEEDBACK),
             )
         hooks.run(action, case, event)
+        if "merged_into" in extra:
+            _merge_follow(case, extra["merged_into"], event)
+        if action == Action.UNMERGE:
+            _unmerge_original(case, extra.get("detached_from"), event)
         for follow_up in extra.get("then", ()):
             case_transition(
                 case=case,
@@ -654,13 +673,37 @@ def _feedback(case: Case, actor, note, p, at, store: MoveStore) -> dict:
     return {"on_time": on_time, "department": case.department, "photo_stage": PhotoStage.FEEDBACK}
 
 
+def _on_site_evidence(case: Case, actor, note: str, p: MoveInput) -> None:
+    """A grid member's on-site check (核查, 返工) of a category that asks for it carries a photo and a note."""
+    if actor is None or case.category_id is None or not is_cell_member(actor, case):
+        return
+    if not case.category.verify_evidence:
+        return
+    if not p.photos:
+        raise DomainError(
+            "verify_photo_required",
+            "现场核查需要拍摄至少一张现场照片",
+            "an on-site check needs at least one photo of the place",
+            field="photos",
+        )
+    if not note:
+        raise DomainError(
+            "verify_note_required",
+            "现场核查需要填写核查说明",
+            "an on-site check needs a note of what was found",
+            field="note",
+        )
+
+
 def _verify(case: Case, actor, note, p, at, store: MoveStore) -> dict:
+    _on_site_evidence(case, actor, note, p)
     on_time = store.clock_finish(case, at)
     store.clock_start(case, Step.CLOSE, at)
     return {"on_time": on_time, "department": case.department, "photo_stage": PhotoStage.VERIFY}
 
 
 def _rework(case: Case, actor, note, p, at, store: MoveStore) -> dict:
+    _on_site_evidence(case, actor, note, p)
     on_time = store.clock_finish(case, at)
     case.rework_count += 1
     case.handled_at = None
@@ -725,6 +768,86 @@ def _rate(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
     return {"department": case.department, "data": data}
 
 
+def _redispatch(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
+    """改派: to another department before anyone there accepted it; the new one gets a fresh time limit."""
+    previous = case.department
+    department = p.department
+    if department is None:
+        raise DomainError(
+            "department_required",
+            "请选择改派的部门",
+            "choose the department to re-dispatch to",
+            field="department",
+        )
+    if department.pk == case.department_id:
+        raise DomainError(
+            "department_unchanged",
+            f"案件已派遣至“{department.name}”，请选择另一个部门",
+            f"the case is already with {department.name}: choose another department",
+            field="department",
+        )
+    if not department.active:
+        raise DomainError(
+            "department_inactive",
+            f"部门“{department.name}”已停用",
+            f"{department.name} is inactive",
+            field="department",
+        )
+    store.clock_finish(case, at)  # the step of the department that lost it ends unjudged
+    case.department = department
+    case.dispatched_at = at
+    store.clock_start(case, Step.HANDLE, at)
+    return {
+        "department": department,
+        "data": {"department": department.code, "from_department": previous.code if previous else None},
+    }
+
+
+def _recall(case: Case, actor, note, p, at, store: MoveStore) -> dict:
+    """撤回: back to 待派遣 before anyone accepted it; the department no longer has it."""
+    department = case.department
+    store.clock_finish(case, at)
+    case.department = None
+    case.dispatched_at = None
+    store.clock_start(case, Step.DISPATCH, at)
+    return {"department": department, "data": {"from_department": department.code if department else None}}
+
+
+def _merge(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
+    """并案 by hand: the report becomes a duplicate of an open case, whose follower its reporter becomes."""
+    if p.original is None:
+        raise DomainError(
+            "original_required",
+            "请填写要并入的案件编号",
+            "give the number of the case to merge into",
+            field="original",
+        )
+    original = store.case_locked(p.original.pk)
+    if original is None or original.pk == case.pk:
+        raise DomainError(
+            "original_invalid", "不能并入本案件自身", "a case cannot be merged into itself", field="original"
+        )
+    if original.duplicate_of_id is not None or original.status not in OPEN_STATUSES:
+        raise DomainError(
+            "original_not_open",
+            f"案件 {original.number} 已办结或已并案，不能作为并入对象",
+            f"case {original.number} is closed or merged itself: merge into an open case",
+            field="original",
+        )
+    store.clock_finish(case, at)
+    case.duplicate_of = original
+    return {"merged_into": original, "data": {"original": original.number}}
+
+
+def _unmerge(case: Case, actor, note, p, at, store: MoveStore) -> dict:
+    """撤销并案: a wrong merge undone; the report is its own case again, waiting for 立案. The original
+    keeps its history (its ME_TOO event and count: a report did join it); the reporter stops following it."""
+    original = case.duplicate_of
+    case.duplicate_of = None
+    store.clock_start(case, Step.REGISTER, at)
+    return {"detached_from": original, "data": {"original": original.number if original else None}}
+
+
 def _local(moment) -> str:
     return timezone.localtime(moment).isoformat()
 
@@ -761,7 +884,31 @@ EFFECTS: dict[str, Effect] = {
     Action.RESUME: _resume,
     Action.SUPERVISE: _supervise,
     Action.RATE: _rate,
+    Action.REDISPATCH: _redispatch,
+    Action.RECALL: _recall,
+    Action.MERGE: _merge,
+    Action.UNMERGE: _unmerge,
 }
+
+
+def _merge_follow(case: Case, original: Case, event: CaseEvent) -> None:
+    """A merge by hand counts as one more report of the original (附议), as the intake's merges do: its
+    reporter follows the original from now on."""
+    if case.reporter_id is not None:
+        case_me_too(case=original, user=case.reporter, at=event.created_at, by_report=True)
+
+
+def _unmerge_original(case: Case, original: Case | None, event: CaseEvent) -> None:
+    """The original of an undone merge: the report's author no longer follows it, unless they joined it
+    another way (another of their reports still merged into it)."""
+    if original is None or case.reporter_id is None:
+        return
+    if (
+        not Case.objects.filter(duplicate_of=original, reporter_id=case.reporter_id)
+        .exclude(pk=case.pk)
+        .exists()
+    ):
+        CaseFollower.objects.filter(case=original, user_id=case.reporter_id).delete()
 
 
 # --- notifications (outbox rows in the same transaction) ---------------------------------------------
@@ -816,6 +963,43 @@ def _notify(case: Case, action: str, event: CaseEvent) -> None:
                 case_id=case.pk,
                 link=link,
             )
+    if action in (Action.REDISPATCH, Action.RECALL):
+        lost = event.data.get("from_department")
+        lost_id = Department.objects.filter(code=lost).values_list("pk", flat=True).first() if lost else None
+        for user in _department_staff(lost_id):
+            notify(
+                recipient=user,
+                kind="case_recalled",
+                title=f"案件 {number} 已由指挥中心{Action(action).label}",
+                body=event.note,
+                case_id=case.pk,
+                link="",
+            )
+        if action == Action.REDISPATCH:
+            for user in _department_staff(case.department_id):
+                notify(
+                    recipient=user,
+                    kind="case_dispatched",
+                    title=f"改派案件 {number}",
+                    body=event.note,
+                    case_id=case.pk,
+                    link=link,
+                )
+    if action in (Action.MERGE, Action.UNMERGE) and case.reporter_id:
+        original = event.data.get("original")
+        title, body, target = (
+            (f"您的上报已并入案件 {original}", f"附近已有相同问题 {original}，已为您关注该案件。", original)
+            if action == Action.MERGE
+            else (f"您的上报 {number} 已恢复为独立案件", "我们会尽快核实处理。", case.number)
+        )
+        notify(
+            recipient=case.reporter,
+            kind="case_progress",
+            title=title,
+            body=body,
+            case_id=case.pk,
+            link=f"/m/cases/{target}/",
+        )
     if action in REPORTER_UPDATES:
         # The reporter, and everyone who follows the case (merged duplicates, "me too").
         zh, en = REPORTER_UPDATES[action]

@@ -11,7 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from civicgrid.accounts.roles import Capability, user_can
-from civicgrid.cases.uploads import uploads_process
+from civicgrid.cases.uploads import (
+    uploads_held,
+    uploads_hold,
+    uploads_process,
+    uploads_release,
+    uploads_with_held,
+)
 from civicgrid.codes import printing, selectors, services
 from civicgrid.codes.choices import GRADE_COLOURS, CodeKind
 from civicgrid.codes.forms import EBikeReportForm, InspectForm, LocationForm, ViolationForm
@@ -112,16 +118,22 @@ def inspect(request: HttpRequest, code: Code) -> HttpResponse:
 
 
 def violation(request: HttpRequest, code: Code) -> HttpResponse:
-    """(inspector) Record uncivil behaviour of a resident, a stall's vendor or an e-bike's owner."""
+    """(inspector) Record uncivil behaviour of a resident, a stall's vendor or an e-bike's owner.
+
+    The only person linked to the code is chosen already. A refused form keeps the photos it came with
+    (a pending upload token in a hidden field), so a phone does not have to take them again."""
     people = services.violation_people(code)
-    form = ViolationForm(request.POST or None, people=people)
-    status = 200
+    initial = {"person": str(people[0].pk)} if len(people) == 1 else {}
+    form = ViolationForm(request.POST or None, people=people, initial=initial)
+    status, held = 200, ""
     if request.method == "POST":
+        held = request.POST.get("held_photos", "")
+        files = request.FILES.getlist("photos")
         if form.is_valid():
             person = next(p for p in people if str(p.pk) == form.cleaned_data["person"])
             try:
-                photos = uploads_process(request.FILES.getlist("photos"), user=request.user)
-                services.code_violation_record(
+                photos = uploads_with_held(files, held, user=request.user)
+                record = services.code_violation_record(
                     code=code,
                     inspector=request.user,
                     person=person,
@@ -131,13 +143,41 @@ def violation(request: HttpRequest, code: Code) -> HttpResponse:
                 )
             except DomainError as err:
                 add_domain_error(form, err)
+                if err.field == "photos":
+                    held, files = "", []  # the photos themselves were refused: choose others
             else:
+                uploads_release(held, user=request.user)
                 messages.success(
-                    request, _("已记录不文明行为，%(name)s 的积分已扣减。") % {"name": person.display_name}
+                    request,
+                    _("已记录不文明行为，%(name)s 扣 %(n)s 分。")
+                    % {"name": person.display_name, "n": record.points},
                 )
                 return redirect(code.path)
+        if files:  # keep what was chosen this time (with what was held before)
+            try:
+                kept = uploads_held(held, user=request.user) + files
+            except DomainError:
+                kept = files
+            uploads_release(held, user=request.user)
+            held = uploads_hold(kept, user=request.user)
         status = 422
-    return _page(request, code, "codes/violation.html", status, form=form, people=people)
+    return _page(
+        request,
+        code,
+        "codes/violation.html",
+        status,
+        form=form,
+        people=people,
+        held_photos=held,
+        held_count=_held_count(held, request.user),
+    )
+
+
+def _held_count(token: str, user) -> int:
+    try:
+        return len(uploads_held(token, user=user))
+    except DomainError:
+        return 0
 
 
 def stall_check(request: HttpRequest, code: Code) -> HttpResponse:

@@ -15,6 +15,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import Department, User
+from civicgrid.cases.access import merge_target
 from civicgrid.cases.choices import CaseKind, Channel, Light
 from civicgrid.cases.photos import ProcessedPhoto
 from civicgrid.cases.uploads import uploads_process
@@ -92,6 +93,7 @@ def move_input(post: QueryDict, files: MultiValueDict, *, user: User) -> tuple[s
         hours=hours,
         rating=post.get("rating") or None,
         photos=photos_from_files(files, user=user),
+        original=merge_target(user, post.get("original")),
     )
     return post.get("note", ""), payload
 
@@ -150,7 +152,8 @@ class IntakeForm(forms.Form):
 class ActionForm:
     action: str
     label: str
-    fields: tuple[str, ...] = ()  # besides the note: category, urgency, department, hours, photos, rating
+    # Besides the note: category, urgency, department, hours, photos, rating, original (并案).
+    fields: tuple[str, ...] = ()
     note_label: str = ""
     note_required: bool = False
     style: str = ""  # "primary" for the usual next step, "danger" for refusals
@@ -191,6 +194,10 @@ _SPECS: dict[str, dict] = {
     "resume": {"note_label": _("说明")},
     "supervise": {"note_label": _("督办意见"), "style": "primary"},
     "rate": {"fields": ("rating",), "note_label": _("评价意见")},
+    "redispatch": {"fields": ("department",), "note_label": _("改派理由")},
+    "recall": {"note_label": _("撤回理由"), "style": "danger"},
+    "merge": {"fields": ("original",), "note_label": _("并案理由")},
+    "unmerge": {"note_label": _("撤销并案理由（为何不是同一问题）"), "style": "danger"},
 }
 
 

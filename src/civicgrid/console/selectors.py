@@ -11,10 +11,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Count, QuerySet
+from django.utils.translation import gettext
 
 from civicgrid.accounts.models import Department, User
 from civicgrid.cases import selectors as case_selectors
-from civicgrid.cases.access import actor_name, allowed_actions, sees_personal_data
+from civicgrid.cases.access import (
+    actor_name,
+    actor_unit,
+    allowed_actions,
+    callback_extension,
+    callback_relay,
+    sees_personal_data,
+)
 from civicgrid.cases.choices import Action
 from civicgrid.cases.deadlines import light_of
 from civicgrid.cases.models import Case, CaseEvent, ExtensionRequest, ExtensionStatus, PhotoStage
@@ -24,6 +32,7 @@ from civicgrid.core.masking import mask_phone
 from civicgrid.notifications.models import Notification
 from civicgrid.taxonomy.choices import Step
 from civicgrid.taxonomy.models import Category
+from civicgrid.taxonomy.routing import active_rules, route
 
 PAGE_SIZE = 50
 
@@ -86,6 +95,21 @@ class TimelineEntry:
     event: CaseEvent
     actor: str
     photos: list[str]
+    unit: str = ""  # the actor's own unit: their department, or their role
+    target: str = ""  # where a dispatch sent the case, or what a merge joined
+
+
+def _target(event: CaseEvent) -> str:
+    data = event.data or {}
+    if event.action in (Action.DISPATCH, Action.REDISPATCH) and event.department_id:
+        return gettext("派往 %(d)s") % {"d": event.department.name}
+    if event.action in (Action.RETURN, Action.RECALL) and event.department_id:
+        return gettext("自 %(d)s") % {"d": event.department.name}
+    if event.action in (Action.MERGE, Action.UNMERGE) and data.get("original"):
+        return gettext("原案件 %(n)s") % {"n": data["original"]}
+    if event.action == Action.UNMERGE and data.get("detached"):
+        return gettext("不再并入本案：%(n)s") % {"n": data["detached"]}
+    return ""
 
 
 @dataclass
@@ -104,6 +128,14 @@ class CasePage:
     departments: list[Department] = field(default_factory=list)
     categories: list[Category] = field(default_factory=list)
     light: str = ""
+    callback_relay: str = ""  # 回访 through the relay: its number, and the case's extension code
+    callback_code: str = ""
+    dispatch_to: dict[int, str] = field(default_factory=dict)  # category → where 立案 dispatches at once
+
+    @property
+    def register_dispatch(self) -> str:
+        """Where registering the case in its current category dispatches it at once, or ""."""
+        return self.dispatch_to.get(self.case.category_id, "") if self.case.category_id else ""
 
 
 PHOTO_STAGES = [PhotoStage.REPORT, PhotoStage.FEEDBACK, PhotoStage.VERIFY]
@@ -125,7 +157,13 @@ def case_page(user: User, case: Case, *, now: datetime, revealed: bool = False) 
     if case.reporter_id:
         reporter = case.reporter.full_display_name if personal else case.reporter.display_name
     timeline = [
-        TimelineEntry(e, actor_name(user, case, e, revealed=personal), detail.event_photos.get(e.pk, []))
+        TimelineEntry(
+            e,
+            actor_name(user, case, e, revealed=personal),
+            detail.event_photos.get(e.pk, []),
+            unit=actor_unit(e),
+            target=_target(e),
+        )
         for e in detail.events
     ]
     photos: dict[str, list[dict]] = {stage: [] for stage in PHOTO_STAGES}
@@ -147,10 +185,32 @@ def case_page(user: User, case: Case, *, now: datetime, revealed: bool = False) 
         actions=actions,
         light=light_of(case, now),
     )
-    if Action.APPROVE_EXTENSION in actions or Action.REFUSE_EXTENSION in actions:
-        out.pending_extension = case.extension_requests.filter(status=ExtensionStatus.PENDING).first()
-    if Action.DISPATCH in actions:
+    # The 时限 panel shows a pending request to everyone who opens the case.
+    out.pending_extension = (
+        case.extension_requests.select_related("requested_by", "deadline")
+        .filter(status=ExtensionStatus.PENDING)
+        .first()
+    )
+    out.callback_relay = callback_relay(user, case)
+    if out.callback_relay:
+        out.callback_code = callback_extension(case)
+    if Action.DISPATCH in actions or Action.REDISPATCH in actions:
         out.departments = list(Department.objects.filter(active=True).order_by("code"))
     if Action.REGISTER in actions:
         out.categories = list(Category.objects.active().order_by("code", "kind"))
+        out.dispatch_to = auto_dispatch_targets(case, out.categories)
+    return out
+
+
+def auto_dispatch_targets(case: Case, categories: list[Category]) -> dict[int, str]:
+    """For each auto-dispatch category: the department a registration of this case in it goes to at
+    once (立案并派遣), as routing would choose it (one query for the rules)."""
+    rules = active_rules()
+    cell_code = case.cell.code if case.cell_id else None
+    out = {}
+    for category in categories:
+        if category.auto_dispatch:
+            rule = route(category, cell_code, rules)
+            if rule is not None:
+                out[category.pk] = rule.department.name
     return out

@@ -260,7 +260,30 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
         # Nothing was written (the move runs in one transaction); show why, next to the field.
         return _case_page(request, case, status=422, error=exc, failed_action=action)
     label = Action(action).label
-    messages.success(request, _("“%(action)s”已完成：案件 %(number)s") % {"action": label, "number": number})
+    case.refresh_from_db()
+    if action == Action.REGISTER and case.status == CaseStatus.DISPATCHED and case.department_id:
+        # An auto-dispatch category: the registration dispatched it at once; say where.
+        messages.success(
+            request,
+            _("已立案并自动派遣至“%(department)s”：案件 %(number)s")
+            % {"department": case.department.name, "number": number},
+        )
+    elif action == Action.REDISPATCH:
+        messages.success(
+            request,
+            _("已改派至“%(department)s”：案件 %(number)s")
+            % {"department": case.department.name, "number": number},
+        )
+    elif action == Action.MERGE:
+        messages.success(
+            request,
+            _("案件 %(number)s 已并入 %(original)s，上报人将收到该案件的进展")
+            % {"number": number, "original": case.duplicate_of.number},
+        )
+    else:
+        messages.success(
+            request, _("“%(action)s”已完成：案件 %(number)s") % {"action": label, "number": number}
+        )
     back = _queue_from(request)
     if _visible(request).filter(number=number).exists():
         return HttpResponseRedirect(case_url(number, back))

@@ -183,6 +183,11 @@ def my_cells(user: User) -> list[Cell]:
     )
 
 
+def in_my_cells(user, cell_id: int | None) -> bool:
+    """Is this cell one of the grid member's own (a place in no cell is in none)?"""
+    return cell_id is not None and user.cell_assignments.filter(cell_id=cell_id).exists()
+
+
 def cells_bounds(cells: list[Cell]) -> list[list[float]] | None:
     """[[south, west], [north, east]] around the cells (Leaflet's order), or None."""
     if not cells:

@@ -20,7 +20,12 @@ from django.views.decorators.http import require_POST
 from civicgrid.accounts.models import User, validate_phone
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.accounts.services import user_create
-from civicgrid.cases.uploads import uploads_process
+from civicgrid.cases.uploads import (
+    uploads_held,
+    uploads_hold,
+    uploads_release,
+    uploads_with_held,
+)
 from civicgrid.core.errors import DomainError
 from civicgrid.points import selectors, services
 from civicgrid.points.choices import UncivilBehaviour, UncivilStatus
@@ -206,10 +211,12 @@ def inspect(request: HttpRequest) -> HttpResponse:
     """Record uncivil behaviour: the person by phone number (a household or e-bike code scan comes
     through the codes app with the person already known), the place, evidence photos."""
     form = UncivilForm(request.POST or None)
+    held = request.POST.get("held_photos", "") if request.method == "POST" else ""
+    photos_refused = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            photos = uploads_process(request.FILES.getlist("photos"), user=request.user)
+            photos = uploads_with_held(request.FILES.getlist("photos"), held, user=request.user)
             person = User.objects.filter(phone=data["phone"]).first()
             if person is None:  # not signed up yet: an account they can claim by SMS login
                 person = user_create(phone=data["phone"])
@@ -225,14 +232,31 @@ def inspect(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as err:
             add_error(form, err)
+            if err.field == "photos":
+                held, photos_refused = "", True  # the photos themselves were refused: choose others
         else:
+            uploads_release(held, user=request.user)
             messages.success(request, _("已记录，扣 %(n)s 分；当事人已收到通知") % {"n": record.points})
             return redirect("points:inspect")
+    files = request.FILES.getlist("photos") if request.method == "POST" and not photos_refused else []
+    if files:  # the form was refused for another reason: keep what was chosen (with what was held)
+        try:
+            kept = uploads_held(held, user=request.user) + files
+        except DomainError:
+            kept = files
+        uploads_release(held, user=request.user)
+        held = uploads_hold(kept, user=request.user)
+    held_count = 0
+    if held:
+        try:
+            held_count = len(uploads_held(held, user=request.user))
+        except DomainError:
+            held = ""
     recent = UncivilRecord.objects.filter(inspector=request.user).select_related("person")[:20]
     return render(
         request,
         "points/inspect.html",
-        {"form": form, "recent": recent, "tab": "points"},
+        {"form": form, "recent": recent, "tab": "points", "held_photos": held, "held_count": held_count},
         status=422 if form.errors else 200,
     )
 

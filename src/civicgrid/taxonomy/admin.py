@@ -89,9 +89,18 @@ class CategoryAdmin(CsvAdminMixin, admin.ModelAdmin):
         "is_local",
         "default_urgency",
         "auto_dispatch",
+        "verify_evidence",
         "active",
     ]
-    list_filter = ["kind", "major_name", "is_local", "default_urgency", "auto_dispatch", "active"]
+    list_filter = [
+        "kind",
+        "major_name",
+        "is_local",
+        "default_urgency",
+        "auto_dispatch",
+        "verify_evidence",
+        "active",
+    ]
     search_fields = ["code", "name", "legacy_code", "keywords"]
     actions = ["export_as_csv"]
     csv_filename = "categories.csv"

@@ -44,6 +44,10 @@ class Category(models.Model):
         _("默认紧急程度 default urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
     )
     auto_dispatch = models.BooleanField(_("立案后自动派遣 auto-dispatch"), default=False)
+    # The grid member's on-site check (核查, 返工) of a case of this category needs a photo and a note.
+    verify_evidence = models.BooleanField(
+        _("现场核查须拍照并说明 on-site check needs a photo and a note"), default=True
+    )
     keywords = models.CharField(
         _("关键词 keywords"),
         max_length=300,

@@ -24,7 +24,7 @@ def shown(client, user, case) -> set[str]:
 
 
 def test_dispatcher_on_a_reported_case(client, routed_world, roads_case):
-    assert shown(client, routed_world.dispatcher, roads_case) == {"register", "reject"}
+    assert shown(client, routed_world.dispatcher, roads_case) == {"register", "reject", "merge"}
 
 
 def test_roads_handler_on_a_dispatched_case(client, routed_world, roads_case):
@@ -44,7 +44,7 @@ def test_citizen_on_a_closed_case_until_rated(client, routed_world, roads_case):
     [
         ("reported", "citizen", set()),
         ("registered", "dispatcher", {"dispatch", "hang"}),
-        ("dispatched", "dispatcher", {"hang"}),
+        ("dispatched", "dispatcher", {"hang", "redispatch", "recall"}),
         ("dispatched", "leader", {"supervise"}),
         ("dispatched", "department_admin", {"accept", "return", "request_extension"}),
         ("accepted", "roads_handler", {"return", "request_extension", "feedback"}),
@@ -98,11 +98,15 @@ def test_grid_member_in_another_cell_gets_no_buttons(client, routed_world, categ
     assert shown(client, routed_world.grid_member, case) == set()
 
 
-def attempt(case, action, user) -> bool:
+def attempt(case, action, user, *, department=None, original=None) -> bool:
     """Try the move with a plausible payload inside a savepoint that is always rolled back."""
     from django.db import transaction
 
-    payload = MoveInput(hours=4, rating="satisfied")
+    from civicgrid.cases.photos import process_photo
+    from civicgrid.cases.tests.helpers import jpeg_bytes
+
+    photos = [process_photo(jpeg_bytes())] if action in ("verify", "rework") else []  # on-site evidence
+    payload = MoveInput(hours=4, rating="satisfied", department=department, original=original, photos=photos)
     try:
         with transaction.atomic():
             case_transition(case=case, action=action, actor=user, note="说明", payload=payload)
@@ -162,8 +166,21 @@ def test_allowed_actions_agree_with_what_the_choke_point_accepts(routed_world, r
         w.leader,
         w.admin,
     ]
+    # Another open case to merge into (并案), another department to re-dispatch to (改派).
+    other = submit(w.citizen, NORTH_2, description="另一处问题")
+    parks = w.departments["YLZX"]
     for user in personas:
         roads_case.refresh_from_db()
         listed = set(allowed_actions(user, roads_case))
-        possible = {action for action in MOVES if attempt(roads_case, action, user)}
+        possible = {
+            action
+            for action in MOVES
+            if attempt(
+                roads_case,
+                action,
+                user,
+                department=parks if action == "redispatch" else None,
+                original=other,
+            )
+        }
         assert listed == possible, (user.role, status)

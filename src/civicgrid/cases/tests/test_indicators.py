@@ -26,7 +26,18 @@ from __future__ import annotations
 import pytest
 import time_machine
 
-from civicgrid.cases.tests.helpers import NORTH_1, NORTH_2, as_user, east_of, local, move, north_of, submit
+from civicgrid.cases.photos import process_photo
+from civicgrid.cases.tests.helpers import (
+    NORTH_1,
+    NORTH_2,
+    as_user,
+    east_of,
+    jpeg_bytes,
+    local,
+    move,
+    north_of,
+    submit,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -93,7 +104,7 @@ def week(routed_world, categories):
         step(24, 9)
         move(c, "feedback", w.parks_handler, "已修剪")
         step(24, 9, 30)
-        move(c, "verify", w.grid_member)
+        move(c, "verify", w.grid_member, "现场已修剪", photos=[process_photo(jpeg_bytes())])
         step(24, 10)
         move(a, "feedback", w.roads_handler, "已修补")
         move(c, "close", w.dispatcher)

@@ -145,6 +145,10 @@ class CaseLoop(RuleBasedStateMachine):
             Action.CLOSE,
             Action.APPROVE_EXTENSION,
             Action.REFUSE_EXTENSION,
+            Action.REDISPATCH,
+            Action.RECALL,
+            Action.MERGE,
+            Action.UNMERGE,
         ):
             return actor.pk in centre
         if action == Action.SUPERVISE:
@@ -324,11 +328,18 @@ class CaseLoop(RuleBasedStateMachine):
             CaseStatus.CLOSED: (Action.RATE, case.reporter, MoveInput(rating=rating)),
             CaseStatus.LONG_TERM: (Action.RESUME, w.dispatcher, MoveInput()),
         }
+        others = [c for c in self.cases if c.pk != case.pk]
         aside = {
-            CaseStatus.REPORTED: [(Action.REJECT, w.dispatcher, MoveInput())],
+            CaseStatus.REPORTED: [
+                (Action.REJECT, w.dispatcher, MoveInput()),
+                *[(Action.MERGE, w.dispatcher, MoveInput(original=o)) for o in others],
+            ],
+            CaseStatus.MERGED: [(Action.UNMERGE, w.dispatcher, MoveInput())],
             CaseStatus.REGISTERED: [(Action.HANG, w.dispatcher, MoveInput())],
             CaseStatus.DISPATCHED: [
                 (Action.RETURN, handler, MoveInput()),
+                (Action.REDISPATCH, w.dispatcher, to),
+                (Action.RECALL, w.dispatcher, MoveInput()),
                 *extension,
                 (Action.SUPERVISE, w.leader, MoveInput()),
             ],
@@ -340,9 +351,10 @@ class CaseLoop(RuleBasedStateMachine):
             CaseStatus.HANDLED: [(Action.REWORK, w.dispatcher, MoveInput()), *extension[1:]],
             CaseStatus.VERIFIED: [(Action.REWORK, w.grid_member, MoveInput())],
         }
-        if case.status not in forward:
+        if case.status not in forward and case.status not in aside:
             return
-        choices = [forward[case.status]] * 2 + aside.get(case.status, [])
+        choices = [forward[case.status]] * 2 if case.status in forward else []
+        choices += aside.get(case.status, [])
         if case.extension_requests.filter(status="pending").exists():
             choices += extension[1:] * 2  # a request waits: decide it more often than not
         action, actor, payload = data.draw(st.sampled_from(choices))

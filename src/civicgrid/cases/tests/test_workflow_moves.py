@@ -194,12 +194,30 @@ def test_rework_sends_the_case_back_to_the_department(client, routed_world, road
 def test_grid_member_verifies_and_sends_back_in_their_own_cell(client, routed_world, roads_case):
     w = routed_world
     run_to(roads_case, "handled", w)
+    # Without photos (JSON): the category asks for none (the evidence rule: mobile/tests/test_grid_member.py).
+    roads_case.category.verify_evidence = False
+    roads_case.category.save(update_fields=["verify_evidence"])
     body = ok(api_move(as_user(client, w.grid_member), roads_case.number, "rework", note="现场核查未修好"))
     assert body["status"] == "accepted"
     move(roads_case, "feedback", w.roads_handler, "已再次修补")
     body = ok(api_move(client, roads_case.number, "verify"))
     assert body["status"] == "verified"
     assert last_event(roads_case).actor == w.grid_member
+
+
+def test_a_grid_member_on_site_check_through_the_api_needs_a_photo(client, routed_world, roads_case):
+    w = routed_world
+    run_to(roads_case, "handled", w)
+    r = api_move(as_user(client, w.grid_member), roads_case.number, "verify", note="已修好")
+    assert_error(r, 422, "verify_photo_required", "photos")
+    r = client.post(
+        f"/api/cases/{roads_case.number}/actions/verify",
+        {
+            "note": "已修好",
+            "photos": [SimpleUploadedFile("site.jpg", jpeg_bytes(), content_type="image/jpeg")],
+        },
+    )
+    assert ok(r)["status"] == "verified"
 
 
 @pytest.mark.parametrize("from_status", ["registered", "dispatched", "accepted", "returned"])

@@ -43,3 +43,11 @@ def sort_link(context, key: str, label: str):
         label,
         arrow,
     )
+
+
+@register.filter
+def hours_minutes(value) -> str:
+    """A number of hours (or a timedelta) as "2小时15分"."""
+    from civicgrid.core.durations import hours_minutes as text
+
+    return text(value)

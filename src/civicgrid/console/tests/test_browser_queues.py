@@ -33,7 +33,7 @@ def test_dispatcher_rejects_a_report_with_a_reason(new_page, city):
     link.focus()
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_contain_text(case.number)
-    expect(page.locator("#actions form")).to_have_count(2)  # register, reject
+    expect(page.locator("#actions form")).to_have_count(3)  # register, reject, merge (并案)
     page.fill("#reject-note", "属于商业广告，不在受理范围")
     page.click("#form-reject button[type=submit]")
     expect(page.locator("#case-status")).to_have_text("不予立案")

@@ -26,12 +26,12 @@ def dispatched(city):
     return move(case, "dispatch", city.dispatcher)
 
 
-def test_dispatcher_on_a_reported_case_may_register_or_reject_only(client, city):
+def test_dispatcher_on_a_reported_case_may_register_reject_or_merge(client, city):
     case = report(city.citizen, NORTH_1, category=city.categories["06013"])
     as_user(client, city.dispatcher)
     response = client.get(f"/console/cases/{case.number}/")
     assert response.status_code == 200
-    assert action_forms(response) == {"register", "reject"}
+    assert action_forms(response) == {"register", "reject", "merge"}
     page = response.content.decode()
     # The category picker defaults to the case's category.
     assert '<option value="matter:06013" data-search="06013 道路破损' in page
@@ -68,7 +68,11 @@ def test_leader_may_supervise_and_dispatcher_sees_no_handler_buttons(client, cit
     as_user(client, city.leader)
     assert action_forms(client.get(f"/console/cases/{dispatched.number}/")) == {"supervise"}
     as_user(client, city.dispatcher)
-    assert action_forms(client.get(f"/console/cases/{dispatched.number}/")) == {"hang"}
+    assert action_forms(client.get(f"/console/cases/{dispatched.number}/")) == {
+        "hang",
+        "redispatch",
+        "recall",
+    }
 
 
 def test_page_shows_photos_map_timeline_deadlines_and_duplicates(client, city, dispatched):
@@ -117,4 +121,4 @@ def test_extension_decision_shows_the_request(client, city, dispatched):
     as_user(client, city.dispatcher)
     response = client.get(f"/console/cases/{dispatched.number}/?from=extensions")
     assert {"approve_extension", "refuse_extension"} <= action_forms(response)
-    assert "申请延期 16 小时：需要协调燃气公司" in response.content.decode()
+    assert "申请延期 16小时：需要协调燃气公司" in response.content.decode()

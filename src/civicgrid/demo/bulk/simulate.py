@@ -73,6 +73,9 @@ DELAYS = {
     Action.HANG: (1.0, 1.0),
     Action.RESUME: (5.5, 0.8),
     Action.RATE: (2.0, 1.2),
+    Action.REDISPATCH: (-0.5, 0.8),
+    Action.RECALL: (-0.5, 0.8),
+    Action.UNMERGE: (0.0, 0.8),
 }
 STOPPABLE = [
     Action.REGISTER,
@@ -93,6 +96,9 @@ NOTES = {
     Action.FEEDBACK: "已处置完毕，现场已恢复",
     Action.REWORK: "现场核查未处置到位",
     Action.HANG: "涉及规划调整，暂无法解决，列入挂账",
+    Action.REDISPATCH: "派遣有误，改派至责任部门",
+    Action.RECALL: "派遣有误，撤回重新研判",
+    Action.UNMERGE: "经核实不是同一问题，撤销并案",
 }
 EXTENSION_HOURS = Decimal("7.00")
 CANDIDATES = 20  # a duplicate repeats one of the latest reports that are still open
@@ -201,6 +207,10 @@ class Simulation:
         self, *, rng: random.Random, now: int, store: MemoryStore, ids: Ids, numbers: CaseNumbers
     ) -> None:
         self.rng, self.now, self.store, self.ids, self.numbers = rng, now, store, ids, numbers
+        # The corrections (改派, 撤回, 撤销并案) draw from their own generator: the rest of the history is
+        # the same with or without them.
+        self.side_rng = random.Random(20261207)
+        self.merges = 0
         self.cast = _cast()
         self.cells = list(
             Cell.objects.order_by("code").only(
@@ -289,6 +299,25 @@ class Simulation:
         original.events.append(event)
         original.followers.append(follower)
         cases.append(rows)
+        side = self.side_rng
+        self.merges += 1
+        if self.merges % 4 == 1:  # one merge in four found wrong and undone: its own case from then on
+            at = to_us(case.created_at) + int(side.lognormvariate(*DELAYS[Action.UNMERGE]) * US_HOUR) + 1
+            if at <= self.now:
+                self.apply(
+                    rows,
+                    Action.UNMERGE,
+                    self.cast.dispatcher,
+                    NOTES[Action.UNMERGE],
+                    MoveInput(),
+                    from_us(at),
+                )
+                main, self.rng = self.rng, side  # lived out at once, from the corrections' generator
+                try:
+                    rows.life = self.life(rows, start=at)
+                    self.advance(rows, None)
+                finally:
+                    self.rng = main
         return True
 
     def reporter_for(self, channel: str, cell: Cell) -> User:
@@ -348,6 +377,11 @@ class Simulation:
             case=rows.case, action=action, actor=actor, note=note, payload=payload, at=at, store=self.store
         )
         rows.events.append(event)
+        if action == Action.UNMERGE and extra.get("detached_from") is not None:
+            # As case_transition: the reporter stops following the original (its rows are this round's).
+            original = self.store.rows.get(extra["detached_from"].pk)
+            if original is not None:
+                original.followers[:] = [f for f in original.followers if f["user"] != rows.case.reporter]
         for follow_up in extra.get("then", ()):
             self.apply(rows, follow_up.action, None, follow_up.note, follow_up.payload, at)
 
@@ -367,7 +401,32 @@ class Simulation:
             rows.next = None
             self.apply(rows, action, actor, note, payload, from_us(at))
 
-    def life(self, rows: CaseRows) -> Iterator[tuple[int, str, User | None, str, MoveInput]]:
+    def corrections(self, case: Case, fate: float, t: int) -> Iterator[tuple]:
+        """改派 (to another department with handlers) or 撤回 then 派遣 again, before anyone accepted it."""
+        rng, dispatcher = self.side_rng, self.cast.dispatcher
+
+        def at(action: str) -> int:
+            nonlocal t
+            t += int(rng.lognormvariate(*DELAYS[action]) * US_HOUR) + 1
+            return t
+
+        others = sorted(d for d in self.cast.handlers_by_department if d != case.department_id)
+        if fate <= 0.94 and others:
+            department = Department.objects.get(pk=rng.choice(others))
+            yield (
+                at(Action.REDISPATCH),
+                Action.REDISPATCH,
+                dispatcher,
+                NOTES[Action.REDISPATCH],
+                MoveInput(department=department),
+            )
+            return
+        yield at(Action.RECALL), Action.RECALL, dispatcher, NOTES[Action.RECALL], MoveInput()
+        yield at(Action.DISPATCH), Action.DISPATCH, dispatcher, "", MoveInput()
+
+    def life(
+        self, rows: CaseRows, start: int | None = None
+    ) -> Iterator[tuple[int, str, User | None, str, MoveInput]]:
         """The moves of the case after its report, each drawn once the one before is made (what comes
         next depends on it, as in history._play); `advance` ends it at the first it does not make."""
         rng = self.rng
@@ -375,7 +434,7 @@ class Simulation:
         cast = self.cast
         dispatcher = cast.dispatcher
         fate = rng.random()
-        t = to_us(case.created_at)
+        t = start or to_us(case.created_at)
 
         def move(action: str, actor: User | None, note: str | None = None, rating: str | None = None):
             nonlocal t
@@ -408,6 +467,12 @@ class Simulation:
             yield move(Action.RETURN, handler)
             yield move(Action.DISPATCH, dispatcher)
             handler = rng.choice(cast.handlers_by_department.get(case.department_id) or handlers)
+        if 0.93 < fate <= 0.95 and case.status == S.DISPATCHED:
+            for step in self.corrections(case, fate, t):
+                t = step[0]
+                yield step
+            handlers = cast.handlers_by_department.get(case.department_id) or handlers
+            handler = self.side_rng.choice(handlers)
         if case.status == S.DISPATCHED:
             yield move(Action.ACCEPT, handler)
         if 0.90 < fate <= 0.93:

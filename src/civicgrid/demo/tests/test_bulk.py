@@ -22,6 +22,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.db.models import Max
 
+from civicgrid.accounts.models import Department
 from civicgrid.cases.choices import FINAL_STATUSES, OPEN_STATUSES, TIMED_STATUSES, Action, CaseStatus, Light
 from civicgrid.cases.deadlines import STEP_FOR_STATUS, YELLOW_SHARE, light_of, limit_for
 from civicgrid.cases.indicators import compute
@@ -115,7 +116,9 @@ def test_every_case_replays_through_the_moves_to_its_status(bulk):
         assert case.reopen_count == sum(
             1 for e in chain if e.action == Action.RATE and e.data.get("reopened")
         )
-        assert case.me_too_count == actions[Action.ME_TOO] == case.followers.count()
+        # A report merged by mistake and undone (撤销并案) stays counted; its reporter no longer follows.
+        unmerged = CaseEvent.objects.filter(action=Action.UNMERGE, data__original=case.number).count()
+        assert case.me_too_count == actions[Action.ME_TOO] == case.followers.count() + unmerged
         assert case.supervised == (actions[Action.SUPERVISE] > 0)
         if case.status == CaseStatus.CLOSED:
             assert {Action.REGISTER, Action.DISPATCH, Action.FEEDBACK, Action.VERIFY, Action.CLOSE} <= set(
@@ -362,6 +365,11 @@ def _replay_sample() -> list[Case]:
     merged = Case.objects.filter(duplicate_of__isnull=False)
     chosen.update(merged.filter(duplicate_of__in=chosen).values_list("id", flat=True))
     chosen.update(merged.filter(id__in=chosen).values_list("duplicate_of_id", flat=True))
+    # A merge undone (撤销并案): the report and the case it was merged into.
+    unmerged = CaseEvent.objects.filter(action=Action.UNMERGE, case_id__in=chosen)
+    chosen.update(
+        Case.objects.filter(number__in=[e.data["original"] for e in unmerged]).values_list("id", flat=True)
+    )
     return list(Case.objects.filter(id__in=chosen).select_related("category", "cell", "reporter"))
 
 
@@ -391,12 +399,20 @@ def _replay(cases: list[Case]) -> dict[int, Case]:
                     source_ref="replay",
                     created_at=bulk.created_at,
                 )
-                case_report(case=case, original=replayed.get(bulk.duplicate_of_id), data=event.data)
+                merged = CaseEvent.objects.filter(case=bulk, action=Action.MERGE).first()  # undone since?
+                into = next((c.pk for c in cases if merged and c.number == merged.data["original"]), None)
+                case_report(case=case, original=replayed.get(bulk.duplicate_of_id or into), data=event.data)
                 replayed[bulk.pk] = case
                 continue
             payload = MoveInput(
                 rating=event.data.get("rating"),
                 hours=Decimal(event.data["hours"]) if "hours" in event.data else None,
+                # 改派 names its department; a dispatch goes where routing says, as in the bulk lives.
+                department=(
+                    Department.objects.get(code=event.data["department"])
+                    if event.action == Action.REDISPATCH
+                    else None
+                ),
             )
             # The intake registers a grid member's report as a system move; every other move is checked.
             system = event.action == Action.REGISTER and event.note == AUTO_REGISTER_NOTE

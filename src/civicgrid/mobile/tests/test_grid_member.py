@@ -177,3 +177,78 @@ def test_a_case_outside_my_cells_is_not_found(client, member, routed_world, cate
     )
     assert client.get(f"/m/grid/verify/{case.number}/").status_code == 404
     assert client.post(f"/m/grid/verify/{case.number}/", {"action": "verify"}).status_code == 404
+
+
+def test_an_on_site_check_needs_a_photo_and_a_note(client, member, routed_world, categories):
+    case = run_to_handled(report(routed_world.citizen, category=categories["06013"]), routed_world)
+    page = client.get(f"/m/grid/verify/{case.number}/").content.decode()
+    assert 'id="evidence-hint"' in page
+    response = client.post(f"/m/grid/verify/{case.number}/", {"action": "verify", "note": "现场已修复"})
+    assert response.status_code == 422
+    assert re.search(r'id="error-photos"[^>]*>现场核查需要拍摄至少一张现场照片', response.content.decode())
+    response = client.post(
+        f"/m/grid/verify/{case.number}/", {"action": "verify", "note": "", "photos": [jpeg_upload()]}
+    )
+    assert response.status_code == 422
+    assert re.search(r'id="error-note"[^>]*>现场核查需要填写核查说明', response.content.decode())
+    case.refresh_from_db()
+    assert case.status == CaseStatus.HANDLED and not case.events.filter(action=Action.VERIFY).exists()
+
+
+def test_a_category_may_waive_the_on_site_evidence(client, member, routed_world, categories):
+    category = categories["06013"]
+    category.verify_evidence = False
+    category.save(update_fields=["verify_evidence"])
+    case = run_to_handled(report(routed_world.citizen, category=category), routed_world)
+    assert 'id="evidence-hint"' not in client.get(f"/m/grid/verify/{case.number}/").content.decode()
+    response = client.post(f"/m/grid/verify/{case.number}/", {"action": "verify"})
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.status == CaseStatus.VERIFIED
+
+
+def patrol_post(client, point, description):
+    page = client.get("/m/grid/report/").content.decode()
+    key = re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+    return client.post(
+        "/m/grid/report/",
+        {
+            "description": description,
+            "lat": point[0],
+            "lon": point[1],
+            "category": "matter:06013",
+            "kind": "complaint",
+            "idempotency_key": key,
+            "photos": [jpeg_upload()],
+        },
+        follow=True,
+    )
+
+
+def test_the_patrol_map_opens_on_my_cells_and_warns_outside_them(client, member, routed_world, categories):
+    page = client.get("/m/grid/report/").content.decode()
+    cells = json.loads(
+        re.search(r'<script id="my-cells" type="application/json">(.*?)</script>', page, re.S)[1]
+    )
+    assert [f["properties"]["name"] for f in cells["features"]] == ["北苑一格"]
+    bounds = json.loads(re.search(r'data-bounds="([^"]+)"', page)[1].replace("&quot;", '"'))
+    cell = routed_world.cells[CELL_NORTH_1]
+    assert bounds == [[cell.min_lat, cell.min_lon], [cell.max_lat, cell.max_lon]]
+    assert 'id="outside-cells"' in page
+    # A citizen's report page opens on the whole city, without the member's cells.
+    assert 'id="my-cells"' not in client.get("/m/report/").content.decode()
+
+    inside = patrol_post(client, NORTH_1, "格内道路破损").content.decode()
+    assert "不在您负责的网格内" not in inside
+    outside = patrol_post(client, NORTH_2, "邻格道路破损").content.decode()
+    assert "注意：该位置不在您负责的网格内（北苑二格）" in outside
+    assert Case.objects.filter(description="邻格道路破损").exists()  # warned, not refused
+
+
+def test_the_grid_map_has_a_legend_of_its_dots(client, member, routed_world, categories):
+    report(routed_world.citizen, category=categories["06013"], description="格内的坑")
+    run_to_handled(report(routed_world.citizen, category=categories["04002"]), routed_world)
+    html = client.get("/m/grid/").content.decode()
+    legend = re.search(r'<ul class="map-legend" id="map-legend"[^>]*>(.*?)</ul>', html, re.S)[1]
+    assert re.findall(r'<span class="dot (\w+)"', legend)[:2] == ["blue", "teal"]
+    assert "待立案" in legend and "待核查" in legend and "我负责的网格" in legend

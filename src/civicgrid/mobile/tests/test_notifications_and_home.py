@@ -84,3 +84,12 @@ def test_english(client, citizen):
 def test_pages_need_a_login(client, db, url):
     response = client.get(url)
     assert response.status_code == 302 and response["Location"].startswith("/accounts/code/?next=")
+
+
+def test_inspectors_find_their_work_on_the_home_page(client, routed_world):
+    client.force_login(routed_world.inspector)
+    html = client.get("/m/").content.decode()
+    assert 'id="tile-inspect" href="/m/points/inspect/"' in html
+    assert 'id="tile-appeals" href="/m/points/inspect/appeals/"' in html
+    client.force_login(routed_world.citizen)
+    assert 'id="tile-inspect"' not in client.get("/m/").content.decode()

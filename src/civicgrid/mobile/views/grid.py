@@ -60,6 +60,12 @@ def grid_home(request: HttpRequest) -> HttpResponse:
         "cells": cells,
         "cells_geojson": {"type": "FeatureCollection", "features": features},
         "markers": markers,
+        # What the dots' colours mean: the statuses on the map, in the loop's order.
+        "legend": [
+            (STATUS_COLOURS.get(s, "grey"), s.label)
+            for s in CaseStatus
+            if any(m["colour"] == STATUS_COLOURS.get(s) and m["label"] == s.label for m in markers)
+        ],
         "bounds": selectors.cells_bounds(cells) or selectors.city_bounds(),
         "verify_count": sum(c.verify_count for c in cells),
         "tab": "grid",
@@ -107,6 +113,7 @@ def _verify_page(request: HttpRequest, case: Case, form: VerifyForm, status: int
         "feedback_photos": photos.get(PhotoStage.FEEDBACK, []),
         "feedback": next((e for e in reversed(detail.events) if e.action == Action.FEEDBACK), None),
         "max_photos": settings.CIVICGRID_PHOTO_MAX_COUNT,
+        "evidence_required": bool(case.category_id and case.category.verify_evidence),
         "tab": "grid",
         **_map_context(),
     }

@@ -73,6 +73,12 @@ def report_page(request: HttpRequest, *, channel: str, patrol: bool) -> HttpResp
             # Shown on the case page, also when the script navigates there: a replay says so.
             if created:
                 messages.success(request, _("上报成功，案件编号 %(number)s") % {"number": case.number})
+                if patrol and not selectors.in_my_cells(request.user, case.cell_id):
+                    messages.warning(
+                        request,
+                        _("注意：该位置不在您负责的网格内（%(cell)s），案件已按所在网格处理。")
+                        % {"cell": case.cell.name if case.cell_id else _("不在任何网格")},
+                    )
             else:
                 messages.info(request, _("这份上报已经提交过，案件编号 %(number)s") % {"number": case.number})
             if wants_json(request):
@@ -90,6 +96,16 @@ def report_page(request: HttpRequest, *, channel: str, patrol: bool) -> HttpResp
         initial = prefill_from_query(request.GET)
         initial["idempotency_key"] = uuid.uuid4().hex
         form = ReportForm(initial=initial, require_category=patrol)
+    bounds, my_cells = selectors.city_bounds(), None
+    if patrol:  # a grid member's patrol: the map opens on their own cells and outlines them
+        cells = selectors.my_cells(request.user)
+        bounds = selectors.cells_bounds(cells) or bounds
+        my_cells = {
+            "type": "FeatureCollection",
+            "features": [
+                {"type": "Feature", "geometry": c.geojson, "properties": {"name": c.name}} for c in cells
+            ],
+        }
     context = {
         "form": form,
         "tab": "grid" if patrol else "report",
@@ -98,7 +114,8 @@ def report_page(request: HttpRequest, *, channel: str, patrol: bool) -> HttpResp
         "tree": selectors.category_tree(),
         "selected_category": form["category"].value() or "",
         "prefilled": bool(request.method == "GET" and ({"lat", "source_ref"} & set(request.GET))),
-        "city_bounds_json": json.dumps(selectors.city_bounds()),
+        "city_bounds_json": json.dumps(bounds),
+        "my_cells": my_cells,
         "tile_url": settings.CIVICGRID_TILE_URL,
         "tile_attribution": settings.CIVICGRID_TILE_ATTRIBUTION,
         "max_photos": settings.CIVICGRID_PHOTO_MAX_COUNT,

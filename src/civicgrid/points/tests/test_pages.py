@@ -136,3 +136,39 @@ def test_redeem_refusal_shows_the_reason(world):
     r = signed_in(world.citizen).post(f"/m/points/catalogue/{reward.pk}/redeem/", follow=True)
     assert "积分不足" in r.content.decode()
     assert not Voucher.objects.exists()
+
+
+def test_the_inspect_form_keeps_its_photo_when_refused(client, world, settings, tmp_path, monkeypatch):
+    import io
+    import re
+
+    from django.core.files.storage import FileSystemStorage
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from civicgrid.points.models import UncivilPhoto, UncivilRecord
+
+    private = FileSystemStorage(location=str(tmp_path / "private"), base_url=None)
+    monkeypatch.setattr(UncivilPhoto._meta.get_field("original"), "storage", private)
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
+        },
+    }
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (200, 40, 40)).save(out, format="JPEG")
+    client.force_login(world.inspector)
+    form = {"phone": "13900000001", "behaviour": "littering", "address": ""}
+    response = client.post(
+        "/m/points/inspect/", {**form, "photos": [SimpleUploadedFile("a.jpg", out.getvalue())]}
+    )
+    assert response.status_code == 422
+    token = re.search(r'name="held_photos" value="([^"]+)"', response.content.decode())[1]
+    response = client.post(
+        "/m/points/inspect/", {**form, "address": "青春山路", "held_photos": token}, follow=True
+    )
+    record = UncivilRecord.objects.get()
+    assert record.photos.count() == 1 and f"扣 {record.points} 分" in response.content.decode()

@@ -46,6 +46,7 @@
     });
     if (first && words.length && (select.selectedOptions.length === 0 || select.selectedOptions[0].hidden)) {
       first.selected = true;
+      select.dispatchEvent(new Event("change"));  // what depends on the choice follows it
     }
   });
   // Enter in a picker search moves on to the list instead of submitting the form.

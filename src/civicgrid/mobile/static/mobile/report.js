@@ -118,6 +118,38 @@
       map.fitBounds(bounds);
     }
     map.on("click", function (event) { setPoint(event.latlng.lat, event.latlng.lng, false); });
+    var myCellsNode = document.getElementById("my-cells");
+    if (myCellsNode) {  // a patrol: the member's own cells outlined, a warning for a place outside them
+      var myCells = JSON.parse(myCellsNode.textContent);
+      L.geoJSON(myCells, { interactive: false, style: { color: "#1565c0", weight: 2, fillOpacity: 0.06 } }).addTo(map);
+      var outside = document.getElementById("outside-cells");
+      var inRing = function (lon, lat, ring) {
+        var inside = false;
+        for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+          var xi = ring[i][0], yi = ring[i][1], xj = ring[j][0], yj = ring[j][1];
+          if ((yi > lat) !== (yj > lat) && lon < (xj - xi) * (lat - yi) / (yj - yi) + xi) inside = !inside;
+        }
+        return inside;
+      };
+      var inPolygon = function (lon, lat, rings) {
+        if (!inRing(lon, lat, rings[0])) return false;
+        for (var k = 1; k < rings.length; k++) if (inRing(lon, lat, rings[k])) return false;
+        return true;
+      };
+      var inMyCells = function (lat, lon) {
+        return myCells.features.some(function (f) {
+          var g = f.geometry || {};
+          var polygons = g.type === "MultiPolygon" ? g.coordinates : g.type === "Polygon" ? [g.coordinates] : [];
+          return polygons.some(function (rings) { return inPolygon(lon, lat, rings); });
+        });
+      };
+      var checkPlace = function () {
+        var lat = parseFloat(latInput.value), lon = parseFloat(lonInput.value);
+        if (outside) outside.hidden = !(isFinite(lat) && isFinite(lon)) || inMyCells(lat, lon);
+      };
+      document.body.addEventListener("cg:place", checkPlace);
+      checkPlace();
+    }
     window.civicgridReportMap = map;  // for tests and for a later code-scan page
   }
   [latInput, lonInput].forEach(function (input) {
