@@ -175,6 +175,23 @@ def description_for(viewer: User, case: Case) -> str:
     return case_public_text(case)
 
 
+def is_rater(viewer: User, case: Case) -> bool:
+    """Whether the viewer gave the case's rating (评价): its reporter, the only one who may rate."""
+    return bool(case.rating) and case.reporter_id is not None and case.reporter_id == viewer.pk
+
+
+def rating_comment_for(viewer: User, case: Case) -> str:
+    """The rater's own words (评价意见) for the rater and staff; anyone else reads only the outcome."""
+    return case.rating_comment if is_rater(viewer, case) or sees_staff_names(viewer) else ""
+
+
+def event_note_for(viewer: User, event: CaseEvent) -> str:
+    """A step's note as this viewer reads it: a rating's comment is its author's and staff's only."""
+    if event.action == Action.RATE and not (event.actor_id == viewer.pk or sees_staff_names(viewer)):
+        return ""
+    return event.note
+
+
 def contact_phone_for(viewer: User, case: Case) -> str:
     return case.contact_phone if sees_personal_data(viewer, case) else mask_phone(case.contact_phone)
 

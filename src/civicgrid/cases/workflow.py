@@ -60,6 +60,7 @@ class Scope:
     DEPARTMENT = "department"  # the actor works for the case's current department
     REPORTER = "reporter"  # the actor reported the case
     CELL_OR_ANY = "cell_or_any"  # the capability, or a grid member of the case's cell (on-site check)
+    SYSTEM = "system"  # the platform's own follow-up of another move: never a person's
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ MOVES: dict[str, Move] = {
     Action.RESUME: Move(frozenset({S.LONG_TERM}), S.REGISTERED, Capability.DISPATCH),
     Action.SUPERVISE: Move(frozenset(OPEN_STATUSES), None, Capability.SUPERVISE),
     Action.RATE: Move(frozenset({S.CLOSED}), None, None, Scope.REPORTER),
+    # 不满意 → 重办: the follow-up of an unsatisfied rating (within CIVICGRID_REOPEN_LIMIT), made by the platform.
+    Action.REOPEN: Move(frozenset({S.CLOSED}), S.DISPATCHED, None, Scope.SYSTEM),
 }
 
 # A report's way in (cases/intake.py): made by the platform for the reporter, never offered as buttons.
@@ -135,6 +138,7 @@ ACTION_LABELS_EN = {
     Action.RESUME: "resume",
     Action.SUPERVISE: "supervise",
     Action.RATE: "rate",
+    Action.REOPEN: "reopen",
 }
 
 
@@ -233,6 +237,8 @@ def actor_refusal(move: Move, case: Case, actor: User | None) -> str | None:
     """Why `actor` may not perform `move` on `case` ("login", "reporter", "role", "department"), or None."""
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return "login"
+    if move.scope == Scope.SYSTEM:
+        return "role"
     if move.scope == Scope.REPORTER:
         return None if case.reporter_id == actor.pk else "reporter"
     if move.scope == Scope.CELL_OR_ANY and is_cell_member(actor, case):
@@ -699,18 +705,34 @@ def _rate(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
         )
     case.rating, case.rating_comment, case.rated_at = p.rating, note, at
     data = {"rating": p.rating}
+    then = []
     if (
         p.rating == Rating.UNSATISFIED
         and case.reopen_count < settings.CIVICGRID_REOPEN_LIMIT
         and case.department_id
     ):
-        # 不满意 → 重办: back to the same department with a fresh handling limit.
-        case.reopen_count += 1
-        case.closed_at = None
-        store.clock_start(case, Step.HANDLE, at)
+        # 不满意 → 重办: the platform's REOPEN follows, back to the same department.
         data["reopened"] = True
-        return {"status": S.DISPATCHED, "department": case.department, "data": data}
-    return {"department": case.department, "data": data}
+        then.append(FollowUp(Action.REOPEN, REOPEN_NOTE, MoveInput(department=case.department)))
+    return {"department": case.department, "data": data, "then": then}
+
+
+REOPEN_NOTE = "群众评价不满意，重新交办"
+
+
+def _reopen(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
+    """重办: the closed case goes back to its department with a fresh handling limit; its rating stays
+    on the case and in the RATE event as the earlier rating, and the next close may be rated again."""
+    department = p.department or case.department
+    if department is None:
+        raise Conflict(
+            "no_department", "案件没有处置部门，不能重办", "the case has no department to reopen to"
+        )
+    case.department = department
+    case.reopen_count += 1
+    case.closed_at = None
+    store.clock_start(case, Step.HANDLE, at)
+    return {"department": department, "data": {"department": department.code}}
 
 
 def _local(moment) -> str:
@@ -749,6 +771,7 @@ EFFECTS: dict[str, Effect] = {
     Action.RESUME: _resume,
     Action.SUPERVISE: _supervise,
     Action.RATE: _rate,
+    Action.REOPEN: _reopen,
 }
 
 
@@ -760,6 +783,11 @@ REPORTER_UPDATES = {
     Action.FEEDBACK: ("您上报的问题已处置", "Your reported problem has been handled"),
     Action.CLOSE: ("您上报的问题已结案，请评价", "Your case is closed: please rate the result"),
 }
+
+
+def reopen_message(department_name: str) -> str:
+    """What a citizen is told when an unsatisfied rating reopens the case."""
+    return f"已重新交办给{department_name}"
 
 
 def _department_staff(department_id: int | None) -> list[User]:
@@ -775,14 +803,10 @@ def _department_staff(department_id: int | None) -> list[User]:
 def _notify(case: Case, action: str, event: CaseEvent) -> None:
     link = f"/console/cases/{case.number}/"
     number = case.number or f"#{case.pk}"
-    if (
-        action == Action.DISPATCH
-        or (action == Action.RATE and event.to_status == S.DISPATCHED)
-        or action == Action.REWORK
-    ):
+    if action == Action.DISPATCH or action == Action.REOPEN or action == Action.REWORK:
         title = {
             Action.DISPATCH: "新派遣案件",
-            Action.RATE: "群众不满意，案件重办",
+            Action.REOPEN: "群众不满意，案件重办",
             Action.REWORK: "案件返工",
         }[action]
         for user in _department_staff(case.department_id):
@@ -804,9 +828,12 @@ def _notify(case: Case, action: str, event: CaseEvent) -> None:
                 case_id=case.pk,
                 link=link,
             )
-    if action in REPORTER_UPDATES:
+    if action in REPORTER_UPDATES or action == Action.REOPEN:
         # The reporter, and everyone who follows the case (merged duplicates, "me too").
-        zh, en = REPORTER_UPDATES[action]
+        if action == Action.REOPEN:
+            zh = reopen_message(case.department.name if case.department_id else "")
+        else:
+            zh, en = REPORTER_UPDATES[action]
         people = {f.user_id: f.user for f in case.followers.select_related("user")}
         if case.reporter_id:
             people[case.reporter_id] = case.reporter
