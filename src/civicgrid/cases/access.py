@@ -111,6 +111,26 @@ def access_case_photo(user: User, name: str) -> FieldFile:
     raise NotFound("photo_not_found", "照片不存在或无权查看", "photo not found")
 
 
+def first_thumbnails(user: User, cases: list[Case]) -> dict[int, str]:
+    """The thumbnail URL of each case's first report photo that `user` may fetch (the rule of
+    `access_case_photo`: a public case's public stages for anyone, any photo of a case they may open).
+    Two queries and a check per non-public case."""
+    if not cases:
+        return {}
+    by_pk = {c.pk: c for c in cases}
+    public = set(Case.objects.public().filter(pk__in=by_pk).values_list("pk", flat=True))
+    out: dict[int, str] = {}
+    photos = CasePhoto.objects.filter(case_id__in=by_pk).exclude(thumbnail="").order_by("case_id", "id")
+    for photo in photos.only("id", "case_id", "stage", "thumbnail"):
+        if photo.case_id in out:
+            continue
+        if (photo.stage in PUBLIC_PHOTO_STAGES and photo.case_id in public) or can_view(
+            user, by_pk[photo.case_id]
+        ):
+            out[photo.case_id] = photo.thumbnail.url
+    return out
+
+
 def sees_personal_data(user: User, case: Case) -> bool:
     """Reporter identity and phone: the reporter themself and the dispatch centre only."""
     return user.is_authenticated and (

@@ -34,7 +34,11 @@ from civicgrid.console import forms, selectors
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.notifications.models import Notification
-from civicgrid.notifications.services import notification_mark_all_read, notification_mark_read
+from civicgrid.notifications.services import (
+    notification_mark_all_read,
+    notification_mark_case_read,
+    notification_mark_read,
+)
 
 POLL_SECONDS_DEFAULT = 15
 # What "show contact" reveals on the case page (recorded with each view in the access audit).
@@ -214,6 +218,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     case = _case_or_404(request, number)
     if case is None:
         return _not_found(request, number)
+    notification_mark_case_read(user=request.user, case_id=case.pk)
     return _case_page(request, case)
 
 

@@ -147,6 +147,15 @@ def notification_mark_read(*, notification: Notification, user: User) -> Notific
 
 
 @transaction.atomic
+def notification_mark_case_read(*, user: User, case_id: int) -> int:
+    """Opening a case reads what `user` was told about it: their unread notifications of that case
+    are marked read (nobody else's); returns how many changed."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.for_user(user).unread().filter(case_id=case_id).update(read_at=clock.now())
+
+
+@transaction.atomic
 def notification_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of `user` read; returns how many changed."""
     return Notification.objects.for_user(user).unread().update(read_at=clock.now())

@@ -26,6 +26,7 @@ from civicgrid.cases.workflow import case_me_too as me_too
 from civicgrid.core.errors import DomainError
 from civicgrid.mobile import selectors
 from civicgrid.mobile.forms import RatingForm
+from civicgrid.notifications.services import notification_mark_case_read
 from civicgrid.web import add_domain_error, http_error, mobile_login_required, page_number
 
 
@@ -95,6 +96,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         case = access_case(request.user, number)
     except DomainError as err:
         return http_error(err, request)
+    notification_mark_case_read(user=request.user, case_id=case.pk)
     return case_page(request, case)
 
 
