@@ -29,9 +29,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicgrid.accounts.models import Department, User
-from civicgrid.accounts.roles import Capability, Role, user_can
+from civicgrid.accounts.roles import Capability, Role, is_staff_member, user_can
 from civicgrid.cases import deadlines, hooks, reportstore
-from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseStatus, Rating
+from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseStatus, Channel, Rating
 from civicgrid.cases.models import (
     Case,
     CaseDeadline,
@@ -413,19 +413,41 @@ def case_report(*, case: Case, original: Case | None, data: dict) -> reportstore
     events = [
         CaseEvent(**values) for values in report_apply(case=case, original=original, data=data, store=first)
     ]
+    recipient, phone, channels = reporter, "", None
+    if typed_in_for_caller(case):
+        # The receipt is the caller's: their account if one has the number, else an SMS to it; never
+        # the operator's. Without a number it is kept unaddressed (no inbox, nothing sent).
+        account = (
+            User.objects.filter(phone=case.contact_phone, is_active=True).first()
+            if case.contact_phone
+            else None
+        )
+        if account is not None and not is_staff_member(account):
+            recipient = account
+        else:
+            recipient, phone, channels = None, case.contact_phone, (["sms"] if case.contact_phone else [])
     if original is None:
         receipt = notification_draft(
-            recipient=reporter, kind="case_progress", title=RECEIPT_TITLE, body="我们会尽快核实处理。"
+            recipient=recipient,
+            kind="case_progress",
+            title=RECEIPT_TITLE,
+            body="我们会尽快核实处理。",
+            phone=phone,
+            channels=channels,
         )
     else:
         receipt = notification_draft(
-            recipient=reporter,
+            recipient=recipient,
             kind="case_progress",
             title=RECEIPT_TITLE,
             body=f"附近已有相同问题 {original.number}，已为您关注该案件。",
             case_id=original.pk,
             link=f"/m/cases/{original.number}/",
+            phone=phone,
+            channels=channels,
         )
+    if recipient is not None and is_staff_member(recipient):
+        receipt.read_at = receipt.created_at  # staff's own reports: on record, nothing to act on
     rows = reportstore.ReportRows(case=case, events=events, deadline=first.deadline, receipt=receipt)
     reportstore.report_write(rows)
     for event in events:
@@ -785,6 +807,36 @@ REPORTER_UPDATES = {
 }
 
 
+# Channels whose cases an operator types in for somebody else (a caller, a letter): the reporter on
+# record is the operator, and what the case tells its citizen goes to the caller's number instead.
+OPERATOR_CHANNELS = frozenset({Channel.HOTLINE, Channel.MAILBOX})
+
+
+def typed_in_for_caller(case: Case) -> bool:
+    return case.channel in OPERATOR_CHANNELS and case.reporter is not None and is_staff_member(case.reporter)
+
+
+def citizen_audience(case: Case) -> tuple[list[User], str]:
+    """Who is told of a case's progress: (the citizens with an account, a caller's number for SMS).
+
+    The citizens who reported or follow it (附议, merged duplicates) — never staff, whose queues and
+    tasks tell them what to do. For a case an operator typed in for a caller, the caller instead of
+    the operator: their account if one has the number, else an SMS to it.
+    """
+    people = {f.user_id: f.user for f in case.followers.select_related("user") if not is_staff_member(f.user)}
+    caller = ""
+    if typed_in_for_caller(case):
+        if case.contact_phone:
+            account = User.objects.filter(phone=case.contact_phone, is_active=True).first()
+            if account is not None and not is_staff_member(account):
+                people[account.pk] = account
+            else:
+                caller = case.contact_phone
+    elif case.reporter_id and not is_staff_member(case.reporter):
+        people[case.reporter_id] = case.reporter
+    return list(people.values()), caller
+
+
 def reopen_message(department_name: str) -> str:
     """What a citizen is told when an unsatisfied rating reopens the case."""
     return f"已重新交办给{department_name}"
@@ -834,10 +886,8 @@ def _notify(case: Case, action: str, event: CaseEvent) -> None:
             zh = reopen_message(case.department.name if case.department_id else "")
         else:
             zh, en = REPORTER_UPDATES[action]
-        people = {f.user_id: f.user for f in case.followers.select_related("user")}
-        if case.reporter_id:
-            people[case.reporter_id] = case.reporter
-        for user in people.values():
+        people, caller = citizen_audience(case)
+        for user in people:
             notify(
                 recipient=user,
                 kind="case_progress",
@@ -845,4 +895,13 @@ def _notify(case: Case, action: str, event: CaseEvent) -> None:
                 body=event.note or zh,
                 case_id=case.pk,
                 link=f"/m/cases/{case.number}/",
+            )
+        if caller:
+            notify(
+                recipient=None,
+                kind="case_progress",
+                title=f"{zh} {number}",
+                body="",
+                phone=caller,
+                channels=["sms"],
             )
