@@ -44,7 +44,7 @@ from civicgrid.cases.models import (
 from civicgrid.core import clock
 from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
 from civicgrid.core.text import text_check
-from civicgrid.notifications.services import notification_draft, notify
+from civicgrid.notifications.services import notification_draft, notifications_settle, notify
 from civicgrid.taxonomy.choices import Step
 from civicgrid.taxonomy.models import Category
 from civicgrid.taxonomy.routing import route_case
@@ -842,18 +842,34 @@ def reopen_message(department_name: str) -> str:
     return f"已重新交办给{department_name}"
 
 
+def system_actor(event: CaseEvent) -> bool:
+    return event.actor_role == "system"
+
+
 def _department_staff(department_id: int | None) -> list[User]:
+    """Who acts on a case sent to a department: its handlers (签收, 处置), or its admins when it has
+    no handler; the admins follow their department's work in the queues, not by message."""
     if department_id is None:
         return []
-    return list(
+    staff = list(
         User.objects.filter(
             department_id=department_id, is_active=True, role__in=[Role.HANDLER, Role.DEPARTMENT_ADMIN]
         )
     )
+    handlers = [u for u in staff if u.role == Role.HANDLER]
+    return handlers or staff
 
 
 def _notify(case: Case, action: str, event: CaseEvent) -> None:
     link = f"/console/cases/{case.number}/"
+    if action in (Action.ACCEPT, Action.RETURN):
+        # The department has answered the dispatch: nobody there has it to act on any more.
+        notifications_settle(case_id=case.pk, kinds=["case_dispatched"])
+    if event.actor_id and not system_actor(event):
+        # Whoever moves a case has read what they were told about it.
+        notifications_settle(
+            case_id=case.pk, kinds=["case_dispatched", "case_supervised"], users=[event.actor]
+        )
     number = case.number or f"#{case.pk}"
     if action == Action.DISPATCH or action == Action.REOPEN or action == Action.REWORK:
         title = {

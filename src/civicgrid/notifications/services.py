@@ -225,6 +225,15 @@ def notification_mark_case_read(*, user: User, case_id: int) -> int:
     return Notification.objects.for_user(user).unread().filter(case_id=case_id).update(read_at=clock.now())
 
 
+def notifications_settle(*, case_id: int, kinds: Sequence[str], users: Sequence[User] | None = None) -> int:
+    """Mark read the unread notifications of these kinds about a case (of `users`, or everybody's):
+    what they asked for has been done (a dispatched case accepted by a colleague). One UPDATE."""
+    rows = Notification.objects.unread().filter(case_id=case_id, kind__in=list(kinds))
+    if users is not None:
+        rows = rows.filter(recipient__in=[u.pk for u in users])
+    return rows.update(read_at=clock.now())
+
+
 @transaction.atomic
 def notification_mark_all_read(*, user: User) -> int:
     """Mark every unread notification of `user` read; returns how many changed."""
