@@ -173,6 +173,21 @@ def preferences_for(user: User) -> list[NotificationPreference]:
     ]
 
 
+def preference_rows(user: User) -> list[dict]:
+    """What a settings page lists: each settable kind with its label and current channels."""
+    return [
+        {"kind": p.kind, "label": SETTABLE_KINDS[p.kind][0], "in_app": p.in_app, "sms": p.sms}
+        for p in preferences_for(user)
+    ]
+
+
+def preferences_from_form(user: User, data) -> dict[str, dict[str, bool]]:
+    """A settings form's checkboxes (`in_app:<kind>`, `sms:<kind>`) as `notification_preferences_set`
+    takes them; a kind the form does not list keeps its setting, an unknown one is refused there."""
+    kinds = {key.split(":", 1)[1] for key in data if key.startswith(("in_app:", "sms:", "kind:"))}
+    return {kind: {"in_app": f"in_app:{kind}" in data, "sms": f"sms:{kind}" in data} for kind in kinds}
+
+
 @transaction.atomic
 def notification_preferences_set(*, user: User, choices: dict[str, dict[str, bool]]) -> int:
     """Save a person's settings: {kind: {"in_app": bool, "sms": bool}}. An unknown kind is refused
