@@ -158,8 +158,8 @@ def wanted(recipient: User | None, kind: str) -> bool:
 
 
 def settable_kinds_for(user: User) -> list[str]:
-    """The kinds this person may set: a citizen's own; staff also the ones of their work."""
-    audiences = {"citizen", "staff"} if is_staff_member(user) else {"citizen"}
+    """The kinds this person may set: a citizen's, or staff's (the ones of their work)."""
+    audiences = {"staff", "everyone"} if is_staff_member(user) else {"citizen", "everyone"}
     return [kind for kind, (_label, audience) in SETTABLE_KINDS.items() if audience in audiences]
 
 
