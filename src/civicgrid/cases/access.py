@@ -8,7 +8,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from civicgrid.accounts.models import Department, User
 from civicgrid.accounts.roles import Capability, Role, is_staff_member, user_can
-from civicgrid.cases.choices import Action
+from civicgrid.cases.choices import SYSTEM_NOTES, Action
 from civicgrid.cases.models import PUBLIC_PHOTO_STAGES, Case, CaseEvent, CasePhoto, ExtensionStatus
 from civicgrid.cases.publication import case_public_text
 from civicgrid.cases.workflow import MOVES, actor_refusal
@@ -209,7 +209,13 @@ def event_note_for(viewer: User, event: CaseEvent) -> str:
     """A step's note as this viewer reads it: a rating's comment is its author's and staff's only."""
     if event.action == Action.RATE and not (event.actor_id == viewer.pk or sees_staff_names(viewer)):
         return ""
-    return event.note
+    return note_as_shown(event)
+
+
+def note_as_shown(event: CaseEvent) -> str:
+    """A step's note in the reader's language: the platform's own notes translated, people's as written."""
+    label = SYSTEM_NOTES.get(event.note)
+    return event.note if label is None else str(label)
 
 
 def contact_phone_for(viewer: User, case: Case) -> str:

@@ -31,7 +31,7 @@ from django.utils import timezone
 from civicgrid.accounts.models import Department, User
 from civicgrid.accounts.roles import Capability, Role, is_staff_member, user_can
 from civicgrid.cases import deadlines, hooks, reportstore
-from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseStatus, Channel, Rating
+from civicgrid.cases.choices import AUTO_DISPATCH_NOTE, OPEN_STATUSES, Action, CaseStatus, Channel, Rating
 from civicgrid.cases.models import (
     Case,
     CaseDeadline,
@@ -577,7 +577,7 @@ def _register(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> di
     store.clock_start(case, Step.DISPATCH, at)
     then = []
     if routed is not None and category.auto_dispatch:
-        then.append(FollowUp(Action.DISPATCH, "自动派遣 auto-dispatch", MoveInput(department=routed)))
+        then.append(FollowUp(Action.DISPATCH, AUTO_DISPATCH_NOTE, MoveInput(department=routed)))
     return {
         "on_time": on_time,
         "department": routed,
