@@ -39,3 +39,18 @@ def test_the_follower_sees_no_my_rating_and_the_reopened_case_shows_reopen(
     expect(follower_page.locator("body")).not_to_contain_text("我的评价")
     expect(follower_page.locator("body")).not_to_contain_text("坑还在，我每天路过")
     follower_page.screenshot(path="/tmp/citizen-reopened-follower.png", full_page=True)
+
+
+def test_notification_settings_on_a_phone(new_page, routed_world):
+    from civicgrid.notifications.models import NotificationPreference
+
+    page = phone_page(new_page, routed_world.citizen)
+    page.goto("/m/notifications/")
+    page.click("#notification-settings-link")
+    page.locator("label[for='in_app-case_progress']").click()  # off: SMS only, once ticked
+    page.locator("label[for='sms-case_progress']").click()
+    page.screenshot(path="/tmp/citizen-mobile-settings.png", full_page=True)
+    page.click("#notification-settings button[type=submit]")
+    expect(page.locator("body")).to_contain_text("通知设置已保存")
+    saved = NotificationPreference.objects.get(user=routed_world.citizen, kind="case_progress")
+    assert (saved.in_app, saved.sms) == (False, True)
