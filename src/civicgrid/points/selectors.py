@@ -34,7 +34,7 @@ from django.utils.translation import gettext, gettext_noop
 from civicgrid.accounts.models import User
 from civicgrid.core import clock
 from civicgrid.core.masking import mask_name, mask_phone
-from civicgrid.points.choices import Reason, UncivilStatus
+from civicgrid.points.choices import Reason, UncivilBehaviour, UncivilStatus
 from civicgrid.points.models import Appeal, PointsAccount, PointsEntry, RewardItem, UncivilRecord, Voucher
 
 WINDOW = timedelta(days=365)
@@ -280,7 +280,7 @@ def signed(n: int) -> str:
     return "0"
 
 
-def entry_reason_text(entry: PointsEntry, *, item_name: str = "") -> str:
+def entry_reason_text(entry: PointsEntry, *, item_name: str = "", behaviour: str = "") -> str:
     """Why the points moved, in plain words: no rule version or formula (those are the ledger's
     `explanation`, for the administrators and the API)."""
     reason = entry.reason
@@ -291,7 +291,11 @@ def entry_reason_text(entry: PointsEntry, *, item_name: str = "") -> str:
     elif reason == Reason.HONOUR:
         text = gettext("获评好人好事")
     elif reason == Reason.UNCIVIL:
-        text = gettext("不文明行为扣分")
+        text = (
+            gettext("不文明行为：%(behaviour)s") % {"behaviour": behaviour}
+            if behaviour
+            else gettext("不文明行为扣分")
+        )
     elif reason == Reason.REDEMPTION:
         text = gettext("兑换 %(item)s") % {"item": item_name} if item_name else gettext("积分兑换")
     else:
@@ -318,7 +322,7 @@ class LedgerLine:
 
 
 def my_ledger(person: User, *, limit: int = 200) -> list[LedgerLine]:
-    """My entries, newest first, each with its plain reason and signed amount. Two queries."""
+    """My entries, newest first, each with its plain reason and signed amount. At most three queries."""
     entries = list(my_entries(person, limit=limit))
     redeemed = [e.source_id for e in entries if e.reason == Reason.REDEMPTION]
     vouchers = dict(
@@ -326,10 +330,22 @@ def my_ledger(person: User, *, limit: int = 200) -> list[LedgerLine]:
         if redeemed
         else []
     )
+    recorded = [e.source_id for e in entries if e.reason == Reason.UNCIVIL and e.source_id.isdigit()]
+    behaviours = {
+        str(pk): UncivilBehaviour(value).label
+        for pk, value in (
+            UncivilRecord.objects.filter(pk__in=recorded).values_list("pk", "behaviour") if recorded else []
+        )
+        if value in UncivilBehaviour.values
+    }
     return [
         LedgerLine(
             entry=entry,
-            text=entry_reason_text(entry, item_name=vouchers.get(entry.source_id, "")),
+            text=entry_reason_text(
+                entry,
+                item_name=vouchers.get(entry.source_id, ""),
+                behaviour=behaviours.get(entry.source_id, ""),
+            ),
             amount=signed(entry.delta),
             detail=entry.note,
         )

@@ -57,7 +57,10 @@ def test_deductions_and_redemptions_read_plainly(world, citizen):
     reward = item(cost=20)
     citizen.post(f"/m/points/catalogue/{reward.pk}/redeem/", {"confirm": "yes"})
     body = citizen.get("/m/points/").content.decode()
-    assert "不文明行为扣分" in body and "康巴什大街 1 号" in body
+    assert (
+        f"不文明行为：{UncivilBehaviour(UncivilBehaviour.values[0]).label}" in body
+        and "康巴什大街 1 号" in body
+    )
     assert f"兑换 {reward.name}" in body and "−20" in body
     assert "规则 v" not in body
 
