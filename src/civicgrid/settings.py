@@ -368,6 +368,9 @@ CIVICGRID_REOPEN_LIMIT = env_int("CIVICGRID_REOPEN_LIMIT", 1)
 # 回访: the relay number a handler who may not see the reporter's phone calls, then keys in the case's
 # extension code (cases.access.callback_extension); empty = no relay offered.
 CIVICGRID_CALLBACK_RELAY = env_str("CIVICGRID_CALLBACK_RELAY", "")
+# Red-light (overdue) alerts: one digest per person per period, "hourly" or "daily" (at this local hour).
+CIVICGRID_OVERDUE_DIGEST = env_str("CIVICGRID_OVERDUE_DIGEST", "daily")
+CIVICGRID_OVERDUE_DIGEST_HOUR = env_int("CIVICGRID_OVERDUE_DIGEST_HOUR", 8)
 # Photos
 CIVICGRID_PHOTO_MAX_BYTES = env_int("CIVICGRID_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 CIVICGRID_PHOTO_MAX_PIXELS = env_int("CIVICGRID_PHOTO_MAX_PIXELS", 40_000_000)
@@ -385,8 +388,8 @@ CIVICGRID_WEBHOOK_URL = env_str("CIVICGRID_WEBHOOK_URL", "")
 CIVICGRID_METRICS_TOKEN = env_str("CIVICGRID_METRICS_TOKEN", "")
 CIVICGRID_WORKER_STALE_SECONDS = env_float("CIVICGRID_WORKER_STALE_SECONDS", 60.0)
 # `civicgrid worker` runs every periodic task the apps register (core/periodic.py) on each pass, except
-# those named here: cases.scan_overdue, points.uncivil_confirm_due, analytics.apply_pending,
-# audit.purge_expired.
+# those named here: cases.scan_overdue, cases.overdue_digest, points.uncivil_confirm_due,
+# analytics.apply_pending, audit.purge_expired.
 CIVICGRID_PERIODIC_TASKS_OFF = env_list("CIVICGRID_PERIODIC_TASKS_OFF", [])
 # Days a person has to appeal an uncivil-behaviour deduction before it is shown publicly (晾晒).
 CIVICGRID_APPEAL_WINDOW_DAYS = env_int("CIVICGRID_APPEAL_WINDOW_DAYS", 7)

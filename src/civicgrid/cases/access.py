@@ -8,7 +8,7 @@ from django.utils.translation import gettext, gettext_lazy
 
 from civicgrid.accounts.models import Department, User
 from civicgrid.accounts.roles import STAFF_ROLES, Capability, Role, is_staff_member, user_can
-from civicgrid.cases.choices import Action
+from civicgrid.cases.choices import SYSTEM_NOTES, Action
 from civicgrid.cases.models import PUBLIC_PHOTO_STAGES, Case, CaseEvent, CasePhoto, ExtensionStatus
 from civicgrid.cases.publication import case_public_text
 from civicgrid.cases.workflow import MOVES, actor_refusal
@@ -143,6 +143,26 @@ def access_case_photo(user: User, name: str) -> FieldFile:
     raise NotFound("photo_not_found", "照片不存在或无权查看", "photo not found")
 
 
+def first_thumbnails(user: User, cases: list[Case]) -> dict[int, str]:
+    """The thumbnail URL of each case's first report photo that `user` may fetch (the rule of
+    `access_case_photo`: a public case's public stages for anyone, any photo of a case they may open).
+    Two queries and a check per non-public case."""
+    if not cases:
+        return {}
+    by_pk = {c.pk: c for c in cases}
+    public = set(Case.objects.public().filter(pk__in=by_pk).values_list("pk", flat=True))
+    out: dict[int, str] = {}
+    photos = CasePhoto.objects.filter(case_id__in=by_pk).exclude(thumbnail="").order_by("case_id", "id")
+    for photo in photos.only("id", "case_id", "stage", "thumbnail"):
+        if photo.case_id in out:
+            continue
+        if (photo.stage in PUBLIC_PHOTO_STAGES and photo.case_id in public) or can_view(
+            user, by_pk[photo.case_id]
+        ):
+            out[photo.case_id] = photo.thumbnail.url
+    return out
+
+
 def sees_personal_data(user: User, case: Case) -> bool:
     """Reporter identity and phone: the reporter themself and the dispatch centre only."""
     return user.is_authenticated and (
@@ -233,6 +253,29 @@ def description_for(viewer: User, case: Case) -> str:
     if case.reporter_id == viewer.pk or sees_staff_names(viewer):
         return case.description
     return case_public_text(case)
+
+
+def is_rater(viewer: User, case: Case) -> bool:
+    """Whether the viewer gave the case's rating (评价): its reporter, the only one who may rate."""
+    return bool(case.rating) and case.reporter_id is not None and case.reporter_id == viewer.pk
+
+
+def rating_comment_for(viewer: User, case: Case) -> str:
+    """The rater's own words (评价意见) for the rater and staff; anyone else reads only the outcome."""
+    return case.rating_comment if is_rater(viewer, case) or sees_staff_names(viewer) else ""
+
+
+def event_note_for(viewer: User, event: CaseEvent) -> str:
+    """A step's note as this viewer reads it: a rating's comment is its author's and staff's only."""
+    if event.action == Action.RATE and not (event.actor_id == viewer.pk or sees_staff_names(viewer)):
+        return ""
+    return note_as_shown(event)
+
+
+def note_as_shown(event: CaseEvent) -> str:
+    """A step's note in the reader's language: the platform's own notes translated, people's as written."""
+    label = SYSTEM_NOTES.get(event.note)
+    return event.note if label is None else str(label)
 
 
 def contact_phone_for(viewer: User, case: Case) -> str:

@@ -13,11 +13,12 @@ class CasesConfig(AppConfig):
 
         from civicgrid.accounts.services import personal_data_eraser
         from civicgrid.cases.erasure import erase_personal_data
-        from civicgrid.cases.tasks import scan_overdue
+        from civicgrid.cases.tasks import overdue_digest, scan_overdue
         from civicgrid.core import periodic
 
-        # Red lights (超期) are told to the department and the leaders by the worker, once.
+        # Red lights (超期) are marked by the worker, and told as one digest per person and period.
         periodic.register("cases.scan_overdue", scan_overdue)
+        periodic.register("cases.overdue_digest", overdue_digest)
         # An erasure of personal data masks the contact fields and notes cases hold.
         personal_data_eraser(erase_personal_data)
         # Every image Pillow opens (not only report photos) warns above the photo limit and is

@@ -94,3 +94,25 @@ class Light(models.TextChoices):
     YELLOW = "yellow", _("黄灯")
     RED = "red", _("红灯")
     NONE = "none", _("不计时")
+
+
+# One language at a time: the channels as the pages name them (the field's labels are bilingual for the
+# admin), each a Chinese msgid translated through the catalogue.
+CHANNEL_LABELS = {
+    Channel.APP: _("随手拍"),
+    Channel.GRID: _("网格员上报"),
+    Channel.CODE_SCAN: _("扫码上报"),
+    Channel.HOTLINE: _("热线"),
+    Channel.MAILBOX: _("书记信箱"),
+    Channel.OPEN311: _("Open311"),
+}
+
+AUTO_DISPATCH_NOTE = "自动派遣"  # the note of the platform's dispatch after registration
+# The notes the platform writes on its own moves, as the pages show them (translated): stored events
+# keep the words of their time, such as the bilingual note auto-dispatches were once written with.
+SYSTEM_NOTES = {
+    AUTO_DISPATCH_NOTE: _("自动派遣"),
+    "自动派遣 auto-dispatch": _("自动派遣"),
+    "网格员上报，自动立案": _("网格员上报，自动立案"),
+    "群众评价不满意，重新交办": _("群众评价不满意，重新交办"),
+}

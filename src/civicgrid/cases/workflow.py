@@ -29,9 +29,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicgrid.accounts.models import Department, User
-from civicgrid.accounts.roles import Capability, Role, user_can
+from civicgrid.accounts.roles import Capability, Role, is_staff_member, user_can
 from civicgrid.cases import deadlines, hooks, reportstore
-from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseStatus, Rating
+from civicgrid.cases.choices import AUTO_DISPATCH_NOTE, OPEN_STATUSES, Action, CaseStatus, Channel, Rating
 from civicgrid.cases.models import (
     Case,
     CaseDeadline,
@@ -45,7 +45,7 @@ from civicgrid.core import clock
 from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
 from civicgrid.core.text import text_check
 from civicgrid.grids.scope import area_of
-from civicgrid.notifications.services import notification_draft, notify
+from civicgrid.notifications.services import notification_draft, notifications_settle, notify
 from civicgrid.taxonomy.choices import Step
 from civicgrid.taxonomy.models import Category
 from civicgrid.taxonomy.routing import route_case
@@ -61,6 +61,7 @@ class Scope:
     DEPARTMENT = "department"  # the actor works for the case's current department
     REPORTER = "reporter"  # the actor reported the case
     CELL_OR_ANY = "cell_or_any"  # the capability, or a grid member of the case's cell (on-site check)
+    SYSTEM = "system"  # the platform's own follow-up of another move: never a person's
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,8 @@ MOVES: dict[str, Move] = {
     # 并案 by hand (the intake merges a duplicate by itself: ARRIVALS) and its undoing.
     Action.MERGE: Move(frozenset({S.REPORTED}), S.MERGED, Capability.REGISTER, note_required=True),
     Action.UNMERGE: Move(frozenset({S.MERGED}), S.REPORTED, Capability.REGISTER, note_required=True),
+    # 不满意 → 重办: the follow-up of an unsatisfied rating (within CIVICGRID_REOPEN_LIMIT), made by the platform.
+    Action.REOPEN: Move(frozenset({S.CLOSED}), S.DISPATCHED, None, Scope.SYSTEM),
 }
 
 # A report's way in (cases/intake.py): made by the platform for the reporter, never offered as buttons.
@@ -146,6 +149,7 @@ ACTION_LABELS_EN = {
     Action.RECALL: "recall the dispatch",
     Action.MERGE: "merge",
     Action.UNMERGE: "undo the merge",
+    Action.REOPEN: "reopen",
 }
 
 
@@ -249,6 +253,8 @@ def actor_refusal(move: Move, case: Case, actor: User | None) -> str | None:
     """Why `actor` may not perform `move` on `case` ("login", "reporter", "role", "department", "area"), or None."""
     if actor is None or not actor.is_authenticated or not actor.is_active:
         return "login"
+    if move.scope == Scope.SYSTEM:
+        return "role"
     if move.scope == Scope.REPORTER:
         return None if case.reporter_id == actor.pk else "reporter"
     if move.scope == Scope.CELL_OR_ANY and is_cell_member(actor, case):
@@ -438,19 +444,41 @@ def case_report(*, case: Case, original: Case | None, data: dict) -> reportstore
     events = [
         CaseEvent(**values) for values in report_apply(case=case, original=original, data=data, store=first)
     ]
+    recipient, phone, channels = reporter, "", None
+    if typed_in_for_caller(case):
+        # The receipt is the caller's: their account if one has the number, else an SMS to it; never
+        # the operator's. Without a number it is kept unaddressed (no inbox, nothing sent).
+        account = (
+            User.objects.filter(phone=case.contact_phone, is_active=True).first()
+            if case.contact_phone
+            else None
+        )
+        if account is not None and not is_staff_member(account):
+            recipient = account
+        else:
+            recipient, phone, channels = None, case.contact_phone, (["sms"] if case.contact_phone else [])
     if original is None:
         receipt = notification_draft(
-            recipient=reporter, kind="case_progress", title=RECEIPT_TITLE, body="我们会尽快核实处理。"
+            recipient=recipient,
+            kind="case_progress",
+            title=RECEIPT_TITLE,
+            body="我们会尽快核实处理。",
+            phone=phone,
+            channels=channels,
         )
     else:
         receipt = notification_draft(
-            recipient=reporter,
+            recipient=recipient,
             kind="case_progress",
             title=RECEIPT_TITLE,
             body=f"附近已有相同问题 {original.number}，已为您关注该案件。",
             case_id=original.pk,
             link=f"/m/cases/{original.number}/",
+            phone=phone,
+            channels=channels,
         )
+    if recipient is not None and is_staff_member(recipient):
+        receipt.read_at = receipt.created_at  # staff's own reports: on record, nothing to act on
     rows = reportstore.ReportRows(case=case, events=events, deadline=first.deadline, receipt=receipt)
     reportstore.report_write(rows)
     for event in events:
@@ -580,7 +608,7 @@ def _register(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> di
     store.clock_start(case, Step.DISPATCH, at)
     then = []
     if routed is not None and category.auto_dispatch:
-        then.append(FollowUp(Action.DISPATCH, "自动派遣 auto-dispatch", MoveInput(department=routed)))
+        then.append(FollowUp(Action.DISPATCH, AUTO_DISPATCH_NOTE, MoveInput(department=routed)))
     return {
         "on_time": on_time,
         "department": routed,
@@ -754,18 +782,34 @@ def _rate(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
         )
     case.rating, case.rating_comment, case.rated_at = p.rating, note, at
     data = {"rating": p.rating}
+    then = []
     if (
         p.rating == Rating.UNSATISFIED
         and case.reopen_count < settings.CIVICGRID_REOPEN_LIMIT
         and case.department_id
     ):
-        # 不满意 → 重办: back to the same department with a fresh handling limit.
-        case.reopen_count += 1
-        case.closed_at = None
-        store.clock_start(case, Step.HANDLE, at)
+        # 不满意 → 重办: the platform's REOPEN follows, back to the same department.
         data["reopened"] = True
-        return {"status": S.DISPATCHED, "department": case.department, "data": data}
-    return {"department": case.department, "data": data}
+        then.append(FollowUp(Action.REOPEN, REOPEN_NOTE, MoveInput(department=case.department)))
+    return {"department": case.department, "data": data, "then": then}
+
+
+REOPEN_NOTE = "群众评价不满意，重新交办"
+
+
+def _reopen(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
+    """重办: the closed case goes back to its department with a fresh handling limit; its rating stays
+    on the case and in the RATE event as the earlier rating, and the next close may be rated again."""
+    department = p.department or case.department
+    if department is None:
+        raise Conflict(
+            "no_department", "案件没有处置部门，不能重办", "the case has no department to reopen to"
+        )
+    case.department = department
+    case.reopen_count += 1
+    case.closed_at = None
+    store.clock_start(case, Step.HANDLE, at)
+    return {"department": department, "data": {"department": department.code}}
 
 
 def _redispatch(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> dict:
@@ -888,6 +932,7 @@ EFFECTS: dict[str, Effect] = {
     Action.RECALL: _recall,
     Action.MERGE: _merge,
     Action.UNMERGE: _unmerge,
+    Action.REOPEN: _reopen,
 }
 
 
@@ -921,27 +966,74 @@ REPORTER_UPDATES = {
 }
 
 
+# Channels whose cases an operator types in for somebody else (a caller, a letter): the reporter on
+# record is the operator, and what the case tells its citizen goes to the caller's number instead.
+OPERATOR_CHANNELS = frozenset({Channel.HOTLINE, Channel.MAILBOX})
+
+
+def typed_in_for_caller(case: Case) -> bool:
+    return case.channel in OPERATOR_CHANNELS and case.reporter is not None and is_staff_member(case.reporter)
+
+
+def citizen_audience(case: Case) -> tuple[list[User], str]:
+    """Who is told of a case's progress: (the citizens with an account, a caller's number for SMS).
+
+    The citizens who reported or follow it (附议, merged duplicates) — never staff, whose queues and
+    tasks tell them what to do. For a case an operator typed in for a caller, the caller instead of
+    the operator: their account if one has the number, else an SMS to it.
+    """
+    people = {f.user_id: f.user for f in case.followers.select_related("user") if not is_staff_member(f.user)}
+    caller = ""
+    if typed_in_for_caller(case):
+        if case.contact_phone:
+            account = User.objects.filter(phone=case.contact_phone, is_active=True).first()
+            if account is not None and not is_staff_member(account):
+                people[account.pk] = account
+            else:
+                caller = case.contact_phone
+    elif case.reporter_id and not is_staff_member(case.reporter):
+        people[case.reporter_id] = case.reporter
+    return list(people.values()), caller
+
+
+def reopen_message(department_name: str) -> str:
+    """What a citizen is told when an unsatisfied rating reopens the case."""
+    return f"已重新交办给{department_name}"
+
+
+def system_actor(event: CaseEvent) -> bool:
+    return event.actor_role == "system"
+
+
 def _department_staff(department_id: int | None) -> list[User]:
+    """Who acts on a case sent to a department: its handlers (签收, 处置), or its admins when it has
+    no handler; the admins follow their department's work in the queues, not by message."""
     if department_id is None:
         return []
-    return list(
+    staff = list(
         User.objects.filter(
             department_id=department_id, is_active=True, role__in=[Role.HANDLER, Role.DEPARTMENT_ADMIN]
         )
     )
+    handlers = [u for u in staff if u.role == Role.HANDLER]
+    return handlers or staff
 
 
 def _notify(case: Case, action: str, event: CaseEvent) -> None:
     link = f"/console/cases/{case.number}/"
+    if action in (Action.ACCEPT, Action.RETURN):
+        # The department has answered the dispatch: nobody there has it to act on any more.
+        notifications_settle(case_id=case.pk, kinds=["case_dispatched"])
+    if event.actor_id and not system_actor(event):
+        # Whoever moves a case has read what they were told about it.
+        notifications_settle(
+            case_id=case.pk, kinds=["case_dispatched", "case_supervised"], users=[event.actor]
+        )
     number = case.number or f"#{case.pk}"
-    if (
-        action == Action.DISPATCH
-        or (action == Action.RATE and event.to_status == S.DISPATCHED)
-        or action == Action.REWORK
-    ):
+    if action == Action.DISPATCH or action == Action.REOPEN or action == Action.REWORK:
         title = {
             Action.DISPATCH: "新派遣案件",
-            Action.RATE: "群众不满意，案件重办",
+            Action.REOPEN: "群众不满意，案件重办",
             Action.REWORK: "案件返工",
         }[action]
         for user in _department_staff(case.department_id):
@@ -985,7 +1077,7 @@ def _notify(case: Case, action: str, event: CaseEvent) -> None:
                     case_id=case.pk,
                     link=link,
                 )
-    if action in (Action.MERGE, Action.UNMERGE) and case.reporter_id:
+    if action in (Action.MERGE, Action.UNMERGE) and case.reporter_id and not is_staff_member(case.reporter):
         original = event.data.get("original")
         title, body, target = (
             (f"您的上报已并入案件 {original}", f"附近已有相同问题 {original}，已为您关注该案件。", original)
@@ -1000,13 +1092,14 @@ def _notify(case: Case, action: str, event: CaseEvent) -> None:
             case_id=case.pk,
             link=f"/m/cases/{target}/",
         )
-    if action in REPORTER_UPDATES:
+    if action in REPORTER_UPDATES or action == Action.REOPEN:
         # The reporter, and everyone who follows the case (merged duplicates, "me too").
-        zh, en = REPORTER_UPDATES[action]
-        people = {f.user_id: f.user for f in case.followers.select_related("user")}
-        if case.reporter_id:
-            people[case.reporter_id] = case.reporter
-        for user in people.values():
+        if action == Action.REOPEN:
+            zh = reopen_message(case.department.name if case.department_id else "")
+        else:
+            zh, en = REPORTER_UPDATES[action]
+        people, caller = citizen_audience(case)
+        for user in people:
             notify(
                 recipient=user,
                 kind="case_progress",
@@ -1014,4 +1107,13 @@ def _notify(case: Case, action: str, event: CaseEvent) -> None:
                 body=event.note or zh,
                 case_id=case.pk,
                 link=f"/m/cases/{case.number}/",
+            )
+        if caller:
+            notify(
+                recipient=None,
+                kind="case_progress",
+                title=f"{zh} {number}",
+                body="",
+                phone=caller,
+                channels=["sms"],
             )

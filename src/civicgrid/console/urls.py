@@ -13,6 +13,7 @@ urlpatterns = [
     path("intake/", views.intake, name="intake"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/settings/", views.notification_settings, name="notification_settings"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
     path("staff/", staff_views.staff_list, name="staff"),
     path("staff/add/", staff_views.staff_add, name="staff_add"),

@@ -36,7 +36,14 @@ from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.grids.scope import area_street_ids
 from civicgrid.notifications.models import Notification
-from civicgrid.notifications.services import notification_mark_all_read, notification_mark_read
+from civicgrid.notifications.services import (
+    notification_mark_all_read,
+    notification_mark_case_read,
+    notification_mark_read,
+    notification_preferences_set,
+    preference_rows,
+    preferences_from_form,
+)
 
 POLL_SECONDS_DEFAULT = 15
 # What "show contact" reveals on the case page (recorded with each view in the access audit).
@@ -218,6 +225,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
     case = _case_or_404(request, number)
     if case is None:
         return _not_found(request, number)
+    notification_mark_case_read(user=request.user, case_id=case.pk)
     return _case_page(request, case)
 
 
@@ -375,6 +383,29 @@ def notifications(request: HttpRequest) -> HttpResponse:
         Notification.objects.for_user(request.user).order_by("-created_at", "-id")[:NOTIFICATIONS_SHOWN]
     )
     return _page(request, "console/notifications.html", {"items": items, "back": default_queue(request.user)})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """通知设置: per kind, in the inbox (站内) and/or by SMS (短信); delivery reads them (notify)."""
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            notification_preferences_set(
+                user=request.user, choices=preferences_from_form(request.user, request.POST)
+            )
+        except DomainError as err:
+            error, status = err.message, err.status
+        else:
+            messages.success(request, _("通知设置已保存"))
+            return redirect("console:notification_settings")
+    return _page(
+        request,
+        "console/notification_settings.html",
+        {"rows": preference_rows(request.user), "error": error},
+        status=status,
+    )
 
 
 @require_POST

@@ -95,6 +95,7 @@ class NearbyCase:
     distance_m: float
     mine: bool  # reported or already followed by the viewer
     text: str  # what the public read of it; empty before it is published (cases.selectors.nearby_text)
+    thumbnail: str = ""  # its first photo the viewer may fetch (cases.access.first_thumbnails)
 
 
 def nearby_cases(*, user: User, lat: float, lon: float, category: Category) -> list[NearbyCase]:
@@ -109,12 +110,14 @@ def nearby_cases(*, user: User, lat: float, lon: float, category: Category) -> l
         if c.number and c.is_public
     ][:NEARBY_LIMIT]
     followed = set(CaseFollower.objects.filter(user=user, case__in=found).values_list("case_id", flat=True))
+    thumbnails = access.first_thumbnails(user, found)
     return [
         NearbyCase(
             case=c,
             distance_m=round(distance_m(place.lat, place.lon, c.lat, c.lon)),
             mine=c.reporter_id == user.pk or c.pk in followed,
             text=case_selectors.nearby_text(c),
+            thumbnail=thumbnails.get(c.pk, ""),
         )
         for c in found
     ]

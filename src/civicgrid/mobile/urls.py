@@ -15,6 +15,7 @@ urlpatterns = [
     path("cases/<str:number>/me-too/", views.case_me_too, name="case_me_too"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications_read_all"),
+    path("notifications/settings/", views.notification_settings, name="notification_settings"),
     path("notifications/<int:pk>/", views.notification_open, name="notification_open"),
     # grid members
     path("grid/", views.grid_home, name="grid_home"),

@@ -22,3 +22,18 @@ class DeliveryStatus(models.TextChoices):
     PENDING = "pending", _("待投递 Pending")  # waiting for the worker, possibly after failed attempts
     SENT = "sent", _("已投递 Sent")  # every channel accepted it (or there was no channel: in-app only)
     FAILED = "failed", _("投递失败 Failed")  # given up after the last attempt; last_error says why
+
+
+# The kinds a person may set (the notification settings pages), with their label, who gets them
+# ("citizen": people who report, as staff are not told of their own reports' progress; "staff":
+# people who work cases; "everyone"). Without a saved setting the
+# installation's channels apply (CIVICGRID_NOTIFICATION_SENDERS).
+# Kinds not listed (security alerts) always go in-app by every configured channel.
+SETTABLE_KINDS: dict[str, tuple[str, str]] = {
+    "case_progress": (_("我的上报有进展"), "citizen"),
+    "points_deduction": (_("积分扣减"), "everyone"),
+    "points_honour": (_("获评表彰"), "everyone"),
+    NotificationKind.CASE_DISPATCHED: (_("新派遣、返工与重办的案件"), "staff"),
+    NotificationKind.CASE_SUPERVISED: (_("领导督办"), "staff"),
+    NotificationKind.CASE_OVERDUE: (_("超期（红灯）汇总"), "staff"),
+}

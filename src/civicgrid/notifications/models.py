@@ -67,6 +67,14 @@ class Notification(models.Model):
         blank=True,
         help_text=_("点击后打开的页面 The page to open, e.g. /cases/42/"),
     )
+    phone = models.CharField(
+        _("短信号码 SMS number"),
+        max_length=20,
+        blank=True,
+        help_text=_(
+            "没有账号的接收人（热线来电人）的短信号码 The SMS number of a recipient without an account."
+        ),
+    )
     created_at = models.DateTimeField(_("创建时间 created"), default=timezone.now)
     read_at = models.DateTimeField(_("阅读时间 read"), null=True, blank=True)
 
@@ -129,3 +137,25 @@ class Notification(models.Model):
         if self.processed_at is None:
             return DeliveryStatus.PENDING
         return DeliveryStatus.FAILED if self.last_error else DeliveryStatus.SENT
+
+
+class NotificationPreference(models.Model):
+    """How one person wants one kind of notification: in the inbox (站内) and/or by SMS (短信).
+
+    No row means the kind's defaults (`choices.KIND_DEFAULTS`). `services.notify` reads it: a kind
+    with neither channel is not written at all; without 站内 it is written read (delivered only)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
+    )
+    kind = models.CharField(_("类型 kind"), max_length=50)
+    in_app = models.BooleanField(_("站内 in-app"), default=True)
+    sms = models.BooleanField(_("短信 SMS"), default=False)
+
+    class Meta:
+        verbose_name = _("通知设置 notification setting")
+        verbose_name_plural = _("通知设置 notification settings")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notifpref_user_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: in_app={self.in_app} sms={self.sms}"

@@ -43,7 +43,7 @@ def recipient_label(notification: Notification) -> str:
     """Who a message is for, safe to write to a log: `user 7 139****0001`, never the full number."""
     recipient = notification.recipient
     if recipient is None:
-        return "department/webhook"
+        return f"phone {mask_phone(notification.phone)}" if notification.phone else "department/webhook"
     return f"user {recipient.pk} {mask_phone(recipient.phone)}"
 
 
@@ -81,9 +81,10 @@ class SmsSender:
 
     def send(self, notification: Notification) -> None:
         recipient = notification.recipient
-        if recipient is None or not recipient.phone:
+        phone = recipient.phone if recipient is not None and recipient.phone else notification.phone
+        if not phone:
             raise ValueError("an SMS needs a recipient with a phone number")
-        self.send_text(recipient.phone, self.text_of(notification))
+        self.send_text(phone, self.text_of(notification))
 
     def text_of(self, notification: Notification) -> str:
         text = notification.title

@@ -20,12 +20,12 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from civicgrid.accounts.models import User
-from civicgrid.accounts.roles import Role
+from civicgrid.accounts.roles import Role, is_staff_member
 from civicgrid.core import clock
-from civicgrid.core.errors import NotFound
-from civicgrid.notifications.choices import NotificationKind
-from civicgrid.notifications.models import Notification
-from civicgrid.notifications.senders import Sender, default_channels, get_senders
+from civicgrid.core.errors import DomainError, NotFound
+from civicgrid.notifications.choices import SETTABLE_KINDS, NotificationKind
+from civicgrid.notifications.models import Notification, NotificationPreference
+from civicgrid.notifications.senders import Sender, SmsSender, default_channels, get_senders
 
 logger = logging.getLogger("civicgrid.notifications")
 
@@ -52,6 +52,7 @@ def notify(
     link: str = "",
     channels: Sequence[str] | None = None,
     dedupe_key: str | None = None,
+    phone: str = "",
 ) -> Notification | None:
     """Queue a notification; call it inside the transaction of the change it announces.
 
@@ -61,6 +62,8 @@ def notify(
     """
     if dedupe_key is not None and Notification.objects.filter(dedupe_key=dedupe_key).exists():
         return None
+    if not wanted(recipient, kind):
+        return None  # the person turned this kind off entirely
     notification = notification_draft(
         recipient=recipient,
         kind=kind,
@@ -70,6 +73,7 @@ def notify(
         link=link,
         channels=channels,
         dedupe_key=dedupe_key,
+        phone=phone,
     )
     if dedupe_key is None:
         notification.save(force_insert=True)
@@ -108,10 +112,14 @@ def notification_draft(
     link: str = "",
     channels: Sequence[str] | None = None,
     dedupe_key: str | None = None,
+    phone: str = "",
 ) -> Notification:
     """The row `notify` writes, unsaved: for a caller that writes it with its own statement (the intake)."""
     now = clock.now()
     channels = default_channels() if channels is None else list(channels)
+    preference = preference_of(recipient, kind)
+    if preference is not None:
+        channels = [c for c in channels if c != "sms"] + (["sms"] if preference.sms else [])
     if len(title) > TITLE_MAX:
         title = title[: TITLE_MAX - 1] + "…"
     return Notification(
@@ -121,12 +129,90 @@ def notification_draft(
         body=body,
         case_id=case_id,
         link=link,
+        phone=phone,
         channels=channels,
         dedupe_key=dedupe_key,
         created_at=now,
         next_attempt_at=now,
         processed_at=None if channels else now,
+        # Not wanted in the inbox (SMS only): written read, so it never counts as unread.
+        read_at=now if preference is not None and not preference.in_app else None,
     )
+
+
+# --- preferences (通知设置) ---------------------------------------------------------------------------
+
+
+def preference_of(recipient: User | None, kind: str) -> NotificationPreference | None:
+    """The person's saved setting for a settable kind, or None: then the installation's channels
+    (CIVICGRID_NOTIFICATION_SENDERS) apply, in the inbox too. None as well for a kind nobody sets
+    (security alerts) and for a message without an account (a caller's SMS)."""
+    if recipient is None or kind not in SETTABLE_KINDS:
+        return None
+    return NotificationPreference.objects.filter(user=recipient, kind=kind).first()
+
+
+def wanted(recipient: User | None, kind: str) -> bool:
+    preference = preference_of(recipient, kind)
+    return preference is None or preference.in_app or preference.sms
+
+
+def settable_kinds_for(user: User) -> list[str]:
+    """The kinds this person may set: a citizen's, or staff's (the ones of their work)."""
+    audiences = {"staff", "everyone"} if is_staff_member(user) else {"citizen", "everyone"}
+    return [kind for kind, (_label, audience) in SETTABLE_KINDS.items() if audience in audiences]
+
+
+def preferences_for(user: User) -> list[NotificationPreference]:
+    """One setting per settable kind (saved, or what applies without one), in the order of SETTABLE_KINDS."""
+    saved = {p.kind: p for p in NotificationPreference.objects.filter(user=user)}
+    sms_by_default = "sms" in default_channels()
+    return [
+        saved.get(kind) or NotificationPreference(user=user, kind=kind, in_app=True, sms=sms_by_default)
+        for kind in settable_kinds_for(user)
+    ]
+
+
+def preference_rows(user: User) -> list[dict]:
+    """What a settings page lists: each settable kind with its label and current channels."""
+    return [
+        {"kind": p.kind, "label": SETTABLE_KINDS[p.kind][0], "in_app": p.in_app, "sms": p.sms}
+        for p in preferences_for(user)
+    ]
+
+
+def preferences_from_form(user: User, data) -> dict[str, dict[str, bool]]:
+    """A settings form's checkboxes (`in_app:<kind>`, `sms:<kind>`) as `notification_preferences_set`
+    takes them; a kind the form does not list keeps its setting, an unknown one is refused there."""
+    kinds = {key.split(":", 1)[1] for key in data if key.startswith(("in_app:", "sms:", "kind:"))}
+    return {kind: {"in_app": f"in_app:{kind}" in data, "sms": f"sms:{kind}" in data} for kind in kinds}
+
+
+@transaction.atomic
+def notification_preferences_set(*, user: User, choices: dict[str, dict[str, bool]]) -> int:
+    """Save a person's settings: {kind: {"in_app": bool, "sms": bool}}. An unknown kind is refused
+    (400) and nothing is saved. SMS needs a phone number on the account. Returns how many were saved."""
+    allowed = set(settable_kinds_for(user))
+    unknown = sorted(set(choices) - allowed)
+    if unknown:
+        raise DomainError(
+            "kind_invalid",
+            f"未知的通知类型：{'、'.join(unknown)}",
+            f"unknown kinds: {', '.join(unknown)}",
+            field="kind",
+        )
+    if any(c.get("sms") for c in choices.values()) and not user.phone:
+        raise DomainError(
+            "phone_required",
+            "账号没有手机号，不能接收短信",
+            "the account has no phone number for SMS",
+            field="sms",
+        )
+    for kind, c in choices.items():
+        NotificationPreference.objects.update_or_create(
+            user=user, kind=kind, defaults={"in_app": bool(c.get("in_app")), "sms": bool(c.get("sms"))}
+        )
+    return len(choices)
 
 
 @transaction.atomic
@@ -144,6 +230,23 @@ def notification_mark_read(*, notification: Notification, user: User) -> Notific
         else:  # read a moment ago in another tab
             notification.refresh_from_db(fields=["read_at"])
     return notification
+
+
+def notification_mark_case_read(*, user: User, case_id: int) -> int:
+    """Opening a case reads what `user` was told about it: their unread notifications of that case
+    are marked read (nobody else's); returns how many changed. One UPDATE (atomic by itself)."""
+    if not getattr(user, "is_authenticated", False):
+        return 0
+    return Notification.objects.for_user(user).unread().filter(case_id=case_id).update(read_at=clock.now())
+
+
+def notifications_settle(*, case_id: int, kinds: Sequence[str], users: Sequence[User] | None = None) -> int:
+    """Mark read the unread notifications of these kinds about a case (of `users`, or everybody's):
+    what they asked for has been done (a dispatched case accepted by a colleague). One UPDATE."""
+    rows = Notification.objects.unread().filter(case_id=case_id, kind__in=list(kinds))
+    if users is not None:
+        rows = rows.filter(recipient__in=[u.pk for u in users])
+    return rows.update(read_at=clock.now())
 
 
 @transaction.atomic
@@ -225,7 +328,7 @@ def deliver(
     for name in notification.channels:
         if name in sent:
             continue
-        sender = senders.get(name)
+        sender = senders.get(name) or (SmsSender() if name == "sms" else None)  # the platform's SMS path
         try:
             if sender is None:
                 raise LookupError(f"no sender named {name!r} in CIVICGRID_NOTIFICATION_SENDERS")

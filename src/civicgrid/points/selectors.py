@@ -34,7 +34,7 @@ from django.utils.translation import gettext, gettext_noop
 from civicgrid.accounts.models import User
 from civicgrid.core import clock
 from civicgrid.core.masking import mask_name, mask_phone
-from civicgrid.points.choices import Reason, UncivilStatus
+from civicgrid.points.choices import Reason, UncivilBehaviour, UncivilStatus
 from civicgrid.points.models import Appeal, PointsAccount, PointsEntry, RewardItem, UncivilRecord, Voucher
 
 WINDOW = timedelta(days=365)
@@ -266,3 +266,88 @@ def display_count() -> int:
     return UncivilRecord.objects.filter(
         status__in=[UncivilStatus.RECORDED, UncivilStatus.CONFIRMED], appeal_deadline__lte=clock.now()
     ).aggregate(n=Count("id"))["n"]
+
+
+# --- the ledger as a citizen reads it ----------------------------------------------------------------
+
+
+def signed(n: int) -> str:
+    """+5, −5 (a true minus sign) or 0: never "−0" or "+0"."""
+    if n > 0:
+        return f"+{n}"
+    if n < 0:
+        return f"−{-n}"
+    return "0"
+
+
+def entry_reason_text(entry: PointsEntry, *, item_name: str = "", behaviour: str = "") -> str:
+    """Why the points moved, in plain words: no rule version or formula (those are the ledger's
+    `explanation`, for the administrators and the API)."""
+    reason = entry.reason
+    if reason == Reason.REPORT:
+        text = gettext("上报的问题已立案")
+    elif reason == Reason.VOLUNTEER:
+        text = gettext("参加志愿服务 %(hours)s 小时") % {"hours": entry.quantity}
+    elif reason == Reason.HONOUR:
+        text = gettext("获评好人好事")
+    elif reason == Reason.UNCIVIL:
+        text = (
+            gettext("不文明行为：%(behaviour)s") % {"behaviour": behaviour}
+            if behaviour
+            else gettext("不文明行为扣分")
+        )
+    elif reason == Reason.REDEMPTION:
+        text = gettext("兑换 %(item)s") % {"item": item_name} if item_name else gettext("积分兑换")
+    else:
+        text = gettext("积分调整")
+    rule = entry.rule
+    if (
+        rule is not None
+        and entry.reverses_id is None
+        and entry.delta > 0
+        and entry.delta < rule.points * entry.quantity
+    ):
+        text += gettext("（本月已达上限，只计 %(n)s 分）") % {"n": entry.delta}
+    if entry.reverses_id is not None:
+        text = gettext("撤销：%(text)s") % {"text": text}
+    return text
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    entry: PointsEntry
+    text: str  # entry_reason_text
+    amount: str  # signed(delta)
+    detail: str  # the entry's note (a case number, a place, a volunteer activity)
+
+
+def my_ledger(person: User, *, limit: int = 200) -> list[LedgerLine]:
+    """My entries, newest first, each with its plain reason and signed amount. At most three queries."""
+    entries = list(my_entries(person, limit=limit))
+    redeemed = [e.source_id for e in entries if e.reason == Reason.REDEMPTION]
+    vouchers = dict(
+        Voucher.objects.filter(person=person, payload__in=redeemed).values_list("payload", "item__name")
+        if redeemed
+        else []
+    )
+    recorded = [e.source_id for e in entries if e.reason == Reason.UNCIVIL and e.source_id.isdigit()]
+    behaviours = {
+        str(pk): UncivilBehaviour(value).label
+        for pk, value in (
+            UncivilRecord.objects.filter(pk__in=recorded).values_list("pk", "behaviour") if recorded else []
+        )
+        if value in UncivilBehaviour.values
+    }
+    return [
+        LedgerLine(
+            entry=entry,
+            text=entry_reason_text(
+                entry,
+                item_name=vouchers.get(entry.source_id, ""),
+                behaviour=behaviours.get(entry.source_id, ""),
+            ),
+            amount=signed(entry.delta),
+            detail=entry.note,
+        )
+        for entry in entries
+    ]

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from civicgrid.accounts.models import User, validate_phone
 from civicgrid.accounts.roles import Capability, user_can
@@ -29,7 +29,7 @@ from civicgrid.cases.uploads import (
 from civicgrid.core.errors import DomainError
 from civicgrid.points import selectors, services
 from civicgrid.points.choices import UncivilBehaviour, UncivilStatus
-from civicgrid.points.models import Appeal, RewardItem, UncivilRecord
+from civicgrid.points.models import Appeal, UncivilRecord
 from civicgrid.web import forbidden, http_error, mobile_login_required
 
 
@@ -61,7 +61,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "balance": selectors.balance_of(person),
         "contribution": c,
         "level": c.level,
-        "entries": selectors.my_entries(person),
+        "entries": selectors.my_ledger(person),
+        "deductions": selectors.signed(-c.deductions),
         "records": records,
         "tab": "points",
         "name": selectors.person_masked_name(person),
@@ -100,21 +101,33 @@ def catalogue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @mobile_login_required
 def redeem(request: HttpRequest, pk: int) -> HttpResponse:
-    item = RewardItem.objects.filter(pk=pk).first()
+    """兑换: a confirmation page first (what it costs, the balance after); only its confirming POST
+    (`confirm`) redeems. A POST without it shows the confirmation instead, and changes nothing."""
+    item = selectors.catalogue().filter(pk=pk).first()
     if item is None:
         return http_error(
             DomainError("reward_not_found", "该商品不存在或已下架", "no such reward", status=404), request
         )
-    try:
-        services.reward_redeem(person=request.user, item=item)
-    except DomainError as err:
-        messages.error(request, err.message)
-        return redirect("points:catalogue")
-    messages.success(request, _("兑换成功，请到店出示兑换券二维码"))
-    return redirect("points:vouchers")
+    if request.method == "POST" and request.POST.get("confirm") == "yes":
+        try:
+            services.reward_redeem(person=request.user, item=item)
+        except DomainError as err:
+            messages.error(request, err.message)
+            return redirect("points:catalogue")
+        messages.success(request, _("兑换成功，请到店出示兑换券二维码"))
+        return redirect("points:vouchers")
+    balance = selectors.balance_of(request.user)
+    context = {
+        "item": item,
+        "balance": balance,
+        "after": balance - item.cost,
+        "affordable": balance >= item.cost and item.stock > 0,
+        "tab": "points",
+    }
+    return render(request, "points/redeem_confirm.html", context)
 
 
 def qr_svg(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 import time_machine
+from django.core.exceptions import ImproperlyConfigured
 
 from civicgrid.accounts.roles import Role
 from civicgrid.accounts.services import user_create
@@ -140,31 +141,61 @@ def test_refused_move_queues_nothing(routed_world, roads_case):
 # --- the overdue scan -------------------------------------------------------------------------------
 
 
-def test_scan_overdue_notifies_once_per_red_deadline(routed_world, categories):
+def digests():
+    return Notification.objects.filter(kind="case_overdue").order_by("id")
+
+
+def test_red_lights_are_told_as_one_digest_per_person_and_day(routed_world, categories, settings):
     w = routed_world
+    settings.CIVICGRID_OVERDUE_DIGEST, settings.CIVICGRID_OVERDUE_DIGEST_HOUR = "daily", 8
     with time_machine.travel(local(2026, 11, 23, 9, 0), tick=False) as t:
         reported = submit(w.citizen, NORTH_1, category=categories["06013"])  # 立案 due 11:00
         handled_case = submit(w.citizen, north_of(NORTH_1, 200), category=categories["06013"])
         run_to(handled_case, "dispatched", w)  # 处置 due Thursday 09:00
 
-        t.move_to(local(2026, 11, 23, 11, 0))
-        assert tasks.scan_overdue() == 0  # due now, not yet overdue
         t.move_to(local(2026, 11, 23, 11, 1))
-        assert tasks.scan_overdue() == 1
-        assert tasks.scan_overdue() == 0  # the second run finds nothing new
-        assert recipients("case_overdue") == {"赵敏"}  # no department yet: the leaders
+        assert tasks.scan_overdue() == 1 and tasks.scan_overdue() == 0  # marked once
+        assert tasks.overdue_digest() == 2  # the centre (立案 is its step) and the leader
+        assert tasks.overdue_digest() == 0  # once a day
+        assert recipients("case_overdue") == {"赵敏", "张伟"}
+        digest = digests().first()
+        assert digest.title == "超期案件汇总：1 件红灯" and reported.number in digest.body
 
-        t.move_to(local(2026, 11, 26, 9, 1))
-        assert tasks.scan_overdue() == 1
-        assert tasks.scan_overdue() == 0
-        assert recipients("case_overdue", handled_case) == {"赵敏", "刘洋"}
-        assert len(inbox("case_overdue")) == 3
+        t.move_to(local(2026, 11, 24, 7, 0))
+        assert tasks.overdue_digest() == 0  # before the day's digest hour
+        t.move_to(local(2026, 11, 26, 9, 1))  # both red now: one digest each, not one per case
+        tasks.scan_overdue()
+        assert tasks.overdue_digest() == 3
+        leader = digests().filter(recipient=w.leader).last()
+        assert leader.title == "超期案件汇总：2 件红灯"
+        assert reported.number in leader.body and handled_case.number in leader.body
+        handler = list(digests().filter(recipient=w.roads_handler))
+        assert len(handler) == 1 and handler[0].body == handled_case.number  # only what they must act on
+        assert digests().count() == 5
 
-        # A new step that turns red is a new red light.
-        move(reported, "register", w.dispatcher)
-        t.move_to(local(2026, 11, 26, 11, 0))
-        assert tasks.scan_overdue() == 1
-        assert len(inbox("case_overdue", reported)) == 2
+
+def test_an_hourly_digest_and_two_workers_at_once(routed_world, categories, settings):
+    w = routed_world
+    settings.CIVICGRID_OVERDUE_DIGEST = "hourly"
+    with time_machine.travel(local(2026, 11, 23, 9, 0), tick=False) as t:
+        submit(w.citizen, NORTH_1, category=categories["06013"])
+        t.move_to(local(2026, 11, 23, 11, 1))
+        first, second = tasks.overdue_digest(), tasks.overdue_digest()  # a second worker, same hour
+        assert (first, second) == (2, 0)
+        t.move_to(local(2026, 11, 23, 12, 0))
+        assert tasks.overdue_digest() == 2  # a new hour, a new digest
+        assert Notification.objects.filter(kind="case_overdue").count() == 4
+    settings.CIVICGRID_OVERDUE_DIGEST = "weekly"
+    with pytest.raises(ImproperlyConfigured):
+        tasks.overdue_digest()
+
+
+def test_a_dispatch_notice_is_settled_once_the_department_accepts(routed_world, roads_case):
+    w = routed_world
+    run_to(roads_case, "dispatched", w)
+    assert Notification.objects.filter(recipient=w.roads_handler, read_at__isnull=True).count() == 1
+    move(roads_case, "accept", w.roads_handler)
+    assert not Notification.objects.filter(recipient=w.roads_handler, read_at__isnull=True).exists()
 
 
 def test_finished_steps_are_never_reported_overdue(routed_world, categories):

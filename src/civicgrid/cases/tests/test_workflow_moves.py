@@ -258,8 +258,18 @@ def test_unsatisfied_rating_reopens_once_then_no_more(client, routed_world, road
         "handle",
     )
     assert body["closed_at"] is None
-    assert body["events"][-1]["data"] == {"rating": "unsatisfied", "reopened": True}
-    assert (body["events"][-1]["from_status"], body["events"][-1]["to_status"]) == ("closed", "dispatched")
+    rate, reopen = body["events"][-2:]
+    assert (rate["action"], rate["data"]) == ("rate", {"rating": "unsatisfied", "reopened": True})
+    assert (rate["from_status"], rate["to_status"]) == ("closed", "closed")
+    # 重办 is its own event, made by the platform: back to the department.
+    assert (reopen["action"], reopen["from_status"], reopen["to_status"]) == (
+        "reopen",
+        "closed",
+        "dispatched",
+    )
+    assert (reopen["department"], reopen["actor"]) == ("住建局市政科", "系统")
+    # The earlier rating stays on the case until the next result is rated.
+    assert body["rating"] == "unsatisfied"
 
     monday.shift(timedelta(hours=1))
     roads_case.refresh_from_db()
@@ -270,6 +280,9 @@ def test_unsatisfied_rating_reopens_once_then_no_more(client, routed_world, road
     assert "reopened" not in body["events"][-1]["data"]
     # One rating per result.
     assert_error(api_move(client, n, "rate", rating="satisfied"), 409, "already_rated")
+    # Nobody reopens a closed case by hand: only an unsatisfied rating does.
+    for user in (w.citizen, w.dispatcher, w.admin):
+        assert_error(api_move(as_user(client, user), n, "reopen", note="重办"), 403, "forbidden_role")
 
 
 def test_rating_twice_is_refused(client, routed_world, roads_case):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django import template
 
-from civicgrid.cases.choices import STATUS_COLOURS
+from civicgrid.cases.access import note_as_shown
+from civicgrid.cases.choices import CHANNEL_LABELS, STATUS_COLOURS
 
 register = template.Library()
 
@@ -51,3 +52,15 @@ def hours_minutes(value) -> str:
     from civicgrid.core.durations import hours_minutes as text
 
     return text(value)
+
+
+@register.filter
+def channel_label(channel: str) -> str:
+    """The channel in the page's language only (the field's own label is bilingual, for the admin)."""
+    return str(CHANNEL_LABELS.get(channel, channel))
+
+
+@register.filter
+def event_note(event) -> str:
+    """A step's note, the platform's own notes in the page's language (cases.access.note_as_shown)."""
+    return note_as_shown(event)

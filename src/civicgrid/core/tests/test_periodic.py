@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from civicgrid.analytics.rollups import apply_pending
 from civicgrid.audit.services import audit_purge_expired
-from civicgrid.cases.tasks import scan_overdue
+from civicgrid.cases.tasks import overdue_digest, scan_overdue
 from civicgrid.core import periodic
 from civicgrid.points.services import uncivil_confirm_due
 
@@ -15,6 +15,7 @@ from civicgrid.points.services import uncivil_confirm_due
 def test_the_apps_register_their_tasks_at_start():
     assert periodic.registered() == {
         "cases.scan_overdue": scan_overdue,
+        "cases.overdue_digest": overdue_digest,
         "analytics.apply_pending": apply_pending,
         "points.uncivil_confirm_due": uncivil_confirm_due,
         "audit.purge_expired": audit_purge_expired,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from civicgrid.accounts.services import user_create
 from civicgrid.cases.models import Case, CaseFollower
-from civicgrid.mobile.tests.helpers import NORTH_1, NORTH_2, move, report, run_to_closed
+from civicgrid.mobile.tests.helpers import NORTH_1, NORTH_2, move, report, run_to_closed, run_to_handled
 
 HX = {"HX-Request": "true"}
 
@@ -91,3 +93,37 @@ def test_me_too_needs_a_post_and_a_public_case(client, routed_world, categories,
     assert client.get(f"/m/cases/{case.number}/me-too/").status_code == 405
     Case.objects.filter(pk=case.pk).update(is_public=False)
     assert client.post(f"/m/cases/{case.number}/me-too/").status_code == 404
+
+
+def fetch_status(client, url: str) -> int:
+    response = client.get(url)
+    # Read the streamed file to its end, as a browser would: the test client then closes it.
+    b"".join(response.streaming_content) if response.streaming else response.content
+    return response.status_code
+
+
+def test_nearby_cards_show_a_photo_the_viewer_may_fetch(client, routed_world, categories, neighbour):
+    handled = report(routed_world.citizen, category=categories["06013"], description="井边大坑", photos=1)
+    handled = run_to_handled(handled, routed_world, feedback_photos=1)  # its result photo is public
+    fresh = report(
+        routed_world.citizen,
+        category=categories["06013"],
+        description="北边又一个坑",
+        photos=1,
+        point=(NORTH_1[0] + 0.0007, NORTH_1[1]),  # about 78 m north: near, but not merged
+    )
+    move(fresh, "register", routed_world.dispatcher)
+    client.force_login(neighbour)
+    html = nearby(client)
+    assert "北边又一个坑" in html and "井边大坑" in html
+    thumbs = re.findall(r'<img class="nearby-thumb" src="([^"]+)"', html)
+    result_photo = handled.photos.get(stage="feedback").thumbnail.url
+    assert thumbs == [result_photo]  # report photos are not the public's; a result photo is
+    assert fetch_status(client, thumbs[0]) == 200  # the access-checked media view agrees
+    report_photo = fresh.photos.get().thumbnail.url
+    assert fetch_status(client, report_photo) == 404
+
+    client.force_login(routed_world.grid_member)  # the cell's grid member may open both cases
+    thumbs = re.findall(r'<img class="nearby-thumb" src="([^"]+)"', nearby(client))
+    assert report_photo in thumbs and len(thumbs) == 2
+    assert all(fetch_status(client, url) == 200 for url in thumbs)

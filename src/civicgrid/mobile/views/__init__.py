@@ -3,7 +3,12 @@
 from civicgrid.mobile.views.cases import case_detail, case_me_too, case_rate, my_cases
 from civicgrid.mobile.views.grid import grid_home, grid_report, grid_reports, grid_verify, grid_verify_list
 from civicgrid.mobile.views.home import home
-from civicgrid.mobile.views.notifications import notification_open, notifications, notifications_read_all
+from civicgrid.mobile.views.notifications import (
+    notification_open,
+    notification_settings,
+    notifications,
+    notifications_read_all,
+)
 from civicgrid.mobile.views.report import category_search, report, report_nearby
 
 __all__ = [
@@ -19,6 +24,7 @@ __all__ = [
     "home",
     "my_cases",
     "notification_open",
+    "notification_settings",
     "notifications",
     "notifications_read_all",
     "report",

@@ -10,14 +10,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.cases import selectors as case_selectors
-from civicgrid.cases.access import access_case, allowed_actions, description_for, unit_as_seen
-from civicgrid.cases.choices import Action, Rating
+from civicgrid.cases.access import (
+    access_case,
+    allowed_actions,
+    description_for,
+    event_note_for,
+    is_rater,
+    rating_comment_for,
+    unit_as_seen,
+)
+from civicgrid.cases.choices import Action, CaseStatus, Rating
 from civicgrid.cases.models import Case
 from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.cases.workflow import case_me_too as me_too
 from civicgrid.core.errors import DomainError
 from civicgrid.mobile import selectors
 from civicgrid.mobile.forms import RatingForm
+from civicgrid.notifications.services import notification_mark_case_read
 from civicgrid.web import add_domain_error, http_error, mobile_login_required, page_number
 
 
@@ -40,11 +49,13 @@ def timeline(case: Case, detail: case_selectors.CaseDetail, viewer) -> list[dict
         if event.action not in selectors.CITIZEN_TIMELINE_ACTIONS:
             continue
         who = _("我") if event.actor_id and event.actor_id == viewer.pk else unit_as_seen(event)
-        target = event.department.name if event.action == Action.DISPATCH and event.department_id else ""
+        moved_to = event.action in (Action.DISPATCH, Action.REOPEN)
+        target = event.department.name if moved_to and event.department_id else ""
         rating = (event.data or {}).get("rating") if event.action == Action.RATE else None
         rows.append(
             {
                 "event": event,
+                "note": event_note_for(viewer, event),
                 "label": event.get_action_display(),
                 "who": who,
                 "target": target,
@@ -66,6 +77,10 @@ def case_page(
         "timeline": timeline(case, detail, request.user),
         "photos": selectors.case_photos_by_stage(detail.photos),
         "can_rate": Action.RATE in actions,
+        "is_rater": is_rater(request.user, case),
+        "rating_comment": rating_comment_for(request.user, case),
+        # A rating given before the case was reopened (重办) is history: the current round is unrated.
+        "rating_earlier": bool(case.rating) and case.status != CaseStatus.CLOSED,
         "rating_form": rating_form or RatingForm(),
         "is_reporter": case.reporter_id == request.user.pk,
         "tab": "cases",
@@ -81,6 +96,7 @@ def case_detail(request: HttpRequest, number: str) -> HttpResponse:
         case = access_case(request.user, number)
     except DomainError as err:
         return http_error(err, request)
+    notification_mark_case_read(user=request.user, case_id=case.pk)
     return case_page(request, case)
 
 
@@ -105,7 +121,14 @@ def case_rate(request: HttpRequest, number: str) -> HttpResponse:
         except DomainError as err:
             add_domain_error(form, err)
         else:
-            messages.success(request, _("感谢您的评价"))
+            case.refresh_from_db()
+            if case.status == CaseStatus.DISPATCHED and case.department_id:
+                messages.success(
+                    request,
+                    _("感谢您的评价，案件已重新交办给%(department)s") % {"department": case.department.name},
+                )
+            else:
+                messages.success(request, _("感谢您的评价"))
             return redirect("mobile:case_detail", number=number)
     return case_page(request, case, rating_form=form, status=422)
 

@@ -12,7 +12,13 @@ from django.views.decorators.http import require_POST
 from civicgrid.core.errors import DomainError
 from civicgrid.mobile import selectors
 from civicgrid.notifications.models import Notification
-from civicgrid.notifications.services import notification_mark_all_read, notification_mark_read
+from civicgrid.notifications.services import (
+    notification_mark_all_read,
+    notification_mark_read,
+    notification_preferences_set,
+    preference_rows,
+    preferences_from_form,
+)
 from civicgrid.web import http_error, mobile_login_required, page_number
 
 
@@ -51,3 +57,21 @@ def notifications_read_all(request: HttpRequest) -> HttpResponse:
     if marked:
         messages.success(request, _("已全部标为已读"))
     return redirect("mobile:notifications")
+
+
+@mobile_login_required
+def notification_settings(request: HttpRequest) -> HttpResponse:
+    """通知设置: per kind, in the inbox (站内) and/or by SMS (短信); delivery reads them (notify)."""
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            notification_preferences_set(
+                user=request.user, choices=preferences_from_form(request.user, request.POST)
+            )
+        except DomainError as err:
+            error, status = err.message, err.status
+        else:
+            messages.success(request, _("通知设置已保存"))
+            return redirect("mobile:notification_settings")
+    context = {"rows": preference_rows(request.user), "error": error, "tab": "notifications"}
+    return render(request, "mobile/notification_settings.html", context, status=status)

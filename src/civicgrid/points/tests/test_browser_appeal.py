@@ -114,7 +114,7 @@ def test_deduction_appeal_upheld_reversed_and_never_displayed(new_page, world, t
     citizen.goto("/m/points/")
     expect(citizen.locator("#balance")).to_have_text("35")
     expect(citizen.locator("#records")).to_contain_text("已撤销")
-    expect(citizen.locator("#entries")).to_contain_text("冲正")
+    expect(citizen.locator("#entries")).to_contain_text("撤销：不文明行为：乱扔垃圾")  # in plain words
 
     # 5. Long after the window, the display shows 李强's confirmed record (masked) and never 王芳's.
     with time_machine.travel(timezone.now() + timedelta(days=30)):

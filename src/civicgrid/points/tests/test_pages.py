@@ -22,7 +22,8 @@ def signed_in(user) -> Client:
 def test_my_points_explains_every_entry(world):
     points_award(person=world.citizen, reason=Reason.VOLUNTEER, source_key="vol:1", quantity=2)
     body = signed_in(world.citizen).get("/m/points/").content.decode()
-    assert "志愿服务（规则 v1：每小时 10 分" in body and "+20" in body and "新手" in body
+    assert "参加志愿服务 2 小时" in body and "+20" in body and "新手" in body
+    assert "规则 v" not in body  # plain words, not the rule's version and formula
 
 
 def test_pages_need_sign_in_but_display_and_leaderboard_are_public(world):
@@ -44,7 +45,7 @@ def test_redeem_and_voucher_qr_then_merchant_marks_it_used_once(world):
     reward = item(cost=20, merchant=world.leader)
     citizen = signed_in(world.citizen)
     assert "洗车券" in citizen.get("/m/points/catalogue/").content.decode()
-    r = citizen.post(f"/m/points/catalogue/{reward.pk}/redeem/")
+    r = citizen.post(f"/m/points/catalogue/{reward.pk}/redeem/", {"confirm": "yes"})
     assert r.status_code == 302 and r["Location"] == "/m/points/vouchers/"
     voucher = Voucher.objects.get()
     page = citizen.get("/m/points/vouchers/").content.decode()
@@ -133,7 +134,9 @@ def test_admin_rule_edit_writes_a_new_version(world):
 
 def test_redeem_refusal_shows_the_reason(world):
     reward = item(cost=20)
-    r = signed_in(world.citizen).post(f"/m/points/catalogue/{reward.pk}/redeem/", follow=True)
+    r = signed_in(world.citizen).post(
+        f"/m/points/catalogue/{reward.pk}/redeem/", {"confirm": "yes"}, follow=True
+    )
     assert "积分不足" in r.content.decode()
     assert not Voucher.objects.exists()
 

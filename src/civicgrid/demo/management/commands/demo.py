@@ -8,6 +8,7 @@ from civicgrid.demo.city import DEMO_PASSWORD, build_city
 from civicgrid.demo.codes import build_codes
 from civicgrid.demo.history import build_history
 from civicgrid.demo.town import build_town
+from civicgrid.demo.points import build_points
 
 
 class Command(BaseCommand):
@@ -42,6 +43,7 @@ class Command(BaseCommand):
             )
         else:
             added = build_history(cases)
+        build_points()  # after the history: volunteer hours, an honour, the public display
         out = self.stdout
         out.write(self.style.SUCCESS("Demo city ready: 鄂尔多斯市康巴什区"))
         out.write(
