@@ -44,6 +44,9 @@ class Profile:
     stuck_share: float = 0.5  # … this share of them
     hang_share: float = 0.02  # cases put on the long-term list (挂账)
     rehandle: bool = False  # a case reopened by an unsatisfied rating is handled again
+    # The bulk history's open cases (demo/bulk): (share, reported within so many days, the actions
+    # they may stop before; None: any stoppable one).
+    bulk_open: tuple = ((0.5, 2.0, None), (0.5, 30.0, None))
 
     def hours(self, action: str, z: float, department_code: str | None) -> float:
         """Natural hours of a step, from a standard normal draw `z`."""
@@ -77,9 +80,11 @@ CALM = Profile(
     in_progress_days=2.5,
     in_progress_share=0.6,
     stuck_days=30.0,
-    stuck_share=0.008,
+    stuck_share=0.005,
     hang_share=0.005,
     rehandle=True,
+    # being handled (reported in the last two days), just reported (the last hours), stuck (red)
+    bulk_open=((0.85, 2.0, (Action.FEEDBACK,)), (0.12, 0.125, None), (0.03, 30.0, None)),
 )
 STRESSED = Profile("stressed")
 PROFILES = {p.name: p for p in (CALM, STRESSED)}

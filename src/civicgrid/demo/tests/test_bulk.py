@@ -30,6 +30,7 @@ from civicgrid.cases.models import Case, CaseCounter, CaseDeadline, CaseEvent, C
 from civicgrid.cases.workflow import ARRIVALS, MOVES, MoveInput, case_report, case_transition
 from civicgrid.core import clock
 from civicgrid.demo.bulk import SOURCE_REF, FastCalendar, build_bulk
+from civicgrid.demo.calibration import STRESSED
 from civicgrid.demo.city import build_city
 from civicgrid.grids.services import place_resolve
 from civicgrid.taxonomy.routing import route_case
@@ -59,7 +60,8 @@ def bulk_city(django_db_setup, django_db_blocker):
         try:
             invalidate()
             build_city()
-            summary = build_bulk(N, now=NOW, seed=7)
+            # the city under strain: every open status and light, at N = 300 already
+            summary = build_bulk(N, now=NOW, seed=7, profile=STRESSED)
             yield summary
         finally:
             transaction.set_rollback(True)

@@ -55,7 +55,7 @@ class Command(BaseCommand):
                 result = build_bulk(cases, seed=seed, days=days, progress=out.write, profile=profile)
                 added = result.cases
                 done(
-                    f"{result.cases} cases, {result.events} events, {result.deadlines} deadlines "
+                    f"Bulk: {result.cases} cases, {result.events} events, {result.deadlines} deadlines "
                     f"({result.open} open, {result.merged} merged)"
                 )
         else:
