@@ -44,6 +44,8 @@ class Profile:
     stuck_share: float = 0.5  # … this share of them
     hang_share: float = 0.02  # cases put on the long-term list (挂账)
     rehandle: bool = False  # a case reopened by an unsatisfied rating is handled again
+    # a case "being handled" stays open only while its handling clock has time left (then it was handled)
+    handling_in_time: bool = False
     # The bulk history's open cases (demo/bulk): (share, reported within so many days, the actions
     # they may stop before; None: any stoppable one).
     bulk_open: tuple = ((0.5, 2.0, None), (0.5, 30.0, None))
@@ -63,6 +65,14 @@ class Profile:
             return low
         return low + (high - low) * (zlib.crc32(code.encode()) % 1000) / 999
 
+    def stops(self, action: str, stop: str | None, due_at, now) -> bool:
+        """Whether a case planned to stop before `stop` stops before `action`, its clock due at `due_at`."""
+        if action != stop:
+            return False
+        if self.handling_in_time and action == Action.FEEDBACK and due_at is not None and due_at <= now:
+            return False
+        return True
+
     def stop(self, age_days: float, roll: float, choice: str) -> str | None:
         """The action a case stops before (it is still open), or None: it goes as far as time allows."""
         if age_days < self.in_progress_days and roll < self.in_progress_share:
@@ -77,12 +87,13 @@ CALM = Profile(
     delays=CALM_DELAYS,
     default=(-0.5, 0.8),
     pace=(0.5, 2.6),
-    in_progress_days=2.5,
-    in_progress_share=0.6,
+    in_progress_days=4.0,
+    in_progress_share=0.9,
     stuck_days=30.0,
     stuck_share=0.005,
     hang_share=0.005,
     rehandle=True,
+    handling_in_time=True,
     # being handled (reported in the last two days), just reported (the last hours), stuck (red)
     bulk_open=((0.85, 2.0, (Action.FEEDBACK,)), (0.12, 0.125, None), (0.03, 30.0, None)),
 )

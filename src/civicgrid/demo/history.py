@@ -182,7 +182,7 @@ def _play(
         nonlocal t
         code = case.department.code if case.department_id else None
         t = t + timedelta(hours=profile.hours(action, next(step, 0.0), code))
-        if t > now or action == stop:
+        if t > now or profile.stops(action, stop, case.due_at, now):
             return False
         try:
             with clock.at(t):

@@ -365,7 +365,11 @@ class Simulation:
         while rows.life is not None:
             if rows.next is None:
                 rows.next = next(rows.life, None)
-            if rows.next is None or rows.next[0] > self.now or rows.next[1] == rows.stop:
+            if (
+                rows.next is None
+                or rows.next[0] > self.now
+                or self.profile.stops(rows.next[1], rows.stop, rows.case.due_at, from_us(self.now))
+            ):
                 rows.life = rows.next = (
                     None  # the life ends: at its planned stop, or its next move is to come
                 )
