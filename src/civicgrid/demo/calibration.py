@@ -8,8 +8,10 @@ handling hours), scaled for the handling by the department's pace, so the depart
 spread; a small share of recent cases got stuck (red lights). The stressed city is the old demo:
 every step takes about as long as a handling, and half of the last weeks' cases are stuck.
 
-Figures of the 3000-case demo (`civicgrid demo`): docs in the command's output and the tests in
-demo/tests/test_calibration.py pin the calm shape on a small history.
+The 3000-case demo (`civicgrid demo`, SQLite): stressed 258 open cases of which 184 red (71 %),
+on-time closing 74 % over the year (35 % for the first week of the month); calm 28 open, none red,
+on-time closing 96 % over the year (64 % for the first week of the month: the cases still being
+handled count as not yet closed). demo/tests/test_calibration.py pins the calm shape on a small history.
 """
 
 from __future__ import annotations
