@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 added = result.cases
                 done(
                     f"Bulk: {result.cases} cases, {result.events} events, {result.deadlines} deadlines "
-                    f"({result.open} open, {result.merged} merged)"
+                    f"in {result.seconds:.1f} s ({result.open} open, {result.merged} merged)"  # bench/dashboard.py reads it
                 )
         else:
             with progress.step(
