@@ -14,8 +14,12 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-## demo: install, migrate the SQLite database, load the demo city and serve it on http://127.0.0.1:8000
+## demo: install, migrate the SQLite database, load the demo city and serve it on http://$(BIND) (BIND=host:port)
 # The server runs with DEBUG off, which refuses the public demo keys: the demo makes its own, once, in var/.
+# QR codes carry SITE_URL: the address served, unless SITE_URL is set (e.g. the address phones reach).
+BIND ?= 127.0.0.1:8000
+demo: export CIVICGRID_BIND ?= $(BIND)
+demo: export SITE_URL ?= http://$(BIND)
 demo: export SECRET_KEY_FILE ?= $(CURDIR)/var/secret_key
 demo: export CIVICGRID_TOKEN_KEYS_FILE ?= $(CURDIR)/var/token_keys
 demo: $(STAMP)

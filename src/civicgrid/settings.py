@@ -395,6 +395,10 @@ CIVICGRID_PERIODIC_TASKS_OFF = env_list("CIVICGRID_PERIODIC_TASKS_OFF", [])
 CIVICGRID_APPEAL_WINDOW_DAYS = env_int("CIVICGRID_APPEAL_WINDOW_DAYS", 7)
 # Seconds between two refreshes of the big screen (/screen/; ?refresh=N overrides it, at least 5).
 CIVICGRID_SCREEN_REFRESH_SECONDS = env_int("CIVICGRID_SCREEN_REFRESH_SECONDS", 30)
+# Rankings (dashboard, big screen, stats API, monthly report) rank only units with at least this many
+# cases in the period (a department: dispatched to it; a street or cell: registered there); the others
+# are listed apart as 样本不足 (too few cases), with their counts and no rank.
+CIVICGRID_RANKING_MIN_CASES = env_int("CIVICGRID_RANKING_MIN_CASES", 5)
 
 # --- Access audit (访问审计) -----------------------------------------------------------------
 # Days the access audit (logins, views of personal data, exports) and the model-change log are kept;

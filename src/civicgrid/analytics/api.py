@@ -120,15 +120,22 @@ def stats_breakdown(request, params: Query[BreakdownIn]):
 
 @router.get("/indicators", auth=AUTH)
 def stats_indicators(request, params: Query[IndicatorsIn]):
-    """The performance indicators (绩效评价) per department, street or cell, ranked by composite."""
+    """The performance indicators (绩效评价) per department, street or cell, ranked by composite.
+
+    `rows`: the units with at least `min_cases` cases (`sample`: dispatched for a department,
+    due_to_close for a street or cell); `thin` (样本不足): the others, with their counts, rank and
+    composite null. Cases with no department or outside the grid are no unit and in neither."""
     _viewer(request)
     f = stats_filter(params, request.auth)
-    rows = selectors.indicators(params.group, f)
+    ranking = selectors.ranking(params.group, f)
     return {
         "group": params.group,
         "period": {"start": f.start.isoformat(), "end": f.end.isoformat()},
+        "min_cases": ranking.min_cases,
+        "sample": ranking.sample,
         # plain numbers and text: a shallow copy, not dataclasses.asdict's recursive one (392 cells)
-        "rows": [dict(vars(r)) for r in rows],
+        "rows": [dict(vars(r)) for r in ranking.rows],
+        "thin": [dict(vars(r)) for r in ranking.thin],
     }
 
 

@@ -21,6 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, IntegerField, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -498,6 +499,48 @@ def indicators(group: str, f: StatsFilter) -> list[case_indicators.IndicatorRow]
     for rank, row in enumerate(out, start=1):
         row.rank = rank
     return out
+
+
+# --- rankings --------------------------------------------------------------------------------------
+
+# The cases a unit's score rests on: what the count score of its composite counts (cases.indicators),
+# dispatched to a department, registered in a street or cell.
+SAMPLE_OF = {"department": "dispatched", "street": "due_to_close", "cell": "due_to_close"}
+
+
+@dataclass
+class Ranking:
+    """A ranking as every page, export and endpoint shows it.
+
+    `rows`: the units with at least `min_cases` cases, ranked 1…n by composite. `thin` (样本不足):
+    the units with fewer, with their counts, no rank and no composite (a score from two cases says
+    nothing), most cases first. The pseudo-unit of cases with no department (未派遣) or outside the
+    grid is neither: it is no unit to rank.
+    """
+
+    group: str
+    min_cases: int
+    sample: str
+    rows: list[case_indicators.IndicatorRow]
+    thin: list[case_indicators.IndicatorRow]
+
+
+def ranking(group: str, f: StatsFilter, *, min_cases: int | None = None) -> Ranking:
+    """`indicators` of real units, split into the ranked and the too-thin (see `Ranking`)."""
+    rows = indicators(group, f)
+    least = settings.CIVICGRID_RANKING_MIN_CASES if min_cases is None else min_cases
+    sample = SAMPLE_OF[group]
+    ranked, thin = [], []
+    for row in rows:
+        if row.key is None:
+            continue
+        (ranked if getattr(row, sample) >= max(least, 1) else thin).append(row)
+    for rank, row in enumerate(ranked, start=1):
+        row.rank = rank
+    for row in thin:
+        row.rank, row.composite = None, None
+    thin.sort(key=lambda row: (-getattr(row, sample), row.code))
+    return Ranking(group=group, min_cases=least, sample=sample, rows=ranked, thin=thin)
 
 
 # --- drill-down: the cases behind a figure ---------------------------------------------------------

@@ -85,8 +85,8 @@ RATE_NUMERATOR_LABELS = {
     "registered_on_time": gettext_lazy("按时立案"),
     "handled_on_time": gettext_lazy("按期处置"),
     "closed_on_time_now": gettext_lazy("按期结案"),
-    "closed_now": gettext_lazy("已结案（本期立案）"),
-    "due_to_close": gettext_lazy("应结案（本期立案）"),
+    "closed_now": gettext_lazy("结案数（本期立案）"),
+    "due_to_close": gettext_lazy("应结案数（本期立案）"),
     "supervised_open": gettext_lazy("督办在办"),
 }
 NOW_DRILL = {"supervised": "supervised_open"}  # the summary's "supervised" now-figure is this metric
@@ -144,11 +144,16 @@ INDICATOR_COLUMNS = [
     {"field": "rework_rate", "label": gettext_lazy("返工率"), "rate": True, "groups": (D, S, C)},
     {
         "field": "due_to_close",
-        "label": gettext_lazy("应结案数"),
+        "label": RATE_NUMERATOR_LABELS["due_to_close"],
         "drill": "due_to_close",
         "groups": (D, S, C),
     },
-    {"field": "closed", "label": gettext_lazy("结案数"), "drill": "closed_now", "groups": (D, S, C)},
+    {
+        "field": "closed",
+        "label": RATE_NUMERATOR_LABELS["closed_now"],
+        "drill": "closed_now",
+        "groups": (D, S, C),
+    },
     {"field": "closing_rate", "label": gettext_lazy("结案率"), "rate": True, "groups": (D, S, C)},
     {"field": "on_time_closing_rate", "label": gettext_lazy("按期结案率"), "rate": True, "groups": (D, S, C)},
     {"field": "satisfaction_rate", "label": gettext_lazy("满意率"), "rate": True, "groups": (D, S, C)},
@@ -248,23 +253,24 @@ def home(request: HttpRequest) -> HttpResponse:
         ],
         "stats_api": STATS_API,
         "indicators_narrowed": bool(f.department or f.category),
-        "department_rows": (department_rows := stats.indicators("department", indicator_filter)),
-        "street_rows": (street_rows := stats.indicators("street", indicator_filter)),
+        "department_rows": (departments := stats.ranking("department", indicator_filter)).rows,
+        "street_rows": (streets := stats.ranking("street", indicator_filter)).rows,
         "indicator_tables": [
-            indicator_view("department", department_rows, indicator_filters(f), _("部门绩效与综合排名")),
-            indicator_view("street", street_rows, indicator_filters(f), _("街道综合排名")),
+            indicator_view("department", departments, indicator_filters(f), _("部门绩效与综合排名")),
+            indicator_view("street", streets, indicator_filters(f), _("街道综合排名")),
         ],
         "last_month": (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
     }
     return render(request, "dashboard/home.html", context)
 
 
-def indicator_view(group: str, rows: list, f: Filters, title: str) -> dict:
-    """An indicator table as the page shows it: formatted cells, each count a link to its cases."""
+def indicator_view(group: str, ranking: stats.Ranking, f: Filters, title: str) -> dict:
+    """An indicator table as the page shows it: the ranked units, then those with too few cases
+    (样本不足, no rank); formatted cells, each count a link to its cases."""
     columns = [c for c in INDICATOR_COLUMNS if group in c["groups"]]
     base = reverse("dashboard:cases")
-    out = []
-    for row in rows:
+
+    def view(row) -> dict:
         key = "none" if row.key is None else row.key
         cells = []
         for col in columns:
@@ -276,8 +282,19 @@ def indicator_view(group: str, rows: list, f: Filters, title: str) -> dict:
             )
             display = percent(value) if col.get("rate") else ("—" if value is None else value)
             cells.append({"field": col["field"], "display": display, "url": url})
-        out.append({"row": row, "cells": cells})
-    return {"group": group, "title": title, "columns": columns, "rows": out, "filters": f}
+        return {"row": row, "cells": cells}
+
+    sample = next(str(c["label"]) for c in INDICATOR_COLUMNS if c["field"] == ranking.sample)
+    return {
+        "group": group,
+        "title": title,
+        "columns": columns,
+        "rows": [view(row) for row in ranking.rows],
+        "thin": [view(row) for row in ranking.thin],
+        "thin_note": _("样本不足：本期%(sample)s少于 %(n)s 件，不参与排名。")
+        % {"sample": sample, "n": ranking.min_cases},
+        "filters": f,
+    }
 
 
 def _default_granularity(f: Filters) -> str:
@@ -431,10 +448,24 @@ def breakdown_export(request: HttpRequest, fmt: str) -> HttpResponse:
     return exports.table_response(table, fmt, f"breakdown-{by}-{metric}-{f.start}-{f.end}", request=request)
 
 
-def indicator_table(rows: list, group: str, title: str, notes: list[str]) -> exports.Table:
+def indicator_table(ranking: stats.Ranking, title: str, notes: list[str]) -> exports.Table:
+    """The ranked units, then those with too few cases: rank "样本不足", no composite."""
+    group = ranking.group
     columns = [("rank", _("排名")), ("code", _("编码")), ("name", _("名称"))]
     columns += [(c["field"], str(c["label"])) for c in INDICATOR_COLUMNS if group in c["groups"]]
-    return exports.Table(title=title, columns=columns, rows=[_as_dict(r) for r in rows], notes=notes)
+    thin = [{**_as_dict(r), "rank": _("样本不足")} for r in ranking.thin]
+    if thin:
+        sample = next(str(c["label"]) for c in INDICATOR_COLUMNS if c["field"] == ranking.sample)
+        # on the notes' last line: the header stays on the row where readers expect it
+        notes = [
+            *notes[:-1],
+            f"{notes[-1]} · "
+            + _("样本不足：本期%(sample)s少于 %(n)s 件，不参与排名。")
+            % {"sample": sample, "n": ranking.min_cases},
+        ]
+    return exports.Table(
+        title=title, columns=columns, rows=[_as_dict(r) for r in ranking.rows] + thin, notes=notes
+    )
 
 
 @require_GET
@@ -443,8 +474,8 @@ def indicators_export(request: HttpRequest, fmt: str) -> HttpResponse:
     f = parse_filters(request.GET, user=request.user)
     group = (request.GET.get("group") or "department").strip()
     f = indicator_filters(f)
-    rows = _bad_request(stats.indicators, group, f.stats())
-    table = indicator_table(rows, group, str(BY_LABELS.get(group, group)), _notes(f, _("绩效指标")))
+    ranking = _bad_request(stats.ranking, group, f.stats())
+    table = indicator_table(ranking, str(BY_LABELS.get(group, group)), _notes(f, _("绩效指标")))
     return exports.table_response(table, fmt, f"indicators-{group}-{f.start}-{f.end}", request=request)
 
 
@@ -532,12 +563,12 @@ def monthly_report(request: HttpRequest) -> HttpResponse:
         + (f" · {department.name}" if department else "")
         + (f" · {area.name}" if area else "")
     ]
-    departments = stats.indicators("department", f.stats())
-    streets = stats.indicators("street", f.stats())
+    departments = stats.ranking("department", f.stats())
+    streets = stats.ranking("street", f.stats())
     late = late_cases(first, last, department, area=f.area)
     tables = [
-        indicator_table(departments, "department", _("部门绩效排名"), notes),
-        indicator_table(streets, "street", _("街道排名"), notes),
+        indicator_table(departments, _("部门绩效排名"), notes),
+        indicator_table(streets, _("街道排名"), notes),
         exports.Table(title=_("超时案件"), columns=LATE_COLUMNS_FN(), rows=late, notes=notes),
     ]
     name = f"monthly-report-{month}" + (f"-{department.code}" if department else "")
@@ -718,13 +749,11 @@ def screen_data(request: HttpRequest) -> JsonResponse:
         "trend": stats.trend("reported", recent.stats(), "day")["points"],
         "channels": stats.breakdown("reported", month.stats(), "channel", 10)["rows"],
         "categories": stats.breakdown("reported", month.stats(), "category", 10)["rows"],
-        # The ranking of departments proper ("not dispatched" is no department to rank).
+        # The rankings proper: units with enough cases, no "not dispatched" or "outside the grid".
         "departments": [
-            {k: _as_dict(r)[k] for k in keep}
-            for r in stats.indicators("department", month.stats())
-            if r.key is not None
+            {k: _as_dict(r)[k] for k in keep} for r in stats.ranking("department", month.stats()).rows
         ],
-        "streets": [{k: _as_dict(r)[k] for k in keep} for r in stats.indicators("street", month.stats())],
+        "streets": [{k: _as_dict(r)[k] for k in keep} for r in stats.ranking("street", month.stats()).rows],
     }
     response = JsonResponse(body)
     response["Cache-Control"] = "no-store"

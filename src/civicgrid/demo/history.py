@@ -24,6 +24,7 @@ from civicgrid.cases.models import Case
 from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
+from civicgrid.demo.calibration import CALM, Profile
 from civicgrid.grids.models import Cell
 from civicgrid.notifications.models import Notification
 from civicgrid.taxonomy.models import Category
@@ -96,8 +97,18 @@ def _cast() -> Cast:
     )
 
 
-def build_history(count: int, *, seed: int = 2026, now: datetime | None = None) -> int:
-    """Make sure `count` demo cases exist (spread over the past year); returns how many were added."""
+def build_history(
+    count: int,
+    *,
+    seed: int = 2026,
+    now: datetime | None = None,
+    profile: Profile = CALM,
+    days: int = 365,
+    progress=None,
+) -> int:
+    """Make sure `count` demo cases exist (spread over the past year); returns how many were added.
+
+    `profile`: how the city works (demo/calibration.py); `progress(done, count)` is called now and then."""
     rng = random.Random(seed)
     now = now or timezone.now()
     existing = set(Case.objects.filter(source_ref__startswith="demo:").values_list("source_ref", flat=True))
@@ -110,7 +121,7 @@ def build_history(count: int, *, seed: int = 2026, now: datetime | None = None) 
     for n in range(count):
         # Every case draws the same random numbers whether or not it is skipped: stable output.
         plan = rng.random()
-        moment = now - timedelta(days=rng.random() ** 0.8 * 365, hours=rng.uniform(-6, 6))
+        moment = now - timedelta(days=rng.random() ** 0.8 * days, hours=rng.uniform(-6, 6))
         moment = moment.replace(hour=rng.choice(range(7, 22)), minute=rng.randrange(60))
         category, _w, text = rng.choices(common, weights=[w for _, w, _ in common])[0]
         cell = rng.choice(busy) if rng.random() < 0.5 else rng.choice(cells)
@@ -119,11 +130,13 @@ def build_history(count: int, *, seed: int = 2026, now: datetime | None = None) 
         by_grid_member = rng.random() < 0.3
         reporter = rng.choice(cast.grid_members if by_grid_member else cast.citizens)
         fate = rng.random()
-        delays = [rng.lognormvariate(0.3, 1.0) for _ in range(8)]  # hours between steps; a few are late
+        draws = [rng.gauss(0.0, 1.0) for _ in range(8)]  # the steps' durations (profile.hours)
         # Recent cases are still under way: some stop before one of the steps (every state appears).
         stop_roll, stop_choice = rng.random(), rng.choice(STOPPABLE)
-        stop = stop_choice if (now - moment).days < 45 and stop_roll < 0.5 else None
+        stop = profile.stop((now - moment).total_seconds() / 86400, stop_roll, stop_choice)
         tag = f"demo:{n}"
+        if progress is not None and n and n % 250 == 0:
+            progress(n, count)
         if tag in existing or moment > now:
             continue
         submission = Submission(
@@ -141,7 +154,7 @@ def build_history(count: int, *, seed: int = 2026, now: datetime | None = None) 
         with transaction.atomic(), clock.at(moment):
             # One transaction per case: a demo build is not the place to pay one fsync per move.
             case = case_submit(reporter=reporter, submission=submission).case
-            _play(case, moment, now, fate, delays, cast, rng, stop)
+            _play(case, moment, now, fate, draws, cast, rng, stop, profile)
         added += 1
     # Historical notifications were delivered long ago; only today's are left for the worker.
     Notification.objects.filter(processed_at__isnull=True, created_at__lt=now - timedelta(days=1)).update(
@@ -155,19 +168,21 @@ def _play(
     moment: datetime,
     now: datetime,
     fate: float,
-    delays: list[float],
+    draws: list[float],
     cast: Cast,
     rng: random.Random,
     stop: str | None,
+    profile: Profile = CALM,
 ) -> None:
     """Walk the case through the loop as far as its fate and the present allow."""
     t = moment
-    step = iter(delays)
+    step = iter(draws)
 
     def move(action: str, actor: User | None, note: str = "", **payload) -> bool:
         nonlocal t
-        t = t + timedelta(hours=next(step, 1.0))
-        if t > now or action == stop:
+        code = case.department.code if case.department_id else None
+        t = t + timedelta(hours=profile.hours(action, next(step, 0.0), code))
+        if t > now or profile.stops(action, stop, case.due_at, now):
             return False
         try:
             with clock.at(t):
@@ -188,7 +203,7 @@ def _play(
             return
         if not move(Action.REGISTER, dispatcher):
             return
-    if fate > 0.98:
+    if fate > 1 - profile.hang_share:
         move(Action.HANG, dispatcher, "涉及规划调整，暂无法解决，列入挂账")
         return
     if case.status in (CaseStatus.REGISTERED, CaseStatus.RETURNED):
@@ -226,3 +241,7 @@ def _play(
             "处理及时" if rating != Rating.UNSATISFIED else "问题没有彻底解决",
             rating=rating,
         )
+        # 不满意 → 重办: the case went back to the department; a working city handles it again.
+        if profile.rehandle and case.status == CaseStatus.DISPATCHED and move(Action.ACCEPT, handler):
+            if move(Action.FEEDBACK, handler, "已重新处置"):
+                move(Action.VERIFY, dispatcher) and move(Action.CLOSE, dispatcher)

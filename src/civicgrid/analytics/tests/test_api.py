@@ -152,8 +152,9 @@ def test_indicators(leader, routed_world, django_assert_max_num_queries):
     with django_assert_max_num_queries(5):
         body = get(leader, "indicators", group="department", start="2026-11-23", end="2026-11-27").json()
     roads = next(r for r in body["rows"] if r["code"] == "ZJJ-SZ")
-    expected = selectors.indicators("department", StatsFilter(date(2026, 11, 23), date(2026, 11, 27)))
-    assert body["rows"] == json.loads(json.dumps([r.as_dict() for r in expected]))
+    expected = selectors.ranking("department", StatsFilter(date(2026, 11, 23), date(2026, 11, 27)))
+    assert body["rows"] == json.loads(json.dumps([r.as_dict() for r in expected.rows]))
+    assert body["thin"] == json.loads(json.dumps([r.as_dict() for r in expected.thin]))
     assert roads["dispatched"] == 5 and roads["composite"] == 68.0  # as in cases/tests/test_indicators.py
     assert [r["rank"] for r in body["rows"]] == list(range(1, len(body["rows"]) + 1))
     assert get(leader, "indicators", group="team").json()["error"] == "group_invalid"
@@ -234,3 +235,33 @@ def test_cases_are_listed_newest_counted_event_first(leader, metric):
         .values_list("number", flat=True)
     )
     assert expected != newest_case_first  # the fixture tells the two orders apart
+
+
+def test_indicators_rank_only_units_with_enough_cases(leader, settings):
+    """No 未派遣 pseudo-department, no department ranked on a handful of cases: those are listed
+    apart (样本不足) with their counts, without rank or composite."""
+    week = {"start": "2026-11-23", "end": "2026-11-27"}
+    # What the formula alone ranks: the pseudo-department and a two-case department on top with 100.
+    everything = selectors.indicators("department", StatsFilter(date(2026, 11, 23), date(2026, 11, 27)))
+    assert [(r.name, r.dispatched, r.composite) for r in everything][:2] == [
+        ("未派遣 (not dispatched)", 0, 100.0),
+        ("园林绿化中心", 2, 100.0),
+    ]
+    body = get(leader, "indicators", group="department", **week).json()
+    assert body["min_cases"] == 5 and body["sample"] == "dispatched"
+    assert [(r["name"], r["rank"], r["dispatched"], r["composite"]) for r in body["rows"]] == [
+        ("住建局市政科", 1, 5, 68.0)
+    ]
+    assert [(r["name"], r["rank"], r["dispatched"], r["composite"], r["handled"]) for r in body["thin"]] == [
+        ("园林绿化中心", None, 2, None, 2)
+    ]
+    settings.CIVICGRID_RANKING_MIN_CASES = 2
+    body = get(leader, "indicators", group="department", **week).json()
+    assert [(r["name"], r["rank"]) for r in body["rows"]] == [("园林绿化中心", 1), ("住建局市政科", 2)]
+    assert body["thin"] == [] and body["min_cases"] == 2
+    # Streets: the sample is the cases registered there; "outside the grid" is no street either.
+    streets = get(leader, "indicators", group="street", **week).json()
+    assert streets["sample"] == "due_to_close"
+    assert all(r["key"] is not None for r in streets["rows"] + streets["thin"])
+    assert all(r["due_to_close"] >= 2 for r in streets["rows"])
+    assert all(r["due_to_close"] < 2 and r["rank"] is None for r in streets["thin"])

@@ -128,3 +128,50 @@ def test_big_screen_refreshes_without_reloading(new_page, city, tmp_path):
     assert updated.get_attribute("datetime") != first_clock
     assert page.evaluate("window.__sameDocument") is True  # no navigation, the page updated itself
     assert int(page.locator("#screen").get_attribute("data-refreshes")) >= 2
+
+
+def test_department_ranking_leaves_out_the_pseudo_department_and_thin_samples(
+    new_page, city, settings, tmp_path
+):
+    """The ranking on the dashboard: no 未派遣 row, only departments with enough dispatched cases
+    ranked, the others listed apart (样本不足); a ranked row's count opens exactly its cases,
+    labelled as the column and the row."""
+    build_history(city, 120, days=80, seed=7, today_share=0.05)
+    f = Filters(
+        start=local_today().replace(month=(local_today().month - 1) // 3 * 3 + 1, day=1), end=local_today()
+    )
+    counts = sorted(
+        r.dispatched for r in stats.indicators("department", f.stats(dimensions=False)) if r.key is not None
+    )
+    assert len(counts) >= 2 and counts[0] < counts[-1]
+    settings.CIVICGRID_RANKING_MIN_CASES = counts[-1]  # the busiest department ranked, the others not
+    page = new_page(width=1600, height=1000)
+    login_page(page, city.leader)
+    page.goto("/dashboard/?period=quarter")
+    table = page.locator("#indicators-department table")
+    ranked = table.locator("tbody.ranked tr")
+    thin = table.locator("tbody.thin tr.thin-row")
+    expect(ranked.first).to_be_visible()
+    expect(table).not_to_contain_text("未派遣")
+    assert ranked.count() >= 1 and thin.count() >= 1
+    for i in range(ranked.count()):
+        assert int(ranked.nth(i).locator('td[data-field="dispatched"]').inner_text()) >= counts[-1]
+        assert ranked.nth(i).locator("td").first.inner_text() == str(i + 1)
+    for i in range(thin.count()):
+        assert int(thin.nth(i).locator('td[data-field="dispatched"]').inner_text() or 0) < counts[-1]
+        assert thin.nth(i).locator("td").first.inner_text() == "样本不足"
+    expect(table.locator("tr.thin-head")).to_contain_text(f"少于 {counts[-1]} 件")
+    table.scroll_into_view_if_needed()
+    page.screenshot(path=str(shots(tmp_path) / "dashboard-ranking.png"), full_page=True)
+
+    # The first department's 派遣数 → its cases, as many as the cell says, under the same labels.
+    row = ranked.first
+    name = row.locator("td").nth(1).inner_text()
+    cell = row.locator('td[data-field="dispatched"] a')
+    value = cell.inner_text()
+    cell.click()
+    expect(page).to_have_url(re.compile(r"/dashboard/cases/\?.*metric=dispatched.*by=department"))
+    expect(page.locator("#drill-count")).to_have_attribute("data-count", value)
+    expect(page.locator("h1")).to_contain_text("派遣数")
+    expect(page.locator("h1")).to_contain_text(f"处置部门：{name}")
+    assert page.locator("table.drill tbody tr").count() == min(int(value), 50)

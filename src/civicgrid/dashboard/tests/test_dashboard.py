@@ -12,7 +12,7 @@ from civicgrid.analytics import selectors as stats
 from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseStatus, Rating
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.core import clock
-from civicgrid.dashboard.forms import local_today
+from civicgrid.dashboard.forms import Filters, local_today
 
 pytestmark = pytest.mark.django_db
 
@@ -241,3 +241,15 @@ def test_english_switch(history, client):
     assert "Dashboard" in html and "On-time handling rate" in html and "Top 10 problems" in html
     html = client.get("/screen/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "City Operations Command Centre" in html and "Refreshes every 30 s" in html
+
+
+def test_the_big_screen_ranks_only_departments_and_streets_with_enough_cases(history, client, settings):
+    client.force_login(history.leader)
+    month = Filters(start=local_today().replace(day=1), end=local_today())
+    ranking = stats.ranking("department", month.stats())
+    body = client.get("/dashboard/screen.json").json()
+    assert [d["name"] for d in body["departments"]] == [r.name for r in ranking.rows]
+    assert all(d["key"] is not None and d["rank"] for d in body["departments"])
+    settings.CIVICGRID_RANKING_MIN_CASES = 10_000  # nobody has that many: nobody is ranked
+    body = client.get("/dashboard/screen.json").json()
+    assert body["departments"] == [] and body["streets"] == []

@@ -88,18 +88,22 @@ def test_breakdown_export_matches_the_breakdown(history, client):
 def test_indicator_exports_match_the_ranking(history, client):
     client.force_login(history.leader)
     f = quarter()
-    expected = stats.indicators("department", f.stats())
+    ranking = stats.ranking("department", f.stats())
+    expected = ranking.rows + ranking.thin
     ws = read_xlsx(client.get(f"/dashboard/indicators.xlsx?{f.query(group='department')}")).active
     values = list(ws.values)
     header = values[1]
     got = [dict(zip(header, row, strict=True)) for row in values[2:]]
     assert [(g["排名"], g["名称"], g["派遣数"], g["综合指标"]) for g in got] == [
-        (r.rank, r.name, r.dispatched, r.composite) for r in expected
+        (r.rank or "样本不足", r.name, r.dispatched, r.composite) for r in expected
     ]
     assert [g["按期处置率"] for g in got] == [r.on_time_handling_rate for r in expected]
+    assert "未派遣 (not dispatched)" not in [g["名称"] for g in got]
     rows = read_csv(client.get(f"/dashboard/indicators.csv?{f.query(group='street')}"))
-    streets = stats.indicators("street", f.stats())
-    assert [(r[0], r[2]) for r in rows[1:]] == [(str(s.rank), s.name) for s in streets]
+    streets = stats.ranking("street", f.stats())
+    assert [(r[0], r[2]) for r in rows[1:]] == [
+        (str(s.rank or "样本不足"), s.name) for s in streets.rows + streets.thin
+    ]
     # The department filter does not narrow the indicators (defined over all of a department's cases).
     rows_filtered = read_csv(
         client.get(f"/dashboard/indicators.csv?{f.query(group='street', department='YLZX')}")
@@ -119,12 +123,14 @@ def test_monthly_report_has_three_sheets_that_match_the_figures(history, client)
     f = Filters(start=first, end=last)
     departments = list(wb["部门绩效排名"].values)
     assert month in departments[0][0] and department.name in departments[0][0]
+    ranking = stats.ranking("department", f.stats())
     assert [(r[0], r[2]) for r in departments[2:]] == [
-        (d.rank, d.name) for d in stats.indicators("department", f.stats())
+        (d.rank or "样本不足", d.name) for d in ranking.rows + ranking.thin
     ]
     streets = list(wb["街道排名"].values)
+    ranking = stats.ranking("street", f.stats())
     assert [(r[0], r[2]) for r in streets[2:]] == [
-        (s.rank, s.name) for s in stats.indicators("street", f.stats())
+        (s.rank or "样本不足", s.name) for s in ranking.rows + ranking.thin
     ]
     late = list(wb["超时案件"].values)
     header = late[1]

@@ -51,6 +51,7 @@ from civicgrid.demo.bulk import write
 from civicgrid.demo.bulk.calendar import US_DAY, US_HOUR, FastCalendar, to_us
 from civicgrid.demo.bulk.plan import Timeline
 from civicgrid.demo.bulk.simulate import SOURCE_REF, STOPPABLE, CaseRows, MemoryStore, Simulation
+from civicgrid.demo.calibration import CALM, Profile
 from civicgrid.worktime.calendar import get_calendar
 
 __all__ = ["SOURCE_REF", "BulkSummary", "FastCalendar", "build_bulk"]
@@ -87,6 +88,7 @@ def build_bulk(
     now: datetime | None = None,
     days: int = 365,
     progress: Callable[[str], None] | None = None,
+    profile: Profile = CALM,
 ) -> BulkSummary:
     """Append `count` historical cases over the `days` before `now`; one transaction. See the module doc."""
     from civicgrid.core import clock
@@ -110,7 +112,12 @@ def build_bulk(
         ids = write.Ids(write.start_ids())
         numbers = write.CaseNumbers()
         simulation = Simulation(
-            rng=rng, now=to_us(now), store=MemoryStore(calendar, ids), ids=ids, numbers=numbers
+            rng=rng,
+            now=to_us(now),
+            store=MemoryStore(calendar, ids),
+            ids=ids,
+            numbers=numbers,
+            profile=profile,
         )
         timeline = Timeline(
             rng,
@@ -121,7 +128,7 @@ def build_bulk(
         # About OPEN_TARGET cases stop in mid-loop (a quarter of a small N), so every open status is seen.
         stuck = round(count * min(0.25, OPEN_TARGET / count) * 0.6)
         writer = write.Writer()
-        for part in timeline.plan(count, stuck, STOPPABLE):
+        for part in timeline.plan(count, stuck, STOPPABLE, profile.bulk_open):
             cases = simulation.round(part)
             events, deadlines = _write(writer, cases, ids, counted=rollups is not None)
             summary.cases += len(cases)

@@ -65,18 +65,24 @@ class Timeline:
         days = Counter(self.rng.choices(day_list, weights=weights, k=count))
         return sorted(m for day, n in days.items() for m in self._in_day(day, n))
 
-    def plan(self, count: int, stuck: int, stoppable: list[str]) -> Iterator[list[tuple[int, str | None]]]:
+    def plan(
+        self, count: int, stuck: int, stoppable: list[str], bands=((0.5, 2.0, None), (0.5, 30.0, None))
+    ) -> Iterator[list[tuple[int, str | None]]]:
         """(moment, stop) of every case in time order, a round at a time: memory stays flat for 10 M.
 
-        `stuck` cases stop before one of the `stoppable` actions (the rest as far as the present allows).
+        `stuck` cases stop before one of the `stoppable` actions (the rest as far as the present allows),
+        shared among `bands`: (share, reported within so many days, the actions they may stop before or
+        None for any of `stoppable`; see demo/calibration.py).
         """
         rng = self.rng
         # Stopped cases come from the last weeks: the newest are green or yellow, the older ones red.
         stopped: dict[int, list[tuple[int, str]]] = defaultdict(list)
-        for moment in self.moments(stuck // 2, recent_days=2) + self.moments(
-            stuck - stuck // 2, recent_days=30
-        ):
-            stopped[(moment + self.offset) // US_DAY].append((moment, rng.choice(stoppable)))
+        sizes = [round(stuck * share) for share, _days, _stops in bands[:-1]]
+        sizes.append(stuck - sum(sizes))
+        drawn = [self.moments(n, recent_days=days) for n, (_s, days, _a) in zip(sizes, bands, strict=True)]
+        for moments, (_share, _days, stops) in zip(drawn, bands, strict=True):
+            for moment in moments:
+                stopped[(moment + self.offset) // US_DAY].append((moment, rng.choice(stops or stoppable)))
         day_list, weights = self._days((self.now - self.start) / US_DAY)
         total = sum(weights)
         numbers = numpy.random.default_rng(rng.getrandbits(64)).multinomial(

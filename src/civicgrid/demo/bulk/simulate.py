@@ -32,6 +32,7 @@ from civicgrid.core.errors import DomainError
 from civicgrid.demo.bulk.calendar import US_HOUR, FastCalendar, from_us, to_us
 from civicgrid.demo.bulk.plan import cumulative
 from civicgrid.demo.bulk.write import CaseNumbers, Ids
+from civicgrid.demo.calibration import CALM, Profile
 from civicgrid.demo.history import ADDRESSES, COMMON, _cast
 from civicgrid.grids.coords import CoordSystem
 from civicgrid.grids.models import Cell, CellMember
@@ -204,13 +205,21 @@ class Simulation:
     """The cases of the bulk history, a round at a time, and their lives up to `now` (UTC epoch µs)."""
 
     def __init__(
-        self, *, rng: random.Random, now: int, store: MemoryStore, ids: Ids, numbers: CaseNumbers
+        self,
+        *,
+        rng: random.Random,
+        now: int,
+        store: MemoryStore,
+        ids: Ids,
+        numbers: CaseNumbers,
+        profile: Profile = CALM,
     ) -> None:
         self.rng, self.now, self.store, self.ids, self.numbers = rng, now, store, ids, numbers
         # The corrections (改派, 撤回, 撤销并案) draw from their own generator: the rest of the history is
         # the same with or without them.
         self.side_rng = random.Random(20261207)
         self.merges = 0
+        self.profile = profile  # how long steps take, the departments' paces (demo/calibration.py)
         self.cast = _cast()
         self.cells = list(
             Cell.objects.order_by("code").only(
@@ -390,7 +399,11 @@ class Simulation:
         while rows.life is not None:
             if rows.next is None:
                 rows.next = next(rows.life, None)
-            if rows.next is None or rows.next[0] > self.now or rows.next[1] == rows.stop:
+            if (
+                rows.next is None
+                or rows.next[0] > self.now
+                or self.profile.stops(rows.next[1], rows.stop, rows.case.due_at, from_us(self.now))
+            ):
                 rows.life = rows.next = (
                     None  # the life ends: at its planned stop, or its next move is to come
                 )
@@ -434,12 +447,16 @@ class Simulation:
         cast = self.cast
         dispatcher = cast.dispatcher
         fate = rng.random()
+        profile = self.profile
         t = start or to_us(case.created_at)
 
         def move(action: str, actor: User | None, note: str | None = None, rating: str | None = None):
             nonlocal t
-            mu, sigma = DELAYS[action]
-            t += int(rng.lognormvariate(mu, sigma) * US_HOUR) + 1
+            mu, sigma = profile.delays.get(action) or DELAYS[action]
+            hours = rng.lognormvariate(mu, sigma)
+            if action == Action.FEEDBACK and case.department_id:
+                hours *= profile.department_pace(case.department.code)
+            t += int(hours * US_HOUR) + 1
             payload = MoveInput(
                 rating=rating, hours=EXTENSION_HOURS if action == Action.REQUEST_EXTENSION else None
             )
@@ -450,7 +467,7 @@ class Simulation:
                 yield move(Action.REJECT, dispatcher)
                 return
             yield move(Action.REGISTER, dispatcher)
-        if fate > 0.98:
+        if fate > 1 - profile.hang_share:
             yield move(Action.HANG, dispatcher)
             if rng.random() < 0.3:
                 return  # still on the long-term list

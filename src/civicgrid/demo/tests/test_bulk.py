@@ -31,6 +31,7 @@ from civicgrid.cases.models import Case, CaseCounter, CaseDeadline, CaseEvent, C
 from civicgrid.cases.workflow import ARRIVALS, MOVES, MoveInput, case_report, case_transition
 from civicgrid.core import clock
 from civicgrid.demo.bulk import SOURCE_REF, FastCalendar, build_bulk
+from civicgrid.demo.calibration import STRESSED
 from civicgrid.demo.city import build_city
 from civicgrid.grids.services import place_resolve
 from civicgrid.taxonomy.routing import route_case
@@ -60,7 +61,8 @@ def bulk_city(django_db_setup, django_db_blocker):
         try:
             invalidate()
             build_city()
-            summary = build_bulk(N, now=NOW, seed=7)
+            # the city under strain: every open status and light, at N = 300 already
+            summary = build_bulk(N, now=NOW, seed=7, profile=STRESSED)
             yield summary
         finally:
             transaction.set_rollback(True)
@@ -295,7 +297,7 @@ def test_a_second_run_appends_with_new_numbers(bulk):
 def test_the_demo_command_appends_bulk_cases(bulk, capsys):
     before = Case.objects.filter(source_ref=SOURCE_REF).count()
     call_command("demo", cases=60, bulk=True, days=30)
-    assert "Bulk: 60 cases" in capsys.readouterr().out
+    assert re.search(r"Bulk: 60 cases, \d+ events, \d+ deadlines in [\d.]+ s", capsys.readouterr().out)
     assert Case.objects.filter(source_ref=SOURCE_REF).count() == before + 60
     assert not CaseEvent.objects.filter(counted=False).exists()  # written counted, then the rollups rebuilt
 

@@ -1,14 +1,17 @@
-from django.conf import settings
+import os
+
 from django.core.management.base import BaseCommand
 
 from civicgrid.cases.models import Case
 from civicgrid.codes.models import Code
+from civicgrid.demo import report
 from civicgrid.demo.bulk import build_bulk
+from civicgrid.demo.calibration import CALM, STRESSED
 from civicgrid.demo.city import DEMO_PASSWORD, build_city
 from civicgrid.demo.codes import build_codes
 from civicgrid.demo.history import build_history
-from civicgrid.demo.town import build_town
 from civicgrid.demo.points import build_points
+from civicgrid.demo.town import build_town
 
 
 class Command(BaseCommand):
@@ -27,25 +30,49 @@ class Command(BaseCommand):
             help="write the cases in bulk (COPY / executemany) instead of replaying them: for "
             "millions of cases. Each run APPENDS --cases more cases (no skipping).",
         )
-        parser.add_argument("--days", type=int, default=365, help="with --bulk: the period the cases span")
+        parser.add_argument("--days", type=int, default=365, help="the period the cases span (default 365)")
         parser.add_argument("--seed", type=int, default=2026, help="with --bulk: the random seed")
+        parser.add_argument(
+            "--stressed",
+            action="store_true",
+            help="a city under strain: slow steps, many cases stuck past their limits (red lights) "
+            "instead of a centre that closes most cases on time (demo/calibration.py)",
+        )
 
-    def handle(self, *args, cases: int, bulk: bool, days: int, seed: int, **options):
-        summary = build_city()
-        build_town()  # the gazetteer: roads, intersections, places (the drawn base map)
-        codes_added = build_codes()
-        if bulk:
-            result = build_bulk(cases, seed=seed, days=days, progress=self.stderr.write)
-            added = result.cases
-            self.stdout.write(
-                f"Bulk: {result.cases} cases, {result.events} events, {result.deadlines} deadlines "
-                f"in {result.seconds:.1f} s ({result.open} open, {result.merged} merged)"
-            )
-        else:
-            added = build_history(cases)
-        build_points()  # after the history: volunteer hours, an honour, the public display
+    def handle(self, *args, cases: int, bulk: bool, days: int, seed: int, stressed: bool, **options):
         out = self.stdout
-        out.write(self.style.SUCCESS("Demo city ready: 鄂尔多斯市康巴什区"))
+        progress = report.Progress(out.write)
+        profile = STRESSED if stressed else CALM
+        with progress.step("The city: grid, departments, categories, routing rules, accounts") as done:
+            summary = build_city()
+            done(
+                f"{summary.streets} streets, {summary.cells} cells, {summary.departments} departments, "
+                f"{summary.categories} categories, {summary.users} users"
+            )
+        with progress.step("The town: roads, intersections, places (地名地址库, the drawn base map)") as done:
+            places = build_town()
+            done(f"{places} places added")
+        with progress.step("QR codes (码上生活)") as done:
+            codes_added = build_codes()
+            done(f"{codes_added} added")
+        if bulk:
+            with progress.step(f"{cases:,} cases in bulk") as done:
+                result = build_bulk(cases, seed=seed, days=days, progress=out.write, profile=profile)
+                added = result.cases
+                done(
+                    f"Bulk: {result.cases} cases, {result.events} events, {result.deadlines} deadlines "
+                    f"in {result.seconds:.1f} s ({result.open} open, {result.merged} merged)"  # bench/dashboard.py reads it
+                )
+        else:
+            with progress.step(
+                f"{cases:,} cases of the past {days} days through the case loop ({profile.name})"
+            ) as done:
+                added = build_history(cases, days=days, profile=profile, progress=progress.cases)
+                done(f"{added} added")
+        with progress.step("Citizen points: volunteer hours, an honour, the public display") as done:
+            entries = build_points()  # after the history
+            done(f"{entries} ledger entries added")
+        out.write(self.style.SUCCESS(f"Demo city ready: 鄂尔多斯市康巴什区 ({progress.elapsed()})"))
         out.write(
             f"  {summary.streets} streets, {summary.communities} communities, {summary.cells} unit grid cells"
         )
@@ -58,10 +85,8 @@ class Command(BaseCommand):
             f"{summary.routing_rules} routing rules, {summary.users} users"
         )
         out.write("")
-        out.write(f"  Site      {settings.SITE_URL}/")
-        out.write(f"  Admin     {settings.SITE_URL}/admin/")
-        out.write(f"  API docs  {settings.SITE_URL}/api/docs")
+        for line in report.site_lines(os.environ.get("CIVICGRID_BIND")):
+            out.write(line)
         out.write("")
-        out.write(f"  Demo accounts (password for all: {DEMO_PASSWORD})")
-        for role, phone, name in summary.accounts:
-            out.write(f"    {role:<34} {phone}  {name}")
+        for line in report.accounts_lines(DEMO_PASSWORD):
+            out.write(line)
