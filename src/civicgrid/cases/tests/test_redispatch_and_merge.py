@@ -6,6 +6,8 @@ from datetime import timedelta
 
 import pytest
 
+from civicgrid.accounts.roles import Role
+from civicgrid.accounts.services import user_create
 from civicgrid.cases.models import Case, CaseDeadline, CaseEvent, CaseFollower
 from civicgrid.cases.tests.helpers import (
     NORTH_1,
@@ -19,6 +21,7 @@ from civicgrid.cases.tests.helpers import (
     submit,
 )
 from civicgrid.notifications.models import Notification
+from civicgrid.testing import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
@@ -126,7 +129,8 @@ def two_reports(routed_world, categories, monday):
     """A registered case and a second report of the same problem 80 m away (not merged by the intake)."""
     w = routed_world
     original = run_to(submit(w.citizen, NORTH_1, category=categories["06013"]), "registered", w)
-    other = submit(w.leader, east_of(NORTH_1, 80), description="路口人行道塌了一块")
+    neighbour = user_create(phone="13900000077", password=PASSWORD, real_name="赵敏", role=Role.CITIZEN)
+    other = submit(neighbour, east_of(NORTH_1, 80), description="路口人行道塌了一块")
     assert other.status == "reported" and other.duplicate_of_id is None
     return original, other
 
@@ -175,7 +179,8 @@ def test_merge_refusals_change_nothing(client, routed_world, categories, two_rep
 def test_a_wrong_automatic_merge_is_undone(client, routed_world, categories, monday):
     w = routed_world
     original = submit(w.citizen, NORTH_1, category=categories["06013"])
-    duplicate = submit(w.leader, NORTH_1, category=categories["06013"], description="另一处井盖")
+    neighbour = user_create(phone="13900000077", password=PASSWORD, real_name="赵敏", role=Role.CITIZEN)
+    duplicate = submit(neighbour, NORTH_1, category=categories["06013"], description="另一处井盖")
     assert duplicate.status == "merged" and duplicate.duplicate_of_id == original.pk
     original.refresh_from_db()
     assert original.me_too_count == 1
@@ -190,8 +195,8 @@ def test_a_wrong_automatic_merge_is_undone(client, routed_world, categories, mon
     assert duplicate.duplicate_of_id is None and running_steps(duplicate) == ["register"]
     # The original keeps its history (a report did join it); the reporter no longer follows it.
     assert original.me_too_count == 1
-    assert not CaseFollower.objects.filter(case=original, user=w.leader).exists()
-    assert Notification.objects.filter(recipient=w.leader, title__contains="独立案件").exists()
+    assert not CaseFollower.objects.filter(case=original, user=neighbour).exists()
+    assert Notification.objects.filter(recipient=neighbour, title__contains="独立案件").exists()
     # It is a case of its own again: registered and dispatched as any.
     body = ok(api_move(client, duplicate.number, "register"))
     assert body["status"] == "registered"

@@ -69,7 +69,7 @@ def test_the_demo_command_reports_its_steps_accounts_and_a_code_on_the_site_url(
     out = demo(cases=40, days=10)
     # Numbered steps, each with what it did and the time it took.
     assert re.search(r"^\[1\] The city.*…$", out, re.M)
-    assert re.search(r"^\[3\] 40 cases of the past 10 days through the case loop \(calm\) …$", out, re.M)
+    assert re.search(r"^\[4\] 40 cases of the past 10 days through the case loop \(calm\) …$", out, re.M)
     assert re.search(r"^    \d+ added, [\d.]+ s \(total [\d.]+ s\)$", out, re.M), out
     # The accounts: the password, one account of every role, a staff account of every receiving department.
     assert f"password for all: {DEMO_PASSWORD}" in out

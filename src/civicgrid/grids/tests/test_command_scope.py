@@ -23,6 +23,12 @@ WHOLE = "bbox=109.70,39.55,109.90,39.70&zoom=16"
 
 
 @pytest.fixture(autouse=True)
+def _every_unit_ranked(settings):
+    # A handful of cases per street: rank them all (the sample threshold is tested in analytics).
+    settings.CIVICGRID_RANKING_MIN_CASES = 1
+
+
+@pytest.fixture(autouse=True)
 def _photo_storage(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = settings.SENDFILE_ROOT = str(tmp_path / "media")
     private = FileSystemStorage(location=str(tmp_path / "private"), base_url=None)
@@ -228,7 +234,8 @@ def test_the_big_screen_shows_the_area(client, scoped, scope):
         assert "109.79" in config and "109.81" not in config
 
 
-def test_red_lights_reach_the_leaders_of_the_cases_area(scoped):
+def test_red_lights_reach_the_leaders_of_the_cases_area(scoped, settings):
+    settings.CIVICGRID_OVERDUE_DIGEST = "hourly"  # a digest whatever the hour of the day
     import time_machine
 
     from civicgrid.cases import tasks
@@ -237,10 +244,15 @@ def test_red_lights_reach_the_leaders_of_the_cases_area(scoped):
 
     with time_machine.travel(clock.now() + timedelta(days=30), tick=False):
         assert tasks.scan_overdue() == 6  # every case of the fixture: its 立案 or 派遣 step
+        digests = tasks.red_cases_by_person(clock.now())
+        tasks.overdue_digest()
     for scope in SCOPES:
-        told = Notification.objects.filter(recipient=scoped.leaders[scope], kind="case_overdue")
-        numbers = set(Case.objects.filter(pk__in=told.values("case_id")).values_list("number", flat=True))
-        assert numbers == scoped.numbers(SEES[scope]), scope
+        leader = scoped.leaders[scope]
+        assert set(digests[leader]) == scoped.numbers(SEES[scope]), scope
+        # One digest each, naming only the area's cases (up to the digest's list length).
+        (told,) = Notification.objects.filter(recipient=leader, dedupe_key__startswith="overdue-digest:")
+        named = set(re.findall(r"\d{13}", told.title + told.body))
+        assert named and named <= scoped.numbers(SEES[scope]), scope
 
 
 # --- exports ----------------------------------------------------------------------------------------
