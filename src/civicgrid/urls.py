@@ -8,7 +8,7 @@ from civicgrid.dashboard import views as dashboard_views
 
 admin.site.site_header = _("civicgrid 城市精细化治理平台")
 admin.site.site_title = "civicgrid"
-admin.site.index_title = _("配置 Configuration")
+admin.site.index_title = _("配置")
 
 handler404 = "civicgrid.api.not_found"  # JSON under /api/
 

@@ -23,12 +23,12 @@ class UserAdmin(BaseUserAdmin):
     autocomplete_fields = ["department"]
     fieldsets = (
         (None, {"fields": ("phone", "password")}),
-        (_("身份 Identity"), {"fields": ("real_name", "role", "department", "command_area")}),
+        (_("身份"), {"fields": ("real_name", "role", "department", "command_area")}),
         (
-            _("权限 Permissions"),
+            _("权限"),
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},
         ),
-        (_("时间 Dates"), {"fields": ("last_login", "date_joined")}),
+        (_("时间"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("phone", "role", "department", "password1", "password2")}),
@@ -56,7 +56,7 @@ class LoginCodeAdmin(admin.ModelAdmin):
     exclude = ["code_hash"]
     readonly_fields = ["phone", "created_at", "expires_at", "attempts", "used_at"]
 
-    @admin.display(description=_("手机号 phone"))
+    @admin.display(description=_("手机号"))
     def masked_phone(self, obj: LoginCode) -> str:
         return mask_phone(obj.phone)
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "civicgrid.accounts"
     label = "accounts"
-    verbose_name = _("账号与部门 Accounts and departments")
+    verbose_name = _("账号与部门")
 
     def ready(self) -> None:
         from axes.signals import user_locked_out

@@ -24,42 +24,40 @@ command_area_checks: list = []
 
 def validate_phone(value: str) -> None:
     if not PHONE_RE.match(value or ""):
-        raise ValidationError(
-            _("请输入 11 位中国大陆手机号码 (Enter an 11-digit mainland China mobile number)."), code="phone"
-        )
+        raise ValidationError(_("请输入 11 位中国大陆手机号码"), code="phone")
 
 
 class DepartmentKind(models.TextChoices):
-    BUREAU = "bureau", _("委办局 Bureau")
-    SECTION = "section", _("科室/中队 Section")
-    STREET_OFFICE = "street_office", _("街道办事处 Street office")
-    ENTERPRISE = "enterprise", _("公用企业 Public utility")
-    CENTRE = "centre", _("指挥中心 Command centre")
+    BUREAU = "bureau", _("委办局")
+    SECTION = "section", _("科室/中队")
+    STREET_OFFICE = "street_office", _("街道办事处")
+    ENTERPRISE = "enterprise", _("公用企业")
+    CENTRE = "centre", _("指挥中心")
 
 
 class Department(models.Model):
     """A 部门: a bureau, its sections, a street office or a utility that handles cases."""
 
-    code = models.CharField(_("编码 code"), max_length=32, unique=True)
-    name = models.CharField(_("名称 name"), max_length=100)
+    code = models.CharField(_("编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(
-        _("类型 kind"), max_length=20, choices=DepartmentKind.choices, default=DepartmentKind.BUREAU
+        _("类型"), max_length=20, choices=DepartmentKind.choices, default=DepartmentKind.BUREAU
     )
     parent = models.ForeignKey(
         "self",
-        verbose_name=_("上级 parent"),
+        verbose_name=_("上级"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="children",
     )
-    credit_code = models.CharField(_("统一社会信用代码 credit code"), max_length=18, blank=True)
-    phone = models.CharField(_("联系电话 phone"), max_length=30, blank=True)
-    active = models.BooleanField(_("启用 active"), default=True)
+    credit_code = models.CharField(_("统一社会信用代码"), max_length=18, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
 
     class Meta:
-        verbose_name = _("部门 department")
-        verbose_name_plural = _("部门 departments")
+        verbose_name = _("部门")
+        verbose_name_plural = _("部门")
         ordering = ["code"]
 
     def __str__(self) -> str:
@@ -69,9 +67,7 @@ class Department(models.Model):
         node, seen = self.parent, {self.pk}
         while node is not None:
             if node.pk in seen:
-                raise ValidationError(
-                    {"parent": _("上级部门不能形成循环 (a department cannot be its own ancestor).")}
-                )
+                raise ValidationError({"parent": _("上级部门不能形成循环")})
             seen.add(node.pk)
             node = node.parent
 
@@ -100,12 +96,12 @@ class UserManager(BaseUserManager["User"]):
 class User(AbstractBaseUser, PermissionsMixin):
     """Anyone who signs in: a citizen by phone number, or staff with a role and a department."""
 
-    phone = models.CharField(_("手机号 phone"), max_length=11, unique=True, validators=[validate_phone])
-    real_name = models.CharField(_("姓名 real name"), max_length=40, blank=True)
-    role = models.CharField(_("角色 role"), max_length=20, choices=Role.choices, default=Role.CITIZEN)
+    phone = models.CharField(_("手机号"), max_length=11, unique=True, validators=[validate_phone])
+    real_name = models.CharField(_("姓名"), max_length=40, blank=True)
+    role = models.CharField(_("角色"), max_length=20, choices=Role.choices, default=Role.CITIZEN)
     department = models.ForeignKey(
         Department,
-        verbose_name=_("部门 department"),
+        verbose_name=_("部门"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -114,7 +110,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     # 两级指挥: the 6-digit code of the district or the 9-digit code of the street whose command centre this
     # dispatcher or leader works in; empty: the whole city (grids/scope.py reads it, cases/access.py applies it).
     command_area = models.CharField(
-        _("指挥范围 command area"),
+        _("指挥范围"),
         max_length=9,
         blank=True,
         default="",
@@ -123,9 +119,9 @@ class User(AbstractBaseUser, PermissionsMixin):
             "(a district's or a street's code: only that area's cases; empty: the whole city)."
         ),
     )
-    is_active = models.BooleanField(_("启用 active"), default=True)
-    is_staff = models.BooleanField(_("可登录管理后台 admin site access"), default=False)
-    date_joined = models.DateTimeField(_("注册时间 joined"), default=timezone.now)
+    is_active = models.BooleanField(_("启用"), default=True)
+    is_staff = models.BooleanField(_("可登录管理后台"), default=False)
+    date_joined = models.DateTimeField(_("注册时间"), default=timezone.now)
 
     objects = UserManager()
 
@@ -133,8 +129,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS: list[str] = []
 
     class Meta:
-        verbose_name = _("用户 user")
-        verbose_name_plural = _("用户 users")
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -164,9 +160,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         from civicgrid.accounts.roles import DEPARTMENT_ROLES, SCOPED_ROLES
 
         if self.role in DEPARTMENT_ROLES and self.department_id is None:
-            raise ValidationError(
-                {"department": _("部门人员必须属于一个部门 (department staff need a department).")}
-            )
+            raise ValidationError({"department": _("部门人员必须属于一个部门")})
         if self.command_area:
             if not AREA_CODE_RE.match(self.command_area):
                 raise ValidationError(
@@ -211,18 +205,18 @@ class ApiToken(models.Model):
     """A bearer token for a machine client (a bureau's system). Only its SHA-256 is stored."""
 
     user = models.ForeignKey(
-        User, verbose_name=_("所属用户 user"), on_delete=models.CASCADE, related_name="api_tokens"
+        User, verbose_name=_("所属用户"), on_delete=models.CASCADE, related_name="api_tokens"
     )
-    name = models.CharField(_("用途 name"), max_length=100)
-    prefix = models.CharField(_("前缀 prefix"), max_length=12, editable=False)
+    name = models.CharField(_("用途"), max_length=100)
+    prefix = models.CharField(_("前缀"), max_length=12, editable=False)
     digest = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(_("创建时间 created"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("最近使用 last used"), null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(_("吊销时间 revoked"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("API 令牌 API token")
-        verbose_name_plural = _("API 令牌 API tokens")
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
@@ -239,16 +233,16 @@ class LoginCode(models.Model):
     and dies after too many wrong tries (see `services.login_code_verify`).
     """
 
-    phone = models.CharField(_("手机号 phone"), max_length=11)
+    phone = models.CharField(_("手机号"), max_length=11)
     code_hash = models.CharField(max_length=64, editable=False)
-    created_at = models.DateTimeField(_("发送时间 sent"))
-    expires_at = models.DateTimeField(_("过期时间 expires"))
-    attempts = models.PositiveSmallIntegerField(_("错误次数 wrong tries"), default=0)
-    used_at = models.DateTimeField(_("使用时间 used"), null=True, blank=True)
+    created_at = models.DateTimeField(_("发送时间"))
+    expires_at = models.DateTimeField(_("过期时间"))
+    attempts = models.PositiveSmallIntegerField(_("错误次数"), default=0)
+    used_at = models.DateTimeField(_("使用时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("登录验证码 login code")
-        verbose_name_plural = _("登录验证码 login codes")
+        verbose_name = _("登录验证码")
+        verbose_name_plural = _("登录验证码")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["phone", "-created_at"], name="logincode_phone_idx")]
 
@@ -264,14 +258,14 @@ class SmsQuota(models.Model):
     take the last one. `key` holds an address, a session key or a keyed hash — never a phone number.
     """
 
-    scope = models.CharField(_("范围 scope"), max_length=16)
-    key = models.CharField(_("对象 key"), max_length=128)
-    window = models.DateTimeField(_("时段起点 window"))
-    count = models.PositiveIntegerField(_("次数 count"), default=0)
+    scope = models.CharField(_("范围"), max_length=16)
+    key = models.CharField(_("对象"), max_length=128)
+    window = models.DateTimeField(_("时段起点"))
+    count = models.PositiveIntegerField(_("次数"), default=0)
 
     class Meta:
-        verbose_name = _("短信发送计数 SMS counter")
-        verbose_name_plural = _("短信发送计数 SMS counters")
+        verbose_name = _("短信发送计数")
+        verbose_name_plural = _("短信发送计数")
         constraints = [
             models.UniqueConstraint(fields=["scope", "key", "window"], name="smsquota_scope_key_window")
         ]
@@ -291,25 +285,21 @@ class PersonalDataErasure(models.Model):
     IMMUTABLE = immutable.Columns()
 
     person = models.ForeignKey(
-        User, verbose_name=_("当事人 person"), on_delete=models.PROTECT, related_name="+", db_index=False
+        User, verbose_name=_("当事人"), on_delete=models.PROTECT, related_name="+", db_index=False
     )  # erasure_once_per_person
-    actor = models.ForeignKey(
-        User, verbose_name=_("操作人 erased by"), on_delete=models.PROTECT, related_name="+"
-    )
+    actor = models.ForeignKey(User, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+")
     reason = models.CharField(
-        _("依据 reason"),
+        _("依据"),
         max_length=500,
-        help_text=_(
-            "申请或法律依据，不写入被删除的个人信息 (the request or legal ground; never the erased data)."
-        ),
+        help_text=_("申请或法律依据，不写入被删除的个人信息"),
     )
     # How many values of each kind were masked, e.g. {"cases.CaseEvent.note": 3}.
-    masked = models.JSONField(_("已处理 masked"), default=dict)
-    created_at = models.DateTimeField(_("时间 time"))
+    masked = models.JSONField(_("已处理"), default=dict)
+    created_at = models.DateTimeField(_("时间"))
 
     class Meta:
-        verbose_name = _("个人信息删除记录 personal data erasure")
-        verbose_name_plural = _("个人信息删除记录 personal data erasures")
+        verbose_name = _("个人信息删除记录")
+        verbose_name_plural = _("个人信息删除记录")
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["person"], name="erasure_once_per_person")]
 
@@ -328,17 +318,17 @@ class SmsDelivery(models.Model):
         ACCEPTED = "accepted", _("网关已接收")
         FAILED = "failed", _("发送失败")
 
-    created_at = models.DateTimeField(_("时间 time"), db_index=True)
-    phone_masked = models.CharField(_("号码 number"), max_length=20)
-    provider = models.CharField(_("网关 gateway"), max_length=20)
-    kind = models.CharField(_("类型 kind"), max_length=30)
-    status = models.CharField(_("状态 status"), max_length=10, choices=Status.choices)
-    message_id = models.CharField(_("网关消息编号 provider message id"), max_length=100, blank=True)
-    error = models.CharField(_("错误 error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("时间"), db_index=True)
+    phone_masked = models.CharField(_("号码"), max_length=20)
+    provider = models.CharField(_("网关"), max_length=20)
+    kind = models.CharField(_("类型"), max_length=30)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices)
+    message_id = models.CharField(_("网关消息编号"), max_length=100, blank=True)
+    error = models.CharField(_("错误"), max_length=500, blank=True)
 
     class Meta:
-        verbose_name = _("短信发送记录 SMS delivery")
-        verbose_name_plural = _("短信发送记录 SMS deliveries")
+        verbose_name = _("短信发送记录")
+        verbose_name_plural = _("短信发送记录")
         ordering = ["-created_at"]
 
     def __str__(self) -> str:

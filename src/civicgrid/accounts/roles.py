@@ -16,15 +16,15 @@ if TYPE_CHECKING:
 
 
 class Role(models.TextChoices):
-    CITIZEN = "citizen", _("市民 Citizen")
-    GRID_MEMBER = "grid_member", _("网格员 Grid member")
-    DISPATCHER = "dispatcher", _("受理员/值班长 Dispatcher")
-    HANDLER = "handler", _("处置人员 Department handler")
-    DEPARTMENT_ADMIN = "department_admin", _("部门管理员 Department admin")
-    INSPECTOR = "inspector", _("督查员 Inspector")
-    LEADER = "leader", _("领导 Leader")
-    ADMIN = "admin", _("系统管理员 Administrator")
-    AUDITOR = "auditor", _("安全审计员 Security officer")
+    CITIZEN = "citizen", _("市民")
+    GRID_MEMBER = "grid_member", _("网格员")
+    DISPATCHER = "dispatcher", _("受理员/值班长")
+    HANDLER = "handler", _("处置人员")
+    DEPARTMENT_ADMIN = "department_admin", _("部门管理员")
+    INSPECTOR = "inspector", _("督查员")
+    LEADER = "leader", _("领导")
+    ADMIN = "admin", _("系统管理员")
+    AUDITOR = "auditor", _("安全审计员")
 
 
 class Capability:

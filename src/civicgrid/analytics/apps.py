@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class AnalyticsConfig(AppConfig):
     name = "civicgrid.analytics"
     label = "analytics"
-    verbose_name = _("统计分析 Analytics")
+    verbose_name = _("统计分析")
 
     def ready(self) -> None:
         from civicgrid.analytics.rollups import apply_pending

@@ -26,7 +26,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import models
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import Department
@@ -64,30 +63,30 @@ def _counter(label: str) -> models.IntegerField:
 class FlowCounts(models.Model):
     """The counters of one local day of one grouping set (see the module docstring)."""
 
-    day = models.DateField(_("日期 day"))
-    dims = models.CharField(_("维度键 dimension key"), max_length=80, default="", editable=False)
+    day = models.DateField(_("日期"))
+    dims = models.CharField(_("维度键"), max_length=80, default="", editable=False)
 
-    reported = _counter(_("上报 reported"))
-    registered = _counter(_("立案 registered"))
-    registered_on_time = _counter(_("按时立案 registered on time"))
-    rejected = _counter(_("不予立案 rejected"))
-    merged = _counter(_("并案 merged"))
-    me_too = _counter(_("附议 me too"))
-    dispatched = _counter(_("派遣 dispatched"))
-    returned = _counter(_("退回 returned"))
-    handled = _counter(_("处置反馈 handled"))
-    handled_on_time = _counter(_("按期处置 handled on time"))
-    reworked = _counter(_("返工 reworked"))
-    closed = _counter(_("结案 closed"))
-    closed_on_time = _counter(_("按时结案 (结案环节) closed within the closing limit"))
-    rated = _counter(_("评价 rated"))
-    satisfied = _counter(_("满意 satisfied"))
-    supervised = _counter(_("督办 supervised"))
+    reported = _counter(_("上报"))
+    registered = _counter(_("立案"))
+    registered_on_time = _counter(_("按时立案"))
+    rejected = _counter(_("不予立案"))
+    merged = _counter(_("并案"))
+    me_too = _counter(_("附议"))
+    dispatched = _counter(_("派遣"))
+    returned = _counter(_("退回"))
+    handled = _counter(_("处置反馈"))
+    handled_on_time = _counter(_("按期处置"))
+    reworked = _counter(_("返工"))
+    closed = _counter(_("结案"))
+    closed_on_time = _counter(_("按时结案 (结案环节)"))
+    rated = _counter(_("评价"))
+    satisfied = _counter(_("满意"))
+    supervised = _counter(_("督办"))
     # registration cohort: of the cases registered on `day` …
-    due_to_close = _counter(_("应结案 registered that day"))
-    closed_now = _counter(_("已结案 of those, closed now"))
-    closed_on_time_now = _counter(_("按期结案 of those, closed with every step on time"))
-    by_grid = _counter(_("监督举报 of those, reported by grid members"))
+    due_to_close = _counter(_("应结案"))
+    closed_now = _counter(_("已结案"))
+    closed_on_time_now = _counter(_("按期结案"))
+    by_grid = _counter(_("监督举报"))
 
     class Meta:
         abstract = True
@@ -115,12 +114,12 @@ def _fk(model, label):
 def _dimension(dim: str) -> models.Field:
     """The column of one dimension of a grouping set (see DIMENSIONS)."""
     if dim == "channel":
-        return models.CharField(_("来源 channel"), max_length=12, choices=Channel.choices)
+        return models.CharField(_("来源"), max_length=12, choices=Channel.choices)
     model, label = {
-        "street": (Street, _("街道 street")),
-        "cell": (Cell, _("单元网格 cell")),
-        "department": (Department, _("部门 department")),
-        "category": (Category, _("分类 category")),
+        "street": (Street, _("街道")),
+        "cell": (Cell, _("单元网格")),
+        "department": (Department, _("部门")),
+        "category": (Category, _("分类")),
     }[dim]
     return _fk(model, label)
 
@@ -169,8 +168,8 @@ def _rollup(
             (FlowCounts.Meta,),
             {
                 "verbose_name": verbose_name,
-                # "… days" in both languages; set, not left to Django's default, as the migrations have it
-                "verbose_name_plural": format_lazy("{}s", verbose_name),
+                # set, not left to Django's default (which would add an "s" to the Chinese)
+                "verbose_name_plural": verbose_name,
                 "constraints": [models.UniqueConstraint(fields=["day", "dims"], name=f"{key}{grain}_unique")],
                 "indexes": [
                     models.Index(fields=[*columns, "day"], name=f"{key}{grain}_{suffix}")
@@ -192,22 +191,22 @@ def _rollup(
 
 
 CityDay, CityMonth = _rollup(
-    "City", "city", (), _("全市日汇总 city day"), _("全市月汇总 city month"), "全市: the whole city per day."
+    "City", "city", (), _("全市日汇总"), _("全市月汇总"), "全市: the whole city per day."
 )
 ChannelDay, ChannelMonth = _rollup(
     "Channel",
     "channel",
     ("channel",),
-    _("渠道日汇总 channel day"),
-    _("渠道月汇总 channel month"),
+    _("渠道日汇总"),
+    _("渠道月汇总"),
     "来源渠道: per channel per day.",
 )
 StreetDay, StreetMonth = _rollup(
     "Street",
     "street",
     ("street",),
-    _("街道日汇总 street day"),
-    _("街道月汇总 street month"),
+    _("街道日汇总"),
+    _("街道月汇总"),
     "街道: per street per day (empty street = outside the grid).",
     {"street_idx": ("street",)},
 )
@@ -215,8 +214,8 @@ DepartmentDay, DepartmentMonth = _rollup(
     "Department",
     "department",
     ("department",),
-    _("部门日汇总 department day"),
-    _("部门月汇总 department month"),
+    _("部门日汇总"),
+    _("部门月汇总"),
     "部门: per department per day (empty = not dispatched).",
     {"dept_idx": ("department",)},
 )
@@ -224,8 +223,8 @@ CategoryDay, CategoryMonth = _rollup(
     "Category",
     "category",
     ("category",),
-    _("分类日汇总 category day"),
-    _("分类月汇总 category month"),
+    _("分类日汇总"),
+    _("分类月汇总"),
     "分类: per category per day (empty = not classified yet).",
     {"category_idx": ("category",)},
 )
@@ -233,8 +232,8 @@ CellDay, CellMonth = _rollup(
     "Cell",
     "cell",
     ("cell",),
-    _("网格日汇总 cell day"),
-    _("网格月汇总 cell month"),
+    _("网格日汇总"),
+    _("网格月汇总"),
     "单元网格: per unit grid cell per day.",
     {"cell_idx": ("cell",)},
 )
@@ -242,8 +241,8 @@ StreetDepartmentDay, StreetDepartmentMonth = _rollup(
     "StreetDepartment",
     "streetdept",
     ("street", "department"),
-    _("街道部门日汇总 street department day"),
-    _("街道部门月汇总 street department month"),
+    _("街道部门日汇总"),
+    _("街道部门月汇总"),
     "街道 × 部门: per street and department per day (the departments' indicators in a street read a few "
     "hundred rows here instead of the street's tens of thousands of cube rows).",
     {"street_idx": ("street",), "dept_idx": ("department",)},
@@ -252,8 +251,8 @@ CubeDay, CubeMonth = _rollup(
     "Cube",
     "cube",
     ("street", "department", "category", "channel"),
-    _("组合日汇总 cube day"),
-    _("组合月汇总 cube month"),
+    _("组合日汇总"),
+    _("组合月汇总"),
     "组合: street × department × category × channel per day, for combined filters.",
     {
         "street_idx": ("street",),
@@ -270,8 +269,8 @@ CellCubeDay, CellCubeMonth = _rollup(
     "CellCube",
     "cellcube",
     ("cell", "department", "category"),
-    _("网格组合日汇总 cell cube day"),
-    _("网格组合月汇总 cell cube month"),
+    _("网格组合日汇总"),
+    _("网格组合月汇总"),
     "网格组合: cell × department × category per day, for the cells under a department or category filter "
     "(the street follows from the cell).",
     # filter first (category, department or both, then the days), group by cell after
@@ -297,8 +296,8 @@ class CaseTally(models.Model):
     by_grid = models.BooleanField(default=False)
 
     class Meta:
-        verbose_name = _("案件计数快照 case tally")
-        verbose_name_plural = _("案件计数快照 case tallies")
+        verbose_name = _("案件计数快照")
+        verbose_name_plural = _("案件计数快照")
 
     def __str__(self) -> str:
         return f"tally {self.case_id}"

@@ -68,7 +68,7 @@ def _person_q(prefix: str, text: str) -> Q:
 
 
 class WhoFilter(InputFilter):
-    title = _("操作人 who (手机号或姓名)")
+    title = _("操作人")
     parameter_name = "who"
     placeholder = "13900000003"
 
@@ -78,7 +78,7 @@ class WhoFilter(InputFilter):
 
 
 class WhoseFilter(InputFilter):
-    title = _("当事人或对象 whose (手机号、姓名、案件号)")
+    title = _("当事人或对象")
     parameter_name = "whose"
     placeholder = "13900000001"
 
@@ -100,7 +100,7 @@ class _DayFilter(InputFilter):
 
 
 class FromFilter(_DayFilter):
-    title = _("自 from (YYYY-MM-DD)")
+    title = _("自")
     parameter_name = "from"
 
     def queryset(self, request, queryset):
@@ -109,7 +109,7 @@ class FromFilter(_DayFilter):
 
 
 class ToFilter(_DayFilter):
-    title = _("至 to (YYYY-MM-DD, 含当日 inclusive)")
+    title = _("至")
     parameter_name = "to"
 
     def queryset(self, request, queryset):
@@ -127,12 +127,12 @@ class AccessEventAdmin(AuditViewOnly, admin.ModelAdmin):
     readonly_fields = fields
     show_full_result_count = False  # the table is large: no COUNT(*) of everything on every page
 
-    @admin.display(description=_("操作人 who"), ordering="actor")
+    @admin.display(description=_("操作人"), ordering="actor")
     def actor_label(self, obj: AccessEvent) -> str:
         # Staff act under their names; the audit shows the account that acted, with its phone.
         return f"{obj.actor.full_display_name} ({obj.actor.phone})" if obj.actor_id else "—"
 
-    @admin.display(description=_("当事人 whose"), ordering="subject")
+    @admin.display(description=_("当事人"), ordering="subject")
     def subject_label(self, obj: AccessEvent) -> str:
         return f"{obj.subject.full_display_name} ({obj.subject.phone})" if obj.subject_id else "—"
 

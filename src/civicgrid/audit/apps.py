@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class AuditConfig(AppConfig):
     name = "civicgrid.audit"
     label = "audit"
-    verbose_name = _("访问审计 Access audit")
+    verbose_name = _("访问审计")
 
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in, user_login_failed

@@ -15,11 +15,11 @@ from civicgrid.core import immutable
 
 
 class AccessKind(models.TextChoices):
-    LOGIN = "login", _("登录 login")
-    LOGIN_FAILED = "login_failed", _("登录失败 failed login")
-    PERSONAL_DATA = "personal_data", _("查看个人信息 personal data viewed")
-    EXPORT = "export", _("导出 export")
-    STAFF = "staff", _("人员变更 staff change")
+    LOGIN = "login", _("登录")
+    LOGIN_FAILED = "login_failed", _("登录失败")
+    PERSONAL_DATA = "personal_data", _("查看个人信息")
+    EXPORT = "export", _("导出")
+    STAFF = "staff", _("人员变更")
 
 
 class AccessEvent(models.Model):
@@ -31,11 +31,11 @@ class AccessEvent(models.Model):
 
     IMMUTABLE = immutable.Columns(maskable=("credential",), expires=True)
 
-    at = models.DateTimeField(_("时间 time"), db_index=True)
-    kind = models.CharField(_("类别 kind"), max_length=20, choices=AccessKind.choices)
+    at = models.DateTimeField(_("时间"), db_index=True)
+    kind = models.CharField(_("类别"), max_length=20, choices=AccessKind.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人 who"),
+        verbose_name=_("操作人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -44,24 +44,24 @@ class AccessEvent(models.Model):
     # Whose personal data was shown (the case's reporter, if the case has one).
     subject = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("当事人 whose"),
+        verbose_name=_("当事人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
     # What: "case:<number>" for a case's contact data, the export's name, "sms"/"password" for a login.
-    target = models.CharField(_("对象 what"), max_length=100, blank=True, db_index=True)
-    reason = models.CharField(_("事由 why"), max_length=500, blank=True)
+    target = models.CharField(_("对象"), max_length=100, blank=True, db_index=True)
+    reason = models.CharField(_("事由"), max_length=500, blank=True)
     # The phone number typed at a failed login (the account, if there is one, is `subject`).
-    credential = models.CharField(_("登录名 login name"), max_length=40, blank=True)
+    credential = models.CharField(_("登录名"), max_length=40, blank=True)
     # Kind-specific facts: an export's filter and row count, the fields shown, the login path.
-    detail = models.JSONField(_("详情 detail"), default=dict, blank=True)
-    ip = models.GenericIPAddressField(_("IP 地址 IP address"), null=True, blank=True)
+    detail = models.JSONField(_("详情"), default=dict, blank=True)
+    ip = models.GenericIPAddressField(_("IP 地址"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("访问记录 access record")
-        verbose_name_plural = _("访问记录 access records")
+        verbose_name = _("访问记录")
+        verbose_name_plural = _("访问记录")
         ordering = ["-at", "-id"]
         indexes = [
             models.Index(fields=["kind", "at"], name="access_kind_at_idx"),

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CasesConfig(AppConfig):
     name = "civicgrid.cases"
     label = "cases"
-    verbose_name = _("案件 Cases")
+    verbose_name = _("案件")
 
     def ready(self) -> None:
         from django.conf import settings

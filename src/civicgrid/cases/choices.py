@@ -47,7 +47,7 @@ class CaseKind(models.TextChoices):
 
 
 class Channel(models.TextChoices):
-    APP = "app", _("随手拍 App/H5")
+    APP = "app", _("随手拍")
     GRID = "grid", _("网格员上报")
     CODE_SCAN = "code_scan", _("扫码上报")
     HOTLINE = "hotline", _("热线")

@@ -51,33 +51,29 @@ class Case(ChoiceLabels, models.Model):
     changed only by `cases.workflow.case_transition`, which appends a CaseEvent for every move.
     """
 
-    number = models.CharField(_("案件编号 number"), max_length=20, unique=True, null=True, blank=True)
-    kind = models.CharField(
-        _("类型 kind"), max_length=12, choices=CaseKind.choices, default=CaseKind.COMPLAINT
-    )
-    channel = models.CharField(_("来源 channel"), max_length=12, choices=Channel.choices, default=Channel.APP)
+    number = models.CharField(_("案件编号"), max_length=20, unique=True, null=True, blank=True)
+    kind = models.CharField(_("类型"), max_length=12, choices=CaseKind.choices, default=CaseKind.COMPLAINT)
+    channel = models.CharField(_("来源"), max_length=12, choices=Channel.choices, default=Channel.APP)
     # No single-column index where a composite of Meta.indexes starts with the column (category:
     # case_dup_idx, cell: case_cell_idx, department: case_dept_idx, status: case_light_idx,
     # created_at: case_map_idx): each index is written by every report.
     category = models.ForeignKey(
         Category,
-        verbose_name=_("分类 category"),
+        verbose_name=_("分类"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="cases",
         db_index=False,
     )
-    urgency = models.CharField(
-        _("紧急程度 urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
-    )
-    description = models.TextField(_("问题描述 description"), max_length=2000)
-    address = models.CharField(_("地址 address"), max_length=200, blank=True)
-    lat = models.FloatField(_("纬度 latitude (WGS-84)"))
-    lon = models.FloatField(_("经度 longitude (WGS-84)"))
+    urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    description = models.TextField(_("问题描述"), max_length=2000)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    lat = models.FloatField(_("纬度"))
+    lon = models.FloatField(_("经度"))
     cell = models.ForeignKey(
         Cell,
-        verbose_name=_("单元网格 cell"),
+        verbose_name=_("单元网格"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -86,7 +82,7 @@ class Case(ChoiceLabels, models.Model):
     )
     community = models.ForeignKey(
         Community,
-        verbose_name=_("社区 community"),
+        verbose_name=_("社区"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -94,7 +90,7 @@ class Case(ChoiceLabels, models.Model):
     )
     street = models.ForeignKey(
         Street,
-        verbose_name=_("街道 street"),
+        verbose_name=_("街道"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -102,31 +98,31 @@ class Case(ChoiceLabels, models.Model):
     )
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("上报人 reporter"),
+        verbose_name=_("上报人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="reported_cases",
     )
-    contact_name = models.CharField(_("联系人 contact name"), max_length=40, blank=True)
-    contact_phone = models.CharField(_("联系电话 contact phone"), max_length=20, blank=True)
-    is_public = models.BooleanField(_("公开 public"), default=True)
+    contact_name = models.CharField(_("联系人"), max_length=40, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    is_public = models.BooleanField(_("公开"), default=True)
     # What the public read instead of the description, written by the centre (cases.publication);
     # every edit is kept in CaseSummaryEdit.
-    public_summary = models.TextField(_("公开摘要 public summary"), max_length=2000, blank=True, default="")
+    public_summary = models.TextField(_("公开摘要"), max_length=2000, blank=True, default="")
     source_ref = models.CharField(
-        _("来源对象 source"),
+        _("来源对象"),
         max_length=80,
         blank=True,
-        help_text=_("扫码上报时的码等 (e.g. the scanned code)."),
+        help_text=_("扫码上报时的码等"),
     )
 
     status = models.CharField(
-        _("状态 status"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.REPORTED
+        _("状态"), max_length=12, choices=CaseStatus.choices, default=CaseStatus.REPORTED
     )
     department = models.ForeignKey(
         Department,
-        verbose_name=_("处置部门 department"),
+        verbose_name=_("处置部门"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -136,7 +132,7 @@ class Case(ChoiceLabels, models.Model):
     # Indexed only where set (case_routed_idx, case_original_idx): empty for a new report.
     routed_department = models.ForeignKey(
         Department,
-        verbose_name=_("规则推荐部门 routed department"),
+        verbose_name=_("规则推荐部门"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -145,32 +141,32 @@ class Case(ChoiceLabels, models.Model):
     )
     duplicate_of = models.ForeignKey(
         "self",
-        verbose_name=_("并入案件 duplicate of"),
+        verbose_name=_("并入案件"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="duplicates",
         db_index=False,
     )
-    me_too_count = models.PositiveIntegerField(_("附议数 me-too reports"), default=0)
-    supervised = models.BooleanField(_("督办 supervised"), default=False)
-    rework_count = models.PositiveSmallIntegerField(_("返工次数 reworks"), default=0)
-    return_count = models.PositiveSmallIntegerField(_("退回次数 returns"), default=0)
-    reopen_count = models.PositiveSmallIntegerField(_("重办次数 reopens"), default=0)
-    rating = models.CharField(_("评价 rating"), max_length=12, choices=Rating.choices, blank=True)
-    rating_comment = models.CharField(_("评价意见 comment"), max_length=500, blank=True)
+    me_too_count = models.PositiveIntegerField(_("附议数"), default=0)
+    supervised = models.BooleanField(_("督办"), default=False)
+    rework_count = models.PositiveSmallIntegerField(_("返工次数"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("退回次数"), default=0)
+    reopen_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    rating = models.CharField(_("评价"), max_length=12, choices=Rating.choices, blank=True)
+    rating_comment = models.CharField(_("评价意见"), max_length=500, blank=True)
 
-    created_at = models.DateTimeField(_("上报时间 reported"))
-    registered_at = models.DateTimeField(_("立案时间 registered"), null=True, blank=True)
-    dispatched_at = models.DateTimeField(_("派遣时间 dispatched"), null=True, blank=True)
-    handled_at = models.DateTimeField(_("处置时间 handled"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("结案时间 closed"), null=True, blank=True)
-    rated_at = models.DateTimeField(_("评价时间 rated"), null=True, blank=True)
+    created_at = models.DateTimeField(_("上报时间"))
+    registered_at = models.DateTimeField(_("立案时间"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("派遣时间"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("处置时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    rated_at = models.DateTimeField(_("评价时间"), null=True, blank=True)
 
     # The clock of the current step (empty when no limit runs: final or 挂账).
-    step = models.CharField(_("当前环节 step"), max_length=10, choices=Step.choices, blank=True)
-    due_at = models.DateTimeField(_("时限 due"), null=True, blank=True)
-    warn_at = models.DateTimeField(_("黄灯时刻 yellow from"), null=True, blank=True)
+    step = models.CharField(_("当前环节"), max_length=10, choices=Step.choices, blank=True)
+    due_at = models.DateTimeField(_("时限"), null=True, blank=True)
+    warn_at = models.DateTimeField(_("黄灯时刻"), null=True, blank=True)
 
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True, editable=False)
     # SHA-256 of the submission the key came with (`intake.submission_digest`): a retry must match it.
@@ -179,8 +175,8 @@ class Case(ChoiceLabels, models.Model):
     objects = CaseQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("案件 case")
-        verbose_name_plural = _("案件 cases")
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
         ordering = ["-created_at"]
         # On PostgreSQL the table keeps 10 % of each page free (fillfactor 90, migration cases 0011), so an
         # update of no indexed column — a duplicate's me-too count — is HOT and enters no index.
@@ -272,38 +268,38 @@ class CaseEvent(ChoiceLabels, models.Model):
     IMMUTABLE = immutable.Columns(bookkeeping=("counted",), maskable=("note",))
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(_("动作 action"), max_length=20, choices=Action.choices)
-    from_status = models.CharField(_("原状态 from"), max_length=12, choices=CaseStatus.choices, blank=True)
-    to_status = models.CharField(_("新状态 to"), max_length=12, choices=CaseStatus.choices)
+    action = models.CharField(_("动作"), max_length=20, choices=Action.choices)
+    from_status = models.CharField(_("原状态"), max_length=12, choices=CaseStatus.choices, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=12, choices=CaseStatus.choices)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人 actor"),
+        verbose_name=_("操作人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    actor_role = models.CharField(_("角色 role"), max_length=20, blank=True)
+    actor_role = models.CharField(_("角色"), max_length=20, blank=True)
     department = models.ForeignKey(
         Department,
-        verbose_name=_("部门 department"),
+        verbose_name=_("部门"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
     )  # event_dept_idx
-    note = models.TextField(_("说明 note"), blank=True)
-    data = models.JSONField(_("数据 data"), default=dict, blank=True)
+    note = models.TextField(_("说明"), blank=True)
+    data = models.JSONField(_("数据"), default=dict, blank=True)
     # For a move that ends a timed step: was it within the limit (the indicators count these).
-    on_time = models.BooleanField(_("按时 on time"), null=True, blank=True)
-    created_at = models.DateTimeField(_("时间 time"), db_index=True)
+    on_time = models.BooleanField(_("按时"), null=True, blank=True)
+    created_at = models.DateTimeField(_("时间"), db_index=True)
     # Counted into the rollups (analytics.rollups.apply_pending claims uncounted rows).
-    counted = models.BooleanField(_("已汇总 counted"), default=False, editable=False)
+    counted = models.BooleanField(_("已汇总"), default=False, editable=False)
 
     class Meta:
-        verbose_name = _("案件事件 case event")
-        verbose_name_plural = _("案件事件 case events")
+        verbose_name = _("案件事件")
+        verbose_name_plural = _("案件事件")
         ordering = ["created_at", "id"]
         indexes = [
             # A report's events (REPORT, MERGE, ME_TOO) have no department: indexed only where one is set.
@@ -333,20 +329,20 @@ class CaseDeadline(ChoiceLabels, models.Model):
     """The time limit of one step of one case, as it was set; extensions move `due_at` (and say so)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="deadlines")
-    step = models.CharField(_("环节 step"), max_length=10, choices=Step.choices)
-    started_at = models.DateTimeField(_("开始 started"))
-    limit_hours = models.DecimalField(_("时限 (小时) limit"), max_digits=7, decimal_places=2)
-    unit = models.CharField(_("计时方式 clock"), max_length=10, choices=ClockUnit.choices)
-    extended_hours = models.DecimalField(_("延期 (小时) extended"), max_digits=7, decimal_places=2, default=0)
-    due_at = models.DateTimeField(_("时限 due"))
-    warn_at = models.DateTimeField(_("黄灯时刻 yellow from"))
-    completed_at = models.DateTimeField(_("完成 completed"), null=True, blank=True)
-    on_time = models.BooleanField(_("按时 on time"), null=True, blank=True)
+    step = models.CharField(_("环节"), max_length=10, choices=Step.choices)
+    started_at = models.DateTimeField(_("开始"))
+    limit_hours = models.DecimalField(_("时限 (小时)"), max_digits=7, decimal_places=2)
+    unit = models.CharField(_("计时方式"), max_length=10, choices=ClockUnit.choices)
+    extended_hours = models.DecimalField(_("延期 (小时)"), max_digits=7, decimal_places=2, default=0)
+    due_at = models.DateTimeField(_("时限"))
+    warn_at = models.DateTimeField(_("黄灯时刻"))
+    completed_at = models.DateTimeField(_("完成"), null=True, blank=True)
+    on_time = models.BooleanField(_("按时"), null=True, blank=True)
     overdue_notified = models.BooleanField(default=False)
 
     class Meta:
-        verbose_name = _("环节时限 step deadline")
-        verbose_name_plural = _("环节时限 step deadlines")
+        verbose_name = _("环节时限")
+        verbose_name_plural = _("环节时限")
         ordering = ["started_at", "id"]
         indexes = [models.Index(fields=["completed_at", "due_at"], name="deadline_open_idx")]
 
@@ -366,10 +362,10 @@ class ExtensionRequest(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="extension_requests")
     deadline = models.ForeignKey(CaseDeadline, on_delete=models.CASCADE, related_name="extension_requests")
-    hours = models.DecimalField(_("延长 (小时) hours"), max_digits=7, decimal_places=2)
-    reason = models.CharField(_("理由 reason"), max_length=500)
+    hours = models.DecimalField(_("延长 (小时)"), max_digits=7, decimal_places=2)
+    reason = models.CharField(_("理由"), max_length=500)
     status = models.CharField(
-        _("状态 status"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
+        _("状态"), max_length=10, choices=ExtensionStatus.choices, default=ExtensionStatus.PENDING
     )
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_by = models.ForeignKey(
@@ -379,8 +375,8 @@ class ExtensionRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        verbose_name = _("延期申请 extension request")
-        verbose_name_plural = _("延期申请 extension requests")
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
         constraints = [
             models.UniqueConstraint(
                 fields=["case"], condition=models.Q(status="pending"), name="one_pending_extension_per_case"
@@ -420,9 +416,9 @@ class StoredPhoto(models.Model):
     """
 
     FOLDER = "photos"
-    original = models.FileField(_("原图 original"), storage=private_storage, upload_to=upload_original)
-    public = models.FileField(_("公开图 public copy"), upload_to=upload_public)
-    thumbnail = models.FileField(_("缩略图 thumbnail"), upload_to=upload_thumbnail)
+    original = models.FileField(_("原图"), storage=private_storage, upload_to=upload_original)
+    public = models.FileField(_("公开图"), upload_to=upload_public)
+    thumbnail = models.FileField(_("缩略图"), upload_to=upload_thumbnail)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     content_type = models.CharField(max_length=40)
@@ -453,11 +449,11 @@ class CasePhoto(StoredPhoto):
     event = models.ForeignKey(
         CaseEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="photos"
     )
-    stage = models.CharField(_("阶段 stage"), max_length=10, choices=PhotoStage.choices)
+    stage = models.CharField(_("阶段"), max_length=10, choices=PhotoStage.choices)
 
     class Meta(StoredPhoto.Meta):
-        verbose_name = _("案件照片 case photo")
-        verbose_name_plural = _("案件照片 case photos")
+        verbose_name = _("案件照片")
+        verbose_name_plural = _("案件照片")
         # /media/ finds the photo of a requested file to check who may see it (cases.access).
         indexes = [
             models.Index(fields=["public"], name="casephoto_public_idx"),
@@ -478,8 +474,8 @@ class CaseFollower(models.Model):
     created_at = models.DateTimeField()
 
     class Meta:
-        verbose_name = _("关注 follower")
-        verbose_name_plural = _("关注 followers")
+        verbose_name = _("关注")
+        verbose_name_plural = _("关注")
         constraints = [models.UniqueConstraint(fields=["case", "user"], name="casefollower_unique")]
 
     def __str__(self) -> str:
@@ -498,14 +494,14 @@ class CaseSummaryEdit(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="summary_edits")
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("操作人 actor"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, related_name="+"
     )
-    summary = models.TextField(_("公开摘要 public summary"), blank=True)
-    created_at = models.DateTimeField(_("时间 time"))
+    summary = models.TextField(_("公开摘要"), blank=True)
+    created_at = models.DateTimeField(_("时间"))
 
     class Meta:
-        verbose_name = _("公开摘要修改 public summary edit")
-        verbose_name_plural = _("公开摘要修改 public summary edits")
+        verbose_name = _("公开摘要修改")
+        verbose_name_plural = _("公开摘要修改")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -524,7 +520,7 @@ class CaseCounter(models.Model):
     last = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("案件编号计数 case counter")
+        verbose_name = _("案件编号计数")
 
     def __str__(self) -> str:
         return f"{self.day}: {self.last}"
@@ -538,7 +534,7 @@ class PhotoUploadWindow(models.Model):
     photos = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("照片上传计数 photo upload count")
+        verbose_name = _("照片上传计数")
         constraints = [
             models.UniqueConstraint(fields=["user", "window_start"], name="photouploadwindow_unique")
         ]

@@ -34,8 +34,8 @@ from civicgrid.grids.services import place_resolve
 
 
 class CsvImportForm(forms.Form):
-    kind = forms.ChoiceField(label=_("码类型 kind"), choices=CodeKind.choices)
-    file = forms.FileField(label=_("CSV 文件 CSV file"))
+    kind = forms.ChoiceField(label=_("码类型"), choices=CodeKind.choices)
+    file = forms.FileField(label=_("CSV 文件"))
 
 
 @admin.register(Code)
@@ -66,15 +66,15 @@ class CodeAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # codes are issued when an entity is created (or re-issued here)
 
-    @admin.display(description=_("标签 label"))
+    @admin.display(description=_("标签"))
     def label_col(self, obj: Code) -> str:
         return obj.label
 
-    @admin.display(description=_("链接 URL"))
+    @admin.display(description=_("链接"))
     def url_col(self, obj: Code) -> str:
         return obj.url
 
-    @admin.display(description=_("打印 print"))
+    @admin.display(description=_("打印"))
     def links(self, obj: Code) -> str:
         return format_html(
             '<a href="{}">PNG</a> · <a href="{}">SVG</a> · <a href="{}">{}</a>',
@@ -84,7 +84,7 @@ class CodeAdmin(admin.ModelAdmin):
             _("扫码页"),
         )
 
-    @admin.action(description=_("打印 PDF (print a PDF sheet)"))
+    @admin.action(description=_("打印"))
     def print_pdf(self, request, queryset):
         return pdf_response(list(queryset.order_by("id")))
 
@@ -96,7 +96,7 @@ class CodeAdmin(admin.ModelAdmin):
             done += 1
         self.message_user(request, _("已吊销 %(n)d 个 (revoked)") % {"n": done}, messages.SUCCESS)
 
-    @admin.action(description=_("重新生成 (re-issue: revoke and print a new code)"))
+    @admin.action(description=_("重新生成"))
     def reissue(self, request, queryset):
         done = 0
         for code in queryset:
@@ -133,7 +133,7 @@ class CodeAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "errors": errors,
             "columns": list(COLUMNS.items()),
-            "title": _("导入 CSV (import CSV)"),
+            "title": _("导入 CSV"),
         }
         return render(request, "admin/codes/import.html", context, status=422 if errors else 200)
 
@@ -203,7 +203,7 @@ class LocatedMixin:
 
 
 class MerchantForm(LocatedMixin, GeometryAdminForm):
-    geometry_geojson = PolygonField(label=_("门前三包责任区 area"), required=False)
+    geometry_geojson = PolygonField(label=_("门前三包责任区"), required=False)
 
     class Meta:
         model = Merchant
@@ -211,7 +211,7 @@ class MerchantForm(LocatedMixin, GeometryAdminForm):
 
 
 class StallForm(GeometryAdminForm):
-    geometry_geojson = PolygonField(label=_("允许经营区域 zone"), required=True)
+    geometry_geojson = PolygonField(label=_("允许经营区域"), required=True)
 
     class Meta:
         model = Stall

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class CodesConfig(AppConfig):
     name = "civicgrid.codes"
     label = "codes"
-    verbose_name = _("码上生活 Codes")
+    verbose_name = _("码上生活")
 
     def ready(self) -> None:
         from civicgrid.codes import actions

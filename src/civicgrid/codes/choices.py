@@ -7,16 +7,16 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CodeKind(models.TextChoices):
-    HOUSEHOLD = "household", _("居民室内码 Household")
-    PLACE = "place", _("室外码 Place / component")
-    MERCHANT = "merchant", _("商户创城码 Merchant")
-    STALL = "stall", _("流动摊位管理码 Mobile stall")
-    EBIKE = "ebike", _("电动车牌照码 E-bike")
+    HOUSEHOLD = "household", _("居民室内码")
+    PLACE = "place", _("室外码")
+    MERCHANT = "merchant", _("商户创城码")
+    STALL = "stall", _("流动摊位管理码")
+    EBIKE = "ebike", _("电动车牌照码")
 
 
 class CodeStatus(models.TextChoices):
-    ACTIVE = "active", _("有效 Active")  # scans open the entity's page
-    REVOKED = "revoked", _("已吊销 Revoked")  # scans are refused with 410 (also after a re-issue)
+    ACTIVE = "active", _("有效")  # scans open the entity's page
+    REVOKED = "revoked", _("已吊销")  # scans are refused with 410 (also after a re-issue)
 
 
 class Grade(models.TextChoices):
@@ -32,6 +32,6 @@ GRADE_COLOURS = {"A": "green", "B": "blue", "C": "orange", "D": "red", "": "grey
 
 
 class EBikeReportStatus(models.TextChoices):
-    PENDING = "pending", _("待确认 Pending")  # reported by anyone signed in, waits for an inspector
-    CONFIRMED = "confirmed", _("已确认 Confirmed")  # an inspector saw it; counts towards a deduction
-    DISMISSED = "dismissed", _("不成立 Dismissed")
+    PENDING = "pending", _("待确认")  # reported by anyone signed in, waits for an inspector
+    CONFIRMED = "confirmed", _("已确认")  # an inspector saw it; counts towards a deduction
+    DISMISSED = "dismissed", _("不成立")

@@ -48,22 +48,22 @@ class Household(models.Model):
 
     community = models.ForeignKey(
         "grids.Community",
-        verbose_name=_("社区 community"),
+        verbose_name=_("社区"),
         on_delete=models.PROTECT,
         related_name="households",
     )
-    building = models.CharField(_("楼栋 building"), max_length=20)
-    unit = models.CharField(_("单元 unit"), max_length=20, blank=True)
-    room = models.CharField(_("房号 room"), max_length=20)
+    building = models.CharField(_("楼栋"), max_length=20)
+    unit = models.CharField(_("单元"), max_length=20, blank=True)
+    room = models.CharField(_("房号"), max_length=20)
     residents = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("住户 residents"), blank=True, related_name="households"
+        settings.AUTH_USER_MODEL, verbose_name=_("住户"), blank=True, related_name="households"
     )
-    lat = models.FloatField(_("纬度 lat"), null=True, blank=True)
-    lon = models.FloatField(_("经度 lon"), null=True, blank=True)
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("居民户 household")
-        verbose_name_plural = _("居民户 households")
+        verbose_name = _("居民户")
+        verbose_name_plural = _("居民户")
         ordering = ["community__code", "building", "unit", "room"]
         constraints = [
             models.UniqueConstraint(
@@ -93,27 +93,27 @@ class Household(models.Model):
 class Place(models.Model):
     """室外码: a facility or city component (管理部件) with its 17-digit 部件标识码 and location."""
 
-    name = models.CharField(_("名称 name"), max_length=60)
+    name = models.CharField(_("名称"), max_length=60)
     category = models.ForeignKey(
         "taxonomy.Category",
-        verbose_name=_("部件类别 component category"),
+        verbose_name=_("部件类别"),
         on_delete=models.PROTECT,
         related_name="places",
         limit_choices_to={"kind": "component"},
     )
     component_code = models.CharField(
-        _("部件标识码 component code"),
+        _("部件标识码"),
         max_length=17,
         unique=True,
-        validators=[RegexValidator(COMPONENT_CODE_RE, _("部件标识码应为 17 位数字 (17 digits)."))],
+        validators=[RegexValidator(COMPONENT_CODE_RE, _("部件标识码应为 17 位数字"))],
         help_text=_("6 位行政区划 + 5 位类别 + 6 位顺序码 (GB/T 47678.5)."),
     )
-    lat = models.FloatField(_("纬度 lat"))
-    lon = models.FloatField(_("经度 lon"))
-    address = models.CharField(_("地址 address"), max_length=200, blank=True)
+    lat = models.FloatField(_("纬度"))
+    lon = models.FloatField(_("经度"))
+    address = models.CharField(_("地址"), max_length=200, blank=True)
     cell = models.ForeignKey(
         "grids.Cell",
-        verbose_name=_("单元网格 cell"),
+        verbose_name=_("单元网格"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -122,8 +122,8 @@ class Place(models.Model):
     )
 
     class Meta:
-        verbose_name = _("部件/场所 place")
-        verbose_name_plural = _("部件/场所 places")
+        verbose_name = _("部件/场所")
+        verbose_name_plural = _("部件/场所")
         ordering = ["component_code"]
 
     def __str__(self) -> str:
@@ -141,25 +141,25 @@ class Merchant(GeometryMixin, models.Model):
 
     GEOMETRY_FIELD = "area"
 
-    name = models.CharField(_("店名 name"), max_length=80)
+    name = models.CharField(_("店名"), max_length=80)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("经营者 owner"),
+        verbose_name=_("经营者"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="merchants",
     )
-    license_no = models.CharField(_("营业执照号 licence no."), max_length=30, blank=True)
-    address = models.CharField(_("地址 address"), max_length=200)
-    lat = models.FloatField(_("纬度 lat"))
-    lon = models.FloatField(_("经度 lon"))
+    license_no = models.CharField(_("营业执照号"), max_length=30, blank=True)
+    address = models.CharField(_("地址"), max_length=200)
+    lat = models.FloatField(_("纬度"))
+    lon = models.FloatField(_("经度"))
     area = models.BinaryField(_("门前三包责任区 (WKB)"), null=True, blank=True, editable=False)
-    grade = models.CharField(_("创城等级 grade"), max_length=1, choices=Grade.choices, blank=True)
+    grade = models.CharField(_("创城等级"), max_length=1, choices=Grade.choices, blank=True)
 
     class Meta:
-        verbose_name = _("商户 merchant")
-        verbose_name_plural = _("商户 merchants")
+        verbose_name = _("商户")
+        verbose_name_plural = _("商户")
         ordering = ["name"]
 
     def __str__(self) -> str:
@@ -172,20 +172,20 @@ class MerchantInspection(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.CASCADE, related_name="inspections")
     inspector = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("督查员 inspector"),
+        verbose_name=_("督查员"),
         on_delete=models.PROTECT,
         related_name="merchant_inspections",
     )
-    grade = models.CharField(_("等级 grade"), max_length=1, choices=Grade.choices)
-    note = models.TextField(_("说明 note"), blank=True)
-    violation = models.CharField(_("不文明行为 violation"), max_length=60, blank=True)
+    grade = models.CharField(_("等级"), max_length=1, choices=Grade.choices)
+    note = models.TextField(_("说明"), blank=True)
+    violation = models.CharField(_("不文明行为"), max_length=60, blank=True)
     # The points app's UncivilRecord (kept as a plain id so the apps migrate independently).
     uncivil_record_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
-    created_at = models.DateTimeField(_("时间 time"))
+    created_at = models.DateTimeField(_("时间"))
 
     class Meta:
-        verbose_name = _("商户检查 merchant inspection")
-        verbose_name_plural = _("商户检查 merchant inspections")
+        verbose_name = _("商户检查")
+        verbose_name_plural = _("商户检查")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -199,18 +199,18 @@ class Stall(GeometryMixin, models.Model):
 
     vendor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("摊主 vendor"),
+        verbose_name=_("摊主"),
         on_delete=models.PROTECT,
         related_name="stalls",
     )
-    goods = models.CharField(_("经营品类 goods"), max_length=60)
+    goods = models.CharField(_("经营品类"), max_length=60)
     zone = models.BinaryField(_("允许经营区域 (WKB)"), editable=False)
-    hours_start = models.TimeField(_("开始时间 from"))
-    hours_end = models.TimeField(_("结束时间 until"))
+    hours_start = models.TimeField(_("开始时间"))
+    hours_end = models.TimeField(_("结束时间"))
 
     class Meta:
-        verbose_name = _("流动摊位 mobile stall")
-        verbose_name_plural = _("流动摊位 mobile stalls")
+        verbose_name = _("流动摊位")
+        verbose_name_plural = _("流动摊位")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -227,17 +227,17 @@ class Stall(GeometryMixin, models.Model):
 class EBike(models.Model):
     """电动车: a licence plate and its owner."""
 
-    plate = models.CharField(_("车牌号 plate"), max_length=20, unique=True)
+    plate = models.CharField(_("车牌号"), max_length=20, unique=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("车主 owner"),
+        verbose_name=_("车主"),
         on_delete=models.PROTECT,
         related_name="ebikes",
     )
 
     class Meta:
-        verbose_name = _("电动车 e-bike")
-        verbose_name_plural = _("电动车 e-bikes")
+        verbose_name = _("电动车")
+        verbose_name_plural = _("电动车")
         ordering = ["plate"]
 
     def __str__(self) -> str:
@@ -253,8 +253,8 @@ class EBikeReport(models.Model):
     )
     lat = models.FloatField(null=True, blank=True)
     lon = models.FloatField(null=True, blank=True)
-    note = models.CharField(_("说明 note"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("上报时间 reported"))
+    note = models.CharField(_("说明"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("上报时间"))
     status = models.CharField(
         max_length=10, choices=EBikeReportStatus.choices, default=EBikeReportStatus.PENDING
     )
@@ -266,8 +266,8 @@ class EBikeReport(models.Model):
     uncivil_record_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
-        verbose_name = _("电动车违停举报 e-bike parking report")
-        verbose_name_plural = _("电动车违停举报 e-bike parking reports")
+        verbose_name = _("电动车违停举报")
+        verbose_name_plural = _("电动车违停举报")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -310,13 +310,11 @@ class CodeQuerySet(models.QuerySet):
 class Code(models.Model):
     """A printed QR code: kind, signed payload, status, and the one entity it stands for."""
 
-    kind = models.CharField(_("类型 kind"), max_length=10, choices=CodeKind.choices)
-    payload = models.CharField(_("码值 payload"), max_length=32, unique=True, editable=False)
-    kid = models.CharField(_("密钥编号 key id"), max_length=16, editable=False)
-    status = models.CharField(
-        _("状态 status"), max_length=10, choices=CodeStatus.choices, default=CodeStatus.ACTIVE
-    )
-    created_at = models.DateTimeField(_("生成时间 created"))
+    kind = models.CharField(_("类型"), max_length=10, choices=CodeKind.choices)
+    payload = models.CharField(_("码值"), max_length=32, unique=True, editable=False)
+    kid = models.CharField(_("密钥编号"), max_length=16, editable=False)
+    status = models.CharField(_("状态"), max_length=10, choices=CodeStatus.choices, default=CodeStatus.ACTIVE)
+    created_at = models.DateTimeField(_("生成时间"))
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -325,10 +323,10 @@ class Code(models.Model):
         related_name="+",
         editable=False,
     )
-    revoked_at = models.DateTimeField(_("吊销时间 revoked"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
     reissued_from = models.OneToOneField(
         "self",
-        verbose_name=_("替换的旧码 replaces"),
+        verbose_name=_("替换的旧码"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -348,8 +346,8 @@ class Code(models.Model):
     objects = CodeQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("二维码 code")
-        verbose_name_plural = _("二维码 codes")
+        verbose_name = _("二维码")
+        verbose_name_plural = _("二维码")
         ordering = ["-id"]
         constraints = [
             models.CheckConstraint(condition=_one_entity_per_kind(), name="code_one_entity_of_its_kind")
@@ -405,8 +403,8 @@ class ScanDay(models.Model):
     count = models.PositiveIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("扫码次数 scans per day")
-        verbose_name_plural = _("扫码次数 scans per day")
+        verbose_name = _("扫码次数")
+        verbose_name_plural = _("扫码次数")
         ordering = ["-day"]
         constraints = [models.UniqueConstraint(fields=["code", "day"], name="scanday_code_day_unique")]
 
@@ -416,4 +414,4 @@ class ScanDay(models.Model):
 
 def validate_geometry(geom: shapely.Geometry) -> None:
     if geom.geom_type not in ("Polygon", "MultiPolygon") or not geom.is_valid or geom.is_empty:
-        raise ValidationError(_("区域应为有效的多边形 (a valid polygon)."))
+        raise ValidationError(_("区域应为有效的多边形"))

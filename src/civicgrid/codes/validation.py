@@ -24,18 +24,11 @@ def check_component_code(code: str, category) -> None:
     """
     m = COMPONENT_CODE.match(code or "")
     if not m:
-        raise ValidationError(
-            {"component_code": _("部件标识码应为 17 位数字 (the component code has 17 digits).")}
-        )
+        raise ValidationError({"component_code": _("部件标识码应为 17 位数字")})
     district, cat, _seq = m.groups()
     if not District.objects.filter(code=district).exists():
         raise ValidationError(
-            {
-                "component_code": _(
-                    "前 6 位 %(district)s 不是本系统的区县代码 (the first 6 digits are not a known district)."
-                )
-                % {"district": district}
-            }
+            {"component_code": _("前 6 位 %(district)s 不是本系统的区县代码") % {"district": district}}
         )
     if category is not None and cat != category.code:
         raise ValidationError(
@@ -48,7 +41,7 @@ def check_component_code(code: str, category) -> None:
             }
         )
     if category is not None and category.kind != "component":
-        raise ValidationError({"category": _("只能选择管理部件类别 (choose a component category).")})
+        raise ValidationError({"category": _("只能选择管理部件类别")})
 
 
 def as_domain_error(err: ValidationError) -> DomainError:

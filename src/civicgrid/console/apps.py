@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class ConsoleConfig(AppConfig):
     name = "civicgrid.console"
     label = "console"
-    verbose_name = _("工作台 Staff console")
+    verbose_name = _("工作台")

@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class DashboardConfig(AppConfig):
     name = "civicgrid.dashboard"
     label = "dashboard"
-    verbose_name = _("数据看板 Dashboard")
+    verbose_name = _("数据看板")

@@ -114,8 +114,8 @@ BREAKDOWNS = (
     ("channel", "pie", 10, "reported"),
 )
 BREAKDOWN_TITLES = {
-    "category": gettext_lazy("高发问题 Top 10"),
-    "cell": gettext_lazy("高发网格 Top 10"),
+    "category": gettext_lazy("高发问题"),
+    "cell": gettext_lazy("高发网格"),
     "department": gettext_lazy("各部门派遣量"),
     "street": gettext_lazy("各街道上报量"),
     "channel": gettext_lazy("来源渠道"),

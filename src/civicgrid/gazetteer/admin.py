@@ -11,7 +11,7 @@ from civicgrid.gazetteer.services import gazetteer_revision_bump, places_import
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(label=_("CSV 或 GeoJSON 文件 CSV or GeoJSON file"))
+    file = forms.FileField(label=_("CSV 或 GeoJSON 文件"))
 
 
 @admin.register(Place)
@@ -63,6 +63,6 @@ class PlaceAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "form": form,
             "opts": self.model._meta,
-            "title": _("导入地名 (import CSV / GeoJSON)"),
+            "title": _("导入地名"),
         }
         return render(request, "admin/gazetteer/import.html", context, status=status)

@@ -52,9 +52,7 @@ def basemap_config(*, staff: bool) -> dict:
         hint = _("CIVICGRID_MBTILES_PATH 指向的文件不存在或不是栅格瓦片 (png/jpg/webp)")
     else:
         notice = _("未配置底图，显示平台数据绘制的示意底图")
-        hint = _(
-            "设置 CIVICGRID_TILE_URL（瓦片服务）或 CIVICGRID_MBTILES_PATH（MBTiles/PMTiles 文件）以使用正式底图"
-        )
+        hint = _("设置")
     return {
         "source": "vector",
         "tiles": None,

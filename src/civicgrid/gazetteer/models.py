@@ -25,25 +25,25 @@ class PlaceKind(models.TextChoices):
 
 
 class Place(models.Model):
-    kind = models.CharField(_("类型 kind"), max_length=20, choices=PlaceKind.choices)
-    name = models.CharField(_("名称 name"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=20, choices=PlaceKind.choices)
+    name = models.CharField(_("名称"), max_length=100)
     category = models.CharField(
-        _("类别 category"), max_length=20, blank=True, help_text=_("如 学校、医院、市场、公园")
+        _("类别"), max_length=20, blank=True, help_text=_("如 学校、医院、市场、公园")
     )
-    address = models.CharField(_("地址 address"), max_length=200, blank=True)
-    lat = models.FloatField(_("纬度 latitude (WGS-84)"))
-    lon = models.FloatField(_("经度 longitude (WGS-84)"))
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    lat = models.FloatField(_("纬度"))
+    lon = models.FloatField(_("经度"))
     # A road's line: a GeoJSON LineString or MultiLineString geometry (WGS-84), or empty.
-    line = models.TextField(_("线 line (GeoJSON)"), blank=True)
+    line = models.TextField(_("线"), blank=True)
     road_class = models.PositiveSmallIntegerField(
-        _("道路等级 road class"), default=0, help_text=_("1 主干道 2 次干道 3 支路/巷")
+        _("道路等级"), default=0, help_text=_("1 主干道 2 次干道 3 支路/巷")
     )
     pinyin = models.CharField(max_length=400, editable=False, db_index=True)
     initials = models.CharField(max_length=100, editable=False, db_index=True)
 
     class Meta:
-        verbose_name = _("地名 place name")
-        verbose_name_plural = _("地名地址 gazetteer")
+        verbose_name = _("地名")
+        verbose_name_plural = _("地名地址")
         ordering = ["kind", "name"]
         constraints = [models.UniqueConstraint(fields=["kind", "name"], name="gazetteer_place_kind_name")]
         indexes = [models.Index(fields=["name"])]

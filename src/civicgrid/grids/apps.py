@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class GridsConfig(AppConfig):
     name = "civicgrid.grids"
     label = "grids"
-    verbose_name = _("网格 Grids")
+    verbose_name = _("网格")
 
     def ready(self) -> None:
         from civicgrid.accounts.models import command_area_checks

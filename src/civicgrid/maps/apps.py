@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class MapsConfig(AppConfig):
     name = "civicgrid.maps"
     label = "maps"
-    verbose_name = _("一张图 City map")
+    verbose_name = _("一张图")

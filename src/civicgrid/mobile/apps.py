@@ -5,4 +5,4 @@ from django.utils.translation import gettext_lazy as _
 class MobileConfig(AppConfig):
     name = "civicgrid.mobile"
     label = "mobile"
-    verbose_name = _("市民与网格员 H5 Citizen and grid-member pages")
+    verbose_name = _("市民与网格员")

@@ -7,7 +7,7 @@ from civicgrid.notifications.models import Notification
 
 
 class DeliveryStatusFilter(admin.SimpleListFilter):
-    title = _("投递状态 delivery")
+    title = _("投递状态")
     parameter_name = "delivery"
 
     def lookups(self, request, model_admin):
@@ -46,7 +46,7 @@ class NotificationAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     ordering = ["-created_at", "-id"]
 
-    @admin.display(description=_("投递状态 delivery"))
+    @admin.display(description=_("投递状态"))
     def status(self, obj: Notification) -> str:
         return obj.delivery_status.label
 

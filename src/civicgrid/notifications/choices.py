@@ -9,19 +9,19 @@ from django.utils.translation import gettext_lazy as _
 class NotificationKind(models.TextChoices):
     """The kinds the case loop sends. `Notification.kind` is free text: later apps add their own."""
 
-    CASE_DISPATCHED = "case_dispatched", _("案件派遣 Case dispatched")
-    CASE_PROGRESS = "case_progress", _("案件进展 Case progress")
-    CASE_SUPERVISED = "case_supervised", _("案件督办 Case supervised")
-    CASE_OVERDUE = "case_overdue", _("案件超期 Case overdue")
-    SECURITY_ALERT = "security_alert", _("安全告警 Security alert")
+    CASE_DISPATCHED = "case_dispatched", _("案件派遣")
+    CASE_PROGRESS = "case_progress", _("案件进展")
+    CASE_SUPERVISED = "case_supervised", _("案件督办")
+    CASE_OVERDUE = "case_overdue", _("案件超期")
+    SECURITY_ALERT = "security_alert", _("安全告警")
 
 
 class DeliveryStatus(models.TextChoices):
     """Where a row is in the outbox (derived from processed_at and last_error, not stored)."""
 
-    PENDING = "pending", _("待投递 Pending")  # waiting for the worker, possibly after failed attempts
-    SENT = "sent", _("已投递 Sent")  # every channel accepted it (or there was no channel: in-app only)
-    FAILED = "failed", _("投递失败 Failed")  # given up after the last attempt; last_error says why
+    PENDING = "pending", _("待投递")  # waiting for the worker, possibly after failed attempts
+    SENT = "sent", _("已投递")  # every channel accepted it (or there was no channel: in-app only)
+    FAILED = "failed", _("投递失败")  # given up after the last attempt; last_error says why
 
 
 # The kinds a person may set (the notification settings pages), with their label, who gets them

@@ -47,76 +47,72 @@ class Notification(models.Model):
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("接收人 recipient"),
+        verbose_name=_("接收人"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
         db_index=False,  # notif_recipient_list starts with it
-        help_text=_("为空表示只发给部门系统 (webhook) Empty for a department/webhook-only message."),
+        help_text=_("为空表示只发给部门系统（webhook）"),
     )
     # Free text, not choices: later apps add kinds without a migration here (see choices.NotificationKind).
-    kind = models.CharField(_("类型 kind"), max_length=50)
-    title = models.CharField(_("标题 title"), max_length=200)
-    body = models.TextField(_("内容 body"), blank=True)
+    kind = models.CharField(_("类型"), max_length=50)
+    title = models.CharField(_("标题"), max_length=200)
+    body = models.TextField(_("内容"), blank=True)
     # Not a foreign key: the cases app must be able to change without touching the outbox.
-    case_id = models.BigIntegerField(_("案件 case id"), null=True, blank=True)
+    case_id = models.BigIntegerField(_("案件"), null=True, blank=True)
     link = models.CharField(
-        _("链接 link"),
+        _("链接"),
         max_length=300,
         blank=True,
-        help_text=_("点击后打开的页面 The page to open, e.g. /cases/42/"),
+        help_text=_("点击后打开的页面"),
     )
     phone = models.CharField(
-        _("短信号码 SMS number"),
+        _("短信号码"),
         max_length=20,
         blank=True,
-        help_text=_(
-            "没有账号的接收人（热线来电人）的短信号码 The SMS number of a recipient without an account."
-        ),
+        help_text=_("没有账号的接收人（热线来电人）的短信号码"),
     )
-    created_at = models.DateTimeField(_("创建时间 created"), default=timezone.now)
-    read_at = models.DateTimeField(_("阅读时间 read"), null=True, blank=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    read_at = models.DateTimeField(_("阅读时间"), null=True, blank=True)
 
     # --- outbox ---------------------------------------------------------------------------
     channels = models.JSONField(
-        _("投递渠道 channels"),
+        _("投递渠道"),
         default=list,
         blank=True,
         help_text=_('发送器名称，如 ["log", "sms"]；空表示仅站内 Sender names; empty for in-app only.'),
     )
     sent_channels = models.JSONField(
-        _("已投递渠道 sent channels"),
+        _("已投递渠道"),
         default=list,
         blank=True,
-        help_text=_(
-            "已成功的渠道，重试时不再重复发送 Channels that accepted the message; a retry skips them."
-        ),
+        help_text=_("已成功的渠道，重试时不再重复发送"),
     )
     processed_at = models.DateTimeField(
-        _("处理时间 processed"),
+        _("处理时间"),
         null=True,
         blank=True,
-        help_text=_("投递成功或放弃的时间 When delivered or given up."),
+        help_text=_("投递成功或放弃的时间"),
     )
-    claimed_at = models.DateTimeField(_("领取时间 claimed"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("尝试次数 attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("下次尝试 next attempt"), default=timezone.now)
-    last_error = models.TextField(_("最近错误 last error"), blank=True)
+    claimed_at = models.DateTimeField(_("领取时间"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("尝试次数"), default=0)
+    next_attempt_at = models.DateTimeField(_("下次尝试"), default=timezone.now)
+    last_error = models.TextField(_("最近错误"), blank=True)
     dedupe_key = models.CharField(
-        _("去重键 dedupe key"),
+        _("去重键"),
         max_length=200,
         null=True,
         blank=True,
         unique=True,
-        help_text=_("同一键只入队一次，如 overdue:<case>:<step> Queued once per key."),
+        help_text=_("同一键只入队一次，如"),
     )
 
     objects = NotificationQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("通知 notification")
-        verbose_name_plural = _("通知 notifications")
+        verbose_name = _("通知")
+        verbose_name_plural = _("通知")
         ordering = ["-created_at", "-id"]
         indexes = [
             # The worker's claim: processed_at IS NULL AND next_attempt_at <= now.
@@ -148,13 +144,13 @@ class NotificationPreference(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preferences"
     )
-    kind = models.CharField(_("类型 kind"), max_length=50)
-    in_app = models.BooleanField(_("站内 in-app"), default=True)
-    sms = models.BooleanField(_("短信 SMS"), default=False)
+    kind = models.CharField(_("类型"), max_length=50)
+    in_app = models.BooleanField(_("站内"), default=True)
+    sms = models.BooleanField(_("短信"), default=False)
 
     class Meta:
-        verbose_name = _("通知设置 notification setting")
-        verbose_name_plural = _("通知设置 notification settings")
+        verbose_name = _("通知设置")
+        verbose_name_plural = _("通知设置")
         constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notifpref_user_kind")]
 
     def __str__(self) -> str:

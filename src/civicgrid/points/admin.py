@@ -127,7 +127,7 @@ class HonourAdmin(ConfigureOnly, admin.ModelAdmin):
         if count:
             self.message_user(request, f"{done}: {count}")
 
-    @admin.action(description=_("审核通过 approve"))
+    @admin.action(description=_("审核通过"))
     def approve(self, request, queryset):
         self._each(
             request,
@@ -136,7 +136,7 @@ class HonourAdmin(ConfigureOnly, admin.ModelAdmin):
             _("审核通过"),
         )
 
-    @admin.action(description=_("不予通过 reject"))
+    @admin.action(description=_("不予通过"))
     def reject(self, request, queryset):
         self._each(
             request,
@@ -145,7 +145,7 @@ class HonourAdmin(ConfigureOnly, admin.ModelAdmin):
             _("不予通过"),
         )
 
-    @admin.action(description=_("授予并发放积分 award"))
+    @admin.action(description=_("授予并发放积分"))
     def award(self, request, queryset):
         self._each(
             request, queryset, lambda h: services.honour_award(honour=h, actor=request.user), _("已授予")

@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class PointsConfig(AppConfig):
     name = "civicgrid.points"
     label = "points"
-    verbose_name = _("市民积分 Citizen points")
+    verbose_name = _("市民积分")
 
     def ready(self) -> None:
         from civicgrid.accounts.services import personal_data_eraser

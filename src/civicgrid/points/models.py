@@ -44,18 +44,16 @@ class PointsRule(AppendOnly):
 
     IMMUTABLE = immutable.Columns()
 
-    reason = models.CharField(_("事由 reason"), max_length=20, choices=Reason.choices)
-    version = models.PositiveIntegerField(_("版本 version"))
+    reason = models.CharField(_("事由"), max_length=20, choices=Reason.choices)
+    version = models.PositiveIntegerField(_("版本"))
     points = models.PositiveIntegerField(
-        _("分值 points per unit"),
-        help_text=_("扣分事由填正数，记账时自动为负 (deductions: a positive number)."),
+        _("分值"),
+        help_text=_("扣分事由填正数，记账时自动为负"),
     )
-    unit = models.CharField(_("单位 unit"), max_length=10, default="次")
-    monthly_cap = models.PositiveIntegerField(
-        _("每月上限 monthly cap"), default=0, help_text=_("0 表示不设上限 (0: no cap).")
-    )
-    description = models.CharField(_("规则说明 explanation"), max_length=300)
-    active = models.BooleanField(_("启用 active"), default=True)
+    unit = models.CharField(_("单位"), max_length=10, default="次")
+    monthly_cap = models.PositiveIntegerField(_("每月上限"), default=0, help_text=_("0 表示不设上限"))
+    description = models.CharField(_("规则说明"), max_length=300)
+    active = models.BooleanField(_("启用"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -64,11 +62,11 @@ class PointsRule(AppendOnly):
         related_name="+",
         editable=False,
     )
-    created_at = models.DateTimeField(_("生效时间 effective from"), editable=False)
+    created_at = models.DateTimeField(_("生效时间"), editable=False)
 
     class Meta:
-        verbose_name = _("积分规则 points rule")
-        verbose_name_plural = _("积分规则 points rules")
+        verbose_name = _("积分规则")
+        verbose_name_plural = _("积分规则")
         ordering = ["reason", "-version"]
         constraints = [
             models.UniqueConstraint(fields=["reason", "version"], name="pointsrule_reason_version")
@@ -83,14 +81,14 @@ class PointsAccount(models.Model):
 
     person = models.OneToOneField(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("市民 person"),
+        verbose_name=_("市民"),
         on_delete=models.PROTECT,
         related_name="points_account",
     )
-    balance = models.IntegerField(_("余额 balance"), default=0)
+    balance = models.IntegerField(_("余额"), default=0)
     community = models.ForeignKey(
         Community,
-        verbose_name=_("社区 community"),
+        verbose_name=_("社区"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
@@ -99,8 +97,8 @@ class PointsAccount(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("积分账户 points account")
-        verbose_name_plural = _("积分账户 points accounts")
+        verbose_name = _("积分账户")
+        verbose_name_plural = _("积分账户")
 
     def __str__(self) -> str:
         return f"{self.person} {self.balance}"
@@ -113,27 +111,27 @@ class PointsEntry(AppendOnly):
 
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("市民 person"),
+        verbose_name=_("市民"),
         on_delete=models.PROTECT,
         related_name="points_entries",
     )
-    delta = models.IntegerField(_("积分变动 points"))
-    reason = models.CharField(_("事由 reason"), max_length=20, choices=Reason.choices)
+    delta = models.IntegerField(_("积分变动"))
+    reason = models.CharField(_("事由"), max_length=20, choices=Reason.choices)
     rule = models.ForeignKey(
         PointsRule,
-        verbose_name=_("规则版本 rule version"),
+        verbose_name=_("规则版本"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="entries",
     )
-    quantity = models.PositiveIntegerField(_("数量 quantity"), default=1)
-    source_key = models.CharField(_("来源键 source key"), max_length=120, unique=True)
-    source_type = models.CharField(_("来源类型 source type"), max_length=40, blank=True)
-    source_id = models.CharField(_("来源编号 source id"), max_length=64, blank=True)
+    quantity = models.PositiveIntegerField(_("数量"), default=1)
+    source_key = models.CharField(_("来源键"), max_length=120, unique=True)
+    source_type = models.CharField(_("来源类型"), max_length=40, blank=True)
+    source_id = models.CharField(_("来源编号"), max_length=64, blank=True)
     reverses = models.OneToOneField(
         "self",
-        verbose_name=_("冲正 reverses"),
+        verbose_name=_("冲正"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -141,19 +139,19 @@ class PointsEntry(AppendOnly):
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("操作人 actor"),
+        verbose_name=_("操作人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    explanation = models.CharField(_("说明 explanation"), max_length=300, blank=True)
-    note = models.CharField(_("备注 note"), max_length=300, blank=True)
-    created_at = models.DateTimeField(_("时间 time"), db_index=True)
+    explanation = models.CharField(_("说明"), max_length=300, blank=True)
+    note = models.CharField(_("备注"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("时间"), db_index=True)
 
     class Meta:
-        verbose_name = _("积分流水 points entry")
-        verbose_name_plural = _("积分流水 points entries")
+        verbose_name = _("积分流水")
+        verbose_name_plural = _("积分流水")
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["person", "reason", "created_at"], name="pointsentry_person_idx")]
 
@@ -169,45 +167,45 @@ class UncivilRecord(models.Model):
 
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("当事人 person"),
+        verbose_name=_("当事人"),
         on_delete=models.PROTECT,
         related_name="uncivil_records",
     )
     inspector = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("督查员 inspector"),
+        verbose_name=_("督查员"),
         on_delete=models.PROTECT,
         related_name="+",
     )
-    behaviour = models.CharField(_("行为 behaviour"), max_length=20, choices=UncivilBehaviour.choices)
-    points = models.PositiveIntegerField(_("扣分 points deducted"))
-    lat = models.FloatField(_("纬度 latitude"), null=True, blank=True)
-    lon = models.FloatField(_("经度 longitude"), null=True, blank=True)
-    address = models.CharField(_("地点 place"), max_length=200)
+    behaviour = models.CharField(_("行为"), max_length=20, choices=UncivilBehaviour.choices)
+    points = models.PositiveIntegerField(_("扣分"))
+    lat = models.FloatField(_("纬度"), null=True, blank=True)
+    lon = models.FloatField(_("经度"), null=True, blank=True)
+    address = models.CharField(_("地点"), max_length=200)
     community = models.ForeignKey(
         Community, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    note = models.CharField(_("说明 note"), max_length=500, blank=True)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
     source_ref = models.CharField(
-        _("来源对象 source"), max_length=80, blank=True, help_text=_("扫码记录时的码（户码、电动车码）。")
+        _("来源对象"), max_length=80, blank=True, help_text=_("扫码记录时的码（户码、电动车码）。")
     )
     status = models.CharField(
-        _("状态 status"),
+        _("状态"),
         max_length=12,
         choices=UncivilStatus.choices,
         default=UncivilStatus.RECORDED,
         db_index=True,
     )
-    appeal_deadline = models.DateTimeField(_("申诉截止 appeal deadline"))
+    appeal_deadline = models.DateTimeField(_("申诉截止"))
     entry = models.OneToOneField(
         PointsEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(_("记录时间 recorded"), db_index=True)
-    decided_at = models.DateTimeField(_("确认/撤销时间 decided"), null=True, blank=True)
+    created_at = models.DateTimeField(_("记录时间"), db_index=True)
+    decided_at = models.DateTimeField(_("确认/撤销时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("不文明行为记录 uncivil record")
-        verbose_name_plural = _("不文明行为记录 uncivil records")
+        verbose_name = _("不文明行为记录")
+        verbose_name_plural = _("不文明行为记录")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -221,8 +219,8 @@ class UncivilPhoto(StoredPhoto):
     record = models.ForeignKey(UncivilRecord, on_delete=models.CASCADE, related_name="photos")
 
     class Meta(StoredPhoto.Meta):
-        verbose_name = _("取证照片 evidence photo")
-        verbose_name_plural = _("取证照片 evidence photos")
+        verbose_name = _("取证照片")
+        verbose_name_plural = _("取证照片")
 
     def __str__(self) -> str:
         return f"{self.record_id} {self.sha256[:8]}"
@@ -232,9 +230,9 @@ class Appeal(models.Model):
     """申诉: the person disputes a deduction; another inspector upholds (→ reversal) or rejects it."""
 
     record = models.OneToOneField(UncivilRecord, on_delete=models.PROTECT, related_name="appeal")
-    reason = models.CharField(_("申诉理由 reason"), max_length=500)
+    reason = models.CharField(_("申诉理由"), max_length=500)
     status = models.CharField(
-        _("状态 status"),
+        _("状态"),
         max_length=10,
         choices=AppealStatus.choices,
         default=AppealStatus.PENDING,
@@ -242,19 +240,19 @@ class Appeal(models.Model):
     )
     reviewer = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("复核人 reviewer"),
+        verbose_name=_("复核人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    decision_note = models.CharField(_("复核意见 decision"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("申诉时间 appealed"))
-    decided_at = models.DateTimeField(_("复核时间 decided"), null=True, blank=True)
+    decision_note = models.CharField(_("复核意见"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("申诉时间"))
+    decided_at = models.DateTimeField(_("复核时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("申诉 appeal")
-        verbose_name_plural = _("申诉 appeals")
+        verbose_name = _("申诉")
+        verbose_name_plural = _("申诉")
         ordering = ["created_at", "id"]
 
     def __str__(self) -> str:
@@ -266,42 +264,42 @@ class Honour(models.Model):
 
     nominee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("被提名人 nominee"),
+        verbose_name=_("被提名人"),
         on_delete=models.PROTECT,
         related_name="honours",
     )
-    title = models.CharField(_("称号 title"), max_length=100, help_text=_("如：康巴什好人、最美志愿者"))
-    citation = models.TextField(_("事迹 citation"), max_length=2000)
+    title = models.CharField(_("称号"), max_length=100, help_text=_("如：康巴什好人、最美志愿者"))
+    citation = models.TextField(_("事迹"), max_length=2000)
     nominated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("提名人 nominated by"),
+        verbose_name=_("提名人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
     status = models.CharField(
-        _("状态 status"), max_length=10, choices=HonourStatus.choices, default=HonourStatus.NOMINATED
+        _("状态"), max_length=10, choices=HonourStatus.choices, default=HonourStatus.NOMINATED
     )
     reviewed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("审核人 reviewer"),
+        verbose_name=_("审核人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
     )
-    review_note = models.CharField(_("审核意见 review note"), max_length=500, blank=True)
+    review_note = models.CharField(_("审核意见"), max_length=500, blank=True)
     entry = models.OneToOneField(
         PointsEntry, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    created_at = models.DateTimeField(_("提名时间 nominated"))
-    reviewed_at = models.DateTimeField(_("审核时间 reviewed"), null=True, blank=True)
-    awarded_at = models.DateTimeField(_("授予时间 awarded"), null=True, blank=True)
+    created_at = models.DateTimeField(_("提名时间"))
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    awarded_at = models.DateTimeField(_("授予时间"), null=True, blank=True)
 
     class Meta:
-        verbose_name = _("好人评选 honour")
-        verbose_name_plural = _("好人评选 honours")
+        verbose_name = _("好人评选")
+        verbose_name_plural = _("好人评选")
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
@@ -311,27 +309,27 @@ class Honour(models.Model):
 class RewardItem(models.Model):
     """An item or service in the catalogue, offered by a partner merchant, with stock and a cost in points."""
 
-    name = models.CharField(_("名称 name"), max_length=100)
-    merchant_name = models.CharField(_("商户 merchant"), max_length=100)
+    name = models.CharField(_("名称"), max_length=100)
+    merchant_name = models.CharField(_("商户"), max_length=100)
     merchant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("商户核销账号 merchant account"),
+        verbose_name=_("商户核销账号"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="reward_items",
         help_text=_("只有该账号（或管理员）可以核销；留空则任何登录的商户店员均可核销。"),
     )
-    description = models.TextField(_("说明 description"), blank=True)
-    cost = models.PositiveIntegerField(_("所需积分 cost"))
-    stock = models.PositiveIntegerField(_("库存 stock"), default=0)
-    valid_until = models.DateField(_("兑换券有效期至 valid until"), null=True, blank=True)
-    active = models.BooleanField(_("上架 active"), default=True)
+    description = models.TextField(_("说明"), blank=True)
+    cost = models.PositiveIntegerField(_("所需积分"))
+    stock = models.PositiveIntegerField(_("库存"), default=0)
+    valid_until = models.DateField(_("兑换券有效期至"), null=True, blank=True)
+    active = models.BooleanField(_("上架"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        verbose_name = _("兑换商品 reward")
-        verbose_name_plural = _("兑换商品 rewards")
+        verbose_name = _("兑换商品")
+        verbose_name_plural = _("兑换商品")
         ordering = ["cost", "id"]
 
     def __str__(self) -> str:
@@ -342,24 +340,24 @@ class Voucher(models.Model):
     """A redeemed reward: a signed code (core.tokens, purpose "voucher") the merchant scans once."""
 
     item = models.ForeignKey(
-        RewardItem, verbose_name=_("商品 reward"), on_delete=models.PROTECT, related_name="vouchers"
+        RewardItem, verbose_name=_("商品"), on_delete=models.PROTECT, related_name="vouchers"
     )
     person = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("持有人 holder"),
+        verbose_name=_("持有人"),
         on_delete=models.PROTECT,
         related_name="vouchers",
     )
     payload = models.CharField(max_length=64, unique=True, editable=False)
-    token = models.CharField(_("券码 token"), max_length=128, editable=False)
-    cost = models.PositiveIntegerField(_("积分 points"))
+    token = models.CharField(_("券码"), max_length=128, editable=False)
+    cost = models.PositiveIntegerField(_("积分"))
     entry = models.OneToOneField(PointsEntry, on_delete=models.PROTECT, related_name="+")
-    issued_at = models.DateTimeField(_("兑换时间 issued"))
-    expires_at = models.DateTimeField(_("有效期至 expires"))
-    used_at = models.DateTimeField(_("核销时间 used"), null=True, blank=True)
+    issued_at = models.DateTimeField(_("兑换时间"))
+    expires_at = models.DateTimeField(_("有效期至"))
+    used_at = models.DateTimeField(_("核销时间"), null=True, blank=True)
     used_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
-        verbose_name=_("核销人 used by"),
+        verbose_name=_("核销人"),
         null=True,
         blank=True,
         on_delete=models.PROTECT,
@@ -367,8 +365,8 @@ class Voucher(models.Model):
     )
 
     class Meta:
-        verbose_name = _("兑换券 voucher")
-        verbose_name_plural = _("兑换券 vouchers")
+        verbose_name = _("兑换券")
+        verbose_name_plural = _("兑换券")
         ordering = ["-issued_at", "-id"]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from civicgrid.taxonomy.routing import routing_ambiguities
 
 
 class CsvUploadForm(forms.Form):
-    file = forms.FileField(label=_("CSV 文件 CSV file"))
+    file = forms.FileField(label=_("CSV 文件"))
 
 
 class CsvAdminMixin:
@@ -29,7 +29,7 @@ class CsvAdminMixin:
     def import_csv(self, text: str) -> str:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    @admin.action(description=_("导出为 CSV (export as CSV)"))
+    @admin.action(description=_("导出为 CSV"))
     def export_as_csv(self, request, queryset):
         response = HttpResponse(self.export_csv(request, queryset), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.csv_filename}"'
@@ -73,7 +73,7 @@ class CsvAdminMixin:
             **self.admin_site.each_context(request),
             "form": form,
             "opts": self.model._meta,
-            "title": _("导入 CSV (import CSV)"),
+            "title": _("导入 CSV"),
         }
         return render(request, "admin/taxonomy/csv_import.html", context)
 
@@ -142,8 +142,7 @@ class RoutingRuleAdmin(CsvAdminMixin, admin.ModelAdmin):
         for first, second in routing_ambiguities(rules):
             self.message_user(
                 request,
-                _("规则冲突 (ambiguous rules): #%(first)s / #%(second)s")
-                % {"first": first.pk, "second": second.pk},
+                _("规则冲突：#%(first)s / #%(second)s") % {"first": first.pk, "second": second.pk},
                 messages.WARNING,
             )
         return super().changelist_view(request, extra_context)

@@ -26,41 +26,37 @@ class Category(models.Model):
     standard's catalogue have `is_local=False`; categories a city adds itself are marked local.
     """
 
-    kind = models.CharField(_("类型 kind"), max_length=10, choices=CategoryKind.choices)
-    code = models.CharField(_("编码 code"), max_length=5)
-    major_code = models.CharField(_("大类编码 major class"), max_length=2, editable=False)
-    major_name = models.CharField(_("大类名称 major class name"), max_length=40)
-    name = models.CharField(_("名称 name"), max_length=60)
+    kind = models.CharField(_("类型"), max_length=10, choices=CategoryKind.choices)
+    code = models.CharField(_("编码"), max_length=5)
+    major_code = models.CharField(_("大类编码"), max_length=2, editable=False)
+    major_name = models.CharField(_("大类名称"), max_length=40)
+    name = models.CharField(_("名称"), max_length=60)
     legacy_code = models.CharField(
-        _("旧标准编码 legacy code"),
+        _("旧标准编码"),
         max_length=12,
         blank=True,
-        help_text=_(
-            "GB/T 30428.2-2013 编码，用于对接旧系统数据 (the 2013 code, to map data from older systems)."
-        ),
+        help_text=_("GB/T 30428.2-2013 编码，用于对接旧系统数据"),
     )
-    is_local = models.BooleanField(_("本地扩展 local addition"), default=True)
+    is_local = models.BooleanField(_("本地扩展"), default=True)
     default_urgency = models.CharField(
-        _("默认紧急程度 default urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
+        _("默认紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
     )
-    auto_dispatch = models.BooleanField(_("立案后自动派遣 auto-dispatch"), default=False)
+    auto_dispatch = models.BooleanField(_("立案后自动派遣"), default=False)
     # The grid member's on-site check (核查, 返工) of a case of this category needs a photo and a note.
-    verify_evidence = models.BooleanField(
-        _("现场核查须拍照并说明 on-site check needs a photo and a note"), default=True
-    )
+    verify_evidence = models.BooleanField(_("现场核查须拍照并说明"), default=True)
     keywords = models.CharField(
-        _("关键词 keywords"),
+        _("关键词"),
         max_length=300,
         blank=True,
-        help_text=_("用于搜索，空格分隔 (search words, space separated)."),
+        help_text=_("用于搜索，空格分隔"),
     )
-    active = models.BooleanField(_("启用 active"), default=True)
+    active = models.BooleanField(_("启用"), default=True)
 
     objects = CategoryQuerySet.as_manager()
 
     class Meta:
-        verbose_name = _("分类 category")
-        verbose_name_plural = _("分类 categories")
+        verbose_name = _("分类")
+        verbose_name_plural = _("分类")
         ordering = ["kind", "code"]
         constraints = [models.UniqueConstraint(fields=["kind", "code"], name="category_kind_code_unique")]
 
@@ -74,7 +70,7 @@ class Category(models.Model):
 
     def clean(self) -> None:
         if not CODE_RE.match(self.code or ""):
-            raise ValidationError({"code": _("编码应为 5 位数字 (the code must be 5 digits).")})
+            raise ValidationError({"code": _("编码应为 5 位数字")})
 
 
 class TimeLimit(models.Model):
@@ -82,25 +78,23 @@ class TimeLimit(models.Model):
 
     category = models.ForeignKey(
         Category,
-        verbose_name=_("分类 category"),
+        verbose_name=_("分类"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="time_limits",
-        help_text=_("留空表示所有分类的默认值 (empty: the default for every category)."),
+        help_text=_("留空表示所有分类的默认值"),
     )
-    step = models.CharField(_("环节 step"), max_length=10, choices=Step.choices)
-    urgency = models.CharField(
-        _("紧急程度 urgency"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL
-    )
-    hours = models.DecimalField(_("时限 (小时) hours"), max_digits=7, decimal_places=2)
+    step = models.CharField(_("环节"), max_length=10, choices=Step.choices)
+    urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.NORMAL)
+    hours = models.DecimalField(_("时限 (小时)"), max_digits=7, decimal_places=2)
     unit = models.CharField(
-        _("计时方式 clock"), max_length=10, choices=ClockUnit.choices, default=ClockUnit.WORKING_HOURS
+        _("计时方式"), max_length=10, choices=ClockUnit.choices, default=ClockUnit.WORKING_HOURS
     )
 
     class Meta:
-        verbose_name = _("时限 time limit")
-        verbose_name_plural = _("时限 time limits")
+        verbose_name = _("时限")
+        verbose_name_plural = _("时限")
         ordering = ["category__code", "step", "urgency"]
         constraints = [
             models.UniqueConstraint(fields=["category", "step", "urgency"], name="timelimit_unique"),
@@ -125,27 +119,27 @@ class RoutingRule(models.Model):
 
     category = models.ForeignKey(
         Category,
-        verbose_name=_("分类 category"),
+        verbose_name=_("分类"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="routing_rules",
     )
-    kind = models.CharField(_("类型 kind"), max_length=10, choices=CategoryKind.choices, blank=True)
-    major_code = models.CharField(_("大类编码 major class"), max_length=2, blank=True)
-    area_code = models.CharField(_("区域编码 area code"), max_length=15, blank=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=CategoryKind.choices, blank=True)
+    major_code = models.CharField(_("大类编码"), max_length=2, blank=True)
+    area_code = models.CharField(_("区域编码"), max_length=15, blank=True)
     department = models.ForeignKey(
         Department,
-        verbose_name=_("处置部门 department"),
+        verbose_name=_("处置部门"),
         on_delete=models.PROTECT,
         related_name="routing_rules",
     )
-    active = models.BooleanField(_("启用 active"), default=True)
-    note = models.CharField(_("备注 note"), max_length=200, blank=True)
+    active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
 
     class Meta:
-        verbose_name = _("派遣规则 routing rule")
-        verbose_name_plural = _("派遣规则 routing rules")
+        verbose_name = _("派遣规则")
+        verbose_name_plural = _("派遣规则")
         ordering = ["kind", "major_code", "category__code", "area_code"]
 
     def __str__(self) -> str:
@@ -154,11 +148,11 @@ class RoutingRule(models.Model):
 
     def clean(self) -> None:
         if self.area_code and (not self.area_code.isdigit() or len(self.area_code) not in (6, 9, 12, 15)):
-            raise ValidationError({"area_code": _("区域编码应为 6/9/12/15 位数字 (6, 9, 12 or 15 digits).")})
+            raise ValidationError({"area_code": _("区域编码应为 6/9/12/15 位数字")})
         if self.major_code and (not self.major_code.isdigit() or len(self.major_code) != 2):
-            raise ValidationError({"major_code": _("大类编码应为 2 位数字 (2 digits).")})
+            raise ValidationError({"major_code": _("大类编码应为 2 位数字")})
         if self.category_id and self.major_code and self.category.major_code != self.major_code:
-            raise ValidationError({"major_code": _("与所选分类的大类不一致 (does not match the category).")})
+            raise ValidationError({"major_code": _("与所选分类的大类不一致")})
 
 
 class TaxonomyRevision(models.Model):
@@ -168,7 +162,7 @@ class TaxonomyRevision(models.Model):
     revision = models.PositiveBigIntegerField(default=0)
 
     class Meta:
-        verbose_name = _("分类版本 taxonomy revision")
+        verbose_name = _("分类版本")
 
     def __str__(self) -> str:
         return f"taxonomy revision {self.revision}"

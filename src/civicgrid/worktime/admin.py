@@ -13,13 +13,13 @@ from civicgrid.worktime.models import CalendarDay
 from civicgrid.worktime.services import calendar_day_delete, calendar_day_set
 
 WEEKDAYS = [
-    _("周一 Mon"),
-    _("周二 Tue"),
-    _("周三 Wed"),
-    _("周四 Thu"),
-    _("周五 Fri"),
-    _("周六 Sat"),
-    _("周日 Sun"),
+    _("周一"),
+    _("周二"),
+    _("周三"),
+    _("周四"),
+    _("周五"),
+    _("周六"),
+    _("周日"),
 ]
 
 
@@ -30,16 +30,16 @@ class CalendarDayAdmin(admin.ModelAdmin):
     date_hierarchy = "date"
     search_fields = ["note"]
 
-    @admin.display(description=_("星期 weekday"))
+    @admin.display(description=_("星期"))
     def weekday(self, obj: CalendarDay) -> str:
         return WEEKDAYS[obj.date.weekday()]
 
-    @admin.display(description=_("法定日历 library"))
+    @admin.display(description=_("法定日历"))
     def library_says(self, obj: CalendarDay) -> str:
         # Shows whether the entry still differs from the published schedule once the library knows the year.
         if not library_covers(obj.date.year):
-            return _("未覆盖 not covered")
-        return _("工作日 workday") if chinese_calendar.is_workday(obj.date) else _("休息日 day off")
+            return _("未覆盖")
+        return _("工作日") if chinese_calendar.is_workday(obj.date) else _("休息日")
 
     def get_readonly_fields(self, request: HttpRequest, obj: CalendarDay | None = None) -> list[str]:
         # The date is the key: moving an entry to another day is a delete plus an add.

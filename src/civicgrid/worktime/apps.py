@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class WorktimeConfig(AppConfig):
     name = "civicgrid.worktime"
     label = "worktime"
-    verbose_name = _("工作日历 Working calendar")
+    verbose_name = _("工作日历")
 
     def ready(self) -> None:
         from django.core import checks

@@ -14,19 +14,17 @@ from django.utils.translation import gettext_lazy as _
 class CalendarDay(models.Model):
     """One local override of a date: a holiday (节假日) or a make-up workday (调休上班日)."""
 
-    date = models.DateField(_("日期 date"), unique=True)
+    date = models.DateField(_("日期"), unique=True)
     is_workday = models.BooleanField(
-        _("工作日 workday"),
-        help_text=_("勾选为调休上班日，不勾选为节假日 (checked: make-up workday; unchecked: holiday)."),
+        _("工作日"),
+        help_text=_("勾选为调休上班日，不勾选为节假日"),
     )
-    note = models.CharField(
-        _("说明 note"), max_length=100, blank=True, help_text=_("例如 e.g. 国庆节 National Day")
-    )
+    note = models.CharField(_("说明"), max_length=100, blank=True, help_text=_("例如"))
 
     class Meta:
         ordering = ["date"]
-        verbose_name = _("日历调整 calendar day")
-        verbose_name_plural = _("日历调整 calendar days")
+        verbose_name = _("日历调整")
+        verbose_name_plural = _("日历调整")
 
     def __str__(self) -> str:
         kind = "调休上班 workday" if self.is_workday else "放假 holiday"

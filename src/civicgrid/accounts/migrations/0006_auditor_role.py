@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='user',
             name='role',
-            field=models.CharField(choices=[('citizen', '市民 Citizen'), ('grid_member', '网格员 Grid member'), ('dispatcher', '受理员/值班长 Dispatcher'), ('handler', '处置人员 Department handler'), ('department_admin', '部门管理员 Department admin'), ('inspector', '督查员 Inspector'), ('leader', '领导 Leader'), ('admin', '系统管理员 Administrator'), ('auditor', '安全审计员 Security officer')], default='citizen', max_length=20, verbose_name='角色 role'),
+            field=models.CharField(choices=[('citizen', '市民'), ('grid_member', '网格员'), ('dispatcher', '受理员/值班长'), ('handler', '处置人员'), ('department_admin', '部门管理员'), ('inspector', '督查员'), ('leader', '领导'), ('admin', '系统管理员'), ('auditor', '安全审计员')], default='citizen', max_length=20, verbose_name='角色'),
         ),
     ]

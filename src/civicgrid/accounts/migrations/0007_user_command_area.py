@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='user',
             name='command_area',
-            field=models.CharField(blank=True, default='', help_text="区县代码（6 位）或街道编码（9 位）：只看、只办该区域的案件；留空为全市 (a district's or a street's code: only that area's cases; empty: the whole city).", max_length=9, verbose_name='指挥范围 command area'),
+            field=models.CharField(blank=True, default='', help_text="区县代码（6 位）或街道编码（9 位）：只看、只办该区域的案件；留空为全市 (a district's or a street's code: only that area's cases; empty: the whole city).", max_length=9, verbose_name='指挥范围'),
         ),
     ]

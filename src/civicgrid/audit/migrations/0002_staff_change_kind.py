@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='accessevent',
             name='kind',
-            field=models.CharField(choices=[('login', '登录 login'), ('login_failed', '登录失败 failed login'), ('personal_data', '查看个人信息 personal data viewed'), ('export', '导出 export'), ('staff', '人员变更 staff change')], max_length=20, verbose_name='类别 kind'),
+            field=models.CharField(choices=[('login', '登录'), ('login_failed', '登录失败'), ('personal_data', '查看个人信息'), ('export', '导出'), ('staff', '人员变更')], max_length=20, verbose_name='类别'),
         ),
     ]

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='extensionrequest',
             name='status',
-            field=models.CharField(choices=[('pending', '待审批'), ('approved', '已批准'), ('refused', '已驳回'), ('lapsed', '已失效')], default='pending', max_length=10, verbose_name='状态 status'),
+            field=models.CharField(choices=[('pending', '待审批'), ('approved', '已批准'), ('refused', '已驳回'), ('lapsed', '已失效')], default='pending', max_length=10, verbose_name='状态'),
         ),
     ]

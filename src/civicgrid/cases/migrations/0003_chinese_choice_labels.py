@@ -13,21 +13,21 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='case',
             name='step',
-            field=models.CharField(blank=True, choices=[('register', '立案'), ('dispatch', '派遣'), ('handle', '处置'), ('verify', '核查'), ('close', '结案')], max_length=10, verbose_name='当前环节 step'),
+            field=models.CharField(blank=True, choices=[('register', '立案'), ('dispatch', '派遣'), ('handle', '处置'), ('verify', '核查'), ('close', '结案')], max_length=10, verbose_name='当前环节'),
         ),
         migrations.AlterField(
             model_name='case',
             name='urgency',
-            field=models.CharField(choices=[('normal', '一般'), ('urgent', '紧急')], default='normal', max_length=10, verbose_name='紧急程度 urgency'),
+            field=models.CharField(choices=[('normal', '一般'), ('urgent', '紧急')], default='normal', max_length=10, verbose_name='紧急程度'),
         ),
         migrations.AlterField(
             model_name='casedeadline',
             name='step',
-            field=models.CharField(choices=[('register', '立案'), ('dispatch', '派遣'), ('handle', '处置'), ('verify', '核查'), ('close', '结案')], max_length=10, verbose_name='环节 step'),
+            field=models.CharField(choices=[('register', '立案'), ('dispatch', '派遣'), ('handle', '处置'), ('verify', '核查'), ('close', '结案')], max_length=10, verbose_name='环节'),
         ),
         migrations.AlterField(
             model_name='casedeadline',
             name='unit',
-            field=models.CharField(choices=[('working', '工作时'), ('natural', '自然时')], max_length=10, verbose_name='计时方式 clock'),
+            field=models.CharField(choices=[('working', '工作时'), ('natural', '自然时')], max_length=10, verbose_name='计时方式'),
         ),
     ]

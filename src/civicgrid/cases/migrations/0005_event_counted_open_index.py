@@ -18,7 +18,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='caseevent',
             name='counted',
-            field=models.BooleanField(default=False, editable=False, verbose_name='已汇总 counted'),
+            field=models.BooleanField(default=False, editable=False, verbose_name='已汇总'),
         ),
         migrations.AddIndex(
             model_name='case',

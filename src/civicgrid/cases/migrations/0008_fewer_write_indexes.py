@@ -17,31 +17,31 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='case',
             name='category',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='taxonomy.category', verbose_name='分类 category'),
+            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='taxonomy.category', verbose_name='分类'),
         ),
         migrations.AlterField(
             model_name='case',
             name='cell',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='grids.cell', verbose_name='单元网格 cell'),
+            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='grids.cell', verbose_name='单元网格'),
         ),
         migrations.AlterField(
             model_name='case',
             name='created_at',
-            field=models.DateTimeField(verbose_name='上报时间 reported'),
+            field=models.DateTimeField(verbose_name='上报时间'),
         ),
         migrations.AlterField(
             model_name='case',
             name='department',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.department', verbose_name='处置部门 department'),
+            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='accounts.department', verbose_name='处置部门'),
         ),
         migrations.AlterField(
             model_name='case',
             name='status',
-            field=models.CharField(choices=[('reported', '待立案'), ('rejected', '不予立案'), ('merged', '已并案'), ('registered', '待派遣'), ('dispatched', '待签收'), ('accepted', '处置中'), ('returned', '已退回'), ('handled', '待核查'), ('verified', '待结案'), ('closed', '已结案'), ('long_term', '挂账')], default='reported', max_length=12, verbose_name='状态 status'),
+            field=models.CharField(choices=[('reported', '待立案'), ('rejected', '不予立案'), ('merged', '已并案'), ('registered', '待派遣'), ('dispatched', '待签收'), ('accepted', '处置中'), ('returned', '已退回'), ('handled', '待核查'), ('verified', '待结案'), ('closed', '已结案'), ('long_term', '挂账')], default='reported', max_length=12, verbose_name='状态'),
         ),
         migrations.AlterField(
             model_name='caseevent',
             name='department',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='部门 department'),
+            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='部门'),
         ),
     ]

@@ -35,12 +35,12 @@ class Migration(migrations.Migration):
                 migrations.AlterField(
                     model_name='case',
                     name='duplicate_of',
-                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='duplicates', to='cases.case', verbose_name='并入案件 duplicate of'),
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='duplicates', to='cases.case', verbose_name='并入案件'),
                 ),
                 migrations.AlterField(
                     model_name='case',
                     name='routed_department',
-                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='规则推荐部门 routed department'),
+                    field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.department', verbose_name='规则推荐部门'),
                 ),
             ],
             database_operations=[

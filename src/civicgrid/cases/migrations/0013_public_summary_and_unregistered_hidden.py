@@ -22,12 +22,12 @@ class Migration(migrations.Migration):
             name='CaseSummaryEdit',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('summary', models.TextField(blank=True, verbose_name='公开摘要 public summary')),
-                ('created_at', models.DateTimeField(verbose_name='时间 time')),
+                ('summary', models.TextField(blank=True, verbose_name='公开摘要')),
+                ('created_at', models.DateTimeField(verbose_name='时间')),
             ],
             options={
-                'verbose_name': '公开摘要修改 public summary edit',
-                'verbose_name_plural': '公开摘要修改 public summary edits',
+                'verbose_name': '公开摘要修改',
+                'verbose_name_plural': '公开摘要修改',
                 'ordering': ['created_at', 'id'],
             },
         ),
@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='case',
             name='public_summary',
-            field=models.TextField(blank=True, default='', max_length=2000, verbose_name='公开摘要 public summary'),
+            field=models.TextField(blank=True, default='', max_length=2000, verbose_name='公开摘要'),
         ),
         migrations.AddIndex(
             model_name='case',
@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='casesummaryedit',
             name='actor',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人 actor'),
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人'),
         ),
         migrations.AddField(
             model_name='casesummaryedit',

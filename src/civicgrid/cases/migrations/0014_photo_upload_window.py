@@ -22,7 +22,7 @@ class Migration(migrations.Migration):
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'verbose_name': '照片上传计数 photo upload count',
+                'verbose_name': '照片上传计数',
                 'constraints': [models.UniqueConstraint(fields=('user', 'window_start'), name='photouploadwindow_unique')],
             },
         ),

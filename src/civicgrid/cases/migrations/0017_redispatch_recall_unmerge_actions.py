@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='caseevent',
             name='action',
-            field=models.CharField(choices=[('report', '上报'), ('register', '立案'), ('reject', '不予立案'), ('merge', '并案'), ('me_too', '附议'), ('dispatch', '派遣'), ('accept', '签收'), ('return', '退回'), ('request_extension', '申请延期'), ('approve_extension', '批准延期'), ('refuse_extension', '驳回延期'), ('feedback', '处置反馈'), ('verify', '核查通过'), ('rework', '返工'), ('close', '结案'), ('hang', '挂账'), ('resume', '挂账恢复'), ('supervise', '督办'), ('rate', '评价'), ('reopen', '重办'), ('redispatch', '改派'), ('recall', '撤回派遣'), ('unmerge', '撤销并案')], max_length=20, verbose_name='动作 action'),
+            field=models.CharField(choices=[('report', '上报'), ('register', '立案'), ('reject', '不予立案'), ('merge', '并案'), ('me_too', '附议'), ('dispatch', '派遣'), ('accept', '签收'), ('return', '退回'), ('request_extension', '申请延期'), ('approve_extension', '批准延期'), ('refuse_extension', '驳回延期'), ('feedback', '处置反馈'), ('verify', '核查通过'), ('rework', '返工'), ('close', '结案'), ('hang', '挂账'), ('resume', '挂账恢复'), ('supervise', '督办'), ('rate', '评价'), ('reopen', '重办'), ('redispatch', '改派'), ('recall', '撤回派遣'), ('unmerge', '撤销并案')], max_length=20, verbose_name='动作'),
         ),
     ]

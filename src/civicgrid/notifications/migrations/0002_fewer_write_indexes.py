@@ -16,6 +16,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='notification',
             name='recipient',
-            field=models.ForeignKey(blank=True, db_index=False, help_text='为空表示只发给部门系统 (webhook) Empty for a department/webhook-only message.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='接收人 recipient'),
+            field=models.ForeignKey(blank=True, db_index=False, help_text='为空表示只发给部门系统（webhook）', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL, verbose_name='接收人'),
         ),
     ]

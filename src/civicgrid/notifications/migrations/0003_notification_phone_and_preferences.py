@@ -16,20 +16,20 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='notification',
             name='phone',
-            field=models.CharField(blank=True, help_text='没有账号的接收人（热线来电人）的短信号码 The SMS number of a recipient without an account.', max_length=20, verbose_name='短信号码 SMS number'),
+            field=models.CharField(blank=True, help_text='没有账号的接收人（热线来电人）的短信号码', max_length=20, verbose_name='短信号码'),
         ),
         migrations.CreateModel(
             name='NotificationPreference',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=50, verbose_name='类型 kind')),
-                ('in_app', models.BooleanField(default=True, verbose_name='站内 in-app')),
-                ('sms', models.BooleanField(default=False, verbose_name='短信 SMS')),
+                ('kind', models.CharField(max_length=50, verbose_name='类型')),
+                ('in_app', models.BooleanField(default=True, verbose_name='站内')),
+                ('sms', models.BooleanField(default=False, verbose_name='短信')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notification_preferences', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'verbose_name': '通知设置 notification setting',
-                'verbose_name_plural': '通知设置 notification settings',
+                'verbose_name': '通知设置',
+                'verbose_name_plural': '通知设置',
                 'constraints': [models.UniqueConstraint(fields=('user', 'kind'), name='notifpref_user_kind')],
             },
         ),

@@ -14,16 +14,16 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='uncivilphoto',
             name='original',
-            field=models.FileField(storage=civicgrid.cases.models.private_storage, upload_to=civicgrid.cases.models.upload_original, verbose_name='原图 original'),
+            field=models.FileField(storage=civicgrid.cases.models.private_storage, upload_to=civicgrid.cases.models.upload_original, verbose_name='原图'),
         ),
         migrations.AlterField(
             model_name='uncivilphoto',
             name='public',
-            field=models.FileField(upload_to=civicgrid.cases.models.upload_public, verbose_name='公开图 public copy'),
+            field=models.FileField(upload_to=civicgrid.cases.models.upload_public, verbose_name='公开图'),
         ),
         migrations.AlterField(
             model_name='uncivilphoto',
             name='thumbnail',
-            field=models.FileField(upload_to=civicgrid.cases.models.upload_thumbnail, verbose_name='缩略图 thumbnail'),
+            field=models.FileField(upload_to=civicgrid.cases.models.upload_thumbnail, verbose_name='缩略图'),
         ),
     ]

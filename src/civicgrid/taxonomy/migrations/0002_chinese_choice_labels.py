@@ -13,31 +13,31 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='category',
             name='default_urgency',
-            field=models.CharField(choices=[('normal', '一般'), ('urgent', '紧急')], default='normal', max_length=10, verbose_name='默认紧急程度 default urgency'),
+            field=models.CharField(choices=[('normal', '一般'), ('urgent', '紧急')], default='normal', max_length=10, verbose_name='默认紧急程度'),
         ),
         migrations.AlterField(
             model_name='category',
             name='kind',
-            field=models.CharField(choices=[('component', '管理部件'), ('matter', '管理事项')], max_length=10, verbose_name='类型 kind'),
+            field=models.CharField(choices=[('component', '管理部件'), ('matter', '管理事项')], max_length=10, verbose_name='类型'),
         ),
         migrations.AlterField(
             model_name='routingrule',
             name='kind',
-            field=models.CharField(blank=True, choices=[('component', '管理部件'), ('matter', '管理事项')], max_length=10, verbose_name='类型 kind'),
+            field=models.CharField(blank=True, choices=[('component', '管理部件'), ('matter', '管理事项')], max_length=10, verbose_name='类型'),
         ),
         migrations.AlterField(
             model_name='timelimit',
             name='step',
-            field=models.CharField(choices=[('register', '立案'), ('dispatch', '派遣'), ('handle', '处置'), ('verify', '核查'), ('close', '结案')], max_length=10, verbose_name='环节 step'),
+            field=models.CharField(choices=[('register', '立案'), ('dispatch', '派遣'), ('handle', '处置'), ('verify', '核查'), ('close', '结案')], max_length=10, verbose_name='环节'),
         ),
         migrations.AlterField(
             model_name='timelimit',
             name='unit',
-            field=models.CharField(choices=[('working', '工作时'), ('natural', '自然时')], default='working', max_length=10, verbose_name='计时方式 clock'),
+            field=models.CharField(choices=[('working', '工作时'), ('natural', '自然时')], default='working', max_length=10, verbose_name='计时方式'),
         ),
         migrations.AlterField(
             model_name='timelimit',
             name='urgency',
-            field=models.CharField(choices=[('normal', '一般'), ('urgent', '紧急')], default='normal', max_length=10, verbose_name='紧急程度 urgency'),
+            field=models.CharField(choices=[('normal', '一般'), ('urgent', '紧急')], default='normal', max_length=10, verbose_name='紧急程度'),
         ),
     ]

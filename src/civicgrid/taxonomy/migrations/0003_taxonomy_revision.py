@@ -17,7 +17,7 @@ class Migration(migrations.Migration):
                 ('revision', models.PositiveBigIntegerField(default=0)),
             ],
             options={
-                'verbose_name': '分类版本 taxonomy revision',
+                'verbose_name': '分类版本',
             },
         ),
     ]

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='category',
             name='verify_evidence',
-            field=models.BooleanField(default=True, verbose_name='现场核查须拍照并说明 on-site check needs a photo and a note'),
+            field=models.BooleanField(default=True, verbose_name='现场核查须拍照并说明'),
         ),
     ]

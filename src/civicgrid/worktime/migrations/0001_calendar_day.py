@@ -15,13 +15,13 @@ class Migration(migrations.Migration):
             name='CalendarDay',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('date', models.DateField(unique=True, verbose_name='日期 date')),
-                ('is_workday', models.BooleanField(help_text='勾选为调休上班日，不勾选为节假日 (checked: make-up workday; unchecked: holiday).', verbose_name='工作日 workday')),
-                ('note', models.CharField(blank=True, help_text='例如 e.g. 国庆节 National Day', max_length=100, verbose_name='说明 note')),
+                ('date', models.DateField(unique=True, verbose_name='日期')),
+                ('is_workday', models.BooleanField(help_text='勾选为调休上班日，不勾选为节假日', verbose_name='工作日')),
+                ('note', models.CharField(blank=True, help_text='例如', max_length=100, verbose_name='说明')),
             ],
             options={
-                'verbose_name': '日历调整 calendar day',
-                'verbose_name_plural': '日历调整 calendar days',
+                'verbose_name': '日历调整',
+                'verbose_name_plural': '日历调整',
                 'ordering': ['date'],
             },
         ),

@@ -94,6 +94,6 @@ def test_the_list_shows_what_the_library_says(admin_user_client):
     CalendarDay.objects.create(date=date(2026, 10, 1), is_workday=True)
     CalendarDay.objects.create(date=date(2027, 1, 1), is_workday=False)
     content = admin_user_client.get(reverse(CHANGELIST)).content.decode()
-    assert "休息日 day off" in content
-    assert "未覆盖 not covered" in content
-    assert "周四 Thu" in content
+    assert "休息日" in content
+    assert "未覆盖" in content
+    assert "周四" in content
