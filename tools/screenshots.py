@@ -3,7 +3,7 @@
     .venv/bin/python tools/screenshots.py        (or: make screenshots)
 
 Builds the demo in a temporary folder (CIVICGRID_HOME=<tmp>: `civicgrid migrate`, `civicgrid demo
---cases 400`, `civicgrid rollups`), serves it with `civicgrid serve --with-worker` on a free local port, and walks one fresh case around
+--cases 400 --days 60`, `civicgrid rollups`), serves it with `civicgrid serve --with-worker` on a free local port, and walks one fresh case around
 the loop through the pages with Debian's Chromium — the citizen reports it on the phone page, the
 dispatcher registers and dispatches it, the roads section accepts it and feeds back, the grid member
 verifies it on site, the dispatcher closes it — taking the screenshots on the way; then the leader's
@@ -445,7 +445,7 @@ def main() -> int:
         )
         log(f"building the demo city in {home}")
         civicgrid(env, "migrate", "--noinput")
-        civicgrid(env, "demo", "--cases", "400")
+        civicgrid(env, "demo", "--cases", "400", "--days", "60")
         civicgrid(
             env, "rollups"
         )  # the history's events into the statistics (the worker does it while serving)

@@ -704,6 +704,7 @@ def screen(request: HttpRequest) -> HttpResponse:
         "last_year": _("去年同期"),
         "offline": _("数据暂时无法更新，显示上次结果"),
         "composite": _("综合指标"),
+        "too_few": _("本月各单位案件均不足 %(n)s 件，暂不排名") % {"n": settings.CIVICGRID_RANKING_MIN_CASES},
     }
     # The city map's own layers (maps app): open cases over the month's case density by cell.
     city_map = {

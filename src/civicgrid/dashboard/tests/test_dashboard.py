@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, time, timedelta
 
@@ -253,3 +254,15 @@ def test_the_big_screen_ranks_only_departments_and_streets_with_enough_cases(his
     settings.CIVICGRID_RANKING_MIN_CASES = 10_000  # nobody has that many: nobody is ranked
     body = client.get("/dashboard/screen.json").json()
     assert body["departments"] == [] and body["streets"] == []
+
+
+def test_the_big_screen_says_why_a_ranking_is_empty(history, client, settings):
+    # With no unit above the threshold the ranking panels are empty: the screen carries the reason.
+    settings.CIVICGRID_RANKING_MIN_CASES = 10_000
+    client.force_login(history.leader)
+    assert client.get("/dashboard/screen.json").json()["departments"] == []
+    page = client.get("/screen/").content.decode()
+    labels = json.loads(
+        re.search(r'<script id="screen-labels" type="application/json">(.*?)</script>', page).group(1)
+    )
+    assert labels["too_few"] == "本月各单位案件均不足 10000 件，暂不排名"

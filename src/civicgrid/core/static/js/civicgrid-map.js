@@ -223,7 +223,7 @@
         .then(function (data) {
           if (ticket !== asked || !data || !data.address) return;
           if (!line) line = lineControl(map, "bottomright", "cg-address-line");
-          line.textContent = "📍 " + data.address.address;
+          line.textContent = data.address.address;  // no emoji: many closed-network desktops have no emoji font
           el.dataset.nearestAddress = data.address.address;
           el.dispatchEvent(new CustomEvent("civicgrid:address", { detail: data.address }));
         });

@@ -49,10 +49,13 @@
         data: rows.map(function (r) { return { name: r.name, value: r.value }; }) }],
     });
   }
-  function drawBars(id, rows, valueKey, color, fmt) {
+  function drawBars(id, rows, valueKey, color, fmt, emptyText) {
     const sorted = rows.slice().reverse();
     chart(id).setOption({
       animation: false,
+      // No unit with enough cases to rank (样本不足): say so rather than show an empty panel.
+      title: { show: rows.length === 0 && !!emptyText, text: emptyText || "", left: "center", top: "middle",
+        textStyle: { color: TEXT, fontSize: 13, fontWeight: "normal" } },
       grid: { left: 130, right: 48, top: 6, bottom: 6 },
       tooltip: { renderMode: "richText", trigger: "axis", axisPointer: { type: "shadow" } },
       xAxis: Object.assign({ type: "value", show: false }, axis),
@@ -118,9 +121,9 @@
     Object.keys(data.rates).forEach(function (k) { setNumber("rates." + k, data.rates[k], true); });
     drawTrend(data.trend);
     drawPie("s-channel", data.channels);
-    drawBars("s-departments", data.departments.slice(0, 10), "composite", ACCENT[1], function (v) { return v.toFixed(1); });
+    drawBars("s-departments", data.departments.slice(0, 10), "composite", ACCENT[1], function (v) { return v.toFixed(1); }, labels.too_few);
     drawBars("s-categories", data.categories, "value", ACCENT[0]);
-    drawBars("s-streets", data.streets.slice(0, 10), "composite", ACCENT[4], function (v) { return v.toFixed(1); });
+    drawBars("s-streets", data.streets.slice(0, 10), "composite", ACCENT[4], function (v) { return v.toFixed(1); }, labels.too_few);
     document.getElementById("s-date").textContent = data.date;
     const updated = document.getElementById("s-updated");
     updated.textContent = data.updated_label;
