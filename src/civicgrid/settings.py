@@ -141,6 +141,9 @@ INSTALLED_APPS = [
     "civicgrid.dashboard",
     "civicgrid.maps",
     "civicgrid.gazetteer",
+    "civicgrid.classifier",
+    "civicgrid.hotspots",
+    "civicgrid.replyquality",
     "civicgrid.demo",
 ]
 
