@@ -19,7 +19,7 @@ _VECTORISER = HashingVectorizer(
     n_features=2**18,
     alternate_sign=False,
     norm="l2",
-    preprocessor=lambda text: _NOISE.sub(" ", text.lower()),
+    preprocessor=lambda text: _NOISE.sub(" ", text.lower()).strip(),
 )
 
 
