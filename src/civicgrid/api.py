@@ -30,6 +30,7 @@ from civicgrid.grids.api import router as grids_router
 from civicgrid.maps.api import router as maps_router
 from civicgrid.notifications.api import router as notifications_router
 from civicgrid.points.api import router as points_router
+from civicgrid.replyquality.api import router as replyquality_router
 from civicgrid.taxonomy.api import router as taxonomy_router
 
 
@@ -303,3 +304,4 @@ api.add_router("/codes", codes_router)
 api.add_router("/map", maps_router)
 api.add_router("/stats", stats_router)
 api.add_router("/places", places_router)
+api.add_router("/replyquality", replyquality_router)

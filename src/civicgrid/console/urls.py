@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/<str:number>/", views.case_detail, name="case"),
     path("cases/<str:number>/contact/", views.case_contact, name="case_contact"),
     path("cases/<str:number>/actions/<slug:action>/", views.case_action, name="case_action"),
+    path("cases/<str:number>/reply-hints/", views.case_reply_hints, name="case_reply_hints"),
     path("cases/<str:number>/public-summary/", views.case_public_summary, name="case_public_summary"),
     path("intake/", views.intake, name="intake"),
     path("notifications/", views.notifications, name="notifications"),

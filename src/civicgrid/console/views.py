@@ -30,10 +30,11 @@ from civicgrid.cases.intake import Submission, case_submit
 from civicgrid.cases.models import PhotoStage
 from civicgrid.cases.publication import case_public_summary_edit, case_public_text, may_edit_public_summary
 from civicgrid.cases.queues import QUEUES, Queue, default_queue, may_open, parse_queue_query, queues_for
-from civicgrid.cases.workflow import case_transition
+from civicgrid.cases.workflow import NOTE_MAX_LENGTH, case_transition
 from civicgrid.console import forms, selectors
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, NotFound
+from civicgrid.core.text import text_check
 from civicgrid.grids.scope import area_street_ids
 from civicgrid.notifications.models import Notification
 from civicgrid.notifications.services import (
@@ -44,6 +45,8 @@ from civicgrid.notifications.services import (
     preference_rows,
     preferences_from_form,
 )
+from civicgrid.replyquality import selectors as reply_selectors
+from civicgrid.replyquality.hints import reply_hints
 
 POLL_SECONDS_DEFAULT = 15
 # What "show contact" reveals on the case page (recorded with each view in the access audit).
@@ -212,6 +215,7 @@ def _case_page(
         "stage_labels": dict(PhotoStage.choices),
         "tile_url": settings.CIVICGRID_TILE_URL,
         "tile_attribution": settings.CIVICGRID_TILE_ATTRIBUTION,
+        "reply_score": reply_selectors.latest_score(case),
     }
     response = _page(request, "console/case.html", context, status=status, current=back)
     if page.personal:
@@ -297,6 +301,26 @@ def case_action(request: HttpRequest, number: str, action: str) -> HttpResponse:
         return HttpResponseRedirect(case_url(number, back))
     # E.g. a handler who returned a case no longer sees it: back to their queue.
     return redirect("console:queue", name=back.name)
+
+
+@require_POST
+@staff_required
+def case_reply_hints(request: HttpRequest, number: str) -> HttpResponse:
+    """答复质量提示: the hints on the feedback being typed (htmx, debounced), under the text box.
+    Nothing is stored; hints never block the move."""
+    case = _case_or_404(request, number)
+    if case is None:
+        return _not_found(request, number)
+    try:
+        note = text_check(request.POST.get("note", ""), field="note", max_length=NOTE_MAX_LENGTH)
+    except DomainError as exc:
+        return render(request, "console/partials/_reply_hints.html", {"error": exc}, status=exc.status)
+    assessment = None
+    if note.strip():
+        assessment = reply_hints(
+            case.description, note, category=case.category, due_at=case.due_at, replied_at=clock.now()
+        )
+    return render(request, "console/partials/_reply_hints.html", {"assessment": assessment})
 
 
 @require_POST

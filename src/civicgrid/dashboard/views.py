@@ -41,6 +41,7 @@ from civicgrid.dashboard.templatetags.dashboard import percent
 from civicgrid.grids.models import District, Street
 from civicgrid.grids.scope import area_of, area_street_ids
 from civicgrid.maps import selectors as map_selectors
+from civicgrid.replyquality import selectors as reply_selectors
 from civicgrid.taxonomy.choices import Step
 from civicgrid.taxonomy.models import Category
 
@@ -260,6 +261,10 @@ def home(request: HttpRequest) -> HttpResponse:
             indicator_view("street", streets, indicator_filters(f), _("街道综合排名")),
         ],
         "last_month": (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
+        "reply_averages": reply_selectors.department_averages(
+            now=clock.now(), street_ids=area_street_ids(request.user)
+        ),
+        "reply_days": reply_selectors.AVERAGE_DAYS,
     }
     return render(request, "dashboard/home.html", context)
 

@@ -142,6 +142,18 @@ MAJOR_ROUTES = {
 STREET_MATTER_MAJORS = ["06"]
 URGENT_WORDS = ["燃气", "积雪", "塌陷", "架空线缆"]
 AUTO_DISPATCH_WORDS = ["满溢", "暴露垃圾", "道路不洁"]
+# Enforcement matters: a reply to them cites its legal basis (replyquality hints).
+LEGAL_BASIS_WORDS = [
+    "占道经营",
+    "店外经营",
+    "违法建设",
+    "私搭乱建",
+    "违章",
+    "噪声扰民",
+    "露天烧烤",
+    "非法",
+    "违规",
+]
 
 DEFAULT_LIMITS = {  # hours, per urgency: normal in working hours, urgent in natural hours
     Urgency.NORMAL: {Step.REGISTER: 2, Step.DISPATCH: 1, Step.HANDLE: 21, Step.VERIFY: 4, Step.CLOSE: 2},
@@ -258,10 +270,11 @@ def build_taxonomy() -> None:
     for cat in Category.objects.all():
         urgent = any(word in cat.name for word in URGENT_WORDS)
         auto = any(word in cat.name for word in AUTO_DISPATCH_WORDS)
-        new = (Urgency.URGENT if urgent else Urgency.NORMAL, auto)
-        if (cat.default_urgency, cat.auto_dispatch) != new:
-            cat.default_urgency, cat.auto_dispatch = new
-            cat.save(update_fields=["default_urgency", "auto_dispatch"])
+        legal = cat.kind == "matter" and any(word in cat.name for word in LEGAL_BASIS_WORDS)
+        new = (Urgency.URGENT if urgent else Urgency.NORMAL, auto, legal)
+        if (cat.default_urgency, cat.auto_dispatch, cat.needs_legal_basis) != new:
+            cat.default_urgency, cat.auto_dispatch, cat.needs_legal_basis = new
+            cat.save(update_fields=["default_urgency", "auto_dispatch", "needs_legal_basis"])
     for urgency, steps in DEFAULT_LIMITS.items():
         unit = ClockUnit.NATURAL_HOURS if urgency == Urgency.URGENT else ClockUnit.WORKING_HOURS
         for step, hours in steps.items():

@@ -99,6 +99,7 @@ class CategoryAdmin(CsvAdminMixin, admin.ModelAdmin):
         "default_urgency",
         "auto_dispatch",
         "verify_evidence",
+        "needs_legal_basis",
         "active",
     ]
     search_fields = ["code", "name", "legacy_code", "keywords"]

@@ -44,6 +44,8 @@ class Category(models.Model):
     auto_dispatch = models.BooleanField(_("立案后自动派遣"), default=False)
     # The grid member's on-site check (核查, 返工) of a case of this category needs a photo and a note.
     verify_evidence = models.BooleanField(_("现场核查须拍照并说明"), default=True)
+    # Enforcement matters (占道经营, 违法建设, 噪声 …): a reply states the legal basis (replyquality hints).
+    needs_legal_basis = models.BooleanField(_("答复须引用法律依据"), default=False)
     keywords = models.CharField(
         _("关键词"),
         max_length=300,
