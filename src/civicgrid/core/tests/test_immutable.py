@@ -21,6 +21,7 @@ PROTECTED = {
     "cases.CaseSummaryEdit",
     "points.PointsEntry",
     "points.PointsRule",
+    "replyquality.ReplyScore",
 }
 
 

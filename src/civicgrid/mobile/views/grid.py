@@ -21,6 +21,7 @@ from civicgrid.mobile import selectors
 from civicgrid.mobile.forms import VerifyForm
 from civicgrid.mobile.views.cases import timeline
 from civicgrid.mobile.views.report import report_page
+from civicgrid.replyquality import selectors as reply_selectors
 from civicgrid.web import add_domain_error, grid_member_required, http_error, page_number
 
 VERIFY_ACTIONS = (Action.VERIFY, Action.REWORK)
@@ -112,6 +113,7 @@ def _verify_page(request: HttpRequest, case: Case, form: VerifyForm, status: int
         "report_photos": photos.get(PhotoStage.REPORT, []),
         "feedback_photos": photos.get(PhotoStage.FEEDBACK, []),
         "feedback": next((e for e in reversed(detail.events) if e.action == Action.FEEDBACK), None),
+        "reply_score": reply_selectors.latest_score(case),
         "max_photos": settings.CIVICGRID_PHOTO_MAX_COUNT,
         "evidence_required": bool(case.category_id and case.category.verify_evidence),
         "tab": "grid",

@@ -36,7 +36,7 @@ def test_the_feedback_form_asks_for_hints_as_the_handler_types(routed_world, acc
     page = client.get(f"/console/cases/{accepted.number}/").content.decode()
     hints_url = f"/console/cases/{accepted.number}/reply-hints/"
     assert 'id="feedback-hints"' in page and f'hx-post="{hints_url}"' in page
-    assert "delay:600ms from:#feedback-note" in page
+    assert "input delay:600ms from:#feedback-note" in page
 
     response = client.post(hints_url, {"note": "已处理"}, headers={"HX-Request": "true"})
     assert response.status_code == 200
@@ -163,3 +163,12 @@ def test_the_api_refuses_citizens_and_bad_input(routed_world, categories):
     control = post_json(staff, "/api/replyquality/hints", {**body, "reply_text": "已处理\u0007"})
     assert control.status_code == 422 and control.json()["message_zh"] and control.json()["message_en"]
     assert post_json(staff, "/api/replyquality/hints", {"report_text": REPORT}).status_code == 422
+
+
+def test_the_grid_member_verifying_on_site_sees_the_score(routed_world, accepted):
+    api_move(as_user(Client(), routed_world.roads_handler), accepted.number, "feedback", note="已处理")
+    page = as_user(Client(), routed_world.grid_member).get(f"/m/grid/verify/{accepted.number}/")
+    assert page.status_code == 200
+    section = page.content.decode().split('id="reply-score"')[1].split("</section>")[0]
+    assert f'<span class="score">{ReplyScore.objects.get(case=accepted).score}</span>' in section
+    assert "未留联系人或联系电话" in section
