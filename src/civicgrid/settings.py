@@ -363,6 +363,9 @@ CIVICGRID_WORKING_PERIODS = env_str("CIVICGRID_WORKING_PERIODS", "08:30-12:00,14
 # Duplicate detection: same category, open, within this radius and window.
 CIVICGRID_DUPLICATE_RADIUS_M = env_float("CIVICGRID_DUPLICATE_RADIUS_M", 50.0)
 CIVICGRID_DUPLICATE_WINDOW_HOURS = env_float("CIVICGRID_DUPLICATE_WINDOW_HOURS", 72.0)
+# 可能重复: open cases offered as possible duplicates at intake, whatever their category (cases/similar.py).
+CIVICGRID_SIMILAR_RADIUS_M = env_float("CIVICGRID_SIMILAR_RADIUS_M", 300.0)
+CIVICGRID_SIMILAR_WINDOW_DAYS = env_float("CIVICGRID_SIMILAR_WINDOW_DAYS", 30.0)
 # The public (/reports/, the public API, the map, the H5's nearby cases) see a report only once it is
 # registered (立案) unless this is on; its free text is shown redacted either way (core.masking).
 CIVICGRID_PUBLISH_BEFORE_REGISTRATION = env_bool("CIVICGRID_PUBLISH_BEFORE_REGISTRATION", False)

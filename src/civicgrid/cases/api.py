@@ -43,6 +43,7 @@ from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, PermissionDenied
 from civicgrid.core.renderers import json_response
+from civicgrid.core.text import text_check
 from civicgrid.grids.coords import CoordSystem
 from civicgrid.grids.models import Street
 from civicgrid.grids.scope import area_street_ids, check_street_in_area
@@ -450,6 +451,56 @@ def case_nearby(
         )
         for c in cases
         if c.number
+    ]
+
+
+class SimilarOut(Schema):
+    number: str
+    status_label: str
+    category_name: str | None
+    text: str  # what the caller may read: the public text (empty before 立案) or, for staff, the description
+    distance_m: float
+    age_days: int
+    similarity: float  # text similarity of the descriptions, 0…1
+    score: float  # the ranking (cases/similar.py)
+    same_category: bool
+    me_too_count: int
+    created_at: datetime
+
+
+@router.get("/similar", response=list[SimilarOut], auth=AUTH)
+def case_similar(
+    request,
+    text: str,
+    lat: float,
+    lon: float,
+    category: str | None = None,
+    crs: CoordSystem = CoordSystem.WGS84,
+):
+    """可能重复: up to 5 open cases like a report being written — text similarity, distance (≤ 300 m) and
+    age (≤ 30 days), whatever their category (a matching one ranks higher). Staff get their scope; anyone
+    else the cases they may join (附议), with the public text only once registered."""
+    from civicgrid.cases.similar import similar_open_cases
+
+    text = text_check(text, field="text", max_length=2000, required=True)
+    place = place_resolve(lat=lat, lon=lon, crs=crs)
+    cat = category_by_code(category) if category else None
+    found = similar_open_cases(text=text, lat=place.lat, lon=place.lon, category=cat, viewer=request.auth)
+    return [
+        SimilarOut(
+            number=s.case.number,
+            status_label=s.case.get_status_display(),
+            category_name=s.case.category.name if s.case.category_id else None,
+            text=s.text[:140],
+            distance_m=s.distance_m,
+            age_days=s.age_days,
+            similarity=s.similarity,
+            score=s.score,
+            same_category=s.same_category,
+            me_too_count=s.case.me_too_count,
+            created_at=s.case.created_at,
+        )
+        for s in found
     ]
 
 
