@@ -23,11 +23,12 @@ from civicgrid.cases.access import (
     callback_relay,
     sees_personal_data,
 )
-from civicgrid.cases.choices import Action
+from civicgrid.cases.choices import Action, CaseStatus
 from civicgrid.cases.deadlines import light_of
 from civicgrid.cases.models import Case, CaseEvent, ExtensionRequest, ExtensionStatus, PhotoStage
 from civicgrid.cases.queues import Queue
 from civicgrid.cases.selectors import CaseFilter
+from civicgrid.cases.similar import similar_open_cases
 from civicgrid.core.masking import mask_phone
 from civicgrid.notifications.models import Notification
 from civicgrid.taxonomy.choices import Step
@@ -214,3 +215,19 @@ def auto_dispatch_targets(case: Case, categories: list[Category]) -> dict[int, s
             if rule is not None:
                 out[category.pk] = rule.department.name
     return out
+
+
+def similar_for(user: User, case: Case, *, now: datetime) -> list:
+    """可能重复: the open cases in the viewer's scope like a report still waiting for 立案 (to merge it)."""
+    if case.status != CaseStatus.REPORTED or case.duplicate_of_id is not None:
+        return []
+    return similar_open_cases(
+        text=case.description,
+        lat=case.lat,
+        lon=case.lon,
+        when=now,
+        category=case.category,
+        viewer=user,
+        public=False,
+        exclude=case,
+    )

@@ -216,6 +216,7 @@ def _case_page(
         "tile_url": settings.CIVICGRID_TILE_URL,
         "tile_attribution": settings.CIVICGRID_TILE_ATTRIBUTION,
         "reply_score": reply_selectors.latest_score(case),
+        "similar": selectors.similar_for(request.user, case, now=clock.now()),
     }
     response = _page(request, "console/case.html", context, status=status, current=back)
     if page.personal:

@@ -19,6 +19,7 @@ from civicgrid.cases.access import visible_cases
 from civicgrid.cases.choices import OPEN_STATUSES, CaseStatus, Channel
 from civicgrid.cases.intake import nearby_open_cases
 from civicgrid.cases.models import Case, CaseFollower, CasePhoto, PhotoStage
+from civicgrid.cases.similar import SimilarCase, similar_open_cases
 from civicgrid.core.errors import DomainError
 from civicgrid.grids.coords import distance_m
 from civicgrid.grids.models import Cell
@@ -245,6 +246,45 @@ def patrol_reports(user: User, *, offset: int = 0, limit: int = PAGE_SIZE) -> tu
     )
     page = list(_with_first_thumbnail(qs)[offset : offset + limit + 1])
     return page[:limit], len(page) > limit
+
+
+# --- 可能重复: cases like the description being typed, any category (cases/similar.py) -------------
+
+
+@dataclass
+class SimilarItem:
+    similar: SimilarCase  # its public text is empty before 立案
+    mine: bool  # reported or already followed by the viewer
+
+
+def similar_cases(
+    *, user: User, text: str, lat: float, lon: float, category: Category | None
+) -> list[SimilarItem]:
+    """Open cases anyone may join that look like the report being written, best first.
+    Raises DomainError outside the city."""
+    place = place_resolve(lat=lat, lon=lon)
+    found = similar_open_cases(
+        text=text,
+        lat=place.lat,
+        lon=place.lon,
+        category=category,
+        viewer=user,
+        public=True,
+        limit=NEARBY_LIMIT,
+    )
+    followed = set(
+        CaseFollower.objects.filter(user=user, case__in=[s.case for s in found]).values_list(
+            "case_id", flat=True
+        )
+    )
+    return [SimilarItem(s, s.case.reporter_id == user.pk or s.case.pk in followed) for s in found]
+
+
+def safe_similar(**kwargs) -> list[SimilarItem]:
+    try:
+        return similar_cases(**kwargs)
+    except DomainError:
+        return []
 
 
 def safe_nearby(**kwargs) -> list[NearbyCase]:

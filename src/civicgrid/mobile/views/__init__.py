@@ -9,7 +9,7 @@ from civicgrid.mobile.views.notifications import (
     notifications,
     notifications_read_all,
 )
-from civicgrid.mobile.views.report import category_search, report, report_nearby
+from civicgrid.mobile.views.report import category_search, report, report_nearby, report_similar
 
 __all__ = [
     "case_detail",
@@ -29,4 +29,5 @@ __all__ = [
     "notifications_read_all",
     "report",
     "report_nearby",
+    "report_similar",
 ]

@@ -27,6 +27,9 @@ from civicgrid.mobile import selectors
 from civicgrid.mobile.forms import ReportForm
 from civicgrid.web import add_domain_error, mobile_login_required, wants_json
 
+SIMILAR_TEXT_MIN = 4  # characters typed before 可能重复 is looked up
+SIMILAR_TEXT_MAX = 2000
+
 
 def _float_or_none(raw: str | None) -> float | None:
     try:
@@ -144,6 +147,19 @@ def report_nearby(request: HttpRequest) -> HttpResponse:
         "mobile/partials/_nearby.html",
         {"nearby": nearby, "category": category, "radius": int(selectors.NEARBY_RADIUS_M)},
     )
+
+
+@require_GET
+@mobile_login_required
+def report_similar(request: HttpRequest) -> HttpResponse:
+    """(htmx) 可能重复: open cases like the description being typed near the chosen point, any category."""
+    lat, lon = _float_or_none(request.GET.get("lat")), _float_or_none(request.GET.get("lon"))
+    text = request.GET.get("description", "")[:SIMILAR_TEXT_MAX]
+    items = []
+    if lat is not None and lon is not None and len(text.strip()) >= SIMILAR_TEXT_MIN:
+        category = selectors.category_lookup(request.GET.get("category"))
+        items = selectors.safe_similar(user=request.user, text=text, lat=lat, lon=lon, category=category)
+    return render(request, "mobile/partials/_similar.html", {"items": items})
 
 
 @require_GET
