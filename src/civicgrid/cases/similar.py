@@ -61,6 +61,19 @@ class SimilarCase:
         return int(self.age_hours // 24)
 
 
+def candidates(qs, *, lat: float, lon: float, when: datetime):
+    """The open, non-duplicate cases of `qs` in the box around the point and in the window: a range on
+    the indexed (lon, lat) columns (case_lonlat_idx), never a scan of the table."""
+    since = when - timedelta(days=settings.CIVICGRID_SIMILAR_WINDOW_DAYS)
+    return (
+        qs.filter(
+            status__in=OPEN_STATUSES, duplicate_of__isnull=True, created_at__gte=since, created_at__lte=when
+        )
+        .in_bbox(*box_around(lat, lon, settings.CIVICGRID_SIMILAR_RADIUS_M))
+        .exclude(number=None)
+    )
+
+
 def similarity_score(*, similarity: float, distance: float, age_hours: float, same_category: bool) -> float:
     """The ranking formula of the module docstring."""
     radius = settings.CIVICGRID_SIMILAR_RADIUS_M
@@ -94,22 +107,14 @@ def similar_open_cases(
     if public is None:
         public = not is_staff_member(viewer)
     radius = settings.CIVICGRID_SIMILAR_RADIUS_M
-    since = when - timedelta(days=settings.CIVICGRID_SIMILAR_WINDOW_DAYS)
     if public:
         qs = Case.objects.joinable()
     else:
         qs = visible_cases(viewer) if viewer is not None else Case.objects.none()
-    qs = (
-        qs.filter(
-            status__in=OPEN_STATUSES, duplicate_of__isnull=True, created_at__gte=since, created_at__lte=when
-        )
-        .in_bbox(*box_around(lat, lon, radius))
-        .exclude(number=None)
-        .select_related("category")
-    )
+    qs = candidates(qs, lat=lat, lon=lon, when=when).select_related("category")
     if exclude is not None:
         qs = qs.exclude(pk=exclude.pk)
-    cases = [c for c in qs.order_by("-created_at", "-id")[:CANDIDATES]]
+    cases = list(qs.order_by("-created_at", "-id")[:CANDIDATES])
     near = [(c, distance_m(lat, lon, c.lat, c.lon)) for c in cases]
     near = [(c, d) for c, d in near if d <= radius]
     if not near:

@@ -35,6 +35,8 @@ class ShownScore:
 
 def latest_score(case: Case) -> ShownScore | None:
     """The score of the case's latest feedback (处置反馈), for whoever verifies it; None before any."""
+    if case.handled_at is None:  # never fed back: no score to read (the case page's query count)
+        return None
     row = ReplyScore.objects.filter(case=case).order_by("-created_at", "-id").first()
     if row is None:
         return None

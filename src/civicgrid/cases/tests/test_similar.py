@@ -140,3 +140,13 @@ def test_the_api_refuses_bad_input(routed_world, now):
         Client().get("/api/cases/similar", {"text": QUERY, "lat": NORTH_1[0], "lon": NORTH_1[1]}).status_code
         == 401
     )
+
+
+def test_the_bounding_box_can_be_served_by_the_lonlat_index(routed_world, now):
+    from civicgrid.cases.models import Case
+    from civicgrid.cases.similar import candidates
+    from civicgrid.cases.tests.test_index_plans import plan
+
+    submit(routed_world.citizen, NORTH_1, description=SAME)
+    qs = candidates(Case.objects.all(), lat=NORTH_1[0], lon=NORTH_1[1], when=local(2026, 11, 23, 9, 0))
+    assert "case_lonlat_idx" in plan(qs, only="case_lonlat_idx")
