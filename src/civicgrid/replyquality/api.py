@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from django.utils import timezone
 from ninja import Router, Schema
 
 from civicgrid.accounts.auth import AUTH
@@ -59,5 +60,13 @@ def hints(request, body: HintsIn):
                 f"unknown category {body.category!r}",
                 field="category",
             )
-    replied_at = body.replied_at or clock.now()
-    return reply_hints(report, reply, category=category, due_at=body.due_at, replied_at=replied_at).as_dict()
+    due_at = _aware(body.due_at)
+    replied_at = _aware(body.replied_at) or clock.now()
+    return reply_hints(report, reply, category=category, due_at=due_at, replied_at=replied_at).as_dict()
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """A time without an offset is local time (Asia/Shanghai), as the pages show it."""
+    if moment is None or timezone.is_aware(moment):
+        return moment
+    return timezone.make_aware(moment)

@@ -172,3 +172,13 @@ def test_the_grid_member_verifying_on_site_sees_the_score(routed_world, accepted
     section = page.content.decode().split('id="reply-score"')[1].split("</section>")[0]
     assert f'<span class="score">{ReplyScore.objects.get(case=accepted).score}</span>' in section
     assert "未留联系人或联系电话" in section
+
+
+def test_the_api_takes_times_without_an_offset_as_local_time(routed_world, categories):
+    staff = as_user(Client(), routed_world.dispatcher)
+    body = {"report_text": REPORT, "reply_text": GOOD, "due_at": "2026-12-01T10:00:00"}
+    late = post_json(staff, "/api/replyquality/hints", {**body, "replied_at": "2026-12-01T10:30:00+08:00"})
+    assert late.status_code == 200, late.content
+    assert {c["code"]: c["passed"] for c in late.json()["checks"]}["on_time"] is False
+    mixed = post_json(staff, "/api/replyquality/hints", {**body, "replied_at": "2026-12-01T01:00:00Z"})
+    assert {c["code"]: c["passed"] for c in mixed.json()["checks"]}["on_time"] is True  # 09:00 local
