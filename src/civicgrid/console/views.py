@@ -46,7 +46,7 @@ from civicgrid.notifications.services import (
     preferences_from_form,
 )
 from civicgrid.replyquality import selectors as reply_selectors
-from civicgrid.replyquality.hints import reply_hints
+from civicgrid.replyquality.hints import reply_hints, warm_up
 
 POLL_SECONDS_DEFAULT = 15
 # What "show contact" reveals on the case page (recorded with each view in the access audit).
@@ -317,7 +317,9 @@ def case_reply_hints(request: HttpRequest, number: str) -> HttpResponse:
     except DomainError as exc:
         return render(request, "console/partials/_reply_hints.html", {"error": exc}, status=exc.status)
     assessment = None
-    if note.strip():
+    if not note.strip():
+        warm_up()  # the form was just shown: the handler is about to write, load the word list now
+    else:
         assessment = reply_hints(
             case.description, note, category=case.category, due_at=case.due_at, replied_at=clock.now()
         )

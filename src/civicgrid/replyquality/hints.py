@@ -124,6 +124,12 @@ def _jieba():
     return jieba
 
 
+def warm_up() -> None:
+    """Load jieba's dictionary now (about a second, once per process) rather than in the first
+    feedback's transaction: the console's hints box asks for it when the feedback form is shown."""
+    _jieba().initialize()
+
+
 def key_terms(text: str) -> list[str]:
     """The words of a text that say what it is about: jieba words of two or more Chinese characters
     (or a word with a digit and a measure, as 3号楼), without the words every report or reply uses."""

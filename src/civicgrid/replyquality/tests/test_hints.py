@@ -116,3 +116,12 @@ def test_the_score_is_the_share_of_the_applicable_weights():
     a = reply_hints(REPORT, "")
     assert a.score == 0 and all(not c.passed for c in a.checks)
     assert a.as_dict()["checks"][0]["weight"] == WEIGHTS["relevance"]
+
+
+def test_warm_up_loads_the_word_list_before_the_first_feedback():
+    import jieba
+
+    from civicgrid.replyquality.hints import warm_up
+
+    warm_up()
+    assert jieba.dt.initialized
