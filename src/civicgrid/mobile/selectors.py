@@ -270,8 +270,10 @@ def similar_cases(
         category=category,
         viewer=user,
         public=True,
-        limit=NEARBY_LIMIT,
+        limit=NEARBY_LIMIT * 2,
     )
+    # What the nearby list above already offers (the chosen category within NEARBY_RADIUS_M) is not repeated.
+    found = [s for s in found if not (s.same_category and s.distance_m <= NEARBY_RADIUS_M)][:NEARBY_LIMIT]
     followed = set(
         CaseFollower.objects.filter(user=user, case__in=[s.case for s in found]).values_list(
             "case_id", flat=True

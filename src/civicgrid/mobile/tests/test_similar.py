@@ -38,6 +38,27 @@ def test_similar_cases_are_listed_without_a_category(routed_world, categories):
     assert similar_page(client, description=TEXT, lat="39.5", lon="109.7").status_code == 200
 
 
+def test_what_the_nearby_list_offers_is_not_repeated(routed_world, categories):
+    same_category = move(
+        report(routed_world.inspector, category=categories["06013"], description=TEXT),
+        "register",
+        routed_world.dispatcher,
+    )
+    other = move(
+        report(routed_world.leader, category=categories["06010"], description=TEXT + "，请尽快处理"),
+        "register",
+        routed_world.dispatcher,
+    )
+    client = Client()
+    client.force_login(routed_world.citizen)
+    nearby = client.get("/m/report/nearby/", {**AT, "category": "matter:06013"}).content.decode()
+    assert same_category.number in nearby
+    page = similar_page(client, description=TEXT, category="matter:06013").content.decode()
+    assert other.number in page and same_category.number not in page
+    # Without a category there is no nearby list: the case is offered here.
+    assert same_category.number in similar_page(client, description=TEXT).content.decode()
+
+
 def test_the_report_form_asks_for_similar_cases_as_the_citizen_types(routed_world):
     client = Client()
     client.force_login(routed_world.citizen)
