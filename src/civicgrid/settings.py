@@ -403,6 +403,12 @@ CIVICGRID_SCREEN_REFRESH_SECONDS = env_int("CIVICGRID_SCREEN_REFRESH_SECONDS", 3
 # are listed apart as 样本不足 (too few cases), with their counts and no rank.
 CIVICGRID_RANKING_MIN_CASES = env_int("CIVICGRID_RANKING_MIN_CASES", 5)
 
+# --- Smart analysis (智能分析) ---------------------------------------------------------------
+# Trained classifier files (signed; see classifier/store.py).
+CIVICGRID_CLASSIFIER_DIR = env_path("CIVICGRID_CLASSIFIER_DIR", VAR_DIR / "classifier")
+# Below this probability nothing is suggested to a citizen or a dispatcher.
+CIVICGRID_SUGGEST_MIN_CONFIDENCE = float(os.environ.get("CIVICGRID_SUGGEST_MIN_CONFIDENCE", "0.25"))
+
 # --- Access audit (访问审计) -----------------------------------------------------------------
 # Days the access audit (logins, views of personal data, exports) and the model-change log are kept;
 # the worker's periodic task audit.purge_expired deletes older entries. Network logs are kept at least
