@@ -51,7 +51,7 @@ def test_a_long_letter_is_read_piece_by_piece(trained):
     letter = (
         "尊敬的领导您好！"
         + "我家住在康巴什区某小区，" * 3
-        + "小区门口的井盖丢了好几天了，晚上很危险。希望尽快处理，谢谢！"
+        + "路上的井盖丢了好几天了，晚上很危险。希望尽快处理，谢谢！"
     )
     assert len(pieces(letter, 8)) > 2
     assert trained.predict([letter]) == ["component:01003"]
