@@ -22,8 +22,7 @@ RETRAIN_ACTIONS = ("retrain_category", "retrain_department")
 @admin.register(ModelVersion)
 class ModelVersionAdmin(admin.ModelAdmin):
     list_display = [
-        "id",
-        "target",
+        "__str__",
         "label_count",
         "train_count",
         "heldout_count",
@@ -31,13 +30,13 @@ class ModelVersionAdmin(admin.ModelAdmin):
         "macro_f1",
         "trained_at",
         "trained_by",
-        "active",
+        "is_active",
     ]
-    list_filter = ["target", "active"]
+    list_filter = ["target"]
     actions = ["activate_selected", *RETRAIN_ACTIONS]
     fields = [
         "target",
-        "active",
+        "is_active",
         "activated_at",
         "note",
         "label_count",
@@ -61,6 +60,20 @@ class ModelVersionAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Nothing on the page is editable: no save buttons.
+        extra_context = {
+            **(extra_context or {}),
+            "show_save": False,
+            "show_save_and_continue": False,
+            "show_save_and_add_another": False,
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @admin.display(description=_("当前启用"), boolean=True, ordering="active")
+    def is_active(self, obj: ModelVersion) -> bool:
+        return obj.active
 
     @admin.display(description=_("标签数"))
     def label_count(self, obj: ModelVersion) -> int:
@@ -108,7 +121,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
         return format_html_join(format_html("<br>"), "{} → {}: {}", ((a, b, n) for a, b, n in pairs))
 
     # --- actions ------------------------------------------------------------------------------------------
-    @admin.action(description=_("启用所选模型"))
+    @admin.action(description=_("启用所选模型"), permissions=["change"])
     def activate_selected(self, request, queryset):
         chosen = list(queryset)
         if len({v.target for v in chosen}) != len(chosen):
@@ -133,11 +146,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
         level = messages.SUCCESS if registered.activated else messages.WARNING
         self.message_user(request, f"{registered.version}：{registered.version.note}", level)
 
-    @admin.action(description=_("重新训练（问题分类）"))
+    @admin.action(description=_("重新训练（问题分类）"), permissions=["change"])
     def retrain_category(self, request, queryset):
         self._retrain(request, Target.CATEGORY)
 
-    @admin.action(description=_("重新训练（处置部门）"))
+    @admin.action(description=_("重新训练（处置部门）"), permissions=["change"])
     def retrain_department(self, request, queryset):
         self._retrain(request, Target.DEPARTMENT)
 
