@@ -153,3 +153,12 @@ def test_bad_input_is_refused_and_nothing_is_written(tmp_path, model_dir):
     assert not out.exists()
     assert not ModelVersion.objects.exists()
     assert not model_dir.exists() or not any(model_dir.iterdir())
+
+
+@pytest.mark.django_db
+def test_wrong_combinations_are_refused(tmp_path, model_dir):
+    good = write_csv(tmp_path / "good.csv", labelled())
+    assert "13900009999" in refused("train", "--csv", good, "--register", "--by", "13900009999")
+    assert "--csv" in refused("train", "--out", tmp_path / "m.model")
+    assert "一个目标" in refused("train", "--csv", good, "--register", "--target", "both")
+    assert not ModelVersion.objects.exists() and not (tmp_path / "m.model").exists()
