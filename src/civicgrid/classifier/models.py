@@ -49,3 +49,19 @@ class ModelVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_target_display()} #{self.pk}"
+
+
+class NightlyRetrain(models.Model):
+    """The day's marker of the nightly retrain (classifier.training.nightly_retrain): one row a day."""
+
+    day = models.DateField(_("日期"), unique=True)
+    started_at = models.DateTimeField(_("开始时间"), auto_now_add=True)
+    outcome = models.JSONField(_("结果"), default=dict)
+
+    class Meta:
+        verbose_name = _("夜间重新训练")
+        verbose_name_plural = _("夜间重新训练")
+        ordering = ["-day"]
+
+    def __str__(self) -> str:
+        return str(self.day)
