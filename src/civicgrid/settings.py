@@ -408,6 +408,10 @@ CIVICGRID_RANKING_MIN_CASES = env_int("CIVICGRID_RANKING_MIN_CASES", 5)
 CIVICGRID_CLASSIFIER_DIR = env_path("CIVICGRID_CLASSIFIER_DIR", VAR_DIR / "classifier")
 # Below this probability nothing is suggested to a citizen or a dispatcher.
 CIVICGRID_SUGGEST_MIN_CONFIDENCE = float(os.environ.get("CIVICGRID_SUGGEST_MIN_CONFIDENCE", "0.25"))
+# At or above this, the console's 立案 form pre-selects the suggested category.
+CIVICGRID_SUGGEST_PRESELECT_CONFIDENCE = float(
+    os.environ.get("CIVICGRID_SUGGEST_PRESELECT_CONFIDENCE", "0.6")
+)
 
 # --- Access audit (访问审计) -----------------------------------------------------------------
 # Days the access audit (logins, views of personal data, exports) and the model-change log are kept;
