@@ -117,3 +117,37 @@ def test_console_screenshot_shows_the_top3_and_the_department_comparison(
     both.paste(left, (0, 0))
     both.paste(right, (left.width + 24, 0))
     both.save(shots(tmp_path) / "suggest-console.png")
+
+
+def test_dashboard_draws_the_weekly_accuracy(new_page, routed_world, categories, tmp_path):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    for weeks_ago, outcome in [
+        (2, "overridden"),
+        (2, "accepted"),
+        (1, "accepted"),
+        (1, "in_top3"),
+        (0, "accepted"),
+    ]:
+        log = SuggestionLog.objects.create(
+            where="h5",
+            target="category",
+            text_hash="0" * 64,
+            suggestions=[{"label": "matter:06010", "confidence": 0.8}],
+            chosen_label="matter:06010",
+            outcome=outcome,
+            resolved_at=now,
+        )
+        SuggestionLog.objects.filter(pk=log.pk).update(created_at=now - timedelta(weeks=weeks_ago))
+    page = new_page(width=1280, height=900)
+    blocked = csp_errors(page)
+    login_page(page, routed_world.leader)
+    page.goto("/dashboard/")
+    chart = page.locator("#chart-suggest-accuracy")
+    expect(chart).to_have_attribute("data-state", "drawn")
+    expect(page.locator('#suggest-accuracy-categories tr[data-key="matter:06010"]')).to_contain_text("80.0%")
+    page.locator("#suggest-accuracy").screenshot(path=str(shots(tmp_path) / "suggest-dashboard.png"))
+    assert blocked == []
