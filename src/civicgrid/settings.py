@@ -415,6 +415,10 @@ if CIVICGRID_CLASSIFIER_RETRAIN not in ("nightly", "off"):
     raise ImproperlyConfigured('CIVICGRID_CLASSIFIER_RETRAIN must be "nightly" or "off"')
 CIVICGRID_CLASSIFIER_RETRAIN_HOUR = env_int("CIVICGRID_CLASSIFIER_RETRAIN_HOUR", 2)
 CIVICGRID_CLASSIFIER_MIN_SAMPLES = env_int("CIVICGRID_CLASSIFIER_MIN_SAMPLES", 200)
+# At or above this, the console's 立案 form pre-selects the suggested category.
+CIVICGRID_SUGGEST_PRESELECT_CONFIDENCE = float(
+    os.environ.get("CIVICGRID_SUGGEST_PRESELECT_CONFIDENCE", "0.6")
+)
 
 # --- Access audit (访问审计) -----------------------------------------------------------------
 # Days the access audit (logins, views of personal data, exports) and the model-change log are kept;
