@@ -37,6 +37,7 @@ from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
 from civicgrid.dashboard import exports
 from civicgrid.dashboard.forms import PRESETS, Filters, local_today, parse_filters, parse_month
+from civicgrid.dashboard.suggest import suggest_accuracy_context
 from civicgrid.dashboard.templatetags.dashboard import percent
 from civicgrid.grids.models import District, Street
 from civicgrid.grids.scope import area_of, area_street_ids
@@ -266,6 +267,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ),
         "reply_days": reply_selectors.AVERAGE_DAYS,
     }
+    context.update(suggest_accuracy_context())
     return render(request, "dashboard/home.html", context)
 
 

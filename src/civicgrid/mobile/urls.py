@@ -8,6 +8,7 @@ urlpatterns = [
     # 随手拍 (citizens)
     path("report/", views.report, name="report"),
     path("report/nearby/", views.report_nearby, name="report_nearby"),
+    path("report/suggest/", views.report_suggest, name="report_suggest"),
     path("report/similar/", views.report_similar, name="report_similar"),
     path("categories/", views.category_search, name="category_search"),
     path("cases/", views.my_cases, name="my_cases"),
