@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from django.db.models import Avg, Count
 
-from civicgrid.accounts.models import Department
 from civicgrid.cases.models import Case
 from civicgrid.replyquality.messages import check_message
 from civicgrid.replyquality.models import ReplyScore
@@ -59,15 +58,14 @@ def department_averages(
     qs = ReplyScore.objects.filter(created_at__gte=now - timedelta(days=days), created_at__lte=now)
     if street_ids is not None:
         qs = qs.filter(case__street_id__in=street_ids)
-    rows = qs.values("department_id").annotate(average=Avg("score"), count=Count("id")).order_by("average")
-    names = dict(
-        Department.objects.filter(pk__in=[r["department_id"] for r in rows]).values_list("pk", "name")
+    rows = (
+        qs.values("department_id", "department__name")
+        .annotate(average=Avg("score"), count=Count("id"))
+        .order_by("average", "department__name")
     )
     return [
         DepartmentAverage(
-            department=names.get(r["department_id"], "—"),
-            average=round(float(r["average"]), 1),
-            count=r["count"],
+            department=r["department__name"] or "—", average=round(float(r["average"]), 1), count=r["count"]
         )
         for r in rows
     ]
