@@ -319,6 +319,7 @@ LETTER_MORE = (
     "~周围的邻居都在议论这件事，{emotion}。|~我拍了照片，情况确实比较严重。|~说实话，大家对这件事已经有些失望了。|"
     "~这条路是附近几个小区出入的必经之路。|~前段时间电视上还报道过类似的问题。"
 )
+HOTLINE_OPENINGS = "市民来电反映：|来电人反映：|市民来电称：|~来电市民表示：|~据来电人描述："
 CLOSINGS = "恳请领导重视，{plea}。谢谢！|希望相关部门能够{ask}，还我们一个好环境。此致敬礼！|{plea}，盼复。|~盼望早日得到解决，万分感谢！"
 
 # Vague texts that name no thing: real cities receive them too; the label stays the case's category.
@@ -402,6 +403,14 @@ def _generic_spec(info: CategoryInfo) -> Spec:
         problems = MAJOR_PROBLEMS[major]
     asks = "尽快处理|派人来看看|依法处理|~彻底整治"
     return Spec(things=things, problems=problems, effects=MAJOR_EFFECTS[major], asks=asks)
+
+
+def ensure(category) -> None:
+    """Texts for a category the taxonomy file does not have (a local addition): from its name."""
+    key = (str(category.kind), category.code)
+    if key not in taxonomy():
+        major = category.major_code if category.major_code in MAJOR_PROBLEMS else "05"
+        taxonomy()[key] = CategoryInfo(key[0], category.code, major, category.name)
 
 
 def spec_for(kind: str, code: str) -> Spec:
@@ -498,16 +507,19 @@ def _fill(frame: str, slots: _Slots) -> str:
     return frame.format_map(slots)
 
 
-def _letter(rng: random.Random, slots: _Slots, split: str) -> str:
-    """A letter of about 200–400 characters: greeting, background, the matter, more, request."""
-    if split == "heldout":  # a reserved opening: the letter is the held-out split's
-        parts = [rng.choice(_frames(GREETINGS, split)), _fill(rng.choice(_frames(BACKGROUNDS, split)), slots)]
+def _letter(rng: random.Random, slots: _Slots, split: str, style: str = "mailbox") -> str:
+    """A letter of about 200–400 characters: greeting, background, the matter, more, request. A long
+    call (`style` hotline) is summed up by the operator: the caller's words, then 诉求."""
+    pick = _frames if split == "heldout" else _slot  # held out: a reserved opening
+    if style == "hotline":
+        parts = [rng.choice(pick(HOTLINE_OPENINGS, split)), _fill("来电人系{community}居民，", slots)]
+        closing = _fill("。诉求：{ask}，并请回复处理结果。", slots)
     else:
-        parts = [rng.choice(_slot(GREETINGS, split)), _fill(rng.choice(_slot(BACKGROUNDS, split)), slots)]
+        parts = [rng.choice(pick(GREETINGS, split)), _fill(rng.choice(pick(BACKGROUNDS, split)), slots)]
+        closing = _fill(rng.choice(_slot(CLOSINGS, split)), slots)
     parts.append(_fill(rng.choice(_slot(LETTER_MATTERS, split)), slots))
-    more = list(_slot(LETTER_MORE, split))
+    more = [m for m in _slot(LETTER_MORE, split) if style != "hotline" or "这封信" not in m]
     rng.shuffle(more)
-    closing = _fill(rng.choice(_slot(CLOSINGS, split)), slots)
     target = rng.randrange(200, 360)
     for sentence in more:
         if sum(map(len, parts)) + len(closing) >= target:
@@ -515,6 +527,8 @@ def _letter(rng: random.Random, slots: _Slots, split: str) -> str:
         for key in ("effect", "emotion", "time", "duration"):  # a new sentence, new words
             slots.pop(key, None)
         parts.append(_fill(sentence, slots))
+    if style == "hotline":
+        parts[-1] = parts[-1].rstrip("。")
     parts.append(closing)
     text = "".join(parts)
     return text[:400]
@@ -552,7 +566,7 @@ def report_text(
     slots = _Slots(rng, blocks, split, place)
     roll = rng.random()
     if style == "mailbox" or (style in ("app", "hotline") and roll < 0.03):
-        text = _letter(rng, slots, split)
+        text = _letter(rng, slots, split, style)
     elif style == "app" and roll > 0.97:  # vague: nothing about the thing itself
         text = _fill(rng.choice(_frames(VAGUE, split)), slots)
     else:
@@ -589,19 +603,14 @@ def intake_category(kind: str, code: str, rng: random.Random, *, share: float = 
     one, which the dispatcher corrects at 立案. Always draws one number (and one more when it errs)."""
     if rng.random() >= share:
         return kind, code
-    spec = RICH.get((kind, code))
-    if spec is None or not spec.near:
-        return kind, code
-    return rng.choice(spec.neighbours())
+    near = neighbours(kind, code)
+    return rng.choice(near) if near else (kind, code)
 
 
-def wrong_department(kind: str, code: str, rng: random.Random) -> str | None:
-    """A department a dispatcher might send the category to by mistake: the one of a neighbouring
-    category, when it differs (None when no neighbour has another department)."""
-    right = department_label(kind, code)
+def neighbours(kind: str, code: str) -> list[tuple[str, str]]:
+    """The categories people (and dispatchers) confuse (kind, code) with; [] for the generic ones."""
     spec = RICH.get((kind, code))
-    others = sorted({department_label(k, c) for k, c in spec.neighbours()} - {right}) if spec else []
-    return rng.choice(others) if others else None
+    return spec.neighbours() if spec is not None and spec.near else []
 
 
 # --- labelled sets for the classifier -----------------------------------------------------------------

@@ -408,10 +408,11 @@ def _replay(cases: list[Case]) -> dict[int, Case]:
             payload = MoveInput(
                 rating=event.data.get("rating"),
                 hours=Decimal(event.data["hours"]) if "hours" in event.data else None,
-                # 改派 names its department; a dispatch goes where routing says, as in the bulk lives.
+                # 改派 names its department; a dispatch goes where routing says, but for a mistaken one.
                 department=(
                     Department.objects.get(code=event.data["department"])
                     if event.action == Action.REDISPATCH
+                    or (event.action == Action.DISPATCH and event.data.get("routed") is False)
                     else None
                 ),
             )
