@@ -161,3 +161,68 @@ def test_the_department_labels_are_those_the_demo_routing_gives():
         else:
             assert department.code == label, category.code
     assert Case.objects.count() == 0
+
+
+def _history(count: int, seed: int) -> list[Case]:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    from civicgrid.demo.history import build_history
+
+    now = datetime(2026, 11, 25, 15, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    with time_machine.travel(now, tick=False):
+        build_history(count, seed=seed, now=now, days=60)
+    return list(Case.objects.filter(source_ref__startswith="demo:").select_related("category", "cell"))
+
+
+@pytest.mark.django_db
+def test_the_demo_history_stores_texts_category_corrections_and_consistent_departments():
+    from civicgrid.cases.choices import Action, CaseStatus
+    from civicgrid.cases.models import CaseEvent
+    from civicgrid.demo.city import build_city
+    from civicgrid.taxonomy.routing import route_case
+
+    build_city()
+    cases = _history(400, seed=5)
+    assert len(cases) == 400
+    assert len({c.description for c in cases}) >= 380  # each case its own text
+    assert len({c.address for c in cases}) >= 300
+    for case in cases[:50]:
+        assert text_check(case.description, field="description", max_length=2000) == case.description
+    # Some reports came under a neighbouring category and were registered under the right one.
+    corrected = CaseEvent.objects.filter(action=Action.REGISTER, data__has_key="reported_category")
+    assert corrected.count() >= 5
+    for event in corrected.select_related("case__category"):
+        reported = (event.data["reported_kind"], event.data["reported_category"])
+        true = (event.case.category.kind, event.case.category.code)
+        assert event.data["category"] == true[1] and reported in texts.neighbours(*true)
+    # Some first dispatches went to a wrong department, which returned the case.
+    mistaken = CaseEvent.objects.filter(action=Action.DISPATCH, data__routed=False)
+    assert mistaken.count() >= 5
+    returned = set(CaseEvent.objects.filter(action=Action.RETURN).values_list("case_id", flat=True))
+    assert {e.case_id for e in mistaken} <= returned
+    # A case is finally handled where its category and place route it: a classifier can learn it.
+    closed = [c for c in cases if c.status == CaseStatus.CLOSED]
+    assert len(closed) > 200
+    for case in closed:
+        assert case.department_id == route_case(case.category, case.cell.code).pk, case.number
+    assert {c.pk for c in closed} & {e.case_id for e in mistaken}
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_demo_history_texts_are_the_same_for_a_seed():
+    from django.db import transaction
+
+    from civicgrid.demo.city import build_city
+
+    build_city()
+    runs = []
+    for _ in range(2):
+        with transaction.atomic():
+            runs.append(
+                sorted((c.source_ref, c.description, c.address, c.category.code) for c in _history(60, 9))
+            )
+            transaction.set_rollback(True)
+    assert runs[0] == runs[1] and len(runs[0]) == 60
