@@ -134,7 +134,18 @@ class Row(SimpleNamespace):
 class CaseRows:
     """A simulated case and the rows that belong to it, in the order they were made."""
 
-    __slots__ = ("case", "events", "deadlines", "extensions", "followers", "running", "life", "next", "stop")
+    __slots__ = (
+        "case",
+        "events",
+        "deadlines",
+        "extensions",
+        "followers",
+        "running",
+        "life",
+        "next",
+        "stop",
+        "category",
+    )
 
     def __init__(self, case: Case) -> None:
         self.case = case
@@ -146,6 +157,7 @@ class CaseRows:
         self.life: Iterator | None = None  # the moves still to come (None: the life is over)
         self.next: tuple | None = None  # the next move, drawn but not yet made
         self.stop: str | None = None  # the planned stop: the life ends before this action
+        self.category: Category | None = None  # the true category, when reported under another
 
 
 class MemoryStore(MoveStore):
@@ -283,7 +295,13 @@ class Simulation:
                 continue
             cell = rng.choice(self.busy) if rng.random() < 0.5 else rng.choice(self.cells)
             index = bisect.bisect_left(self.category_cum, rng.random() * self.category_cum[-1])
-            rows = self.new_case(at, cell, self.categories[index][0], channel)
+            category = self.categories[index][0]
+            # A citizen may pick a neighbouring category, corrected at 立案 (a grid member's is registered at once).
+            picked = self.by_key.get(texts.intake_category(category.kind, category.code, self.text_rng))
+            wrong = picked is not None and picked != category and channel != Channel.GRID
+            rows = self.new_case(at, cell, picked if wrong else category, channel)
+            if wrong:
+                rows.category = category
             self.report(rows, stop)
             cases.append(rows)
             recent.append(rows)
@@ -514,6 +532,7 @@ class Simulation:
             note: str | None = None,
             rating: str | None = None,
             department: Department | None = None,
+            category: Category | None = None,
         ):
             nonlocal t
             mu, sigma = profile.delays.get(action) or DELAYS[action]
@@ -525,6 +544,7 @@ class Simulation:
                 rating=rating,
                 hours=EXTENSION_HOURS if action == Action.REQUEST_EXTENSION else None,
                 department=department,
+                category=category,
             )
             return t, action, actor, NOTES.get(action, "") if note is None else note, payload
 
@@ -532,7 +552,7 @@ class Simulation:
             if fate < 0.05:
                 yield move(Action.REJECT, dispatcher)
                 return
-            yield move(Action.REGISTER, dispatcher)
+            yield move(Action.REGISTER, dispatcher, category=rows.category)
         if fate > 1 - profile.hang_share:
             yield move(Action.HANG, dispatcher)
             if rng.random() < 0.3:
