@@ -238,7 +238,7 @@ class Simulation:
         # The texts come from pools of their own (per seed), drawn by a generator of their own: the rest of
         # the history is the same whatever the texts.
         self.seed, self.text_rng = seed, random.Random(f"{seed}:texts")
-        self.pools: dict[tuple[int, str, str], list[tuple[str, str]]] = {}
+        self.pools: dict[tuple[int, str, str], list[tuple[str, str] | None]] = {}
         self.department_rows: dict[int, Department] = {}
         # The corrections (改派, 撤回, 撤销并案) draw from their own generator: the rest of the history is
         # the same with or without them.
@@ -397,23 +397,27 @@ class Simulation:
         return rows
 
     def text(self, category: Category, channel: str, kind: str) -> tuple[str, str]:
-        """A (description, address) from the pool of the category, the channel's style and the kind."""
+        """A (description, address) from the pool of the category, the channel's style and the kind: a
+        few thousand texts for the common categories, fewer for the others, each made when first drawn
+        (from a generator of its own place in the pool, so the pool is the same whatever the order)."""
         style = texts.style_for(channel)
         kind = kind if style == "app" and kind in texts.FRAMES else CaseKind.COMPLAINT
         key = (category.pk, style, kind)
         pool = self.pools.get(key)
         if pool is None:
             rich = (category.kind, category.code) in texts.RICH
-            size = (2000 if kind == CaseKind.COMPLAINT and style == "app" else 500) if rich else 60
-            rng = random.Random(f"{self.seed}:{category.kind}:{category.code}:{style}:{kind}")
-            pool = self.pools[key] = []
-            for _ in range(size):
-                address = texts.address_text(rng)
-                text = texts.report_text(
-                    category.kind, category.code, rng, style=style, case_kind=kind, place=address
-                )
-                pool.append((text, address))
-        return pool[self.text_rng.randrange(len(pool))]
+            size = (3000 if kind == CaseKind.COMPLAINT and style == "app" else 600) if rich else 100
+            pool = self.pools[key] = [None] * size
+        i = self.text_rng.randrange(len(pool))
+        entry = pool[i]
+        if entry is None:
+            rng = random.Random(f"{self.seed}:{category.kind}:{category.code}:{style}:{kind}:{i}")
+            address = texts.address_text(rng)
+            text = texts.report_text(
+                category.kind, category.code, rng, style=style, case_kind=kind, place=address
+            )
+            entry = pool[i] = (text, address)
+        return entry
 
     @staticmethod
     def report_data(case: Case) -> dict:
