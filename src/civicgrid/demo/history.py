@@ -145,7 +145,7 @@ def build_history(
         picked = texts.intake_category(category.kind, category.code, side)
         if channel == Channel.GRID or picked not in categories:
             picked = (category.kind, category.code)
-        mistake = side.random() < 0.05  # the first dispatch goes to the wrong department
+        mistake, which = side.random() < 0.05, side.random()  # the first dispatch goes to a wrong department
         if progress is not None and n and n % 250 == 0:
             progress(n, count)
         if tag in existing or moment > now:
@@ -165,7 +165,7 @@ def build_history(
         with transaction.atomic(), clock.at(moment):
             # One transaction per case: a demo build is not the place to pay one fsync per move.
             case = case_submit(reporter=reporter, submission=submission).case
-            wrong = _wrong_department(case, category, categories, side) if mistake else None
+            wrong = _wrong_department(case, category, categories, which) if mistake else None
             _play(case, moment, now, fate, draws, cast, rng, stop, profile, category=category, wrong=wrong)
         added += 1
     # Historical notifications were delivered long ago; only today's are left for the worker.
@@ -175,9 +175,9 @@ def build_history(
     return added
 
 
-def _wrong_department(case: Case, category: Category, categories: dict, rng: random.Random):
+def _wrong_department(case: Case, category: Category, categories: dict, which: float):
     """The department of a category people confuse `category` with, at the case's place, if it is
-    another one (with someone to return the case); else None."""
+    another one; else None. `which` (0–1) chooses among them (drawn for every case, skipped or not)."""
     cell = case.cell.code if case.cell_id else None
     right = route_case(category, cell)
     options = []
@@ -186,7 +186,7 @@ def _wrong_department(case: Case, category: Category, categories: dict, rng: ran
             department = route_case(categories[key], cell)
             if department is not None and department != right and department not in options:
                 options.append(department)
-    return rng.choice(options) if options else None
+    return options[int(which * len(options))] if options else None
 
 
 def _play(
@@ -246,9 +246,8 @@ def _play(
         # 派遣有误: the department returns it, and the dispatcher sends it where the rules say.
         if not move(Action.DISPATCH, dispatcher, department=wrong):
             return
-        if not move(
-            Action.RETURN, rng.choice(cast.handlers_by_department[wrong.pk]), "不属于本部门职责，请重新派遣"
-        ):
+        returner = cast.handlers_by_department[wrong.pk][0]  # not drawn: the rest stays as it was
+        if not move(Action.RETURN, returner, "不属于本部门职责，请重新派遣"):
             return
     if case.status in (CaseStatus.REGISTERED, CaseStatus.RETURNED):
         if case.routed_department_id is None or not move(Action.DISPATCH, dispatcher):

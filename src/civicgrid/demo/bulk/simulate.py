@@ -7,9 +7,10 @@ events and extension requests are theirs. What they write besides the case goes 
 instead of the database — deadlines planned by `cases.deadlines` on the `FastCalendar` — and is
 written in bulk afterwards (demo/bulk/write.py).
 
-Each case has its own text, in the style of its channel (demo/texts.py), drawn from a pool made once
-per category, style and kind (a few thousand for the common ones): making a text per case would cost
-more than the case. A few first dispatches go to a wrong department (that of a category people confuse
+Each case has a text in the style of its channel (demo/texts.py), drawn from a pool per category,
+style and kind (3000 for a common category's citizen complaints, fewer for the rest), each entry made
+when first drawn: a run of millions of cases makes a bounded number of texts. Some citizen reports
+come under a neighbouring category and are registered under the right one. A few first dispatches go to a wrong department (that of a category people confuse
 the case's with), which returns the case or from which it is recalled or re-dispatched: the department
 that finally handles a case is always the one its category and place route to.
 
