@@ -539,7 +539,9 @@ def _neighbour(rng: random.Random, spec: Spec, split: str) -> str:
     kind, code = rng.choice(spec.neighbours())
     other = _blocks(kind, code, split)
     joint = rng.choice(("另外，", "还有，", "顺便说一下，", "再就是", "同时"))
-    return f"{joint}{rng.choice(other.things)}也{rng.choice(other.problems)}"
+    problem = rng.choice(other.problems)
+    also = "" if problem.startswith(("的", "现象")) else "也"  # "路缘石缺损的问题很严重"
+    return f"{joint}{rng.choice(other.things)}{also}{problem}"
 
 
 def report_text(
