@@ -624,6 +624,7 @@ def report_text(
     split: str = "train",
     case_kind: str = "complaint",
     place: str | None = None,
+    community: str | None = None,
 ) -> str:
     """A report text of the category (kind "matter"/"component", 5-digit GB/T code).
 
@@ -631,12 +632,14 @@ def report_text(
     (an operator's summary of a call), "mailbox" (a letter); `case_kind`: complaint, help, inquiry,
     suggestion, tip_off (help, inquiry, suggestion and tip_off use their own frames for citizen texts);
     `split`: "train" or "heldout" (see the module docstring); `place`: the place to mention (else one
-    of the demo town's is drawn). The same arguments and `rng` state give the same text."""
+    of the demo town's is drawn); `community`: the community a resident says they live in. The same arguments and `rng` state give the same text."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}")
     spec = spec_for(category_kind, category_code)
     blocks = _blocks(category_kind, category_code, split)
     slots = _Slots(rng, blocks, split, place)
+    if community is not None:
+        slots["community"] = community
     roll = rng.random()
     if style == "mailbox" or (style in ("app", "hotline") and roll < 0.03):
         text = _letter(rng, slots, split, style)
@@ -702,7 +705,9 @@ def weights() -> list[tuple[tuple[str, str], float]]:
 
 def labelled(n: int, *, seed: int, split: str, label: str = "category") -> list[tuple[str, str]]:
     """`n` (text, label) rows of the split in the demo's mix of categories, channels and kinds.
-    `label`: "category" (the category code, "kind:code" for a component) or "department"."""
+    `label`: "category" ("kind:code", as the classifier names categories) or "department" (the code of
+    the department the demo's routing rules give; for a street-level matter the street office of the
+    community the text names)."""
     if label not in ("category", "department"):
         raise ValueError("label must be category or department")
     rng = random.Random(f"{seed}:{split}")
@@ -717,15 +722,22 @@ def labelled(n: int, *, seed: int, split: str, label: str = "category") -> list[
         kind, code = rng.choices(keys, weights=w)[0]
         style = rng.choices(styles, weights=style_w)[0]
         case_kind = rng.choices(kinds, weights=kind_w)[0] if style == "app" else "complaint"
-        text = report_text(kind, code, rng, style=style, split=split, case_kind=case_kind)
-        if text in seen:  # an evaluation set of distinct texts
-            continue
-        seen.add(text)
         value = category_label(kind, code) if label == "category" else department_label(kind, code)
+        place = community = None
+        if value == STREET_OFFICE:  # the street office of the place: a community of one of its streets
+            _no, _name, value, communities = rng.choice(STREETS)
+            community = rng.choice(communities)
+            place = f"{community}{rng.randrange(1, 30)}号楼{rng.choice(('前', '后面', '楼下', '旁边'))}"
+        text = report_text(
+            kind, code, rng, style=style, split=split, case_kind=case_kind, place=place, community=community
+        )
+        if text in seen or (community is not None and community not in text):
+            continue  # distinct texts; a street office's only where the text names the place
+        seen.add(text)
         rows.append((text, value))
     return rows
 
 
 def category_label(kind: str, code: str) -> str:
-    """A category's label: its code for a matter, "component:<code>" for a component (they share codes)."""
-    return code if kind == "matter" else f"{kind}:{code}"
+    """A category's label as the classifier names it: "matter:06010", "component:01003" (they share codes)."""
+    return f"{kind}:{code}"

@@ -42,8 +42,8 @@ class Command(BaseCommand):
             "--label",
             choices=["category", "department"],
             default="category",
-            help="texts: the category code (a component's as component:<code>) or the department code "
-            "the demo's routing rules give it (JD: the street office of the place)",
+            help="texts: the category as kind:code (matter:06010) or the code of the department the "
+            "demo's routing rules give it (a street-level matter: the street office of the place)",
         )
         parser.add_argument(
             "--cases",
