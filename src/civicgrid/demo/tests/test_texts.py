@@ -231,3 +231,35 @@ def test_the_demo_history_texts_are_the_same_for_a_seed():
             )
             transaction.set_rollback(True)
     assert runs[0] == runs[1] and len(runs[0]) >= 55  # a case drawn in the future is left out
+
+
+@pytest.mark.django_db
+def test_the_demo_trains_classifiers_that_suggest_the_category_of_a_new_phrasing(settings, tmp_path):
+    import random
+
+    from civicgrid.classifier.models import ModelVersion, Target
+    from civicgrid.classifier.services import suggest_categories
+    from civicgrid.demo.city import build_city
+    from civicgrid.demo.classifier import train_classifiers
+
+    settings.CIVICGRID_CLASSIFIER_DIR = tmp_path
+    build_city()
+    settings.CIVICGRID_CLASSIFIER_MIN_SAMPLES = 10_000
+    _history(300, seed=3)
+    assert all("too few" in line for line in train_classifiers())
+    assert not ModelVersion.objects.exists()
+
+    settings.CIVICGRID_CLASSIFIER_MIN_SAMPLES = 100
+    lines = train_classifiers()
+    assert len(lines) == 2 and not any("too few" in line for line in lines)
+    model = ModelVersion.objects.get(target=Target.CATEGORY, active=True)
+    assert model.metrics["macro_f1"] > 0.5 and model.train_count > 150
+    assert ModelVersion.objects.filter(target=Target.DEPARTMENT, active=True).exists()
+    # A held-out phrasing (never in the training texts) of a common category: the category is suggested.
+    rng = random.Random(1)
+    hits = 0
+    for _ in range(20):
+        text = texts.report_text("matter", "06010", rng, split="heldout")
+        ranked = suggest_categories(text, minimum=0.0)
+        hits += any(s.category.code == "06010" for s in ranked)
+    assert hits >= 16

@@ -10,6 +10,7 @@ from civicgrid.demo import report
 from civicgrid.demo.bulk import build_bulk
 from civicgrid.demo.calibration import CALM, STRESSED
 from civicgrid.demo.city import DEMO_PASSWORD, build_city
+from civicgrid.demo.classifier import train_classifiers
 from civicgrid.demo.codes import build_codes
 from civicgrid.demo.history import build_history
 from civicgrid.demo.points import build_points
@@ -103,6 +104,8 @@ class Command(BaseCommand):
         with progress.step("Citizen points: volunteer hours, an honour, the public display") as done:
             entries = build_points()  # after the history
             done(f"{entries} ledger entries added")
+        with progress.step("The classifiers (智能分类) on the handled cases") as done:
+            done("; ".join(train_classifiers()))
         out.write(self.style.SUCCESS(f"Demo city ready: 鄂尔多斯市康巴什区 ({progress.elapsed()})"))
         out.write(
             f"  {summary.streets} streets, {summary.communities} communities, {summary.cells} unit grid cells"
