@@ -596,6 +596,7 @@ def _register(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> di
             "choose a category before registering",
             field="category",
         )
+    reported = case.category if p.category is not None and case.category_id != p.category.pk else None
     if p.category is not None:
         case.category = p.category
         case.urgency = p.urgency or p.category.default_urgency
@@ -613,7 +614,12 @@ def _register(case: Case, actor, note, p: MoveInput, at, store: MoveStore) -> di
         "on_time": on_time,
         "department": routed,
         "then": then,
-        "data": {"category": category.code, "routed_department": routed.code if routed else None},
+        "data": {
+            "category": category.code,
+            "routed_department": routed.code if routed else None,
+            # 立案 under another category than reported: what the reporter had chosen.
+            **({"reported_category": reported.code, "reported_kind": reported.kind} if reported else {}),
+        },
     }
 
 

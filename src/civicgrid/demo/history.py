@@ -4,6 +4,14 @@ Every case is submitted with `case_submit` and moved with `case_transition` at t
 would have happened (`core.clock.at`), so the rows, events, deadlines, on-time flags and
 notifications are exactly those the platform writes in production. Cases are tagged with
 `source_ref = "demo:<n>"`, which makes the build idempotent: an existing tag is skipped.
+
+The texts are those people write (demo/texts.py): each case its own, in the style of its channel,
+mentioning its address. As in a real city, a citizen sometimes picks a neighbouring category, which
+the dispatcher corrects at 立案 (the registered category is the true one), and a dispatcher sometimes
+sends a case to the wrong department (one that handles a category it is confused with), which returns
+it; the case is then dispatched where the routing rules say. The department that finally handles a
+case is the one its category and place route to. These draws come from their own generator, so the
+rest of the history does not depend on them.
 """
 
 from __future__ import annotations
@@ -24,12 +32,15 @@ from civicgrid.cases.models import Case
 from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
+from civicgrid.demo import texts
 from civicgrid.demo.calibration import CALM, Profile
 from civicgrid.grids.models import Cell
 from civicgrid.notifications.models import Notification
 from civicgrid.taxonomy.models import Category
+from civicgrid.taxonomy.routing import route_case
 
-# The matters and components people report most, with relative weights and a sample text.
+# The matters and components people report most, with relative weights and a sample text (the texts
+# of the demo's cases come from demo/texts.py, which has hand-written building blocks for each).
 COMMON = [
     ("matter", "06010", 14, "小区门口有暴露垃圾，气味很大"),
     ("matter", "06042", 10, "垃圾箱满溢，垃圾散落一地"),
@@ -58,20 +69,6 @@ STOPPABLE = [
     Action.VERIFY,
     Action.CLOSE,
     Action.RATE,
-]
-ADDRESSES = [
-    "康巴什大街",
-    "鄂尔多斯大街",
-    "北区三路",
-    "哈巴格希街",
-    "乌兰木伦河畔",
-    "青春山路",
-    "康和路",
-    "滨河路",
-    "市府广场",
-    "文化中心东侧",
-    "第一中学门口",
-    "新区客运站",
 ]
 
 
@@ -110,9 +107,12 @@ def build_history(
 
     `profile`: how the city works (demo/calibration.py); `progress(done, count)` is called now and then."""
     rng = random.Random(seed)
+    side = random.Random(f"{seed}:texts")  # texts, intake mistakes, dispatch mistakes
     now = now or timezone.now()
     existing = set(Case.objects.filter(source_ref__startswith="demo:").values_list("source_ref", flat=True))
     categories = {(c.kind, c.code): c for c in Category.objects.filter(active=True)}
+    for c in categories.values():
+        texts.ensure(c)
     common = [(categories[(k, code)], w, text) for k, code, w, text in COMMON if (k, code) in categories]
     cells = list(Cell.objects.order_by("code").only("id", "code", "min_lon", "min_lat", "max_lon", "max_lat"))
     busy = rng.sample(cells, k=max(1, len(cells) // 6))  # some places see far more trouble
@@ -135,6 +135,17 @@ def build_history(
         stop_roll, stop_choice = rng.random(), rng.choice(STOPPABLE)
         stop = profile.stop((now - moment).total_seconds() / 86400, stop_roll, stop_choice)
         tag = f"demo:{n}"
+        kind = CaseKind.HELP if plan < 0.1 else CaseKind.COMPLAINT
+        channel = Channel.GRID if by_grid_member else (Channel.HOTLINE if plan > 0.9 else Channel.APP)
+        address = texts.address_text(side)
+        text = texts.report_text(
+            category.kind, category.code, side, style=texts.style_for(channel), case_kind=kind, place=address
+        )
+        # A citizen may pick a neighbouring category; a grid member's report is registered as reported.
+        picked = texts.intake_category(category.kind, category.code, side)
+        if channel == Channel.GRID or picked not in categories:
+            picked = (category.kind, category.code)
+        mistake, which = side.random() < 0.05, side.random()  # the first dispatch goes to a wrong department
         if progress is not None and n and n % 250 == 0:
             progress(n, count)
         if tag in existing or moment > now:
@@ -143,10 +154,10 @@ def build_history(
             description=text,
             lat=lat,
             lon=lon,
-            kind=CaseKind.HELP if plan < 0.1 else CaseKind.COMPLAINT,
-            channel=Channel.GRID if by_grid_member else (Channel.HOTLINE if plan > 0.9 else Channel.APP),
-            category=category,
-            address=rng.choice(ADDRESSES),
+            kind=kind,
+            channel=channel,
+            category=categories[picked],
+            address=address,
             source_ref=tag,
         )
         if submission.channel == Channel.HOTLINE:
@@ -154,13 +165,28 @@ def build_history(
         with transaction.atomic(), clock.at(moment):
             # One transaction per case: a demo build is not the place to pay one fsync per move.
             case = case_submit(reporter=reporter, submission=submission).case
-            _play(case, moment, now, fate, draws, cast, rng, stop, profile)
+            wrong = _wrong_department(case, category, categories, which) if mistake else None
+            _play(case, moment, now, fate, draws, cast, rng, stop, profile, category=category, wrong=wrong)
         added += 1
     # Historical notifications were delivered long ago; only today's are left for the worker.
     Notification.objects.filter(processed_at__isnull=True, created_at__lt=now - timedelta(days=1)).update(
         processed_at=F("created_at")
     )
     return added
+
+
+def _wrong_department(case: Case, category: Category, categories: dict, which: float):
+    """The department of a category people confuse `category` with, at the case's place, if it is
+    another one; else None. `which` (0–1) chooses among them (drawn for every case, skipped or not)."""
+    cell = case.cell.code if case.cell_id else None
+    right = route_case(category, cell)
+    options = []
+    for key in texts.neighbours(category.kind, category.code):
+        if key in categories:
+            department = route_case(categories[key], cell)
+            if department is not None and department != right and department not in options:
+                options.append(department)
+    return options[int(which * len(options))] if options else None
 
 
 def _play(
@@ -173,8 +199,13 @@ def _play(
     rng: random.Random,
     stop: str | None,
     profile: Profile = CALM,
+    *,
+    category: Category | None = None,
+    wrong=None,
 ) -> None:
-    """Walk the case through the loop as far as its fate and the present allow."""
+    """Walk the case through the loop as far as its fate and the present allow. `category`: the
+    true category, registered if the report came with another; `wrong`: a department the first
+    dispatch goes to by mistake (it returns the case, which is dispatched again by the rules)."""
     t = moment
     step = iter(draws)
 
@@ -201,11 +232,23 @@ def _play(
         if fate < 0.05:
             move(Action.REJECT, dispatcher, "经核实不属于城市管理范围")
             return
-        if not move(Action.REGISTER, dispatcher):
+        corrected = category if category is not None and category != case.category else None
+        if not move(Action.REGISTER, dispatcher, category=corrected):
             return
     if fate > 1 - profile.hang_share:
         move(Action.HANG, dispatcher, "涉及规划调整，暂无法解决，列入挂账")
         return
+    if (
+        wrong is not None
+        and case.status == CaseStatus.REGISTERED
+        and cast.handlers_by_department.get(wrong.pk)
+    ):
+        # 派遣有误: the department returns it, and the dispatcher sends it where the rules say.
+        if not move(Action.DISPATCH, dispatcher, department=wrong):
+            return
+        returner = cast.handlers_by_department[wrong.pk][0]  # not drawn: the rest stays as it was
+        if not move(Action.RETURN, returner, "不属于本部门职责，请重新派遣"):
+            return
     if case.status in (CaseStatus.REGISTERED, CaseStatus.RETURNED):
         if case.routed_department_id is None or not move(Action.DISPATCH, dispatcher):
             return

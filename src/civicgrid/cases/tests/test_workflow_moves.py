@@ -104,6 +104,28 @@ def test_register_can_set_the_category(client, routed_world, monday):
     assert (body["category"], body["routed_department"]) == ("04002", "YLZX")
 
 
+def test_register_under_another_category_records_the_reported_one(client, routed_world, roads_case):
+    """A citizen picked a neighbouring category; the dispatcher registers the right one, and the event
+    keeps what was reported (the correction a classifier learns from)."""
+    body = ok(
+        api_move(as_user(client, routed_world.dispatcher), roads_case.number, "register", category="04002")
+    )
+    assert (body["category"], body["routed_department"]) == ("04002", "YLZX")
+    assert body["events"][-1]["data"] == {
+        "category": "04002",
+        "routed_department": "YLZX",
+        "reported_category": "06013",
+        "reported_kind": "matter",
+    }
+
+
+def test_register_under_the_reported_category_records_no_correction(client, routed_world, roads_case):
+    body = ok(
+        api_move(as_user(client, routed_world.dispatcher), roads_case.number, "register", category="06013")
+    )
+    assert "reported_category" not in body["events"][-1]["data"]
+
+
 def test_reject_ends_the_case_with_the_reason(client, routed_world, roads_case):
     body = ok(
         api_move(as_user(client, routed_world.dispatcher), roads_case.number, "reject", note="重复上报")

@@ -118,6 +118,7 @@ def build_bulk(
             ids=ids,
             numbers=numbers,
             profile=profile,
+            seed=seed,
         )
         timeline = Timeline(
             rng,

@@ -7,6 +7,13 @@ events and extension requests are theirs. What they write besides the case goes 
 instead of the database — deadlines planned by `cases.deadlines` on the `FastCalendar` — and is
 written in bulk afterwards (demo/bulk/write.py).
 
+Each case has a text in the style of its channel (demo/texts.py), drawn from a pool per category,
+style and kind (3000 for a common category's citizen complaints, fewer for the rest), each entry made
+when first drawn: a run of millions of cases makes a bounded number of texts. Some citizen reports
+come under a neighbouring category and are registered under the right one. A few first dispatches go to a wrong department (that of a category people confuse
+the case's with), which returns the case or from which it is recalled or re-dispatched: the department
+that finally handles a case is always the one its category and place route to.
+
 A case's life is a generator of moves (`Simulation.life`), advanced lazily: a duplicate report
 advances its original to the moment it arrives, so the me-too sees the original's status then.
 """
@@ -29,11 +36,12 @@ from civicgrid.cases.intake import AUTO_REGISTER_NOTE, registers_at_once
 from civicgrid.cases.models import Case, CaseDeadline, ExtensionRequest, ExtensionStatus
 from civicgrid.cases.workflow import ARRIVALS, MoveInput, MoveStore, me_too_apply, move_apply, report_apply
 from civicgrid.core.errors import DomainError
+from civicgrid.demo import texts
 from civicgrid.demo.bulk.calendar import US_HOUR, FastCalendar, from_us, to_us
 from civicgrid.demo.bulk.plan import cumulative
 from civicgrid.demo.bulk.write import CaseNumbers, Ids
 from civicgrid.demo.calibration import CALM, Profile
-from civicgrid.demo.history import ADDRESSES, COMMON, _cast
+from civicgrid.demo.history import COMMON, _cast
 from civicgrid.grids.coords import CoordSystem
 from civicgrid.grids.models import Cell, CellMember
 from civicgrid.taxonomy.choices import Urgency
@@ -127,7 +135,18 @@ class Row(SimpleNamespace):
 class CaseRows:
     """A simulated case and the rows that belong to it, in the order they were made."""
 
-    __slots__ = ("case", "events", "deadlines", "extensions", "followers", "running", "life", "next", "stop")
+    __slots__ = (
+        "case",
+        "events",
+        "deadlines",
+        "extensions",
+        "followers",
+        "running",
+        "life",
+        "next",
+        "stop",
+        "category",
+    )
 
     def __init__(self, case: Case) -> None:
         self.case = case
@@ -139,6 +158,7 @@ class CaseRows:
         self.life: Iterator | None = None  # the moves still to come (None: the life is over)
         self.next: tuple | None = None  # the next move, drawn but not yet made
         self.stop: str | None = None  # the planned stop: the life ends before this action
+        self.category: Category | None = None  # the true category, when reported under another
 
 
 class MemoryStore(MoveStore):
@@ -213,8 +233,14 @@ class Simulation:
         ids: Ids,
         numbers: CaseNumbers,
         profile: Profile = CALM,
+        seed: int = 2026,
     ) -> None:
         self.rng, self.now, self.store, self.ids, self.numbers = rng, now, store, ids, numbers
+        # The texts come from pools of their own (per seed), drawn by a generator of their own: the rest of
+        # the history is the same whatever the texts.
+        self.seed, self.text_rng = seed, random.Random(f"{seed}:texts")
+        self.pools: dict[tuple[int, str, str], list[tuple[str, str] | None]] = {}
+        self.department_rows: dict[int, Department] = {}
         # The corrections (改派, 撤回, 撤销并案) draw from their own generator: the rest of the history is
         # the same with or without them.
         self.side_rng = random.Random(20261207)
@@ -238,8 +264,10 @@ class Simulation:
                 self.cell_members.setdefault(cell_id, []).append(grid_members[user_id])
         self.busy = rng.sample(self.cells, k=max(1, len(self.cells) // 6))
         categories = {(c.kind, c.code): c for c in Category.objects.filter(active=True)}
+        self.by_key = categories
+        for c in categories.values():
+            texts.ensure(c)
         common = [(categories[(k, code)], w) for k, code, w, _t in COMMON if (k, code) in categories]
-        texts = {(k, code): text for k, code, _w, text in COMMON}
         known = {c.id for c, _w in common}
         tail = [c for c in categories.values() if c.id not in known]
         # The common matters carry ~90 % of the reports; every other active category shares the rest.
@@ -250,7 +278,6 @@ class Simulation:
                 "no_categories", "请先建立演示城市的分类", "build the demo city (its categories) first"
             )
         self.category_cum = cumulative([w for _c, w in self.categories])
-        self.texts = {c.id: texts.get((c.kind, c.code), f"{c.name}，请尽快处理") for c, _w in self.categories}
         self.kinds, kind_weights = zip(*KINDS, strict=True)
         self.channels, channel_weights = zip(*CHANNELS, strict=True)
         self.kind_cum, self.channel_cum = cumulative(kind_weights), cumulative(channel_weights)
@@ -269,7 +296,13 @@ class Simulation:
                 continue
             cell = rng.choice(self.busy) if rng.random() < 0.5 else rng.choice(self.cells)
             index = bisect.bisect_left(self.category_cum, rng.random() * self.category_cum[-1])
-            rows = self.new_case(at, cell, self.categories[index][0], channel)
+            category = self.categories[index][0]
+            # A citizen may pick a neighbouring category, corrected at 立案 (a grid member's is registered at once).
+            picked = self.by_key.get(texts.intake_category(category.kind, category.code, self.text_rng))
+            wrong = picked is not None and picked != category and channel != Channel.GRID
+            rows = self.new_case(at, cell, picked if wrong else category, channel)
+            if wrong:
+                rows.category = category
             self.report(rows, stop)
             cases.append(rows)
             recent.append(rows)
@@ -341,14 +374,16 @@ class Simulation:
         self, at: int, cell: Cell, category: Category, channel: str, reporter: User | None = None
     ) -> CaseRows:
         rng = self.rng
+        kind = rng.choices(self.kinds, cum_weights=self.kind_cum)[0]
+        description, address = self.text(category, channel, kind)
         case = Case(
             id=self.ids.take("case"),
-            kind=rng.choices(self.kinds, cum_weights=self.kind_cum)[0],
+            kind=kind,
             channel=channel,
             category=category,
             urgency=category.default_urgency or Urgency.NORMAL,
-            description=self.texts[category.id],
-            address=rng.choice(ADDRESSES),
+            description=description,
+            address=address,
             lat=rng.uniform(cell.min_lat + 1e-5, cell.max_lat - 1e-5),
             lon=rng.uniform(cell.min_lon + 1e-5, cell.max_lon - 1e-5),
             cell=cell,
@@ -361,6 +396,29 @@ class Simulation:
         case.number = self.numbers(case)
         rows = self.store.rows[case.pk] = CaseRows(case)
         return rows
+
+    def text(self, category: Category, channel: str, kind: str) -> tuple[str, str]:
+        """A (description, address) from the pool of the category, the channel's style and the kind: a
+        few thousand texts for the common categories, fewer for the others, each made when first drawn
+        (from a generator of its own place in the pool, so the pool is the same whatever the order)."""
+        style = texts.style_for(channel)
+        kind = kind if style == "app" and kind in texts.FRAMES else CaseKind.COMPLAINT
+        key = (category.pk, style, kind)
+        pool = self.pools.get(key)
+        if pool is None:
+            rich = (category.kind, category.code) in texts.RICH
+            size = (3000 if kind == CaseKind.COMPLAINT and style == "app" else 600) if rich else 100
+            pool = self.pools[key] = [None] * size
+        i = self.text_rng.randrange(len(pool))
+        entry = pool[i]
+        if entry is None:
+            rng = random.Random(f"{self.seed}:{category.kind}:{category.code}:{style}:{kind}:{i}")
+            address = texts.address_text(rng)
+            text = texts.report_text(
+                category.kind, category.code, rng, style=style, case_kind=kind, place=address
+            )
+            entry = pool[i] = (text, address)
+        return entry
 
     @staticmethod
     def report_data(case: Case) -> dict:
@@ -414,8 +472,31 @@ class Simulation:
             rows.next = None
             self.apply(rows, action, actor, note, payload, from_us(at))
 
+    def wrong_department(self, case: Case) -> Department | None:
+        """Where a dispatcher might send the case by mistake: where a category people confuse its own
+        with routes at its place, else any other department; one with handlers (to return it)."""
+        rng, handlers = self.side_rng, self.cast.handlers_by_department
+        cell = self.cells_by_id[case.cell_id].code if case.cell_id else None
+        options = []
+        for key in texts.neighbours(case.category.kind, case.category.code):
+            if key in self.by_key:
+                department = self.store.route(self.by_key[key], cell)
+                if department is not None and department.pk != case.routed_department_id:
+                    if handlers.get(department.pk) and department not in options:
+                        options.append(department)
+        if options:
+            return rng.choice(options)
+        others = sorted(d for d in handlers if d != case.routed_department_id)
+        return self.departments(rng.choice(others)) if others else None
+
+    def departments(self, pk: int) -> Department:
+        if pk not in self.department_rows:
+            self.department_rows[pk] = Department.objects.get(pk=pk)
+        return self.department_rows[pk]
+
     def corrections(self, case: Case, fate: float, t: int) -> Iterator[tuple]:
-        """改派 (to another department with handlers) or 撤回 then 派遣 again, before anyone accepted it."""
+        """改派 to the routed department (the first dispatch was wrong), or 撤回 then 派遣 again (by
+        the rules), before anyone accepted it: either way the case ends where its routing says."""
         rng, dispatcher = self.side_rng, self.cast.dispatcher
 
         def at(action: str) -> int:
@@ -423,9 +504,9 @@ class Simulation:
             t += int(rng.lognormvariate(*DELAYS[action]) * US_HOUR) + 1
             return t
 
-        others = sorted(d for d in self.cast.handlers_by_department if d != case.department_id)
-        if fate <= 0.94 and others:
-            department = Department.objects.get(pk=rng.choice(others))
+        routed = case.routed_department
+        if fate <= 0.94 and routed is not None and routed.pk != case.department_id:
+            department = routed
             yield (
                 at(Action.REDISPATCH),
                 Action.REDISPATCH,
@@ -450,7 +531,14 @@ class Simulation:
         profile = self.profile
         t = start or to_us(case.created_at)
 
-        def move(action: str, actor: User | None, note: str | None = None, rating: str | None = None):
+        def move(
+            action: str,
+            actor: User | None,
+            note: str | None = None,
+            rating: str | None = None,
+            department: Department | None = None,
+            category: Category | None = None,
+        ):
             nonlocal t
             mu, sigma = profile.delays.get(action) or DELAYS[action]
             hours = rng.lognormvariate(mu, sigma)
@@ -458,7 +546,10 @@ class Simulation:
                 hours *= profile.department_pace(case.department.code)
             t += int(hours * US_HOUR) + 1
             payload = MoveInput(
-                rating=rating, hours=EXTENSION_HOURS if action == Action.REQUEST_EXTENSION else None
+                rating=rating,
+                hours=EXTENSION_HOURS if action == Action.REQUEST_EXTENSION else None,
+                department=department,
+                category=category,
             )
             return t, action, actor, NOTES.get(action, "") if note is None else note, payload
 
@@ -466,7 +557,7 @@ class Simulation:
             if fate < 0.05:
                 yield move(Action.REJECT, dispatcher)
                 return
-            yield move(Action.REGISTER, dispatcher)
+            yield move(Action.REGISTER, dispatcher, category=rows.category)
         if fate > 1 - profile.hang_share:
             yield move(Action.HANG, dispatcher)
             if rng.random() < 0.3:
@@ -475,7 +566,9 @@ class Simulation:
         if case.status in (S.REGISTERED, S.RETURNED):
             if case.routed_department_id is None:
                 return  # a dispatcher would choose the department by hand
-            yield move(Action.DISPATCH, dispatcher)
+            # 0.93–0.98: the first dispatch goes to a wrong department (returned, recalled or re-dispatched).
+            wrong = self.wrong_department(case) if 0.93 < fate <= 0.98 else None
+            yield move(Action.DISPATCH, dispatcher, department=wrong)
         handlers = cast.handlers_by_department.get(case.department_id)
         if not handlers:
             return

@@ -34,6 +34,8 @@ from civicgrid.demo.bulk import SOURCE_REF, FastCalendar, build_bulk
 from civicgrid.demo.calibration import STRESSED
 from civicgrid.demo.city import build_city
 from civicgrid.grids.services import place_resolve
+from civicgrid.taxonomy.choices import Urgency
+from civicgrid.taxonomy.models import Category
 from civicgrid.taxonomy.routing import route_case
 from civicgrid.worktime.calendar import NATURAL, WORKING, get_calendar, invalidate
 
@@ -347,6 +349,25 @@ def test_a_big_load_builds_the_same_indexes_again(bulk, monkeypatch):
     test_every_reference_points_at_a_row(bulk)
 
 
+def test_bulk_cases_have_their_own_texts_and_end_where_their_category_routes(bulk):
+    """Texts from demo/texts.py; a few reports under a neighbouring category, registered under the right
+    one; a few first dispatches to a wrong department, corrected: a closed case's department is the
+    routed one (what a classifier learns)."""
+    cases = list(Case.objects.select_related("category", "cell"))
+    assert len({c.description for c in cases}) > 0.9 * len(cases)
+    corrected = CaseEvent.objects.filter(action=Action.REGISTER, data__has_key="reported_category")
+    assert corrected.exists()
+    assert all(
+        e.data["reported_category"] != e.data["category"] or e.data["reported_kind"] != e.case.category.kind
+        for e in corrected
+    )
+    assert CaseEvent.objects.filter(action=Action.DISPATCH, data__routed=False).exists()
+    closed = [c for c in cases if c.status == CaseStatus.CLOSED]
+    assert closed
+    for case in closed:
+        assert case.department_id == route_case(case.category, case.cell.code).pk, case.number
+
+
 def test_the_bulk_history_makes_every_move_of_the_loop(bulk):
     """A move added to the loop (MOVES, ARRIVALS) must be added to the bulk cases' lives too
     (demo/bulk/simulate.py `Simulation.life`): their effect is the loop's own, their place in a life is not."""
@@ -384,11 +405,18 @@ def _replay(cases: list[Case]) -> dict[int, Case]:
         bulk = next(c for c in cases if c.pk == event.case_id)
         with clock.at(event.created_at):
             if event.action == Action.REPORT:
+                # Reported under another category than registered: the one the registration names.
+                corrected = CaseEvent.objects.filter(
+                    case=bulk, action=Action.REGISTER, data__has_key="reported_category"
+                ).first()
+                reported = corrected and Category.objects.get(
+                    kind=corrected.data["reported_kind"], code=corrected.data["reported_category"]
+                )
                 case = Case(
                     kind=bulk.kind,
                     channel=bulk.channel,
-                    category=bulk.category,
-                    urgency=bulk.urgency,
+                    category=reported or bulk.category,
+                    urgency=(reported.default_urgency or Urgency.NORMAL) if reported else bulk.urgency,
                     description=bulk.description,
                     address=bulk.address,
                     lat=bulk.lat,
@@ -408,12 +436,14 @@ def _replay(cases: list[Case]) -> dict[int, Case]:
             payload = MoveInput(
                 rating=event.data.get("rating"),
                 hours=Decimal(event.data["hours"]) if "hours" in event.data else None,
-                # 改派 names its department; a dispatch goes where routing says, as in the bulk lives.
+                # 改派 names its department; a dispatch goes where routing says, but for a mistaken one.
                 department=(
                     Department.objects.get(code=event.data["department"])
                     if event.action == Action.REDISPATCH
+                    or (event.action == Action.DISPATCH and event.data.get("routed") is False)
                     else None
                 ),
+                category=bulk.category if "reported_category" in event.data else None,
             )
             # The intake registers a grid member's report as a system move; every other move is checked.
             system = event.action == Action.REGISTER and event.note == AUTO_REGISTER_NOTE

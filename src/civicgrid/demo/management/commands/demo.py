@@ -1,6 +1,8 @@
+import csv
 import os
+from pathlib import Path
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from civicgrid.cases.models import Case
 from civicgrid.codes.models import Code
@@ -8,16 +10,42 @@ from civicgrid.demo import report
 from civicgrid.demo.bulk import build_bulk
 from civicgrid.demo.calibration import CALM, STRESSED
 from civicgrid.demo.city import DEMO_PASSWORD, build_city
+from civicgrid.demo.classifier import train_classifiers
 from civicgrid.demo.codes import build_codes
 from civicgrid.demo.history import build_history
 from civicgrid.demo.points import build_points
+from civicgrid.demo.texts import SPLITS, labelled
 from civicgrid.demo.town import build_town
 
 
 class Command(BaseCommand):
-    help = "Build (or bring up to date) the demo city around Kangbashi. Running it twice changes nothing."
+    help = (
+        "Build (or bring up to date) the demo city around Kangbashi. Running it twice changes nothing. "
+        "`demo texts --split train|heldout --n N --out FILE.csv [--label category|department]` writes "
+        "labelled report texts (demo/texts.py) for training or evaluating a classifier instead."
+    )
+    MAX_TEXTS = 200_000
 
     def add_arguments(self, parser):
+        parser.add_argument(
+            "what",
+            nargs="?",
+            choices=["city", "texts"],
+            default="city",
+            help="city (default): build the demo city; texts: write a labelled CSV of report texts",
+        )
+        parser.add_argument("--split", choices=SPLITS, default="train", help="texts: train or heldout")
+        parser.add_argument("--n", type=int, default=2000, help="texts: how many rows (default 2000)")
+        parser.add_argument(
+            "--out", type=Path, help="texts: the CSV file to write (UTF-8, header text,label)"
+        )
+        parser.add_argument(
+            "--label",
+            choices=["category", "department"],
+            default="category",
+            help="texts: the category as kind:code (matter:06010) or the code of the department the "
+            "demo's routing rules give it (a street-level matter: the street office of the place)",
+        )
         parser.add_argument(
             "--cases",
             type=int,
@@ -39,7 +67,11 @@ class Command(BaseCommand):
             "instead of a centre that closes most cases on time (demo/calibration.py)",
         )
 
-    def handle(self, *args, cases: int, bulk: bool, days: int, seed: int, stressed: bool, **options):
+    def handle(
+        self, *args, what: str, cases: int, bulk: bool, days: int, seed: int, stressed: bool, **options
+    ):
+        if what == "texts":
+            return self.texts(options["split"], options["n"], seed, options["out"], options["label"])
         out = self.stdout
         progress = report.Progress(out.write)
         profile = STRESSED if stressed else CALM
@@ -72,6 +104,8 @@ class Command(BaseCommand):
         with progress.step("Citizen points: volunteer hours, an honour, the public display") as done:
             entries = build_points()  # after the history
             done(f"{entries} ledger entries added")
+        with progress.step("The classifiers (智能分类) on the handled cases") as done:
+            done("; ".join(train_classifiers()))
         out.write(self.style.SUCCESS(f"Demo city ready: 鄂尔多斯市康巴什区 ({progress.elapsed()})"))
         out.write(
             f"  {summary.streets} streets, {summary.communities} communities, {summary.cells} unit grid cells"
@@ -90,3 +124,22 @@ class Command(BaseCommand):
         out.write("")
         for line in report.accounts_lines(DEMO_PASSWORD):
             out.write(line)
+
+    def texts(self, split: str, n: int, seed: int, path: Path | None, label: str) -> None:
+        if path is None:
+            raise CommandError("请用 --out 指定要写入的 CSV 文件 / give the CSV file to write with --out")
+        if not 1 <= n <= self.MAX_TEXTS:
+            raise CommandError(
+                f"--n 必须在 1 到 {self.MAX_TEXTS} 之间 / --n must be between 1 and {self.MAX_TEXTS}"
+            )
+        rows = labelled(n, seed=seed, split=split, label=label)
+        try:
+            with path.open("w", encoding="utf-8", newline="") as f:
+                writer = csv.writer(f)
+                writer.writerow(["text", "label"])
+                writer.writerows(rows)
+        except OSError as exc:
+            raise CommandError(
+                f"无法写入 {path}：{exc.strerror} / cannot write {path}: {exc.strerror}"
+            ) from exc
+        self.stdout.write(f"{len(rows)} {split} texts labelled by {label} written to {path}")
