@@ -183,7 +183,10 @@ class TextClassifier:
         if smallest >= 2:
             self.svm = CalibratedClassifierCV(svm, method="sigmoid", cv=folds).fit(x, y)
         else:  # a label seen once cannot be calibrated on folds: calibrate on the training data itself
-            self.svm = CalibratedClassifierCV(FrozenEstimator(svm.fit(x, y)), method="sigmoid").fit(x, y)
+            everything = np.arange(x.shape[0])
+            self.svm = CalibratedClassifierCV(
+                FrozenEstimator(svm.fit(x, y)), method="sigmoid", cv=[(everything, everything)]
+            ).fit(x, y)
         return self
 
     # -- prediction ---------------------------------------------------------------------------------------

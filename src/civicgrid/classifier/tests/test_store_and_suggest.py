@@ -109,3 +109,10 @@ def test_suggestions_come_from_the_active_model_above_the_threshold(tmp_path, se
     assert len(ranked) == 3 and ranked[0].confidence >= ranked[1].confidence
     settings.CIVICGRID_SUGGEST_MIN_CONFIDENCE = 0.99
     assert suggest_labels("门口垃圾没人清理", target=Target.CATEGORY) == []
+
+
+def test_a_label_seen_once_is_still_learned_without_a_warning():
+    texts = [t for rows in TRAIN.values() for t in rows] + ["路灯不亮"]
+    labels = [label for label, rows in TRAIN.items() for _ in rows] + ["component:01050"]
+    classifier = TextClassifier().fit(texts, labels)  # filterwarnings=error: a warning fails the test
+    assert "component:01050" in classifier.labels
