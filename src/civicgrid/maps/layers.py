@@ -540,7 +540,7 @@ def layer_hotspots(params: MapParams, *, staff: bool, now: datetime, revision: o
     ).filter(params.street_q())
     if params.category_ids:
         qs = qs.filter(category_id__in=params.category_ids)
-    issues = list(qs.select_related("category").order_by("-heat", "-id")[: HOTSPOT_LIMIT + 1])
+    issues = list(qs.select_related("category", "street").order_by("-heat", "-id")[: HOTSPOT_LIMIT + 1])
     labels = {
         "heat": _("热度"),
         "reports": _("上报"),
@@ -565,7 +565,7 @@ def layer_hotspots(params: MapParams, *, staff: bool, now: datetime, revision: o
                 [labels["status"], str(issue.get_status_display())],
                 [labels["reports"], reports],
                 [labels["span"], span_label(issue)],
-                [labels["address"], issue.address or "—"],
+                [labels["address"], issue.address or (issue.street.name if issue.street_id else "—")],
             ],
             "url": f"/dashboard/hotspots/{issue.pk}/",
             "link": labels["open"],

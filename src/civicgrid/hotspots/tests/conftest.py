@@ -37,6 +37,16 @@ class Reported:
 def report_history(world, categories):
     """`report(upto=None)` reports the generated reports (those before `upto` seconds, or the rest) in
     time order through `case_submit`, each by one of eight citizens; returns the Reported so far."""
+    return history_reporter(EPOCH)
+
+
+@pytest.fixture
+def recent_history(world, categories):
+    """The generated history ending two days ago (its later clusters in the last 30 days)."""
+    return history_reporter(timezone.now() - timedelta(days=55))
+
+
+def history_reporter(epoch: datetime):
     data = generated_reports(seed=11, noise=20, scale=0.35, lat0=39.61, lon0=109.775)
     category_of = {}
     for number in sorted(set(int(c) for c in data.categories)):
@@ -58,7 +68,7 @@ def report_history(world, categories):
         for k in order:
             if k in cases or (upto is not None and data.t[k] >= upto):
                 continue
-            with clock.at(EPOCH + timedelta(seconds=float(data.t[k]))):
+            with clock.at(epoch + timedelta(seconds=float(data.t[k]))):
                 result = case_submit(
                     reporter=citizens[k % len(citizens)],
                     submission=Submission(
@@ -69,6 +79,6 @@ def report_history(world, categories):
                     ),
                 )
             cases[k] = result.case
-        return Reported(data, [cases.get(k) for k in range(len(data.t))], EPOCH)
+        return Reported(data, [cases.get(k) for k in range(len(data.t))], epoch)
 
     return report
