@@ -48,7 +48,7 @@ def test_a_leader_follows_a_hot_issue_from_the_dashboard_and_the_map(
     page.goto("/map/")
     page.check("[data-layer=hotspots]")
     el = page.locator("#citymap[data-layer-hotspots]")
-    expect(el).to_have_attribute("data-layer-hotspots", "points:%d" % len(page_features(page)))
+    expect(el).to_have_attribute("data-layer-hotspots", f"points:{len(page_features(page))}")
     circles = page.locator("path.citymap-hotspots")
     expect(circles.first).to_be_visible()
     expect(page.locator("[data-legend=hotspots]")).to_be_visible()
