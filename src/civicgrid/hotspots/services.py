@@ -364,7 +364,7 @@ def alert_recipients(issue: HotIssue) -> list[User]:
 def _alert_due(now: datetime) -> int:
     threshold = float(settings.CIVICGRID_HOT_ISSUE_ALERT_HEAT)
     due = list(
-        HotIssue.objects.select_for_update()
+        HotIssue.objects.select_for_update(of=("self",))
         .filter(status=HotIssueStatus.ACTIVE, alerted_at__isnull=True, heat__gte=threshold)
         .select_related("street", "category")
         .order_by("-heat")

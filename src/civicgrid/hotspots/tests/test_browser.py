@@ -46,6 +46,7 @@ def test_a_leader_follows_a_hot_issue_from_the_dashboard_and_the_map(
     expect(page.locator("#hot-count")).to_contain_text(f"{top.case_count} 件案件")
 
     page.goto("/map/")
+    page.uncheck("[data-layer=cases]")  # the case points would sit on top of the circles' centres
     page.check("[data-layer=hotspots]")
     el = page.locator("#citymap[data-layer-hotspots]")
     expect(el).to_have_attribute("data-layer-hotspots", f"points:{len(page_features(page))}")
