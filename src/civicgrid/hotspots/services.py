@@ -35,10 +35,13 @@ from civicgrid.cases.choices import Action, CaseKind, CaseStatus
 from civicgrid.cases.models import Case, CaseEvent
 from civicgrid.core import clock
 from civicgrid.gazetteer.selectors import place_reverse
+from civicgrid.grids.models import Cell
 from civicgrid.grids.scope import area_of
 from civicgrid.hotspots import clustering
 from civicgrid.hotspots.models import HotIssue, HotIssueCase, HotIssueStatus, RefreshState
 from civicgrid.notifications.services import notify
+from civicgrid.taxonomy.models import Category
+from civicgrid.taxonomy.routing import active_rules, route
 
 logger = logging.getLogger("civicgrid.hotspots")
 
@@ -213,10 +216,11 @@ def _recluster(
 
     issues: list[HotIssue] = []
     members_of: list[list[int]] = []
+    cache: dict = {}
     for label in sorted(groups):
         members = [rows[k] for k in groups[label]]
         issue = kept.get(match.get(label, -1)) or HotIssue(created_at=now, alerted_at=None)
-        _describe(issue, members, reporters, now, p)
+        _describe(issue, members, reporters, now, p, cache)
         issues.append(issue)
         members_of.append([r[0] for r in members])
     new = [i for i in issues if i.pk is None]
@@ -271,7 +275,7 @@ def _reporters(case_ids: list[int]) -> dict[int, set[str]]:
 
 
 def _describe(
-    issue: HotIssue, members: list[tuple], reporters: dict, now: datetime, p: clustering.Params
+    issue: HotIssue, members: list[tuple], reporters: dict, now: datetime, p: clustering.Params, cache: dict
 ) -> None:
     weights = np.array([1 + r[8] for r in members], dtype=float)
     people: set[str] = set()
@@ -293,7 +297,7 @@ def _describe(
     mix = Counter(r[4] for r in members if r[4])
     issue.category_id = mix.most_common(1)[0][0] if mix else None
     issue.category_mix = {str(c): n for c, n in mix.most_common()}
-    issue.department_id = _mode(r[11] for r in members) or _routed(issue)
+    issue.department_id = _mode(r[11] for r in members) or _routed(issue, cache)
     pick = members[clustering.representative([r[5] for r in members])]
     issue.representative_case_id = pick[0]
     issue.representative_text = pick[5][:TEXT_MAX]
@@ -311,16 +315,22 @@ def _mode(values: Iterable) -> int | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-def _routed(issue: HotIssue) -> int | None:
-    """The routing rule's department for the issue's main category at its cell (no case dispatched yet)."""
-    from civicgrid.grids.models import Cell
-    from civicgrid.taxonomy.models import Category
-    from civicgrid.taxonomy.routing import route_case
-
-    category = Category.objects.filter(pk=issue.category_id).first()
-    cell_code = Cell.objects.filter(pk=issue.cell_id).values_list("code", flat=True).first()
-    department = route_case(category, cell_code)
-    return department.pk if department else None
+def _routed(issue: HotIssue, cache: dict) -> int | None:
+    """The routing rule's department for the issue's main category at its cell (no case dispatched yet);
+    the rules, categories and cells are read once per refresh (`cache`)."""
+    if issue.category_id is None:
+        return None
+    if "rules" not in cache:
+        cache["rules"] = active_rules()
+        cache["categories"] = {}
+        cache["cells"] = {}
+    categories, cells = cache["categories"], cache["cells"]
+    if issue.category_id not in categories:
+        categories[issue.category_id] = Category.objects.filter(pk=issue.category_id).first()
+    if issue.cell_id and issue.cell_id not in cells:
+        cells[issue.cell_id] = Cell.objects.filter(pk=issue.cell_id).values_list("code", flat=True).first()
+    rule = route(categories[issue.category_id], cells.get(issue.cell_id), cache["rules"])
+    return rule.department_id if rule else None
 
 
 def _cool_and_heat(now: datetime, p: clustering.Params) -> int:
