@@ -107,3 +107,16 @@ def test_the_big_screen_gets_the_hottest_issues(client, world, hot):
     assert [h["id"] for h in body["hot"]] == [i.pk for i in top]
     assert body["hot"][0]["url"] == f"/dashboard/hotspots/{top[0].pk}/" and body["hot"][0]["text"]
     assert 'id="s-hot"' in client.get("/screen/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_pages_speak_english(client, world, hot):
+    client.cookies["django_language"] = "en"
+    client.force_login(world.leader)
+    listing = client.get("/dashboard/hotspots/").content.decode()
+    assert "Hot issues of the city" in listing and "Heat" in listing and "热度" not in listing
+    top = HotIssue.objects.order_by("-heat").first()
+    detail = client.get(f"/dashboard/hotspots/{top.pk}/").content.decode()
+    assert f"{top.case_count} cases, {top.report_count} reports" in detail
+    body = client.get("/api/map/layers/hotspots", {"bbox": CITY_BBOX}).json()
+    assert body["features"][0]["properties"]["card"]["link"] == "View the cases"
