@@ -10,7 +10,8 @@ neighbour graph (a precomputed sparse matrix), so border points and the order of
 
 Neighbour candidates come from a 3-D k-d tree (scipy cKDTree) over (x, y, t·eps_space/eps_time): a pair
 within both limits is at most eps_space·√2 apart in that space; the candidates are then checked on each
-limit exactly. The text vectors are computed only for the candidates of different categories.
+limit exactly. The texts are compared only for the candidates of different categories, each distinct
+pair of texts once, in chunks.
 
 Heat (热度) = weight × distinct reporters × 0.5 ** (age / half-life), where weight is the cluster's
 reports (me-too and merged ones included), age the time since its last report and the half-life
@@ -36,6 +37,7 @@ TEXT_THRESHOLD = 0.2
 HALF_LIFE_DAYS = 7.0
 EARTH_RADIUS_M = 6_371_008.8
 REPRESENTATIVE_SAMPLE = 400  # members compared to pick a cluster's representative text
+PAIR_CHUNK = 200_000  # text pairs compared at once
 
 
 @dataclass(frozen=True)
@@ -80,15 +82,31 @@ def neighbour_pairs(xy, t, categories, texts, params: Params = Params()) -> np.n
     same = categories[i] == categories[j]
     other = np.flatnonzero(~same)
     if len(other):
-        involved = np.unique(pairs[other].ravel())
-        row_of = np.full(len(t), -1, dtype=np.int64)
-        row_of[involved] = np.arange(len(involved))
-        vectors = text_vectors([texts[k] for k in involved])
-        a = vectors[row_of[pairs[other, 0]]]
-        b = vectors[row_of[pairs[other, 1]]]
-        cosine = np.asarray(a.multiply(b).sum(axis=1)).ravel()
-        same[other] = cosine >= params.text_threshold
+        same[other] = _alike(texts, pairs[other], params.text_threshold)
     return pairs[same].astype(np.int64)
+
+
+def _alike(texts, pairs: np.ndarray, threshold: float) -> np.ndarray:
+    """Whether the texts of each pair are at least `threshold` alike. Each distinct text is vectorised once
+    and each distinct pair of texts compared once, PAIR_CHUNK pairs at a time (bounded memory)."""
+    text_id: dict[str, int] = {}
+    ids = np.array([text_id.setdefault(texts[k], len(text_id)) for k in range(len(texts))], dtype=np.int64)
+    a, b = ids[pairs[:, 0]], ids[pairs[:, 1]]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    keys, back = np.unique(lo * len(text_id) + hi, return_inverse=True)
+    first, second = keys // len(text_id), keys % len(text_id)
+    involved = np.unique(np.concatenate([first, second]))
+    row_of = np.full(len(text_id), -1, dtype=np.int64)
+    row_of[involved] = np.arange(len(involved))
+    distinct = list(text_id)
+    vectors = text_vectors([distinct[k] for k in involved])
+    cosine = np.empty(len(keys))
+    for start in range(0, len(keys), PAIR_CHUNK):
+        part = slice(start, start + PAIR_CHUNK)
+        left = vectors[row_of[first[part]]]
+        right = vectors[row_of[second[part]]]
+        cosine[part] = np.asarray(left.multiply(right).sum(axis=1)).ravel()
+    return (cosine >= threshold)[back.ravel()]
 
 
 def cluster_labels(xy, t, categories, texts, weights=None, params: Params = Params()) -> np.ndarray:
