@@ -110,6 +110,7 @@ def measure(new: int) -> dict:
     from datetime import timedelta
 
     from django.db import connection
+    from django.db.models import Max
 
     from civicgrid.accounts.models import User
     from civicgrid.accounts.roles import Role
@@ -118,7 +119,7 @@ def measure(new: int) -> dict:
     from civicgrid.cases.models import Case
     from civicgrid.core import clock
     from civicgrid.core.errors import DomainError
-    from civicgrid.hotspots.models import HotIssue
+    from civicgrid.hotspots.models import HotIssue, HotIssueCase
     from civicgrid.hotspots.services import hot_issues_refresh
 
     total = Case.objects.count()
@@ -176,6 +177,8 @@ def measure(new: int) -> dict:
         "issues": HotIssue.objects.count(),
         "active_issues": HotIssue.objects.filter(status="active").count(),
         "full_issues": full.issues,
+        "largest_issue_cases": HotIssue.objects.aggregate(m=Max("case_count"))["m"],
+        "clustered_cases": HotIssueCase.objects.count(),
     }
 
 
