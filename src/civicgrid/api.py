@@ -21,6 +21,7 @@ from civicgrid.accounts.api import router as accounts_router
 from civicgrid.analytics.api import router as stats_router
 from civicgrid.cases.api import public_router as public_cases_router
 from civicgrid.cases.api import router as cases_router
+from civicgrid.classifier.api import router as classifier_router
 from civicgrid.codes.api import router as codes_router
 from civicgrid.core.errors import DomainError
 from civicgrid.core.renderers import RENDERER, json_response
@@ -304,4 +305,5 @@ api.add_router("/codes", codes_router)
 api.add_router("/map", maps_router)
 api.add_router("/stats", stats_router)
 api.add_router("/places", places_router)
+api.add_router("/classifier", classifier_router)
 api.add_router("/hotspots", hotspots_router)

@@ -400,7 +400,7 @@ CIVICGRID_METRICS_TOKEN = env_str("CIVICGRID_METRICS_TOKEN", "")
 CIVICGRID_WORKER_STALE_SECONDS = env_float("CIVICGRID_WORKER_STALE_SECONDS", 60.0)
 # `civicgrid worker` runs every periodic task the apps register (core/periodic.py) on each pass, except
 # those named here: cases.scan_overdue, cases.overdue_digest, points.uncivil_confirm_due,
-# analytics.apply_pending, audit.purge_expired.
+# analytics.apply_pending, audit.purge_expired, classifier.nightly_retrain.
 CIVICGRID_PERIODIC_TASKS_OFF = env_list("CIVICGRID_PERIODIC_TASKS_OFF", [])
 # Days a person has to appeal an uncivil-behaviour deduction before it is shown publicly (晾晒).
 CIVICGRID_APPEAL_WINDOW_DAYS = env_int("CIVICGRID_APPEAL_WINDOW_DAYS", 7)
@@ -410,6 +410,23 @@ CIVICGRID_SCREEN_REFRESH_SECONDS = env_int("CIVICGRID_SCREEN_REFRESH_SECONDS", 3
 # cases in the period (a department: dispatched to it; a street or cell: registered there); the others
 # are listed apart as 样本不足 (too few cases), with their counts and no rank.
 CIVICGRID_RANKING_MIN_CASES = env_int("CIVICGRID_RANKING_MIN_CASES", 5)
+
+# --- Smart analysis (智能分析) ---------------------------------------------------------------
+# Trained classifier files (signed; see classifier/store.py).
+CIVICGRID_CLASSIFIER_DIR = env_path("CIVICGRID_CLASSIFIER_DIR", VAR_DIR / "classifier")
+# Below this probability nothing is suggested to a citizen or a dispatcher.
+CIVICGRID_SUGGEST_MIN_CONFIDENCE = float(os.environ.get("CIVICGRID_SUGGEST_MIN_CONFIDENCE", "0.25"))
+# The worker retrains the classifiers on the handled cases once a day ("nightly", at this local hour) or
+# never ("off"); a target with fewer handled cases than the minimum is skipped.
+CIVICGRID_CLASSIFIER_RETRAIN = env_str("CIVICGRID_CLASSIFIER_RETRAIN", "nightly")
+if CIVICGRID_CLASSIFIER_RETRAIN not in ("nightly", "off"):
+    raise ImproperlyConfigured('CIVICGRID_CLASSIFIER_RETRAIN must be "nightly" or "off"')
+CIVICGRID_CLASSIFIER_RETRAIN_HOUR = env_int("CIVICGRID_CLASSIFIER_RETRAIN_HOUR", 2)
+CIVICGRID_CLASSIFIER_MIN_SAMPLES = env_int("CIVICGRID_CLASSIFIER_MIN_SAMPLES", 200)
+# At or above this, the console's 立案 form pre-selects the suggested category.
+CIVICGRID_SUGGEST_PRESELECT_CONFIDENCE = float(
+    os.environ.get("CIVICGRID_SUGGEST_PRESELECT_CONFIDENCE", "0.6")
+)
 
 # --- Access audit (访问审计) -----------------------------------------------------------------
 # Days the access audit (logins, views of personal data, exports) and the model-change log are kept;
@@ -430,6 +447,7 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
     {"model": "accounts.ApiToken", "exclude_fields": ["digest", "last_used_at"]},
     "grids.CellMember",
     "taxonomy.Category",
+    "classifier.ModelVersion",
     "taxonomy.TimeLimit",
     "taxonomy.RoutingRule",
     "worktime.CalendarDay",

@@ -32,6 +32,7 @@ from civicgrid.cases.publication import case_public_summary_edit, case_public_te
 from civicgrid.cases.queues import QUEUES, Queue, default_queue, may_open, parse_queue_query, queues_for
 from civicgrid.cases.workflow import case_transition
 from civicgrid.console import forms, selectors
+from civicgrid.console.suggestions import case_suggestions
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.grids.scope import area_street_ids
@@ -213,6 +214,7 @@ def _case_page(
         "tile_url": settings.CIVICGRID_TILE_URL,
         "tile_attribution": settings.CIVICGRID_TILE_ATTRIBUTION,
     }
+    context.update(case_suggestions(request.user, case, page.actions))
     response = _page(request, "console/case.html", context, status=status, current=back)
     if page.personal:
         patch_cache_control(response, private=True, no_store=True)

@@ -37,6 +37,7 @@ from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
 from civicgrid.dashboard import exports
 from civicgrid.dashboard.forms import PRESETS, Filters, local_today, parse_filters, parse_month
+from civicgrid.dashboard.suggest import suggest_accuracy_context
 from civicgrid.dashboard.templatetags.dashboard import percent
 from civicgrid.grids.models import District, Street
 from civicgrid.grids.scope import area_of, area_street_ids
@@ -264,6 +265,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "last_month": (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m"),
         "hot_issues": hot_rows(hot.top_issues(request.user, street_id=f.street_id, limit=HOT_PANEL_ROWS)),
     }
+    context.update(suggest_accuracy_context())
     return render(request, "dashboard/home.html", context)
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     # 随手拍 (citizens)
     path("report/", views.report, name="report"),
     path("report/nearby/", views.report_nearby, name="report_nearby"),
+    path("report/suggest/", views.report_suggest, name="report_suggest"),
     path("categories/", views.category_search, name="category_search"),
     path("cases/", views.my_cases, name="my_cases"),
     path("cases/<str:number>/", views.case_detail, name="case_detail"),

@@ -10,6 +10,7 @@ from civicgrid.mobile.views.notifications import (
     notifications_read_all,
 )
 from civicgrid.mobile.views.report import category_search, report, report_nearby
+from civicgrid.mobile.views.suggest import report_suggest
 
 __all__ = [
     "case_detail",
@@ -29,4 +30,5 @@ __all__ = [
     "notifications_read_all",
     "report",
     "report_nearby",
+    "report_suggest",
 ]

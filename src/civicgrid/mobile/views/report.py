@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET
 from civicgrid.cases.choices import Channel
 from civicgrid.cases.intake import case_submit
 from civicgrid.cases.uploads import uploads_process
+from civicgrid.classifier.suggestions import suggestion_link
 from civicgrid.core.errors import DomainError
 from civicgrid.mobile import selectors
 from civicgrid.mobile.forms import ReportForm
@@ -66,6 +67,8 @@ def report_page(request: HttpRequest, *, channel: str, patrol: bool) -> HttpResp
                     idempotency_key=(form.cleaned_data.get("idempotency_key") or None),
                 )
                 case, created = result.case, result.created
+                # The suggestions shown on this form (智能推荐) learn what became of them.
+                suggestion_link(log_id=request.POST.get("suggestion_log"), case=case, user=request.user)
             except DomainError as err:
                 add_domain_error(form, err)
         if case is not None:
