@@ -224,11 +224,11 @@ def _recluster(
         issues.append(issue)
         members_of.append([r[0] for r in members])
     new = [i for i in issues if i.pk is None]
+    kept_issues = [i for i in issues if i.pk is not None]
     HotIssue.objects.bulk_create(new, batch_size=500)
     # One UPDATE per kept issue: cheaper than bulk_update's CASE … WHEN over every field.
-    for issue in issues:
-        if issue not in new:
-            issue.save(update_fields=DESCRIBED)
+    for issue in kept_issues:
+        issue.save(update_fields=DESCRIBED)
     HotIssueCase.objects.bulk_create(
         [
             HotIssueCase(issue_id=i.pk, case_id=c)
