@@ -28,6 +28,7 @@ from civicgrid.core.renderers import RENDERER, json_response
 from civicgrid.core.text import text_check
 from civicgrid.gazetteer.api import router as places_router
 from civicgrid.grids.api import router as grids_router
+from civicgrid.hotspots.api import router as hotspots_router
 from civicgrid.maps.api import router as maps_router
 from civicgrid.notifications.api import router as notifications_router
 from civicgrid.points.api import router as points_router
@@ -307,3 +308,4 @@ api.add_router("/stats", stats_router)
 api.add_router("/places", places_router)
 api.add_router("/classifier", classifier_router)
 api.add_router("/replyquality", replyquality_router)
+api.add_router("/hotspots", hotspots_router)

@@ -41,13 +41,15 @@ from civicgrid.dashboard.suggest import suggest_accuracy_context
 from civicgrid.dashboard.templatetags.dashboard import percent
 from civicgrid.grids.models import District, Street
 from civicgrid.grids.scope import area_of, area_street_ids
+from civicgrid.hotspots import selectors as hot
 from civicgrid.maps import selectors as map_selectors
 from civicgrid.replyquality import selectors as reply_selectors
 from civicgrid.taxonomy.choices import Step
 from civicgrid.taxonomy.models import Category
 
 PAGE_SIZE = 50
-SCREEN_LAYERS = ["cell_density", "boundaries", "cases"]
+SCREEN_LAYERS = ["cell_density", "boundaries", "cases", "hotspots"]
+SCREEN_HOT_ROWS = 5
 EXPORT_LIMIT = 100_000  # rows in one export; beyond that, narrow the filters
 
 METRIC_LABELS = {
@@ -266,9 +268,62 @@ def home(request: HttpRequest) -> HttpResponse:
             now=clock.now(), street_ids=area_street_ids(request.user)
         ),
         "reply_days": reply_selectors.AVERAGE_DAYS,
+        "hot_issues": hot_rows(hot.top_issues(request.user, street_id=f.street_id, limit=HOT_PANEL_ROWS)),
     }
     context.update(suggest_accuracy_context())
     return render(request, "dashboard/home.html", context)
+
+
+# --- hot issues (热点问题: rows the worker keeps, see hotspots.services) -----------------------------------
+
+HOT_PANEL_ROWS = 8
+
+
+def hot_rows(issues) -> list[dict]:
+    return [
+        {
+            "issue": i,
+            "span": hot.span_label(i),
+            "place": i.address or (i.street.name if i.street_id else "—"),
+            "url": reverse("dashboard:hotspot", args=[i.pk]),
+            "hot": i.heat >= settings.CIVICGRID_HOT_ISSUE_ALERT_HEAT,
+        }
+        for i in issues
+    ]
+
+
+@require_GET
+@city_view_required
+def hotspots(request: HttpRequest) -> HttpResponse:
+    """热点问题: the city's hottest active issues, and each street's."""
+    context = {
+        "command_area": area_of(request.user),
+        "hot_issues": hot_rows(hot.top_issues(request.user, limit=hot.MAX_TOP // 2)),
+        "streets": [
+            {"street": t.street, "rows": hot_rows(t.issues)} for t in hot.top_by_street(request.user, limit=3)
+        ],
+    }
+    return render(request, "dashboard/hotspots.html", context)
+
+
+@require_GET
+@city_view_required
+def hotspot(request: HttpRequest, pk: int) -> HttpResponse:
+    """One hot issue: where, when, how hot, its categories and its cases (links to the console)."""
+    try:
+        issue = hot.issue_get(request.user, pk)
+    except DomainError:
+        reason = _("没有这个热点问题，或它不在您的指挥范围内。")
+        return render(request, "dashboard/denied.html", {"reason": reason}, status=404)
+    context = {
+        "row": hot_rows([issue])[0],
+        "categories": hot.category_names(issue),
+        "cases": [
+            {"case": c, "url": map_selectors.case_url(c.number, staff=True) if c.number else ""}
+            for c in hot.issue_cases(issue)
+        ],
+    }
+    return render(request, "dashboard/hotspot.html", context)
 
 
 def indicator_view(group: str, ranking: stats.Ranking, f: Filters, title: str) -> dict:
@@ -712,6 +767,7 @@ def screen(request: HttpRequest) -> HttpResponse:
         "offline": _("数据暂时无法更新，显示上次结果"),
         "composite": _("综合指标"),
         "too_few": _("本月各单位案件均不足 %(n)s 件，暂不排名") % {"n": settings.CIVICGRID_RANKING_MIN_CASES},
+        "no_hot": _("目前没有活跃的热点问题"),
     }
     # The city map's own layers (maps app): open cases over the month's case density by cell.
     city_map = {
@@ -762,6 +818,23 @@ def screen_data(request: HttpRequest) -> JsonResponse:
             {k: _as_dict(r)[k] for k in keep} for r in stats.ranking("department", month.stats()).rows
         ],
         "streets": [{k: _as_dict(r)[k] for k in keep} for r in stats.ranking("street", month.stats()).rows],
+        "hot": [
+            {
+                "id": r["issue"].pk,
+                "heat": r["issue"].heat,
+                "alert": r["hot"],
+                "text": r["issue"].representative_text[:60],
+                "place": r["place"],
+                "span": r["span"],
+                "counts": _("%(cases)s 件 · %(people)s 人")
+                % {
+                    "cases": r["issue"].case_count,
+                    "people": r["issue"].reporter_count,
+                },
+                "url": r["url"],
+            }
+            for r in hot_rows(hot.top_issues(request.user, limit=SCREEN_HOT_ROWS))
+        ],
     }
     response = JsonResponse(body)
     response["Cache-Control"] = "no-store"

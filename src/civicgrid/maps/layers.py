@@ -33,6 +33,8 @@ from civicgrid.codes.choices import GRADE_COLOURS, CodeStatus
 from civicgrid.codes.models import Code, Merchant, Place, Stall
 from civicgrid.grids.models import Cell, Community, Street
 from civicgrid.grids.selectors import MAX_BBOX_CELLS
+from civicgrid.hotspots.models import HotIssue, HotIssueStatus
+from civicgrid.hotspots.selectors import span_label
 from civicgrid.maps.selectors import (
     BIN_RAMP,
     DENSITY_RAMP,
@@ -522,7 +524,72 @@ def layer_stalls(params: MapParams, *, staff: bool, now: datetime, revision: obj
     )
 
 
+def layer_hotspots(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
+    """The hot issues (hotspots app) whose span meets the period, in the view: a circle at each one's
+    centre, sized by its heat (the area grows with it), red while active, grey once cooled; the card
+    gives its representative text, counts and span, and links to its cases. Rows the worker keeps:
+    nothing is clustered here."""
+    min_lon, min_lat, max_lon, max_lat = params.box
+    qs = HotIssue.objects.filter(
+        lon__gte=min_lon,
+        lon__lte=max_lon,
+        lat__gte=min_lat,
+        lat__lte=max_lat,
+        last_report_at__gte=params.start_at,
+        first_report_at__lt=params.end_at,
+    ).filter(params.street_q())
+    if params.category_ids:
+        qs = qs.filter(category_id__in=params.category_ids)
+    issues = list(qs.select_related("category", "street").order_by("-heat", "-id")[: HOTSPOT_LIMIT + 1])
+    labels = {
+        "heat": _("热度"),
+        "reports": _("上报"),
+        "span": _("时间"),
+        "address": _("地点"),
+        "status": _("状态"),
+        "open": _("查看案件"),
+    }
+    features = []
+    for issue in issues[:HOTSPOT_LIMIT]:
+        active = issue.status == HotIssueStatus.ACTIVE
+        reports = _("%(cases)s 件案件，%(reports)s 次上报，%(people)s 人") % {
+            "cases": issue.case_count,
+            "reports": issue.report_count,
+            "people": issue.reporter_count,
+        }
+        card = {
+            "title": f"{issue.category.name if issue.category_id else _('热点问题')} · {issue.case_count}",
+            "text": issue.representative_text[:140],
+            "rows": [
+                [labels["heat"], f"{issue.heat:.0f}"],
+                [labels["status"], str(issue.get_status_display())],
+                [labels["reports"], reports],
+                [labels["span"], span_label(issue)],
+                [labels["address"], issue.address or (issue.street.name if issue.street_id else "—")],
+            ],
+            "url": f"/dashboard/hotspots/{issue.pk}/",
+            "link": labels["open"],
+        }
+        props = {
+            "id": issue.pk,
+            "status": issue.status,
+            "heat": round(issue.heat, 1),
+            "colour": HEX["red"] if active else HEX["grey"],
+            "radius": round(min(30.0, 6 + 2.5 * math.sqrt(max(issue.heat, 0.0))), 1),
+            "card": card,
+        }
+        features.append(_feature(_point(issue.lon, issue.lat), props, fid=f"hotspot-{issue.pk}"))
+    return LayerAnswer(
+        features=features,
+        mode="points",
+        total=len(features),
+        truncated=len(issues) > HOTSPOT_LIMIT,
+        legend=_legend(LAYERS["hotspots"]),
+    )
+
+
 BUILDERS = {
+    "hotspots": layer_hotspots,
     "boundaries": layer_boundaries,
     "cell_density": layer_cell_density,
     "cell_overdue": layer_cell_overdue,

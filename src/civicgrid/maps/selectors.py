@@ -48,6 +48,7 @@ from civicgrid.codes.choices import GRADE_COLOURS, CodeStatus, Grade
 from civicgrid.codes.models import Merchant, MerchantInspection, Place, Stall
 from civicgrid.core.errors import DomainError, NotFound, PermissionDenied
 from civicgrid.grids.models import GridRevision, Street
+from civicgrid.hotspots.models import HotIssue
 from civicgrid.taxonomy.models import Category
 
 # Bump when the shape of an answer changes, so that no browser keeps an old one under the same ETag.
@@ -83,7 +84,7 @@ class LayerSpec:
     kind: str  # choropleth | points | polygons | boundaries
     audience: str  # public | staff
     description: object
-    # which data changes make the answer stale: "cases", "grid", "places", "merchants", "stalls"
+    # which data changes make the answer stale: "cases", "grid", "places", "merchants", "stalls", "hotspots"
     sources: tuple[str, ...]
     # Depends on the clock (overdue, lights) or on the rollup, which the worker catches up after the
     # events: the version includes the current minute.
@@ -137,6 +138,14 @@ LAYERS: dict[str, LayerSpec] = {
             ("cases",),
         ),
         LayerSpec(
+            "hotspots",
+            gettext_lazy("热点问题"),
+            "points",
+            STAFF,
+            gettext_lazy("相近时间、地点的同类或相似上报聚成的热点问题；圈越大热度越高"),
+            ("hotspots",),
+        ),
+        LayerSpec(
             "places",
             gettext_lazy("部件与场所"),
             "points",
@@ -185,6 +194,11 @@ def _legend(spec: LayerSpec) -> list[dict]:
         return [{"colour": HEX["teal"], "label": _("已赋码")}, {"colour": HEX["grey"], "label": _("未赋码")}]
     if spec.id == "stalls":
         return [{"colour": HEX["purple"], "label": _("允许经营区域")}]
+    if spec.id == "hotspots":
+        return [
+            {"colour": HEX["red"], "label": _("活跃（圈越大热度越高）"), "value": "active"},
+            {"colour": HEX["grey"], "label": _("已降温"), "value": "cooled"},
+        ]
     return [{"colour": "#37474f", "label": _("街道")}, {"colour": "#78909c", "label": _("社区")}]
 
 
@@ -384,6 +398,9 @@ def _source_version(source: str) -> object:
         ]
     if source == "stalls":
         return list(Stall.objects.aggregate(m=Max("id"), n=Count("id")).values())
+    if source == "hotspots":
+        # The worker rewrites the rows it re-clusters and re-heats (updated_at), and may delete some.
+        return list(HotIssue.objects.aggregate(m=Max("id"), n=Count("id"), u=Max("updated_at")).values())
     raise ValueError(source)
 
 

@@ -10,6 +10,7 @@ from civicgrid.audit.services import audit_purge_expired
 from civicgrid.cases.tasks import overdue_digest, scan_overdue
 from civicgrid.classifier.training import nightly_retrain
 from civicgrid.core import periodic
+from civicgrid.hotspots.services import refresh_due
 from civicgrid.points.services import uncivil_confirm_due
 
 
@@ -21,6 +22,7 @@ def test_the_apps_register_their_tasks_at_start():
         "points.uncivil_confirm_due": uncivil_confirm_due,
         "audit.purge_expired": audit_purge_expired,
         "classifier.nightly_retrain": nightly_retrain,
+        "hotspots.refresh": refresh_due,
     }
 
 

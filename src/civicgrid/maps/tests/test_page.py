@@ -36,6 +36,7 @@ def test_visitors_get_the_public_layers_and_staff_every_layer(client, world):
         "cell_overdue",
         "cases",
         "duplicates",
+        "hotspots",
         "places",
         "merchants",
         "stalls",

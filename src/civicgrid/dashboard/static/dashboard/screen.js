@@ -114,7 +114,39 @@
     else { cityMap.reload(); }
   }
 
+  // --- hot issues (热点问题): the hottest active ones, as text (never HTML) ----------------------------
+  function drawHot(rows) {
+    const list = document.getElementById("s-hot");
+    list.replaceChildren();
+    if (!rows || !rows.length) {
+      const empty = document.createElement("li");
+      empty.className = "muted";
+      empty.textContent = labels.no_hot;
+      list.appendChild(empty);
+      return;
+    }
+    rows.forEach(function (r) {
+      const li = document.createElement("li");
+      li.dataset.issue = String(r.id);
+      const heat = document.createElement("b");
+      heat.className = "s-heat" + (r.alert ? " hot" : "");
+      heat.textContent = String(Math.round(r.heat));
+      const body = document.createElement("div");
+      const text = document.createElement("a");
+      text.href = r.url;
+      text.textContent = r.text;
+      const meta = document.createElement("small");
+      meta.textContent = r.place + " · " + r.span + " · " + r.counts;
+      body.appendChild(text);
+      body.appendChild(meta);
+      li.appendChild(heat);
+      li.appendChild(body);
+      list.appendChild(li);
+    });
+  }
+
   function draw(data) {
+    drawHot(data.hot);
     Object.keys(data.today).forEach(function (k) { setNumber("today." + k, data.today[k]); });
     Object.keys(data.month).forEach(function (k) { setNumber("month." + k, data.month[k]); });
     Object.keys(data.now).forEach(function (k) { setNumber("now." + k, data.now[k]); });
