@@ -692,26 +692,31 @@ def neighbours(kind: str, code: str) -> list[tuple[str, str]]:
 # --- labelled sets for the classifier -----------------------------------------------------------------
 
 
-def weights() -> list[tuple[tuple[str, str], float]]:
-    """(kind, code) → weight of the demo's mix: the common matters ~90 %, every other category the rest."""
+def weights(*, common_only: bool = False) -> list[tuple[tuple[str, str], float]]:
+    """(kind, code) → weight of the demo's mix: the common matters ~90 %, every other category the rest.
+    `common_only`: the categories of the demo's replayed history alone (`history.COMMON`)."""
     from civicgrid.demo.history import COMMON
 
     common = [((k, c), float(w)) for k, c, w, _t in COMMON]
+    if common_only:
+        return common
     known = {key for key, _w in common}
     tail = [key for key in taxonomy() if key not in known]
     total = sum(w for _k, w in common)
     return common + [(key, total / 9 / len(tail)) for key in tail]
 
 
-def labelled(n: int, *, seed: int, split: str, label: str = "category") -> list[tuple[str, str]]:
+def labelled(
+    n: int, *, seed: int, split: str, label: str = "category", common_only: bool = False
+) -> list[tuple[str, str]]:
     """`n` (text, label) rows of the split in the demo's mix of categories, channels and kinds.
     `label`: "category" ("kind:code", as the classifier names categories) or "department" (the code of
     the department the demo's routing rules give; for a street-level matter the street office of the
-    community the text names)."""
+    community the text names). `common_only`: only the categories the demo's history holds."""
     if label not in ("category", "department"):
         raise ValueError("label must be category or department")
     rng = random.Random(f"{seed}:{split}")
-    keys, w = zip(*weights(), strict=True)
+    keys, w = zip(*weights(common_only=common_only), strict=True)
     styles, style_w = ("app", "grid", "hotline", "mailbox"), (55, 30, 10, 3)
     kinds, kind_w = ("complaint", "help", "tip_off", "suggestion", "inquiry"), (80, 10, 5, 3, 2)
     rows = []

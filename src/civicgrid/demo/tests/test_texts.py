@@ -134,6 +134,14 @@ def test_the_command_writes_a_labelled_csv(tmp_path):
     assert not set(out.read_text(encoding="utf-8").splitlines()[1:]) & set(
         train.read_text(encoding="utf-8").splitlines()[1:]
     )
+    # --common: only the categories of the demo's history (what its classifiers can learn).
+    common = tmp_path / "common.csv"
+    call_command(
+        "demo", "texts", split="heldout", n=300, seed=7, out=common, common=True, stdout=io.StringIO()
+    )
+    with common.open(encoding="utf-8", newline="") as f:
+        common_labels = {r["label"] for r in csv.DictReader(f)}
+    assert common_labels == {f"{kind}:{code}" for kind, code, _w, _t in COMMON}
 
 
 @pytest.mark.parametrize(

@@ -47,6 +47,11 @@ class Command(BaseCommand):
             "demo's routing rules give it (a street-level matter: the street office of the place)",
         )
         parser.add_argument(
+            "--common",
+            action="store_true",
+            help="texts: only the categories the demo city's history holds (what its classifier learns)",
+        )
+        parser.add_argument(
             "--cases",
             type=int,
             default=3000,
@@ -71,7 +76,9 @@ class Command(BaseCommand):
         self, *args, what: str, cases: int, bulk: bool, days: int, seed: int, stressed: bool, **options
     ):
         if what == "texts":
-            return self.texts(options["split"], options["n"], seed, options["out"], options["label"])
+            return self.texts(
+                options["split"], options["n"], seed, options["out"], options["label"], options["common"]
+            )
         out = self.stdout
         progress = report.Progress(out.write)
         profile = STRESSED if stressed else CALM
@@ -125,14 +132,16 @@ class Command(BaseCommand):
         for line in report.accounts_lines(DEMO_PASSWORD):
             out.write(line)
 
-    def texts(self, split: str, n: int, seed: int, path: Path | None, label: str) -> None:
+    def texts(
+        self, split: str, n: int, seed: int, path: Path | None, label: str, common: bool = False
+    ) -> None:
         if path is None:
             raise CommandError("请用 --out 指定要写入的 CSV 文件 / give the CSV file to write with --out")
         if not 1 <= n <= self.MAX_TEXTS:
             raise CommandError(
                 f"--n 必须在 1 到 {self.MAX_TEXTS} 之间 / --n must be between 1 and {self.MAX_TEXTS}"
             )
-        rows = labelled(n, seed=seed, split=split, label=label)
+        rows = labelled(n, seed=seed, split=split, label=label, common_only=common)
         try:
             with path.open("w", encoding="utf-8", newline="") as f:
                 writer = csv.writer(f)
