@@ -707,12 +707,20 @@ def weights(*, common_only: bool = False) -> list[tuple[tuple[str, str], float]]
 
 
 def labelled(
-    n: int, *, seed: int, split: str, label: str = "category", common_only: bool = False
+    n: int,
+    *,
+    seed: int,
+    split: str,
+    label: str = "category",
+    common_only: bool = False,
+    style: str | None = None,
 ) -> list[tuple[str, str]]:
     """`n` (text, label) rows of the split in the demo's mix of categories, channels and kinds.
     `label`: "category" ("kind:code", as the classifier names categories) or "department" (the code of
     the department the demo's routing rules give; for a street-level matter the street office of the
-    community the text names). `common_only`: only the categories the demo's history holds."""
+    community the text names). `common_only`: only the categories the demo's history holds; `style`: texts
+    of that style alone (e.g. "mailbox": letters)."""
+    only_style = style
     if label not in ("category", "department"):
         raise ValueError("label must be category or department")
     rng = random.Random(f"{seed}:{split}")
@@ -725,7 +733,7 @@ def labelled(
     while len(rows) < n and attempts < n * 20:
         attempts += 1
         kind, code = rng.choices(keys, weights=w)[0]
-        style = rng.choices(styles, weights=style_w)[0]
+        style = rng.choices(styles, weights=style_w)[0] if only_style is None else only_style
         case_kind = rng.choices(kinds, weights=kind_w)[0] if style == "app" else "complaint"
         value = category_label(kind, code) if label == "category" else department_label(kind, code)
         place = community = None

@@ -142,6 +142,14 @@ def test_the_command_writes_a_labelled_csv(tmp_path):
     with common.open(encoding="utf-8", newline="") as f:
         common_labels = {r["label"] for r in csv.DictReader(f)}
     assert common_labels == {f"{kind}:{code}" for kind, code, _w, _t in COMMON}
+    # --style mailbox: letters only.
+    letters = tmp_path / "letters.csv"
+    call_command(
+        "demo", "texts", split="heldout", n=50, seed=7, out=letters, style="mailbox", stdout=io.StringIO()
+    )
+    with letters.open(encoding="utf-8", newline="") as f:
+        lengths = sorted(len(r["text"]) for r in csv.DictReader(f))
+    assert lengths[len(lengths) // 2] > 150
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from civicgrid.demo.classifier import train_classifiers
 from civicgrid.demo.codes import build_codes
 from civicgrid.demo.history import build_history
 from civicgrid.demo.points import build_points
-from civicgrid.demo.texts import SPLITS, labelled
+from civicgrid.demo.texts import SPLITS, STYLES, labelled
 from civicgrid.demo.town import build_town
 
 
@@ -47,6 +47,11 @@ class Command(BaseCommand):
             "demo's routing rules give it (a street-level matter: the street office of the place)",
         )
         parser.add_argument(
+            "--style",
+            choices=STYLES,
+            help="texts: of this style only (mailbox: letters; default: the demo's mix)",
+        )
+        parser.add_argument(
             "--common",
             action="store_true",
             help="texts: only the categories the demo city's history holds (what its classifier learns)",
@@ -77,7 +82,13 @@ class Command(BaseCommand):
     ):
         if what == "texts":
             return self.texts(
-                options["split"], options["n"], seed, options["out"], options["label"], options["common"]
+                options["split"],
+                options["n"],
+                seed,
+                options["out"],
+                options["label"],
+                options["common"],
+                options["style"],
             )
         out = self.stdout
         progress = report.Progress(out.write)
@@ -133,7 +144,7 @@ class Command(BaseCommand):
             out.write(line)
 
     def texts(
-        self, split: str, n: int, seed: int, path: Path | None, label: str, common: bool = False
+        self, split: str, n: int, seed: int, path: Path | None, label: str, common: bool = False, style=None
     ) -> None:
         if path is None:
             raise CommandError("请用 --out 指定要写入的 CSV 文件 / give the CSV file to write with --out")
@@ -141,7 +152,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"--n 必须在 1 到 {self.MAX_TEXTS} 之间 / --n must be between 1 and {self.MAX_TEXTS}"
             )
-        rows = labelled(n, seed=seed, split=split, label=label, common_only=common)
+        rows = labelled(n, seed=seed, split=split, label=label, common_only=common, style=style)
         try:
             with path.open("w", encoding="utf-8", newline="") as f:
                 writer = csv.writer(f)
