@@ -288,3 +288,56 @@ def _play(
         if profile.rehandle and case.status == CaseStatus.DISPATCHED and move(Action.ACCEPT, handler):
             if move(Action.FEEDBACK, handler, "已重新处置"):
                 move(Action.VERIFY, dispatcher) and move(Action.CLOSE, dispatcher)
+
+
+# One problem many people report within days (热点): (kind, code, reports, days ago it started).
+BURSTS = [
+    ("matter", "06042", 8, 4),  # bins overflowing at one market
+    ("component", "01050", 6, 6),  # a row of dark street lamps
+    ("matter", "09006", 7, 3),  # stalls blocking a crossing
+    ("component", "01003", 5, 9),  # a missing drain cover on a school road
+]
+
+
+def build_bursts(*, seed: int = 2026, now: datetime | None = None) -> int:
+    """A few problems that many citizens report within days near one spot, as a busy city sees every week:
+    the hot issues (热点问题) a leader finds on the dashboard, the map and the big screen. Each report goes
+    through the intake like any other (those ≤ 50 m of an open one of the category join it as 附议), and
+    waits for 立案 (the centre has not caught up yet). Idempotent: returns how many reports were added."""
+    rng = random.Random(f"{seed}:bursts")
+    now = now or timezone.now()
+    existing = set(
+        Case.objects.filter(source_ref__startswith="demo:burst:").values_list("source_ref", flat=True)
+    )
+    categories = {(c.kind, c.code): c for c in Category.objects.filter(active=True)}
+    cells = list(Cell.objects.order_by("code").only("id", "min_lon", "min_lat", "max_lon", "max_lat"))
+    citizens = _cast().citizens
+    added = 0
+    for b, (kind, code, reports, started) in enumerate(BURSTS):
+        cell = rng.choice(cells)
+        lat0 = (cell.min_lat + cell.max_lat) / 2
+        lon0 = (cell.min_lon + cell.max_lon) / 2
+        place = texts.address_text(rng)
+        people = rng.sample(citizens, k=min(reports, len(citizens)))
+        for r, reporter in enumerate(people):
+            moment = now - timedelta(days=started) + timedelta(hours=r * rng.uniform(4, 14))
+            text = texts.report_text(kind, code, rng, style="app", place=place)
+            lat = lat0 + rng.uniform(-0.0006, 0.0006)  # within about 70 m
+            lon = lon0 + rng.uniform(-0.0008, 0.0008)
+            tag = f"demo:burst:{b}:{r}"
+            if tag in existing or moment > now or (kind, code) not in categories:
+                continue
+            submission = Submission(
+                description=text,
+                lat=lat,
+                lon=lon,
+                kind=CaseKind.COMPLAINT,
+                channel=Channel.APP,
+                category=categories[(kind, code)],
+                address=place,
+                source_ref=tag,
+            )
+            with transaction.atomic(), clock.at(moment):
+                case_submit(reporter=reporter, submission=submission)
+            added += 1
+    return added

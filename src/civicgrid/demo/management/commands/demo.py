@@ -12,10 +12,11 @@ from civicgrid.demo.calibration import CALM, STRESSED
 from civicgrid.demo.city import DEMO_PASSWORD, build_city
 from civicgrid.demo.classifier import train_classifiers
 from civicgrid.demo.codes import build_codes
-from civicgrid.demo.history import build_history
+from civicgrid.demo.history import build_bursts, build_history
 from civicgrid.demo.points import build_points
 from civicgrid.demo.texts import SPLITS, STYLES, labelled
 from civicgrid.demo.town import build_town
+from civicgrid.hotspots.services import hot_issues_refresh
 
 
 class Command(BaseCommand):
@@ -122,6 +123,10 @@ class Command(BaseCommand):
         with progress.step("Citizen points: volunteer hours, an honour, the public display") as done:
             entries = build_points()  # after the history
             done(f"{entries} ledger entries added")
+        with progress.step("Hot issues (热点问题): problems many people report this week") as done:
+            reports = build_bursts()
+            refreshed = hot_issues_refresh(full=True)
+            done(f"{reports} reports added, {refreshed.issues} hot issues")
         with progress.step("The classifiers (智能分类) on the handled cases") as done:
             done("; ".join(train_classifiers()))
         out.write(self.style.SUCCESS(f"Demo city ready: 鄂尔多斯市康巴什区 ({progress.elapsed()})"))
