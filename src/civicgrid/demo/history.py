@@ -299,11 +299,11 @@ BURSTS = [
 ]
 
 
-def build_bursts(*, seed: int = 2026, now: datetime | None = None) -> int:
+def build_bursts(*, seed: int = 2026, now: datetime | None = None, profile: Profile = CALM) -> int:
     """A few problems that many citizens report within days near one spot, as a busy city sees every week:
     the hot issues (热点问题) a leader finds on the dashboard, the map and the big screen. Each report goes
-    through the intake like any other (those ≤ 50 m of an open one of the category join it as 附议), and
-    waits for 立案 (the centre has not caught up yet). Idempotent: returns how many reports were added."""
+    through the intake like any other (those ≤ 50 m of an open one of the category join it as 附议) and the
+    cases through the loop as the history's do. Idempotent: returns how many reports were added."""
     rng = random.Random(f"{seed}:bursts")
     now = now or timezone.now()
     existing = set(
@@ -311,19 +311,21 @@ def build_bursts(*, seed: int = 2026, now: datetime | None = None) -> int:
     )
     categories = {(c.kind, c.code): c for c in Category.objects.filter(active=True)}
     cells = list(Cell.objects.order_by("code").only("id", "min_lon", "min_lat", "max_lon", "max_lat"))
-    citizens = _cast().citizens
+    cast = _cast()
     added = 0
     for b, (kind, code, reports, started) in enumerate(BURSTS):
         cell = rng.choice(cells)
         lat0 = (cell.min_lat + cell.max_lat) / 2
         lon0 = (cell.min_lon + cell.max_lon) / 2
         place = texts.address_text(rng)
-        people = rng.sample(citizens, k=min(reports, len(citizens)))
+        people = rng.sample(cast.citizens, k=min(reports, len(cast.citizens)))
         for r, reporter in enumerate(people):
             moment = now - timedelta(days=started) + timedelta(hours=r * rng.uniform(4, 14))
             text = texts.report_text(kind, code, rng, style="app", place=place)
             lat = lat0 + rng.uniform(-0.0006, 0.0006)  # within about 70 m
             lon = lon0 + rng.uniform(-0.0008, 0.0008)
+            fate, draws = rng.random(), [rng.gauss(0.0, 1.0) for _ in range(8)]
+            stop = profile.stop((now - moment).total_seconds() / 86400, rng.random(), rng.choice(STOPPABLE))
             tag = f"demo:burst:{b}:{r}"
             if tag in existing or moment > now or (kind, code) not in categories:
                 continue
@@ -338,6 +340,8 @@ def build_bursts(*, seed: int = 2026, now: datetime | None = None) -> int:
                 source_ref=tag,
             )
             with transaction.atomic(), clock.at(moment):
-                case_submit(reporter=reporter, submission=submission)
+                result = case_submit(reporter=reporter, submission=submission)
+                if result.case.duplicate_of_id is None:
+                    _play(result.case, moment, now, fate, draws, cast, rng, stop, profile)
             added += 1
     return added

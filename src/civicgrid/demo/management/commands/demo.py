@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from civicgrid.analytics.rollups import apply_pending
 from civicgrid.cases.models import Case
 from civicgrid.codes.models import Code
 from civicgrid.demo import report
@@ -124,7 +125,9 @@ class Command(BaseCommand):
             entries = build_points()  # after the history
             done(f"{entries} ledger entries added")
         with progress.step("Hot issues (热点问题): problems many people report this week") as done:
-            reports = build_bursts()
+            reports = build_bursts(profile=profile)
+            while apply_pending():  # their events in the statistics now, not at the worker's first pass
+                pass
             refreshed = hot_issues_refresh(full=True)
             done(f"{reports} reports added, {refreshed.issues} hot issues")
         with progress.step("The classifiers (智能分类) on the handled cases") as done:
