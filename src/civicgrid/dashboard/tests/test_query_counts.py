@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 PAGES = {
     # + 1 each: the reply-quality averages per department (one grouped query); + 1: the hot issues panel
     "/dashboard/?period=quarter": 20,
-    "/dashboard/?period=quarter&street=150603001&category=matter:06013": 21,
+    "/dashboard/?period=quarter&street=150603001&category=matter:06013": 22,
     "/dashboard/cases/?period=quarter&metric=reported&by=street&key=none": 6,
     "/dashboard/screen.json": 20,
     "/screen/": 3,
