@@ -34,33 +34,12 @@ from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
 from civicgrid.demo import texts
 from civicgrid.demo.calibration import CALM, Profile
+from civicgrid.demo.texts import COMMON
 from civicgrid.grids.models import Cell
 from civicgrid.notifications.models import Notification
 from civicgrid.taxonomy.models import Category
 from civicgrid.taxonomy.routing import route_case
 
-# The matters and components people report most, with relative weights and a sample text (the texts
-# of the demo's cases come from demo/texts.py, which has hand-written building blocks for each).
-COMMON = [
-    ("matter", "06010", 14, "小区门口有暴露垃圾，气味很大"),
-    ("matter", "06042", 10, "垃圾箱满溢，垃圾散落一地"),
-    ("matter", "06013", 9, "人行道地砖破损，容易绊倒"),
-    ("matter", "09006", 9, "早市摊贩占道经营，影响通行"),
-    ("matter", "09009", 8, "机动车长期占用人行道停放"),
-    ("matter", "09010", 6, "共享单车、电动车乱停乱放"),
-    ("matter", "07001", 6, "电线杆上贴满非法小广告"),
-    ("matter", "06028", 4, "夜间噪声扰民，影响休息"),
-    ("matter", "06027", 3, "餐馆油烟直排，楼上住户受影响"),
-    ("matter", "08004", 3, "工地扬尘严重，未覆盖"),
-    ("matter", "10001", 3, "道路积雪结冰，行人易滑倒"),
-    ("matter", "06001", 2, "小区绿地内有人私搭乱建"),
-    ("component", "01003", 5, "雨水井盖缺失，存在安全隐患"),
-    ("component", "01001", 3, "供水井盖破损下沉"),
-    ("component", "01050", 3, "路灯不亮，夜间行走不便"),
-    ("component", "04002", 3, "行道树倒伏，枝条挡住人行道"),
-    ("component", "03001", 2, "公共厕所卫生差，洗手池损坏"),
-    ("component", "02014", 2, "交通标志牌被撞歪"),
-]
 STOPPABLE = [
     Action.REGISTER,
     Action.DISPATCH,

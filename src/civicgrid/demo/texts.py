@@ -12,7 +12,7 @@ a grid member's patrol note (`grid`), an operator's summary of a call (`hotline`
 诉求：…"), a letter to the mailbox (`mailbox`: greeting, background, request). Most texts are a
 sentence or two; some are a few characters, a few are letters of 200–400 characters.
 
-The eighteen categories people report most (`history.COMMON`) have hand-written blocks (`RICH`);
+The eighteen categories people report most (`COMMON`) have hand-written blocks (`RICH`);
 every other category of the GB/T taxonomy gets blocks made from its name and its major class, so
 `CATEGORY_TEXTS` covers every category the demo uses.
 
@@ -44,6 +44,29 @@ STYLES = ("app", "grid", "hotline", "mailbox")
 STREET_OFFICE = "JD"  # the label of a matter the street office of its place handles (属地街道)
 HELD = "~"  # marks a building block reserved for the held-out split
 
+
+# The matters and components people report most, with relative weights and a sample text (the texts
+# of the demo's cases come from the building blocks below; each of these has hand-written ones).
+COMMON = [
+    ("matter", "06010", 14, "小区门口有暴露垃圾，气味很大"),
+    ("matter", "06042", 10, "垃圾箱满溢，垃圾散落一地"),
+    ("matter", "06013", 9, "人行道地砖破损，容易绊倒"),
+    ("matter", "09006", 9, "早市摊贩占道经营，影响通行"),
+    ("matter", "09009", 8, "机动车长期占用人行道停放"),
+    ("matter", "09010", 6, "共享单车、电动车乱停乱放"),
+    ("matter", "07001", 6, "电线杆上贴满非法小广告"),
+    ("matter", "06028", 4, "夜间噪声扰民，影响休息"),
+    ("matter", "06027", 3, "餐馆油烟直排，楼上住户受影响"),
+    ("matter", "08004", 3, "工地扬尘严重，未覆盖"),
+    ("matter", "10001", 3, "道路积雪结冰，行人易滑倒"),
+    ("matter", "06001", 2, "小区绿地内有人私搭乱建"),
+    ("component", "01003", 5, "雨水井盖缺失，存在安全隐患"),
+    ("component", "01001", 3, "供水井盖破损下沉"),
+    ("component", "01050", 3, "路灯不亮，夜间行走不便"),
+    ("component", "04002", 3, "行道树倒伏，枝条挡住人行道"),
+    ("component", "03001", 2, "公共厕所卫生差，洗手池损坏"),
+    ("component", "02014", 2, "交通标志牌被撞歪"),
+]
 
 # --- building blocks ----------------------------------------------------------------------------------
 
@@ -694,9 +717,7 @@ def neighbours(kind: str, code: str) -> list[tuple[str, str]]:
 
 def weights(*, common_only: bool = False) -> list[tuple[tuple[str, str], float]]:
     """(kind, code) → weight of the demo's mix: the common matters ~90 %, every other category the rest.
-    `common_only`: the categories of the demo's replayed history alone (`history.COMMON`)."""
-    from civicgrid.demo.history import COMMON
-
+    `common_only`: the categories of the demo's replayed history alone (`COMMON`)."""
     common = [((k, c), float(w)) for k, c, w, _t in COMMON]
     if common_only:
         return common

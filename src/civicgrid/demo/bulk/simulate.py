@@ -41,7 +41,8 @@ from civicgrid.demo.bulk.calendar import US_HOUR, FastCalendar, from_us, to_us
 from civicgrid.demo.bulk.plan import cumulative
 from civicgrid.demo.bulk.write import CaseNumbers, Ids
 from civicgrid.demo.calibration import CALM, Profile
-from civicgrid.demo.history import COMMON, _cast
+from civicgrid.demo.history import _cast
+from civicgrid.demo.texts import COMMON
 from civicgrid.grids.coords import CoordSystem
 from civicgrid.grids.models import Cell, CellMember
 from civicgrid.taxonomy.choices import Urgency

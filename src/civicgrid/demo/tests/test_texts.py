@@ -16,7 +16,7 @@ from civicgrid.cases.models import Case
 from civicgrid.core.text import text_check
 from civicgrid.demo import texts
 from civicgrid.demo.city import STREETS
-from civicgrid.demo.history import COMMON
+from civicgrid.demo.texts import COMMON
 
 STYLES = ("app", "grid", "hotline", "mailbox")
 
