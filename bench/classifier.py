@@ -13,7 +13,8 @@ does) and evaluated on it; with `--csv-test` the model is also evaluated on that
 the target's: `matter:06010`, department codes).
 
 With `--csv-train` and `--csv-test`: trained on the whole first file, evaluated on the second; no database.
-`--baseline` adds the plain character 1–3-gram TF-IDF + linear SVM trained on the same file, for comparison.
+`--baseline` adds the plain character 1–3-gram TF-IDF + linear SVM trained on the same file, for comparison;
+`--words`, `--no-pieces`, `--no-letters` change the pipeline's defaults (classifier/pipeline.py), to measure each.
 
 For each evaluation: the per-label table and the confusions that matter most on stderr, then one JSON
 object per line on stdout; the last line is
@@ -88,7 +89,7 @@ class Baseline:
 def run_csv(args) -> int:
     setup_django(None)
     from civicgrid.classifier.evaluation import evaluate
-    from civicgrid.classifier.pipeline import TextClassifier
+    from civicgrid.classifier.pipeline import Settings, TextClassifier
     from civicgrid.classifier.training import rows_check
 
     texts, labels = csv_rows(args.csv_train, args.text_column, args.label_column)
@@ -106,7 +107,10 @@ def run_csv(args) -> int:
             train_s=train_s,
         )
     started = time.perf_counter()
-    classifier = TextClassifier().fit(texts, labels)
+    settings = Settings(
+        use_words=args.words, use_pieces=not args.no_pieces, augment_long=0.0 if args.no_letters else 0.3
+    )
+    classifier = TextClassifier(settings).fit(texts, labels)
     train_s = time.perf_counter() - started
     log(f"trained on {len(texts)} texts, {len(classifier.labels)} labels in {train_s:.1f} s")
     report(evaluate(classifier, test_texts, test_labels), db=None, target="csv", train_s=round(train_s, 2))
@@ -155,6 +159,13 @@ def main() -> int:
     parser.add_argument("--csv-test", type=Path)
     parser.add_argument("--text-column", default="text")
     parser.add_argument("--label-column", default="label")
+    parser.add_argument("--words", action="store_true", help="with --csv-train: add jieba word n-grams")
+    parser.add_argument(
+        "--no-pieces", action="store_true", help="with --csv-train: no piece voting for long texts"
+    )
+    parser.add_argument(
+        "--no-letters", action="store_true", help="with --csv-train: no made-up letters in training"
+    )
     parser.add_argument(
         "--baseline",
         action="store_true",

@@ -7,13 +7,16 @@ Pure scikit-learn, CPU only, nothing downloaded at run time. What it does and wh
   teaches.
 - **Character 1–3-grams**, TF-IDF with sublinear term frequency (a word said five times in a letter is not five
   times the evidence). They are robust to typos, homophones and words no dictionary knows, and citizens' texts
-  are short. jieba word n-grams can be added (`Settings.use_words`), but on held-out phrasings of the demo
-  city they lowered macro-F1 (0.889 → 0.858) and halve the speed, so they are off by default.
+  are short. jieba word n-grams can be added (`Settings.use_words`): on the demo city's held-out phrasings
+  they lowered macro-F1 of short reports (0.891 → 0.877), raised that of letters a little (0.906 → 0.914)
+  and cut the speed on letters to a third (2,556 → 813 texts/s), so they are off by default
+  (`bench/classifier.py --csv-train … --csv-test … [--words]`).
 - **A linear SVM** with class weights balanced against the label counts (rare labels are where a macro-F1 is
   lost), calibrated to probabilities by Platt scaling on internal folds, so that a suggestion can say "86 %".
   A logistic regression beside it (averaged) did no better on the held-out sets and was dropped.
 - **Long texts.** A model trained on short titles sees a letter of several hundred characters as an
-  unfamiliar, diluted vector. Two remedies, both measured on letters of the demo city's held-out set:
+  unfamiliar, diluted vector. Two remedies, each worth about 0.8 points of macro-F1 on the demo city's held-out
+  letters (`--no-letters`, `--no-pieces`):
   - the training set also holds made-up letters: a few training texts of one label joined (30 % as many as
     the training texts), so the model has seen long texts of every label;
   - a long text is also cut into pieces of about the training texts' typical length; each piece is
