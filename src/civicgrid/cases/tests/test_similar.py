@@ -144,9 +144,13 @@ def test_the_api_refuses_bad_input(routed_world, now):
 
 def test_the_bounding_box_can_be_served_by_the_lonlat_index(routed_world, now):
     from civicgrid.cases.models import Case
-    from civicgrid.cases.similar import candidates
+    from civicgrid.cases.similar import OPEN_STATUSES, box_around, candidates
     from civicgrid.cases.tests.test_index_plans import plan
 
     submit(routed_world.citizen, NORTH_1, description=SAME)
     qs = candidates(Case.objects.all(), lat=NORTH_1[0], lon=NORTH_1[1], when=local(2026, 11, 23, 9, 0))
-    assert "case_lonlat_idx" in plan(qs, only="case_lonlat_idx")
+    assert qs.count() == 1
+    # The box alone: the candidates' other conditions (a number is set) could also be read from the unique
+    # index on the number, which a planner may pick on a nearly empty table.
+    box = Case.objects.in_bbox(*box_around(NORTH_1[0], NORTH_1[1], 300)).filter(status__in=OPEN_STATUSES)
+    assert "case_lonlat_idx" in plan(box, only="case_lonlat_idx")
