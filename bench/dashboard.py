@@ -43,11 +43,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import needs  # noqa: E402
-from serverkit import production_keys  # noqa: E402
+import serverkit  # noqa: E402
+from serverkit import civicgrid_run, production_keys  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
-CIVICGRID = str(VENV_BIN / "civicgrid") if (VENV_BIN / "civicgrid").exists() else "civicgrid"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
 PG_NAME = os.environ.get("BENCH_PG_NAME", "civicgrid_bench_dashboard")
 WORK = ROOT / "var" / "bench"
@@ -85,28 +85,11 @@ def env_for(vendor: str, cases: int) -> dict:
 
 
 def bulk_count(vendor: str, cases: int) -> int | None:
-    """How many bulk cases the bench database holds (None: no usable database)."""
-    sql = "SELECT count(*) FROM cases_case WHERE source_ref = 'bulk'"
-    try:
-        if vendor == "sqlite":
-            path = WORK / f"dashboard-{cases}.sqlite3"
-            if not path.exists():
-                return None
-            with sqlite3.connect(path) as conn:
-                return conn.execute(sql).fetchone()[0]
-        import psycopg
-
-        with psycopg.connect(dbname=PG_NAME) as conn:
-            return conn.execute(sql).fetchone()[0]
-    except Exception:  # noqa: BLE001 - no database, no table: build it
-        return None
+    return serverkit.bulk_count(vendor, WORK / f"dashboard-{cases}.sqlite3", PG_NAME)
 
 
 def civicgrid(env: dict, *args: str) -> str:
-    done = subprocess.run([CIVICGRID, *args], env=env, cwd=ROOT, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"civicgrid {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return done.stdout
+    return civicgrid_run(env, *args, cwd=ROOT)
 
 
 def prepare(vendor: str, cases: int, reuse: bool) -> dict:

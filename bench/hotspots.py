@@ -24,14 +24,14 @@ import json
 import os
 import random
 import re
-import sqlite3
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from serverkit import production_keys  # noqa: E402
+import serverkit  # noqa: E402
+from serverkit import civicgrid_run, production_keys  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / "var" / "bench"
@@ -54,29 +54,11 @@ def env_for(vendor: str, cases: int) -> dict:
 
 
 def civicgrid(env: dict, *args: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-m", "civicgrid", *args], env=env, cwd=ROOT, capture_output=True, text=True
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"civicgrid {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    return done.stdout
+    return civicgrid_run(env, *args, cwd=ROOT)
 
 
 def bulk_count(vendor: str, cases: int) -> int | None:
-    sql = "SELECT count(*) FROM cases_case WHERE source_ref = 'bulk'"
-    try:
-        if vendor == "sqlite":
-            path = WORK / f"hotspots-{cases}.sqlite3"
-            if not path.exists():
-                return None
-            with sqlite3.connect(path) as conn:
-                return conn.execute(sql).fetchone()[0]
-        import psycopg
-
-        with psycopg.connect(dbname=PG_NAME) as conn:
-            return conn.execute(sql).fetchone()[0]
-    except Exception:  # noqa: BLE001 - no database, no table: build it
-        return None
+    return serverkit.bulk_count(vendor, WORK / f"hotspots-{cases}.sqlite3", PG_NAME)
 
 
 def prepare(vendor: str, cases: int, reuse: bool) -> dict:

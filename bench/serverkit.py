@@ -293,3 +293,30 @@ class Server:
         except subprocess.TimeoutExpired:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait()
+
+
+def civicgrid_run(env: dict, *args: str, cwd: Path | None = None) -> str:
+    """`python -m civicgrid ARGS` in `env`; its output, or SystemExit with the end of its errors."""
+    done = subprocess.run(
+        [sys.executable, "-m", "civicgrid", *args], env=env, cwd=cwd, capture_output=True, text=True
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"civicgrid {' '.join(args)} failed ({done.returncode}):\n{done.stderr[-3000:]}")
+    return done.stdout
+
+
+def bulk_count(vendor: str, sqlite_path: Path, pg_name: str) -> int | None:
+    """How many bulk cases a bench database holds (None: no usable database, build it)."""
+    sql = "SELECT count(*) FROM cases_case WHERE source_ref = 'bulk'"
+    try:
+        if vendor == "sqlite":
+            if not sqlite_path.exists():
+                return None
+            with sqlite3.connect(sqlite_path) as conn:
+                return conn.execute(sql).fetchone()[0]
+        import psycopg
+
+        with psycopg.connect(dbname=pg_name) as conn:
+            return conn.execute(sql).fetchone()[0]
+    except Exception:  # noqa: BLE001 - no database, no table: build it
+        return None
