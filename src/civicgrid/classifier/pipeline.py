@@ -128,8 +128,6 @@ class Settings:
     # Letters made of several training texts of one label, as a share of the training texts: the models also
     # learn what a long text of each label looks like when only short ones were given.
     augment_long: float = 0.3
-    min_df: int = 1
-    balanced: bool = True
 
 
 class TextClassifier:
@@ -167,9 +165,7 @@ class TextClassifier:
                 labels.append(label)
         y = np.asarray(labels)
 
-        self.char_counter = CountVectorizer(
-            analyzer="char", ngram_range=s.char_ngrams, min_df=s.min_df, dtype=np.float32
-        )
+        self.char_counter = CountVectorizer(analyzer="char", ngram_range=s.char_ngrams, dtype=np.float32)
         self.char_weights = TfidfTransformer(sublinear_tf=True)
         blocks = [self.char_weights.fit_transform(self.char_counter.fit_transform(normal))]
         self.word_counter = self.word_weights = None
@@ -182,7 +178,7 @@ class TextClassifier:
 
         smallest = min(int((y == label).sum()) for label in self.labels)
         folds = max(2, min(3, smallest))
-        svm = LinearSVC(C=s.svm_c, class_weight="balanced" if s.balanced else None)
+        svm = LinearSVC(C=s.svm_c, class_weight="balanced")
         if smallest >= 2:
             self.svm = CalibratedClassifierCV(svm, method="sigmoid", cv=folds).fit(x, y)
         else:  # a label seen once cannot be calibrated on folds: calibrate on the training data itself

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import pickle
 import threading
 import uuid
@@ -139,7 +140,5 @@ def active_classifier(target: str) -> TextClassifier | None:
     try:
         return model_version_load(version)
     except DomainError:
-        import logging
-
         logging.getLogger("civicgrid.classifier").exception("active %s model #%s refused", target, version.pk)
         return None
