@@ -144,6 +144,9 @@ INSTALLED_APPS = [
     "civicgrid.classifier",
     "civicgrid.hotspots",
     "civicgrid.replyquality",
+    "civicgrid.webhooks",
+    "civicgrid.exports",
+    "civicgrid.open311",
     "civicgrid.demo",
 ]
 

@@ -226,6 +226,90 @@ class ApiToken(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class ApiClientKind(models.TextChoices):
+    DEPARTMENT = "department", _("部门业务系统")
+    HOTLINE = "hotline", _("12345 热线系统")
+    PLATFORM = "platform", _("上级/省级平台")
+    CIVIC = "civic", _("社会应用（Open311）")
+    PERSONAL = "personal", _("个人令牌")
+
+
+class ApiClient(models.Model):
+    """An organisation's system that calls the API (API 客户端): a bureau, the 12345 hotline, a provincial
+    platform, a civic tool.
+
+    It acts as its account (`user`): the account's role and department decide which cases it sees and
+    which moves it may make, exactly as in the console; `scopes` narrow which endpoints its keys may
+    call (accounts/scopes.py). Its keys are `ApiKey` rows.
+    """
+
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(
+        _("类型"), max_length=20, choices=ApiClientKind.choices, default=ApiClientKind.DEPARTMENT
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("所属部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="api_clients",
+    )
+    user = models.ForeignKey(
+        User,
+        verbose_name=_("代表账号"),
+        on_delete=models.PROTECT,
+        related_name="api_clients",
+        help_text=_("客户端以此账号的角色和部门办理业务"),
+    )
+    contact_name = models.CharField(_("联系人"), max_length=50, blank=True)
+    contact_phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+    scopes = models.JSONField(_("权限范围"), default=list, blank=True)
+    streets = models.JSONField(_("限定街道"), default=list, blank=True, help_text=_("街道编码；为空表示不限"))
+    rate_limit_per_minute = models.PositiveIntegerField(_("每分钟调用上限"), default=600)
+    is_active = models.BooleanField(_("启用"), default=True)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("API 客户端")
+        verbose_name_plural = _("API 客户端")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def has_scope(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+class ApiKey(models.Model):
+    """A key of an API client (密钥). Only its SHA-256 is stored; the prefix is what people see.
+
+    A rotated key keeps working until `expires_at` (the overlap); a revoked key stops at once.
+    """
+
+    client = models.ForeignKey(
+        ApiClient, verbose_name=_("客户端"), on_delete=models.CASCADE, related_name="keys"
+    )
+    prefix = models.CharField(_("前缀"), max_length=12, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), default=timezone.now)
+    expires_at = models.DateTimeField(_("失效时间"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("API 密钥")
+        verbose_name_plural = _("API 密钥")
+
+    def __str__(self) -> str:
+        return f"{self.client} ({self.prefix}…)"
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
 class LoginCode(models.Model):
     """A one-time SMS login code (短信验证码). Only a keyed hash of the code is stored.
 

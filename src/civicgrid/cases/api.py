@@ -17,7 +17,8 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
-from civicgrid.accounts.auth import AUTH
+from civicgrid.accounts.auth import AUTH, api_scope
+from civicgrid.accounts.scopes import Scope
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.cases import indicators, selectors
 from civicgrid.cases.access import (
@@ -413,6 +414,7 @@ def _read_back_plan(model) -> list[tuple[str, str, models.Field]]:
 
 
 @router.get("", response=list[CaseSummaryOut], auth=AUTH)
+@api_scope(Scope.CASES_READ)
 def case_list(request, filters: Query[selectors.CaseFilter]):
     """Cases the caller may see, filtered, sorted and paged (`limit` ≤ 200)."""
     cases = selectors.case_list(visible_cases(request.auth), filters, now=clock.now())

@@ -1,0 +1,1 @@
+"""Bulk exports of cases (CSV, GeoJSON), streamed."""

@@ -1,0 +1,1 @@
+"""Webhooks (Standard Webhooks): subscriptions per API client, signed delivery by the worker, replay."""

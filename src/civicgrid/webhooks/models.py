@@ -1,0 +1,1 @@
+"""Webhook subscriptions of API clients and their signed deliveries (Standard Webhooks)."""
