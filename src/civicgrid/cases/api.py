@@ -18,8 +18,8 @@ from ninja import Query, Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
 from civicgrid.accounts.auth import AUTH, api_scope
-from civicgrid.accounts.scopes import Scope
 from civicgrid.accounts.roles import Capability, user_can
+from civicgrid.accounts.scopes import Scope
 from civicgrid.cases import indicators, selectors
 from civicgrid.cases.access import (
     access_case,
