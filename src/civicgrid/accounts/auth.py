@@ -20,6 +20,8 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
         caller = api_key_authenticate(token)
         if caller is not None:
+            # The account carries its client too, for the rules that see only the user (masking by scope).
+            caller.user.api_client = caller.client
             request.user = caller.user
             request.api_client = caller.client
             request.api_key = caller.key

@@ -98,3 +98,24 @@ def api_key_authenticate(raw: str) -> Caller | None:
     if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
     return Caller(client=key.client, user=key.client.user, key=key)
+
+
+@transaction.atomic
+def api_key_rotate(*, client: ApiClient, overlap_hours: int = 24) -> tuple[ApiKey, str]:
+    """A new key; the client's other live keys keep working for `overlap_hours` (0: they stop now),
+    so that a system can switch over without an outage."""
+    if overlap_hours < 0:
+        raise DomainError(
+            "overlap_invalid", "重叠时间不能为负", "the overlap cannot be negative", field="overlap_hours"
+        )
+    now = timezone.now()
+    ends = now + timezone.timedelta(hours=overlap_hours)
+    live = ApiKey.objects.select_for_update().filter(client=client, revoked_at__isnull=True)
+    live.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=ends)).update(expires_at=ends)
+    return api_key_issue(client=client)
+
+
+@transaction.atomic
+def api_key_revoke(*, key: ApiKey) -> None:
+    """Stop a key at once."""
+    ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
