@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Q
@@ -109,7 +110,7 @@ def api_key_rotate(*, client: ApiClient, overlap_hours: int = 24) -> tuple[ApiKe
             "overlap_invalid", "重叠时间不能为负", "the overlap cannot be negative", field="overlap_hours"
         )
     now = timezone.now()
-    ends = now + timezone.timedelta(hours=overlap_hours)
+    ends = now + timedelta(hours=overlap_hours)
     live = ApiKey.objects.select_for_update().filter(client=client, revoked_at__isnull=True)
     live.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=ends)).update(expires_at=ends)
     return api_key_issue(client=client)
