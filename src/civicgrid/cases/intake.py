@@ -189,8 +189,18 @@ EXTERNAL_KEY_PREFIX = "ext:"
 
 
 def external_id_check(value: str | None) -> str:
-    """The id trimmed ("" when none); control characters and ids over 64 characters are refused."""
-    return text_check(value, field="external_id", max_length=EXTERNAL_ID_MAX)
+    """The id trimmed ("" when none); an id over 64 characters, or with a control or invisible character
+    (a line break, a zero-width space: a key must read as it compares) is refused."""
+    external_id = text_check(value, field="external_id", max_length=EXTERNAL_ID_MAX)
+    for position, char in enumerate(external_id, start=1):
+        if not char.isprintable():
+            raise DomainError(
+                "text_control_character",
+                f"external_id 含有不可见字符（U+{ord(char):04X}，第 {position} 个字符），请删除后重试",
+                f"external_id contains an invisible character (U+{ord(char):04X} at position {position})",
+                field="external_id",
+            )
+    return external_id
 
 
 def external_key(*, external_id: str, client_id: int | None, user_id: int) -> str:
