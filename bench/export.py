@@ -93,8 +93,21 @@ def measure(fmt: str) -> dict:
         out = Path(tmp) / f"cases.{fmt}"
         t0 = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "civicgrid", "export", "cases", "--since", since, "--until", until,
-             "--format", fmt, "--out", str(out)],
+            [
+                sys.executable,
+                "-m",
+                "civicgrid",
+                "export",
+                "cases",
+                "--since",
+                since,
+                "--until",
+                until,
+                "--format",
+                fmt,
+                "--out",
+                str(out),
+            ],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -116,7 +129,9 @@ def measure(fmt: str) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--format", choices=["csv", "geojson"], default="csv")
@@ -138,7 +153,14 @@ def main() -> None:
     if done.returncode != 0:
         raise SystemExit(f"[{args.db}] measuring failed ({done.returncode})")
     measured = json.loads(done.stdout.strip().splitlines()[-1])
-    result = {"bench": "export", "db": args.db, "cases": args.cases, "format": args.format, **measured, **built}
+    result = {
+        "bench": "export",
+        "db": args.db,
+        "cases": args.cases,
+        "format": args.format,
+        **measured,
+        **built,
+    }
     print(json.dumps(result), flush=True)
 
 

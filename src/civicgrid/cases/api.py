@@ -44,8 +44,8 @@ from civicgrid.cases.intake import (
     nearby_open_cases,
 )
 from civicgrid.cases.models import Case
-from civicgrid.cases.queues import QUEUES, may_open
 from civicgrid.cases.publication import case_public_summary_edit
+from civicgrid.cases.queues import QUEUES, may_open
 from civicgrid.cases.reportstore import ReportRows
 from civicgrid.cases.uploads import uploads_process
 from civicgrid.cases.workflow import MoveInput, case_transition

@@ -45,9 +45,7 @@ def _export(request, params: CaseExportIn, fmt: str) -> StreamingHttpResponse:
 
 CSV_DOC = {"responses": {200: {"description": "CSV (UTF-8 with BOM)", "content": {"text/csv": {}}}}}
 GEOJSON_DOC = {
-    "responses": {
-        200: {"description": "GeoJSON FeatureCollection", "content": {"application/geo+json": {}}}
-    }
+    "responses": {200: {"description": "GeoJSON FeatureCollection", "content": {"application/geo+json": {}}}}
 }
 
 

@@ -356,7 +356,10 @@ class CaseExport:
     def __post_init__(self) -> None:
         if self.fmt not in FORMATS:
             raise DomainError(
-                "format_invalid", "导出格式只能是 csv 或 geojson", "format must be csv or geojson", field="format"
+                "format_invalid",
+                "导出格式只能是 csv 或 geojson",
+                "format must be csv or geojson",
+                field="format",
             )
         self.personal = sees_personal_data(self.viewer)
 

@@ -86,7 +86,11 @@ def test_two_clients_with_the_same_order_id_make_two_cases(routed_world):
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "order, code",
-    [("G" * 65, "text_too_long"), ("GD\x0012", "text_control_character"), ("GD\u200b\n1", "text_control_character")],
+    [
+        ("G" * 65, "text_too_long"),
+        ("GD\x0012", "text_control_character"),
+        ("GD\u200b\n1", "text_control_character"),
+    ],
 )
 def test_a_bad_order_id_is_refused_on_its_field(routed_world, order, code):
     hotline = _hotline()

@@ -22,8 +22,16 @@ def reported(routed_world):
     made = []
     specs = [
         (local(2026, 11, 2, 9), world.citizen, NORTH_1, "人行道上有一处坑洞", "13812345678", "", "app"),
-        (local(2026, 11, 15, 10), world.citizen, NORTH_2, "=HYPERLINK(\"http://x\")井盖缺失", "", "", "app"),
-        (local(2026, 11, 30, 23, 30), world.dispatcher, NORTH_1, "来电：路灯不亮", "13700001111", "李四", "hotline"),
+        (local(2026, 11, 15, 10), world.citizen, NORTH_2, '=HYPERLINK("http://x")井盖缺失', "", "", "app"),
+        (
+            local(2026, 11, 30, 23, 30),
+            world.dispatcher,
+            NORTH_1,
+            "来电：路灯不亮",
+            "13700001111",
+            "李四",
+            "hotline",
+        ),
         (local(2026, 12, 1, 0, 30), world.citizen, NORTH_2, "十二月的上报", "", "", "app"),
     ]
     for at, reporter, point, text, phone, name, channel in specs:

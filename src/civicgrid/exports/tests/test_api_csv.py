@@ -113,7 +113,9 @@ def test_a_bad_request_is_a_clear_422_and_records_nothing(routed_world, reported
 
 def test_a_whole_leap_year_is_one_call(routed_world, reported):
     http = key_client(routed_world)
-    assert http.get("/api/exports/cases.csv", {"since": "2028-01-01", "until": "2028-12-31"}).status_code == 200
+    assert (
+        http.get("/api/exports/cases.csv", {"since": "2028-01-01", "until": "2028-12-31"}).status_code == 200
+    )
 
 
 def test_a_key_without_the_exports_scope_is_refused(routed_world, reported):

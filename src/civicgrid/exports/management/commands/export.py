@@ -25,7 +25,9 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="what", required=True)
         cases = sub.add_parser("cases", help="the cases reported in a period")
         cases.add_argument("--since", required=True, help="YYYY-MM-DD (inclusive) or an ISO date-time")
-        cases.add_argument("--until", required=True, help="YYYY-MM-DD (that day included) or an ISO date-time")
+        cases.add_argument(
+            "--until", required=True, help="YYYY-MM-DD (that day included) or an ISO date-time"
+        )
         cases.add_argument("--format", choices=FORMATS, default="csv")
         cases.add_argument("--out", help="the file to write (default: stdout)")
         cases.add_argument("--as", dest="as_phone", help="the phone of the user the export is for")
