@@ -1,6 +1,7 @@
 """Benchmark: a streamed bulk export of every case (`civicgrid export cases`), rows/s and peak memory.
 
     python bench/export.py [--cases 1000000] [--db sqlite|postgresql] [--format csv|geojson] [--reuse]
+                           [--replicate K]
 
 Builds (or with `--reuse` reuses) a database with the demo city and `--cases` bulk cases
 (`civicgrid demo --cases N --bulk`, a year of history ending today: `var/bench/export-<N>.sqlite3`,
@@ -9,7 +10,12 @@ an operator runs, over the whole history, into a file:
 
     civicgrid export cases --since <400 days ago> --until <tomorrow> --format csv --out FILE
 
-and reports its wall time, the rows written (`rows_per_s`) and the command's peak resident memory
+`--replicate K` (PostgreSQL): the export runs over K copies of the bulk history instead — the database of
+`--cases` copied (`createdb -T`) into `civicgrid_bench_export_<N>x<K>` and its bulk cases inserted again
+K-1 times by SQL under new numbers (without their events and deadlines, so `on_time` is empty in the
+copies). A million cases in minutes where the demo's simulation of a million takes far longer.
+
+It reports its wall time, the rows written (`rows_per_s`) and the command's peak resident memory
 (`resource.getrusage(RUSAGE_CHILDREN).ru_maxrss`, the child's only child): the export reads the
 database in chunks through a server-side cursor and writes as it reads, so the peak must not grow
 with the number of rows.
@@ -44,23 +50,57 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def pg_name(cases: int) -> str:
-    return os.environ.get("BENCH_PG_NAME", f"civicgrid_bench_export_{cases}")
+def pg_name(cases: int, replicate: int = 1) -> str:
+    name = os.environ.get("BENCH_PG_NAME", f"civicgrid_bench_export_{cases}")
+    return name if replicate == 1 else f"{name}x{replicate}"
 
 
 def sqlite_path(cases: int) -> Path:
     return WORK / f"export-{cases}.sqlite3"
 
 
-def env_for(vendor: str, cases: int) -> dict:
+def env_for(vendor: str, cases: int, replicate: int = 1) -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
     env.update(DEBUG="0", CIVICGRID_LOG_LEVEL="WARNING", PYTHONUNBUFFERED="1", **production_keys())
     env["PYTHONPATH"] = str(ROOT / "src")
     if vendor == "sqlite":
         env.update(SQLITE_PATH=str(sqlite_path(cases)), DATABASE_URL="")
     else:
-        env.update(DATABASE_URL=f"postgres:///{pg_name(cases)}")
+        env.update(DATABASE_URL=f"postgres:///{pg_name(cases, replicate)}")
     return env
+
+
+def replicate_db(cases: int, times: int, reuse: bool) -> dict:
+    """The bulk history of `cases` copied `times` times into its own PostgreSQL database."""
+    import psycopg
+
+    name = pg_name(cases, times)
+    if reuse and serverkit.bulk_count("postgresql", Path("-"), name) == cases * times:
+        log(f"[postgresql] reusing {name} with {cases * times:,} bulk cases")
+        return {"replicated": times, "reused_copy": True}
+    env = env_for("postgresql", cases)
+    t0 = time.perf_counter()
+    subprocess.run(["dropdb", "--if-exists", "--force", name], check=True, env=env)
+    subprocess.run(["createdb", "-T", pg_name(cases), name], check=True, env=env)
+    with psycopg.connect(dbname=name, autocommit=True) as conn:
+        columns = [
+            row[0]
+            for row in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'cases_case' "
+                "AND column_name NOT IN ('id', 'number', 'idempotency_key') ORDER BY ordinal_position"
+            )
+        ]
+        listed = ", ".join(columns)
+        for copy in range(1, times):
+            conn.execute(
+                f"INSERT INTO cases_case ({listed}, number) "  # noqa: S608 - column names from the catalogue
+                f"SELECT {listed}, number || 'r{copy}' FROM cases_case "
+                "WHERE source_ref = 'bulk' AND number NOT LIKE '%r%' ORDER BY id"
+            )
+            log(f"[postgresql] copy {copy} of {times - 1} inserted")
+        conn.execute("VACUUM ANALYZE cases_case")
+    log(f"[postgresql] {cases * times:,} bulk cases in {name} ({time.perf_counter() - t0:.0f} s)")
+    return {"replicated": times, "replicate_s": round(time.perf_counter() - t0, 1)}
 
 
 def prepare(vendor: str, cases: int, reuse: bool) -> dict:
@@ -136,13 +176,18 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     parser.add_argument("--format", choices=["csv", "geojson"], default="csv")
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument("--replicate", type=int, default=1, help="K copies of the bulk history (PostgreSQL)")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps(measure(args.format)), flush=True)
         return
+    if args.replicate > 1 and args.db != "postgresql":
+        raise SystemExit("--replicate is for PostgreSQL")
     built = prepare(args.db, args.cases, args.reuse)
-    env = env_for(args.db, args.cases)
+    if args.replicate > 1:
+        built.update(replicate_db(args.cases, args.replicate, args.reuse))
+    env = env_for(args.db, args.cases, args.replicate)
     done = subprocess.run(
         [sys.executable, __file__, "--measure", "--format", args.format],
         env=env,
