@@ -125,10 +125,13 @@ def prepare(vendor: str, cases: int, reuse: bool) -> dict:
     return {"reused": False, "build_s": round(time.perf_counter() - t0, 1)}
 
 
-def measure(fmt: str) -> dict:
-    """In the child: run the export command once; its time, its rows and its peak RSS."""
+def measure(fmt: str, *, empty: bool = False) -> dict:
+    """In the child: run the export command once; its time, its rows and its peak RSS. `empty`: over a
+    period without cases, for the command's own footprint (Django and the apps loaded)."""
     since = (date.today() - timedelta(days=400)).isoformat()
     until = (date.today() + timedelta(days=1)).isoformat()
+    if empty:
+        since, until = "2000-01-01", "2000-01-02"
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"cases.{fmt}"
         t0 = time.perf_counter()
@@ -178,9 +181,10 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--replicate", type=int, default=1, help="K copies of the bulk history (PostgreSQL)")
     parser.add_argument("--measure", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--empty", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
-        print(json.dumps(measure(args.format)), flush=True)
+        print(json.dumps(measure(args.format, empty=args.empty)), flush=True)
         return
     if args.replicate > 1 and args.db != "postgresql":
         raise SystemExit("--replicate is for PostgreSQL")
@@ -188,16 +192,22 @@ def main() -> None:
     if args.replicate > 1:
         built.update(replicate_db(args.cases, args.replicate, args.reuse))
     env = env_for(args.db, args.cases, args.replicate)
-    done = subprocess.run(
-        [sys.executable, __file__, "--measure", "--format", args.format],
-        env=env,
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"[{args.db}] measuring failed ({done.returncode})")
-    measured = json.loads(done.stdout.strip().splitlines()[-1])
+
+    def child(*flags: str) -> dict:
+        done = subprocess.run(
+            [sys.executable, __file__, "--measure", "--format", args.format, *flags],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        if done.returncode != 0:
+            raise SystemExit(f"[{args.db}] measuring failed ({done.returncode})")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    baseline = child("--empty")
+    measured = child()
+    measured["baseline_rss_mb"] = baseline["peak_rss_mb"]  # the command exporting nothing
     result = {
         "bench": "export",
         "db": args.db,

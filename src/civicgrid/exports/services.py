@@ -283,15 +283,16 @@ def _local(value: datetime | None) -> datetime | None:
     return timezone.localtime(value) if value is not None else None
 
 
-def _csv_cell(value) -> object:
+def _csv_cell(value, tz=None) -> object:
+    """A value as the CSV holds it: text guarded against formulas, local times, 1/0, "" for none."""
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, datetime):
-        return _local(value).strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+        return value.astimezone(tz or timezone.get_current_timezone()).strftime("%Y-%m-%d %H:%M:%S")
     return value
 
 
@@ -301,9 +302,10 @@ def _csv(rows: Iterator[dict]) -> Iterator[bytes]:
     buffer.write("\ufeff")
     writer.writerow([header for _key, header in COLUMNS])
     keys = [key for key, _header in COLUMNS]
+    tz = timezone.get_current_timezone()  # once: the lookup per value cost a fifth of the export
     pending = 0
     for row in rows:
-        writer.writerow([_csv_cell(row[key]) for key in keys])
+        writer.writerow([_csv_cell(row[key], tz) for key in keys])
         pending += 1
         if pending == CHUNK:
             yield buffer.getvalue().encode("utf-8")
@@ -316,13 +318,14 @@ def _csv(rows: Iterator[dict]) -> Iterator[bytes]:
 def _geojson(rows: Iterator[dict]) -> Iterator[bytes]:
     yield b'{"type":"FeatureCollection","features":['
     keys = [key for key, _header in COLUMNS if key not in ("lat", "lon")]
+    tz = timezone.get_current_timezone()
     parts: list[str] = []
     first = True
     for row in rows:
         properties = {}
         for key in keys:
             value = row[key]
-            properties[key] = _local(value).isoformat() if isinstance(value, datetime) else value
+            properties[key] = value.astimezone(tz).isoformat() if isinstance(value, datetime) else value
         feature = {
             "type": "Feature",
             "id": row["number"],
