@@ -211,7 +211,7 @@ def main() -> None:
     result = {
         "bench": "export",
         "db": args.db,
-        "cases": args.cases,
+        "cases": args.cases * args.replicate,
         "format": args.format,
         **measured,
         **built,
