@@ -67,3 +67,14 @@ def test_bad_input_is_a_clear_error(routed_world):
         run("--since", "2026-12-01", "--until", "2026-11-01")
     with pytest.raises(CommandError, match="no active user"):
         run("--since", "2026-11-01", "--until", "2026-12-01", "--as", "10000000000")
+
+
+def test_a_progress_bar_on_a_terminal_counts_every_row(routed_world, reported, tmp_path, monkeypatch, capsys):
+    import sys
+
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True, raising=False)
+    call_command(
+        "export", "cases", "--since", "2026-11-01", "--until", "2026-12-31", "--out", str(tmp_path / "p.csv")
+    )
+    bar = capsys.readouterr().err
+    assert "4/4" in bar and "rows" in bar
