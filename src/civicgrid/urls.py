@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("civicgrid.accounts.urls")),
     path("captcha/", include("captcha.urls")),  # the SMS login's image captcha (django-simple-captcha)
+    path("open311/v2/", include("civicgrid.open311.urls")),
     path("reports/", include("civicgrid.cases.urls")),
     path("m/points/", include("civicgrid.points.urls")),
     path("c/", include("civicgrid.codes.urls")),
