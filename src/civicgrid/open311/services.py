@@ -62,8 +62,11 @@ def posted_from(data) -> Posted:
     for key in data:
         m = _ATTRIBUTE_RE.match(key)
         if m:
-            values = [v.strip() for v in data.getlist(key)]
-            p.attributes[m.group(1)] = values if m.group(2) else (values[-1] if values else "")
+            code, values = m.group(1), [v.strip() for v in data.getlist(key)]
+            before = p.attributes.get(code)
+            if before is not None:  # both `attribute[c]` and `attribute[c][]`: one list
+                values = (before if isinstance(before, list) else [before]) + values
+            p.attributes[code] = values if (m.group(2) or len(values) > 1) else (values[0] if values else "")
     return p
 
 
