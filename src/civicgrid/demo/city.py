@@ -18,6 +18,7 @@ from shapely.geometry import box
 from civicgrid.accounts.models import Department, DepartmentKind, User
 from civicgrid.accounts.roles import Role
 from civicgrid.accounts.services import user_create
+from civicgrid.demo.open311 import build_open311_attributes
 from civicgrid.demo.scope import build_command_centres
 from civicgrid.grids import index
 from civicgrid.grids.models import Cell, CellMember, Community, District, Street
@@ -383,6 +384,7 @@ def build_city() -> DemoSummary:
     build_departments()
     build_taxonomy()
     build_routing()
+    build_open311_attributes()
     accounts = build_accounts()
     accounts += build_command_centres(DEMO_PASSWORD)
     return DemoSummary(
