@@ -11,11 +11,12 @@ through `civicgrid shell`, then `civicgrid serve` (gunicorn, production settings
 
 - GET: `requests.json?service_code=C&start_date=<now-30d>&end_date=<now>` for the five busiest
   service codes in turn (up to the spec's 1000 newest requests each, with their public photos), from
-  `--connections` keep-alive client threads in 2 client processes; p50/p95 of the answers' times.
+  `--get-connections` keep-alive clients (default 2, one per server worker: the answer's own time,
+  not a queue's) in 2 client processes; p50/p95 of the answers' times.
 - POST: form-urlencoded `requests.json` as FixMyStreet sends them (api_key, jurisdiction_id,
   service_code, lat/long at random in the demo city, description, `attribute[fixmystreet_id]` unique
   per request, so every request is a new case through the intake) for `--post-seconds`; only 201s
-  count: `post_per_s`.
+  count: `post_per_s`, from `--connections` clients.
 
 Needs the local PostgreSQL and a role that may create databases. The last line printed is one JSON
 object: {"bench": "open311", "db": …, "cases": …, "get_p95_ms": …, "post_per_s": …, …}.
@@ -183,7 +184,10 @@ def main() -> None:
     parser.add_argument("--template", default="civicgrid_bench_export_100000x10")
     parser.add_argument("--gets", type=int, default=2000)
     parser.add_argument("--post-seconds", type=float, default=20)
-    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--connections", type=int, default=8, help="POST clients")
+    parser.add_argument(
+        "--get-connections", type=int, default=2, help="GET clients (one per worker: latency, no queueing)"
+    )
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
 
@@ -225,7 +229,7 @@ def main() -> None:
             f"/open311/v2/requests.json?service_code={codes[i % len(codes)]}&{window}"
             for i in range(args.gets)
         ]
-        threads = max(1, args.connections // CLIENT_PROCESSES)
+        threads = max(1, args.get_connections // CLIENT_PROCESSES)
         # Warm-up: each worker's first answers load the taxonomy and open its connection.
         drive("get", [(server.port, paths[:20]) for _ in range(CLIENT_PROCESSES)], threads)
         halves = [(server.port, paths[i::CLIENT_PROCESSES]) for i in range(CLIENT_PROCESSES)]
@@ -247,7 +251,7 @@ def main() -> None:
         until = time.monotonic() + args.post_seconds
         prefix = f"b{int(time.time())}-"
         per_process = [(server.port, key, f"{prefix}{i}-", until) for i in range(CLIENT_PROCESSES)]
-        times, errors, elapsed = drive("post", per_process, threads)
+        times, errors, elapsed = drive("post", per_process, max(1, args.connections // CLIENT_PROCESSES))
         if errors:
             log(f"POST: {len(errors)} answers not 201: {sorted(set(errors))}")
         result.update(
@@ -260,7 +264,8 @@ def main() -> None:
     finally:
         server.stop()
     result.update(
-        connections=args.connections,
+        get_connections=args.get_connections,
+        post_connections=args.connections,
         workers=args.workers,
         targets=TARGETS,
         met=bool(
