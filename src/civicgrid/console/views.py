@@ -38,6 +38,7 @@ from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.core.text import text_check
 from civicgrid.grids.scope import area_street_ids
 from civicgrid.notifications.models import Notification
+from civicgrid.open311.selectors import case_open311
 from civicgrid.notifications.services import (
     notification_mark_all_read,
     notification_mark_case_read,
@@ -218,6 +219,7 @@ def _case_page(
         "tile_attribution": settings.CIVICGRID_TILE_ATTRIBUTION,
         "reply_score": reply_selectors.latest_score(case),
         "similar": selectors.similar_for(request.user, case, now=clock.now()),
+        "open311": case_open311(case),
     }
     context.update(case_suggestions(request.user, case, page.actions))
     response = _page(request, "console/case.html", context, status=status, current=back)

@@ -17,7 +17,7 @@ from civicgrid.cases.choices import Action, CaseStatus
 from civicgrid.cases.models import PUBLIC_PHOTO_STAGES, Case, CaseEvent, CasePhoto
 from civicgrid.cases.publication import public_text
 from civicgrid.core.errors import DomainError
-from civicgrid.open311.models import Open311Attribute
+from civicgrid.open311.models import Open311Attribute, Open311Request
 from civicgrid.taxonomy.cache import current_revision, get_snapshot
 from civicgrid.taxonomy.models import Category
 
@@ -282,3 +282,26 @@ def update_rows(start: datetime, end: datetime, limit: int = MAX_REQUESTS) -> li
 def in_language(lang: str, fn, *args):
     with translation.override(lang):
         return fn(*args)
+
+
+# --- staff ---------------------------------------------------------------------------------------------
+
+
+def case_open311(case: Case) -> dict | None:
+    """What an Open311 request brought beside its case, for the staff's case page: the client, its own
+    id, the answers (by the question asked) and the media_url link (never fetched by the server)."""
+    if case.channel != "open311":
+        return None
+    record = Open311Request.objects.select_related("client").filter(case_id=case.pk).first()
+    if record is None:
+        return None
+    questions = {}
+    if case.category_id:
+        questions = dict(
+            Open311Attribute.objects.filter(category_id=case.category_id).values_list("code", "description")
+        )
+    answers = [
+        (questions.get(code, code), ", ".join(value) if isinstance(value, list) else str(value))
+        for code, value in record.attributes.items()
+    ]
+    return {"record": record, "answers": answers}
