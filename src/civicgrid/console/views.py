@@ -38,7 +38,6 @@ from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.core.text import text_check
 from civicgrid.grids.scope import area_street_ids
 from civicgrid.notifications.models import Notification
-from civicgrid.open311.selectors import case_open311
 from civicgrid.notifications.services import (
     notification_mark_all_read,
     notification_mark_case_read,
@@ -47,6 +46,7 @@ from civicgrid.notifications.services import (
     preference_rows,
     preferences_from_form,
 )
+from civicgrid.open311.selectors import case_open311
 from civicgrid.replyquality import selectors as reply_selectors
 from civicgrid.replyquality.hints import reply_hints, warm_up
 
