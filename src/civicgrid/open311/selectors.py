@@ -23,6 +23,7 @@ from civicgrid.taxonomy.models import Category
 
 WINDOW = timedelta(days=90)
 MAX_REQUESTS = 1000
+UPDATES_DEFAULT = timedelta(days=1)  # servicerequestupdates without dates: the last day
 # The events the public timeline shows (cases.selectors.PUBLIC_ACTIONS): the status changes of the loop.
 PUBLIC_ACTIONS = frozenset(
     {
@@ -57,6 +58,15 @@ def service_codes() -> dict[int, str]:
         for category in found:
             out[category.pk] = code if len(found) == 1 else f"{category.kind}:{code}"
     return out
+
+
+def service_codes_for(rows: list[dict]) -> dict[int, str]:
+    """The codes of the rows' categories; an inactive category (not in the snapshot) by its bare code."""
+    codes = service_codes()
+    missing = {r["category_id"] for r in rows if r["category_id"] and r["category_id"] not in codes}
+    if missing:
+        codes.update(Category.objects.filter(pk__in=missing).values_list("pk", "code"))
+    return codes
 
 
 def service_list() -> list[tuple[Category, str, bool]]:

@@ -275,14 +275,7 @@ def request_out(row: dict, codes: dict[int, str], photos: dict, notes: dict | No
 def _requests_answer(
     fmt: str, rows: list[dict], *, extensions: bool, total: int | None = None
 ) -> HttpResponse:
-    codes = sel.service_codes()
-    if any(row["category_id"] and row["category_id"] not in codes for row in rows):
-        from civicgrid.taxonomy.models import Category
-
-        for pk, code in Category.objects.filter(pk__in={r["category_id"] for r in rows}).values_list(
-            "pk", "code"
-        ):
-            codes.setdefault(pk, code)
+    codes = sel.service_codes_for(rows)
     ids = [row["id"] for row in rows]
     photos = sel.photos_of(ids)
     notes = sel.notes_of(ids) if extensions else None
@@ -375,7 +368,7 @@ def updates(request: HttpRequest, fmt: str) -> HttpResponse:
     now = clock.now()
     start, end = _date(request, "start_date"), _date(request, "end_date")
     if start is None and end is None:
-        start = now - sel.WINDOW / 90
+        start = now - sel.UPDATES_DEFAULT
     start, end = sel.window(start, end, now)
     value = [
         {
