@@ -225,3 +225,12 @@ def test_a_duplicate_is_merged_and_told(routed_world, categories):
     second = fms_post(o, fmt="json", **{"attribute[fixmystreet_id]": "4712"}).json()[0]
     assert second["service_request_id"] != first
     assert first in second["service_notice"]
+
+
+@pytest.mark.django_db
+def test_a_post_needs_no_csrf_token(routed_world, categories):
+    from django.test import Client
+
+    o = build(routed_world, categories)
+    o.http = Client(enforce_csrf_checks=True)
+    assert fms_post(o, fmt="json").status_code == 201
