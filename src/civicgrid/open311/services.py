@@ -293,7 +293,10 @@ def open311_request_submit(
                 ) from exc
             raise
         case = result.case
-        record = Open311Request.objects.filter(case_id=case.pk).first()
+        # Only a replay can already have its record: a new case is written without looking first.
+        record = None
+        if result.outcome == Outcome.REPLAYED:
+            record = Open311Request.objects.filter(case_id=case.pk).first()
         if record is None:
             record = Open311Request.objects.create(
                 case=case,
