@@ -18,6 +18,10 @@ through `civicgrid shell`, then `civicgrid serve` (gunicorn, production settings
   per request, so every request is a new case through the intake) for `--post-seconds`; only 201s
   count: `post_per_s`, from `--connections` clients.
 
+On a shared machine the rates follow what else runs: `*_server_cpu_ms` is the CPU the server's
+processes and their PostgreSQL backends spent per answer (the cost, whatever the load), and
+`*_server_cpu_share` their part of the machine's busy CPU during the phase.
+
 Needs the local PostgreSQL and a role that may create databases. The last line printed is one JSON
 object: {"bench": "open311", "db": …, "cases": …, "get_p95_ms": …, "post_per_s": …, …}.
 """
@@ -41,7 +45,16 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import serverkit  # noqa: E402
-from serverkit import BBOX, Server, Target, civicgrid_run, log, production_keys  # noqa: E402
+from serverkit import (  # noqa: E402
+    BBOX,
+    Server,
+    Target,
+    civicgrid_run,
+    log,
+    machine_busy_seconds,
+    process_cpu_seconds,
+    production_keys,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {"get_p95_ms": 100, "post_per_s": 300}
@@ -55,7 +68,11 @@ phone = "15999990311"
 user = User.objects.filter(phone=phone).first() or User.objects.create_user(
     phone=phone, role=Role.DISPATCHER, real_name="Open311 bench")
 client = ApiClient.objects.filter(name="open311-bench").first() or api_client_create(
-    name="open311-bench", user=user, scopes=["open311"], kind="platform", rate_limit_per_minute=1000000)
+    name="open311-bench", user=user, scopes=["open311", "cases:create"], kind="platform",
+    rate_limit_per_minute=1000000)
+if "cases:create" not in client.scopes:
+    client.scopes = [*client.scopes, "cases:create"]
+    client.save(update_fields=["scopes"])
 _key, raw = api_key_issue(client=client)
 print("KEY", raw)
 """
@@ -104,7 +121,23 @@ def _get_worker(port: int, paths: list[str], out: list, errors: list) -> None:
     conn.close()
 
 
-def _post_worker(port: int, key: str, seed: str, until: float, out: list, errors: list) -> None:
+def _api_body(rng, key: str, seed: str, n: int) -> tuple[str, str, dict]:
+    """The same report through the REST API (POST /api/cases), for the intake's own cost."""
+    min_lon, min_lat, max_lon, max_lat = BBOX
+    body = json.dumps(
+        {
+            "description": f"Open311 基准测试上报 {seed}-{n}：路边有垃圾堆放",
+            "lat": round(rng.uniform(min_lat, max_lat), 6),
+            "lon": round(rng.uniform(min_lon, max_lon), 6),
+            "category": "matter:" + rng.choice(("06010", "06013", "09006")),
+            "external_id": f"{seed}-{n}",
+        }
+    )
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+    return "/api/cases", body, headers
+
+
+def _post_worker(port: int, key: str, seed: str, until: float, out: list, errors: list, api: bool) -> None:
     rng = random.Random(seed)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
@@ -112,6 +145,17 @@ def _post_worker(port: int, key: str, seed: str, until: float, out: list, errors
     n = 0
     while time.monotonic() < until:
         n += 1
+        if api:
+            path, body, hdrs = _api_body(rng, key, seed, n)
+            t0 = time.perf_counter()
+            conn.request("POST", path, body=body, headers=hdrs)
+            response = conn.getresponse()
+            response.read()
+            if response.status == 201:
+                out.append(time.perf_counter() - t0)
+            else:
+                errors.append(response.status)
+            continue
         body = urlencode(
             {
                 "api_key": key,
@@ -144,7 +188,9 @@ def _client_process(kind: str, args: tuple, threads: int, queue) -> None:
     else:
         port, key, prefix, until = args
         workers = [
-            threading.Thread(target=_post_worker, args=(port, key, f"{prefix}{i}", until, out, errors))
+            threading.Thread(
+                target=_post_worker, args=(port, key, f"{prefix}{i}", until, out, errors, kind == "api")
+            )
             for i in range(threads)
         ]
     for w in workers:
@@ -189,6 +235,11 @@ def main() -> None:
         "--get-connections", type=int, default=2, help="GET clients (one per worker: latency, no queueing)"
     )
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--compare-intake",
+        action="store_true",
+        help="also POST the same reports through /api/cases (the intake's own cost beside Open311's)",
+    )
     args = parser.parse_args()
 
     home = Path(tempfile.mkdtemp(prefix="civicgrid-bench-open311-"))
@@ -233,7 +284,11 @@ def main() -> None:
         # Warm-up: each worker's first answers load the taxonomy and open its connection.
         drive("get", [(server.port, paths[:20]) for _ in range(CLIENT_PROCESSES)], threads)
         halves = [(server.port, paths[i::CLIENT_PROCESSES]) for i in range(CLIENT_PROCESSES)]
+        pids = server.pids() + target.backend_pids()
+        cpu0, busy0 = process_cpu_seconds(pids), machine_busy_seconds()
         times, errors, elapsed = drive("get", halves, threads)
+        pids = server.pids() + target.backend_pids()
+        get_cpu, busy = process_cpu_seconds(pids) - cpu0, machine_busy_seconds() - busy0
         if errors:
             log(f"GET: {len(errors)} answers not 200: {sorted(set(errors))}")
         sample = json.loads(
@@ -246,21 +301,13 @@ def main() -> None:
             get_p95_ms=round(p(times, 0.95), 1),
             get_per_s=round(len(times) / elapsed, 1),
             get_errors=len(errors),
+            get_server_cpu_ms=round(get_cpu / max(len(times), 1) * 1000, 1),
+            get_server_cpu_share=round(get_cpu / busy, 2) if busy else None,
         )
         log(f"GET: {result}")
-        until = time.monotonic() + args.post_seconds
-        prefix = f"b{int(time.time())}-"
-        per_process = [(server.port, key, f"{prefix}{i}-", until) for i in range(CLIENT_PROCESSES)]
-        times, errors, elapsed = drive("post", per_process, max(1, args.connections // CLIENT_PROCESSES))
-        if errors:
-            log(f"POST: {len(errors)} answers not 201: {sorted(set(errors))}")
-        result.update(
-            post_created=len(times),
-            post_per_s=round(len(times) / elapsed, 1),
-            post_p50_ms=round(p(times, 0.50), 1),
-            post_p95_ms=round(p(times, 0.95), 1),
-            post_errors=len(errors),
-        )
+        phases = [("post", "post")] + ([("api", "api_intake")] if args.compare_intake else [])
+        for kind, name in phases:
+            result.update(post_phase(server, target, key, kind, name, args))
     finally:
         server.stop()
     result.update(
@@ -275,6 +322,31 @@ def main() -> None:
         load_average=round(os.getloadavg()[0], 2),
     )
     print(json.dumps(result, ensure_ascii=False))
+
+
+def post_phase(server: Server, target: Target, key: str, kind: str, name: str, args) -> dict:
+    """POST for --post-seconds: Open311 (`post`) or the same reports through /api/cases (`api`)."""
+    until = time.monotonic() + args.post_seconds
+    prefix = f"{kind[0]}{int(time.time())}-"
+    per_process = [(server.port, key, f"{prefix}{i}-", until) for i in range(CLIENT_PROCESSES)]
+    pids = server.pids() + target.backend_pids()
+    cpu0, busy0 = process_cpu_seconds(pids), machine_busy_seconds()
+    times, errors, elapsed = drive(kind, per_process, max(1, args.connections // CLIENT_PROCESSES))
+    pids = server.pids() + target.backend_pids()
+    post_cpu, busy = process_cpu_seconds(pids) - cpu0, machine_busy_seconds() - busy0
+    if errors:
+        log(f"{name}: {len(errors)} answers not 201: {sorted(set(errors))}")
+    out = {
+        f"{name}_created": len(times),
+        f"{name}_per_s": round(len(times) / elapsed, 1),
+        f"{name}_p50_ms": round(p(times, 0.50), 1),
+        f"{name}_p95_ms": round(p(times, 0.95), 1),
+        f"{name}_errors": len(errors),
+        f"{name}_server_cpu_ms": round(post_cpu / max(len(times), 1) * 1000, 1),
+        f"{name}_server_cpu_share": round(post_cpu / busy, 2) if busy else None,
+    }
+    log(f"{name}: {out}")
+    return out
 
 
 def http_get(port: int, path: str) -> bytes:
