@@ -215,7 +215,10 @@ api.add_decorator(require_known_body, mode="view")
 
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response
 
 
 @api.exception_handler(NinjaValidationError)

@@ -13,7 +13,7 @@ from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from ninja import Query, Router, Schema
 
-from civicgrid.accounts.services import api_token_authenticate
+from civicgrid.accounts.clients import api_key_user
 from civicgrid.cases.choices import CaseStatus
 from civicgrid.core import clock
 from civicgrid.maps import layers, selectors
@@ -35,7 +35,7 @@ def viewer(request):
     """The session's user, or the owner of a bearer token when one is sent."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        user = api_token_authenticate(header.removeprefix("Bearer ").strip())
+        user = api_key_user(header.removeprefix("Bearer ").strip())
         if user is not None:
             return user
     return request.user

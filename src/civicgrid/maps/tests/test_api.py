@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from civicgrid.accounts.services import api_token_create
+from civicgrid.accounts.clients import api_personal_key_issue
 from civicgrid.cases.intake import Submission, case_submit
 from civicgrid.cases.models import CaseEvent
 from civicgrid.maps import layers, selectors
@@ -95,7 +95,7 @@ def test_city_view_roles_load_every_layer(client, world, persona):
 
 
 def test_a_bearer_token_is_honoured(client, world, spread):
-    _token, raw = api_token_create(user=world.leader, name="大屏")
+    _token, raw = api_personal_key_issue(user=world.leader, name="大屏")
     assert client.get(URL + "cell_overdue", PARAMS).status_code == 403
     assert client.get(URL + "cell_overdue", PARAMS, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
     assert client.get(URL + "cell_overdue", PARAMS, HTTP_AUTHORIZATION="Bearer wrong").status_code == 403

@@ -1,11 +1,14 @@
 from django.core.management.base import BaseCommand, CommandError
 
+from civicgrid.accounts.clients import api_personal_key_issue
 from civicgrid.accounts.models import User
-from civicgrid.accounts.services import api_token_create
 
 
 class Command(BaseCommand):
-    help = "Issue an API token for a user (printed once): civicgrid issue_token PHONE NAME"
+    help = (
+        "Issue a personal API key for a user (printed once): civicgrid issue_token PHONE NAME. "
+        "It is a personal client acting as the user, with every grantable scope."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("phone")
@@ -15,5 +18,5 @@ class Command(BaseCommand):
         user = User.objects.filter(phone=phone).first()
         if user is None:
             raise CommandError(f"no user with phone {phone}")
-        _, raw = api_token_create(user=user, name=name)
+        _, raw = api_personal_key_issue(user=user, name=name)
         self.stdout.write(raw)
