@@ -18,6 +18,8 @@ from ninja.openapi.schema import REF_TEMPLATE
 
 from civicgrid import __version__
 from civicgrid.accounts.api import router as accounts_router
+from civicgrid.accounts.auth import api_scope
+from civicgrid.accounts.scopes import Scope
 from civicgrid.analytics.api import router as stats_router
 from civicgrid.cases.api import public_router as public_cases_router
 from civicgrid.cases.api import router as cases_router
@@ -125,8 +127,23 @@ class CivicgridAPI(NinjaAPI):
         error_schema = ErrorOut.model_json_schema(ref_template=REF_TEMPLATE)
         components["Error"] = {**error_schema, "title": "Error"}
         error_ref = {"$ref": REF_TEMPLATE.format(model="Error")}
+        # The schemes by what they are: a bearer key (with the scope an operation needs), a session.
+        schemes = schema["components"].get("securitySchemes", {})
+        for old, new in SCHEME_NAMES.items():
+            if old in schemes:
+                schemes[new] = schemes.pop(old)
+        scopes = self.operation_scopes()
         for operations in schema["paths"].values():
             for method, operation in operations.items():
+                scope = scopes.get(operation.get("operationId"))
+                if scope is not None:
+                    operation["x-scope"] = scope
+                if operation.get("security"):
+                    operation["security"] = [
+                        {SCHEME_NAMES.get(name, name): [scope] if name == "TokenAuth" and scope else []}
+                        for requirement in operation["security"]
+                        for name in requirement
+                    ]
                 responses = operation.setdefault("responses", {})
                 for status in _error_statuses(method, operation):
                     responses.setdefault(status, {})
@@ -139,12 +156,28 @@ class CivicgridAPI(NinjaAPI):
                         response["content"] = {self.renderer.media_type: {"schema": error_ref}}
         return schema
 
+    def operation_scopes(self) -> dict[str, str]:
+        """The scope each operation declares (`accounts.auth.api_scope`), by operationId."""
+        found = {}
+        for _prefix, router in self._routers:
+            for path_view in router.path_operations.values():
+                for operation in path_view.operations:
+                    op_id = operation.operation_id or self.get_openapi_operation_id(operation)
+                    scope = getattr(operation.view_func, "api_scope", None)
+                    if scope is not None:
+                        found[op_id] = str(scope)
+        return found
+
+
+# Ninja names a scheme after its class; the document names it after what it is.
+SCHEME_NAMES = {"TokenAuth": "bearer", "SessionAuth": "session"}
+
 
 api = CivicgridAPI(
     renderer=RENDERER,
     title="civicgrid API",
     version=__version__,
-    description="城市精细化治理平台 REST API. Authenticate with a session (browser, CSRF) or `Authorization: Bearer <token>`.",
+    description="城市精细化治理平台 REST API. Authenticate with a session (browser, CSRF) or `Authorization: Bearer <key>` of an API client; each operation's `x-scope` is the scope its key must hold.",
     urls_namespace="api",
 )
 
@@ -292,6 +325,7 @@ def not_found(request, exception=None):
 
 
 @api.get("/health", tags=["system"])
+@api_scope(Scope.PUBLIC)
 def health(request):
     """Liveness and database reachability (the cheapest endpoint; the server's own ceiling)."""
     with connection.cursor() as cursor:

@@ -13,7 +13,9 @@ from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from ninja import Query, Router, Schema
 
+from civicgrid.accounts.auth import api_scope
 from civicgrid.accounts.clients import api_key_user
+from civicgrid.accounts.scopes import Scope
 from civicgrid.cases.choices import CaseStatus
 from civicgrid.core import clock
 from civicgrid.maps import layers, selectors
@@ -49,6 +51,7 @@ def _cache_headers(response: HttpResponse, etag: str) -> HttpResponse:
 
 
 @router.get("/layers")
+@api_scope(Scope.PUBLIC)
 def layer_catalogue(request):
     """Every layer: id, name, kind (choropleth/points/polygons/boundaries), legend, audience and
     whether the caller may load it."""
@@ -56,6 +59,7 @@ def layer_catalogue(request):
 
 
 @router.get("/layers/{layer_id}")
+@api_scope(Scope.PUBLIC)
 def layer(request, layer_id: str, q: Query[LayerQuery]):
     """One layer as a GeoJSON FeatureCollection for `bbox=min_lon,min_lat,max_lon,max_lat`, `zoom` and the
     filters (`start`/`end` local dates, `status` repeated, `category`, `street` code). Sends an `ETag`;

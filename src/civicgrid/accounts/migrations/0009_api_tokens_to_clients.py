@@ -5,12 +5,19 @@ from django.db import migrations
 
 # The grantable scopes when tokens were folded into clients (accounts/scopes.py GRANTABLE).
 PERSONAL_SCOPES = [
+    "account:read",
     "cases:act",
     "cases:create",
     "cases:read",
     "cases:read:personal",
+    "classifier:use",
+    "codes:manage",
     "exports",
+    "hotspots:read",
+    "notifications:use",
     "open311",
+    "points:use",
+    "replyquality:use",
     "stats:read",
     "webhooks:manage",
 ]
