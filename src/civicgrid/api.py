@@ -243,6 +243,23 @@ def _check_body_text(raw: bytes) -> None:
     walk(data, "")
 
 
+def declare_scope(run):
+    """Put the scope the operation declares (`accounts.auth.api_scope`) on the request, so that the
+    bearer scheme refuses a key without it as it authenticates — before the input is read, so a
+    client learns what it lacks whatever it sent."""
+    operation = getattr(run, "__self__", None)
+    scope = getattr(getattr(operation, "view_func", None), "api_scope", None)
+
+    @functools.wraps(run)
+    def declared(request, *args, **kwargs):
+        request.api_scope = scope
+        return run(request, *args, **kwargs)
+
+    return declared
+
+
+# declare_scope first: it reads the operation from the method it wraps.
+api.add_decorator(declare_scope, mode="view")
 api.add_decorator(require_known_body, mode="view")
 
 

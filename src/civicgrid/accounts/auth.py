@@ -26,6 +26,10 @@ class TokenAuth(HttpBearer):
             request.api_key = caller.key
             # Over the client's limit per minute: 429 with Retry-After (the API's DomainError answer).
             api_rate_check(client=caller.client)
+            # The operation's scope (put on the request by the API, `civicgrid.api.declare_scope`).
+            scope = getattr(request, "api_scope", None)
+            if scope is not None:
+                scope_check(request, scope)
             return caller.user
         return None
 
