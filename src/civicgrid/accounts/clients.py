@@ -178,11 +178,15 @@ def api_rate_windows_prune() -> int:
 
 
 @transaction.atomic
-def api_personal_key_issue(*, user: User, name: str) -> tuple[ApiKey, str]:
+def api_personal_key_issue(*, user: User, name: str, rate_limit_per_minute: int = 600) -> tuple[ApiKey, str]:
     """A personal key (`civicgrid issue_token`): a personal client acting as `user` with every grantable
     scope, and its key; the raw value is returned once."""
     client = api_client_create(
-        name=name, user=user, scopes=[str(s) for s in GRANTABLE], kind=ApiClientKind.PERSONAL
+        name=name,
+        user=user,
+        scopes=[str(s) for s in GRANTABLE],
+        kind=ApiClientKind.PERSONAL,
+        rate_limit_per_minute=rate_limit_per_minute,
     )
     return api_key_issue(client=client)
 
