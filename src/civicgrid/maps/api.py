@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from ninja import Query, Router, Schema
@@ -34,12 +35,13 @@ class LayerQuery(Schema):
 
 
 def viewer(request):
-    """The session's user, or the owner of a bearer token when one is sent."""
+    """The session's user, or the account of a bearer key when one is sent (its cases only with the
+    scope cases:read; without it the map is the public one)."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         user = api_key_user(header.removeprefix("Bearer ").strip())
         if user is not None:
-            return user
+            return user if user.api_client.has_scope(Scope.CASES_READ) else AnonymousUser()
     return request.user
 
 

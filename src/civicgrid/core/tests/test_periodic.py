@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from civicgrid.accounts.clients import api_rate_windows_prune
 from civicgrid.analytics.rollups import apply_pending
 from civicgrid.audit.services import audit_purge_expired
 from civicgrid.cases.tasks import overdue_digest, scan_overdue
@@ -16,6 +17,7 @@ from civicgrid.points.services import uncivil_confirm_due
 
 def test_the_apps_register_their_tasks_at_start():
     assert periodic.registered() == {
+        "accounts.api_rate_windows_prune": api_rate_windows_prune,
         "cases.scan_overdue": scan_overdue,
         "cases.overdue_digest": overdue_digest,
         "analytics.apply_pending": apply_pending,

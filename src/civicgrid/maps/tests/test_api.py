@@ -215,3 +215,20 @@ def test_public_binned_cases_cost_a_fixed_number_of_queries(
 def test_visitors_cost_no_session_queries(client, world, frozen):
     # No case in view: the ids query finds none and no rows are fetched.
     assert count(client, "cases") == QUERIES["cases"] - 2 - 1
+
+
+def test_a_key_without_cases_read_gets_the_public_map(client, world):
+    from civicgrid.accounts.clients import api_client_create, api_key_issue
+    from civicgrid.maps.api import viewer
+
+    class Request:
+        def __init__(self, raw):
+            self.headers = {"Authorization": f"Bearer {raw}"}
+            self.user = None
+
+    without = api_key_issue(client=api_client_create(name="a", user=world.leader, scopes=["stats:read"]))[1]
+    with_scope = api_key_issue(client=api_client_create(name="b", user=world.leader, scopes=["cases:read"]))[
+        1
+    ]
+    assert not viewer(Request(without)).is_authenticated
+    assert viewer(Request(with_scope)) == world.leader
