@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
@@ -56,8 +57,38 @@ class ApiKeyInline(admin.TabularInline):
         return False
 
 
+class ApiClientForm(forms.ModelForm):
+    class Meta:
+        model = ApiClient
+        fields = [
+            "name",
+            "kind",
+            "department",
+            "user",
+            "contact_name",
+            "contact_phone",
+            "scopes",
+            "streets",
+            "rate_limit_per_minute",
+            "is_active",
+        ]
+
+    def clean_scopes(self):
+        from civicgrid.accounts.clients import _checked_scopes
+        from civicgrid.core.errors import DomainError
+
+        scopes = self.cleaned_data.get("scopes") or []
+        if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+            raise forms.ValidationError(_("权限范围应为字符串列表"))
+        try:
+            return _checked_scopes(scopes)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
 @admin.register(ApiClient)
 class ApiClientAdmin(admin.ModelAdmin):
+    form = ApiClientForm
     list_display = ["name", "kind", "user", "department", "rate_limit_per_minute", "is_active", "created_at"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "user__phone", "contact_name"]
