@@ -152,6 +152,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "civicgrid.core.requestid.RequestIdMiddleware",
+    # Outside everything else so that it logs the status the caller finally gets (errors included).
+    "civicgrid.audit.middleware.ApiCallLogMiddleware",
     "civicgrid.monitoring.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "civicgrid.core.csp.CSPMiddleware",
@@ -441,6 +443,11 @@ CIVICGRID_SUGGEST_PRESELECT_CONFIDENCE = float(
 CIVICGRID_AUDIT_RETENTION_DAYS = env_int("CIVICGRID_AUDIT_RETENTION_DAYS", 365)
 if CIVICGRID_AUDIT_RETENTION_DAYS < 180:
     raise ImproperlyConfigured("CIVICGRID_AUDIT_RETENTION_DAYS must be at least 180 (six months)")
+# Days the log of API calls made with client keys (audit.ApiCall) is kept; the periodic task
+# audit.purge_api_calls deletes older rows. Also a network log: at least six months.
+CIVICGRID_API_CALL_RETENTION_DAYS = env_int("CIVICGRID_API_CALL_RETENTION_DAYS", 180)
+if CIVICGRID_API_CALL_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured("CIVICGRID_API_CALL_RETENTION_DAYS must be at least 180 (six months)")
 # Changes to configuration and personal-data models, recorded by django-auditlog (with the admin's
 # own LogEntry beside it); personal fields are masked in the log, secrets left out.
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
