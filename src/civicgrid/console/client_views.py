@@ -209,7 +209,12 @@ def _or_404(view):
         try:
             client = _client_or_404(request, pk)
         except NotFound:
-            return _page(request, "console/not_found.html", {}, status=404)
+            return _page(
+                request,
+                "console/denied.html",
+                {"reason": _("没有这个客户端，或不在您的管理范围内。")},
+                status=404,
+            )
         return view(request, client, *args, **kwargs)
 
     return wrapper
