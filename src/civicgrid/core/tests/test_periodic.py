@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from civicgrid.analytics.rollups import apply_pending
-from civicgrid.audit.services import audit_purge_expired
+from civicgrid.audit.services import api_call_purge_expired, audit_purge_expired
 from civicgrid.cases.tasks import overdue_digest, scan_overdue
 from civicgrid.classifier.training import nightly_retrain
 from civicgrid.core import periodic
@@ -21,6 +21,7 @@ def test_the_apps_register_their_tasks_at_start():
         "analytics.apply_pending": apply_pending,
         "points.uncivil_confirm_due": uncivil_confirm_due,
         "audit.purge_expired": audit_purge_expired,
+        "audit.purge_api_calls": api_call_purge_expired,
         "classifier.nightly_retrain": nightly_retrain,
         "hotspots.refresh": refresh_due,
     }
