@@ -93,3 +93,29 @@ def test_a_failing_insert_leaves_the_database_usable(client, keyed, monkeypatch)
     monkeypatch.undo()
     assert client.get("/api/cases", headers=headers).status_code == 200
     assert ApiCall.objects.count() == 1
+
+
+def test_the_log_costs_one_insert(client, keyed):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _, _, headers = keyed
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/api/cases", headers=headers).status_code == 200
+    inserts = [q["sql"] for q in queries.captured_queries if "apicall" in q["sql"].lower()]
+    assert len(inserts) == 1 and inserts[0].upper().startswith("INSERT")
+
+
+def test_a_crash_in_the_view_is_logged_as_500(client, keyed, monkeypatch, settings):
+    _, _, headers = keyed
+    settings.DEBUG_PROPAGATE_EXCEPTIONS = False
+    client.raise_request_exception = False
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("civicgrid.cases.selectors.case_list", crash, raising=False)
+    monkeypatch.setattr("civicgrid.cases.api.visible_cases", crash, raising=False)
+    response = client.get("/api/cases", headers=headers)
+    assert response.status_code == 500
+    assert list(ApiCall.objects.values_list("endpoint", "status")) == [("/api/cases", 500)]
