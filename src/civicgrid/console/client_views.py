@@ -34,6 +34,7 @@ from civicgrid.audit.selectors import (
     may_read_api_calls,
 )
 from civicgrid.console.views import _page, staff_required
+from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.grids.models import Street
 
@@ -104,6 +105,10 @@ def _client_or_404(request: HttpRequest, pk: int) -> ApiClient:
     return client
 
 
+def _key_live(key, now) -> bool:
+    return key.revoked_at is None and (key.expires_at is None or key.expires_at > now)
+
+
 # --- pages ---------------------------------------------------------------------------------------
 
 
@@ -113,6 +118,7 @@ def _scope_choices(actor) -> list[tuple[str, str]]:
 
 def _list_page(request: HttpRequest, *, status: int = 200, error: DomainError | None = None) -> HttpResponse:
     actor = request.user
+    now = clock.now()
     clients = list(
         services.clients_managed_by(actor)
         .select_related("department")
@@ -120,7 +126,7 @@ def _list_page(request: HttpRequest, *, status: int = 200, error: DomainError | 
         .order_by("-is_active", "name", "id")
     )
     for client in clients:
-        client.live_keys = [k for k in client.keys.all() if k.revoked_at is None]
+        client.live_keys = [k for k in client.keys.all() if _key_live(k, now)]
         client.scope_labels = [SCOPE_LABELS.get(s, s) for s in client.scopes]
     context = {
         "clients": clients,
@@ -150,6 +156,9 @@ def _detail_page(
 ) -> HttpResponse:
     client = _client_or_404(request, client.pk)
     keys = list(client.keys.order_by("-created_at", "-id"))
+    now = clock.now()
+    for key in keys:
+        key.live = _key_live(key, now)
     context = {
         "client": client,
         "kind_label": KIND_LABELS.get(client.kind, client.kind),

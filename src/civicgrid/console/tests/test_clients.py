@@ -232,6 +232,8 @@ def test_rotation_keeps_the_old_key_until_the_overlap_ends(client, world, client
     assert (status(old), status(new)) == (200, 200)
     time_machine.move_to(local(2026, 12, 1, 12, 1))
     assert (status(old), status(new)) == (401, 200)
+    keys = client.get(f"/console/clients/{own.pk}/").content.decode()
+    assert keys.count("已过期") == 1 and keys.count('action="/console/clients/') >= 1
 
 
 def test_a_bad_overlap_is_refused_and_issues_no_key(client, world, clients):
