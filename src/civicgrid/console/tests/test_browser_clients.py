@@ -30,6 +30,7 @@ def test_an_admin_creates_a_client_and_sees_its_key_once(new_page, world, tmp_pa
     page.click("#client-add button[type=submit]")
     expect(page.locator("#add-error")).to_contain_text("每分钟调用上限")
     expect(page.locator("#add-name")).to_have_value("12345 热线系统")
+    page.screenshot(path=os.environ.get("CLIENTS_SCREENSHOT", str(tmp_path / "clients.png")), full_page=True)
     assert not ApiClient.objects.exists()
 
     page.fill("#add-rate", "120")
