@@ -267,12 +267,9 @@ def webhook_subscription_disable(*, subscription: WebhookSubscription, reason: s
         if not changed:
             return False
         client = subscription.client
-        department_id = client.department_id or client.user.department_id
-        admins = User.objects.filter(is_active=True)
-        admins = (
-            admins.filter(role=Role.DEPARTMENT_ADMIN, department_id=department_id)
-            if department_id
-            else admins.none()
+        departments = _department_and_parents(client.department_id or client.user.department_id)
+        admins = User.objects.filter(
+            is_active=True, role=Role.DEPARTMENT_ADMIN, department_id__in=departments
         )
         people = list(admins) or list(User.objects.filter(is_active=True, role=Role.ADMIN))
         link = reverse("console:webhooks") + f"?client={client.pk}"
@@ -288,6 +285,17 @@ def webhook_subscription_disable(*, subscription: WebhookSubscription, reason: s
     subscription.is_active, subscription.disabled_at, subscription.disabled_reason = False, now, reason[:200]
     logger.warning("webhook subscription %s disabled: %s", subscription.pk, reason)
     return True
+
+
+def _department_and_parents(department_id: int | None) -> list[int]:
+    """A section's admins are its bureau's: the department and every one above it."""
+    out = []
+    while department_id and department_id not in out:
+        out.append(department_id)
+        department_id = (
+            Department.objects.filter(pk=department_id).values_list("parent_id", flat=True).first()
+        )
+    return out
 
 
 # --- events ---------------------------------------------------------------------------------------------
@@ -563,13 +571,16 @@ def run_once(now: datetime | None = None) -> int:
     batch = claim_due(now=now)
     deadline = time.monotonic() + RUN_SECONDS
     done = 0
+    disabled: set[int] = set()
     for index, delivery in enumerate(batch):
         if time.monotonic() > deadline:
             release(batch[index:])
             break
-        if not delivery.subscription.is_active:  # disabled by an earlier delivery of this pass
+        if delivery.subscription_id in disabled:  # disabled by an earlier delivery of this pass
             release([delivery])
             continue
         deliver(delivery, now=now)
         done += 1
+        if not delivery.subscription.is_active:
+            disabled.add(delivery.subscription_id)
     return done

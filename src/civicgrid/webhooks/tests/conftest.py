@@ -25,7 +25,7 @@ class Receiver(BaseHTTPRequestHandler):
     def do_POST(self):
         length = int(self.headers["Content-Length"])
         body = self.rfile.read(length).decode()
-        Receiver.received.append((dict(self.headers), body, self.path))
+        Receiver.received.append(({k.lower(): v for k, v in self.headers.items()}, body, self.path))
         status = Receiver.statuses.pop(0) if Receiver.statuses else 200
         self.send_response(status)
         if 300 <= status < 400:
@@ -52,7 +52,9 @@ def receiver(settings):
     server.server_close()
 
 
-def system(world, *, name: str, role: str, department=None, scopes=(), kind="department", phone: str) -> ApiClient:
+def system(
+    world, *, name: str, role: str, department=None, scopes=(), kind="department", phone: str
+) -> ApiClient:
     user = user_create(phone=phone, real_name=name[:10], role=role, department=department)
     return api_client_create(
         name=name, user=user, scopes=["webhooks:manage", *scopes], kind=kind, department=department
@@ -97,7 +99,9 @@ def hotline(routed_world):
 
 
 def subscribe(client: ApiClient, url: str, events=("case.dispatched",), **filters):
-    subscription, secret = webhook_subscription_create(client=client, url=url, events=list(events), filters=filters)
+    subscription, secret = webhook_subscription_create(
+        client=client, url=url, events=list(events), filters=filters
+    )
     return subscription, secret
 
 
