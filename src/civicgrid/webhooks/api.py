@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from civicgrid.accounts.auth import AUTH, api_client_of, api_scope
 from civicgrid.accounts.models import ApiClient
@@ -147,7 +147,7 @@ def subscription_create(request, payload: SubscriptionIn):
     subscription, secret = services.webhook_subscription_create(
         client=_client(request), url=payload.url, events=payload.events, filters=payload.filters
     )
-    return 201, {**_out(subscription), "secret": secret}
+    return Status(201, {**_out(subscription), "secret": secret})
 
 
 @router.get("/subscriptions/{pk}", response=SubscriptionOut)
@@ -174,7 +174,7 @@ def subscription_update(request, pk: int, payload: SubscriptionPatch):
 @api_scope(Scope.WEBHOOKS_MANAGE)
 def subscription_delete(request, pk: int):
     services.webhook_subscription_delete(subscription=_subscription(request, pk))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/subscriptions/{pk}/rotate", response=SecretOut)
@@ -190,7 +190,7 @@ def subscription_rotate(request, pk: int, payload: RotateIn):
 @api_scope(Scope.WEBHOOKS_MANAGE)
 def subscription_test(request, pk: int):
     """Queue a `webhook.test` message to the subscription's receiver."""
-    return 202, _delivery_out(services.webhook_test_send(subscription=_subscription(request, pk)))
+    return Status(202, _delivery_out(services.webhook_test_send(subscription=_subscription(request, pk))))
 
 
 @router.get("/deliveries", response=DeliveryListOut)
@@ -225,4 +225,4 @@ def delivery_detail(request, pk: int):
 @api_scope(Scope.WEBHOOKS_MANAGE)
 def delivery_replay(request, pk: int):
     """Send the delivery's payload again: a new delivery with a new message id."""
-    return 202, _delivery_out(services.webhook_delivery_replay(delivery=_delivery(request, pk)))
+    return Status(202, _delivery_out(services.webhook_delivery_replay(delivery=_delivery(request, pk))))
