@@ -37,7 +37,7 @@ from civicgrid.grids.models import Street
 from civicgrid.notifications.services import notify
 from civicgrid.taxonomy.models import Category
 from civicgrid.webhooks import payloads, signing
-from civicgrid.webhooks.choices import EVENT_OF_ACTION, EVENTS, OVERDUE, TEST, DeliveryState
+from civicgrid.webhooks.choices import DUE_STATES, EVENT_OF_ACTION, EVENTS, OVERDUE, TEST, DeliveryState
 from civicgrid.webhooks.models import WebhookDelivery, WebhookSubscription
 
 logger = logging.getLogger("civicgrid.webhooks")
@@ -445,7 +445,7 @@ def claim_due(limit: int | None = None, now: datetime | None = None) -> list[Web
         for pk, subscription_id in candidates:
             if len(claimed) >= limit or per_subscription.get(subscription_id, 0) >= PER_SUBSCRIPTION:
                 continue
-            if WebhookDelivery.objects.filter(pk=pk).due(now).claimable(stale_before).update(claimed_at=now):
+            if _try_claim(pk, now=now, stale_before=stale_before):
                 claimed.append(pk)
                 per_subscription[subscription_id] = per_subscription.get(subscription_id, 0) + 1
     if not claimed:
@@ -454,6 +454,17 @@ def claim_due(limit: int | None = None, now: datetime | None = None) -> list[Web
         WebhookDelivery.objects.filter(pk__in=claimed)
         .select_related("subscription", "subscription__client", "subscription__client__user")
         .order_by("next_attempt_at", "id")
+    )
+
+
+def _try_claim(pk: int, *, now: datetime, stale_before: datetime) -> bool:
+    """The conditional UPDATE, on the row's own columns only: a condition through a join (the
+    subscription's) becomes `id IN (SELECT …)`, which PostgreSQL does not re-check against the row a
+    concurrent claim just changed — two workers would both win."""
+    return bool(
+        WebhookDelivery.objects.filter(pk=pk, state__in=DUE_STATES, next_attempt_at__lte=now)
+        .claimable(stale_before)
+        .update(claimed_at=now)
     )
 
 

@@ -58,3 +58,39 @@ def test_one_subscription_takes_only_its_share_of_a_pass(routed_world, roads_sys
         claimed = services.claim_due()
         assert sum(d.subscription_id == busy.pk for d in claimed) == services.PER_SUBSCRIPTION
         assert any(d.subscription_id == other.pk for d in claimed)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_worker_threads_claim_disjoint_sets(routed_world, roads_system):
+    """Two threads, two database connections, claiming at the same moment."""
+    import threading
+
+    from django.db import connection
+
+    assert connection.vendor != "sqlite" or "memory" not in str(connection.settings_dict["NAME"])
+    subscription, _ = subscribe(roads_system, "https://szk.example.org/hook")
+    ids = {services.webhook_test_send(subscription=subscription).pk for _ in range(30)}
+    now = services.clock.now()
+    start = threading.Barrier(2)
+    results: dict[str, list[int]] = {"a": [], "b": []}
+    errors: list[BaseException] = []
+
+    def worker(name: str) -> None:
+        try:
+            start.wait(timeout=10)
+            while batch := services.claim_due(limit=4, now=now):
+                results[name].extend(d.pk for d in batch)
+        except BaseException as exc:  # surfaced by the assertion below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(name,)) for name in results]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    a, b = results["a"], results["b"]
+    assert len(a) == len(set(a)) and len(b) == len(set(b))
+    assert set(a).isdisjoint(b) and set(a) | set(b) == ids
