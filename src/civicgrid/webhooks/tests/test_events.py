@@ -85,7 +85,31 @@ def test_the_queued_delivery_rolls_back_with_the_move(routed_world, road_case, r
     assert not WebhookDelivery.objects.exists()
 
 
-def test_a_move_with_no_subscriptions_costs_one_query(routed_world, road_case, django_assert_num_queries):
+def test_a_move_with_no_subscriptions_adds_at_most_one_query(routed_world, categories):
+    """The same dispatch counted with the webhook reaction registered and without it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from civicgrid.cases.tests.helpers import submit
+    from civicgrid.webhooks.services import on_case_event
+
+    def dispatch_queries(code: str) -> int:
+        case = run_to(submit(routed_world.citizen, category=categories[code]), "registered", routed_world)
+        with CaptureQueriesContext(connection) as queries:
+            move(case, Action.DISPATCH, routed_world.dispatcher)
+        return len(queries)
+
+    dispatch_queries("06013")  # warm the per-process caches (routing, calendar)
+    with_webhooks = dispatch_queries("01003")
+    hooks._hooks[Action.DISPATCH].remove(on_case_event)
+    try:
+        without = dispatch_queries("04002")
+    finally:
+        hooks.on(Action.DISPATCH)(on_case_event)
+    assert 0 <= with_webhooks - without <= 1
+
+
+def test_the_reaction_with_no_subscriptions_is_one_query(routed_world, road_case, django_assert_num_queries):
     from civicgrid.cases.models import CaseEvent
     from civicgrid.webhooks.services import on_case_event
 
