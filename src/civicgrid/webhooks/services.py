@@ -95,7 +95,9 @@ def url_check(url: str) -> str:
             "deliveries to local or private addresses are not allowed",
             field="url",
         )
-    if parts.scheme == "http" and not (local and local_allowed()):
+    # A name (an intranet host) may use http where allowed; the worker then sends only if it resolves
+    # to a private address (address_refusal).
+    if parts.scheme == "http" and not (local is not False and local_allowed()):
         raise DomainError(
             "url_https_required", "接收地址必须使用 https", "the receiver's URL must use https", field="url"
         )
@@ -109,8 +111,11 @@ def address_refusal(url: str) -> str | None:
         infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
     except OSError as exc:
         return f"cannot resolve {parts.hostname}: {exc}"
-    if not local_allowed() and any(_is_local(info[4][0].split("%")[0]) for info in infos):
+    local = [_is_local(info[4][0].split("%")[0]) for info in infos]
+    if not local_allowed() and any(local):
         return f"{parts.hostname} resolves to a local or private address"
+    if parts.scheme == "http" and not (local_allowed() and all(local)):
+        return f"plain http only to a local or private address, not {parts.hostname}"
     return None
 
 
