@@ -57,7 +57,7 @@ def _subscription_of(request: HttpRequest, pk: int) -> WebhookSubscription | Non
 
 def _filters_from(data) -> dict[str, list[str]]:
     return {
-        key: [v for v in data.get(key, "").replace("，", ",").split(",") if v.strip()]
+        key: [v.strip() for v in data.get(key, "").replace("，", ",").split(",") if v.strip()]
         for key in FILTER_FIELDS
     }
 

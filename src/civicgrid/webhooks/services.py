@@ -432,34 +432,42 @@ def max_attempts() -> int:
 
 
 def claim_due(limit: int | None = None, now: datetime | None = None) -> list[WebhookDelivery]:
-    """Claim due deliveries for this worker (at most PER_SUBSCRIPTION of one subscription); no other
-    worker gets the same row until the lease runs out. The conditional UPDATE decides, as in
-    notifications.services.claim_due."""
+    """Claim due deliveries for this worker: up to PER_SUBSCRIPTION of each subscription with due rows,
+    oldest first, returned taking the subscriptions in turn, so a backlog or a slow receiver of one
+    never starves the others. No other worker gets a claimed row until the lease runs out: the
+    conditional UPDATE decides, as in notifications.services.claim_due."""
     now = now or clock.now()
     limit = limit or int(getattr(settings, "CIVICGRID_WEBHOOK_BATCH", 50))
     stale_before = now - LEASE
-    per_subscription: dict[int, int] = {}
-    claimed = []
+    due = WebhookDelivery.objects.due(now).claimable(stale_before)
+    claimed: dict[int, list[int]] = {}
+    total = 0
     with transaction.atomic():
-        candidates = (
-            WebhookDelivery.objects.due(now)
-            .claimable(stale_before)
-            .order_by("next_attempt_at", "id")
-            .values_list("pk", "subscription_id")[: limit * 4]
+        subscriptions = list(
+            due.order_by("subscription_id").values_list("subscription_id", flat=True).distinct()[:limit]
         )
-        for pk, subscription_id in candidates:
-            if len(claimed) >= limit or per_subscription.get(subscription_id, 0) >= PER_SUBSCRIPTION:
-                continue
-            if _try_claim(pk, now=now, stale_before=stale_before):
-                claimed.append(pk)
-                per_subscription[subscription_id] = per_subscription.get(subscription_id, 0) + 1
-    if not claimed:
+        for subscription_id in subscriptions:
+            candidates = (
+                due.filter(subscription_id=subscription_id)
+                .order_by("next_attempt_at", "id")
+                .values_list("pk", flat=True)[: min(PER_SUBSCRIPTION, limit - total)]
+            )
+            mine = [pk for pk in candidates if _try_claim(pk, now=now, stale_before=stale_before)]
+            claimed[subscription_id] = mine
+            total += len(mine)
+            if total >= limit:
+                break
+    if not total:
         return []
-    return list(
-        WebhookDelivery.objects.filter(pk__in=claimed)
-        .select_related("subscription", "subscription__client", "subscription__client__user")
-        .order_by("next_attempt_at", "id")
-    )
+    rows = {
+        d.pk: d
+        for d in WebhookDelivery.objects.filter(
+            pk__in=[pk for pks in claimed.values() for pk in pks]
+        ).select_related("subscription", "subscription__client", "subscription__client__user")
+    }
+    # In turn: the first of each subscription, then the second of each, …
+    turns = [pks[i] for i in range(PER_SUBSCRIPTION) for pks in claimed.values() if i < len(pks)]
+    return [rows[pk] for pk in turns]
 
 
 def _try_claim(pk: int, *, now: datetime, stale_before: datetime) -> bool:
