@@ -285,7 +285,6 @@ def webhook_subscription_disable(*, subscription: WebhookSubscription, reason: s
                 title=f"Webhook 订阅已停用：{client.name}",
                 body=f"{subscription.url}：{reason}",
                 link=link,
-                channels=[],
             )
     subscription.is_active, subscription.disabled_at, subscription.disabled_reason = False, now, reason[:200]
     logger.warning("webhook subscription %s disabled: %s", subscription.pk, reason)
