@@ -7,6 +7,7 @@ from django.db import transaction
 
 from civicgrid.cases import hooks
 from civicgrid.cases.choices import Action
+from civicgrid.cases.models import Case
 from civicgrid.cases.tests.helpers import move, run_to
 from civicgrid.webhooks.models import WebhookDelivery
 from civicgrid.webhooks.tests.conftest import subscribe
@@ -119,10 +120,28 @@ def test_the_reaction_with_no_subscriptions_is_one_query(routed_world, road_case
         on_case_event(case, event)
 
 
-def test_external_id_for_the_system_that_reported_the_case(routed_world, categories, hotline):
-    from civicgrid.cases.tests.helpers import submit
+def test_external_id_for_the_system_that_reported_the_case(client, routed_world, hotline):
+    """The hotline reports an order through the API; its webhook carries the order id back, and only its."""
+    from civicgrid.cases.tests.helpers import post_json, report_body
+    from civicgrid.webhooks.tests.conftest import key_of, system
 
+    other = system(
+        routed_world,
+        name="另一个热线",
+        role="dispatcher",
+        kind="hotline",
+        phone="13911110008",
+        scopes=["cases:read"],
+    )
     subscribe(hotline, "https://hotline.example.org/hook", events=["case.registered"])
-    case = submit(hotline.user, category=categories["06013"], channel="hotline", source_ref="GD20261207001")
-    run_to(case, "registered", routed_world)
-    assert WebhookDelivery.objects.get().payload["data"]["external_id"] == "GD20261207001"
+    subscribe(other, "https://other.example.org/hook", events=["case.registered"])
+    hotline.scopes = [*hotline.scopes, "cases:create"]
+    hotline.save()
+    body = report_body(channel="hotline", category="06013", external_id="GD20261207001")
+    response = post_json(client, "/api/cases", body, Authorization=f"Bearer {key_of(hotline)}")
+    assert response.status_code == 201, response.content
+    case = run_to(Case.objects.get(number=response.json()["number"]), "registered", routed_world)
+    by_client = {d.subscription.client_id: d.payload["data"] for d in WebhookDelivery.objects.all()}
+    assert by_client[hotline.pk]["external_id"] == "GD20261207001"
+    assert by_client[other.pk]["external_id"] is None
+    assert by_client[hotline.pk]["number"] == case.number
