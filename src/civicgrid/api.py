@@ -26,6 +26,7 @@ from civicgrid.codes.api import router as codes_router
 from civicgrid.core.errors import DomainError
 from civicgrid.core.renderers import RENDERER, json_response
 from civicgrid.core.text import text_check
+from civicgrid.exports.api import router as exports_router
 from civicgrid.gazetteer.api import router as places_router
 from civicgrid.grids.api import router as grids_router
 from civicgrid.hotspots.api import router as hotspots_router
@@ -34,6 +35,7 @@ from civicgrid.notifications.api import router as notifications_router
 from civicgrid.points.api import router as points_router
 from civicgrid.replyquality.api import router as replyquality_router
 from civicgrid.taxonomy.api import router as taxonomy_router
+from civicgrid.webhooks.api import router as webhooks_router
 
 
 class ErrorOut(Schema):
@@ -309,3 +311,5 @@ api.add_router("/places", places_router)
 api.add_router("/classifier", classifier_router)
 api.add_router("/replyquality", replyquality_router)
 api.add_router("/hotspots", hotspots_router)
+api.add_router("/exports", exports_router)
+api.add_router("/webhooks", webhooks_router)

@@ -361,3 +361,14 @@ def event_actor_for(viewer: User, case: Case, event: CaseEvent) -> str:
     if not event.actor_id or sees_staff_names(viewer) or event.actor_id == viewer.pk:
         return actor_name(viewer, case, event)
     return unit_as_seen(event)
+
+
+def external_id_for(viewer: User, case: Case) -> str | None:
+    """The id an external system reported the case under (a 12345 order number): for that system (the
+    case's reporter) and staff; None for anyone else, and for a case reported without one."""
+    from civicgrid.cases.intake import external_id_of
+
+    external_id = external_id_of(case)
+    if not external_id or not (case.reporter_id == viewer.pk or sees_staff_names(viewer)):
+        return None
+    return external_id

@@ -17,7 +17,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 from pydantic import ValidationError as PydanticValidationError
 
-from civicgrid.accounts.auth import AUTH, api_scope
+from civicgrid.accounts.auth import AUTH, api_client_of, api_scope
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.accounts.scopes import Scope
 from civicgrid.cases import indicators, selectors
@@ -29,20 +29,28 @@ from civicgrid.cases.access import (
     event_actor_for,
     event_note_for,
     events_for,
+    external_id_for,
     merge_target,
     rating_comment_for,
     reporter_name,
     visible_cases,
 )
 from civicgrid.cases.choices import Action, CaseKind, Channel
-from civicgrid.cases.intake import Submission, case_submit, nearby_open_cases
+from civicgrid.cases.intake import (
+    Submission,
+    case_submit,
+    external_id_check,
+    external_key,
+    nearby_open_cases,
+)
 from civicgrid.cases.models import Case
 from civicgrid.cases.publication import case_public_summary_edit
+from civicgrid.cases.queues import QUEUES, may_open
 from civicgrid.cases.reportstore import ReportRows
 from civicgrid.cases.uploads import uploads_process
 from civicgrid.cases.workflow import MoveInput, case_transition
 from civicgrid.core import clock
-from civicgrid.core.errors import DomainError, PermissionDenied
+from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
 from civicgrid.core.renderers import json_response
 from civicgrid.core.text import text_check
 from civicgrid.grids.coords import CoordSystem
@@ -73,6 +81,9 @@ class CaseIn(Schema):
     contact_name: str = ""
     contact_phone: str = ""
     is_public: bool = True
+    # The sending system's own id of the report (a 12345 order number): ≤ 64 characters. The same id
+    # from the same client again returns the case it made (200, `Idempotency-Replayed: true`).
+    external_id: str | None = None
 
 
 class MoveIn(Schema):
@@ -155,6 +166,7 @@ class CaseOut(CaseSummaryOut):
     photos: list[dict]
     duplicates: list[str]
     allowed_actions: list[str]
+    external_id: str | None  # the reporting system's own id: for that system and staff only
 
 
 class PublicCaseOut(Schema):
@@ -289,6 +301,7 @@ def case_out(case: Case, user, detail: selectors.CaseDetail | None = None) -> di
         "photos": detail.photos,
         "duplicates": detail.duplicates,
         "allowed_actions": allowed_actions(user, case),
+        "external_id": external_id_for(user, case),
     }
 
 
@@ -313,9 +326,22 @@ def case_create(request, response: HttpResponse):
 
     With an `Idempotency-Key` header, a retry returns the case the first attempt created (200, header
     `Idempotency-Replayed: true`) instead of creating a second one.
+
+    A system that has its own id for the report (a 12345 hotline's order number) sends it as
+    `external_id` (≤ 64 characters, kept in the case as its source reference): the id is then the
+    idempotency key, per API client (an `Idempotency-Key` header is not needed and not used). The same
+    order again returns the same case (200, `Idempotency-Replayed: true`); the same order id with a
+    different report is refused (409 `external_id_reused`). The answer carries `external_id` back.
     """
     data, files = _request_data(request)
     payload = _parse(CaseIn, data)
+    external_id = external_id_check(payload.external_id)
+    key = request.headers.get("Idempotency-Key")
+    if external_id:
+        client = api_client_of(request)
+        key = external_key(
+            external_id=external_id, client_id=client.pk if client else None, user_id=request.auth.pk
+        )
     submission = Submission(
         description=payload.description,
         lat=payload.lat,
@@ -329,11 +355,21 @@ def case_create(request, response: HttpResponse):
         contact_name=payload.contact_name,
         contact_phone=payload.contact_phone,
         is_public=payload.is_public,
+        source_ref=external_id,
         photos=uploads_process(files, user=request.auth),
     )
-    result = case_submit(
-        reporter=request.auth, submission=submission, idempotency_key=request.headers.get("Idempotency-Key")
-    )
+    try:
+        result = case_submit(reporter=request.auth, submission=submission, idempotency_key=key)
+    except DomainError as exc:
+        if external_id and exc.code == "idempotency_key_reused":
+            raise Conflict(
+                "external_id_reused",
+                f"外部编号 {external_id} 已用于内容不同的另一件上报；同一工单请原样重发，新工单请使用新编号",
+                f"the external_id {external_id} came with a different report: resend an order "
+                "unchanged, or give a new order a new id",
+                field="external_id",
+            ) from exc
+        raise
     if result.written is not None:
         return _rendered(request, 201, case_out(result.case, request.auth, _fresh_detail(result.written)))
     case = access_case(request.auth, result.case.number)
@@ -415,11 +451,32 @@ def _read_back_plan(model) -> list[tuple[str, str, models.Field]]:
 
 @router.get("", response=list[CaseSummaryOut], auth=AUTH)
 @api_scope(Scope.CASES_READ)
-def case_list(request, filters: Query[selectors.CaseFilter]):
-    """Cases the caller may see, filtered, sorted and paged (`limit` ≤ 200)."""
-    cases = selectors.case_list(visible_cases(request.auth), filters, now=clock.now())
+def case_list(request, filters: Query[selectors.CaseFilter], queue: str | None = None):
+    """Cases the caller may see, filtered, sorted and paged (`limit` ≤ 200).
+
+    `queue` narrows the list to one of the caller's work queues (cases/queues.py), as the console
+    shows them: a department's `to_accept` (待签收) and `handling` (处置中); the centre's `new`,
+    `to_dispatch`, `returned`, `extensions`, `to_verify`, `to_close`; `supervised`, `red`, `all`, `mine`.
+    """
     now = clock.now()
+    qs = visible_cases(request.auth)
+    if queue:
+        qs = qs.filter(_queue_of(request.auth, queue).condition(request.auth, now))
+    cases = selectors.case_list(qs, filters, now=now)
     return [summary_out(c, now, request.auth) for c in cases]
+
+
+def _queue_of(user, name: str):
+    queue = QUEUES.get(name)
+    if queue is None or not may_open(user, queue):
+        names = ", ".join(q.name for q in QUEUES.values() if may_open(user, q))
+        raise DomainError(
+            "queue_invalid",
+            f"未知的或无权查看的工作队列 {name!r}（可选：{names}）",
+            f"unknown queue {name!r}, or not one of yours (yours: {names})",
+            field="queue",
+        )
+    return queue
 
 
 @router.get("/nearby", response=list[NearbyOut], auth=AUTH)
@@ -572,6 +629,7 @@ def case_me_too(request, number: str):
         }
     },
 )
+@api_scope(Scope.CASES_ACT)
 def case_move(request, number: str, action: Action):
     """Perform a move of the case loop (register, dispatch, accept, return, feedback, verify, close, …).
 
@@ -580,7 +638,10 @@ def case_move(request, number: str, action: Action):
     for 立案 a duplicate of the open case `original` (its number; `note`: the reason), whose follower
     the reporter becomes; `unmerge` (撤销并案, `note`) makes a merged report its own case again, waiting
     for 立案. A `register` of an auto-dispatch category dispatches at once to the routed department:
-    the answer's `status` is then `dispatched` and `department` says where it went."""
+    the answer's `status` is then `dispatched` and `department` says where it went.
+
+    A move the case's status does not allow is refused with 409 `illegal_transition`, whose body
+    lists the moves the caller may make now (`allowed_actions`)."""
     data, files = _request_data(request)
     payload = _parse(MoveIn, data)
     case = access_case(request.auth, number)
@@ -593,7 +654,14 @@ def case_move(request, number: str, action: Action):
         photos=uploads_process(files, user=request.auth),
         original=merge_target(request.auth, payload.original),
     )
-    case_transition(case=case, action=action, actor=request.auth, note=payload.note, payload=move)
+    try:
+        case_transition(case=case, action=action, actor=request.auth, note=payload.note, payload=move)
+    except Conflict as exc:
+        if exc.code != "illegal_transition":
+            raise
+        case.refresh_from_db()
+        body = {**exc.as_dict(), "allowed_actions": allowed_actions(request.auth, case)}
+        return json_response(request, body, status=exc.status)
     # Not access_case again: a move may take the case out of the actor's sight (a department
     # returns it), and the answer to a move that succeeded must not be a 404.
     case.refresh_from_db()

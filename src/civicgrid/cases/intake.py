@@ -179,6 +179,42 @@ def case_submit(
         return IntakeResult(replay, Outcome.REPLAYED)
 
 
+# --- an external system's own id (a 12345 hotline's order number) -----------------------------------
+# A system that reports through the API names each report by its own id (`external_id`). The id is
+# stored in `Case.source_ref` and, namespaced by who sent it, becomes the report's idempotency key:
+# the same order sent again is the same case; two systems may use the same id for different orders.
+
+EXTERNAL_ID_MAX = 64
+EXTERNAL_KEY_PREFIX = "ext:"
+
+
+def external_id_check(value: str | None) -> str:
+    """The id trimmed ("" when none); an id over 64 characters, or with a control or invisible character
+    (a line break, a zero-width space: a key must read as it compares) is refused."""
+    external_id = text_check(value, field="external_id", max_length=EXTERNAL_ID_MAX)
+    for position, char in enumerate(external_id, start=1):
+        if not char.isprintable():
+            raise DomainError(
+                "text_control_character",
+                f"external_id 含有不可见字符（U+{ord(char):04X}，第 {position} 个字符），请删除后重试",
+                f"external_id contains an invisible character (U+{ord(char):04X} at position {position})",
+                field="external_id",
+            )
+    return external_id
+
+
+def external_key(*, external_id: str, client_id: int | None, user_id: int) -> str:
+    """The idempotency key of a report named by an external id: per API client (per account for a
+    signed-in person), so that the ids of two systems never meet. At most 80 characters."""
+    owner = f"c{client_id}" if client_id is not None else f"u{user_id}"
+    return f"{EXTERNAL_KEY_PREFIX}{owner}:{external_id}"
+
+
+def external_id_of(case: Case) -> str:
+    """The external id a case was reported under, or "" (a source_ref of another kind: a scanned code)."""
+    return case.source_ref if (case.idempotency_key or "").startswith(EXTERNAL_KEY_PREFIX) else ""
+
+
 def _checked_key(key: str | None) -> str | None:
     if key is None:
         return None

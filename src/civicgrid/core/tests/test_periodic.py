@@ -12,6 +12,7 @@ from civicgrid.classifier.training import nightly_retrain
 from civicgrid.core import periodic
 from civicgrid.hotspots.services import refresh_due
 from civicgrid.points.services import uncivil_confirm_due
+from civicgrid.webhooks.services import run_once as webhooks_run_once
 
 
 def test_the_apps_register_their_tasks_at_start():
@@ -24,6 +25,7 @@ def test_the_apps_register_their_tasks_at_start():
         "audit.purge_api_calls": api_call_purge_expired,
         "classifier.nightly_retrain": nightly_retrain,
         "hotspots.refresh": refresh_due,
+        "webhooks.deliver": webhooks_run_once,
     }
 
 
