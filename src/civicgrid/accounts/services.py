@@ -230,6 +230,14 @@ def login_code_verify(*, phone: str, code: str) -> User:
                 raise PermissionDenied(
                     "account_disabled", "该账号已停用", "this account is disabled", field="phone"
                 )
+            elif user.api_clients.exists():
+                # The account an API client acts as works through the client's keys only.
+                raise PermissionDenied(
+                    "account_api_only",
+                    "该账号仅供接口调用，不能登录",
+                    "this account is used by an API client and cannot sign in",
+                    field="phone",
+                )
     if wrong is not None:
         raise wrong  # outside the transaction: the wrong try stays counted
     return user
