@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db import models
 
 from civicgrid.webhooks.models import WebhookDelivery, WebhookSubscription
 
@@ -13,6 +14,8 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("url", "client__name")
     readonly_fields = ("consecutive_failures", "failing_since", "disabled_at", "created_at", "updated_at")
+    # Receivers use https (services.py checks the address): a URL typed without a scheme is https.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(WebhookDelivery)
