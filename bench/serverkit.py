@@ -170,16 +170,17 @@ class Target:
                 pass
 
     def tokens(self, n: int) -> list[str]:
-        """Raw API tokens of the first n demo citizens (one `civicgrid issue_token` each)."""
+        """Raw API keys of the first n demo citizens (one `civicgrid issue_token` each, with a limit per
+        minute no load reaches)."""
         out = []
         for i in range(n):
             raw = (
-                self.civicgrid("issue_token", CITIZEN_PHONE.format(i), "bench")
+                self.civicgrid("issue_token", CITIZEN_PHONE.format(i), "bench", "--rate-limit", "1000000")
                 .strip()
                 .splitlines()[-1]
                 .strip()
             )
-            if not raw.startswith("cg_"):
+            if not raw.startswith("cgk_"):
                 raise SystemExit(f"issue_token printed {raw!r}, not a token")
             out.append(raw)
         return out

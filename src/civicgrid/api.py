@@ -18,6 +18,8 @@ from ninja.openapi.schema import REF_TEMPLATE
 
 from civicgrid import __version__
 from civicgrid.accounts.api import router as accounts_router
+from civicgrid.accounts.auth import api_scope
+from civicgrid.accounts.scopes import Scope
 from civicgrid.analytics.api import router as stats_router
 from civicgrid.cases.api import public_router as public_cases_router
 from civicgrid.cases.api import router as cases_router
@@ -35,6 +37,7 @@ from civicgrid.notifications.api import router as notifications_router
 from civicgrid.points.api import router as points_router
 from civicgrid.replyquality.api import router as replyquality_router
 from civicgrid.taxonomy.api import router as taxonomy_router
+from civicgrid.webhooks.api import router as webhooks_router
 
 
 class ErrorOut(Schema):
@@ -125,8 +128,23 @@ class CivicgridAPI(NinjaAPI):
         error_schema = ErrorOut.model_json_schema(ref_template=REF_TEMPLATE)
         components["Error"] = {**error_schema, "title": "Error"}
         error_ref = {"$ref": REF_TEMPLATE.format(model="Error")}
+        # The schemes by what they are: a bearer key (with the scope an operation needs), a session.
+        schemes = schema["components"].get("securitySchemes", {})
+        for old, new in SCHEME_NAMES.items():
+            if old in schemes:
+                schemes[new] = schemes.pop(old)
+        scopes = self.operation_scopes()
         for operations in schema["paths"].values():
             for method, operation in operations.items():
+                scope = scopes.get(operation.get("operationId"))
+                if scope is not None:
+                    operation["x-scope"] = scope
+                if operation.get("security"):
+                    operation["security"] = [
+                        {SCHEME_NAMES.get(name, name): [scope] if name == "TokenAuth" and scope else []}
+                        for requirement in operation["security"]
+                        for name in requirement
+                    ]
                 responses = operation.setdefault("responses", {})
                 for status in _error_statuses(method, operation):
                     responses.setdefault(status, {})
@@ -139,12 +157,28 @@ class CivicgridAPI(NinjaAPI):
                         response["content"] = {self.renderer.media_type: {"schema": error_ref}}
         return schema
 
+    def operation_scopes(self) -> dict[str, str]:
+        """The scope each operation declares (`accounts.auth.api_scope`), by operationId."""
+        found = {}
+        for _prefix, router in self._routers:
+            for path_view in router.path_operations.values():
+                for operation in path_view.operations:
+                    op_id = operation.operation_id or self.get_openapi_operation_id(operation)
+                    scope = getattr(operation.view_func, "api_scope", None)
+                    if scope is not None:
+                        found[op_id] = str(scope)
+        return found
+
+
+# Ninja names a scheme after its class; the document names it after what it is.
+SCHEME_NAMES = {"TokenAuth": "bearer", "SessionAuth": "session"}
+
 
 api = CivicgridAPI(
     renderer=RENDERER,
     title="civicgrid API",
     version=__version__,
-    description="城市精细化治理平台 REST API. Authenticate with a session (browser, CSRF) or `Authorization: Bearer <token>`.",
+    description="城市精细化治理平台 REST API. Authenticate with a session (browser, CSRF) or `Authorization: Bearer <key>` of an API client; each operation's `x-scope` is the scope its key must hold.",
     urls_namespace="api",
 )
 
@@ -210,12 +244,32 @@ def _check_body_text(raw: bytes) -> None:
     walk(data, "")
 
 
+def declare_scope(run):
+    """Put the scope the operation declares (`accounts.auth.api_scope`) on the request, so that the
+    bearer scheme refuses a key without it as it authenticates — before the input is read, so a
+    client learns what it lacks whatever it sent."""
+    operation = getattr(run, "__self__", None)
+    scope = getattr(getattr(operation, "view_func", None), "api_scope", None)
+
+    @functools.wraps(run)
+    def declared(request, *args, **kwargs):
+        request.api_scope = scope
+        return run(request, *args, **kwargs)
+
+    return declared
+
+
+# declare_scope first: it reads the operation from the method it wraps.
+api.add_decorator(declare_scope, mode="view")
 api.add_decorator(require_known_body, mode="view")
 
 
 @api.exception_handler(DomainError)
 def on_domain_error(request, exc: DomainError):
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    for name, value in exc.headers.items():
+        response[name] = value
+    return response
 
 
 @api.exception_handler(NinjaValidationError)
@@ -289,6 +343,7 @@ def not_found(request, exception=None):
 
 
 @api.get("/health", tags=["system"])
+@api_scope(Scope.PUBLIC)
 def health(request):
     """Liveness and database reachability (the cheapest endpoint; the server's own ceiling)."""
     with connection.cursor() as cursor:
@@ -311,3 +366,4 @@ api.add_router("/classifier", classifier_router)
 api.add_router("/replyquality", replyquality_router)
 api.add_router("/hotspots", hotspots_router)
 api.add_router("/exports", exports_router)
+api.add_router("/webhooks", webhooks_router)

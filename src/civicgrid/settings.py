@@ -152,6 +152,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "civicgrid.core.requestid.RequestIdMiddleware",
+    # Outside everything else so that it logs the status the caller finally gets (errors included).
+    "civicgrid.audit.middleware.ApiCallLogMiddleware",
     "civicgrid.monitoring.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "civicgrid.core.csp.CSPMiddleware",
@@ -399,7 +401,20 @@ CIVICGRID_PHOTO_UPLOADS_PER_HOUR = env_int("CIVICGRID_PHOTO_UPLOADS_PER_HOUR", 1
 CIVICGRID_NOTIFICATION_SENDERS = env_list(
     "CIVICGRID_NOTIFICATION_SENDERS", ["civicgrid.notifications.senders.LogSender"]
 )
+# One global webhook for every notification (notifications.senders.WebhookSender). Kept working, but
+# superseded by per-client webhook subscriptions (civicgrid.webhooks: signed Standard Webhooks, chosen
+# events, retries and a delivery log); connect a department's system with a subscription instead.
 CIVICGRID_WEBHOOK_URL = env_str("CIVICGRID_WEBHOOK_URL", "")
+# Webhook subscriptions (civicgrid.webhooks). Receivers must use https; plain http and private or
+# loopback addresses are allowed only with DEBUG or CIVICGRID_WEBHOOK_ALLOW_HTTP (an intranet install).
+CIVICGRID_WEBHOOK_ALLOW_HTTP = env_bool("CIVICGRID_WEBHOOK_ALLOW_HTTP", False)
+# Attempts before a delivery is dead; a subscription failing this many attempts in a row, or failing
+# for this many days, is disabled and its department's admins told.
+CIVICGRID_WEBHOOK_MAX_ATTEMPTS = env_int("CIVICGRID_WEBHOOK_MAX_ATTEMPTS", 8)
+CIVICGRID_WEBHOOK_DISABLE_AFTER_FAILURES = env_int("CIVICGRID_WEBHOOK_DISABLE_AFTER_FAILURES", 20)
+CIVICGRID_WEBHOOK_DISABLE_AFTER_DAYS = env_int("CIVICGRID_WEBHOOK_DISABLE_AFTER_DAYS", 3)
+# Deliveries one worker pass sends at most (one slow receiver must not stall the worker).
+CIVICGRID_WEBHOOK_BATCH = env_int("CIVICGRID_WEBHOOK_BATCH", 50)
 # Monitoring (civicgrid/monitoring.py): /metrics answers the machine itself, or a request with this
 # bearer token when it is set; /healthz calls a worker stale after this many seconds without a pass.
 CIVICGRID_METRICS_TOKEN = env_str("CIVICGRID_METRICS_TOKEN", "")
@@ -441,6 +456,11 @@ CIVICGRID_SUGGEST_PRESELECT_CONFIDENCE = float(
 CIVICGRID_AUDIT_RETENTION_DAYS = env_int("CIVICGRID_AUDIT_RETENTION_DAYS", 365)
 if CIVICGRID_AUDIT_RETENTION_DAYS < 180:
     raise ImproperlyConfigured("CIVICGRID_AUDIT_RETENTION_DAYS must be at least 180 (six months)")
+# Days the log of API calls made with client keys (audit.ApiCall) is kept; the periodic task
+# audit.purge_api_calls deletes older rows. Also a network log: at least six months.
+CIVICGRID_API_CALL_RETENTION_DAYS = env_int("CIVICGRID_API_CALL_RETENTION_DAYS", 180)
+if CIVICGRID_API_CALL_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured("CIVICGRID_API_CALL_RETENTION_DAYS must be at least 180 (six months)")
 # Changes to configuration and personal-data models, recorded by django-auditlog (with the admin's
 # own LogEntry beside it); personal fields are masked in the log, secrets left out.
 AUDITLOG_INCLUDE_TRACKING_MODELS = (
@@ -450,7 +470,8 @@ AUDITLOG_INCLUDE_TRACKING_MODELS = (
         "mask_fields": ["phone", "real_name"],
     },
     "accounts.Department",
-    {"model": "accounts.ApiToken", "exclude_fields": ["digest", "last_used_at"]},
+    "accounts.ApiClient",
+    {"model": "accounts.ApiKey", "exclude_fields": ["digest", "last_used_at"]},
     "grids.CellMember",
     "taxonomy.Category",
     "classifier.ModelVersion",

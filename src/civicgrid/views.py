@@ -12,8 +12,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext_lazy
 from django_sendfile import sendfile
 
+from civicgrid.accounts.clients import api_key_user
 from civicgrid.accounts.roles import Capability, is_staff_member, user_can
-from civicgrid.accounts.services import api_token_authenticate
 from civicgrid.cases.access import access_case_photo
 from civicgrid.cases.models import CasePhoto
 from civicgrid.core.errors import NotFound
@@ -129,7 +129,7 @@ def _viewer(request):
         return request.user
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
-        return api_token_authenticate(token.strip()) or request.user
+        return api_key_user(token.strip()) or request.user
     return request.user
 
 

@@ -1,8 +1,17 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.accounts.models import ApiToken, Department, LoginCode, PersonalDataErasure, SmsDelivery, User
+from civicgrid.accounts.models import (
+    ApiClient,
+    ApiKey,
+    Department,
+    LoginCode,
+    PersonalDataErasure,
+    SmsDelivery,
+    User,
+)
 from civicgrid.core.masking import mask_phone
 
 
@@ -35,16 +44,68 @@ class UserAdmin(BaseUserAdmin):
     )
 
 
-@admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
-    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "created_at", "last_used_at"]
-    search_fields = ["name", "user__phone"]
+class ApiKeyInline(admin.TabularInline):
+    """A client's keys, read-only: keys are issued by `civicgrid apiclient key` (raw value shown once)."""
 
-    def has_add_permission(
-        self, request
-    ):  # tokens are issued by `civicgrid issue_token` (raw value shown once)
+    model = ApiKey
+    extra = 0
+    can_delete = False
+    fields = ["prefix", "digest", "created_at", "expires_at", "revoked_at", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
         return False
+
+
+class ApiClientForm(forms.ModelForm):
+    class Meta:
+        model = ApiClient
+        fields = [
+            "name",
+            "kind",
+            "department",
+            "user",
+            "contact_name",
+            "contact_phone",
+            "scopes",
+            "streets",
+            "rate_limit_per_minute",
+            "is_active",
+        ]
+
+    def clean_scopes(self):
+        from civicgrid.accounts.clients import _checked_scopes
+        from civicgrid.core.errors import DomainError
+
+        scopes = self.cleaned_data.get("scopes") or []
+        if not isinstance(scopes, list) or not all(isinstance(s, str) for s in scopes):
+            raise forms.ValidationError(_("权限范围应为字符串列表"))
+        try:
+            return _checked_scopes(scopes)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    form = ApiClientForm
+    list_display = ["name", "kind", "user", "department", "rate_limit_per_minute", "is_active", "created_at"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "user__phone", "contact_name"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["created_at"]
+    inlines = [ApiKeyInline]
+    actions = ["revoke_keys"]
+
+    @admin.action(description=_("吊销所选客户端的全部密钥"))
+    def revoke_keys(self, request, queryset):
+        from civicgrid.accounts.clients import api_key_revoke
+
+        count = 0
+        for key in ApiKey.objects.filter(client__in=queryset, revoked_at__isnull=True):
+            api_key_revoke(key=key)
+            count += 1
+        self.message_user(request, _("已吊销 %(n)d 个密钥") % {"n": count})
 
 
 @admin.register(LoginCode)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from django.contrib.auth import login
 from ninja import Router, Schema
 
-from civicgrid.accounts.auth import AUTH
+from civicgrid.accounts.auth import AUTH, api_scope
 from civicgrid.accounts.roles import capabilities_of
+from civicgrid.accounts.scopes import Scope
 from civicgrid.accounts.services import (
     LOGIN_CODE_RESEND_AFTER,
     LOGIN_CODE_TTL,
@@ -27,6 +28,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response=MeOut, auth=AUTH)
+@api_scope(Scope.ACCOUNT_READ)
 def me(request):
     user = request.auth
     return MeOut(
@@ -62,12 +64,14 @@ class CodeVerifyIn(Schema):
 
 
 @router.get("/captcha", response=CaptchaOut, auth=None)
+@api_scope(Scope.PUBLIC)
 def captcha(request):
     """A new image captcha: show `image_url`, send `key` and the answer with the next code request."""
     return new_captcha()
 
 
 @router.post("/login-code", response=CodeSentOut, auth=None)
+@api_scope(Scope.PUBLIC)
 def login_code(request, payload: CodeSendIn):
     """Send a login code by SMS. Limited per phone, client address, session and day; after a few sends a
     captcha is required (429 `captcha_required` with a new `captcha` in the body; 422 `captcha_wrong`)."""
@@ -84,6 +88,7 @@ def login_code(request, payload: CodeSendIn):
 
 
 @router.post("/login-code/verify", response=MeOut, auth=None)
+@api_scope(Scope.PUBLIC)
 def login_code_check(request, payload: CodeVerifyIn):
     """Sign in with the code (a new number signs up a citizen); the session then works for the API."""
     user = login_code_verify(phone=payload.phone, code=payload.code)

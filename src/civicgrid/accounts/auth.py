@@ -8,9 +8,8 @@ from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.signature.utils import get_typed_signature
 
-from civicgrid.accounts.clients import api_key_authenticate
+from civicgrid.accounts.clients import api_key_authenticate, api_rate_check
 from civicgrid.accounts.scopes import Scope
-from civicgrid.accounts.services import api_token_authenticate
 from civicgrid.core.errors import DomainError
 
 
@@ -25,11 +24,14 @@ class TokenAuth(HttpBearer):
             request.user = caller.user
             request.api_client = caller.client
             request.api_key = caller.key
+            # Over the client's limit per minute: 429 with Retry-After (the API's DomainError answer).
+            api_rate_check(client=caller.client)
+            # The operation's scope (put on the request by the API, `civicgrid.api.declare_scope`).
+            scope = getattr(request, "api_scope", None)
+            if scope is not None:
+                scope_check(request, scope)
             return caller.user
-        user = api_token_authenticate(token)
-        if user is not None:
-            request.user = user
-        return user
+        return None
 
 
 class SessionAuth(NinjaSessionAuth):

@@ -201,31 +201,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.display_name
 
 
-class ApiToken(models.Model):
-    """A bearer token for a machine client (a bureau's system). Only its SHA-256 is stored."""
-
-    user = models.ForeignKey(
-        User, verbose_name=_("所属用户"), on_delete=models.CASCADE, related_name="api_tokens"
-    )
-    name = models.CharField(_("用途"), max_length=100)
-    prefix = models.CharField(_("前缀"), max_length=12, editable=False)
-    digest = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
-    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True, editable=False)
-    revoked_at = models.DateTimeField(_("吊销时间"), null=True, blank=True)
-
-    class Meta:
-        verbose_name = _("API 令牌")
-        verbose_name_plural = _("API 令牌")
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
-
-    @staticmethod
-    def digest_of(raw: str) -> str:
-        return hashlib.sha256(raw.encode()).hexdigest()
-
-
 class ApiClientKind(models.TextChoices):
     DEPARTMENT = "department", _("部门业务系统")
     HOTLINE = "hotline", _("12345 热线系统")
@@ -417,3 +392,28 @@ class SmsDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.provider} {self.phone_masked} {self.status}"
+
+
+class ApiRateWindow(models.Model):
+    """How many requests one API client made in one minute (`accounts.auth` checks its rate limit).
+
+    Counted in the database, so the limit holds across the server's processes: one upsert per request
+    adds one and reads the count back.
+    """
+
+    client = models.ForeignKey(
+        ApiClient, verbose_name=_("客户端"), on_delete=models.CASCADE, related_name="+"
+    )
+    window = models.DateTimeField(_("时段起点"))
+    count = models.PositiveIntegerField(_("次数"), default=0)
+
+    class Meta:
+        verbose_name = _("调用计数")
+        verbose_name_plural = _("调用计数")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "window"], name="apiratewindow_client_window")
+        ]
+        indexes = [models.Index(fields=["window"], name="apiratewindow_window_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.window:%Y-%m-%d %H:%M}: {self.count}"

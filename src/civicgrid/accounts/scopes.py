@@ -21,6 +21,13 @@ class Scope(models.TextChoices):
     STATS_READ = "stats:read", _("读取统计")
     EXPORTS = "exports", _("批量导出")
     WEBHOOKS_MANAGE = "webhooks:manage", _("管理 webhook 订阅")
+    ACCOUNT_READ = "account:read", _("读取本账号信息")
+    NOTIFICATIONS_USE = "notifications:use", _("读取并标记本账号的通知")
+    POINTS_USE = "points:use", _("本账号的积分、兑换与不文明行为举报")
+    CODES_MANAGE = "codes:manage", _("管理二维码/编码")
+    CLASSIFIER_USE = "classifier:use", _("智能分类建议与准确率")
+    REPLYQUALITY_USE = "replyquality:use", _("答复质量提示")
+    HOTSPOTS_READ = "hotspots:read", _("读取热点问题")
 
 
 # Scopes a client may be given (PUBLIC is what an endpoint without authentication declares).

@@ -1,8 +1,7 @@
-"""Writes for accounts: users, departments, API tokens, SMS login codes and the erasure of personal data."""
+"""Writes for accounts: users, departments, SMS login codes and the erasure of personal data."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import secrets
 from collections.abc import Callable
@@ -11,14 +10,13 @@ from datetime import timedelta
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
 from civicgrid.accounts import smsguard
 from civicgrid.accounts.models import (
-    ApiToken,
+    ApiKey,
     Department,
     LoginCode,
     PersonalDataErasure,
@@ -32,7 +30,6 @@ from civicgrid.accounts.smsguard import SmsRequester
 from civicgrid.core import clock, immutable
 from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
 from civicgrid.core.masking import mask_phone
-from civicgrid.core.rawsql import ModelColumns, fetchone_checking_connection
 from civicgrid.core.text import text_check
 
 logger = logging.getLogger("civicgrid.accounts")
@@ -58,51 +55,6 @@ def user_create(
         is_staff=role in STAFF_ROLES and role != Role.GRID_MEMBER,
         is_superuser=role == Role.ADMIN,
     )
-
-
-@transaction.atomic
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
-    """Issue a token; the raw value is returned once and never stored."""
-    name = text_check(name, field="name", max_length=ApiToken._meta.get_field("name").max_length)
-    raw = "cg_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, prefix=raw[:10], digest=ApiToken.digest_of(raw))
-    return token, raw
-
-
-def api_token_authenticate(raw: str) -> User | None:
-    """The active user a bearer token belongs to, or None for an unknown or revoked token."""
-    # On the path of every API request: one hand-written statement (core/rawsql.py) — the same as
-    # ApiToken.objects.select_related("user").filter(digest=…, revoked_at__isnull=True,
-    # user__is_active=True).first(), without building it through the ORM each time.
-    user_columns, token_columns, sql = _token_statement()
-    row = fetchone_checking_connection(sql, [ApiToken.digest_of(raw)])
-    if row is None:
-        return None
-    user = user_columns.instance(row[: len(user_columns)])
-    token = token_columns.instance(row[len(user_columns) :])
-    now = timezone.now()
-    # Only touch the row once a minute so that a busy client does not write on every request.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return user
-
-
-@functools.cache
-def _token_statement() -> tuple[ModelColumns, ModelColumns, str]:
-    quote = connection.ops.quote_name
-    users, tokens = ModelColumns(User, "u"), ModelColumns(ApiToken, "t")
-    sql = (
-        f"SELECT {users.sql}, {tokens.sql} FROM {quote(ApiToken._meta.db_table)} t "  # noqa: S608
-        f"INNER JOIN {quote(User._meta.db_table)} u ON u.{quote('id')} = t.{quote('user_id')} "
-        f"WHERE t.{quote('digest')} = %s AND t.{quote('revoked_at')} IS NULL AND u.{quote('is_active')} "
-        f"LIMIT 1"
-    )
-    return users, tokens, sql
-
-
-@transaction.atomic
-def api_token_revoke(*, token: ApiToken) -> None:
-    ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
 # --- SMS login codes (短信验证码登录; the first login with a new number is the sign-up) ----------------
@@ -278,6 +230,14 @@ def login_code_verify(*, phone: str, code: str) -> User:
                 raise PermissionDenied(
                     "account_disabled", "该账号已停用", "this account is disabled", field="phone"
                 )
+            elif user.api_clients.exists():
+                # The account an API client acts as works through the client's keys only.
+                raise PermissionDenied(
+                    "account_api_only",
+                    "该账号仅供接口调用，不能登录",
+                    "this account is used by an API client and cannot sign in",
+                    field="phone",
+                )
     if wrong is not None:
         raise wrong  # outside the transaction: the wrong try stays counted
     return user
@@ -355,7 +315,7 @@ def personal_data_erase(*, person: User, actor: User, reason: str) -> PersonalDa
     # The sign-in throttle's records of the account (its phone number as the login name, addresses).
     for model in (AccessAttempt, AccessFailureLog, AccessLog):
         masked[f"axes.{model.__name__}"] = model.objects.filter(username=phone).delete()[0]
-    masked["accounts.ApiToken"] = ApiToken.objects.filter(user=person, revoked_at__isnull=True).update(
+    masked["accounts.ApiKey"] = ApiKey.objects.filter(client__user=person, revoked_at__isnull=True).update(
         revoked_at=clock.now()
     )
     person.phone, person.real_name = erased_phone(person), ""

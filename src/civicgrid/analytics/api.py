@@ -14,9 +14,10 @@ from datetime import date
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 
-from civicgrid.accounts.auth import AUTH
+from civicgrid.accounts.auth import AUTH, api_scope
 from civicgrid.accounts.models import Department
 from civicgrid.accounts.roles import Capability, user_can
+from civicgrid.accounts.scopes import Scope
 from civicgrid.analytics import selectors
 from civicgrid.analytics.selectors import StatsFilter
 from civicgrid.cases.choices import CaseStatus
@@ -98,6 +99,7 @@ def stats_filter(params: FilterIn, user) -> StatsFilter:
 
 
 @router.get("/summary", auth=AUTH)
+@api_scope(Scope.STATS_READ)
 def stats_summary(request, params: Query[FilterIn]):
     """Flows of the period, their rates, and what is open now."""
     _viewer(request)
@@ -105,6 +107,7 @@ def stats_summary(request, params: Query[FilterIn]):
 
 
 @router.get("/trend", auth=AUTH)
+@api_scope(Scope.STATS_READ)
 def stats_trend(request, params: Query[TrendIn]):
     """A metric per day, week or month, with the same days a year earlier (`last_year`)."""
     _viewer(request)
@@ -112,6 +115,7 @@ def stats_trend(request, params: Query[TrendIn]):
 
 
 @router.get("/breakdown", auth=AUTH)
+@api_scope(Scope.STATS_READ)
 def stats_breakdown(request, params: Query[BreakdownIn]):
     """A metric per category, department, street, cell or channel, largest first (top `limit`)."""
     _viewer(request)
@@ -119,6 +123,7 @@ def stats_breakdown(request, params: Query[BreakdownIn]):
 
 
 @router.get("/indicators", auth=AUTH)
+@api_scope(Scope.STATS_READ)
 def stats_indicators(request, params: Query[IndicatorsIn]):
     """The performance indicators (绩效评价) per department, street or cell, ranked by composite.
 
@@ -160,6 +165,7 @@ def _key(by: str | None, raw: str | None):
 
 
 @router.get("/cases", auth=AUTH)
+@api_scope(Scope.STATS_READ)
 def stats_cases(request, params: Query[CasesIn]):
     """The cases behind a figure (drill-down), newest counted event first (`selectors.drill_order`);
     `count` is the figure (read from the rollups: counting millions of joined rows for every page

@@ -18,7 +18,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.roles import Capability, user_can
-from civicgrid.audit.models import AccessEvent
+from civicgrid.audit.models import AccessEvent, ApiCall
 
 
 class AuditViewOnly:
@@ -144,3 +144,37 @@ admin.site.unregister(LogEntry)
 class ModelChangeAdmin(AuditViewOnly, AuditlogEntryAdmin):
     # django-auditlog's page, with the search fields this User model has.
     search_fields = ["object_repr", "changes", "actor__phone", "actor__real_name"]
+
+
+@admin.register(ApiCall)
+class ApiCallAdmin(AuditViewOnly, admin.ModelAdmin):
+    """API 调用记录: calls made with API client keys; searched by client, endpoint, status, case."""
+
+    list_display = [
+        "at",
+        "client",
+        "key_prefix",
+        "method",
+        "endpoint",
+        "status",
+        "duration_ms",
+        "case_number",
+    ]
+    list_filter = ["status", "method", FromFilter, ToFilter]
+    list_select_related = ["client"]
+    search_fields = ["=case_number", "endpoint", "path", "client__name", "=request_id", "=key_prefix"]
+    date_hierarchy = "at"
+    fields = [
+        "at",
+        "client",
+        "key_prefix",
+        "method",
+        "endpoint",
+        "path",
+        "status",
+        "duration_ms",
+        "case_number",
+        "request_id",
+    ]
+    readonly_fields = fields
+    show_full_result_count = False

@@ -12,7 +12,11 @@ class AuditConfig(AppConfig):
 
         from civicgrid.accounts.services import personal_data_eraser
         from civicgrid.audit import receivers
-        from civicgrid.audit.services import audit_erase_personal_data, audit_purge_expired
+        from civicgrid.audit.services import (
+            api_call_purge_expired,
+            audit_erase_personal_data,
+            audit_purge_expired,
+        )
         from civicgrid.core import periodic
 
         # Every login, by password (console, admin) or SMS code (H5), and every failed attempt.
@@ -20,5 +24,6 @@ class AuditConfig(AppConfig):
         user_login_failed.connect(receivers.login_failure_recorded, dispatch_uid="audit.login_failed")
         # Entries older than CIVICGRID_AUDIT_RETENTION_DAYS go: the one deletion the table allows.
         periodic.register("audit.purge_expired", audit_purge_expired)
+        periodic.register("audit.purge_api_calls", api_call_purge_expired)
         # An erasure masks the phone numbers typed at failed logins (the rest names accounts by id).
         personal_data_eraser(audit_erase_personal_data)

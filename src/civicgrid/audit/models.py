@@ -71,3 +71,44 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.kind} #{self.actor_id or '-'}"
+
+
+class ApiCall(models.Model):
+    """One API request made with an API client's key (API 调用记录): who, which endpoint, the answer, how long.
+
+    Written by audit.middleware.ApiCallLogMiddleware once the answer is ready. Append-only like the
+    access audit, and kept CIVICGRID_API_CALL_RETENTION_DAYS (audit.services.api_call_purge_expired).
+    """
+
+    IMMUTABLE = immutable.Columns(expires=True)
+
+    at = models.DateTimeField(_("时间"), db_index=True)
+    client = models.ForeignKey(
+        "accounts.ApiClient",
+        verbose_name=_("客户端"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    key_prefix = models.CharField(_("密钥前缀"), max_length=12, blank=True)
+    method = models.CharField(_("方法"), max_length=10)
+    # The route pattern (`/api/cases/{number}`) and the path that was asked for.
+    endpoint = models.CharField(_("接口"), max_length=200)
+    path = models.CharField(_("路径"), max_length=500)
+    status = models.PositiveSmallIntegerField(_("状态码"))
+    duration_ms = models.PositiveIntegerField(_("耗时（毫秒）"))
+    # The case the path names, or the case the call created.
+    case_number = models.CharField(_("案件编号"), max_length=20, blank=True)
+    request_id = models.CharField(_("请求编号"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("API 调用记录")
+        verbose_name_plural = _("API 调用记录")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["client", "at"], name="apicall_client_at_idx"),
+            models.Index(fields=["status", "at"], name="apicall_status_at_idx"),
+            models.Index(fields=["case_number", "at"], name="apicall_case_at_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.method} {self.path} {self.status}"

@@ -7,7 +7,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 
-from civicgrid.audit.models import AccessEvent, AccessKind
+from civicgrid.audit.models import AccessEvent, AccessKind, ApiCall
 from civicgrid.core import clock, immutable
 from civicgrid.core.errors import DomainError
 from civicgrid.core.masking import ERASED
@@ -134,3 +134,45 @@ def audit_erase_personal_data(*, person, phone: str) -> dict[str, int]:
     """Mask the phone number typed at failed logins (runs under an erasure permit)."""
     masked = AccessEvent.objects.filter(credential=phone).update(credential=ERASED)
     return {"audit.AccessEvent.credential": masked}
+
+
+def api_call_record(
+    *,
+    client_id: int,
+    key_prefix: str,
+    method: str,
+    endpoint: str,
+    path: str,
+    status: int,
+    duration_ms: int,
+    case_number: str = "",
+    request_id: str = "",
+) -> ApiCall:
+    """Append one API call made with a client's key (one INSERT)."""
+    return ApiCall.objects.create(
+        at=clock.now(),
+        client_id=client_id,
+        key_prefix=key_prefix[:12],
+        method=method[:10],
+        endpoint=endpoint[:200],
+        path=path[:500],
+        status=status,
+        duration_ms=max(0, duration_ms),
+        case_number=case_number[:20],
+        request_id=request_id[:64],
+    )
+
+
+def api_call_purge_expired() -> int:
+    """Delete the API calls older than CIVICGRID_API_CALL_RETENTION_DAYS (periodic task
+    `audit.purge_api_calls`), in batches, under a RETENTION permit."""
+    cutoff = clock.now() - timedelta(days=settings.CIVICGRID_API_CALL_RETENTION_DAYS)
+    purged = 0
+    while True:
+        ids = list(
+            ApiCall.objects.filter(at__lt=cutoff).order_by("pk").values_list("pk", flat=True)[:PURGE_BATCH]
+        )
+        if not ids:
+            return purged
+        with transaction.atomic(), immutable.permit(immutable.RETENTION):
+            purged += ApiCall.objects.filter(pk__in=ids).delete()[0]

@@ -8,12 +8,14 @@ from django.utils.translation import gettext, gettext_lazy
 
 from civicgrid.accounts.models import Department, User
 from civicgrid.accounts.roles import STAFF_ROLES, Capability, Role, is_staff_member, user_can
+from civicgrid.accounts.scopes import Scope
 from civicgrid.cases.choices import SYSTEM_NOTES, Action
 from civicgrid.cases.models import PUBLIC_PHOTO_STAGES, Case, CaseEvent, CasePhoto, ExtensionStatus
 from civicgrid.cases.publication import case_public_text
 from civicgrid.cases.workflow import MOVES, actor_refusal
 from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.core.masking import mask_phone
+from civicgrid.grids.models import Street
 from civicgrid.grids.scope import area_of
 
 
@@ -26,7 +28,52 @@ def department_subtree(department_id: int) -> list[int]:
     return ids
 
 
+# --- An API client (`user.api_client`, set by the key that authenticated the request) ---------------
+# It acts as its account, and its own settings narrow that further: the streets it is limited to
+# (`ApiClient.streets`) and, without the scope cases:read:personal, no one's name or phone.
+
+
+def client_street_ids(user: User) -> frozenset[int] | None:
+    """The streets an API client is limited to (ids), or None: no limit (no client, or none set)."""
+    client = getattr(user, "api_client", None)
+    if client is None or not client.streets:
+        return None
+    cached = getattr(client, "_street_ids", None)
+    if cached is None:
+        cached = frozenset(Street.objects.filter(code__in=client.streets).values_list("id", flat=True))
+        client._street_ids = cached
+    return cached
+
+
+def client_street_check(user: User, street_id: int | None) -> None:
+    """Refuse a report by an API client outside the streets it is limited to."""
+    allowed = client_street_ids(user)
+    if allowed is not None and street_id not in allowed:
+        client = user.api_client
+        raise DomainError(
+            "street_not_allowed",
+            f"该客户端只能上报以下街道的案件：{', '.join(client.streets)}",
+            f"this client may only report in the streets {', '.join(client.streets)}",
+            field="location",
+            status=403,
+        )
+
+
+def personal_data_withheld(viewer: User) -> bool:
+    """Whether names and phones are masked for this viewer whatever its role: an API client's key
+    without the scope cases:read:personal. A browser session (no client) is governed by its role."""
+    client = getattr(viewer, "api_client", None)
+    return client is not None and not client.has_scope(Scope.CASES_READ_PERSONAL)
+
+
 def visible_cases(user: User) -> QuerySet[Case]:
+    """The cases a user may open (`_visible_cases`), within the streets its API client is limited to."""
+    qs = _visible_cases(user)
+    streets = client_street_ids(user)
+    return qs if streets is None else qs.filter(street_id__in=streets)
+
+
+def _visible_cases(user: User) -> QuerySet[Case]:
     """The cases a user may open: all for the centre and leaders (a district's or street's centre: its
     area's; grids/scope.py), their department's, their cells', their own."""
     qs = Case.objects.all()
@@ -64,6 +111,9 @@ def can_view(user: User, case: Case) -> bool:
     the list needs — on PostgreSQL, planning that query alone cost ~20 ms per request.
     """
     if not user.is_authenticated:
+        return False
+    streets = client_street_ids(user)
+    if streets is not None and case.street_id not in streets:
         return False
     if case.reporter_id == user.pk:
         return True
@@ -164,9 +214,12 @@ def first_thumbnails(user: User, cases: list[Case]) -> dict[int, str]:
 
 
 def sees_personal_data(user: User, case: Case) -> bool:
-    """Reporter identity and phone: the reporter themself and the dispatch centre only."""
-    return user.is_authenticated and (
-        case.reporter_id == user.pk or user_can(user, Capability.VIEW_PERSONAL_DATA)
+    """Reporter identity and phone: the reporter themself and the dispatch centre only (and never an
+    API client without the scope cases:read:personal)."""
+    return (
+        user.is_authenticated
+        and not personal_data_withheld(user)
+        and (case.reporter_id == user.pk or user_can(user, Capability.VIEW_PERSONAL_DATA))
     )
 
 
@@ -204,6 +257,8 @@ def actor_name(viewer: User, case: Case, event: CaseEvent, *, revealed: bool = T
     if not event.actor_id:
         return gettext("系统")
     actor = event.actor
+    if personal_data_withheld(viewer) and actor.role not in STAFF_ROLES:
+        return actor.display_name
     if (
         (revealed and user_can(viewer, Capability.VIEW_PERSONAL_DATA))
         or event.actor_id == viewer.pk

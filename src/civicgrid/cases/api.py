@@ -321,6 +321,7 @@ def case_out(case: Case, user, detail: selectors.CaseDetail | None = None) -> di
         }
     },
 )
+@api_scope(Scope.CASES_CREATE)
 def case_create(request, response: HttpResponse):
     """Report a problem (随手拍): 201 with the new case.
 
@@ -480,6 +481,7 @@ def _queue_of(user, name: str):
 
 
 @router.get("/nearby", response=list[NearbyOut], auth=AUTH)
+@api_scope(Scope.CASES_READ)
 def case_nearby(
     request, lat: float, lon: float, category: str, crs: CoordSystem = CoordSystem.WGS84, radius_m: float = 50
 ):
@@ -528,6 +530,7 @@ class SimilarOut(Schema):
 
 
 @router.get("/similar", response=list[SimilarOut], auth=AUTH)
+@api_scope(Scope.CASES_READ)
 def case_similar(
     request,
     text: str,
@@ -571,6 +574,7 @@ class IndicatorsIn(Schema):
 
 
 @router.get("/indicators", auth=AUTH)
+@api_scope(Scope.STATS_READ)
 def case_indicators(request, params: Query[IndicatorsIn]):
     """Performance indicators per department, street or cell over [start, end) (local dates), ranked."""
     if not user_can(request.auth, Capability.VIEW_CITY):
@@ -602,11 +606,13 @@ def case_indicators(request, params: Query[IndicatorsIn]):
 
 
 @router.get("/{number}", response=CaseOut, auth=AUTH)
+@api_scope(Scope.CASES_READ)
 def case_detail(request, number: str):
     return case_out(access_case(request.auth, number), request.auth)
 
 
 @router.post("/{number}/me-too", response=CaseSummaryOut, auth=AUTH)
+@api_scope(Scope.CASES_ACT)
 def case_me_too(request, number: str):
     """Join an open case ("me too", 附议): follow it and count one more report."""
     from civicgrid.cases.workflow import case_me_too as me_too
@@ -669,6 +675,7 @@ def case_move(request, number: str, action: Action):
 
 
 @router.put("/{number}/public-summary", response=CaseOut, auth=AUTH)
+@api_scope(Scope.CASES_ACT)
 def case_public_summary(request, number: str, payload: PublicSummaryIn):
     """公开摘要: what the public read instead of the description (the dispatch centre; empty clears it)."""
     case = access_case(request.auth, number)
@@ -680,11 +687,13 @@ def case_public_summary(request, number: str, payload: PublicSummaryIn):
 
 
 @public_router.get("/cases", response=list[PublicCaseOut])
+@api_scope(Scope.PUBLIC)
 def public_case_list(request, filters: Query[selectors.PublicCaseFilter]):
     """Public cases (no reporter identity), by bbox, status and category, newest first."""
     return [selectors.public_out(c, timeline=False) for c in selectors.public_case_list(filters)]
 
 
 @public_router.get("/cases/{number}", response=PublicCaseOut)
+@api_scope(Scope.PUBLIC)
 def public_case_detail(request, number: str):
     return selectors.public_out(selectors.public_case(number), timeline=True)

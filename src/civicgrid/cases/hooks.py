@@ -26,3 +26,22 @@ def on(action: str) -> Callable[[Callable], Callable]:
 def run(action: str, case, event) -> None:
     for fn in _hooks.get(action, ()):
         fn(case, event)
+
+
+# --- a step's time limit passing (超期) ----------------------------------------------------------------
+# Not a move: `cases.tasks.scan_overdue` marks each step's deadline overdue once and calls every function
+# registered here as `fn(case, deadline)`, in the transaction of that mark (so a reaction is written once,
+# with it). A separate registry, so the move hooks above stay the workflow's alone.
+
+_overdue_hooks: list[Callable] = []
+
+
+def on_overdue(fn: Callable) -> Callable:
+    if fn not in _overdue_hooks:
+        _overdue_hooks.append(fn)
+    return fn
+
+
+def run_overdue(case, deadline) -> None:
+    for fn in _overdue_hooks:
+        fn(case, deadline)

@@ -29,6 +29,7 @@ from django.db import IntegrityError, connection, transaction
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Capability, Role, user_can
 from civicgrid.cases import reportstore
+from civicgrid.cases.access import client_street_check
 from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseKind, Channel
 from civicgrid.cases.models import Case, PhotoStage
 from civicgrid.cases.photostore import photos_store
@@ -169,6 +170,7 @@ def case_submit(
             return IntakeResult(replay, Outcome.REPLAYED)
     _check(submission, reporter)
     place = place_resolve(lat=submission.lat, lon=submission.lon, crs=submission.crs)
+    client_street_check(reporter, place.cell.street_id if place.cell else None)
     try:
         return _intake(reporter, submission, place, key, digest)
     except IntegrityError:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role
+from civicgrid.cases import hooks
 from civicgrid.cases.choices import OPEN_STATUSES
 from civicgrid.cases.models import CaseDeadline
 from civicgrid.cases.selectors import overdue_open_deadlines
@@ -27,7 +28,8 @@ DIGEST_LIST_MAX = 10  # case numbers named in one digest; the rest are "等 N �
 
 def scan_overdue() -> int:
     """Mark each step of a case that turned red (超期) once; returns how many turned red since the
-    last pass. Nobody is told here: `overdue_digest` tells each person once per period."""
+    last pass. Nobody is told here: `overdue_digest` tells each person once per period; other apps'
+    reactions (`hooks.on_overdue`) run with the mark, once per step."""
     now = clock.now()
     count = 0
     for deadline in overdue_open_deadlines(now):
@@ -37,6 +39,7 @@ def scan_overdue() -> int:
                 overdue_notified=True
             ):
                 count += 1
+                hooks.run_overdue(deadline.case, deadline)
     return count
 
 

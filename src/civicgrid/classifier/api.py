@@ -6,8 +6,9 @@ from typing import Literal
 
 from ninja import Query, Router, Schema
 
-from civicgrid.accounts.auth import AUTH
+from civicgrid.accounts.auth import AUTH, api_scope
 from civicgrid.accounts.roles import Capability, user_can
+from civicgrid.accounts.scopes import Scope
 from civicgrid.core.errors import DomainError, PermissionDenied
 from civicgrid.core.text import text_check
 
@@ -63,6 +64,7 @@ class AccuracyOut(Schema):
 
 
 @router.post("/suggest", response=SuggestOut, auth=AUTH)
+@api_scope(Scope.CLASSIFIER_USE)
 def suggest(request, payload: SuggestIn):
     """The likeliest categories (or the department) of a report's text, with their confidences."""
     text = text_check(payload.text, field="text", max_length=MAX_TEXT, required=True)
@@ -100,6 +102,7 @@ def _rows(rows: list[AccuracyRow]) -> list[dict]:
 
 
 @router.get("/accuracy", response=AccuracyOut, auth=AUTH)
+@api_scope(Scope.CLASSIFIER_USE)
 def accuracy(request, params: Query[AccuracyIn]):
     """Suggestion accuracy per ISO week and per final label (staff with the city view, leaders)."""
     if not user_can(request.auth, Capability.VIEW_CITY):

@@ -8,8 +8,9 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import File, Form, Query, Router, Schema, Status, UploadedFile
 
-from civicgrid.accounts.auth import AUTH
+from civicgrid.accounts.auth import AUTH, api_scope
 from civicgrid.accounts.roles import Capability, user_can
+from civicgrid.accounts.scopes import Scope
 from civicgrid.codes import services
 from civicgrid.codes.choices import CodeKind, CodeStatus
 from civicgrid.codes.csvio import codes_import, create_from_data
@@ -78,6 +79,7 @@ def _admin(request: HttpRequest) -> None:
 
 
 @router.post("", response={201: CodeOut})
+@api_scope(Scope.CODES_MANAGE)
 def code_create(request: HttpRequest, payload: CodeIn):
     _admin(request)
     code = create_from_data(kind=payload.kind, data=payload.data, actor=request.user)
@@ -85,6 +87,7 @@ def code_create(request: HttpRequest, payload: CodeIn):
 
 
 @router.post("/import", response={201: list[CodeOut]})
+@api_scope(Scope.CODES_MANAGE)
 def code_import(request: HttpRequest, kind: Form[CodeKind], file: File[UploadedFile]):
     """A CSV of one kind (multipart `kind`, `file`); all lines or none, errors name the lines."""
     _admin(request)
@@ -93,6 +96,7 @@ def code_import(request: HttpRequest, kind: Form[CodeKind], file: File[UploadedF
 
 
 @router.get("", response=list[CodeOut])
+@api_scope(Scope.CODES_MANAGE)
 def code_list(request: HttpRequest, filters: Query[ListFilter]):
     _admin(request)
     qs = Code.objects.select_related("household__community", "place", "merchant", "stall", "ebike").order_by(
@@ -107,6 +111,7 @@ def code_list(request: HttpRequest, filters: Query[ListFilter]):
 
 
 @router.get("/{int:code_id}", response=CodeDetailOut)
+@api_scope(Scope.CODES_MANAGE)
 def code_detail(request: HttpRequest, code_id: int):
     _admin(request)
     code = services.code_get(code_id)
@@ -114,12 +119,14 @@ def code_detail(request: HttpRequest, code_id: int):
 
 
 @router.post("/{int:code_id}/revoke", response=CodeOut)
+@api_scope(Scope.CODES_MANAGE)
 def code_revoke(request: HttpRequest, code_id: int):
     _admin(request)
     return CodeOut.build(services.code_revoke(code=services.code_get(code_id), actor=request.user))
 
 
 @router.post("/{int:code_id}/reissue", response={201: CodeOut})
+@api_scope(Scope.CODES_MANAGE)
 def code_reissue(request: HttpRequest, code_id: int):
     _admin(request)
     return Status(

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicgrid.console import staff_views, views
+from civicgrid.console import client_views, staff_views, views, webhook_views
 
 app_name = "console"
 urlpatterns = [
@@ -24,4 +24,22 @@ urlpatterns = [
     path("staff/<int:pk>/move/", staff_views.staff_move, name="staff_move"),
     path("staff/<int:pk>/active/", staff_views.staff_active, name="staff_active"),
     path("staff/<int:pk>/password/", staff_views.staff_password, name="staff_password"),
+    path("webhooks/", webhook_views.webhooks, name="webhooks"),
+    path("webhooks/clients/<int:client_pk>/add/", webhook_views.webhook_create, name="webhook_create"),
+    path("webhooks/<int:pk>/edit/", webhook_views.webhook_update, name="webhook_update"),
+    path("webhooks/<int:pk>/active/", webhook_views.webhook_active, name="webhook_active"),
+    path("webhooks/<int:pk>/rotate/", webhook_views.webhook_rotate, name="webhook_rotate"),
+    path("webhooks/<int:pk>/test/", webhook_views.webhook_test, name="webhook_test"),
+    path("webhooks/deliveries/", webhook_views.webhook_deliveries, name="webhook_deliveries"),
+    path("webhooks/deliveries/<int:pk>/", webhook_views.webhook_delivery, name="webhook_delivery"),
+    path("webhooks/deliveries/<int:pk>/replay/", webhook_views.webhook_replay, name="webhook_replay"),
+    path("clients/", client_views.client_list, name="clients"),
+    path("clients/add/", client_views.client_add, name="client_add"),
+    path("clients/<int:pk>/", client_views.client_detail, name="client"),
+    path("clients/<int:pk>/edit/", client_views.client_edit, name="client_edit"),
+    path("clients/<int:pk>/active/", client_views.client_active, name="client_active"),
+    path("clients/<int:pk>/keys/issue/", client_views.key_issue, name="client_key_issue"),
+    path("clients/<int:pk>/keys/rotate/", client_views.key_rotate, name="client_key_rotate"),
+    path("clients/<int:pk>/keys/<int:key_pk>/revoke/", client_views.key_revoke, name="client_key_revoke"),
+    path("api-calls/", client_views.api_call_list, name="api_calls"),
 ]

@@ -20,8 +20,10 @@ from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from civicgrid.accounts.clients import may_manage_clients
 from civicgrid.accounts.roles import Capability, is_staff_member, user_can
 from civicgrid.accounts.staff import may_manage_staff
+from civicgrid.audit.selectors import may_read_api_calls
 from civicgrid.audit.services import personal_data_view_record
 from civicgrid.cases import selectors as case_selectors
 from civicgrid.cases.access import access_case, sees_personal_data, visible_cases
@@ -88,6 +90,8 @@ def _chrome(request: HttpRequest, current: Queue | None) -> dict:
         "unread_count": selectors.unread_count(request.user),
         "may_enter_calls": user_can(request.user, Capability.REGISTER),
         "may_manage_staff": may_manage_staff(request.user),
+        "may_manage_clients": may_manage_clients(request.user),
+        "may_read_api_calls": may_read_api_calls(request.user),
     }
 
 

@@ -23,6 +23,7 @@ class DomainError(Exception):
         *,
         field: str | None = None,
         status: int | None = None,
+        headers: dict[str, str] | None = None,
     ) -> None:
         super().__init__(message_en)
         self.code = code
@@ -31,6 +32,8 @@ class DomainError(Exception):
         self.field = field
         if status is not None:
             self.status = status
+        # HTTP headers the answer carries (e.g. Retry-After of a 429).
+        self.headers = dict(headers or {})
 
     @property
     def message(self) -> str:

@@ -3,8 +3,8 @@
 A case's history (cases.CaseEvent), the points ledger (points.PointsEntry) with the rule versions its
 amounts cite (points.PointsRule), the record of each erasure of personal data
 (accounts.PersonalDataErasure), the reply-quality score of each feedback (replyquality.ReplyScore),
-and the access audit (audit.AccessEvent, with django-auditlog's
-model-change log auditlog.LogEntry) are written once. Their models refuse to save an existing row, but
+the access audit (audit.AccessEvent, with django-auditlog's
+model-change log auditlog.LogEntry) and the log of API calls (audit.ApiCall) are written once. Their models refuse to save an existing row, but
 `QuerySet.update()`, `QuerySet.delete()` and raw SQL go round the models; so each of these tables
 carries triggers, installed by `protect()` in a migration, on both engines:
 

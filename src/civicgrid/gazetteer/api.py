@@ -6,7 +6,9 @@ from __future__ import annotations
 from django.http import HttpResponse
 from ninja import Field, Query, Router, Schema
 
+from civicgrid.accounts.auth import api_scope
 from civicgrid.accounts.roles import Capability, user_can
+from civicgrid.accounts.scopes import Scope
 from civicgrid.core.errors import NotFound
 from civicgrid.gazetteer import basemap
 from civicgrid.gazetteer.selectors import MAX_QUERY, place_reverse, place_search
@@ -57,6 +59,7 @@ class ReverseOut(Schema):
 
 
 @router.get("/search", response=SearchOut)
+@api_scope(Scope.PUBLIC)
 def search(request, params: Query[SearchIn]):
     """Places matching `q`: part of a Chinese name (人民), pinyin (renmin) or initials (rml), best
     first; a QR code token or a unit grid cell code finds its place too."""
@@ -64,6 +67,7 @@ def search(request, params: Query[SearchIn]):
 
 
 @router.get("/reverse", response=ReverseOut)
+@api_scope(Scope.PUBLIC)
 def reverse(request, params: Query[ReverseIn]):
     """The nearest address of a WGS-84 point (an intersection, a place, a house number along a road,
     a community), or null when nothing is near."""
@@ -72,6 +76,7 @@ def reverse(request, params: Query[ReverseIn]):
 
 
 @router.get("/basemap")
+@api_scope(Scope.PUBLIC)
 def basemap_config(request):
     """The base map: `source` external | file | vector, the tile URL template or the vector layers,
     the attribution, and (staff only) a one-line notice when no base map is configured."""
@@ -82,6 +87,7 @@ def basemap_config(request):
 
 
 @router.get("/base/{layer}")
+@api_scope(Scope.PUBLIC)
 def base_layer(request, layer: str):
     """One layer of the drawn base map (blocks, roads, places, boundaries) as GeoJSON; ETag and 304."""
     if layer not in basemap.LAYERS:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ninja import Query, Router, Schema
 
+from civicgrid.accounts.auth import api_scope
+from civicgrid.accounts.scopes import Scope
 from civicgrid.grids.coords import CoordSystem
 from civicgrid.grids.models import Cell
 from civicgrid.grids.selectors import cells_in_bbox, parse_bbox
@@ -36,6 +38,7 @@ def cell_out(cell: Cell) -> CellOut:
 
 
 @router.get("/locate", response=LocateOut)
+@api_scope(Scope.PUBLIC)
 def locate(request, params: Query[LocateIn]):
     """Convert a point to WGS-84 and find its unit grid cell (422 outside the city)."""
     place = place_resolve(lat=params.lat, lon=params.lon, crs=params.crs)
@@ -46,6 +49,7 @@ def locate(request, params: Query[LocateIn]):
 
 
 @router.get("/cells.geojson")
+@api_scope(Scope.PUBLIC)
 def cells_geojson(request, bbox: str):
     """Unit grid cells intersecting `bbox=min_lon,min_lat,max_lon,max_lat` (WGS-84) as GeoJSON."""
     box = parse_bbox(bbox)

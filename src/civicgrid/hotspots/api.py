@@ -8,7 +8,8 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
-from civicgrid.accounts.auth import AUTH
+from civicgrid.accounts.auth import AUTH, api_scope
+from civicgrid.accounts.scopes import Scope
 from civicgrid.core.errors import DomainError
 from civicgrid.grids.models import Street
 from civicgrid.hotspots import selectors
@@ -107,6 +108,7 @@ def _street_id(code: str | None) -> int | None:
 
 
 @router.get("/top", auth=AUTH, response=list[IssueOut])
+@api_scope(Scope.HOTSPOTS_READ)
 def top(request: HttpRequest, q: Query[TopIn]):
     """The hottest issues (heat = reports × distinct reporters × recency), of the city or of one street."""
     selectors.check_viewer(request.auth)
@@ -117,6 +119,7 @@ def top(request: HttpRequest, q: Query[TopIn]):
 
 
 @router.get("/streets", auth=AUTH, response=list[StreetTopOut])
+@api_scope(Scope.HOTSPOTS_READ)
 def streets(request: HttpRequest, limit: int = Query(3, ge=1, le=10)):
     """Each street's hottest active issues."""
     rows = selectors.top_by_street(request.auth, limit=limit)
@@ -127,6 +130,7 @@ def streets(request: HttpRequest, limit: int = Query(3, ge=1, le=10)):
 
 
 @router.get("/issues/{issue_id}", auth=AUTH, response=IssueDetailOut)
+@api_scope(Scope.HOTSPOTS_READ)
 def issue(request: HttpRequest, issue_id: int):
     """One hot issue with its categories and its cases (the latest first)."""
     found = selectors.issue_get(request.auth, issue_id)

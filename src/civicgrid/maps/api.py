@@ -9,11 +9,14 @@ from __future__ import annotations
 import json
 from datetime import date
 
+from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.utils.cache import patch_vary_headers
 from ninja import Query, Router, Schema
 
-from civicgrid.accounts.services import api_token_authenticate
+from civicgrid.accounts.auth import api_scope
+from civicgrid.accounts.clients import api_key_user
+from civicgrid.accounts.scopes import Scope
 from civicgrid.cases.choices import CaseStatus
 from civicgrid.core import clock
 from civicgrid.maps import layers, selectors
@@ -32,12 +35,13 @@ class LayerQuery(Schema):
 
 
 def viewer(request):
-    """The session's user, or the owner of a bearer token when one is sent."""
+    """The session's user, or the account of a bearer key when one is sent (its cases only with the
+    scope cases:read; without it the map is the public one)."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
-        user = api_token_authenticate(header.removeprefix("Bearer ").strip())
+        user = api_key_user(header.removeprefix("Bearer ").strip())
         if user is not None:
-            return user
+            return user if user.api_client.has_scope(Scope.CASES_READ) else AnonymousUser()
     return request.user
 
 
@@ -49,6 +53,7 @@ def _cache_headers(response: HttpResponse, etag: str) -> HttpResponse:
 
 
 @router.get("/layers")
+@api_scope(Scope.PUBLIC)
 def layer_catalogue(request):
     """Every layer: id, name, kind (choropleth/points/polygons/boundaries), legend, audience and
     whether the caller may load it."""
@@ -56,6 +61,7 @@ def layer_catalogue(request):
 
 
 @router.get("/layers/{layer_id}")
+@api_scope(Scope.PUBLIC)
 def layer(request, layer_id: str, q: Query[LayerQuery]):
     """One layer as a GeoJSON FeatureCollection for `bbox=min_lon,min_lat,max_lon,max_lat`, `zoom` and the
     filters (`start`/`end` local dates, `status` repeated, `category`, `street` code). Sends an `ETag`;

@@ -7,7 +7,8 @@ from datetime import datetime
 from django.db.models import Count, Q
 from ninja import Field, Query, Router, Schema
 
-from civicgrid.accounts.auth import AUTH
+from civicgrid.accounts.auth import AUTH, api_scope
+from civicgrid.accounts.scopes import Scope
 from civicgrid.core.errors import NotFound
 from civicgrid.core.paging import Offset
 from civicgrid.notifications.models import Notification
@@ -43,6 +44,7 @@ class MarkAllReadOut(Schema):
 
 
 @router.get("/", response=NotificationListOut)
+@api_scope(Scope.NOTIFICATIONS_USE)
 def notification_list(request, params: Query[NotificationListIn]):
     """My notifications, newest first (`limit`/`offset`), with the total and unread counts. Two queries."""
     mine = Notification.objects.for_user(request.auth)
@@ -54,12 +56,14 @@ def notification_list(request, params: Query[NotificationListIn]):
 
 
 @router.post("/read-all", response=MarkAllReadOut)
+@api_scope(Scope.NOTIFICATIONS_USE)
 def notification_read_all(request):
     """Mark all my notifications read."""
     return MarkAllReadOut(marked=notification_mark_all_read(user=request.auth))
 
 
 @router.post("/{int:notification_id}/read", response=NotificationOut)
+@api_scope(Scope.NOTIFICATIONS_USE)
 def notification_read(request, notification_id: int):
     """Mark one of my notifications read (404 for anyone else's)."""
     notification = Notification.objects.filter(pk=notification_id).first()

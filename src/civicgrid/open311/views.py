@@ -17,7 +17,7 @@ from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from civicgrid.accounts.clients import api_key_authenticate
+from civicgrid.accounts.clients import api_key_authenticate, api_rate_check
 from civicgrid.accounts.scopes import Scope
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
@@ -65,8 +65,11 @@ def endpoint(view):
             with translation.override(_language(request)):
                 return view(request, *args, fmt=fmt, **kwargs)
         except DomainError as exc:
-            status = exc.status if exc.status in (400, 403, 404) else 400
-            return errors(fmt, status, [(status, f"{exc.message_zh} / {exc.message_en}")])
+            status = exc.status if exc.status in (400, 403, 404, 429) else 400
+            response = errors(fmt, status, [(status, f"{exc.message_zh} / {exc.message_en}")])
+            for name, value in exc.headers.items():  # Retry-After of a 429
+                response[name] = value
+            return response
 
     return wrapped
 
@@ -329,6 +332,7 @@ def _caller(raw: str | None, *, required: bool):
         raise sel.bad(
             "scope_missing", "该密钥未获授权使用 Open311 接口", "the key has no open311 scope", "api_key", 403
         )
+    api_rate_check(client=caller.client)  # the client's calls a minute, as on /api/ (429 with Retry-After)
     return caller
 
 

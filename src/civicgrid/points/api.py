@@ -7,7 +7,8 @@ from datetime import date, datetime
 
 from ninja import Field, Query, Router, Schema, Status
 
-from civicgrid.accounts.auth import AUTH
+from civicgrid.accounts.auth import AUTH, api_scope
+from civicgrid.accounts.scopes import Scope
 from civicgrid.core.errors import NotFound
 from civicgrid.points import selectors, services
 from civicgrid.points.models import RewardItem, UncivilRecord
@@ -135,6 +136,7 @@ def _voucher_out(v) -> VoucherOut:
 
 
 @router.get("/balance", response=BalanceOut)
+@api_scope(Scope.POINTS_USE)
 def balance(request):
     """My balance, social contribution score (last 365 days) by dimension, and level."""
     c = selectors.contribution(request.auth)
@@ -151,17 +153,20 @@ def balance(request):
 
 
 @router.get("/entries", response=list[EntryOut])
+@api_scope(Scope.POINTS_USE)
 def entries(request, limit: int = Query(100, ge=1, le=500)):
     """My ledger, newest first, every entry with its explanation (the rule version it was written under)."""
     return [_entry_out(e) for e in selectors.my_entries(request.auth, limit=limit)]
 
 
 @router.get("/catalogue", response=list[ItemOut])
+@api_scope(Scope.POINTS_USE)
 def catalogue(request):
     return list(selectors.catalogue())
 
 
 @router.post("/catalogue/{int:item_id}/redeem", response={201: VoucherOut})
+@api_scope(Scope.POINTS_USE)
 def redeem(request, item_id: int):
     """Spend points on a reward; 409 when out of stock or not enough points."""
     item = RewardItem.objects.filter(pk=item_id).first()
@@ -171,18 +176,21 @@ def redeem(request, item_id: int):
 
 
 @router.get("/vouchers", response=list[VoucherOut])
+@api_scope(Scope.POINTS_USE)
 def vouchers(request):
     return [_voucher_out(v) for v in selectors.my_vouchers(request.auth)]
 
 
 # 400: a forged or altered token; 404: a genuine token of no voucher (the error body: civicgrid/api.py).
 @router.post("/vouchers/use", response={200: VoucherOut, 400: None, 404: None})
+@api_scope(Scope.POINTS_USE)
 def voucher_use(request, body: TokenIn):
     """核销 (merchant): mark a voucher used; 409 `voucher_used` the second time, 400 for a forged code."""
     return _voucher_out(services.voucher_use(token=body.token, merchant_user=request.auth))
 
 
 @router.post("/uncivil/{int:record_id}/appeal", response={201: AppealOut})
+@api_scope(Scope.POINTS_USE)
 def appeal(request, record_id: int, body: AppealIn):
     """Appeal one of my deductions within the window."""
     record = UncivilRecord.objects.filter(pk=record_id, person=request.auth).first()
@@ -193,6 +201,7 @@ def appeal(request, record_id: int, body: AppealIn):
 
 
 @router.get("/leaderboard", response=list[RankOut])
+@api_scope(Scope.POINTS_USE)
 def leaderboard(request, params: Query[LeaderboardIn]):
     """Ranking by contribution score; names masked."""
     ranks = selectors.leaderboard(
@@ -216,6 +225,7 @@ def leaderboard(request, params: Query[LeaderboardIn]):
 
 
 @router.get("/display", response=list[DisplayOut], auth=None)
+@api_scope(Scope.PUBLIC)
 def display(request):
     """晾晒 (public): confirmed deductions after the appeal window; masked names, no phone numbers."""
     return selectors.public_display()

@@ -7,8 +7,9 @@ from datetime import datetime
 from django.utils import timezone
 from ninja import Router, Schema
 
-from civicgrid.accounts.auth import AUTH
+from civicgrid.accounts.auth import AUTH, api_scope
 from civicgrid.accounts.roles import is_staff_member
+from civicgrid.accounts.scopes import Scope
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, PermissionDenied
 from civicgrid.core.text import text_check
@@ -41,6 +42,7 @@ class HintsOut(Schema):
 
 
 @router.post("/hints", response=HintsOut, auth=AUTH)
+@api_scope(Scope.REPLYQUALITY_USE)
 def hints(request, body: HintsIn):
     """答复质量提示: a score of 0–100 with the reasons (relevance, result, time, place, contact, each part
     of a multi-part report, legal basis where the category needs one, on time). Advice only."""

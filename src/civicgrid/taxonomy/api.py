@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from ninja import Router, Schema
 
+from civicgrid.accounts.auth import api_scope
 from civicgrid.accounts.models import Department
+from civicgrid.accounts.scopes import Scope
 from civicgrid.taxonomy.selectors import category_search
 
 router = Router(tags=["taxonomy"])
@@ -29,12 +31,14 @@ class DepartmentOut(Schema):
 
 
 @router.get("/categories", response=list[CategoryOut])
+@api_scope(Scope.PUBLIC)
 def categories(request, kind: str | None = None, q: str | None = None):
     """Active categories, optionally of one kind, optionally matching `q` in code, name or keywords."""
     return category_search(q, kind=kind)
 
 
 @router.get("/departments", response=list[DepartmentOut])
+@api_scope(Scope.PUBLIC)
 def departments(request):
     return [
         DepartmentOut(code=d.code, name=d.name, kind=d.kind, parent=d.parent.code if d.parent_id else None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 
-from civicgrid.accounts.services import api_token_create
+from civicgrid.accounts.clients import api_personal_key_issue
 
 pytestmark = pytest.mark.urls("civicgrid.accounts.tests.csrf_probe_urls")
 PROBE = "/probe/echo"
@@ -32,7 +32,7 @@ def test_a_session_post_to_the_api_with_the_csrf_token_is_accepted(csrf_client, 
 
 
 def test_a_bearer_token_post_needs_no_csrf_token(csrf_client, world):
-    _, raw = api_token_create(user=world.dispatcher, name="12345 热线")
+    _, raw = api_personal_key_issue(user=world.dispatcher, name="12345 热线")
     response = csrf_client.post(PROBE, headers={"Authorization": f"Bearer {raw}"})
     assert response.status_code == 200
 

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 import time_machine
 
-from civicgrid.accounts.services import api_token_create
+from civicgrid.accounts.clients import api_personal_key_issue
 from civicgrid.analytics import rollups, selectors
 from civicgrid.analytics.selectors import StatsFilter
 from civicgrid.analytics.tests.conftest import NOW
@@ -40,7 +40,7 @@ def test_only_city_viewers(client, history, routed_world):
     for user in (w.dispatcher, w.leader, w.admin):
         assert get(as_user(client, user), "summary").status_code == 200, user.role
     client.logout()
-    _, raw = api_token_create(user=w.leader, name="大屏")
+    _, raw = api_personal_key_issue(user=w.leader, name="大屏")
     assert client.get("/api/stats/summary", headers={"Authorization": f"Bearer {raw}"}).status_code == 200
 
 

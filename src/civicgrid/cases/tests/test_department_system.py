@@ -9,15 +9,19 @@ and events as a person in the console, and every event it makes is its account's
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.test import Client
+from standardwebhooks.webhooks import Webhook
 
 from civicgrid.accounts.clients import api_client_create, api_key_issue
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role
 from civicgrid.cases.models import Case, CaseEvent, CasePhoto, ExtensionRequest
-from civicgrid.cases.tests.helpers import NORTH_1, assert_error, jpeg_bytes, post_json, report_body
+from civicgrid.cases.tests.helpers import NORTH_1, NORTH_2, assert_error, jpeg_bytes, post_json, report_body
+from civicgrid.core import periodic
+from civicgrid.webhooks.tests.conftest import receiver  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -58,16 +62,16 @@ def _console(client: Client, user: User, number: str, action: str, data: dict) -
     assert response.status_code == 302, response.content.decode()[:2000]
 
 
-def _reported(world) -> str:
+def _reported(world, point=NORTH_1) -> str:
     citizen = Client()
     citizen.force_login(world.citizen)
-    response = post_json(citizen, "/api/cases", report_body(NORTH_1, category="06013"))
+    response = post_json(citizen, "/api/cases", report_body(point, category="06013"))
     assert response.status_code == 201, response.content
     return response.json()["number"]
 
 
-def _dispatched(world, department: str = "ZJJ-SZ") -> str:
-    number = _reported(world)
+def _dispatched(world, department: str = "ZJJ-SZ", point=NORTH_1) -> str:
+    number = _reported(world, point)
     console = Client()
     _console(console, world.dispatcher, number, "register", {"category": "matter:06013", "note": ""})
     _console(console, world.dispatcher, number, "dispatch", {"department": department, "note": ""})
@@ -190,12 +194,48 @@ def test_a_queue_the_caller_may_not_open_is_a_clear_error(routed_world):
     assert_error(system.get("/api/cases", queue="nothing"), 422, "queue_invalid", "queue")
 
 
-@pytest.mark.skip(reason="needs webhooks")
-def test_dispatch_webhook_reaches_the_department_system(routed_world):
-    # 1. The department system subscribes (webhooks:manage) to case.dispatched for its department.
-    # 2. The dispatcher registers and dispatches a case to ZJJ-SZ in the console.
-    # 3. The worker delivers the outbox: one signed POST (Standard Webhooks) reaches the system's URL
-    #    with the case number, status "dispatched" and the department, nothing personal.
-    # 4. The system GETs /api/cases/<number> with its key and accepts it through
-    #    /api/cases/<number>/actions/accept; a case dispatched to another department sends it nothing.
-    raise NotImplementedError
+def test_dispatch_webhook_reaches_the_department_system(routed_world, receiver):  # noqa: F811
+    """The whole two-way loop: the system subscribes with its key, a dispatch in the console reaches it
+    as a signed webhook (verified here by the Standard Webhooks reference code), and it answers through
+    the API: accept, feedback with a photo; the centre verifies and closes in the console."""
+    world = routed_world
+    system = System(world, "ZJJ_SZ", scopes=("cases:read", "cases:act", "webhooks:manage"))
+    created = post_json(
+        system.http,
+        "/api/webhooks/subscriptions",
+        {"url": receiver.url, "events": ["case.dispatched", "case.closed"]},
+    )
+    assert created.status_code == 201, created.content
+    secret = created.json()["secret"]
+    assert "secret" not in system.get(f"/api/webhooks/subscriptions/{created.json()['id']}").json()
+
+    elsewhere = _dispatched(
+        world, department="YLZX", point=NORTH_2
+    )  # another department's case: nothing for this system
+    number = _dispatched(world)
+    periodic.registered()["webhooks.deliver"]()
+    assert len(receiver.received) == 1
+    headers, body, _path = receiver.received[0]
+    message = Webhook(secret).verify(body, headers)
+    assert message["type"] == "case.dispatched"
+    data = message["data"]
+    assert data["number"] == number != elsewhere
+    assert data["status"] == "dispatched"
+    # Nothing personal without cases:read:personal: not the reporter's phone, not their name.
+    assert (
+        world.citizen.phone not in body and world.citizen.real_name not in json.loads(body)["data"].values()
+    )
+
+    assert system.get(f"/api/cases/{number}").status_code == 200
+    assert system.move(number, "accept").status_code == 200
+    fed_back = system.move_multipart(number, "feedback", {"note": "路面已修补", "photos": [_photo()]})
+    assert fed_back.status_code == 200, fed_back.content
+    console = Client()
+    _console(console, world.dispatcher, number, "verify", {"note": "现场已核实"})
+    _console(console, world.dispatcher, number, "close", {"note": ""})
+
+    periodic.registered()["webhooks.deliver"]()
+    closed = Webhook(secret).verify(receiver.received[1][1], receiver.received[1][0])
+    assert closed["type"] == "case.closed" and closed["data"]["number"] == number
+    assert Case.objects.get(number=number).status == "closed"
+    assert len(receiver.received) == 2

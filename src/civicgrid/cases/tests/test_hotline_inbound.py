@@ -21,7 +21,9 @@ from civicgrid.cases.tests.helpers import NORTH_1, NORTH_2, assert_error, post_j
 
 def _hotline(phone: str = "13900000201", name: str = "12345 热线") -> Client:
     account = User.objects.create_user(phone=phone, role=Role.DISPATCHER, real_name=name)
-    client = api_client_create(name=name, user=account, scopes=["cases:create", "cases:read"], kind="hotline")
+    client = api_client_create(
+        name=name, user=account, scopes=["cases:create", "cases:read", "cases:read:personal"], kind="hotline"
+    )
     _key, raw = api_key_issue(client=client)
     return Client(enforce_csrf_checks=True, headers={"Authorization": f"Bearer {raw}"})
 

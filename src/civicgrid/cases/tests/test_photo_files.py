@@ -10,7 +10,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django_sendfile.utils import _get_sendfile
 
-from civicgrid.accounts.services import api_token_create, user_create
+from civicgrid.accounts.clients import api_personal_key_issue
+from civicgrid.accounts.services import user_create
 from civicgrid.cases.models import CasePhoto
 from civicgrid.cases.tests.helpers import NORTH_1, as_user, jpeg_bytes, run_to, submit
 
@@ -119,7 +120,7 @@ def test_the_urls_in_the_api_answer_open_for_the_reporter(client, routed_world, 
 
 
 def test_an_api_client_with_a_bearer_token_gets_the_urls_of_its_answer(client, routed_world, private_case):
-    _token, raw = api_token_create(user=routed_world.citizen, name="app")
+    _token, raw = api_personal_key_issue(user=routed_world.citizen, name="app")
     auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
     photos = client.get(f"/api/cases/{private_case.number}", **auth).json()["photos"]
     assert get(client, photos[0]["url"], **auth).status_code == 200

@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import RequestFactory
 from django.urls import reverse
 
-from civicgrid.accounts.services import api_token_create
+from civicgrid.accounts.clients import api_personal_key_issue
 from civicgrid.taxonomy.models import Category, RoutingRule, TimeLimit
 
 REGISTERED = sorted(admin.site._registry, key=lambda m: m._meta.label)
@@ -18,7 +18,7 @@ FOUNDATION = {
     "auth.Group",
     "accounts.Department",
     "accounts.User",
-    "accounts.ApiToken",
+    "accounts.ApiClient",
     "grids.District",
     "grids.Street",
     "grids.Community",
@@ -38,7 +38,7 @@ def url(model, action: str, *args) -> str:
 def admin_client(client, routed_world, categories):
     """A superuser's session, with at least one row of every foundation model."""
     Group.objects.create(name="值班长")
-    api_token_create(user=routed_world.dispatcher, name="12345 热线")
+    api_personal_key_issue(user=routed_world.dispatcher, name="12345 热线")
     TimeLimit.objects.create(category=categories["06013"], step="handle", hours=24)
     TimeLimit.objects.create(category=None, step="register", hours=1)
     client.force_login(routed_world.admin)

@@ -17,6 +17,7 @@ from civicgrid.core.models import ImmutablePermit
 PROTECTED = {
     "accounts.PersonalDataErasure",
     "audit.AccessEvent",
+    "audit.ApiCall",
     "cases.CaseEvent",
     "cases.CaseSummaryEdit",
     "points.PointsEntry",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from civicgrid.accounts.services import api_token_create
+from civicgrid.accounts.clients import api_personal_key_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def test_pages_and_answers_for_a_signed_in_person_are_not_stored(client, world, 
 
 
 def test_api_answers_to_a_token_are_not_stored(client, world):
-    _token, raw = api_token_create(user=world.citizen, name="app")
+    _token, raw = api_personal_key_issue(user=world.citizen, name="app")
     response = client.get("/api/cases", headers={"Authorization": f"Bearer {raw}"})
     assert response.status_code == 200 and no_store(response)
 

@@ -5,24 +5,29 @@ from __future__ import annotations
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
+from civicgrid.accounts.clients import api_rate_windows_prune
 from civicgrid.analytics.rollups import apply_pending
-from civicgrid.audit.services import audit_purge_expired
+from civicgrid.audit.services import api_call_purge_expired, audit_purge_expired
 from civicgrid.cases.tasks import overdue_digest, scan_overdue
 from civicgrid.classifier.training import nightly_retrain
 from civicgrid.core import periodic
 from civicgrid.hotspots.services import refresh_due
 from civicgrid.points.services import uncivil_confirm_due
+from civicgrid.webhooks.services import run_once as webhooks_run_once
 
 
 def test_the_apps_register_their_tasks_at_start():
     assert periodic.registered() == {
+        "accounts.api_rate_windows_prune": api_rate_windows_prune,
         "cases.scan_overdue": scan_overdue,
         "cases.overdue_digest": overdue_digest,
         "analytics.apply_pending": apply_pending,
         "points.uncivil_confirm_due": uncivil_confirm_due,
         "audit.purge_expired": audit_purge_expired,
+        "audit.purge_api_calls": api_call_purge_expired,
         "classifier.nightly_retrain": nightly_retrain,
         "hotspots.refresh": refresh_due,
+        "webhooks.deliver": webhooks_run_once,
     }
 
 

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from civicgrid.accounts.services import api_token_create
+from civicgrid.accounts.clients import api_personal_key_issue
 from civicgrid.cases.intake import Submission, case_submit
 from civicgrid.cases.models import CaseEvent
 from civicgrid.maps import layers, selectors
@@ -95,7 +95,7 @@ def test_city_view_roles_load_every_layer(client, world, persona):
 
 
 def test_a_bearer_token_is_honoured(client, world, spread):
-    _token, raw = api_token_create(user=world.leader, name="大屏")
+    _token, raw = api_personal_key_issue(user=world.leader, name="大屏")
     assert client.get(URL + "cell_overdue", PARAMS).status_code == 403
     assert client.get(URL + "cell_overdue", PARAMS, HTTP_AUTHORIZATION=f"Bearer {raw}").status_code == 200
     assert client.get(URL + "cell_overdue", PARAMS, HTTP_AUTHORIZATION="Bearer wrong").status_code == 403
@@ -215,3 +215,20 @@ def test_public_binned_cases_cost_a_fixed_number_of_queries(
 def test_visitors_cost_no_session_queries(client, world, frozen):
     # No case in view: the ids query finds none and no rows are fetched.
     assert count(client, "cases") == QUERIES["cases"] - 2 - 1
+
+
+def test_a_key_without_cases_read_gets_the_public_map(client, world):
+    from civicgrid.accounts.clients import api_client_create, api_key_issue
+    from civicgrid.maps.api import viewer
+
+    class Request:
+        def __init__(self, raw):
+            self.headers = {"Authorization": f"Bearer {raw}"}
+            self.user = None
+
+    without = api_key_issue(client=api_client_create(name="a", user=world.leader, scopes=["stats:read"]))[1]
+    with_scope = api_key_issue(client=api_client_create(name="b", user=world.leader, scopes=["cases:read"]))[
+        1
+    ]
+    assert not viewer(Request(without)).is_authenticated
+    assert viewer(Request(with_scope)) == world.leader

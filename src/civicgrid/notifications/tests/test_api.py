@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from civicgrid.accounts.services import api_token_create
+from civicgrid.accounts.clients import api_personal_key_issue
 from civicgrid.core import clock
 from civicgrid.notifications.models import Notification
 from civicgrid.notifications.services import notify
@@ -77,7 +77,7 @@ def test_the_list_takes_two_queries_whatever_its_size(world, size, django_assert
 
 def test_a_bearer_token_works(world):
     _inbox(world.dispatcher, 1)
-    _, raw = api_token_create(user=world.dispatcher, name="大屏")
+    _, raw = api_personal_key_issue(user=world.dispatcher, name="大屏")
     response = client.get("/notifications/", headers={"Authorization": f"Bearer {raw}"})
     assert response.status_code == 200 and response.json()["count"] == 1
 

@@ -234,3 +234,18 @@ def test_a_post_needs_no_csrf_token(routed_world, categories):
     o = build(routed_world, categories)
     o.http = Client(enforce_csrf_checks=True)
     assert fms_post(o, fmt="json").status_code == 201
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", ["xml", "json"])
+def test_a_client_over_its_limit_a_minute_gets_429_with_retry_after(routed_world, categories, fmt):
+    o = build(routed_world, categories)
+    o.client.rate_limit_per_minute = 1
+    o.client.save(update_fields=["rate_limit_per_minute"])
+    assert fms_post(o, fmt=fmt).status_code == 201
+    refused = fms_post(o, fmt=fmt, **{"attribute[fixmystreet_id]": "4712"})
+    assert refused.status_code == 429
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    code, description = error_of(refused)
+    assert code == 429 and "too many requests" in description
+    assert Case.objects.count() == 1
