@@ -9,7 +9,6 @@ import re
 import time
 
 from auditlog.middleware import AuditlogMiddleware as _AuditlogMiddleware
-from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
@@ -60,18 +59,17 @@ class ApiCallLogMiddleware:
 
         key = getattr(request, "api_key", None)
         match = getattr(request, "resolver_match", None)
-        with transaction.atomic():
-            api_call_record(
-                client_id=client.pk,
-                key_prefix=getattr(key, "prefix", "") or "",
-                method=request.method,
-                endpoint=route_pattern(match.route) if match is not None else request.path,
-                path=request.path,
-                status=response.status_code,
-                duration_ms=duration_ms,
-                case_number=_case_number(request, response, match),
-                request_id=getattr(request, "request_id", ""),
-            )
+        api_call_record(
+            client_id=client.pk,
+            key_prefix=getattr(key, "prefix", "") or "",
+            method=request.method,
+            endpoint=route_pattern(match.route) if match is not None else request.path,
+            path=request.path,
+            status=response.status_code,
+            duration_ms=duration_ms,
+            case_number=_case_number(request, response, match),
+            request_id=getattr(request, "request_id", ""),
+        )
 
 
 _CONVERTER = re.compile(r"<(?:[^>:]+:)?([^>]+)>")

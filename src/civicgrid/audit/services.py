@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from civicgrid.audit.models import AccessEvent, AccessKind, ApiCall
 from civicgrid.core import clock, immutable
 from civicgrid.core.errors import DomainError
 from civicgrid.core.masking import ERASED
+from civicgrid.core.rawsql import ModelInsert
 
 PURGE_BATCH = 5000
 REASON_MAX = 500
@@ -148,8 +151,10 @@ def api_call_record(
     case_number: str = "",
     request_id: str = "",
 ) -> ApiCall:
-    """Append one API call made with a client's key (one INSERT)."""
-    return ApiCall.objects.create(
+    """Append one API call made with a client's key: one INSERT, written out once (core/rawsql.py) and run
+    in autocommit — on the path of every keyed request, compiling it through the ORM inside a
+    transaction cost a fifth of an intake's server time."""
+    call = ApiCall(
         at=clock.now(),
         client_id=client_id,
         key_prefix=key_prefix[:12],
@@ -161,6 +166,18 @@ def api_call_record(
         case_number=case_number[:20],
         request_id=request_id[:64],
     )
+    sql, params = _api_call_insert().statement(call)
+    # Inside a transaction (a test's, or a caller's), a savepoint keeps a failed insert from breaking it.
+    with transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            call.pk = cursor.fetchone()[0]
+    return call
+
+
+@functools.cache
+def _api_call_insert() -> ModelInsert:
+    return ModelInsert(ApiCall)
 
 
 def api_call_purge_expired() -> int:
