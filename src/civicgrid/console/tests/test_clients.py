@@ -300,3 +300,12 @@ def test_every_form_needs_csrf(world, clients):
     for url in ("/console/clients/add/", f"/console/clients/{clients[0].pk}/keys/issue/"):
         assert strict.post(url, {"name": "x", "kind": "hotline"}).status_code == 403
     assert ApiClient.objects.count() == 3 and not ApiKey.objects.exists()
+
+
+def test_a_clients_page_leads_to_its_webhooks(client, world, clients):
+    own, _section, _other = clients
+    as_user(client, world.department_admin)
+    page = client.get(f"/console/clients/{own.pk}/").content.decode()
+    link = re.search(r'<a href="([^"]+)" id="client-webhooks">', page)
+    assert link is not None and link.group(1) == f"/console/webhooks/?client={own.pk}"
+    assert client.get(link.group(1)).status_code == 200
