@@ -421,9 +421,7 @@ def event_actor_for(viewer: User, case: Case, event: CaseEvent) -> str:
 def external_id_for(viewer: User, case: Case) -> str | None:
     """The id an external system reported the case under (a 12345 order number): for that system (the
     case's reporter) and staff; None for anyone else, and for a case reported without one."""
-    from civicgrid.cases.intake import external_id_of
-
-    external_id = external_id_of(case)
+    external_id = case.external_id
     if not external_id or not (case.reporter_id == viewer.pk or sees_staff_names(viewer)):
         return None
     return external_id

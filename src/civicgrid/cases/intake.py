@@ -31,7 +31,7 @@ from civicgrid.accounts.roles import Capability, Role, user_can
 from civicgrid.cases import reportstore
 from civicgrid.cases.access import client_street_check
 from civicgrid.cases.choices import OPEN_STATUSES, Action, CaseKind, Channel
-from civicgrid.cases.models import Case, PhotoStage
+from civicgrid.cases.models import EXTERNAL_KEY_PREFIX, Case, PhotoStage
 from civicgrid.cases.photostore import photos_store
 from civicgrid.cases.reportstore import ReportRows, box_around
 from civicgrid.cases.workflow import MoveInput, case_report, case_transition
@@ -187,7 +187,6 @@ def case_submit(
 # the same order sent again is the same case; two systems may use the same id for different orders.
 
 EXTERNAL_ID_MAX = 64
-EXTERNAL_KEY_PREFIX = "ext:"
 
 
 def external_id_check(value: str | None) -> str:
@@ -210,11 +209,6 @@ def external_key(*, external_id: str, client_id: int | None, user_id: int) -> st
     signed-in person), so that the ids of two systems never meet. At most 80 characters."""
     owner = f"c{client_id}" if client_id is not None else f"u{user_id}"
     return f"{EXTERNAL_KEY_PREFIX}{owner}:{external_id}"
-
-
-def external_id_of(case: Case) -> str:
-    """The external id a case was reported under, or "" (a source_ref of another kind: a scanned code)."""
-    return case.source_ref if (case.idempotency_key or "").startswith(EXTERNAL_KEY_PREFIX) else ""
 
 
 def _checked_key(key: str | None) -> str | None:

@@ -44,6 +44,11 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(lon__gte=min_lon, lon__lte=max_lon, lat__gte=min_lat, lat__lte=max_lat)
 
 
+# A report an external system named by its own id (`external_id`) has an idempotency key starting so
+# (cases/intake.py `external_key`); its `source_ref` is that id.
+EXTERNAL_KEY_PREFIX = "ext:"
+
+
 class Case(ChoiceLabels, models.Model):
     """One report followed from intake (上报) to closing (结案) and the reporter's rating (评价).
 
@@ -250,6 +255,12 @@ class Case(ChoiceLabels, models.Model):
 
     def __str__(self) -> str:
         return self.number or f"#{self.pk}"
+
+    @property
+    def external_id(self) -> str:
+        """The id an external system reported the case under (a 12345 order number), or "" (none, or a
+        source_ref of another kind: a scanned code)."""
+        return self.source_ref if (self.idempotency_key or "").startswith(EXTERNAL_KEY_PREFIX) else ""
 
     @property
     def is_published(self) -> bool:

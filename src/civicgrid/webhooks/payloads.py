@@ -17,7 +17,7 @@ from civicgrid.accounts.models import ApiClient
 from civicgrid.accounts.scopes import Scope
 from civicgrid.cases.access import contact_phone_for, event_note_for, reporter_name, sees_personal_data
 from civicgrid.cases.api import summary_out
-from civicgrid.cases.intake import external_id_of, external_key
+from civicgrid.cases.intake import external_key
 from civicgrid.cases.models import Case, CaseDeadline, CaseEvent
 from civicgrid.core import clock
 
@@ -39,7 +39,7 @@ def case_data(client: ApiClient, case: Case, now: datetime) -> dict:
     data["street_code"] = case.street.code if case.street_id else None
     data["photos"] = [_absolute(p.public.url) for p in case.photos.order_by("id") if p.public]
     # The system that reported the case (a 12345 order) finds it again by its own id; nobody else gets it.
-    data["external_id"] = (external_id_of(case) or None) if reported_by(client, case) else None
+    data["external_id"] = (case.external_id or None) if reported_by(client, case) else None
     if client.has_scope(Scope.CASES_READ_PERSONAL) and sees_personal_data(viewer, case):
         data["reporter"] = reporter_name(viewer, case)
         data["contact_phone"] = contact_phone_for(viewer, case)
