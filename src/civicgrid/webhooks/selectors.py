@@ -4,24 +4,19 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from civicgrid.accounts.clients import clients_managed_by
 from civicgrid.accounts.models import ApiClient, User
-from civicgrid.accounts.roles import Role
-from civicgrid.cases.access import department_subtree
 from civicgrid.webhooks.choices import EVENTS, TEST, DeliveryState
 from civicgrid.webhooks.models import WebhookDelivery, WebhookSubscription
 
 
 def manageable_clients(user: User) -> QuerySet[ApiClient]:
-    """The API clients whose subscriptions a person manages in the console: every one for an
-    administrator, their department's (and its sections') for a department admin, none otherwise."""
-    clients = ApiClient.objects.select_related("department", "user")
+    """The API clients whose subscriptions a person manages in the console: those they manage at all
+    (accounts.clients.clients_managed_by: every one for an administrator, their department's and its
+    sections' for a department admin, none otherwise)."""
     if not user.is_authenticated:
-        return clients.none()
-    if user.role == Role.ADMIN:
-        return clients
-    if user.role == Role.DEPARTMENT_ADMIN and user.department_id:
-        return clients.filter(department_id__in=department_subtree(user.department_id))
-    return clients.none()
+        return ApiClient.objects.none()
+    return clients_managed_by(user).select_related("department", "user")
 
 
 def subscriptions_of(client: ApiClient) -> QuerySet[WebhookSubscription]:
