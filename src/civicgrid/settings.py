@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "civicgrid.webhooks",
     "civicgrid.exports",
     "civicgrid.open311",
+    "civicgrid.volunteers",
     "civicgrid.demo",
 ]
 

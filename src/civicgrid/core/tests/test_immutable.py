@@ -23,6 +23,7 @@ PROTECTED = {
     "points.PointsEntry",
     "points.PointsRule",
     "replyquality.ReplyScore",
+    "volunteers.SignupEvent",
 }
 
 
