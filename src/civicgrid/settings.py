@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "civicgrid.exports",
     "civicgrid.open311",
     "civicgrid.volunteers",
+    "civicgrid.evaluation",
     "civicgrid.demo",
 ]
 

@@ -24,6 +24,7 @@ PROTECTED = {
     "points.PointsRule",
     "replyquality.ReplyScore",
     "volunteers.SignupEvent",
+    "evaluation.Observation",
 }
 
 
