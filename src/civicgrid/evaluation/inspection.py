@@ -58,7 +58,7 @@ def standards_for(round_site: RoundSite) -> list[Standard]:
     return [s for s in standards if type_code in s.site_types]
 
 
-def _process(files: Sequence) -> list[ProcessedPhoto]:
+def photos_process(files: Sequence) -> list[ProcessedPhoto]:
     ready = [f for f in files if isinstance(f, ProcessedPhoto)]
     uploads = [f for f in files if not isinstance(f, ProcessedPhoto)]
     return ready + (process_uploads(list(uploads)) if uploads else [])
@@ -117,7 +117,7 @@ def _time_check(round_site: RoundSite, at: datetime | None, now: datetime) -> da
     return at
 
 
-def _uuid(client_uuid: object) -> uuid.UUID | None:
+def uuid_check(client_uuid: object) -> uuid.UUID | None:
     if client_uuid in (None, ""):
         return None
     try:
@@ -128,7 +128,7 @@ def _uuid(client_uuid: object) -> uuid.UUID | None:
         ) from None
 
 
-def _replay(key: uuid.UUID | None, inspector: User) -> Observation | None:
+def draft_replay(key: uuid.UUID | None, inspector: User) -> Observation | None:
     if key is None:
         return None
     found = Observation.objects.filter(client_uuid=key).first()
@@ -155,8 +155,8 @@ def observation_record(
     """Record one standard observed at a sampled site (see the module docstring for the rules)."""
     from civicgrid.evaluation.rectification import task_open_for
 
-    key = _uuid(client_uuid)
-    replay = _replay(key, inspector)
+    key = uuid_check(client_uuid)
+    replay = draft_replay(key, inspector)
     if replay is not None:
         return replay
     if result not in Result.values:
@@ -186,13 +186,13 @@ def observation_record(
     distance = position_check(round_site, lat, lon)
     now = clock.now()
     observed_at = _time_check(round_site, at, now)
-    processed = _process(photos) if photos else []
+    processed = photos_process(photos) if photos else []
     try:
         with transaction.atomic():
             # One writer per site at a time: two drafts of one standard cannot both be the first.
             RoundSite.objects.select_for_update().filter(pk=round_site.pk).first()
             # The other copy of this draft may have committed while this one waited for the lock.
-            replay = _replay(key, inspector)
+            replay = draft_replay(key, inspector)
             if replay is not None:
                 return replay
             if Observation.objects.filter(
@@ -222,7 +222,7 @@ def observation_record(
                 task_open_for(observation, now=now)
     except IntegrityError:
         # The same draft arrived twice at once; the other copy won and is the answer.
-        replay = _replay(key, inspector)
+        replay = draft_replay(key, inspector)
         if replay is None:
             raise
         return replay

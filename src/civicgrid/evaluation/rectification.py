@@ -38,7 +38,13 @@ from civicgrid.cases.models import Case
 from civicgrid.core import clock
 from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
 from civicgrid.core.text import text_check
-from civicgrid.evaluation.inspection import _process, _replay, _uuid, photos_store, position_check
+from civicgrid.evaluation.inspection import (
+    draft_replay,
+    photos_process,
+    photos_store,
+    position_check,
+    uuid_check,
+)
 from civicgrid.evaluation.models import (
     Observation,
     RectificationTask,
@@ -213,8 +219,8 @@ def task_reinspect(
     """An inspector looks again on site: a new observation re-inspecting the last one; pass → 复查通过,
     fail → back to the unit (复查未通过). A draft sent again (same `client_uuid`) answers with the
     observation it made."""
-    key = _uuid(client_uuid)
-    replay = _replay(key, inspector)
+    key = uuid_check(client_uuid)
+    replay = draft_replay(key, inspector)
     if replay is not None:
         return replay
     if not user_can(inspector, Capability.INSPECT):
@@ -226,7 +232,7 @@ def task_reinspect(
     note = text_check(note, field="note", max_length=500)
     first = task.observation
     distance = position_check(first.round_site, lat, lon)
-    processed = _process(photos) if photos else []
+    processed = photos_process(photos) if photos else []
     now = clock.now()
     with transaction.atomic():
         # Locks the task: a second copy of the draft waits here, then finds the first.
