@@ -205,10 +205,12 @@ def build_volunteers(
                 members[teams[3][0].pk].append(person)
         out.volunteers += 1
 
+    home = 1 % len(teams)  # 王芳's own team; her second team works afternoons, so her shifts never overlap
     for t, (team, leader, street, acts) in enumerate(teams):
         crew = Crew(team, leader, street, acts, members[team.pk], rng, out)
+        hour = 9 if t < 2 else 14
         for k, days in enumerate(PAST_DAYS):
-            _past(crew, acts[k % len(acts)], today - timedelta(days=days - t % 2), first)
+            _past(crew, acts[k % len(acts)], _local(today - timedelta(days=days - t % 2), hour), first)
         if t == 0:
             _live(crew, acts[0], now)
         for k, days in enumerate(UPCOMING_DAYS):
@@ -217,7 +219,7 @@ def build_volunteers(
                 acts[(k + 1) % len(acts)],
                 today + timedelta(days=days + t % 2),
                 now,
-                first if k == 0 else None,
+                first if k == 0 and t == home else None,
             )
     _awards_and_certificate(first, teams, now)
     return out
@@ -271,11 +273,11 @@ def _scan(person: User, activity: Activity, at: datetime, *, out: bool = False) 
     scan(user=person, token=token, lat=activity.lat, lon=activity.lon, now=at)
 
 
-def _past(crew: Crew, spec: tuple, day, first: User | None) -> None:
+def _past(crew: Crew, spec: tuple, start: datetime, first: User | None) -> None:
     """A past activity: sign-ups days before, check-in and -out at the venue (some no-shows, some leave
     early), the shift closed, the hours approved the next morning (points through the ledger)."""
     rng = crew.rng
-    start, end = _local(day, 9), _local(day, 12)
+    end = start + timedelta(hours=3)
     activity = crew.activity(spec, created=start - timedelta(days=7))
     shift = crew.shift(activity, start, end, 10)
     chosen = rng.sample(crew.people, min(len(crew.people), rng.randint(6, 9)))
