@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicgrid.volunteers import views
+from civicgrid.volunteers import record_views, views
 
 app_name = "volunteers"
 urlpatterns = [
@@ -16,4 +16,9 @@ urlpatterns = [
     # what the QR codes encode: the venue code (volunteers scan it), the personal code (organisers scan it)
     path("checkin/<str:token>/", views.checkin, name="checkin"),
     path("walkup/<str:token>/", views.walkup, name="walkup"),
+    # Records and certificates: the public verification page (what a certificate's QR opens), the
+    # citizen's own certificate, the organisers' record export.
+    path("cert/<str:code>/", record_views.certificate_page, name="certificate_verify"),
+    path("me/certificate.pdf", record_views.my_certificate, name="my_certificate"),
+    path("records/export/", record_views.records_export_page, name="records_export"),
 ]
