@@ -27,6 +27,7 @@ from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.grids.models import Cell
 from civicgrid.volunteers import selectors, services
 from civicgrid.volunteers.checkin import REMIND_AHEAD
+from civicgrid.volunteers.records import volunteer_record
 from civicgrid.volunteers.forms import (
     DEFAULT_RADIUS_M,
     CheckForm,
@@ -55,9 +56,12 @@ def volunteer_of(user) -> VolunteerProfile | None:
 
 
 def qr_svg(text: str, *, scale: int = 5) -> str:
-    """A QR code as inline SVG (segno: no image request, works on a closed network)."""
+    """A QR code as inline SVG (segno: no image request, works on a closed network); sized by the page's
+    stylesheet (a viewBox, no width and height)."""
     return mark_safe(  # noqa: S308 - segno's own SVG, the text is only encoded in it
-        segno.make(text, error="m").svg_inline(scale=scale, border=2, dark="#1f2933", light="#fff")
+        segno.make(text, error="m").svg_inline(
+            scale=scale, border=2, dark="#1f2933", light="#fff", omitsize=True
+        )
     )
 
 
@@ -77,9 +81,8 @@ def shift_rows(shifts, mine: dict[int, Signup], now: datetime) -> list[dict]:
     for shift in shifts:
         signup = mine.get(shift.pk)
         full = shift.seats_taken >= shift.capacity
-        closed = shift.starts_at <= now or (
-            shift.signup_deadline is not None and shift.signup_deadline <= now
-        )
+        # As the service decides: sign-up closes at the deadline, or at the start when there is none.
+        closed = now >= min(shift.signup_deadline or shift.starts_at, shift.ends_at)
         rows.append(
             {
                 "shift": shift,
@@ -353,22 +356,23 @@ def my_team(request: HttpRequest) -> HttpResponse:
 
 @mobile_login_required
 def my_hours(request: HttpRequest) -> HttpResponse:
-    """我的时长: approved hours by month and by type, pending ones, and the certificate."""
+    """我的时长与证明: approved hours by month and by type, each service, evaluations and awards
+    (records.volunteer_record), the hours still waiting for approval, and the certificate (PDF)."""
     volunteer = _volunteer_required(request)
     if isinstance(volunteer, HttpResponse):
         return volunteer
-    rows = (
-        Signup.objects.filter(volunteer=volunteer)
-        .exclude(hours_state=HoursState.NONE)
+    pending = (
+        Signup.objects.filter(volunteer=volunteer, hours_state=HoursState.PENDING)
         .select_related("shift__activity")
         .order_by("-shift__starts_at")
     )
-    approved = sum((r.hours_approved or 0) for r in rows if r.hours_state == HoursState.APPROVED)
-    return render(
-        request,
-        "volunteers/my_hours.html",
-        {"rows": rows, "approved": approved, "volunteer": volunteer, "tab": "volunteers"},
-    )
+    context = {
+        "record": volunteer_record(volunteer),
+        "pending": pending,
+        "volunteer": volunteer,
+        "tab": "volunteers",
+    }
+    return render(request, "volunteers/my_hours.html", context)
 
 
 # --- check-in by the venue code -----------------------------------------------------------------------

@@ -193,3 +193,27 @@ def test_walkup_page_is_for_organisers_of_a_live_shift(world, vw):
 
 def test_the_citizen_home_links_to_the_volunteer_pages(world):
     assert 'href="/v/"' in Client().get("/m/").content.decode()
+
+
+def test_my_hours_shows_approved_and_pending_hours_and_the_certificate_opens(world, vw):
+    signup = services.signup_apply(shift=vw.shift, user=world.citizen)
+    with clock.at(vw.shift.starts_at + timedelta(minutes=1)):
+        services.check_in(
+            user=world.citizen, token=services.venue_code(activity=vw.activity).token, lat=LAT, lon=LON
+        )
+    with clock.at(vw.shift.ends_at - timedelta(minutes=1)):
+        services.check_out(
+            user=world.citizen, token=services.venue_code(activity=vw.activity).token, lat=LAT, lon=LON
+        )
+    wang = signed_in(world.citizen)
+    with clock.at(vw.shift.ends_at + timedelta(hours=1)):
+        pending = wang.get("/v/me/hours/").content.decode()
+        assert 'id="hours-pending"' in pending and "待审定" in pending
+        signup.refresh_from_db()
+        services.hours_approve(signup=signup, actor=world.grid_member, rating=5, evaluation="认真负责")
+        body = wang.get("/v/me/hours/").content.decode()
+        assert 'id="hours-pending"' not in body and "北苑清扫" in body and "认真负责" in body
+        assert f"{signup.hours_claimed} h" in body and 'href="/v/me/certificate.pdf"' in body
+        pdf = wang.get("/v/me/certificate.pdf")
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")

@@ -45,8 +45,8 @@
       marker.activityId = m.id;
       points.push([m.lat, m.lon]);
     });
-    if (points.length > 1) map.fitBounds(points, { padding: [24, 24], maxZoom: 16 });
-    else if (points.length === 1) map.setView(points[0], 15);
+    if (points.length > 1) map.fitBounds(points, { padding: [24, 24], maxZoom: 16, animate: false });
+    else if (points.length === 1) map.setView(points[0], 15, { animate: false });
     el.dataset.markerCount = String(markers.length);
     window.civicgridVolMap = map;
   });
