@@ -27,7 +27,6 @@ from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.grids.models import Cell
 from civicgrid.volunteers import selectors, services
 from civicgrid.volunteers.checkin import REMIND_AHEAD
-from civicgrid.volunteers.records import volunteer_record
 from civicgrid.volunteers.forms import (
     DEFAULT_RADIUS_M,
     CheckForm,
@@ -45,6 +44,7 @@ from civicgrid.volunteers.models import (
     SignupState,
     VolunteerProfile,
 )
+from civicgrid.volunteers.records import volunteer_record
 from civicgrid.web import add_domain_error, forbidden, http_error, mobile_login_required
 
 # Marker colours of the activities map: how full the next shift is.
@@ -111,7 +111,9 @@ def fill_colour(taken: int, capacity: int) -> str:
 
 def home(request: HttpRequest) -> HttpResponse:
     """志愿活动: upcoming activities near the phone (or the city centre), as a list and on a map."""
-    form = NearbyFilterForm(request.GET or None)
+    query = request.GET.copy()
+    query.setdefault("radius", str(DEFAULT_RADIUS_M))  # what the list shows is what the select says
+    form = NearbyFilterForm(query)
     data = form.cleaned_data if form.is_valid() else {}
     centre_lat, centre_lon = city_centre()
     lat = data.get("lat") if data.get("lat") is not None else centre_lat

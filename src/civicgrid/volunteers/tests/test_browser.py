@@ -25,6 +25,11 @@ from civicgrid.volunteers.tests.pages_helpers import LAT, LON, build
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
+# Content-Security-Policy violations, recorded from before the page's own scripts run.
+WATCH = """
+window.__csp = [];
+document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(e.violatedDirective + " " + e.sourceFile));
+"""
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
 
@@ -73,7 +78,9 @@ def test_find_sign_up_check_in_and_out_approve_points_certificate(
         contexts.append(context)
         page = context.new_page()
         errors = []
+        page.add_init_script(WATCH)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("response", lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 else None)
         page.js_errors = errors
         login_page(page, user)
         return page
@@ -115,6 +122,16 @@ def test_find_sign_up_check_in_and_out_approve_points_certificate(
         signup.refresh_from_db()
         assert signup.checked_in_at is not None
         assert abs(signup.checkin_lat - square.lat) < 1e-5 and abs(signup.checkin_lon - square.lon) < 1e-5
+
+        # The code screen shows the next code by itself before the shown one expires (htmx).
+        settings.CIVICGRID_VOLUNTEER_CODE_SECONDS = 10
+        leader.reload()
+        shown = leader.locator("#venue-url").get_attribute("href")
+        leader.wait_for_function(
+            "shown => document.getElementById('venue-url').getAttribute('href') !== shown", arg=shown
+        )
+        settings.CIVICGRID_VOLUNTEER_CODE_SECONDS = 300
+        assert leader.evaluate("window.__csp") == [] and citizen.evaluate("window.__csp") == []
 
         # 4. Two hours later: the screen shows a new code; she checks out with it.
         with time_machine.travel(timezone.now() + timedelta(hours=2), tick=True):
