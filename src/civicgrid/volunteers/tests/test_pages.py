@@ -217,3 +217,16 @@ def test_my_hours_shows_approved_and_pending_hours_and_the_certificate_opens(wor
         pdf = wang.get("/v/me/certificate.pdf")
     assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
     assert pdf.content.startswith(b"%PDF")
+
+
+def test_the_pages_in_english(world, vw):
+    from civicgrid.core.tests.test_english import HAN, choose_english, interface_text
+
+    zhao = signed_in(world.leader)
+    choose_english(zhao)
+    page = interface_text(zhao.get("/v/register/").content.decode())
+    assert "Register as a volunteer" in page and not HAN.findall(page)
+    li = signed_in(world.grid_member)
+    choose_english(li)
+    page = interface_text(li.get("/console/volunteers/new/").content.decode())
+    assert "New volunteer activity" in page and not HAN.findall(page)
