@@ -6,13 +6,21 @@
   var status = document.getElementById("locate-status");
   if (form) {
     form.addEventListener("change", function () { form.requestSubmit(); });
-    var asked = sessionStorage.getItem("civicgridVolLocated");
-    if (form.dataset.located !== "1" && navigator.geolocation && !asked) {
-      sessionStorage.setItem("civicgridVolLocated", "1");
+    // The position is asked for once a visit; afterwards the page sends the one it got.
+    var known = sessionStorage.getItem("civicgridVolPosition");
+    var send = function (lat, lon) {
+      form.elements.lat.value = lat;
+      form.elements.lon.value = lon;
+      form.requestSubmit();
+    };
+    if (form.dataset.located !== "1" && known) {
+      send.apply(null, known.split(","));
+    } else if (form.dataset.located !== "1" && navigator.geolocation && !sessionStorage.getItem("civicgridVolAsked")) {
+      sessionStorage.setItem("civicgridVolAsked", "1");
       navigator.geolocation.getCurrentPosition(function (pos) {
-        form.elements.lat.value = pos.coords.latitude.toFixed(6);
-        form.elements.lon.value = pos.coords.longitude.toFixed(6);
-        form.requestSubmit();
+        var lat = pos.coords.latitude.toFixed(6), lon = pos.coords.longitude.toFixed(6);
+        sessionStorage.setItem("civicgridVolPosition", lat + "," + lon);
+        send(lat, lon);
       }, function () {
         if (status) status.textContent = status.dataset.failed || "";
       }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 60000 });
