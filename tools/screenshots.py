@@ -136,7 +136,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(server: subprocess.Popen, url: str, server_log: Path, timeout: float = 60) -> None:
+def wait_until_up(server: subprocess.Popen, url: str, server_log: Path, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -444,7 +444,8 @@ def walk(browser, base_url: str, facts: dict, work: Path, shots: Shots) -> None:
 
 
 def volunteers(browser, base_url: str, facts: dict, shots: Shots) -> None:
-    """志愿服务: 李强 creates an activity with a shift that started a few minutes ago; 王芳 registers, finds it
+    """志愿服务: 李强 creates an activity with a shift that starts in half an hour (check-in opens an hour
+    before); 王芳 registers, finds it
     on the map, signs up and checks in with the venue code (her phone's position at the activity); 李强
     sees the roster, the hours to approve (the demo's past shifts) and the review queue; 王芳's hours."""
     lat, lon = facts["lat"], facts["lon"]
@@ -464,11 +465,11 @@ def volunteers(browser, base_url: str, facts: dict, shots: Shots) -> None:
     leader.fill("#id_lon", f"{lon:.6f}")
     leader.fill("#id_description", "早高峰路口劝导：行人走斑马线、电动车不逆行。请穿志愿者马甲。")
     start = leader.evaluate(
-        "() => { const d = new Date(Date.now() - 10 * 60000); d.setSeconds(0, 0);"
+        "() => { const d = new Date(Date.now() + 30 * 60000); d.setSeconds(0, 0);"
         " return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16); }"
     )
     end = leader.evaluate(
-        "() => { const d = new Date(Date.now() + 110 * 60000); d.setSeconds(0, 0);"
+        "() => { const d = new Date(Date.now() + 150 * 60000); d.setSeconds(0, 0);"
         " return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16); }"
     )
     leader.fill("#id_shifts-0-starts_at", start)

@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from civicgrid.accounts.models import Department
-from civicgrid.accounts.roles import Capability, user_can
+from civicgrid.accounts.roles import Capability, is_staff_member, user_can
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
 from civicgrid.volunteers import selectors, services
@@ -82,6 +82,7 @@ def _denied(request: HttpRequest, reason: str) -> HttpResponse:
 def _page(request: HttpRequest, template: str, context: dict, *, status: int = 200) -> HttpResponse:
     context.setdefault("section", "")
     context["review_count"] = selectors.review_queue(request.user).count()
+    context["works_in_console"] = is_staff_member(request.user)  # a citizen team leader has no queues
     return render(request, template, context, status=status)
 
 

@@ -112,7 +112,7 @@ class ShiftForm(forms.Form):
         return data
 
 
-ShiftFormSet = forms.formset_factory(ShiftForm, extra=3, min_num=1, validate_min=True, max_num=20)
+ShiftFormSet = forms.formset_factory(ShiftForm, extra=2, min_num=1, validate_min=True, max_num=20)
 
 
 class DeclineForm(forms.Form):

@@ -260,3 +260,18 @@ def test_correcting_hours_needs_a_reason_and_takes_a_rating(world, vw):
     signup.refresh_from_db()
     assert signup.hours_approved == Decimal("1.50") and signup.rating == 4 and signup.evaluation == "积极"
     assert signup.hours_note == "中途离开一小时"
+
+
+def test_a_citizen_who_leads_a_team_organises_its_activities_outside_the_staff_console(world, vw):
+    from civicgrid.accounts.roles import Role
+    from civicgrid.accounts.services import user_create
+    from civicgrid.testing import PASSWORD
+
+    leader = user_create(phone="13900000099", password=PASSWORD, real_name="吴磊", role=Role.CITIZEN)
+    team = services.team_create(name="热心居民队", leader=leader, community=world.south, actor=world.admin)
+    wu = signed_in(leader)
+    page = wu.get("/console/volunteers/new/").content.decode()
+    assert f"team:{team.pk}" in page and "department:" not in page
+    assert 'href="/console/"' not in page  # no staff console for a citizen
+    assert wu.get(f"/console/volunteers/{vw.activity.pk}/").status_code == 403
+    assert wu.get("/console/queue/new/").status_code == 403

@@ -35,7 +35,9 @@
       return node ? JSON.parse(node.textContent) : null;
     }
     var markers = data(el.dataset.markers) || [], centre = data(el.dataset.centre);
-    var map = window.civicgridMap(el, { center: centre || undefined, zoom: 14, cells: false });
+    var options = { zoom: 14, cells: false };
+    if (centre) options.center = centre;
+    var map = window.civicgridMap(el, options);
     var points = [];
     markers.forEach(function (m) {
       var box = document.createElement("div");

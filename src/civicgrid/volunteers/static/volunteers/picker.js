@@ -6,7 +6,9 @@
   if (!el || !window.L || !window.civicgridMap) return;
   var lat = document.getElementById("id_lat"), lon = document.getElementById("id_lon");
   var start = lat.value && lon.value ? [parseFloat(lat.value), parseFloat(lon.value)] : undefined;
-  var map = window.civicgridMap(el, { center: start, zoom: 15, cells: false });
+  var options = { zoom: 15, cells: false };
+  if (start) options.center = start;
+  var map = window.civicgridMap(el, options);
   var marker = null;
   function place(latlng) {
     if (marker) marker.setLatLng(latlng);
