@@ -113,8 +113,10 @@ def volunteer_stats(
     street_ids: Sequence[int] | None = None,
     now: datetime | None = None,
     limit: int = 20,
+    breakdowns: bool = True,
 ) -> VolunteerStats:
-    """The figures for shifts starting on [start, end] (default: the last 30 days up to today)."""
+    """The figures for shifts starting on [start, end] (default: the last 30 days up to today); without
+    `breakdowns`, the totals alone (three queries instead of six)."""
     now = now or clock.now()
     today = timezone.localdate(now)
     end = end or today
@@ -141,6 +143,8 @@ def volunteer_stats(
     )
     out.upcoming_activities = up["activities"]
     out.upcoming_places = (up["capacity"] or 0) - (up["taken"] or 0)
+    if not breakdowns:
+        return out
     out.by_team = _grouped(qs, "shift__activity__team_id", "shift__activity__team__name", limit)
     out.by_street = _grouped(qs, "shift__activity__street_id", "shift__activity__street__name", limit)
     months = (
