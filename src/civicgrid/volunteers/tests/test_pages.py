@@ -225,7 +225,7 @@ def test_the_pages_in_english(world, vw):
     zhao = signed_in(world.leader)
     choose_english(zhao)
     page = interface_text(zhao.get("/v/register/").content.decode())
-    assert "Register as a volunteer" in page and not HAN.findall(page)
+    assert "Volunteer registration" in page and not HAN.findall(page)
     li = signed_in(world.grid_member)
     choose_english(li)
     page = interface_text(li.get("/console/volunteers/new/").content.decode())
