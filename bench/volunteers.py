@@ -50,6 +50,8 @@ import json
 import multiprocessing
 import os
 import random
+import re
+import secrets
 import sys
 import threading
 import time
@@ -82,6 +84,7 @@ def build_data(params: dict) -> dict:
     """
     from datetime import timedelta
 
+    from civicgrid.volunteers.rules import checkin_before_default
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
     from django.utils import timezone
@@ -90,7 +93,6 @@ def build_data(params: dict) -> dict:
     from civicgrid.accounts.models import User
     from civicgrid.accounts.roles import Role
     from civicgrid.grids.models import Street
-    from civicgrid.volunteers import services
     from civicgrid.volunteers.models import (
         Activity,
         ActivityStatus,
@@ -105,6 +107,7 @@ def build_data(params: dict) -> dict:
 
     rng = random.Random(params["seed"])
     now = timezone.now()
+    before = checkin_before_default()  # as shift_add sets it
     n_volunteers, n_activities = params["volunteers"], params["activities"]
     streets = list(Street.objects.order_by("code"))
     min_lon, min_lat, max_lon, max_lat = BBOX
@@ -139,7 +142,7 @@ def build_data(params: dict) -> dict:
         profiles = VolunteerProfile.objects.bulk_create(
             VolunteerProfile(
                 user=user,
-                number=services.volunteer_number_for(user),
+                number=f"ZY{user.pk:010d}",  # as volunteer_register numbers them
                 real_name=user.real_name,
                 phone=user.phone,
                 birth_date=(now - timedelta(days=rng.randint(16 * 365, 70 * 365))).date(),
@@ -180,7 +183,7 @@ def build_data(params: dict) -> dict:
                 lon=round(rng.uniform(min_lon, max_lon), 6),
                 fence_m=300,
                 status=ActivityStatus.PUBLISHED,
-                venue_secret=services.venue_secret_new(),
+                venue_secret=secrets.token_hex(16),  # as activity_create makes it
                 created_at=now - timedelta(days=rng.randint(1, 20)),
             )
             for i, (kind, team) in enumerate(
@@ -203,6 +206,7 @@ def build_data(params: dict) -> dict:
                         starts_at=begins,
                         ends_at=begins + timedelta(hours=2, minutes=30),
                         capacity=rng.choice((10, 15, 20, 30)),
+                        checkin_before_min=before,
                         signup_deadline=begins - timedelta(hours=2),
                     )
                 )
@@ -232,6 +236,7 @@ def build_data(params: dict) -> dict:
                         ends_at=begins + timedelta(hours=1),
                         capacity=capacity,
                         waitlist=waitlist,
+                        checkin_before_min=before,
                         signup_deadline=begins - timedelta(hours=1),
                     )
                     for capacity, waitlist in (
@@ -268,6 +273,7 @@ def build_data(params: dict) -> dict:
                 starts_at=now + timedelta(minutes=20),
                 ends_at=now + timedelta(hours=3),
                 capacity=len(group) + 10,
+                checkin_before_min=before,
                 seats_taken=len(group),
             )
             for volunteer in group:
@@ -344,10 +350,10 @@ def _confirmed_events(signup):
     """The events `signup_apply` writes for an instant sign-up that got a place."""
     from civicgrid.volunteers.models import SignupEvent
 
+    at = signup.created_at
     return [
-        SignupEvent(
-            signup=signup, action="confirmed", actor_id=signup.volunteer.user_id, at=signup.created_at
-        )
+        SignupEvent(signup=signup, action="applied", actor_id=signup.volunteer.user_id, at=at),
+        SignupEvent(signup=signup, action="confirmed", actor=None, at=at),
     ]
 
 
@@ -379,7 +385,8 @@ def _reference_rows(params: dict, now, streets) -> dict:
         street=streets[0],
         consent=True,
     )
-    team = services.team_create(name="基准志愿服务队", leader=leader, street=streets[0], actor=leader)
+    admin = User.objects.filter(role=Role.ADMIN, is_active=True).order_by("id").first()
+    team = services.team_create(name="基准志愿服务队", leader=leader, street=streets[0], actor=admin)
     membership = services.team_join(team=team, volunteer=volunteer)
     min_lon, min_lat, max_lon, max_lat = BBOX
     activity = services.activity_create(
@@ -440,12 +447,22 @@ def _same_shape(ref: dict, volunteer, team, activity, shift, signup) -> None:
                 f"bulk {type(bulk_row).__name__} differs from the service's: missing {sorted(want - got)}, "
                 f"extra {sorted(got - want)}"
             )
-    ref_events = list(SignupEvent.objects.filter(signup=ref["signup"]).values_list("action", flat=True))
-    bulk_events = list(SignupEvent.objects.filter(signup=signup).values_list("action", flat=True))
+        for column in SHAPED_COLUMNS.get(type(bulk_row).__name__, ()):
+            want, got = (re.sub("[0-9a-f]", "x", getattr(row, column)) for row in (model_row, bulk_row))
+            if want != got:
+                raise SystemExit(f"bulk {type(bulk_row).__name__}.{column} {got!r} is not shaped as {want!r}")
+
+    def events(s) -> list[tuple]:  # (action, by the volunteer, by nobody)
+        rows = SignupEvent.objects.filter(signup=s).order_by("id").values_list("action", "actor_id")
+        return [(action, actor == s.volunteer.user_id, actor is None) for action, actor in rows]
+
+    ref_events, bulk_events = events(ref["signup"]), events(signup)
     if ref_events != bulk_events:
         raise SystemExit(f"bulk sign-up events {bulk_events} differ from the service's {ref_events}")
 
 
+# Columns whose values must look alike (digits and hex digits aside).
+SHAPED_COLUMNS = {"VolunteerProfile": ("number",), "Activity": ("venue_secret",)}
 OPTIONAL_COLUMNS = {
     "VolunteerProfile": {"skills", "birth_date"},
     "Activity": {"description", "area"},
@@ -819,7 +836,7 @@ def main() -> None:
     if (
         venv_civicgrid.exists()
     ):  # the command of the venv running this script (a worktree has none of its own)
-        serverkit.CIVICGRID = str(venv_civicgrid)
+        serverkit.CIVICGRID = needs.CIVICGRID = str(venv_civicgrid)
 
     run = needs.Run("volunteers")
     results = {}
