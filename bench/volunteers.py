@@ -1,7 +1,7 @@
 """Benchmark: volunteer sign-ups and check-ins through the real server, on SQLite and on PostgreSQL.
 
     .venv/bin/python bench/volunteers.py [--volunteers 10000] [--activities 1000] [--clients 50]
-                                         [--rounds 6] [--shifts-per-round 3] [--checkins 500]
+                                         [--rounds 5] [--shifts-per-round 3] [--checkins 500]
                                          [--workers 2] [--databases sqlite,postgresql] [--keep]
 
 For each database: a fresh database (a temp dir for SQLite; `civicgrid_bench_volunteers`, dropped and
@@ -84,7 +84,6 @@ def build_data(params: dict) -> dict:
     """
     from datetime import timedelta
 
-    from civicgrid.volunteers.rules import checkin_before_default
     from django.contrib.auth.hashers import make_password
     from django.db import transaction
     from django.utils import timezone
@@ -104,6 +103,7 @@ def build_data(params: dict) -> dict:
         TeamMembership,
         VolunteerProfile,
     )
+    from civicgrid.volunteers.rules import checkin_before_default
 
     rng = random.Random(params["seed"])
     now = timezone.now()
@@ -245,6 +245,18 @@ def build_data(params: dict) -> dict:
                 )
             )
 
+        # A shift with a place for every client, each signing up once before the storm (not measured):
+        # the server's workers load the code and open their connections on these.
+        begins = (now + timedelta(days=2)).replace(hour=9, minute=0, second=0, microsecond=0)
+        warm_shift = Shift.objects.create(
+            activity=activities[params["rounds"] % len(activities)],
+            starts_at=begins,
+            ends_at=begins + timedelta(hours=2),
+            capacity=params["clients"],
+            checkin_before_min=before,
+            signup_deadline=begins - timedelta(hours=1),
+        )
+
         # The check-ins' shifts: starting in 20 minutes (check-in opens an hour before), each of its own
         # activity; half the activities have a drawn area, half a radius.
         checkers = profiles[params["clients"] : params["clients"] + params["checkins"]]
@@ -322,6 +334,7 @@ def build_data(params: dict) -> dict:
         "signups": Signup.objects.count(),
         "storm_keys": storm_keys,
         "storm_rounds": [[s.id for s in shifts] for shifts in storm_rounds],
+        "warm_shift": warm_shift.id,
         "checkins": checkins,
         "venue_keys": venue_keys,
         "live_shifts": [shift.id for _a, shift, _g in live],
@@ -489,16 +502,10 @@ def _post(conn, path: str, key: str, body: dict) -> tuple[float, int, dict]:
     return elapsed, response.status, answer
 
 
-def _warm(conn, key: str) -> None:
-    """Opens the keep-alive connection (and the server's caches) outside the measurement."""
-    conn.request("GET", "/api/volunteers/me/signups", headers={"Authorization": f"Bearer {key}"})
-    conn.getresponse().read()
-
-
 def _storm_client(port: int, key: str, rounds: list[list[int]], seed: int, barrier, out: list) -> None:
     rng = random.Random(seed)
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    _warm(conn, key)
+    conn.connect()
     for r, shift_ids in enumerate(rounds):
         order = list(shift_ids)
         rng.shuffle(order)
@@ -522,8 +529,7 @@ def _storm_client(port: int, key: str, rounds: list[list[int]], seed: int, barri
 
 def _checkin_client(port: int, jobs: list[dict], barrier, out: list) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    if jobs:
-        _warm(conn, jobs[0]["key"])
+    conn.connect()
     barrier.wait()
     for job in jobs:
         body = {"token": job["token"], "lat": job["lat"], "lon": job["lon"]}
@@ -605,6 +611,10 @@ class CpuMeter:
 def storm(server: Server, target: Target, data: dict, clients: int) -> dict:
     rounds = data["storm_rounds"]
     work = [(key, i) for i, key in enumerate(data["storm_keys"][:clients])]
+    warm, _ = drive("storm", server.port, work, [[data["warm_shift"]]])
+    if any(r["status"] != 201 or r["state"] != "confirmed" for r in warm):
+        bad = [r for r in warm if r["status"] != 201 or r["state"] != "confirmed"]
+        raise SystemExit(f"warm-up sign-ups to a shift with room for all were not confirmed: {bad[:3]}")
     meter = CpuMeter(server)
     rows, elapsed = drive("storm", server.port, work, rounds)
     cpu, busy = meter.stop()
@@ -687,6 +697,29 @@ def capacity_checks(target: Target, rounds: list[list[int]], rows: list[dict], c
     }
 
 
+def warm_up_checkins(port: int, jobs: list[dict], threads: int) -> None:
+    """Check-outs of volunteers not checked in yet, a few at once (not measured): the same path as a
+    check-in up to the sign-up's lock, then refused (409 not_checked_in), so nothing changes; the
+    workers load the code on them."""
+    answers: list[tuple] = []
+
+    def run(chunk: list[dict]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for job in chunk:
+            body = {"token": job["token"], "lat": job["lat"], "lon": job["lon"]}
+            _elapsed, status, answer = _post(conn, "/api/volunteers/checkout", job["key"], body)
+            answers.append((status, answer.get("error")))
+        conn.close()
+
+    workers = [threading.Thread(target=run, args=(jobs[i::threads],)) for i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    if any(a != (409, "not_checked_in") for a in answers):
+        raise SystemExit(f"warm-up check-outs: expected 409 not_checked_in, got {answers[:5]}")
+
+
 def checkins(server: Server, target: Target, data: dict, clients: int) -> dict:
     # The organisers' screens: one venue code per live activity, fetched as the organiser's phone does.
     codes = {}
@@ -704,6 +737,7 @@ def checkins(server: Server, target: Target, data: dict, clients: int) -> dict:
         codes[int(activity_id)] = json.loads(body)["token"]
     conn.close()
     jobs = [dict(job, token=codes[job["activity"]]) for job in data["checkins"]]
+    warm_up_checkins(server.port, jobs[: 4 * server.workers], threads=2 * server.workers)
     work = [jobs[i::clients] for i in range(min(clients, len(jobs)))]
     meter = CpuMeter(server)
     rows, elapsed = drive("checkin", server.port, work)
@@ -775,10 +809,12 @@ def bench_database(vendor: str, args) -> dict:
             "clients": args.clients,
             "workers": args.workers,
         }
-        result.update(storm(server, target, data, args.clients))
-        log(f"[{vendor}] sign-up storm: {result}")
-        result.update(checkins(server, target, data, args.clients))
-        log(f"[{vendor}] check-ins: {result}")
+        phase = storm(server, target, data, args.clients)
+        log(f"[{vendor}] sign-up storm: {phase}")
+        result.update(phase)
+        phase = checkins(server, target, data, args.clients)
+        log(f"[{vendor}] check-ins: {phase}")
+        result.update(phase)
         result["load_average"] = round(load_before, 2)
     finally:
         server.stop()
@@ -813,7 +849,7 @@ def main() -> None:
     parser.add_argument("--volunteers", type=int, default=10_000, help="volunteers (default 10000)")
     parser.add_argument("--activities", type=int, default=1_000, help="activities (default 1000)")
     parser.add_argument("--clients", type=int, default=50, help="clients at once (default 50)")
-    parser.add_argument("--rounds", type=int, default=6, help="sign-up storm rounds (default 6)")
+    parser.add_argument("--rounds", type=int, default=5, help="sign-up storm rounds (default 5)")
     parser.add_argument(
         "--shifts-per-round",
         type=int,
