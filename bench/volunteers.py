@@ -24,12 +24,16 @@ DEBUG=0) with `--workers` workers (bench/serverkit.py).
    show no shift of the whole city over capacity (confirmed + attended ≤ capacity, and equal to the
    shift's `seats_taken`), exactly min(capacity, clients) confirmed on each storm shift, the rest
    waitlisted in distinct ranks (or refused with 409 where there is no waiting list), and the same
-   states as the answers said.
+   states as the answers said. Before the storm each client signs up once for a shift with room for
+   all (the warm-up, not measured); after it, once more, one client at a time (`signup_alone_*`: a
+   sign-up's own time, without a queue).
 2. Check-ins: `--checkins` confirmed volunteers of shifts about to start, each with its own key, check
    in with the venue code their organiser's `GET /api/volunteers/activities/{id}/venue-code` shows and
    a location inside the activity's fence (half of them with a drawn area, half a radius around the
-   point), `--clients` at a time (`POST /api/volunteers/checkin`). Every one must be accepted, with no
-   anomaly; afterwards the database must hold the check-ins.
+   point) (`POST /api/volunteers/checkin`): the first `--clients` one at a time (`checkin_alone_*`),
+   the rest `--clients` at a time. Every one must be accepted, with no anomaly; afterwards the database
+   must hold them all. A few check-outs of volunteers not checked in yet (409, nothing changes) warm
+   the workers first.
 
 Latencies are measured by the clients, from sending to the whole answer: with `--clients` requests
 arriving at once at `--workers` sync workers they include the wait in the server's queue. On a shared
@@ -830,9 +834,13 @@ def bench_database(vendor: str, args) -> dict:
         if args.clients + args.checkins >= args.volunteers:
             raise SystemExit("--volunteers must be more than --clients + --checkins")
         t0 = time.perf_counter()
-        out = target.civicgrid(
-            "shell", "-c", BUILD % {"path": str(Path(__file__).resolve()), "params": params}
-        )
+        try:
+            out = target.civicgrid(
+                "shell", "-c", BUILD % {"path": str(Path(__file__).resolve()), "params": params}
+            )
+        except SystemExit as exc:  # its first line is the command; say why, from the end of its errors
+            lines = [ln for ln in str(exc.code).splitlines() if ln.strip()]
+            raise SystemExit(f"building the data failed: {lines[-1].strip()}\n" + "\n".join(lines)) from None
         data = json.loads(
             next(ln for ln in out.splitlines() if ln.startswith("BENCHDATA "))[len("BENCHDATA ") :]
         )
