@@ -512,7 +512,7 @@ def roster(request, shift_id: int):
             volunteer_number=s.volunteer.number,
             real_name=s.volunteer.real_name,
             state=s.state,
-            waitlist_position=services.waitlist_position(s),
+            waitlist_position=s.position,
             checked_in_at=s.checked_in_at,
             checked_out_at=s.checked_out_at,
             checked_in_by_organiser=s.checkin_by_id is not None,

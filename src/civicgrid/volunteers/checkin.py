@@ -248,10 +248,7 @@ def _seat_walkup(
     if signup is not None and signup.state in (S.APPLIED, S.WAITLISTED):
         return move(signup, "confirm", actor=actor, note="现场签到", at=at)
     if signup is not None and signup.state == S.NO_SHOW:
-        signup.state = S.CONFIRMED
-        signup.save(update_fields=["state"])
-        event_add(signup, "present", actor=actor, note="组织者认可到场", at=at)
-        return signup
+        return move(signup, "present", actor=actor, note="组织者认可到场", at=at)
     signup = Signup.objects.create(shift=shift, volunteer=volunteer, state=S.CONFIRMED, created_at=at)
     event_add(signup, "walk_up", actor=actor, note="现场报名", at=at)
     return signup
@@ -479,11 +476,10 @@ def anomaly_decide(*, anomaly: CheckAnomaly, actor: User, accept: bool, note: st
         anomaly = CheckAnomaly.objects.select_for_update().get(pk=anomaly.pk)
         if anomaly.state != AnomalyState.OPEN:
             raise Conflict("anomaly_decided", "该异常已处理", "this anomaly was already decided")
-        signup = (
-            signup_locked(anomaly.signup_id)
-            if anomaly.signup_id
-            else _latest_signup(shift, anomaly.volunteer)
-        )
+        signup = signup_locked(anomaly.signup_id) if anomaly.signup_id else None
+        if signup is None or signup.state in (S.CANCELLED, S.DECLINED):
+            # cancelled since: what counts is the person's sign-up to the shift now, if any
+            signup = _latest_signup(shift, anomaly.volunteer)
         if accept:
             signup = _accept(anomaly, shift, signup, actor=actor)
         anomaly.state = AnomalyState.ACCEPTED if accept else AnomalyState.REJECTED

@@ -99,6 +99,7 @@ MOVES: dict[str, tuple[tuple[str, ...], str]] = {
     "expire": ((S.APPLIED, S.WAITLISTED), S.CANCELLED),  # still waiting when the shift ended
     "checked_in": ((S.CONFIRMED,), S.ATTENDED),
     "no_show": ((S.CONFIRMED,), S.NO_SHOW),
+    "present": ((S.NO_SHOW,), S.CONFIRMED),  # an organiser accepts, after the close, that they came
 }
 
 

@@ -33,9 +33,11 @@ NEAR_LIMIT = 200
 
 def shifts_with_counts() -> QuerySet[Shift]:
     """Shifts with `waitlisted` (how many wait) next to `seats_taken`."""
-    return Shift.objects.annotate(
-        waitlisted=Count("signups", filter=Q(signups__state=SignupState.WAITLISTED))
-    ).order_by("starts_at", "id")
+    return (
+        Shift.objects.select_related("qualification")
+        .annotate(waitlisted=Count("signups", filter=Q(signups__state=SignupState.WAITLISTED)))
+        .order_by("starts_at", "id")
+    )
 
 
 def _day_start(day: date) -> datetime:
@@ -140,9 +142,17 @@ ROSTER_ORDER = {
 
 
 def roster(shift: Shift) -> list[Signup]:
-    """Everyone on the shift: attended, confirmed, applied, waitlisted (in order), then the rest."""
-    signups = list(Signup.objects.filter(shift=shift).select_related("volunteer", "checkin_by"))
+    """Everyone on the shift: attended, confirmed, applied, waitlisted (in order), then the rest; each
+    with `position` on the waiting list (1 = next to move up) or None."""
+    signups = list(Signup.objects.filter(shift=shift).select_related("volunteer"))
     signups.sort(key=lambda s: (ROSTER_ORDER.get(s.state, 9), s.waitlist_rank or 0, s.pk))
+    position = 0
+    for signup in signups:
+        if signup.state == SignupState.WAITLISTED:
+            position += 1
+            signup.position = position
+        else:
+            signup.position = None
     return signups
 
 
