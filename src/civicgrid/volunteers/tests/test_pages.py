@@ -150,6 +150,7 @@ def test_checkin_page_accepts_inside_the_fence_and_queues_outside_it(world, vw):
         far = wang.post(f"/v/checkin/{token}/", {"direction": "in", "lat": LAT + 0.05, "lon": LON})
     body = far.content.decode()
     assert far.status_code == 200 and 'data-accepted="0"' in body and "已提交组织者审核" in body
+    assert "原因：不在活动范围内" in body
     assert CheckAnomaly.objects.filter(kind=AnomalyKind.OUTSIDE_FENCE).count() == 1
 
 
