@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import get_language
 
 from civicgrid.accounts.models import User
@@ -154,8 +155,6 @@ def _breaches(
 
 
 def clock_text(at: datetime) -> str:
-    from django.utils import timezone
-
     return f"{timezone.localtime(at):%m-%d %H:%M}"
 
 

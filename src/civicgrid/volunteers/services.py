@@ -124,22 +124,25 @@ def volunteer_register(
         raise DomainError("skills_too_many", "技能最多 20 项", "at most 20 skills", field="skills")
     profile = VolunteerProfile.objects.select_for_update().filter(user=user).first()
     if profile is None:
-        profile = VolunteerProfile.objects.create(
-            user=user,
-            # The volunteer number (志愿者编号): one account, one profile, so the account's id is unique.
-            number=f"ZY{user.pk:010d}",
-            real_name=real_name,
-            phone=phone,
-            birth_date=birth_date,
-            skills=skills,
-            street=street,
-            consent_at=clock.now(),
-            created_at=clock.now(),
-        )
-    else:
-        profile.real_name, profile.phone, profile.birth_date = real_name, phone, birth_date
-        profile.skills, profile.street = skills, street
-        profile.save(update_fields=["real_name", "phone", "birth_date", "skills", "street"])
+        try:
+            with transaction.atomic():  # a savepoint: a second registration at the same moment updates
+                return VolunteerProfile.objects.create(
+                    user=user,
+                    # The volunteer number (志愿者编号): one account, one profile, so the account's id is unique.
+                    number=f"ZY{user.pk:010d}",
+                    real_name=real_name,
+                    phone=phone,
+                    birth_date=birth_date,
+                    skills=skills,
+                    street=street,
+                    consent_at=clock.now(),
+                    created_at=clock.now(),
+                )
+        except IntegrityError:
+            profile = VolunteerProfile.objects.select_for_update().get(user=user)
+    profile.real_name, profile.phone, profile.birth_date = real_name, phone, birth_date
+    profile.skills, profile.street = skills, street
+    profile.save(update_fields=["real_name", "phone", "birth_date", "skills", "street"])
     return profile
 
 
