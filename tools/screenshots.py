@@ -513,6 +513,11 @@ def volunteers(browser, base_url: str, facts: dict, shots: Shots) -> None:
     citizen.click("#check-in")
     expect(citizen.locator("#check-result")).to_be_visible()
     shots.take(citizen, "volunteers-checked-in.png")
+    # Scanned again by mistake: a second check-in is not accepted but sent to the organiser's review.
+    goto(citizen, urllib.parse.urlsplit(venue_url).path)
+    citizen.click("#check-in")
+    expect(citizen.locator("#check-result")).to_have_attribute("data-accepted", "0")
+    shots.take(citizen, "volunteers-sent-for-review.png")
     goto(citizen, "/v/me/shifts/")
     shots.take(citizen, "volunteers-my-shifts.png", full_page=True)
     goto(citizen, "/v/me/code/")

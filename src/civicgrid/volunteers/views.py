@@ -27,6 +27,7 @@ from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.grids.models import Cell
 from civicgrid.volunteers import selectors, services
 from civicgrid.volunteers.checkin import REMIND_AHEAD
+from civicgrid.volunteers.codes import venue_code_read
 from civicgrid.volunteers.forms import (
     DEFAULT_RADIUS_M,
     CheckForm,
@@ -397,7 +398,23 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
             refused = err.message
     elif request.method == "POST":
         refused = _("请求无效，请重新扫码")
+    scanned, checked_in = None, False
+    if result is None and refused is None:
+        # What was scanned, before anything is sent: the activity, or why the code will be refused.
+        try:
+            scanned = venue_code_read(token).activity
+        except DomainError as err:
+            refused = err.message
+        else:
+            checked_in = Signup.objects.filter(
+                shift__activity=scanned,
+                volunteer__user=request.user,
+                checked_in_at__isnull=False,
+                checked_out_at__isnull=True,
+            ).exists()
     context = {
+        "activity": scanned,
+        "checked_in": checked_in,
         "token": token,
         "form": form,
         "result": result,
@@ -406,7 +423,7 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
         "volunteer": volunteer_of(request.user),
         "tab": "volunteers",
     }
-    status = 422 if refused else 200
+    status = 422 if refused and request.method == "POST" else 200
     return render(request, "volunteers/checkin.html", context, status=status)
 
 

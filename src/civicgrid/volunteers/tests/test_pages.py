@@ -146,9 +146,11 @@ def test_checkin_page_accepts_inside_the_fence_and_queues_outside_it(world, vw):
         token = services.venue_code(activity=vw.activity).token
         page = wang.get(f"/v/checkin/{token}/")
         assert page.status_code == 200 and 'id="check-in"' in page.content.decode()
+        assert "北苑清扫" in page.content.decode()  # what was scanned, before sending
         far = wang.post(f"/v/checkin/{token}/", {"direction": "in", "lat": LAT + 0.05, "lon": LON})
     body = far.content.decode()
     assert far.status_code == 200 and 'data-accepted="0"' in body and "已提交组织者审核" in body
+    assert "原因：不在活动范围内" in body
     assert CheckAnomaly.objects.filter(kind=AnomalyKind.OUTSIDE_FENCE).count() == 1
 
 
@@ -174,6 +176,8 @@ def test_a_forged_venue_code_is_refused(world, vw):
     )
     assert answer.status_code == 422 and 'id="check-refused"' in answer.content.decode()
     assert Signup.objects.get().checked_in_at is None
+    page = signed_in(world.citizen).get("/v/checkin/not-a-code/").content.decode()
+    assert 'id="check-refused"' in page and 'id="check-in"' not in page
 
 
 def test_walkup_page_is_for_organisers_of_a_live_shift(world, vw):
