@@ -109,7 +109,8 @@ class Target:
     pg_name: str | None = None
 
     @classmethod
-    def create(cls, vendor: str) -> Target:
+    def create(cls, vendor: str, *, pg_name: str = PG_NAME) -> Target:
+        """`pg_name`: a bench of its own names its own database, so that two benches can run at once."""
         home = Path(tempfile.mkdtemp(prefix=f"civicgrid-bench-{vendor}-"))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST"))}
         env.update(
@@ -130,10 +131,10 @@ class Target:
                     raise SystemExit(
                         f"{tool} not found: PostgreSQL client tools are needed for the PostgreSQL run"
                     )
-            subprocess.run(["dropdb", "--if-exists", "--force", PG_NAME], check=True, env=env)
-            subprocess.run(["createdb", PG_NAME], check=True, env=env)
-            env.update(DATABASE_URL=f"postgres:///{PG_NAME}")
-            return cls(vendor, home, env, pg_name=PG_NAME)
+            subprocess.run(["dropdb", "--if-exists", "--force", pg_name], check=True, env=env)
+            subprocess.run(["createdb", pg_name], check=True, env=env)
+            env.update(DATABASE_URL=f"postgres:///{pg_name}")
+            return cls(vendor, home, env, pg_name=pg_name)
         raise ValueError(vendor)
 
     def civicgrid(self, *args: str) -> str:

@@ -7,7 +7,12 @@ Builds the demo in a temporary folder (CIVICGRID_HOME=<tmp>: `civicgrid migrate`
 the loop through the pages with Debian's Chromium — the citizen reports it on the phone page, the
 dispatcher registers and dispatches it, the roads section accepts it and feeds back, the grid member
 verifies it on site, the dispatcher closes it — taking the screenshots on the way; then the leader's
-city map, dashboard and big screen over the demo city's year. They are written to docs/screenshots/; the last line printed is {"screenshots": [file names]}.
+city map, dashboard and big screen over the demo city's year; then volunteer service — 李强 (team leader)
+creates an activity in the console, 王芳 registers, finds it on the map, signs up and checks in and out
+by the venue code, 李强 approves the hours (`volunteers-*.png`). They are written to docs/screenshots/;
+the last line printed is {"screenshots": [file names]}.
+
+    .venv/bin/python tools/screenshots.py --only volunteers   (a smaller demo city, the volunteer pages only)
 
 The server is stopped and the temporary folder removed at the end, also when a step fails.
 """
@@ -74,6 +79,18 @@ FOREIGN_SETTINGS = [
     "CIVICGRID_TILE_URL",
 ]
 
+# 李强 (the grid member) leads a volunteer team of his community (the demo's own teams, if any, are left as
+# they are); the point where its activity takes place is the grid member's cell's (FACTS).
+VOLUNTEER_TEAM = """
+from civicgrid.accounts.models import User
+from civicgrid.volunteers import services
+from civicgrid.volunteers.models import Team
+member = User.objects.get(phone="GRID_MEMBER_PHONE")
+admin = User.objects.get(phone="13800000000")
+if not Team.objects.filter(leader=member).exists():
+    services.team_create(name="青春山志愿服务队", leader=member, actor=admin, description="巡河护绿、文明劝导")
+""".replace("GRID_MEMBER_PHONE", GRID_MEMBER)
+
 # The grid member's first cell, and a point in it near its south-east corner: close enough to two
 # edges that even the small zoomed-in case maps show the cell's borders.
 FACTS = """
@@ -119,7 +136,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_until_up(server: subprocess.Popen, url: str, server_log: Path, timeout: float = 60) -> None:
+def wait_until_up(server: subprocess.Popen, url: str, server_log: Path, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if server.poll() is not None:
@@ -426,7 +443,109 @@ def walk(browser, base_url: str, facts: dict, work: Path, shots: Shots) -> None:
     shots.take(leader, "screen.png")
 
 
+def volunteers(browser, base_url: str, facts: dict, shots: Shots) -> None:
+    """志愿服务: 李强 creates an activity with a shift that starts in half an hour (check-in opens an hour
+    before); 王芳 registers, finds it
+    on the map, signs up and checks in with the venue code (her phone's position at the activity); 李强
+    sees the roster, the hours to approve (the demo's past shifts) and the review queue; 王芳's hours."""
+    lat, lon = facts["lat"], facts["lon"]
+
+    def context(**kwargs):
+        ctx = browser.new_context(base_url=base_url, locale="zh-CN", timezone_id="Asia/Shanghai", **kwargs)
+        ctx.set_default_timeout(TIMEOUT_MS)
+        return ctx
+
+    leader = context(**PHONE).new_page()  # an organiser at the venue, on his phone
+    login(leader, GRID_MEMBER)
+    goto(leader, "/console/volunteers/new/")
+    leader.fill("#id_title", "康和路文明交通劝导")
+    leader.select_option("#id_kind", "traffic")
+    leader.fill("#id_address", "康和路与青春山路交叉口")
+    leader.fill("#id_lat", f"{lat:.6f}")
+    leader.fill("#id_lon", f"{lon:.6f}")
+    leader.fill("#id_description", "早高峰路口劝导：行人走斑马线、电动车不逆行。请穿志愿者马甲。")
+    start = leader.evaluate(
+        "() => { const d = new Date(Date.now() + 30 * 60000); d.setSeconds(0, 0);"
+        " return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16); }"
+    )
+    end = leader.evaluate(
+        "() => { const d = new Date(Date.now() + 150 * 60000); d.setSeconds(0, 0);"
+        " return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16); }"
+    )
+    leader.fill("#id_shifts-0-starts_at", start)
+    leader.fill("#id_shifts-0-ends_at", end)
+    leader.fill("#id_shifts-0-capacity", "6")
+    leader.locator("#id_lat").dispatch_event("change")
+    shots.take(leader, "volunteers-new-activity.png", full_page=True)
+    leader.click("#activity-form button[type=submit]")
+    leader.wait_for_url("**/console/volunteers/*/")
+    activity = leader.url.rstrip("/").rsplit("/", 1)[-1]
+    log(f"volunteer activity {activity}")
+
+    phone = {**PHONE, "permissions": ["geolocation"], "geolocation": {"latitude": lat, "longitude": lon}}
+    citizen = context(**phone).new_page()
+    login(citizen, CITIZEN)
+    goto(citizen, "/v/register/?next=/v/")
+    if "/v/register/" in citizen.url:  # not a volunteer yet in the demo city
+        citizen.fill("#id_skills", "急救，摄影")
+        citizen.fill("#id_birth_date", "1990-05-12")
+        citizen.check("#id_consent")
+        shots.take(citizen, "volunteers-register.png", full_page=True)
+        citizen.click("#register-form button[type=submit]")  # back to /v/, which asks for the position
+    else:
+        citizen.goto("/v/")  # the page sends itself again with the phone's position
+    citizen.wait_for_url("**/v/?*lat=*")
+    expect(citizen.locator(f"#activities li[data-activity='{activity}']")).to_be_visible()
+    citizen.wait_for_timeout(500)
+    shots.take(citizen, "volunteers-nearby.png")
+    goto(citizen, f"/v/a/{activity}/")
+    citizen.locator("[data-signup]").first.click()
+    expect(citizen.locator("[data-signup-state]").first).to_have_text("已确认")
+    shots.take(citizen, "volunteers-activity.png", full_page=True)
+
+    desk = context(**DESKTOP).new_page()  # the venue code on a screen at the venue
+    login(desk, GRID_MEMBER)
+    goto(desk, f"/console/volunteers/{activity}/code/")
+    shots.take(desk, "volunteers-venue-code.png")
+    venue_url = desk.locator("#venue-url").get_attribute("href")
+    goto(citizen, urllib.parse.urlsplit(venue_url).path)
+    shots.take(citizen, "volunteers-checkin.png")
+    citizen.click("#check-in")
+    expect(citizen.locator("#check-result")).to_be_visible()
+    shots.take(citizen, "volunteers-checked-in.png")
+    # Scanned again by mistake: a second check-in is not accepted but sent to the organiser's review.
+    goto(citizen, urllib.parse.urlsplit(venue_url).path)
+    citizen.click("#check-in")
+    expect(citizen.locator("#check-result")).to_have_attribute("data-accepted", "0")
+    shots.take(citizen, "volunteers-sent-for-review.png")
+    goto(citizen, "/v/me/shifts/")
+    shots.take(citizen, "volunteers-my-shifts.png", full_page=True)
+    goto(citizen, "/v/me/code/")
+    shots.take(citizen, "volunteers-my-code.png")
+
+    goto(desk, f"/console/volunteers/{activity}/")
+    shift = desk.locator("#shifts tr[data-shift]").first.get_attribute("data-shift")
+    shots.take(desk, "volunteers-console-activity.png")
+    goto(desk, f"/console/volunteers/shifts/{shift}/")
+    shots.take(desk, "volunteers-roster.png", full_page=True)
+    goto(leader, f"/console/volunteers/shifts/{shift}/")
+    shots.take(leader, "volunteers-roster-phone.png", full_page=True)
+    # Hours to approve: the demo city's past shifts, when it has volunteer history.
+    goto(desk, "/console/volunteers/hours/")
+    pending = desk.locator("#pending tr[data-shift]")
+    if pending.count():
+        goto(desk, f"/console/volunteers/shifts/{pending.first.get_attribute('data-shift')}/hours/")
+        shots.take(desk, "volunteers-hours.png", full_page=True)
+    goto(desk, "/console/volunteers/review/")
+    shots.take(desk, "volunteers-review.png")
+    goto(citizen, "/v/me/hours/")
+    shots.take(citizen, "volunteers-my-hours.png", full_page=True)
+
+
 def main() -> int:
+    only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else ""
+    if only not in ("", "volunteers"):
+        raise SystemExit("--only takes: volunteers")
     OUT.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="civicgrid-screenshots-"))
     server = None
@@ -445,7 +564,11 @@ def main() -> int:
         )
         log(f"building the demo city in {home}")
         civicgrid(env, "migrate", "--noinput")
-        civicgrid(env, "demo", "--cases", "400", "--days", "60")
+        if only:  # a small city is enough for the volunteer pages
+            civicgrid(env, "demo", "--cases", "40", "--days", "7")
+        else:
+            civicgrid(env, "demo", "--cases", "400", "--days", "60")
+        civicgrid(env, "shell", "-c", VOLUNTEER_TEAM)
         civicgrid(
             env, "rollups"
         )  # the history's events into the statistics (the worker does it while serving)
@@ -472,7 +595,9 @@ def main() -> int:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
-                walk(browser, base_url, facts, home, shots)
+                if not only:
+                    walk(browser, base_url, facts, home, shots)
+                volunteers(browser, base_url, facts, shots)
             finally:
                 browser.close()
         print(json.dumps({"screenshots": shots.names}, ensure_ascii=False))

@@ -38,6 +38,7 @@ from civicgrid.notifications.api import router as notifications_router
 from civicgrid.points.api import router as points_router
 from civicgrid.replyquality.api import router as replyquality_router
 from civicgrid.taxonomy.api import router as taxonomy_router
+from civicgrid.volunteers.api import router as volunteers_router
 from civicgrid.webhooks.api import router as webhooks_router
 
 
@@ -368,4 +369,5 @@ api.add_router("/replyquality", replyquality_router)
 api.add_router("/hotspots", hotspots_router)
 api.add_router("/exports", exports_router)
 api.add_router("/webhooks", webhooks_router)
+api.add_router("/volunteers", volunteers_router)
 api.add_router("/evaluation", evaluation_router)

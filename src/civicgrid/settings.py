@@ -434,6 +434,16 @@ CIVICGRID_PERIODIC_TASKS_OFF = env_list("CIVICGRID_PERIODIC_TASKS_OFF", [])
 CIVICGRID_APPEAL_WINDOW_DAYS = env_int("CIVICGRID_APPEAL_WINDOW_DAYS", 7)
 # Seconds between two refreshes of the big screen (/screen/; ?refresh=N overrides it, at least 5).
 CIVICGRID_SCREEN_REFRESH_SECONDS = env_int("CIVICGRID_SCREEN_REFRESH_SECONDS", 30)
+# Volunteer service: the venue code (签到码) changes every CODE_SECONDS; a code scanned later than the slot
+# after its own is queued for the organiser (STALE_CODE) up to STALE_SECONDS old, refused beyond.
+CIVICGRID_VOLUNTEER_CODE_SECONDS = env_int("CIVICGRID_VOLUNTEER_CODE_SECONDS", 300)
+CIVICGRID_VOLUNTEER_CODE_STALE_SECONDS = env_int("CIVICGRID_VOLUNTEER_CODE_STALE_SECONDS", 3600)
+if not 10 <= CIVICGRID_VOLUNTEER_CODE_SECONDS <= CIVICGRID_VOLUNTEER_CODE_STALE_SECONDS:
+    raise ImproperlyConfigured(
+        "CIVICGRID_VOLUNTEER_CODE_SECONDS must be at least 10 and at most CIVICGRID_VOLUNTEER_CODE_STALE_SECONDS"
+    )
+# Minutes before a shift's start a check-in is accepted: the default of a new shift (each shift keeps its own).
+CIVICGRID_VOLUNTEER_CHECKIN_BEFORE_MIN = env_int("CIVICGRID_VOLUNTEER_CHECKIN_BEFORE_MIN", 60)
 # Rankings (dashboard, big screen, stats API, monthly report) rank only units with at least this many
 # cases in the period (a department: dispatched to it; a street or cell: registered there); the others
 # are listed apart as 样本不足 (too few cases), with their counts and no rank.

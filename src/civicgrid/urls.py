@@ -23,6 +23,7 @@ urlpatterns = [
     path("m/points/", include("civicgrid.points.urls")),
     path("c/", include("civicgrid.codes.urls")),
     path("m/", include("civicgrid.mobile.urls")),
+    path("v/", include("civicgrid.volunteers.urls")),  # 志愿服务 (citizens; the organiser's walk-up page)
     path("console/", include("civicgrid.console.urls")),
     path("dashboard/", include("civicgrid.dashboard.urls")),
     path("screen/", dashboard_views.screen, name="screen"),

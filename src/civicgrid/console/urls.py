@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicgrid.console import client_views, staff_views, views, webhook_views
+from civicgrid.console import client_views, staff_views, views, volunteer_views, webhook_views
 
 app_name = "console"
 urlpatterns = [
@@ -42,4 +42,22 @@ urlpatterns = [
     path("clients/<int:pk>/keys/rotate/", client_views.key_rotate, name="client_key_rotate"),
     path("clients/<int:pk>/keys/<int:key_pk>/revoke/", client_views.key_revoke, name="client_key_revoke"),
     path("api-calls/", client_views.api_call_list, name="api_calls"),
+    # 志愿服务: the organiser's pages
+    path("volunteers/", volunteer_views.activities, name="vol_activities"),
+    path("volunteers/new/", volunteer_views.activity_new, name="vol_activity_new"),
+    path("volunteers/review/", volunteer_views.review, name="vol_review"),
+    path("volunteers/hours/", volunteer_views.pending, name="vol_pending"),
+    path("volunteers/<int:pk>/", volunteer_views.activity, name="vol_activity"),
+    path("volunteers/<int:pk>/copy/", volunteer_views.activity_copy, name="vol_activity_copy"),
+    path("volunteers/<int:pk>/cancel/", volunteer_views.activity_cancel, name="vol_activity_cancel"),
+    path("volunteers/<int:pk>/code/", volunteer_views.venue, name="vol_venue"),
+    path("volunteers/<int:pk>/code/sheet/", volunteer_views.venue_sheet, name="vol_venue_sheet"),
+    path("volunteers/shifts/<int:pk>/", volunteer_views.roster, name="vol_roster"),
+    path("volunteers/shifts/<int:pk>/walkup/", volunteer_views.walkup, name="vol_walkup"),
+    path("volunteers/shifts/<int:pk>/message/", volunteer_views.message, name="vol_message"),
+    path("volunteers/shifts/<int:pk>/hours/", volunteer_views.hours, name="vol_hours"),
+    path("volunteers/signups/<int:pk>/approve/", volunteer_views.signup_approve, name="vol_signup_approve"),
+    path("volunteers/signups/<int:pk>/decline/", volunteer_views.signup_decline, name="vol_signup_decline"),
+    path("volunteers/signups/<int:pk>/hours/", volunteer_views.hours_one, name="vol_hours_one"),
+    path("volunteers/anomalies/<int:pk>/decide/", volunteer_views.anomaly_decide, name="vol_anomaly_decide"),
 ]

@@ -35,6 +35,7 @@ from civicgrid.cases.queues import QUEUES, Queue, default_queue, may_open, parse
 from civicgrid.cases.workflow import NOTE_MAX_LENGTH, case_transition
 from civicgrid.console import forms, selectors
 from civicgrid.console.suggestions import case_suggestions
+from civicgrid.console.volunteer_views import may_organise_volunteers
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, NotFound
 from civicgrid.core.text import text_check
@@ -92,6 +93,7 @@ def _chrome(request: HttpRequest, current: Queue | None) -> dict:
         "may_manage_staff": may_manage_staff(request.user),
         "may_manage_clients": may_manage_clients(request.user),
         "may_read_api_calls": may_read_api_calls(request.user),
+        "may_organise_volunteers": may_organise_volunteers(request.user),
     }
 
 

@@ -46,6 +46,7 @@ from civicgrid.maps import selectors as map_selectors
 from civicgrid.replyquality import selectors as reply_selectors
 from civicgrid.taxonomy.choices import Step
 from civicgrid.taxonomy.models import Category
+from civicgrid.volunteers.stats import volunteer_stats
 
 PAGE_SIZE = 50
 SCREEN_LAYERS = ["cell_density", "boundaries", "cases", "hotspots"]
@@ -269,9 +270,59 @@ def home(request: HttpRequest) -> HttpResponse:
         ),
         "reply_days": reply_selectors.AVERAGE_DAYS,
         "hot_issues": hot_rows(hot.top_issues(request.user, street_id=f.street_id, limit=HOT_PANEL_ROWS)),
+        "volunteers": volunteer_card(f),
     }
     context.update(suggest_accuracy_context())
     return render(request, "dashboard/home.html", context)
+
+
+# --- volunteer service (志愿服务: volunteers.stats) -------------------------------------------------------
+
+VOLUNTEER_TEAM_ROWS = 10
+
+
+def _volunteer_streets(f: Filters) -> tuple[int, ...] | None:
+    """The streets the figures cover: the street filter, else the viewer's command area, else the city."""
+    return (f.street_id,) if f.street_id else f.area
+
+
+def volunteer_card(f: Filters) -> dict:
+    """The period's volunteer figures (shifts that start in it): active volunteers, approved hours, the
+    no-show rate, and hours by team, street and month; the department and category filters do not apply."""
+    s = volunteer_stats(start=f.start, end=f.end, street_ids=_volunteer_streets(f))
+    rate = s.no_show_rate
+    tiles = [
+        ("active", _("活跃志愿者"), s.active, s.active, ""),
+        ("hours", _("服务时长（小时）"), float(s.hours), f"{float(s.hours):g}", ""),
+        (
+            "no_show_rate",
+            _("缺席率"),
+            rate,
+            percent(rate),
+            "" if rate is None else "yellow" if rate > 0.1 else "green",
+        ),
+        ("volunteers", _("注册志愿者"), s.volunteers, s.volunteers, ""),
+        ("upcoming", _("即将开展的活动"), s.upcoming_activities, s.upcoming_activities, ""),
+    ]
+    return {
+        "stats": s,
+        "tiles": [
+            {"metric": f"volunteers_{key}", "label": label, "raw": raw, "display": display, "tone": tone}
+            for key, label, raw, display, tone in tiles
+        ],
+        "by_team": s.by_team[:VOLUNTEER_TEAM_ROWS],
+    }
+
+
+def volunteer_screen(area: tuple[int, ...] | None, today: date) -> dict:
+    """The big screen's volunteer panel: the last 30 days."""
+    s = volunteer_stats(start=today - timedelta(days=29), end=today, street_ids=area, breakdowns=False)
+    return {
+        "active": s.active,
+        "hours": float(s.hours),
+        "no_show_rate": s.no_show_rate,
+        "upcoming_activities": s.upcoming_activities,
+    }
 
 
 # --- hot issues (热点问题: rows the worker keeps, see hotspots.services) -----------------------------------
@@ -811,6 +862,7 @@ def screen_data(request: HttpRequest) -> JsonResponse:
         "now": dict(summary["now"]),
         "rates": dict(summary["rates"]),
         "trend": stats.trend("reported", recent.stats(), "day")["points"],
+        "volunteers": volunteer_screen(area, today),
         "channels": stats.breakdown("reported", month.stats(), "channel", 10)["rows"],
         "categories": stats.breakdown("reported", month.stats(), "category", 10)["rows"],
         # The rankings proper: units with enough cases, no "not dispatched" or "outside the grid".

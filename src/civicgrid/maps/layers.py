@@ -25,6 +25,7 @@ import shapely
 from django.apps import apps
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Floor
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicgrid.cases.choices import TIMED_STATUSES, Action
@@ -57,12 +58,14 @@ from civicgrid.maps.selectors import (
     classes,
     hidden_from_public,
 )
+from civicgrid.volunteers.models import Activity, ActivityStatus, ActivityType, Shift
 
 POINT_LIMIT = 2000  # case points in view beyond which the view is binned into hexagons
 MAX_BINS = 3000  # at most this many SQL groups (and so hexagons) per binned answer
 HOTSPOT_LIMIT = 500
 PLACE_LIMIT = 3000
 STALL_LIMIT = 1000
+VOLUNTEER_LIMIT = 1000
 
 
 # --- layers -----------------------------------------------------------------------------------------
@@ -588,7 +591,90 @@ def layer_hotspots(params: MapParams, *, staff: bool, now: datetime, revision: o
     )
 
 
+def layer_volunteers(params: MapParams, *, staff: bool, now: datetime, revision: object) -> LayerAnswer:
+    """Published volunteer activities in the view with a shift not yet over: live (a shift under way) or
+    upcoming, each with its next shift's time and the places taken of that shift's capacity. The map's
+    period does not apply: these are what one may still join. Colour: red live, green with places, grey
+    full."""
+    min_lon, min_lat, max_lon, max_lat = params.box
+    activities = (
+        Activity.objects.filter(
+            status=ActivityStatus.PUBLISHED,
+            lon__gte=min_lon,
+            lon__lte=max_lon,
+            lat__gte=min_lat,
+            lat__lte=max_lat,
+            shifts__ends_at__gt=now,
+        )
+        .filter(params.street_q())
+        .distinct()
+        .only("id", "title", "kind", "address", "lat", "lon", "description")
+        .order_by("id")[: VOLUNTEER_LIMIT + 1]
+    )
+    activities = list(activities)
+    shifts: dict[int, Shift] = {}
+    for shift in (
+        Shift.objects.filter(activity__in=activities[:VOLUNTEER_LIMIT], ends_at__gt=now)
+        .only("id", "activity_id", "starts_at", "ends_at", "capacity", "seats_taken")
+        .order_by("starts_at", "id")
+    ):
+        shifts.setdefault(shift.activity_id, shift)  # the first not over: live, or the next to start
+    kinds = dict(ActivityType.choices)
+    labels = {
+        "kind": _("类型"),
+        "address": _("地点"),
+        "next": _("下一班次"),
+        "now": _("进行中"),
+        "places": _("报名/名额"),
+        "open": _("查看活动"),
+    }
+    features = []
+    for a in activities[:VOLUNTEER_LIMIT]:
+        shift = shifts.get(a.pk)
+        if shift is None:
+            continue
+        live = shift.starts_at <= now
+        full = shift.seats_taken >= shift.capacity
+        state = "live" if live else "full" if full else "open"
+        colour = HEX["red"] if live else HEX["grey"] if full else HEX["green"]
+        start = timezone.localtime(shift.starts_at)
+        end = timezone.localtime(shift.ends_at)
+        when = f"{start:%Y-%m-%d %H:%M}–{end:%H:%M}"
+        card = {
+            "title": a.title,
+            "text": a.description[:140],
+            "rows": [
+                [labels["kind"], str(kinds.get(a.kind, a.kind))],
+                [labels["now"] if live else labels["next"], when],
+                [labels["places"], f"{shift.seats_taken}/{shift.capacity}"],
+                [labels["address"], a.address],
+            ],
+            "url": f"/v/a/{a.pk}/",
+            "link": labels["open"],
+        }
+        props = {
+            "id": a.pk,
+            "title": a.title,
+            "kind": a.kind,
+            "state": state,
+            "next_shift": start.isoformat(),
+            "taken": shift.seats_taken,
+            "capacity": shift.capacity,
+            "colour": colour,
+            "card": card,
+        }
+        features.append(_feature(_point(a.lon, a.lat), props, fid=f"activity-{a.pk}"))
+    return LayerAnswer(
+        features=features,
+        mode="points",
+        legend=_legend(LAYERS["volunteers"]),
+        truncated=len(activities) > VOLUNTEER_LIMIT,
+        total=len(features),
+    )
+
+
 BUILDERS = {
+    "volunteers": layer_volunteers,
     "hotspots": layer_hotspots,
     "boundaries": layer_boundaries,
     "cell_density": layer_cell_density,

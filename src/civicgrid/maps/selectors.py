@@ -30,6 +30,7 @@ from django.db.models import (
     Max,
     Q,
     QuerySet,
+    Sum,
     Value,
     When,
 )
@@ -50,6 +51,7 @@ from civicgrid.core.errors import DomainError, NotFound, PermissionDenied
 from civicgrid.grids.models import GridRevision, Street
 from civicgrid.hotspots.models import HotIssue
 from civicgrid.taxonomy.models import Category
+from civicgrid.volunteers.models import Activity, ActivityStatus, Shift
 
 # Bump when the shape of an answer changes, so that no browser keeps an old one under the same ETag.
 CODE_VERSION = "1"
@@ -162,6 +164,15 @@ LAYERS: dict[str, LayerSpec] = {
             ("merchants",),
         ),
         LayerSpec(
+            "volunteers",
+            gettext_lazy("志愿活动"),
+            "points",
+            PUBLIC,
+            gettext_lazy("正在进行和即将开始的志愿服务活动：下一班次时间与报名人数/名额"),
+            ("volunteers",),
+            live=True,  # "live" and "upcoming" change with the clock
+        ),
+        LayerSpec(
             "stalls",
             gettext_lazy("流动摊位经营区"),
             "polygons",
@@ -194,6 +205,12 @@ def _legend(spec: LayerSpec) -> list[dict]:
         return [{"colour": HEX["teal"], "label": _("已赋码")}, {"colour": HEX["grey"], "label": _("未赋码")}]
     if spec.id == "stalls":
         return [{"colour": HEX["purple"], "label": _("允许经营区域")}]
+    if spec.id == "volunteers":
+        return [
+            {"colour": HEX["red"], "label": _("进行中"), "value": "live"},
+            {"colour": HEX["green"], "label": _("可报名"), "value": "open"},
+            {"colour": HEX["grey"], "label": _("已满员"), "value": "full"},
+        ]
     if spec.id == "hotspots":
         return [
             {"colour": HEX["red"], "label": _("活跃（圈越大热度越高）"), "value": "active"},
@@ -401,6 +418,15 @@ def _source_version(source: str) -> object:
     if source == "hotspots":
         # The worker rewrites the rows it re-clusters and re-heats (updated_at), and may delete some.
         return list(HotIssue.objects.aggregate(m=Max("id"), n=Count("id"), u=Max("updated_at")).values())
+    if source == "volunteers":
+        # New activities and shifts add rows; sign-ups and cancellations move seats_taken; a cancelled
+        # activity leaves the published count.
+        return [
+            *Activity.objects.aggregate(
+                m=Max("id"), n=Count("id", filter=Q(status=ActivityStatus.PUBLISHED))
+            ).values(),
+            *Shift.objects.aggregate(m=Max("id"), n=Count("id"), t=Sum("seats_taken")).values(),
+        ]
     raise ValueError(source)
 
 

@@ -33,6 +33,7 @@ SETTABLE_KINDS: dict[str, tuple[str, str]] = {
     "case_progress": (_("我的上报有进展"), "citizen"),
     "points_deduction": (_("积分扣减"), "everyone"),
     "points_honour": (_("获评表彰"), "everyone"),
+    "volunteer": (_("志愿服务：报名、候补、提醒与时长"), "everyone"),
     NotificationKind.CASE_DISPATCHED: (_("新派遣、返工与重办的案件"), "staff"),
     NotificationKind.CASE_SUPERVISED: (_("领导督办"), "staff"),
     NotificationKind.CASE_OVERDUE: (_("超期（红灯）汇总"), "staff"),

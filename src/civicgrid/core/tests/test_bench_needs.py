@@ -163,6 +163,12 @@ def test_the_benches_end_with_their_json_line_when_a_need_is_missing(tmp_path):
     assert code == 2
     assert "PostgreSQL" in line["skipped"]["postgresql"] and "sqlite" not in line
 
+    code, line = bench("volunteers.py", "--databases", "postgresql", **no_server)
+    assert code == 2
+    assert "PostgreSQL" in line["skipped"]["postgresql"]
+    assert line["bench"] == "volunteers" and "postgresql" not in line  # no figures
+    assert line["targets_met"] is False  # nothing measured, nothing met
+
     code, line = bench("dashboard.py", "--db", "postgresql", "--cases", "10", **no_server)
     assert code == 2
     assert "PostgreSQL" in line["skipped"]["postgresql"]

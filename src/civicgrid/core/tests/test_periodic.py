@@ -13,6 +13,7 @@ from civicgrid.classifier.training import nightly_retrain
 from civicgrid.core import periodic
 from civicgrid.hotspots.services import refresh_due
 from civicgrid.points.services import uncivil_confirm_due
+from civicgrid.volunteers.checkin import remind_upcoming, shifts_close_due
 from civicgrid.webhooks.services import run_once as webhooks_run_once
 
 
@@ -28,6 +29,8 @@ def test_the_apps_register_their_tasks_at_start():
         "classifier.nightly_retrain": nightly_retrain,
         "hotspots.refresh": refresh_due,
         "webhooks.deliver": webhooks_run_once,
+        "volunteers.remind_upcoming": remind_upcoming,
+        "volunteers.shifts_close_due": shifts_close_due,
     }
 
 

@@ -132,7 +132,7 @@ def test_bad_parameters_are_clear_errors(client, world, params, status, code, fi
 
 def test_missing_bbox_and_unknown_layer(client, world):
     assert client.get(URL + "cases", {"zoom": 14}).status_code == 422
-    r = client.get(URL + "volunteers", PARAMS)
+    r = client.get(URL + "parking", PARAMS)
     assert r.status_code == 404 and r.json()["error"] == "layer_unknown"
 
 

@@ -52,6 +52,7 @@ def test_catalogue_lists_every_layer_and_who_may_load_it(client, world):
         "duplicates",
         "places",
         "merchants",
+        "volunteers",
     }
     assert layers["cell_overdue"]["audience"] == "staff" and layers["cell_overdue"]["kind"] == "choropleth"
     assert {item["value"] for item in layers["cases"]["legend"]} == set(CaseStatus.values)

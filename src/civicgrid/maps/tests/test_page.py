@@ -22,7 +22,7 @@ def test_visitors_get_the_public_layers_and_staff_every_layer(client, world):
     r = client.get("/map/")
     assert r.status_code == 200
     offered = {layer["id"] for layer in config(r)["layers"]}
-    assert offered == {"boundaries", "cases", "duplicates", "places", "merchants"}
+    assert offered == {"boundaries", "cases", "duplicates", "places", "merchants", "volunteers"}
     assert 'data-layer="cell_density"' not in r.content.decode()
     cfg = config(r)
     assert cfg["bounds"] == [[39.60, 109.76], [39.62, 109.79]]  # the district, fitted at start
@@ -40,6 +40,7 @@ def test_visitors_get_the_public_layers_and_staff_every_layer(client, world):
         "places",
         "merchants",
         "stalls",
+        "volunteers",
     }
     assert re.search(r'data-layer="cell_density"\s+checked', r.content.decode())
     assert not re.search(r'data-layer="cell_overdue"\s+checked', r.content.decode())

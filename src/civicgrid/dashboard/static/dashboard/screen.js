@@ -151,6 +151,7 @@
     Object.keys(data.month).forEach(function (k) { setNumber("month." + k, data.month[k]); });
     Object.keys(data.now).forEach(function (k) { setNumber("now." + k, data.now[k]); });
     Object.keys(data.rates).forEach(function (k) { setNumber("rates." + k, data.rates[k], true); });
+    Object.keys(data.volunteers).forEach(function (k) { setNumber("volunteers." + k, data.volunteers[k], k === "no_show_rate"); });
     drawTrend(data.trend);
     drawPie("s-channel", data.channels);
     drawBars("s-departments", data.departments.slice(0, 10), "composite", ACCENT[1], function (v) { return v.toFixed(1); }, labels.too_few);

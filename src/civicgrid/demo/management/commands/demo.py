@@ -17,6 +17,7 @@ from civicgrid.demo.history import build_bursts, build_history
 from civicgrid.demo.points import build_points
 from civicgrid.demo.texts import SPLITS, STYLES, labelled
 from civicgrid.demo.town import build_town
+from civicgrid.demo.volunteers import build_volunteers
 from civicgrid.hotspots.services import hot_issues_refresh
 
 
@@ -124,6 +125,12 @@ class Command(BaseCommand):
         with progress.step("Citizen points: volunteer hours, an honour, the public display") as done:
             entries = build_points()  # after the history
             done(f"{entries} ledger entries added")
+        with progress.step("Volunteers (志愿服务): teams, a month of activities, the next two weeks") as done:
+            v = build_volunteers()
+            done(
+                f"{v.volunteers} volunteers, {v.teams} teams, {v.activities} activities, "
+                f"{v.signups} sign-ups, {v.approved} approved hours"
+            )
         with progress.step("Hot issues (热点问题): problems many people report this week") as done:
             reports = build_bursts(profile=profile)
             while apply_pending():  # their events in the statistics now, not at the worker's first pass
