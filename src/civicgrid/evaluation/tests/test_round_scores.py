@@ -60,3 +60,17 @@ def test_field_observations_reinspection_negatives_and_gates(world, django_asser
     assert after.units[world.departments["ZJJ_SZ"].pk].total == Decimal("6.00")
     assert after.streets[world.street.pk].subtotal == Decimal("4.00")
     assert after.streets[world.street.pk].name == world.street.name
+
+
+def test_the_fast_read_is_the_orm_read(world):
+    from civicgrid.evaluation.scoring import observation_rows, rows_fetch
+
+    edition, s = small_edition()
+    rnd, (one, two) = open_round(edition, world)
+    failed = observe(one, s["litter"], Result.FAIL, world.inspector)
+    observe(one, s["litter"], Result.PASS, world.inspector, reinspects=failed)
+    observe(two, s["ads"], Result.NOT_APPLICABLE, world.inspector)
+    other, (elsewhere, _) = open_round(edition, world)
+    observe(elsewhere, s["ads"], Result.PASS, world.inspector)
+    fast = rows_fetch(observation_rows(rnd))
+    assert sorted(fast) == sorted(observation_rows(rnd)) and len(fast) == 3
