@@ -20,6 +20,7 @@ so two workers never escalate one twice.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -37,7 +38,7 @@ from civicgrid.cases.models import Case
 from civicgrid.core import clock
 from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
 from civicgrid.core.text import text_check
-from civicgrid.evaluation.inspection import _process, photos_store, position_check
+from civicgrid.evaluation.inspection import _process, _replay, _uuid, photos_store, position_check
 from civicgrid.evaluation.models import (
     Observation,
     RectificationTask,
@@ -104,10 +105,17 @@ def _tell_unit(task: RectificationTask, *, title: str, body: str, kind: str = KI
         notify(recipient=person, kind=kind, title=title, body=body, link=f"/e/tasks/{task.pk}/")
 
 
-def task_transition(task: RectificationTask, move: str, *, now: datetime | None = None) -> RectificationTask:
-    """Apply one move of MOVES to the task, locked (Conflict if its state does not allow it)."""
+def task_transition(
+    task: RectificationTask, move: str, *, now: datetime | None = None, replay_of: uuid.UUID | None = None
+):
+    """Apply one move of MOVES to the task, locked (Conflict if its state does not allow it). With
+    `replay_of`, the observation of that draft if it was recorded while this call waited for the lock."""
     rule = MOVES[move]
     locked = RectificationTask.objects.select_for_update().get(pk=task.pk)
+    if replay_of is not None:
+        found = Observation.objects.filter(client_uuid=replay_of).first()
+        if found is not None:
+            return found
     if locked.state not in rule.sources:
         raise Conflict(
             "task_state",
@@ -200,9 +208,15 @@ def task_reinspect(
     lon: float | None,
     photos: Sequence = (),
     note: str = "",
+    client_uuid: uuid.UUID | str | None = None,
 ) -> Observation:
     """An inspector looks again on site: a new observation re-inspecting the last one; pass → 复查通过,
-    fail → back to the unit (复查未通过)."""
+    fail → back to the unit (复查未通过). A draft sent again (same `client_uuid`) answers with the
+    observation it made."""
+    key = _uuid(client_uuid)
+    replay = _replay(key, inspector)
+    if replay is not None:
+        return replay
     if not user_can(inspector, Capability.INSPECT):
         raise PermissionDenied("inspect_forbidden", "只有督查员可以复查", "only inspectors re-inspect")
     if result not in (Result.PASS, Result.FAIL):
@@ -215,7 +229,10 @@ def task_reinspect(
     processed = _process(photos) if photos else []
     now = clock.now()
     with transaction.atomic():
-        locked = task_transition(task, "pass" if result == Result.PASS else "fail", now=now)
+        # Locks the task: a second copy of the draft waits here, then finds the first.
+        locked = task_transition(task, "pass" if result == Result.PASS else "fail", now=now, replay_of=key)
+        if isinstance(locked, Observation):
+            return locked
         observation = Observation.objects.create(
             round_site=first.round_site,
             standard=first.standard,
@@ -227,6 +244,7 @@ def task_reinspect(
             observed_at=now,
             inspector=inspector,
             reinspects=chain_last(first),
+            client_uuid=key,
         )
         photos_store(observation, processed)
         if result == Result.FAIL:
