@@ -11,6 +11,7 @@ from civicgrid.audit.services import api_call_purge_expired, audit_purge_expired
 from civicgrid.cases.tasks import overdue_digest, scan_overdue
 from civicgrid.classifier.training import nightly_retrain
 from civicgrid.core import periodic
+from civicgrid.evaluation.rectification import tasks_overdue_escalate
 from civicgrid.hotspots.services import refresh_due
 from civicgrid.points.services import uncivil_confirm_due
 from civicgrid.volunteers.checkin import remind_upcoming, shifts_close_due
@@ -31,6 +32,7 @@ def test_the_apps_register_their_tasks_at_start():
         "webhooks.deliver": webhooks_run_once,
         "volunteers.remind_upcoming": remind_upcoming,
         "volunteers.shifts_close_due": shifts_close_due,
+        "evaluation.tasks_overdue_escalate": tasks_overdue_escalate,
     }
 
 
