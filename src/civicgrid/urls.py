@@ -22,6 +22,7 @@ urlpatterns = [
     path("reports/", include("civicgrid.cases.urls")),
     path("m/points/", include("civicgrid.points.urls")),
     path("c/", include("civicgrid.codes.urls")),
+    path("e/", include("civicgrid.evaluation.urls")),
     path("m/", include("civicgrid.mobile.urls")),
     path("console/", include("civicgrid.console.urls")),
     path("dashboard/", include("civicgrid.dashboard.urls")),

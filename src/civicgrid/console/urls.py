@@ -1,6 +1,6 @@
 from django.urls import path
 
-from civicgrid.console import client_views, staff_views, views, webhook_views
+from civicgrid.console import client_views, evaluation_views, staff_views, views, webhook_views
 
 app_name = "console"
 urlpatterns = [
@@ -42,4 +42,8 @@ urlpatterns = [
     path("clients/<int:pk>/keys/rotate/", client_views.key_rotate, name="client_key_rotate"),
     path("clients/<int:pk>/keys/<int:key_pk>/revoke/", client_views.key_revoke, name="client_key_revoke"),
     path("api-calls/", client_views.api_call_list, name="api_calls"),
+    path("evaluation/scores/", evaluation_views.scores, name="eval_scores"),
+    path(
+        "evaluation/scores/<slug:scope>/<int:key>/", evaluation_views.score_detail, name="eval_score_detail"
+    ),
 ]

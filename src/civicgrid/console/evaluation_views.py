@@ -1,0 +1,131 @@
+"""文明测评 in the console: the leader's scores page (a round's city total, the ranking of streets and of
+responsible units, the score rate per collection method, gates, the trend across the edition's rounds and
+the weakest standards city-wide) and a street's or unit's score explained line by line, every lost point
+with the observations behind it.
+
+Scores are computed by `evaluation.scoring` (never typed in); who may read them is the city view
+(Capability.VIEW_CITY: leaders, dispatchers, administrators).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import wraps
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+
+from civicgrid.accounts.roles import Capability, user_can
+from civicgrid.console.views import _page, staff_required
+from civicgrid.evaluation import scoring
+from civicgrid.evaluation.models import Method, Observation, Round, RoundStatus
+
+WEAKEST = 10
+TREND_ROUNDS = 6
+METHOD_LABELS = dict(Method.choices)
+
+
+def scores_reader_required(view):
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not user_can(request.user, Capability.VIEW_CITY):
+            reason = _("测评得分仅供领导和指挥中心查看。")
+            return _page(request, "console/denied.html", {"reason": reason}, status=403)
+        return view(request, *args, **kwargs)
+
+    return staff_required(wrapper)
+
+
+def _round_from(request: HttpRequest) -> tuple[Round | None, list[Round]]:
+    """The round asked for (`?round=`), else the latest round that has begun."""
+    rounds = list(Round.objects.select_related("edition").exclude(status=RoundStatus.DRAFT))
+    wanted = request.GET.get("round", "")
+    chosen = next((r for r in rounds if str(r.pk) == wanted), None)
+    return chosen or (rounds[0] if rounds else None), rounds
+
+
+def ranked(scores: dict) -> list:
+    """Scopes best first: by score rate (the scopes are assessed on different standards), then total;
+    a scope with nothing assessed last."""
+    return sorted(
+        scores.values(),
+        key=lambda s: (s.rate is None, -(s.rate or Decimal(0)), -s.total, s.name),
+    )
+
+
+def percent(rate: Decimal | None) -> str:
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
+def weakest(score: scoring.Score, n: int = WEAKEST) -> list[scoring.StandardScore]:
+    """The assessed standards that lost the most (rate lowest, then points lost), where to act first."""
+    lines = [s for s in score.lines() if s.assessed and s.lost > 0]
+    return sorted(lines, key=lambda s: (s.rate if s.rate is not None else Decimal(0), -s.lost, s.code))[:n]
+
+
+@scores_reader_required
+def scores(request: HttpRequest) -> HttpResponse:
+    """测评得分: the round's city total and gates, streets and units ranked, methods, trend, weakest."""
+    rnd, rounds = _round_from(request)
+    context: dict = {"round": rnd, "rounds": rounds}
+    if rnd is not None:
+        result = scoring.round_scores(rnd)
+        streets = ranked(result.streets)
+        units = ranked(result.units)
+        trend = []
+        for other in reversed([r for r in rounds if r.edition_id == rnd.edition_id][:TREND_ROUNDS]):
+            city = result.city if other.pk == rnd.pk else scoring.round_scores(other).city
+            trend.append({"round": other, "total": city.total, "rate": percent(city.rate)})
+        context.update(
+            city=result.city,
+            city_rate=percent(result.city.rate),
+            streets=[{"rank": i, "score": s, "rate": percent(s.rate)} for i, s in enumerate(streets, 1)],
+            units=[{"rank": i, "score": s, "rate": percent(s.rate)} for i, s in enumerate(units, 1)],
+            methods=[
+                {"label": METHOD_LABELS.get(m.method, m.method), "m": m, "rate": percent(m.rate)}
+                for m in result.city.methods.values()
+            ],
+            weakest=[{"line": s, "rate": percent(s.rate)} for s in weakest(result.city)],
+            trend=trend,
+        )
+    return _page(request, "console/evaluation/scores.html", context)
+
+
+@scores_reader_required
+def score_detail(request: HttpRequest, scope: str, key: int) -> HttpResponse:
+    """A street's or a unit's score line by line: each standard's points, score, the rule's reason and
+    the failed observations (site, time, note) that lost the points."""
+    rnd, rounds = _round_from(request)
+    score = None
+    if rnd is not None and scope in (scoring.STREET, scoring.UNIT):
+        result = scoring.round_scores(rnd)
+        score = (result.streets if scope == scoring.STREET else result.units).get(key)
+    if score is None:
+        return _page(request, "console/not_found.html", {"message": _("没有这一范围的得分。")}, status=404)
+    failed_ids = [i for line in score.lines() for i in line.failed_observations]
+    failed = {
+        o.pk: o for o in Observation.objects.filter(pk__in=failed_ids).select_related("round_site__site")
+    }
+    items = []
+    for item in score.items:
+        contents = []
+        for content in item.children:
+            lines = [
+                {
+                    "line": s,
+                    "rate": percent(s.rate),
+                    "failures": [failed[i] for i in s.failed_observations if i in failed],
+                }
+                for s in content.children
+            ]
+            contents.append({"node": content, "lines": lines})
+        items.append({"node": item, "rate": percent(item.rate), "contents": contents})
+    context = {
+        "round": rnd,
+        "rounds": rounds,
+        "scope": scope,
+        "score": score,
+        "rate": percent(score.rate),
+        "items": items,
+    }
+    return _page(request, "console/evaluation/score_detail.html", context)
