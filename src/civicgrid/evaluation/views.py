@@ -303,6 +303,15 @@ def _task_for(request: HttpRequest, pk: int) -> RectificationTask:
     return task
 
 
+def _later_looks(first: Observation) -> list[Observation]:
+    """The re-inspections of a failed observation, in order (each re-inspects the one before)."""
+    looks, current = [], first
+    while (following := Observation.objects.filter(reinspects=current).first()) is not None:
+        looks.append(following)
+        current = following
+    return looks
+
+
 def _is_image(name: str) -> bool:
     return name.lower().rsplit(".", 1)[-1] in {"jpg", "jpeg", "png", "webp", "gif"}
 
@@ -323,7 +332,7 @@ def _task_page(request: HttpRequest, task: RectificationTask, **forms_) -> HttpR
             {"file": e.file, "name": e.file.name.rsplit("/", 1)[-1], "is_image": _is_image(e.file.name)}
             for e in task.evidence.all()
         ],
-        "reinspection": Observation.objects.filter(reinspects=obs).first(),
+        "looks": _later_looks(obs),
         "colour": STATE_COLOURS.get(task.state, "grey"),
         "overdue": task.state in UNIT_TODO and task.due_at < clock.now(),
         "unit_may_act": unit_may_act,

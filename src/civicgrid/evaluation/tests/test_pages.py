@@ -221,14 +221,25 @@ def test_without_script_an_answer_comes_back_to_the_checklist_with_a_message(wor
 # --- the unit's evidence and the re-inspection: form errors ------------------------------------------------
 
 
-def test_evidence_without_a_note_is_refused_next_to_the_field(world, ew):
+def test_evidence_with_neither_a_file_nor_a_note_is_refused(world, ew):
     task = fail_at_site(world, ew, ew.standards[0])
     parks = signed_in(world.parks_handler)
     response = parks.post(reverse("evaluation:task_evidence", args=[task.pk]), {"note": ""})
     assert response.status_code == 422
-    assert 'class="field invalid"' in response.content.decode()
+    body = response.content.decode()
+    assert 'role="alert"' in body and "请上传整改照片或材料" in body
     task.refresh_from_db()
     assert task.state == TaskState.OPEN and task.submitted_at is None
+
+
+def test_an_over_long_note_is_refused_next_to_the_field(world, ew):
+    task = fail_at_site(world, ew, ew.standards[0])
+    parks = signed_in(world.parks_handler)
+    response = parks.post(reverse("evaluation:task_evidence", args=[task.pk]), {"note": "长" * 501})
+    assert response.status_code == 422
+    assert 'class="field invalid"' in response.content.decode()
+    task.refresh_from_db()
+    assert task.state == TaskState.OPEN
 
 
 def test_evidence_moves_the_task_to_reinspection(world, ew, settings, tmp_path):

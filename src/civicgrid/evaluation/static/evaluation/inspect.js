@@ -105,14 +105,18 @@
       error.hidden = false;
       error.textContent = text;
     } else if (state === "saved") {
-      error.hidden = true;
+      // Recorded: the answer stands (a second look is a re-inspection, through the task).
       li.classList.remove("green", "red", "grey");
       li.classList.add("done", draft.colour);
-      recorded.textContent = "";
+      var line = document.createElement("p");
+      line.className = "ev-recorded";
+      line.setAttribute("data-recorded", "");
       var b = document.createElement("span");
       b.className = "badge " + draft.colour;
       b.textContent = text;
-      recorded.appendChild(b);
+      line.appendChild(b);
+      var form = li.querySelector("form");
+      if (form) form.replaceWith(line); else li.appendChild(line);
       var done = list.querySelectorAll(".ev-standard.done").length;
       var progress = document.getElementById("ev-progress");
       if (progress) progress.textContent = String(done);
