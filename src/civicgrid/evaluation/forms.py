@@ -43,7 +43,9 @@ class ObservationForm(LocatedForm):
 
 
 class EvidenceForm(forms.Form):
-    note = forms.CharField(label=_("整改情况说明"), max_length=500, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(
+        label=_("整改情况说明"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class ReinspectForm(LocatedForm):

@@ -57,8 +57,8 @@ def test_the_leader_sees_streets_and_units_ranked_by_their_score(world, ew):
     assert rows(html, "street-ranking", "street") == [str(ew.other_street.pk), str(world.street.pk)]
     d = world.departments
     assert rows(html, "unit-ranking", "unit") == [str(d["CGJ"].pk), str(d["YLZX"].pk)]
-    # 3 + 3 + 0 (天骄) and 3 + 0 + 0 (北苑) of 18 assessed points.
-    assert 'id="city-total">9.00<' in html
+    # City-wide, each standard by its pass rate over both sites: 3 × 2/2 + 3 × 1/2 + 3 × 0/2 of 9.
+    assert 'id="city-total">4.50<' in html
     # The weakest standard lost everywhere it was observed.
     weakest = html.split('id="weakest"', 1)[1].split("</table>", 1)[0]
     assert weakest.index("B2.1.3") < weakest.index("B2.1.2")

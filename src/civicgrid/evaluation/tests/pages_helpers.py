@@ -39,7 +39,7 @@ from civicgrid.evaluation.models import (
     Standard,
 )
 from civicgrid.grids.models import Street
-from civicgrid.testing import PASSWORD
+from civicgrid.testing import NORTH, PASSWORD
 
 LAT, LON = 39.615, 109.765  # 北苑一格
 OTHER_LAT, OTHER_LON = 39.605, 109.795  # 天骄街道
@@ -103,7 +103,7 @@ def build(world) -> EvalWorld:
         lat=LAT,
         lon=LON,
         street=w.street,
-        cell=w.cells["150603001001"],
+        cell=w.cells[NORTH + "001"],
         unit=d["YLZX"],
     )
     other_site = Site.objects.create(
