@@ -392,6 +392,11 @@ CIVICGRID_HOT_ISSUE_MIN_REPORTS = env_int("CIVICGRID_HOT_ISSUE_MIN_REPORTS", 3)
 CIVICGRID_HOT_ISSUE_TEXT_SIMILARITY = env_float("CIVICGRID_HOT_ISSUE_TEXT_SIMILARITY", 0.2)
 CIVICGRID_HOT_ISSUE_REFRESH_SECONDS = env_int("CIVICGRID_HOT_ISSUE_REFRESH_SECONDS", 60)
 CIVICGRID_HOT_ISSUE_ALERT_HEAT = env_float("CIVICGRID_HOT_ISSUE_ALERT_HEAT", 100.0)
+# --- Civilized-city evaluation (文明城市测评) ------------------------------------------------------
+# An observation is refused when recorded farther than this from its site (metres).
+CIVICGRID_EVALUATION_MAX_DISTANCE_M = env_float("CIVICGRID_EVALUATION_MAX_DISTANCE_M", 200.0)
+# A failed observation's rectification task (整改任务) is due at the end of this many working days.
+CIVICGRID_EVALUATION_TASK_DAYS = env_int("CIVICGRID_EVALUATION_TASK_DAYS", 3)
 # Photos
 CIVICGRID_PHOTO_MAX_BYTES = env_int("CIVICGRID_PHOTO_MAX_BYTES", 10 * 1024 * 1024)
 CIVICGRID_PHOTO_MAX_PIXELS = env_int("CIVICGRID_PHOTO_MAX_PIXELS", 40_000_000)

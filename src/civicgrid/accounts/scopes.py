@@ -28,6 +28,7 @@ class Scope(models.TextChoices):
     CLASSIFIER_USE = "classifier:use", _("智能分类建议与准确率")
     REPLYQUALITY_USE = "replyquality:use", _("答复质量提示")
     HOTSPOTS_READ = "hotspots:read", _("读取热点问题")
+    EVALUATION_USE = "evaluation:use", _("文明测评：点位考察、整改任务与测评体系")
 
 
 # Scopes a client may be given (PUBLIC is what an endpoint without authentication declares).

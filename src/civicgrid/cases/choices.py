@@ -53,6 +53,7 @@ class Channel(models.TextChoices):
     HOTLINE = "hotline", _("热线")
     MAILBOX = "mailbox", _("书记信箱")
     OPEN311 = "open311", _("Open311")
+    EVALUATION = "evaluation", _("文明测评")  # a failed standard of an evaluation round's field inspection
 
 
 class Action(models.TextChoices):
@@ -105,6 +106,7 @@ CHANNEL_LABELS = {
     Channel.HOTLINE: _("热线"),
     Channel.MAILBOX: _("书记信箱"),
     Channel.OPEN311: _("Open311"),
+    Channel.EVALUATION: _("文明测评"),
 }
 
 AUTO_DISPATCH_NOTE = "自动派遣"  # the note of the platform's dispatch after registration

@@ -135,6 +135,16 @@ def _check(submission: Submission, reporter: User) -> None:
             field="channel",
             status=403,
         )
+    if submission.channel == Channel.EVALUATION and not (
+        user_can(reporter, Capability.INSPECT) or user_can(reporter, Capability.CONFIGURE)
+    ):
+        raise DomainError(
+            "channel_forbidden",
+            "只有督查员可以从文明测评转办案件",
+            "only inspectors may open a case from an evaluation",
+            field="channel",
+            status=403,
+        )
     if submission.urgency is not None and submission.urgency not in Urgency.values:
         raise DomainError(
             "urgency_invalid",

@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from civicgrid.accounts.models import Department
 from civicgrid.core import immutable
+from civicgrid.evaluation.errors import FrozenEdition
 from civicgrid.grids.models import Cell, Street
 
 
@@ -80,7 +81,33 @@ class Edition(models.Model):
         return self.status != EditionStatus.DRAFT
 
 
-class Item(models.Model):
+class FrozenGuard(models.Model):
+    """A row of an edition's indicator system: it refuses to be saved or deleted once its edition is
+    published (the services refuse first, with the same error; this catches every other path but
+    `QuerySet.update()`/raw SQL)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        self._refuse_if_frozen()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._refuse_if_frozen()
+        return super().delete(*args, **kwargs)
+
+    def owning_edition_id(self) -> int:
+        raise NotImplementedError
+
+    def _refuse_if_frozen(self) -> None:
+        # Read the status from the database: an edition in memory may predate its publication.
+        row = Edition.objects.filter(pk=self.owning_edition_id()).values_list("status", "name").first()
+        if row is not None and row[0] != EditionStatus.DRAFT:
+            raise FrozenEdition(row[1])
+
+
+class Item(FrozenGuard):
     """A 测评项目 (公共秩序, 公共环境, 公共服务, …). `local` marks the feature items beyond the basic 100."""
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="items")
@@ -98,8 +125,11 @@ class Item(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def owning_edition_id(self) -> int:
+        return self.edition_id
 
-class Content(models.Model):
+
+class Content(FrozenGuard):
     """A 测评内容 of an item."""
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="contents")
@@ -116,8 +146,11 @@ class Content(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def owning_edition_id(self) -> int:
+        return self.item.edition_id
 
-class Standard(models.Model):
+
+class Standard(FrozenGuard):
     """A 测评标准: what is checked, its points, how it is collected, where it applies and how it deducts.
 
     `site_types` (codes) say where a field standard is observed; `deduction` is the points lost per
@@ -154,8 +187,11 @@ class Standard(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    def owning_edition_id(self) -> int:
+        return self.content.item.edition_id
 
-class GateRule(models.Model):
+
+class GateRule(FrozenGuard):
     """A precondition (门槛): the item (or the whole edition when `item` is empty) must reach `min_rate`
     of its points, or the city does not pass whatever its total."""
 
@@ -172,8 +208,11 @@ class GateRule(models.Model):
     def __str__(self) -> str:
         return self.description
 
+    def owning_edition_id(self) -> int:
+        return self.edition_id
 
-class NegativeItem(models.Model):
+
+class NegativeItem(FrozenGuard):
     """A negative-list item (负面清单): a serious incident deducts `deduction` each, at most `cap` in all."""
 
     edition = models.ForeignKey(Edition, on_delete=models.CASCADE, related_name="negative_items")
@@ -190,6 +229,9 @@ class NegativeItem(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def owning_edition_id(self) -> int:
+        return self.edition_id
 
 
 class SiteType(models.Model):
