@@ -101,7 +101,9 @@ def score_detail(request: HttpRequest, scope: str, key: int) -> HttpResponse:
         result = scoring.round_scores(rnd)
         score = (result.streets if scope == scoring.STREET else result.units).get(key)
     if score is None:
-        return _page(request, "console/evaluation/not_found.html", {"message": _("没有这一范围的得分。")}, status=404)
+        return _page(
+            request, "console/evaluation/not_found.html", {"message": _("没有这一范围的得分。")}, status=404
+        )
     failed_ids = [i for line in score.lines() for i in line.failed_observations]
     failed = {
         o.pk: o for o in Observation.objects.filter(pk__in=failed_ids).select_related("round_site__site")

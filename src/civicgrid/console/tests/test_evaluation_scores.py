@@ -79,7 +79,9 @@ def test_a_streets_score_is_explained_down_to_the_observations(world, ew):
 def test_an_unknown_scope_is_not_found(world, ew):
     client = signed_in(world.leader)
     assert client.get(reverse("console:eval_score_detail", args=["street", 999999])).status_code == 404
-    assert client.get(reverse("console:eval_score_detail", args=["planet", world.street.pk])).status_code == 404
+    assert (
+        client.get(reverse("console:eval_score_detail", args=["planet", world.street.pk])).status_code == 404
+    )
 
 
 def test_without_a_round_the_page_says_so(world):
