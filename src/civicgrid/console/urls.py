@@ -42,6 +42,8 @@ urlpatterns = [
     path("clients/<int:pk>/keys/rotate/", client_views.key_rotate, name="client_key_rotate"),
     path("clients/<int:pk>/keys/<int:key_pk>/revoke/", client_views.key_revoke, name="client_key_revoke"),
     path("api-calls/", client_views.api_call_list, name="api_calls"),
+    path("evaluation/rounds/", evaluation_views.rounds, name="eval_rounds"),
+    path("evaluation/rounds/<int:pk>/", evaluation_views.round_detail, name="eval_round"),
     path("evaluation/scores/", evaluation_views.scores, name="eval_scores"),
     path(
         "evaluation/scores/<slug:scope>/<int:key>/", evaluation_views.score_detail, name="eval_score_detail"
