@@ -28,6 +28,7 @@ from civicgrid.codes.api import router as codes_router
 from civicgrid.core.errors import DomainError
 from civicgrid.core.renderers import RENDERER, json_response
 from civicgrid.core.text import text_check
+from civicgrid.evaluation.api import router as evaluation_router
 from civicgrid.exports.api import router as exports_router
 from civicgrid.gazetteer.api import router as places_router
 from civicgrid.grids.api import router as grids_router
@@ -367,3 +368,4 @@ api.add_router("/replyquality", replyquality_router)
 api.add_router("/hotspots", hotspots_router)
 api.add_router("/exports", exports_router)
 api.add_router("/webhooks", webhooks_router)
+api.add_router("/evaluation", evaluation_router)

@@ -145,7 +145,7 @@ class Inputs:
 # --- the results ----------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class StandardScore:
     """One line of the explanation: a standard in a scope, what scored it and the points lost."""
 
@@ -297,41 +297,32 @@ def rate_score(s: StandardRow, rate: Decimal) -> Decimal:
     return _cents(s.points * rate)
 
 
-@dataclass
-class _Tally:
-    passed: int = 0
-    failed: int = 0
-    failed_ids: list[int] = field(default_factory=list)
-
-
 def compute(inputs: Inputs) -> RoundScores:
     """The scores of the city, of every street with a sampled site, and of every unit responsible for one."""
-    sites = {s.id: s for s in inputs.sites}
     standards = {s.id: s for s in inputs.standards}
-    replaced = {o.reinspects_id for o in inputs.observations if o.reinspects_id is not None}
+    replaced = {row[4] for row in inputs.observations if row[4] is not None}
 
-    # Observations tallied per (scope, key) and standard in one pass.
-    tallies: dict[tuple[str, int | None], dict[int, _Tally]] = defaultdict(dict)
-    city_t, street_t, unit_t = tallies[(CITY, None)], {}, {}
-    for o in inputs.observations:
-        if o.result == NOT_APPLICABLE or o.id in replaced or o.standard_id not in standards:
+    # Observations tallied per (scope, key) and standard in one pass: [passed, failed, failed ids].
+    # (Rows are unpacked as plain tuples: the loader hands them over straight from the cursor.)
+    tallies: dict[tuple[str, int | None], dict[int, list]] = defaultdict(dict)
+    city_t = tallies[(CITY, None)]
+    tables_of_site = {
+        site.id: (city_t, tallies[(STREET, site.street_id)], tallies[(UNIT, site.unit_id)])
+        for site in inputs.sites
+    }
+    for oid, standard_id, site_id, result, _reinspects in inputs.observations:
+        if result == NOT_APPLICABLE or oid in replaced or standard_id not in standards:
             continue
-        site = sites[o.site_id]
-        st = street_t.get(site.street_id)
-        if st is None:
-            st = street_t[site.street_id] = tallies[(STREET, site.street_id)]
-        ut = unit_t.get(site.unit_id)
-        if ut is None:
-            ut = unit_t[site.unit_id] = tallies[(UNIT, site.unit_id)]
-        for table in (city_t, st, ut):
-            t = table.get(o.standard_id)
+        failed = result == FAIL
+        for table in tables_of_site[site_id]:
+            t = table.get(standard_id)
             if t is None:
-                t = table[o.standard_id] = _Tally()
-            if o.result == FAIL:
-                t.failed += 1
-                t.failed_ids.append(o.id)
+                t = table[standard_id] = [0, 0, []]
+            if failed:
+                t[1] += 1
+                t[2].append(oid)
             else:
-                t.passed += 1
+                t[0] += 1
 
     # Materials: each unit's latest reviewed submission per standard.
     latest: dict[tuple[int, int], MaterialRow] = {}
@@ -393,7 +384,7 @@ def compute(inputs: Inputs) -> RoundScores:
 
 def _standard(
     s: StandardRow,
-    tally: dict[int, _Tally],
+    tally: dict[int, list],
     unit_ids: Iterable[int],
     materials_by_unit: dict[int, dict[int, list[MaterialRow]]],
     answers: dict[int, list[int]],
@@ -415,8 +406,9 @@ def _standard(
         if t is None:
             line.reason = "未测评：本范围内无适用点位的有效观测"
             return line
-        line.score, line.reason = field_score(s, t.passed, t.failed)
-        line.observed, line.failed, line.failed_observations = t.passed + t.failed, t.failed, t.failed_ids
+        passed, failed, failed_ids = t
+        line.score, line.reason = field_score(s, passed, failed)
+        line.observed, line.failed, line.failed_observations = passed + failed, failed, failed_ids
     elif s.method == MATERIAL:
         rows = [m for u in unit_ids for m in materials_by_unit.get(u, {}).get(s.id, ())]
         if not rows:
@@ -508,6 +500,29 @@ def _score(inputs: Inputs, scope, key, name, standard_line, incidents: list[Inci
 # --- reading a round ------------------------------------------------------------------------------------
 
 
+def observation_rows(round):
+    """The observations of a round as ObservationRow fields (the query; `rows_fetch` runs it)."""
+    from civicgrid.evaluation.models import Observation
+
+    return (
+        Observation.objects.filter(round_site__round=round)
+        .order_by()
+        .values_list("id", "standard_id", "round_site_id", "result", "reinspects_id")
+    )
+
+
+def rows_fetch(queryset) -> list[tuple]:
+    """The rows of a values_list of integer and text columns, straight from the cursor: the ORM's own SQL
+    without its per-row conversion, which is most of the time on 150,000 rows (these columns need none).
+    Pinned against `list(queryset)` in tests/test_round_scores.py."""
+    from django.db import connections
+
+    sql, params = queryset.query.sql_with_params()
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
 def round_inputs(round) -> Inputs:
     """The rows of a round, read in a few queries (values lists, no model instances)."""
     from django.db.models import Count
@@ -521,7 +536,6 @@ def round_inputs(round) -> Inputs:
         MaterialSubmission,
         NegativeIncident,
         NegativeItem,
-        Observation,
         RoundSite,
         Standard,
     )
@@ -573,13 +587,7 @@ def round_inputs(round) -> Inputs:
             .values_list("id", "content_id", "code", "text", "points", "method", "rule", "deduction")
         ],
         sites=sites,
-        observations=[
-            ObservationRow(*row)
-            for row in Observation.objects.filter(round_site__round=round)
-            .order_by()
-            .values_list("id", "standard_id", "round_site_id", "result", "reinspects_id")
-            .iterator(chunk_size=20_000)
-        ],
+        observations=rows_fetch(observation_rows(round)),
         materials=[
             MaterialRow(*row)
             for row in MaterialSubmission.objects.filter(round=round).values_list(
