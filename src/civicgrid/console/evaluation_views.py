@@ -25,7 +25,7 @@ from civicgrid.accounts.roles import Capability, Role, user_can
 from civicgrid.console.forms import RoundForm
 from civicgrid.console.views import _page, staff_required
 from civicgrid.core.errors import DomainError
-from civicgrid.evaluation import scoring, services
+from civicgrid.evaluation import reports, scoring, services
 from civicgrid.evaluation.models import Method, Observation, Round, RoundSite, RoundStatus
 
 WEAKEST = 10
@@ -52,48 +52,39 @@ def _round_from(request: HttpRequest) -> tuple[Round | None, list[Round]]:
     return chosen or (rounds[0] if rounds else None), rounds
 
 
-def ranked(scores: dict) -> list:
-    """Scopes best first: by score rate (the scopes are assessed on different standards), then total;
-    a scope with nothing assessed last."""
-    return sorted(
-        scores.values(),
-        key=lambda s: (s.rate is None, -(s.rate or Decimal(0)), -s.total, s.name),
-    )
-
-
 def percent(rate: Decimal | None) -> str:
     return "—" if rate is None else f"{rate * 100:.1f}%"
-
-
-def weakest(score: scoring.Score, n: int = WEAKEST) -> list[scoring.StandardScore]:
-    """The assessed standards that lost the most (rate lowest, then points lost), where to act first."""
-    lines = [s for s in score.lines() if s.assessed and s.lost > 0]
-    return sorted(lines, key=lambda s: (s.rate if s.rate is not None else Decimal(0), -s.lost, s.code))[:n]
 
 
 @scores_reader_required
 def scores(request: HttpRequest) -> HttpResponse:
     """测评得分: the round's city total and gates, streets and units ranked, methods, trend, weakest."""
     rnd, rounds = _round_from(request)
-    context: dict = {"round": rnd, "rounds": rounds, "may_configure": user_can(request.user, Capability.CONFIGURE)}
+    context: dict = {
+        "round": rnd,
+        "rounds": rounds,
+        "may_configure": user_can(request.user, Capability.CONFIGURE),
+    }
     if rnd is not None:
         result = scoring.round_scores(rnd)
-        streets = ranked(result.streets)
-        units = ranked(result.units)
-        trend = []
-        for other in reversed([r for r in rounds if r.edition_id == rnd.edition_id][:TREND_ROUNDS]):
-            city = result.city if other.pk == rnd.pk else scoring.round_scores(other).city
-            trend.append({"round": other, "total": city.total, "rate": percent(city.rate)})
+        same_edition = [r for r in rounds if r.edition_id == rnd.edition_id][:TREND_ROUNDS]
+        trend = [
+            {"point": p, "current": p.round_id == rnd.pk, "rate": percent(p.rate)}
+            for p in reports.trend(rounds=same_edition[::-1])
+        ]
         context.update(
             city=result.city,
             city_rate=percent(result.city.rate),
-            streets=[{"rank": i, "score": s, "rate": percent(s.rate)} for i, s in enumerate(streets, 1)],
-            units=[{"rank": i, "score": s, "rate": percent(s.rate)} for i, s in enumerate(units, 1)],
+            streets=[{"row": r, "rate": percent(r.rate)} for r in reports.street_ranking(rnd, scores=result)],
+            units=[{"row": r, "rate": percent(r.rate)} for r in reports.unit_ranking(rnd, scores=result)],
             methods=[
                 {"label": METHOD_LABELS.get(m.method, m.method), "m": m, "rate": percent(m.rate)}
                 for m in result.city.methods.values()
             ],
-            weakest=[{"line": s, "rate": percent(s.rate)} for s in weakest(result.city)],
+            weakest=[
+                {"line": s, "rate": percent(s.rate)}
+                for s in reports.weakest_standards(rnd, WEAKEST, scores=result)
+            ],
             trend=trend,
         )
     return _page(request, "console/evaluation/scores.html", context)

@@ -26,14 +26,13 @@ from django.views.decorators.http import require_POST
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, NotFound
-from civicgrid.evaluation import services
+from civicgrid.evaluation import selectors, services
 from civicgrid.evaluation.forms import EvidenceForm, ObservationForm, ReinspectForm
 from civicgrid.evaluation.models import (
     Observation,
     RectificationTask,
     Result,
     RoundSite,
-    RoundStatus,
     TaskState,
 )
 from civicgrid.web import add_domain_error, forbidden, http_error, mobile_login_required, wants_json
@@ -56,7 +55,9 @@ def _inspector(user) -> bool:
 
 def _unit_of(user):
     """The responsible unit a person acts for: their department (department staff only)."""
-    return user.department if user.is_authenticated and user.department_id else None
+    if user.is_authenticated and user.department_id and user_can(user, Capability.HANDLE):
+        return user.department
+    return None
 
 
 def _site_not_found() -> NotFound:
@@ -65,45 +66,6 @@ def _site_not_found() -> NotFound:
 
 def _task_not_found() -> NotFound:
     return NotFound("task_not_found", "整改任务不存在", "no such rectification task")
-
-
-def my_round_sites(user):
-    """The sampled sites assigned to `user` in the rounds under way."""
-    return (
-        RoundSite.objects.filter(inspector=user, round__status=RoundStatus.OPEN)
-        .select_related("site", "site__site_type", "site__street", "site__unit", "round")
-        .order_by("visited_at", "id")
-    )
-
-
-def visible_tasks(user):
-    """The rectification tasks `user` may open: their unit's; an inspector's, those of the sites they
-    inspect; a leader (city view), all."""
-    tasks = RectificationTask.objects.select_related(
-        "unit",
-        "observation__standard",
-        "observation__round_site__site__site_type",
-        "observation__round_site__site__street",
-        "observation__round_site__round",
-    )
-    if not user.is_authenticated:
-        return tasks.none()
-    if user_can(user, Capability.VIEW_CITY):
-        return tasks
-    if _inspector(user):
-        return tasks.filter(observation__round_site__inspector=user)
-    unit = _unit_of(user)
-    if unit is not None:
-        return tasks.filter(unit=unit)
-    return tasks.none()
-
-
-def latest_by_standard(round_site: RoundSite) -> dict[int, Observation]:
-    """The standing observation of each standard at the site: the latest, a re-inspection superseding."""
-    latest: dict[int, Observation] = {}
-    for obs in Observation.objects.filter(round_site=round_site).order_by("observed_at", "id"):
-        latest[obs.standard_id] = obs
-    return latest
 
 
 # --- the inspector's day ------------------------------------------------------------------------------
@@ -119,11 +81,11 @@ def home(request: HttpRequest) -> HttpResponse:
         return forbidden(request, _("此页面仅供督查员使用。"))
     today = timezone.localdate(clock.now())
     rows, markers = [], []
-    for rs in my_round_sites(request.user):
+    for rs in selectors.sites_for_inspector(request.user):
         if not rs.round.starts_on <= today <= rs.round.ends_on:
             continue
         total = len(services.standards_for(rs))
-        done = len(latest_by_standard(rs))
+        done = len(selectors.observations_of(rs))
         url = reverse("evaluation:site", args=[rs.pk])
         rows.append({"rs": rs, "total": total, "done": done, "url": url})
         markers.append(
@@ -150,7 +112,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def _my_round_site(request: HttpRequest, pk: int) -> RoundSite:
-    rs = my_round_sites(request.user).filter(pk=pk).first()
+    rs = selectors.sites_for_inspector(request.user).filter(pk=pk).first()
     if rs is None:
         raise _site_not_found()
     return rs
@@ -166,7 +128,7 @@ def site_checklist(request: HttpRequest, pk: int) -> HttpResponse:
         rs = _my_round_site(request, pk)
     except DomainError as err:
         return http_error(err, request)
-    latest = latest_by_standard(rs)
+    latest = selectors.observations_of(rs)
     rows = []
     for standard in services.standards_for(rs):
         obs = latest.get(standard.pk)
@@ -267,7 +229,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not (_inspector(user) or _unit_of(user) is not None or user_can(user, Capability.VIEW_CITY)):
         return forbidden(request, _("整改任务仅供责任单位、督查员和领导查看。"))
-    tasks = list(visible_tasks(user))
+    tasks = list(selectors.tasks_visible(user))
     first = (TaskState.SUBMITTED,) if _inspector(user) else UNIT_TODO
     now = clock.now()
     rows = [
@@ -297,7 +259,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
 
 
 def _task_for(request: HttpRequest, pk: int) -> RectificationTask:
-    task = visible_tasks(request.user).filter(pk=pk).first()
+    task = selectors.tasks_visible(request.user).filter(pk=pk).first()
     if task is None:
         raise _task_not_found()
     return task

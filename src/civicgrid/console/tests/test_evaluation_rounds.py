@@ -56,7 +56,9 @@ def test_assigning_to_someone_who_is_not_an_inspector_is_refused(world):
     url = reverse("console:eval_round", args=[made.pk])
     admin.post(url, {"action": "draw"})
     rs = RoundSite.objects.filter(round=made).first()
-    response = admin.post(url, {"action": "assign", "inspector": world.leader.pk, "sites": [rs.pk]}, follow=True)
+    response = admin.post(
+        url, {"action": "assign", "inspector": world.leader.pk, "sites": [rs.pk]}, follow=True
+    )
     assert "只能分配给督查员" in response.content.decode()
     rs.refresh_from_db()
     assert rs.inspector_id is None
@@ -76,7 +78,9 @@ def test_only_administrators_manage_rounds(world, persona):
     client = signed_in(getattr(world, persona))
     assert client.get(reverse("console:eval_rounds")).status_code == 403
     assert new_round(client, ew).status_code == 403
-    assert client.post(reverse("console:eval_round", args=[ew.round.pk]), {"action": "close"}).status_code == 403
+    assert (
+        client.post(reverse("console:eval_round", args=[ew.round.pk]), {"action": "close"}).status_code == 403
+    )
     ew.round.refresh_from_db()
     assert ew.round.status == RoundStatus.OPEN
     assert not Round.objects.filter(name="2026 第二轮").exists()
