@@ -13,4 +13,6 @@ urlpatterns = [
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("tasks/<int:pk>/evidence/", views.task_evidence, name="task_evidence"),
     path("tasks/<int:pk>/reinspect/", views.task_reinspect, name="task_reinspect"),
+    # 问卷调查: the public's anonymous questionnaire (one answer per device)
+    path("q/<int:pk>/", views.questionnaire, name="questionnaire"),
 ]

@@ -26,15 +26,17 @@ from django.views.decorators.http import require_POST
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, NotFound
-from civicgrid.evaluation import selectors, services
+from civicgrid.evaluation import questionnaires, selectors, services
 from civicgrid.evaluation.forms import EvidenceForm, ObservationForm, ReinspectForm
 from civicgrid.evaluation.models import (
     Observation,
+    Questionnaire,
     RectificationTask,
     Result,
     RoundSite,
     TaskState,
 )
+from civicgrid.grids.models import Street
 from civicgrid.web import add_domain_error, forbidden, http_error, mobile_login_required, wants_json
 
 # A task the unit still has to act on, and one waiting for the inspector.
@@ -375,3 +377,79 @@ def task_reinspect(request: HttpRequest, pk: int) -> HttpResponse:
                 messages.warning(request, _("复查未通过，任务已退回责任单位"))
             return redirect("evaluation:task", pk=task.pk)
     return _task_page(request, task, reinspect_form=form)
+
+
+# --- the public questionnaire -------------------------------------------------------------------------
+
+DEVICE_COOKIE = "cg_device"
+DEVICE_MAX_AGE = 3 * 365 * 24 * 3600
+
+
+def questionnaire(request: HttpRequest, pk: int) -> HttpResponse:
+    """问卷调查 for the public: anonymous, no sign-in. The device is a random id kept in a cookie; the service
+    keeps only its keyed hash (one answer per device), the street and the group (the quota key)."""
+    sheet = Questionnaire.objects.filter(pk=pk).first()
+    if sheet is None:
+        return http_error(NotFound("questionnaire_not_found", "问卷不存在", "no such questionnaire"), request)
+    questions = list(sheet.questions.all())
+    streets = list(Street.objects.filter(code__in=list(sheet.quotas or {})).order_by("code"))
+    device = request.COOKIES.get(DEVICE_COOKIE) or ""
+    if not _is_uuid(device):
+        device = str(uuid.uuid4())
+    errors: dict[str, str] = {}
+    chosen = {k: v for k, v in request.POST.items() if k.startswith("q") or k in ("street", "group")}
+    status = 200
+    if request.method == "POST":
+        street = next((s for s in streets if str(s.pk) == request.POST.get("street")), None)
+        try:
+            if street is None:
+                raise DomainError(
+                    "questionnaire_street", "请选择所在街道", "choose your street", field="street"
+                )
+            questionnaires.questionnaire_answer(
+                questionnaire=sheet,
+                street=street,
+                group=request.POST.get("group", ""),
+                respondent=f"device:{device}",
+                answers={k: v for k, v in request.POST.items() if k.startswith("q") and k[1:].isdigit()},
+            )
+        except DomainError as err:
+            errors[err.field or "__all__"] = err.message
+            status = 422
+        else:
+            response = render(request, "evaluation/questionnaire_thanks.html", {"sheet": sheet})
+            response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_MAX_AGE, httponly=True, samesite="Lax")
+            return response
+    rows = [
+        {
+            "q": q,
+            "name": f"q{q.pk}",
+            "value": chosen.get(f"q{q.pk}", ""),
+            "error": errors.get(f"q{q.pk}"),
+            "options": ["1", "2", "3", "4", "5"] if q.kind == "scale" else [str(c) for c in q.choices or ()],
+        }
+        for q in questions
+    ]
+    context = {
+        "sheet": sheet,
+        "rows": rows,
+        "streets": streets,
+        "chosen": chosen,
+        "errors": errors,
+        "other_error": errors.get("__all__")
+        or next(
+            (m for f, m in errors.items() if f not in {"street", "group"} and not f.startswith("q")), None
+        ),
+        "open": sheet.opens_at <= clock.now() <= sheet.closes_at,
+    }
+    response = render(request, "evaluation/questionnaire.html", context, status=status)
+    response.set_cookie(DEVICE_COOKIE, device, max_age=DEVICE_MAX_AGE, httponly=True, samesite="Lax")
+    return response
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
