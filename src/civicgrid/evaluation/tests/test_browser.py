@@ -181,3 +181,46 @@ def test_inspect_fail_two_rectify_reinspect_and_the_ranking_follows(
     finally:
         for context in contexts:
             context.close()
+
+
+def test_public_questionnaire_on_a_phone(browser, live_server, world, tmp_path):
+    """A resident answers the questionnaire on a phone, without signing in; the page needs no script."""
+    from datetime import timedelta
+
+    from civicgrid.core import clock
+    from civicgrid.evaluation.models import Question, Questionnaire, Response
+
+    ew = build(world)
+    now = clock.now()
+    sheet = Questionnaire.objects.create(
+        round=ew.round,
+        title="市民满意度调查",
+        intro="请根据您最近一个月的感受作答。",
+        groups=[{"code": "resident", "name": "居民"}, {"code": "visitor", "name": "外来人员"}],
+        quotas={world.street.code: {"resident": 50, "visitor": 20}},
+        opens_at=now - timedelta(days=1),
+        closes_at=now + timedelta(days=10),
+    )
+    q1 = Question.objects.create(
+        questionnaire=sheet, standard=ew.standards[0], text="您对街道环境卫生满意吗？"
+    )
+    Question.objects.create(questionnaire=sheet, text="您对公共设施完好情况满意吗？", position=1)
+    Question.objects.create(questionnaire=sheet, text="您的建议", kind="text", position=2)
+    context = browser.new_context(locale="zh-CN", base_url=live_server.url, **PHONE)
+    try:
+        page = context.new_page()
+        page.add_init_script(WATCH)
+        page.goto(f"/e/q/{sheet.pk}/")
+        page.select_option("#id_street", str(world.street.pk))
+        page.locator("label", has_text="居民").click()
+        page.locator(f"#question-{q1.pk} label", has_text="4").click()
+        page.click("#questionnaire-form button[type=submit]")  # the second question is not answered
+        expect(page.locator(".ev-question.invalid .field-error")).to_contain_text("请回答")
+        shot(page, "evaluation-questionnaire.png", tmp_path)
+        page.locator(".ev-question.invalid label", has_text="5").click()
+        page.click("#questionnaire-form button[type=submit]")
+        expect(page.locator("#questionnaire-thanks")).to_be_visible()
+        assert Response.objects.filter(questionnaire=sheet).count() == 1
+        assert page.evaluate("window.__csp") == []
+    finally:
+        context.close()
