@@ -13,6 +13,7 @@ from civicgrid.evaluation.models import (
     Content,
     DeductionRule,
     EditionStatus,
+    GateRule,
     Item,
     Method,
     NegativeItem,
@@ -161,3 +162,32 @@ def test_an_empty_edition_is_not_published(world):
     assert refused.value.code == "edition_empty"
     edition.refresh_from_db()
     assert edition.status == EditionStatus.DRAFT
+
+
+def test_a_copy_carries_the_gates_and_the_negative_list(world):
+    admin = world.admin
+    edition = services.edition_create(name="带门槛", year=2026, actor=admin)
+    item = services.item_add(edition=edition, code="A", name="公共环境", actor=admin)
+    content = services.content_add(item=item, code="A1", name="市容", actor=admin)
+    services.standard_add(
+        content=content,
+        code="A1.1",
+        text="制度",
+        points="1",
+        method=Method.MATERIAL,
+        rule=DeductionRule.PROPORTIONAL,
+        actor=admin,
+    )
+    GateRule.objects.create(
+        edition=edition, item=item, min_rate=Decimal("0.6"), description="公共环境须达 60%"
+    )
+    NegativeItem.objects.create(edition=edition, code="N1", name="重大安全事故", deduction=2, cap=6)
+    services.edition_publish(edition=edition, actor=admin)
+    copy = services.edition_copy(edition=edition, actor=admin)
+    gate = GateRule.objects.get(edition=copy)
+    assert gate.item.edition_id == copy.pk and gate.item.code == "A" and gate.min_rate == Decimal("0.6")
+    assert list(NegativeItem.objects.filter(edition=copy).values_list("code", "deduction", "cap")) == [
+        ("N1", Decimal("2.00"), Decimal("6.00"))
+    ]
+    with pytest.raises(FrozenEdition):
+        GateRule.objects.get(edition=edition).save()
