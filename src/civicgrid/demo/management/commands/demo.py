@@ -13,6 +13,7 @@ from civicgrid.demo.calibration import CALM, STRESSED
 from civicgrid.demo.city import DEMO_PASSWORD, build_city
 from civicgrid.demo.classifier import train_classifiers
 from civicgrid.demo.codes import build_codes
+from civicgrid.demo.evaluation import build_evaluation
 from civicgrid.demo.history import build_bursts, build_history
 from civicgrid.demo.points import build_points
 from civicgrid.demo.texts import SPLITS, STYLES, labelled
@@ -124,6 +125,10 @@ class Command(BaseCommand):
         with progress.step("Citizen points: volunteer hours, an honour, the public display") as done:
             entries = build_points()  # after the history
             done(f"{entries} ledger entries added")
+        with progress.step(
+            "Civilized-city evaluation (文明城市测评): edition, sites, a closed and an open round"
+        ) as done:
+            done(build_evaluation())
         with progress.step("Hot issues (热点问题): problems many people report this week") as done:
             reports = build_bursts(profile=profile)
             while apply_pending():  # their events in the statistics now, not at the worker's first pass
