@@ -22,6 +22,7 @@ urlpatterns = [
     path("reports/", include("civicgrid.cases.urls")),
     path("m/points/", include("civicgrid.points.urls")),
     path("c/", include("civicgrid.codes.urls")),
+    path("e/", include("civicgrid.evaluation.urls")),
     path("m/", include("civicgrid.mobile.urls")),
     path("v/", include("civicgrid.volunteers.urls")),  # 志愿服务 (citizens; the organiser's walk-up page)
     path("console/", include("civicgrid.console.urls")),

@@ -227,3 +227,35 @@ def action_forms(
             )
         out.append(form)
     return out
+
+
+class RoundForm(forms.Form):
+    """A new evaluation round (测评轮次): the sampling configuration as JSON (see evaluation/sampling.py)."""
+
+    edition = forms.ModelChoiceField(label=_("测评体系"), queryset=None)
+    name = forms.CharField(label=_("名称"), max_length=100)
+    starts_on = forms.DateField(label=_("开始日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("结束日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    strata = forms.JSONField(
+        label=_("抽样设置"),
+        initial={"share": 0.2, "min": 1},
+        help_text=_(
+            '每类点位每个街道抽取的数量：{"per_type": {"market": 2}, "default": 1}，或比例：{"share": 0.2, "min": 1}'
+        ),
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    seed = forms.IntegerField(
+        label=_("随机种子"), required=False, help_text=_("留空则随机生成；同一种子可复核抽样")
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        from civicgrid.evaluation.models import Edition, EditionStatus
+
+        super().__init__(*args, **kwargs)
+        self.fields["edition"].queryset = Edition.objects.filter(status=EditionStatus.PUBLISHED)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on") and data["ends_on"] < data["starts_on"]:
+            self.add_error("ends_on", _("结束日期不能早于开始日期"))
+        return data

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from civicgrid.console import client_views, staff_views, views, volunteer_views, webhook_views
+from civicgrid.console import (
+    client_views,
+    evaluation_views,
+    staff_views,
+    views,
+    volunteer_views,
+    webhook_views,
+)
 
 app_name = "console"
 urlpatterns = [
@@ -60,4 +67,10 @@ urlpatterns = [
     path("volunteers/signups/<int:pk>/decline/", volunteer_views.signup_decline, name="vol_signup_decline"),
     path("volunteers/signups/<int:pk>/hours/", volunteer_views.hours_one, name="vol_hours_one"),
     path("volunteers/anomalies/<int:pk>/decide/", volunteer_views.anomaly_decide, name="vol_anomaly_decide"),
+    path("evaluation/rounds/", evaluation_views.rounds, name="eval_rounds"),
+    path("evaluation/rounds/<int:pk>/", evaluation_views.round_detail, name="eval_round"),
+    path("evaluation/scores/", evaluation_views.scores, name="eval_scores"),
+    path(
+        "evaluation/scores/<slug:scope>/<int:key>/", evaluation_views.score_detail, name="eval_score_detail"
+    ),
 ]

@@ -36,6 +36,7 @@ from civicgrid.cases.selectors import filter_options
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
 from civicgrid.dashboard import exports
+from civicgrid.dashboard.evaluation_card import evaluation_card
 from civicgrid.dashboard.forms import PRESETS, Filters, local_today, parse_filters, parse_month
 from civicgrid.dashboard.suggest import suggest_accuracy_context
 from civicgrid.dashboard.templatetags.dashboard import percent
@@ -273,6 +274,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "volunteers": volunteer_card(f),
     }
     context.update(suggest_accuracy_context())
+    context["evaluation"] = evaluation_card()
     return render(request, "dashboard/home.html", context)
 
 
