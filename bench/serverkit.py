@@ -31,7 +31,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
 CIVICGRID = str(VENV_BIN / "civicgrid") if (VENV_BIN / "civicgrid").exists() else "civicgrid"
-PG_NAME = "civicgrid_bench"
+PG_NAME = os.environ.get("BENCH_PG_NAME", "civicgrid_bench")  # another name: runs side by side
 # Inside the demo city (109.72–109.86E × 39.57–39.64N), a little in from the edges.
 BBOX = (109.725, 39.575, 109.855, 39.635)  # min_lon, min_lat, max_lon, max_lat
 CATEGORIES = ("matter:06010", "matter:06013", "matter:09006")
