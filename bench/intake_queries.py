@@ -7,7 +7,8 @@ child process with the production settings, `POST /api/cases` through django.tes
 bearer token — the same view, middleware and transaction as behind gunicorn. First it counts the
 SQL statements of each intake (CaptureQueriesContext; BEGIN/COMMIT included, the statements grouped
 by kind and by table), then, without capturing, it times the same intakes: CPU ms per report
-(process_time, which other processes on the machine barely disturb) and wall ms; and the write-ahead
+(process_time, which other processes on the machine barely disturb), on PostgreSQL also the CPU ms
+of the connection's server backend (/proc), and wall ms; and the write-ahead
 log each intake adds (KB; on SQLite also pages, every table and index page a commit changed). A few
 reports are sent first to warm the caches (grid index, calendar).
 
@@ -38,7 +39,7 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import needs  # noqa: E402
-from serverkit import BBOX, CATEGORIES, ROOT, Target, log  # noqa: E402
+from serverkit import BBOX, CATEGORIES, ROOT, Target, log, process_cpu_seconds  # noqa: E402
 
 FORM = "application/x-www-form-urlencoded; charset=utf-8"  # as FixMyStreet posts (not multipart)
 # The demo city's required Open311 attributes (demo/open311.py) of the services posted.
@@ -170,13 +171,16 @@ def child(reports: int, seed: int, open311: bool = False) -> None:
         stats.sort_stats("tottime").print_stats(40)
         stats.print_callers("functional.py")
 
-    cpu, wall = [], []
+    cpu, wall, db_cpu = [], [], []
     for _ in range(3):
+        backend = backend_cpu_seconds()
         c0, w0 = time.process_time(), time.perf_counter()
         for i in range(reports):
             post(i)
         cpu.append((time.process_time() - c0) / reports * 1000)
         wall.append((time.perf_counter() - w0) / reports * 1000)
+        if backend is not None:
+            db_cpu.append((backend_cpu_seconds() - backend) / reports * 1000)
     print(
         json.dumps(
             {
@@ -190,12 +194,24 @@ def child(reports: int, seed: int, open311: bool = False) -> None:
                 },
                 "fewest": example,
                 "cpu_ms": round(statistics.median(cpu), 2),
+                "db_cpu_ms": round(statistics.median(db_cpu), 2) if db_cpu else None,
                 "wall_ms": round(statistics.median(wall), 2),
                 "wal_kb": wal_kb,
                 "wal_pages": wal_pages,
             }
         )
     )
+
+
+def backend_cpu_seconds() -> float | None:
+    """CPU seconds the connection's PostgreSQL backend has used (/proc: the server runs on this machine);
+    None on SQLite, which runs in the process itself."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    connection.ensure_connection()
+    return process_cpu_seconds([connection.connection.info.backend_pid])
 
 
 def wal_per_intake(post, reports: int) -> tuple[float, float | None]:
@@ -320,7 +336,9 @@ def main() -> None:
     for vendor, r in results.items():
         print(
             f"{vendor}: {r['queries_median']} statements per intake (min {r['queries_min']}, max "
-            f"{r['queries_max']}), {r['cpu_ms']} CPU ms, {r['wall_ms']} wall ms, {r['wal_kb']} KB of WAL"
+            f"{r['queries_max']}), {r['cpu_ms']} CPU ms"
+            + (f" (+ {r['db_cpu_ms']} in the PostgreSQL backend)" if r["db_cpu_ms"] is not None else "")
+            + f", {r['wall_ms']} wall ms, {r['wal_kb']} KB of WAL"
             + (f" ({r['wal_pages']} pages)" if r["wal_pages"] is not None else "")
         )
         for kind, n in r["per_intake"].items():
@@ -330,6 +348,7 @@ def main() -> None:
             v: {
                 "queries": r["queries_median"],
                 "cpu_ms": r["cpu_ms"],
+                **({"db_cpu_ms": r["db_cpu_ms"]} if r["db_cpu_ms"] is not None else {}),
                 "wall_ms": r["wall_ms"],
                 "wal_kb": r["wal_kb"],
                 **({"wal_pages": r["wal_pages"]} if r["wal_pages"] is not None else {}),
