@@ -310,7 +310,7 @@ def open311_request_submit(
             record = found
     original = None
     if result.outcome == Outcome.MERGED and case.duplicate_of_id:
-        original = type(case).objects.filter(pk=case.duplicate_of_id).values_list("number", flat=True).first()
+        original = case.duplicate_of.number  # the open case the intake found, read with its number
     return Created(number=case.number, token=record.token, outcome=str(result.outcome), original=original)
 
 
