@@ -39,15 +39,9 @@ from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import needs  # noqa: E402
-from serverkit import BBOX, CATEGORIES, ROOT, Target, log, process_cpu_seconds  # noqa: E402
+from serverkit import BBOX, CATEGORIES, OPEN311_ANSWERS, ROOT, Target, log, process_cpu_seconds  # noqa: E402
 
 FORM = "application/x-www-form-urlencoded; charset=utf-8"  # as FixMyStreet posts (not multipart)
-# The demo city's required Open311 attributes (demo/open311.py) of the services posted.
-ANSWERS = {
-    "06010": {"attribute[volume]": "0.5", "attribute[waste_kind]": "household"},
-    "06013": {"attribute[size]": "small"},
-    "09006": {},
-}
 
 
 def statement_kind(sql: str) -> str:
@@ -102,13 +96,13 @@ def child(reports: int, seed: int, open311: bool = False) -> None:
         sent = itertools.count()
 
     def post_open311(i: int) -> None:
-        code = rng.choice(("06010", "06013", "09006"))
+        code = rng.choice(sorted(OPEN311_ANSWERS))
         body = urlencode(
             {
                 "api_key": open311_key,
                 "jurisdiction_id": "",
                 "service_code": code,
-                **ANSWERS[code],
+                **OPEN311_ANSWERS[code],
                 "lat": f"{rng.uniform(min_lat, max_lat):.6f}",
                 "long": f"{rng.uniform(min_lon, max_lon):.6f}",
                 "description": f"Open311 基准测试上报 {i}：路边有垃圾堆放",
