@@ -14,8 +14,9 @@ through `civicgrid shell`, then `civicgrid serve` (gunicorn, production settings
   `--get-connections` keep-alive clients (default 2, one per server worker: the answer's own time,
   not a queue's) in 2 client processes; p50/p95 of the answers' times.
 - POST: form-urlencoded `requests.json` as FixMyStreet sends them (api_key, jurisdiction_id,
-  service_code, lat/long at random in the demo city, description, `attribute[fixmystreet_id]` unique
-  per request, so every request is a new case through the intake) for `--post-seconds`; only 201s
+  service_code, lat/long at random in the demo city, description, the answers the demo city's
+  definitions require, `attribute[fixmystreet_id]` unique per request, so every request is a new
+  case through the intake) for `--post-seconds`; only 201s
   count: `post_per_s`, from `--connections` clients.
 
 On a shared machine the rates follow what else runs: `*_server_cpu_ms` is the CPU the server's
@@ -47,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import serverkit  # noqa: E402
 from serverkit import (  # noqa: E402
     BBOX,
+    OPEN311_ANSWERS,
     Server,
     Target,
     civicgrid_run,
@@ -156,11 +158,13 @@ def _post_worker(port: int, key: str, seed: str, until: float, out: list, errors
             else:
                 errors.append(response.status)
             continue
+        code = rng.choice(sorted(OPEN311_ANSWERS))
         body = urlencode(
             {
                 "api_key": key,
                 "jurisdiction_id": "",
-                "service_code": rng.choice(("06010", "06013", "09006")),
+                "service_code": code,
+                **OPEN311_ANSWERS[code],
                 "lat": f"{rng.uniform(min_lat, max_lat):.6f}",
                 "long": f"{rng.uniform(min_lon, max_lon):.6f}",
                 "description": f"Open311 基准测试上报 {seed}-{n}：路边有垃圾堆放",

@@ -31,10 +31,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 VENV_BIN = ROOT / ".venv" / "bin"
 CIVICGRID = str(VENV_BIN / "civicgrid") if (VENV_BIN / "civicgrid").exists() else "civicgrid"
-PG_NAME = "civicgrid_bench"
+PG_NAME = os.environ.get("BENCH_PG_NAME", "civicgrid_bench")  # another name: runs side by side
 # Inside the demo city (109.72–109.86E × 39.57–39.64N), a little in from the edges.
 BBOX = (109.725, 39.575, 109.855, 39.635)  # min_lon, min_lat, max_lon, max_lat
 CATEGORIES = ("matter:06010", "matter:06013", "matter:09006")
+# Open311 answers to the questions the demo city's services ask (demo/open311.py: required ones), so that
+# every POST of these service codes is a case, not a 400.
+OPEN311_ANSWERS = {
+    "06010": {"attribute[volume]": "0.5", "attribute[waste_kind]": "household"},
+    "06013": {"attribute[size]": "small"},
+    "09006": {},
+}
 
 
 def report_request(rng, *, description: str, token: str, key: str) -> tuple[str, dict[str, str]]:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from civicgrid.accounts.clients import api_keys_forget
 from civicgrid.gazetteer import index as gazetteer_index
 from civicgrid.grids import index
 from civicgrid.taxonomy import cache as taxonomy_cache
@@ -32,6 +33,7 @@ def _fast_and_isolated(settings):
     calendar.invalidate()
     taxonomy_cache.invalidate()
     gazetteer_index.invalidate()
+    api_keys_forget()
     yield
     index.invalidate()
     calendar.invalidate()

@@ -360,6 +360,10 @@ CIVICGRID_MBTILES_PATH = env_str("CIVICGRID_MBTILES_PATH", "")
 CONTENT_SECURITY_POLICY = csp.policy(tile_url=CIVICGRID_TILE_URL)
 # How often (seconds) a process checks whether another process changed the grid cells.
 CIVICGRID_GRID_RECHECK_SECONDS = env_float("CIVICGRID_GRID_RECHECK_SECONDS", 2.0)
+# Seconds a server process keeps a key it has looked up (with its client and account) before reading it
+# again: a key revoked, rotated out or switched off by another process stops within this time (at once
+# in the process that made the change). 0: every request reads its key.
+CIVICGRID_API_KEY_RECHECK_SECONDS = env_float("CIVICGRID_API_KEY_RECHECK_SECONDS", 2.0)
 # Map layers that change with the clock (overdue counts, lights): how long (seconds) one answer and
 # its ETag stay current; a browser asking again within the same span gets a 304.
 CIVICGRID_MAP_LIVE_SECONDS = env_int("CIVICGRID_MAP_LIVE_SECONDS", 60)

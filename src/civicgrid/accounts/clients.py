@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import functools
 import secrets
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -88,23 +90,33 @@ def api_key_authenticate(raw: str) -> Caller | None:
     or an inactive account."""
     # On the path of every API request: one hand-written statement (core/rawsql.py) — the same as
     # ApiKey.objects.select_related("client__user").filter(digest=…, revoked_at__isnull=True,
-    # expires_at null or > now, client__is_active=True, client__user__is_active=True).first().
+    # expires_at null or > now, client__is_active=True, client__user__is_active=True).first() — and
+    # for a key seen in the last CIVICGRID_API_KEY_RECHECK_SECONDS, not even that (_kept, below).
     users, clients, keys, sql = _key_statement()
     now = timezone.now()
-    row = fetchone_checking_connection(
-        sql, [ApiKey.digest_of(raw), connection.ops.adapt_datetimefield_value(now)]
-    )
-    if row is None:
-        return None
+    digest = ApiKey.digest_of(raw)
+    kept = _kept.get(digest)
+    if kept is None or time.monotonic() - kept.read_at >= settings.CIVICGRID_API_KEY_RECHECK_SECONDS:
+        row = fetchone_checking_connection(sql, [digest, connection.ops.adapt_datetimefield_value(now)])
+        if row is None:
+            _kept.pop(digest, None)
+            return None
+        if len(_kept) >= KEPT_MAX:
+            _kept.clear()
+        kept = _kept[digest] = _Kept(row, time.monotonic())
     n_users, n_clients = len(users), len(clients)
-    user = users.instance(row[:n_users])
-    client = clients.instance(row[n_users : n_users + n_clients])
-    key = keys.instance(row[n_users + n_clients :])
+    user = users.instance(kept.row[:n_users])
+    client = clients.instance(kept.row[n_users : n_users + n_clients])
+    key = keys.instance(kept.row[n_users + n_clients :])
+    if key.expires_at is not None and key.expires_at <= now:
+        return None  # kept since before its end
     client.user = user
     key.client = client
     # Only touch the row once a minute so that a busy client does not write on every request.
-    if key.last_used_at is None or (now - key.last_used_at).total_seconds() > 60:
+    used_at = max(filter(None, (key.last_used_at, kept.used_at)), default=None)
+    if used_at is None or (now - used_at).total_seconds() > 60:
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        kept.used_at = now
     return Caller(client=client, user=user, key=key)
 
 
@@ -115,6 +127,32 @@ def api_key_user(raw: str) -> User | None:
         return None
     caller.user.api_client = caller.client
     return caller.user
+
+
+# Keys seen lately, per process: a key's row (with its client and account) is read again at most every
+# CIVICGRID_API_KEY_RECHECK_SECONDS, so that a busy client costs no lookup per request. A change made in
+# this process (a revoke or rotation, a client or account saved or deleted) forgets them all at once;
+# one made elsewhere (another server process, `civicgrid apiclient revoke`) applies within the interval.
+# An expired key is refused by its kept end; unknown keys are never kept.
+KEPT_MAX = 10_000
+
+
+@dataclass
+class _Kept:
+    row: tuple
+    read_at: float  # time.monotonic() when it was read
+    used_at: datetime | None = None  # when this process last wrote the key's last_used_at
+
+
+_kept: dict[str, _Kept] = {}
+
+
+def api_keys_forget(**_signal) -> None:
+    """Forget the keys this process keeps (after a change to keys, clients or accounts), and again when
+    the changing transaction commits (a request in between may have read the row before the change)."""
+    _kept.clear()
+    if connection.in_atomic_block:
+        transaction.on_commit(_kept.clear)
 
 
 @functools.cache
@@ -206,6 +244,7 @@ def api_key_rotate(*, client: ApiClient, overlap_hours: int = 24) -> tuple[ApiKe
     ends = now + timedelta(hours=overlap_hours)
     live = ApiKey.objects.select_for_update().filter(client=client, revoked_at__isnull=True)
     live.filter(Q(expires_at__isnull=True) | Q(expires_at__gt=ends)).update(expires_at=ends)
+    api_keys_forget()
     return api_key_issue(client=client)
 
 
@@ -213,6 +252,7 @@ def api_key_rotate(*, client: ApiClient, overlap_hours: int = 24) -> tuple[ApiKe
 def api_key_revoke(*, key: ApiKey) -> None:
     """Stop a key at once."""
     ApiKey.objects.filter(pk=key.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    api_keys_forget()
 
 
 # --- Managing clients from the console (API 客户端管理) --------------------------------------------

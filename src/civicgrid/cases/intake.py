@@ -25,6 +25,7 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Model
 
 from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Capability, Role, user_can
@@ -166,9 +167,16 @@ def _check(submission: Submission, reporter: User) -> None:
 
 
 def case_submit(
-    *, reporter: User, submission: Submission, idempotency_key: str | None = None
+    *,
+    reporter: User,
+    submission: Submission,
+    idempotency_key: str | None = None,
+    beside: Sequence[Model] = (),
 ) -> IntakeResult:
-    """Turn a submission into a case (see the module docstring for the rules)."""
+    """Turn a submission into a case (see the module docstring for the rules).
+
+    `beside`: rows a channel keeps with a new case (an Open311 request's record: unsaved, their `case`
+    filled by the intake), written in the case's own statement and transaction; not for a replay."""
     key = _checked_key(idempotency_key)
     digest = submission_digest(submission) if key is not None else None
     # Nearly every key is new, so a photo-less submission does not look first: the unique key
@@ -182,7 +190,7 @@ def case_submit(
     place = place_resolve(lat=submission.lat, lon=submission.lon, crs=submission.crs)
     client_street_check(reporter, place.cell.street_id if place.cell else None)
     try:
-        return _intake(reporter, submission, place, key, digest)
+        return _intake(reporter, submission, place, key, digest, beside)
     except IntegrityError:
         # Two submissions with the same key raced; the other one won and its case is the answer.
         replay = _replay(reporter, key, digest) if key is not None else None
@@ -282,7 +290,9 @@ def _replay(reporter: User, key: str, digest: str | None) -> Case | None:
     return case
 
 
-def _intake(reporter: User, s: Submission, place: Place, key: str | None, digest: str | None) -> IntakeResult:
+def _intake(
+    reporter: User, s: Submission, place: Place, key: str | None, digest: str | None, beside: Sequence[Model]
+) -> IntakeResult:
     case = _new_case(reporter, s, place, key)
     case.idempotency_digest = digest or ""
     category = case.category
@@ -295,7 +305,9 @@ def _intake(reporter: User, s: Submission, place: Place, key: str | None, digest
                 category_id=category.pk, lat=case.lat, lon=case.lon, radius_m=radius
             )
             original = find_original(category=category, lat=case.lat, lon=case.lon, at=case.created_at)
-        rows = case_report(case=case, original=original, data={"channel": s.channel, "crs": s.crs})
+        rows = case_report(
+            case=case, original=original, data={"channel": s.channel, "crs": s.crs}, beside=beside
+        )
         if s.photos:
             photos_store(case=case, event=rows.events[0], photos=s.photos, stage=PhotoStage.REPORT)
         if case.duplicate_of_id is not None:

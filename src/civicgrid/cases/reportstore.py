@@ -3,8 +3,8 @@
 The rules of the intake (cases/intake.py) and of the loop (cases/workflow.py) decide what a
 report writes; this module only writes it, fast:
 
-- `report_write(rows)`: the case with its number, its events, its first deadline and the
-  reporter's receipt, as hand-built INSERTs (`core/rawsql.ModelInsert`: exactly the values the
+- `report_write(rows)`: the case with its number, its events, its first deadline, the
+  reporter's receipt and the rows its channel keeps beside it, as hand-built INSERTs (`core/rawsql.ModelInsert`: exactly the values the
   ORM binds, without compiling a query per row) — the same statements on both databases.
   `report_write_orm(rows)` writes the same rows through the ORM: the test oracle
   (cases/tests/test_reportstore.py compares the two row by row).
@@ -25,10 +25,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import F, Model
 from django.utils import timezone
 
 from civicgrid.cases.models import Case, CaseCounter, CaseDeadline, CaseEvent, CaseFollower
@@ -41,20 +41,23 @@ METRES_PER_DEGREE = 111_320.0
 @dataclass
 class ReportRows:
     """What one report writes: the case (unsaved, without its number), its events (REPORT, and MERGE
-    for a duplicate), the deadline of its first step (None for a duplicate) and the receipt (回执).
+    for a duplicate), the deadline of its first step (None for a duplicate), the receipt (回执) and
+    the rows its channel keeps beside it (`beside`: an Open311 request's record).
 
     The receipt's title is completed with the case number once it is known; a receipt without a
-    case (`case_id` None) is linked to the new case.
+    case (`case_id` None) is linked to the new case. A row beside is an unsaved instance whose `case`
+    the new case fills, of a model without signal receivers (its INSERT is written by hand too).
     """
 
     case: Case
     events: list[CaseEvent]
     deadline: CaseDeadline | None
     receipt: Notification
+    beside: list[Model] = field(default_factory=list)
 
     @property
-    def children(self) -> list[CaseEvent | CaseDeadline]:
-        return [*self.events, *([self.deadline] if self.deadline is not None else [])]
+    def children(self) -> list[Model]:
+        return [*self.events, *([self.deadline] if self.deadline is not None else []), *self.beside]
 
 
 def case_day(case: Case) -> str:
@@ -84,11 +87,17 @@ def case_number(day: str, sequence: int) -> str:
     return f"{day}{sequence:05d}"
 
 
+class _Inserts(dict):
+    """The INSERT of each model the intake writes, made at its first use."""
+
+    def __missing__(self, model: type[Model]) -> ModelInsert:
+        self[model] = ModelInsert(model)
+        return self[model]
+
+
 @functools.cache
-def _inserts() -> dict[type, ModelInsert]:
-    return {
-        model: ModelInsert(model) for model in (Case, CaseEvent, CaseDeadline, Notification, CaseFollower)
-    }
+def _inserts() -> _Inserts:
+    return _Inserts()
 
 
 def report_write(rows: ReportRows) -> None:

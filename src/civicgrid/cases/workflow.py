@@ -26,6 +26,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from civicgrid.accounts.models import Department, User
@@ -421,7 +422,9 @@ def move_apply(
 RECEIPT_TITLE = "已收到您的上报 "  # + the case number (回执)
 
 
-def case_report(*, case: Case, original: Case | None, data: dict) -> reportstore.ReportRows:
+def case_report(
+    *, case: Case, original: Case | None, data: dict, beside: Sequence[Model] = ()
+) -> reportstore.ReportRows:
     """上报: a new case enters the loop, in the caller's transaction.
 
     The case (unsaved: the intake built it from the submission) becomes REPORTED with its 立案 clock
@@ -430,7 +433,8 @@ def case_report(*, case: Case, original: Case | None, data: dict) -> reportstore
     (并案: REPORTED → MERGED, no clock of its own). An original closed since the intake found it is
     left alone: the report then stands on its own. The rows are written by `cases.reportstore`, the
     case last (its number locks the day's counter until commit); the hooks of each event run as for
-    any move. Returns the new case's rows.
+    any move. `beside`: rows the channel keeps with the case (reportstore.ReportRows), written with it.
+    Returns the new case's rows.
     """
     if not case._state.adding:
         raise ValueError("case_report writes a new case")
@@ -479,7 +483,9 @@ def case_report(*, case: Case, original: Case | None, data: dict) -> reportstore
         )
     if recipient is not None and is_staff_member(recipient):
         receipt.read_at = receipt.created_at  # staff's own reports: on record, nothing to act on
-    rows = reportstore.ReportRows(case=case, events=events, deadline=first.deadline, receipt=receipt)
+    rows = reportstore.ReportRows(
+        case=case, events=events, deadline=first.deadline, receipt=receipt, beside=list(beside)
+    )
     reportstore.report_write(rows)
     for event in events:
         hooks.run(event.action, case, event)

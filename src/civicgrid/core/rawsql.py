@@ -91,6 +91,31 @@ class ModelColumns:
         return self.model.from_db(connection.alias, self.attnames, out)
 
 
+class ModelLookup:
+    """The rows of a model whose columns equal the values given (and whose `null` columns are NULL), as
+    instances the ORM would load: `Model.objects.filter(a=…, b=…, c__isnull=True)`, written out once.
+
+    For a read on the path of every request (a report's receipt preference, the classifier's look for
+    the reporter's suggestion): compiling the filter through the ORM cost five times running it. The
+    statement is prepared on PostgreSQL (`prepared_cursor`). Values are bound as given: pass what the
+    column stores (an id, not an instance).
+    """
+
+    def __init__(self, model: type[Model], equal: Sequence[str], *, null: Sequence[str] = ()) -> None:
+        meta = model._meta
+        quote = connection.ops.quote_name
+        self.columns = ModelColumns(model, "t")
+        where = [f"t.{quote(meta.get_field(name).column)} = %s" for name in equal]
+        where += [f"t.{quote(meta.get_field(name).column)} IS NULL" for name in null]
+        self.sql = f"SELECT {self.columns.sql} FROM {quote(meta.db_table)} t WHERE {' AND '.join(where)}"  # noqa: S608
+
+    def fetch(self, *values) -> list[Model]:
+        with prepared_cursor() as cursor:
+            cursor.execute(self.sql, values)
+            rows = cursor.fetchall()
+        return [self.columns.instance(row) for row in rows]
+
+
 class ModelInsert:
     """An INSERT of one model instance written out by hand, with the values the ORM's compiler binds.
 

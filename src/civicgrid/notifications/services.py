@@ -11,6 +11,7 @@ that channel again after the lease. The webhook carries the row id so a receiver
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -23,6 +24,7 @@ from civicgrid.accounts.models import User
 from civicgrid.accounts.roles import Role, is_staff_member
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, NotFound
+from civicgrid.core.rawsql import ModelLookup
 from civicgrid.notifications.choices import SETTABLE_KINDS, NotificationKind
 from civicgrid.notifications.models import Notification, NotificationPreference
 from civicgrid.notifications.senders import Sender, SmsSender, default_channels, get_senders
@@ -149,7 +151,15 @@ def preference_of(recipient: User | None, kind: str) -> NotificationPreference |
     (security alerts) and for a message without an account (a caller's SMS)."""
     if recipient is None or kind not in SETTABLE_KINDS:
         return None
-    return NotificationPreference.objects.filter(user=recipient, kind=kind).first()
+    # Read for every report's receipt: one prepared statement, the same as
+    # NotificationPreference.objects.filter(user=recipient, kind=kind).first() (one row at most: unique).
+    found = _preference_lookup().fetch(recipient.pk, kind)
+    return found[0] if found else None
+
+
+@functools.cache
+def _preference_lookup() -> ModelLookup:
+    return ModelLookup(NotificationPreference, ["user", "kind"])
 
 
 def wanted(recipient: User | None, kind: str) -> bool:

@@ -90,8 +90,23 @@ def service_by_code(raw: str) -> Category:
     return found[0]
 
 
+# Every service's questions, kept per process beside the taxonomy snapshot they belong to: loaded again
+# whenever that snapshot is (an attribute's save or delete moves the taxonomy revision, see apps.py), so an
+# admin's change reaches every server within CIVICGRID_GRID_RECHECK_SECONDS, as a category's does.
+_definitions: tuple[object, dict[int, tuple[Open311Attribute, ...]]] | None = None
+
+
 def attributes_of(category: Category) -> list[Open311Attribute]:
-    return list(Open311Attribute.objects.filter(category=category).order_by("order", "id"))
+    """The service's questions in their order (no query on the path of a POST: a per-process copy)."""
+    global _definitions
+    snapshot = get_snapshot()
+    kept = _definitions
+    if kept is None or kept[0] is not snapshot:
+        by_category: dict[int, list[Open311Attribute]] = {}
+        for attribute in Open311Attribute.objects.order_by("category_id", "order", "id"):
+            by_category.setdefault(attribute.category_id, []).append(attribute)
+        kept = _definitions = (snapshot, {pk: tuple(found) for pk, found in by_category.items()})
+    return list(kept[1].get(category.pk, ()))
 
 
 def changeset() -> str:

@@ -15,7 +15,6 @@ from decimal import Decimal, InvalidOperation
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import transaction
 
 from civicgrid.accounts.models import ApiClient, User
 from civicgrid.cases.choices import Channel
@@ -280,37 +279,38 @@ def open311_request_submit(
         source_ref=client_id,
     )
     key = f"{KEY_PREFIX}c{client.pk}:{client_id}" if client_id else None
-    with transaction.atomic():
-        try:
-            result = case_submit(reporter=reporter, submission=submission, idempotency_key=key)
-        except DomainError as exc:
-            if exc.code == "idempotency_key_reused":
-                raise bad(
-                    "request_id_reused",
-                    f"请求编号 {client_id} 已用于内容不同的另一件请求",
-                    f"the request id {client_id} came with a different request",
-                    "client_request_id",
-                ) from exc
-            raise
-        case = result.case
-        # Only a replay can already have its record: a new case is written without looking first.
-        record = None
-        if result.outcome == Outcome.REPLAYED:
-            record = Open311Request.objects.filter(case_id=case.pk).first()
-        if record is None:
-            record = Open311Request.objects.create(
-                case=case,
-                client=client,
-                token=secrets.token_urlsafe(18),
-                client_request_id=client_id,
-                attributes=answers,
-                media_url=media_url,
-                device_id=posted.device_id[:100],
-                created_at=now or clock.now(),
-            )
+    record = Open311Request(
+        client=client,
+        token=secrets.token_urlsafe(18),
+        client_request_id=client_id,
+        attributes=answers,
+        media_url=media_url,
+        device_id=posted.device_id[:100],
+        created_at=now or clock.now(),
+    )
+    try:
+        # The record is written with the case, in its statement and transaction (reportstore).
+        result = case_submit(reporter=reporter, submission=submission, idempotency_key=key, beside=[record])
+    except DomainError as exc:
+        if exc.code == "idempotency_key_reused":
+            raise bad(
+                "request_id_reused",
+                f"请求编号 {client_id} 已用于内容不同的另一件请求",
+                f"the request id {client_id} came with a different request",
+                "client_request_id",
+            ) from exc
+        raise
+    case = result.case
+    if result.outcome == Outcome.REPLAYED:  # the first request's record, written with its case
+        found = Open311Request.objects.filter(case_id=case.pk).first()
+        if found is None:
+            record.case = case
+            record.save(force_insert=True)
+        else:
+            record = found
     original = None
     if result.outcome == Outcome.MERGED and case.duplicate_of_id:
-        original = type(case).objects.filter(pk=case.duplicate_of_id).values_list("number", flat=True).first()
+        original = case.duplicate_of.number  # the open case the intake found, read with its number
     return Created(number=case.number, token=record.token, outcome=str(result.outcome), original=original)
 
 

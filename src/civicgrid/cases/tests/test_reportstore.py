@@ -8,6 +8,8 @@ intake writes must be identical, column by column.
 
 from __future__ import annotations
 
+from copy import copy
+
 import pytest
 from django.db import transaction
 from hypothesis import given
@@ -30,17 +32,17 @@ FAST = (reportstore.report_write, reportstore.me_too_write)
 ORM = (reportstore.report_write_orm, reportstore.me_too_write_orm)
 
 
-def _written(reporter, submission, monkeypatch, writers) -> tuple[Outcome, dict]:
+def _written(reporter, submission, monkeypatch, writers, beside=(), tables=TABLES) -> tuple[Outcome, dict]:
     """The rows one report adds (ids replaced by NEW where they point at the new case), rolled back."""
     monkeypatch.setattr(reportstore, "report_write", writers[0])
     monkeypatch.setattr(reportstore, "me_too_write", writers[1])
     before = {
-        model: model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0 for model in TABLES
+        model: model.objects.order_by("-pk").values_list("pk", flat=True).first() or 0 for model in tables
     }
     touched = set(Case.objects.values_list("pk", flat=True))
     try:
         with transaction.atomic():
-            result = case_submit(reporter=reporter, submission=submission)
+            result = case_submit(reporter=reporter, submission=submission, beside=[copy(r) for r in beside])
             new = result.case.pk
 
             def plain(row: dict) -> dict:
@@ -54,7 +56,7 @@ def _written(reporter, submission, monkeypatch, writers) -> tuple[Outcome, dict]
                 model.__name__: [
                     plain(r) for r in model.objects.filter(pk__gt=before[model]).order_by("pk").values()
                 ]
-                for model in TABLES
+                for model in tables
             }
             rows["changed cases"] = sorted(
                 Case.objects.filter(pk__in=touched).values_list("pk", "me_too_count")
@@ -117,6 +119,43 @@ def test_the_statements_write_what_the_orm_writes(
         assert rows["CaseDeadline"] == []
     else:
         assert rows["CaseDeadline"]
+
+
+@pytest.mark.parametrize(
+    "point, outcome", [(NORTH_2, Outcome.CREATED), (east_of(NORTH_1, 20), Outcome.MERGED)]
+)
+def test_a_row_beside_the_case_is_written_as_the_orm_writes_it(
+    routed_world, categories, original, monkeypatch, point, outcome
+):
+    """An Open311 request's record, written with its case (as open311.services does)."""
+    from civicgrid.accounts.clients import api_client_create
+    from civicgrid.core import clock
+    from civicgrid.open311.models import Open311Request
+
+    platform = api_client_create(name="FixMyStreet", user=routed_world.citizen, scopes=["open311"])
+    record = Open311Request(
+        client=platform,
+        token="t" * 24,
+        client_request_id="4711",
+        attributes={"kind": "household", "smell": ["odour", "flies"]},
+        media_url="https://example.cn/p.jpg",
+        created_at=clock.now(),
+    )
+    submission = Submission(
+        description="人行道上有一处坑洞",
+        lat=point[0],
+        lon=point[1],
+        channel="open311",
+        category=categories["06013"],
+    )
+    tables = (*TABLES, Open311Request)
+    fast = _written(routed_world.citizen, submission, monkeypatch, FAST, [record], tables)
+    orm = _written(routed_world.citizen, submission, monkeypatch, ORM, [record], tables)
+    assert fast == orm
+    assert fast[0] == outcome
+    [written] = fast[1]["Open311Request"]
+    assert written["case_id"] == "NEW" and written["token"] == "t" * 24
+    assert written["attributes"] == {"kind": "household", "smell": ["odour", "flies"]}
 
 
 @given(

@@ -1,4 +1,5 @@
-"""core.rawsql.ModelInsert binds exactly what Django's insert compiler binds, column by column."""
+"""core.rawsql.ModelInsert binds exactly what Django's insert compiler binds, column by column;
+ModelLookup loads the rows the ORM's filter loads."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from django.utils.translation import gettext_lazy
 
 from civicgrid.cases.choices import Action, CaseStatus, Channel
 from civicgrid.cases.models import Case, CaseDeadline, CaseEvent
-from civicgrid.core.rawsql import ModelInsert
-from civicgrid.notifications.models import Notification
+from civicgrid.classifier.models import SuggestionLog
+from civicgrid.core.rawsql import ModelInsert, ModelLookup
+from civicgrid.notifications.models import Notification, NotificationPreference
+from civicgrid.open311.models import Open311Request
 
 pytestmark = pytest.mark.django_db
 
@@ -126,6 +129,17 @@ def objects():
         dedupe_key="overdue:1:register",
     )
 
+    yield Open311Request(
+        case_id=5,
+        client_id=2,
+        token="t" * 24,
+        client_request_id="4711",
+        attributes={"bin_count": "2", "smell": ["odour", "flies"], "closest_address": "北苑社区"},
+        media_url="https://example.cn/p.jpg",
+        device_id="",
+        created_at=AT,
+    )
+
 
 @pytest.mark.parametrize("obj", list(objects()), ids=lambda o: type(o).__name__)
 def test_insert_binds_what_the_orm_binds(obj):
@@ -163,3 +177,51 @@ def test_inserted_row_reads_back_as_the_orm_saves_it(django_user_model):
         rows.append(Notification.objects.filter(pk=n.pk).values().get())
     orm, raw = rows
     assert {k: v for k, v in orm.items() if k != "id"} == {k: v for k, v in raw.items() if k != "id"}
+
+
+def fields_of(obj) -> dict:
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_a_lookup_loads_what_the_orm_filter_loads(django_user_model):
+    me = django_user_model.objects.create_user(phone="13900000001", password="x" * 12)
+    other = django_user_model.objects.create_user(phone="13900000002", password="x" * 12)
+    for user, kind, sms in (
+        (me, "case_progress", True),
+        (me, "points", False),
+        (other, "case_progress", False),
+    ):
+        NotificationPreference.objects.create(user=user, kind=kind, in_app=not sms, sms=sms)
+    lookup = ModelLookup(NotificationPreference, ["user", "kind"])
+    for user, kind in ((me, "case_progress"), (other, "case_progress"), (me, "nothing")):
+        found = lookup.fetch(user.pk, kind)
+        expected = list(NotificationPreference.objects.filter(user=user, kind=kind))
+        assert [fields_of(p) for p in found] == [fields_of(p) for p in expected]
+        assert all(not p._state.adding and p._state.db == "default" for p in found)
+    assert len(lookup.fetch(me.pk, "case_progress")) == 1
+
+
+def test_a_lookup_with_a_null_column(world, categories):
+    from civicgrid.cases.tests.helpers import submit
+
+    user = world.citizen
+    case = submit(user, category=categories["06010"])
+    for linked, target in ((None, "category"), (None, "category"), (None, "department"), (case, "category")):
+        SuggestionLog.objects.create(
+            where="h5",
+            target=target,
+            text_hash="a" * 64,
+            suggestions=[{"label": "matter:06010", "confidence": 0.9}],
+            user=user,
+            case=linked,
+        )
+    found = ModelLookup(SuggestionLog, ["user", "text_hash", "target"], null=["case"]).fetch(
+        user.pk, "a" * 64, "category"
+    )
+    expected = SuggestionLog.objects.filter(
+        user=user, text_hash="a" * 64, target="category", case__isnull=True
+    )
+    assert len(found) == 2
+    assert sorted((fields_of(log) for log in found), key=lambda f: f["id"]) == [
+        fields_of(log) for log in expected.order_by("id")
+    ]
