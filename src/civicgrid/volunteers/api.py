@@ -142,7 +142,7 @@ class AnomalyOut(Schema):
     decision_note: str
 
 
-class CheckOut(Schema):
+class CheckResultOut(Schema):
     accepted: bool
     message: str
     signup: SignupOut | None
@@ -295,11 +295,11 @@ def _anomaly_out(a: CheckAnomaly) -> AnomalyOut:
     )
 
 
-def _check_out(result: services.CheckResult) -> CheckOut:
+def _check_out(result: services.CheckResult) -> CheckResultOut:
     signup = None
     if result.signup is not None:
         signup = Signup.objects.select_related("shift__activity").get(pk=result.signup.pk)
-    return CheckOut(
+    return CheckResultOut(
         accepted=result.accepted,
         message=result.message,
         signup=_signup_out(signup) if signup is not None else None,
@@ -411,7 +411,7 @@ def me_signups(request):
     return [_signup_out(s) for s in selectors.my_signups(request.auth)]
 
 
-@router.post("/checkin", response=CheckOut)
+@router.post("/checkin", response=CheckResultOut)
 @api_scope(Scope.VOLUNTEERS_USE)
 def checkin(request, body: ScanIn):
     """Check in with the scanned venue code and the phone's location: accepted, or queued for the
@@ -419,7 +419,7 @@ def checkin(request, body: ScanIn):
     return _check_out(services.check_in(user=request.auth, token=body.token, lat=body.lat, lon=body.lon))
 
 
-@router.post("/checkout", response=CheckOut)
+@router.post("/checkout", response=CheckResultOut)
 @api_scope(Scope.VOLUNTEERS_USE)
 def checkout(request, body: ScanIn):
     return _check_out(services.check_out(user=request.auth, token=body.token, lat=body.lat, lon=body.lon))
@@ -565,7 +565,7 @@ def signup_decline(request, signup_id: int, body: ReasonIn):
     return _signup_out(_signup(signup_id))
 
 
-@router.post("/shifts/{int:shift_id}/walkup", response=CheckOut)
+@router.post("/shifts/{int:shift_id}/walkup", response=CheckResultOut)
 @api_scope(Scope.VOLUNTEERS_USE)
 def walkup(request, shift_id: int, body: WalkupIn):
     """The organiser checks someone in or out by their personal code or phone number (walk-ups too)."""

@@ -15,9 +15,10 @@ pytestmark = pytest.mark.django_db
 # names is skipped when there is nothing to name.
 PAGES = {
     # + 1 each: the reply-quality averages per department (one grouped query); + 1: the hot issues panel;
-    # + 6 on the dashboard, + 3 on the screen: the volunteer figures (volunteers.stats)
-    "/dashboard/?period=quarter": 26,
-    "/dashboard/?period=quarter&street=150603001&category=matter:06013": 28,
+    # + 6 on the dashboard, + 3 on the screen: the volunteer figures (volunteers.stats); + 1 on the
+    # dashboard: the evaluation card (the open round, its scores kept until its next observation)
+    "/dashboard/?period=quarter": 27,
+    "/dashboard/?period=quarter&street=150603001&category=matter:06013": 29,
     "/dashboard/cases/?period=quarter&metric=reported&by=street&key=none": 6,
     "/dashboard/screen.json": 23,
     "/screen/": 3,
