@@ -141,7 +141,7 @@ def certificate_issue(
 ) -> Certificate:
     """A certificate of the volunteer's approved hours for shifts on [period_start, period_end] (from the
     first service, to today when not given). Free of charge; one may be issued as often as asked."""
-    now = clock.now().replace(microsecond=0)
+    now = clock.now()  # not rounded down: an approval earlier in the same second must count
     today = timezone.localdate(now)
     period_end = period_end or today
     if period_end > today:

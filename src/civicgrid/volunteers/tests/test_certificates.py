@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import re
 import zlib
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -188,3 +188,19 @@ def test_my_certificate_download_is_the_citizens_own(history, world, frozen):
     client.force_login(world.inspector)  # no volunteer profile
     r = client.get("/v/me/certificate.pdf")
     assert r.status_code == 404
+
+
+def test_hours_approved_earlier_in_the_same_second_are_certified(history):
+    """The issue time is not rounded down: an approval 0.4 s before, in the same second, counts."""
+    approved = Signup.objects.filter(volunteer=history.wang, hours_state=HoursState.APPROVED)
+    with time_machine.travel(NOW.replace(microsecond=700_000), tick=False):
+        base = certificate_issue(volunteer=history.wang)
+    last = approved.order_by("-hours_approved_at").first()
+    Signup.objects.filter(pk=last.pk).update(
+        hours_approved_at=NOW.replace(microsecond=300_000) + timedelta(days=1),
+        hours_approved=last.hours_approved + 1,
+    )
+    with time_machine.travel(NOW.replace(microsecond=700_000) + timedelta(days=1), tick=False):
+        cert = certificate_issue(volunteer=history.wang)
+    assert cert.hours == base.hours + 1
+    assert certificate_verify(cert.code).genuine
