@@ -38,19 +38,19 @@ from civicgrid.cases.models import Case
 from civicgrid.core import clock
 from civicgrid.core.errors import Conflict, DomainError, PermissionDenied
 from civicgrid.core.text import text_check
-from civicgrid.evaluation.inspection import (
-    draft_replay,
-    photos_process,
-    photos_store,
-    position_check,
-    uuid_check,
-)
 from civicgrid.evaluation.models import (
     Observation,
     RectificationTask,
     Result,
     TaskEvidence,
     TaskState,
+)
+from civicgrid.evaluation.onsite import (
+    draft_replay,
+    photos_process,
+    photos_store,
+    position_check,
+    uuid_check,
 )
 from civicgrid.notifications.services import notify
 from civicgrid.worktime.calendar import get_calendar
