@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from civicgrid.accounts.roles import Capability, user_can
+from civicgrid.accounts.admin_access import ConfigureOnly, ReadOnly
 from civicgrid.core.errors import DomainError
 from civicgrid.evaluation import services
 from civicgrid.evaluation.models import (
@@ -27,33 +27,6 @@ from civicgrid.evaluation.models import (
     SiteType,
     Standard,
 )
-
-
-class ConfigureOnly:
-    """Visible and editable for administrators only (roles.py decides); nothing is deleted here."""
-
-    def has_module_permission(self, request) -> bool:
-        return user_can(request.user, Capability.CONFIGURE)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return user_can(request.user, Capability.CONFIGURE)
-
-    def has_add_permission(self, request) -> bool:
-        return user_can(request.user, Capability.CONFIGURE)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return user_can(request.user, Capability.CONFIGURE)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnly(ConfigureOnly):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class DraftOnly(ConfigureOnly):

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from civicgrid.accounts.admin_access import ConfigureOnly, ReadOnly
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
@@ -27,33 +28,6 @@ from civicgrid.volunteers.models import (
     TeamMembership,
     VolunteerProfile,
 )
-
-
-class ConfigureOnly:
-    """Visible and editable for administrators only (roles.py decides); nothing is deleted here."""
-
-    def has_module_permission(self, request) -> bool:
-        return user_can(request.user, Capability.CONFIGURE)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return user_can(request.user, Capability.CONFIGURE)
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return user_can(request.user, Capability.CONFIGURE)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return user_can(request.user, Capability.CONFIGURE)
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-class ReadOnly(ConfigureOnly):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(Qualification)
