@@ -27,6 +27,7 @@ from civicgrid.console.views import _page, staff_required
 from civicgrid.core.errors import DomainError
 from civicgrid.evaluation import reports, scoring, services
 from civicgrid.evaluation.models import Method, Observation, Round, RoundSite, RoundStatus
+from civicgrid.web import add_domain_error
 
 WEAKEST = 10
 TREND_ROUNDS = 6
@@ -163,7 +164,7 @@ def rounds(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
             )
         except DomainError as err:
-            form.add_error(err.field if err.field in form.fields else None, err.message)
+            add_domain_error(form, err)
         else:
             messages.success(request, _("已创建测评轮次，请抽样"))
             return redirect("console:eval_round", pk=made.pk)

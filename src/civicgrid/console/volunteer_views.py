@@ -49,6 +49,7 @@ from civicgrid.volunteers.models import (
     Team,
 )
 from civicgrid.volunteers.views import absolute, qr_svg
+from civicgrid.web import add_domain_error
 
 # The venue code screen asks for a new code this many seconds before the shown one expires.
 VENUE_REFRESH_MARGIN = 30
@@ -197,8 +198,7 @@ def activity_new(request: HttpRequest) -> HttpResponse:
                     waitlist=row["waitlist"],
                 )
         except DomainError as err:
-            field = err.field if err.field in form.fields else None
-            form.add_error(field, err.message)
+            add_domain_error(form, err)
         else:
             messages.success(request, _("活动已发布"))
             return redirect("console:vol_activity", pk=made.pk)
@@ -497,8 +497,7 @@ def hours_one(request: HttpRequest, pk: int) -> HttpResponse:
                 evaluation=data["evaluation"],
             )
         except DomainError as err:
-            field = err.field if err.field in form.fields else None
-            form.add_error(field, err.message)
+            add_domain_error(form, err)
         else:
             messages.success(request, _("已审定 %(name)s 的服务时长") % {"name": row.volunteer.real_name})
             return redirect("console:vol_hours", pk=row.shift_id)
