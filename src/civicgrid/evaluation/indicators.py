@@ -24,7 +24,7 @@ from civicgrid.accounts.models import Department, User
 from civicgrid.accounts.roles import Capability, user_can
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, PermissionDenied
-from civicgrid.core.text import text_check
+from civicgrid.core.text import csv_decode, text_check
 from civicgrid.evaluation.errors import FrozenEdition
 from civicgrid.evaluation.models import (
     Content,
@@ -402,16 +402,7 @@ def _rows(file: object, fmt: str) -> list[dict[str, str]]:
             ) from exc
         lines = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
     else:
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise DomainError(
-                "file_encoding", "无法识别文件编码（应为 UTF-8 或 GB18030）", "unknown file encoding"
-            )
+        text = csv_decode(data, field="file")
         lines = list(csv.reader(io.StringIO(text)))
     if not lines:
         raise DomainError("file_empty", "文件是空的", "the file is empty")

@@ -15,6 +15,7 @@ from shapely.errors import GEOSException
 from shapely.geometry import Point, shape
 
 from civicgrid.core.errors import DomainError
+from civicgrid.grids.coords import distance_m
 
 AREA_TOLERANCE_M = 30
 EARTH_RADIUS_M = 6_371_008.8
@@ -43,14 +44,6 @@ def area_shape(area):
     if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):
         raise _invalid("坐标超出经纬度范围", "coordinates out of range (lon, lat)")
     return polygon
-
-
-def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance in metres (haversine)."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _local(origin_lat: float, origin_lon: float):

@@ -13,7 +13,7 @@ from civicgrid.accounts.models import Department, User
 from civicgrid.accounts.roles import is_staff_member
 from civicgrid.core import clock
 from civicgrid.core.errors import NotFound
-from civicgrid.volunteers.geo import distance_m
+from civicgrid.grids.coords import distance_m
 from civicgrid.volunteers.models import (
     Activity,
     ActivityStatus,
