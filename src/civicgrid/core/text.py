@@ -111,3 +111,13 @@ def csv_decode(data: bytes, *, field: str = "file") -> str:
         "the file's encoding is not recognised: save it as “CSV UTF-8 (comma delimited)” and import it again",
         field=field,
     )
+
+
+# What a spreadsheet reads as the start of a formula (CSV/formula injection): such text is written with an
+# apostrophe first, so that a person's words open as the words they typed.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """Text for a CSV or xlsx cell: an apostrophe before what a spreadsheet would run as a formula."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value

@@ -35,11 +35,10 @@ from civicgrid.cases.access import contact_phone_for, reporter_name
 from civicgrid.cases.deadlines import light_of
 from civicgrid.cases.models import Case
 from civicgrid.core.errors import DomainError
-from civicgrid.core.text import text_clean
+from civicgrid.core.text import spreadsheet_text, text_clean
 
 FORMATS = ("xlsx", "csv")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = PatternFill("solid", fgColor="DDE3F0")
 
 
@@ -74,9 +73,7 @@ def _cell(value):
         return value.replace(tzinfo=None, microsecond=0)
     if isinstance(value, str):
         # Control characters (rows older than the intake's check) would make openpyxl refuse the sheet.
-        value = text_clean(value)
-        if value.startswith(FORMULA_STARTS):
-            return "'" + value
+        return spreadsheet_text(text_clean(value))
     return value
 
 

@@ -13,11 +13,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from civicgrid.core.text import text_clean
+from civicgrid.core.text import spreadsheet_text, text_clean
 from civicgrid.evaluation.models import Edition, Method, Round, RoundStatus
 from civicgrid.evaluation.scoring import RoundScores, Score, StandardScore, round_scores
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _method_name(method: str) -> str:
@@ -116,9 +114,7 @@ def weakest_standards(round: Round, n: int = 10, *, scores: RoundScores | None =
 
 def _safe(value):
     if isinstance(value, str):
-        value = text_clean(value)
-        if value.startswith(FORMULA_STARTS):
-            return "'" + value
+        return spreadsheet_text(text_clean(value))
     return value
 
 

@@ -42,13 +42,13 @@ from civicgrid.cases.models import Case, CaseDeadline
 from civicgrid.cases.selectors import category_q, department_from_code
 from civicgrid.core.errors import DomainError
 from civicgrid.core.masking import mask_name, mask_phone, redact_text
+from civicgrid.core.text import spreadsheet_text
 from civicgrid.grids.models import Street
 from civicgrid.taxonomy.choices import Step
 
 FORMATS = ("csv", "geojson")
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "geojson": "application/geo+json; charset=utf-8"}
 CHUNK = 2000  # rows read from the cursor at a time, and encoded together
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_API_DAYS = 366  # the longest period one API call exports
 
 # (key, header): the CSV's columns and the GeoJSON's properties, in this order.
@@ -286,7 +286,7 @@ def _local(value: datetime | None) -> datetime | None:
 def _csv_cell(value, tz=None) -> object:
     """A value as the CSV holds it: text guarded against formulas, local times, 1/0, "" for none."""
     if isinstance(value, str):
-        return "'" + value if value.startswith(FORMULA_STARTS) else value
+        return spreadsheet_text(value)
     if value is None:
         return ""
     if isinstance(value, bool):

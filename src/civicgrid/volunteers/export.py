@@ -32,6 +32,7 @@ from civicgrid.audit.services import export_record
 from civicgrid.core import clock
 from civicgrid.core.errors import DomainError, PermissionDenied
 from civicgrid.core.masking import mask_phone
+from civicgrid.core.text import spreadsheet_text
 from civicgrid.grids.models import Street
 from civicgrid.grids.scope import area_of
 from civicgrid.volunteers.models import Activity, Signup, Team
@@ -42,7 +43,6 @@ CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CONTENT_CHARS = 200
 AUDIT_NAME = "volunteer_records"
 
@@ -174,9 +174,7 @@ def _row(s: Signup, tz) -> dict:
 
 
 def _safe(value) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
+    return spreadsheet_text(value) if isinstance(value, str) else value
 
 
 def _csv(rows: list[dict]) -> bytes:
