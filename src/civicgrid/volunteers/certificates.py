@@ -181,6 +181,22 @@ def certificate_issue(
     return cert
 
 
+def certificate_current(*, volunteer: VolunteerProfile, actor=None) -> Certificate:
+    """The volunteer's latest whole-record certificate if it still states today's figures, else a new one."""
+    today = timezone.localdate(clock.now())
+    latest = (
+        Certificate.objects.select_related("volunteer")
+        .filter(volunteer=volunteer, period_start__isnull=True, period_end=today, revoked_at__isnull=True)
+        .order_by("-issued_at", "-id")
+        .first()
+    )
+    if latest is not None and certificate_verify(latest.code).genuine:
+        hours, services = ledger_figures(volunteer, start=None, end=today, at=clock.now())
+        if (hours, services) == (latest.hours, latest.activities):
+            return latest
+    return certificate_issue(volunteer=volunteer, actor=actor)
+
+
 def certificate_revoke(*, certificate: Certificate, actor, reason: str = "") -> Certificate:
     """Mark a certificate void (作废); its page says so from then on. Once only."""
     now = clock.now()

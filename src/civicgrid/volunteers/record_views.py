@@ -5,15 +5,13 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from civicgrid.core import clock
 from civicgrid.core.errors import DomainError
 from civicgrid.grids.models import Street
 from civicgrid.volunteers import certificates, export
-from civicgrid.volunteers.models import Certificate, Team, VolunteerProfile
+from civicgrid.volunteers.models import Team, VolunteerProfile
 from civicgrid.web import forbidden, mobile_login_required
 
 
@@ -33,22 +31,6 @@ def certificate_page(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
-def _current_certificate(volunteer: VolunteerProfile, actor) -> Certificate:
-    """The volunteer's latest whole-record certificate if it still states today's figures, else a new one."""
-    today = timezone.localdate(clock.now())
-    latest = (
-        Certificate.objects.select_related("volunteer")
-        .filter(volunteer=volunteer, period_start__isnull=True, period_end=today, revoked_at__isnull=True)
-        .order_by("-issued_at", "-id")
-        .first()
-    )
-    if latest is not None and certificates.certificate_verify(latest.code).genuine:
-        hours, services = certificates.ledger_figures(volunteer, start=None, end=today, at=clock.now())
-        if (hours, services) == (latest.hours, latest.activities):
-            return latest
-    return certificates.certificate_issue(volunteer=volunteer, actor=actor)
-
-
 @require_GET
 @mobile_login_required
 def my_certificate(request: HttpRequest) -> HttpResponse:
@@ -57,7 +39,7 @@ def my_certificate(request: HttpRequest) -> HttpResponse:
     if volunteer is None:
         raise Http404(_("您还不是注册志愿者。"))
     try:
-        cert = _current_certificate(volunteer, None)
+        cert = certificates.certificate_current(volunteer=volunteer)
     except DomainError as err:
         return forbidden(request, err.message)
     response = HttpResponse(certificates.certificate_pdf(cert), content_type="application/pdf")
